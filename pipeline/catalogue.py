@@ -1,0 +1,177 @@
+"""The programme's SQLite catalogue: clips, their facts and checksums, and every stage run.
+
+SQLite because it is one file in the workspace, survives crashes (WAL + transactions), and can be
+queried by hand when an editor asks "which clips are VFR?".
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS clips (
+    clip_id     TEXT PRIMARY KEY,
+    source      TEXT NOT NULL,
+    size_bytes  INTEGER,
+    mtime_ns    INTEGER,
+    sha256      TEXT,
+    status      TEXT NOT NULL,          -- ok | failed
+    error       TEXT,
+    summary     TEXT,
+    duration_ms INTEGER,
+    fps         TEXT,
+    width       INTEGER,
+    height      INTEGER,
+    scan        TEXT,
+    vfr         INTEGER,
+    rotation    INTEGER,
+    has_audio   INTEGER,
+    conformed   INTEGER,
+    shot_count  INTEGER,
+    ingest_key  TEXT,
+    probe_json  TEXT,
+    updated_at  REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS stage_runs (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    stage       TEXT NOT NULL,
+    target      TEXT NOT NULL,
+    inputs_hash TEXT NOT NULL,
+    status      TEXT NOT NULL,          -- done | failed | skipped
+    started_at  REAL NOT NULL,
+    seconds     REAL,
+    outputs     TEXT,
+    message     TEXT
+);
+CREATE INDEX IF NOT EXISTS stage_runs_target ON stage_runs (stage, target, id);
+"""
+
+
+@dataclass(frozen=True)
+class ClipRecord:
+    clip_id: str
+    source: str
+    status: str
+    size_bytes: int | None = None
+    mtime_ns: int | None = None
+    sha256: str | None = None
+    error: str | None = None
+    summary: str | None = None
+    duration_ms: int | None = None
+    fps: str | None = None
+    width: int | None = None
+    height: int | None = None
+    scan: str | None = None
+    vfr: bool | None = None
+    rotation: int | None = None
+    has_audio: bool | None = None
+    conformed: bool | None = None
+    shot_count: int | None = None
+    ingest_key: str | None = None
+    probe_json: str | None = None
+
+
+@dataclass(frozen=True)
+class StageRun:
+    stage: str
+    target: str
+    inputs_hash: str
+    status: str
+    started_at: float
+    seconds: float | None
+    outputs: list[str]
+    message: str | None
+
+
+class Catalogue:
+    """A connection to one programme's catalogue; use as a context manager."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.db = sqlite3.connect(path, timeout=30)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.executescript(_SCHEMA)
+        self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        self.db.commit()
+
+    def __enter__(self) -> Catalogue:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        with self.db:
+            yield self.db
+
+    # clips -------------------------------------------------------------------------------------
+    def upsert_clip(self, record: ClipRecord) -> None:
+        values: dict[str, Any] = dict(record.__dict__)
+        for key in ("vfr", "has_audio", "conformed"):
+            if values[key] is not None:
+                values[key] = int(values[key])
+        values["updated_at"] = time.time()
+        columns = ", ".join(values)
+        marks = ", ".join(f":{k}" for k in values)
+        with self.transaction() as db:
+            db.execute(f"INSERT OR REPLACE INTO clips ({columns}) VALUES ({marks})", values)
+
+    def clip(self, clip_id: str) -> ClipRecord | None:
+        row = self.db.execute("SELECT * FROM clips WHERE clip_id = ?", (clip_id,)).fetchone()
+        return _clip_from_row(row) if row else None
+
+    def clips(self) -> list[ClipRecord]:
+        return [_clip_from_row(r) for r in self.db.execute("SELECT * FROM clips ORDER BY clip_id")]
+
+    def remove_clips_except(self, keep: set[str]) -> list[str]:
+        """Forget clips no longer in the manifest; returns their ids."""
+        gone = [r["clip_id"] for r in self.db.execute("SELECT clip_id FROM clips") if r["clip_id"] not in keep]
+        with self.transaction() as db:
+            db.executemany("DELETE FROM clips WHERE clip_id = ?", [(g,) for g in gone])
+        return gone
+
+    # stage runs --------------------------------------------------------------------------------
+    def record_run(self, run: StageRun) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO stage_runs (stage, target, inputs_hash, status, started_at, seconds, outputs, message)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (run.stage, run.target, run.inputs_hash, run.status, run.started_at, run.seconds,
+                 json.dumps(run.outputs, ensure_ascii=False), run.message),
+            )
+
+    def last_done(self, stage: str, target: str) -> StageRun | None:
+        """The most recent successful run of `stage` on `target`, for the up-to-date check."""
+        row = self.db.execute(
+            "SELECT * FROM stage_runs WHERE stage = ? AND target = ? AND status = 'done' ORDER BY id DESC LIMIT 1",
+            (stage, target),
+        ).fetchone()
+        if row is None:
+            return None
+        return StageRun(row["stage"], row["target"], row["inputs_hash"], row["status"], row["started_at"],
+                        row["seconds"], json.loads(row["outputs"] or "[]"), row["message"])
+
+
+def _clip_from_row(row: sqlite3.Row) -> ClipRecord:
+    data = dict(row)
+    data.pop("updated_at", None)
+    for key in ("vfr", "has_audio", "conformed"):
+        if data[key] is not None:
+            data[key] = bool(data[key])
+    return ClipRecord(**data)

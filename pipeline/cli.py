@@ -1,0 +1,171 @@
+"""The `reportage` command: parse options, call a stage function, draw progress. Nothing else.
+
+Every error the pipeline raises on purpose becomes one line and a non-zero exit code here;
+PIPELINE_DEBUG=1 shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__, ui
+from .errors import ReportageError
+from .manifest import Programme, load_manifest
+from .timecode import ms_to_timecode
+from .workspace import Workspace
+
+
+@dataclass(frozen=True)
+class Ctx:
+    workspace_root: Path
+    as_json: bool
+    verbosity: int
+
+    @property
+    def quiet(self) -> bool:
+        return self.verbosity < 0 or self.as_json
+
+    def bars(self) -> ui.Bars:
+        return ui.Bars(enabled=not self.quiet and sys.stderr.isatty())
+
+    def workspace(self, programme: Programme) -> Workspace:
+        return Workspace(self.workspace_root.absolute(), programme.id)
+
+
+pass_ctx = click.make_pass_decorator(Ctx)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "--version", prog_name="reportage")
+@click.option("--workspace", "workspace", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("workspace"), show_default=True, envvar="REPORTAGE_WORKSPACE",
+              help="Folder holding every programme's working files.")
+@click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON on stdout.")
+@click.option("-v", "--verbose", count=True, help="More detail (-vv shows every ffmpeg command).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors.")
+@click.pass_context
+def cli(ctx: click.Context, workspace: Path, as_json: bool, verbose: int, quiet: bool) -> None:
+    """reportage — factual-TV pipeline: ingest → transcribe → subtitles → render → QC → package.
+
+    Each command takes a programme manifest (YAML). Outputs go to WORKSPACE/<programme-id>/.
+    """
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    logging.basicConfig(level=logging.ERROR if quiet else level, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("pyscenedetect").setLevel(logging.DEBUG if verbose > 2 else logging.WARNING)
+    ctx.obj = Ctx(workspace, as_json, -1 if quiet else verbose)
+
+
+manifest_arg = click.argument("manifest", type=click.Path(dir_okay=False, path_type=Path))
+
+
+# ingest ------------------------------------------------------------------------------------------
+@cli.command()
+@manifest_arg
+@click.option("--no-shots", is_flag=True, help="Skip shot detection.")
+@pass_ctx
+def ingest(c: Ctx, manifest: Path, no_shots: bool) -> None:
+    """Probe, checksum, conform and proxy every source clip; record them in the catalogue."""
+    from .stages.ingest import IngestSettings
+
+    programme = load_manifest(manifest)
+    report = _ingest(c, programme, IngestSettings(detect_shots=not no_shots))
+    if not report.ok:
+        sys.exit(1)
+
+
+def _ingest(c: Ctx, programme: Programme, settings: Any = None) -> Any:
+    from .stages.ingest import ingest_programme
+
+    ws = c.workspace(programme)
+    with c.bars() as bars:
+        report = ingest_programme(programme, ws, settings, progress=bars)
+    if c.as_json:
+        ui.emit_json(report.to_dict())
+        return report
+    if report.up_to_date and not report.timeline_problems:
+        ui.say(f"ingest: {programme.id} up to date ({len(report.clips)} clips, nothing to do)", c.quiet)
+        return report
+    if not c.quiet:
+        rows = []
+        for clip in report.clips:
+            rows.append([
+                clip.clip_id,
+                clip.status,
+                ms_to_timecode(clip.duration_ms, programme.rate) if clip.duration_ms else "—",
+                clip.summary or "—",
+                ", ".join(clip.conform_reasons) if clip.conformed else "no",
+                str(clip.shot_count) if clip.status != "failed" else "—",
+            ])
+        total = sum(cl.duration_ms for cl in report.clips)
+        ui.table(f"ingest {programme.id}: {len(report.clips)} clips, {ms_to_timecode(total, programme.rate)}",
+                 ["clip", "status", "duration", "format", "conformed", "shots"], rows)
+    for clip in report.failed:
+        ui.console.print(f"error: {clip.error}", markup=False)
+    for problem in report.timeline_problems:
+        ui.console.print(f"error: {problem}", markup=False)
+    return report
+
+
+# run ---------------------------------------------------------------------------------------------
+@cli.command()
+@manifest_arg
+@pass_ctx
+def run(c: Ctx, manifest: Path) -> None:
+    """Run every stage in order on one programme; unchanged work is skipped."""
+    programme = load_manifest(manifest)
+    failed = False
+    report = _ingest(c, programme)
+    failed |= not report.ok
+    if failed:
+        sys.exit(1)
+
+
+# doctor ------------------------------------------------------------------------------------------
+@cli.command()
+@pass_ctx
+def doctor(c: Ctx) -> None:
+    """Check that ffmpeg, ffprobe, espeak-ng, fonts and the speech model are in place."""
+    from .doctor import checks
+
+    results = checks()
+    if c.as_json:
+        ui.emit_json(results)
+    else:
+        ui.table("reportage doctor", ["check", "status", "detail"],
+                 [[r["check"], "ok" if r["ok"] else "PROBLEM", r["detail"]] for r in results])
+    if not all(r["ok"] for r in results):
+        sys.exit(1)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: one clear line per problem, an exit code, no traceback for user errors."""
+    debug = os.environ.get("PIPELINE_DEBUG") == "1"
+    try:
+        cli.main(args=argv, prog_name="reportage", standalone_mode=False)
+    except click.exceptions.Abort:
+        ui.console.print("aborted", markup=False)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except ReportageError as exc:
+        if debug:
+            raise
+        ui.console.print(f"error: {exc.one_line()}", markup=False)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        ui.console.print("interrupted: outputs in progress were discarded, finished ones are kept", markup=False)
+        sys.exit(130)
+    except OSError as exc:
+        if debug:
+            raise
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        ui.console.print(f"error: {where}{exc.strerror or exc}", markup=False)
+        sys.exit(1)

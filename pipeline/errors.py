@@ -1,0 +1,75 @@
+"""One exception hierarchy: library code raises these, only the CLI turns them into exit codes.
+
+Every error carries the file it is about, what is wrong, and what to do about it, so the CLI can
+print a single line an editor can act on.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class ReportageError(Exception):
+    """Base of every error the pipeline raises on purpose (user errors, bad media, bad config)."""
+
+    exit_code = 1
+
+    def __init__(self, problem: str, *, path: Path | str | None = None, hint: str | None = None) -> None:
+        self.problem = problem
+        self.path = str(path) if path is not None else None
+        self.hint = hint
+        super().__init__(self.one_line())
+
+    def one_line(self) -> str:
+        """The message as the CLI prints it: `file: problem (hint)`."""
+        text = f"{self.path}: {self.problem}" if self.path else self.problem
+        if self.hint:
+            text += f" — {self.hint}"
+        return text
+
+
+class ManifestError(ReportageError):
+    """The programme manifest is missing, unreadable or has a field that is wrong."""
+
+    exit_code = 2
+
+
+class MediaError(ReportageError):
+    """A media file is missing, empty, truncated, not media, or cannot be decoded."""
+
+
+class FFmpegError(MediaError):
+    """ffmpeg or ffprobe exited with an error; `stderr_tail` keeps what it said."""
+
+    def __init__(
+        self,
+        problem: str,
+        *,
+        path: Path | str | None = None,
+        hint: str | None = None,
+        argv: list[str] | None = None,
+        stderr_tail: str = "",
+    ) -> None:
+        self.argv = argv or []
+        self.stderr_tail = stderr_tail
+        super().__init__(problem, path=path, hint=hint)
+
+
+class ToolMissingError(ReportageError):
+    """A required external program (ffmpeg, ffprobe, espeak-ng) is not installed."""
+
+    exit_code = 3
+
+
+class ModelError(ReportageError):
+    """A speech or translation model is missing, incomplete, or fails its checksum."""
+
+    exit_code = 3
+
+
+class WorkspaceError(ReportageError):
+    """The workspace is unusable: a stage's inputs are missing or a file cannot be written."""
+
+
+class SubtitleError(ReportageError):
+    """A subtitle file cannot be read, or breaks a rule that stops the pipeline."""

@@ -1,0 +1,84 @@
+"""Atomic file writes and streamed hashing: a crash leaves the old file or the new one, never half.
+
+Every artefact the pipeline writes goes through here: a temporary name in the target folder, then
+`os.replace` into place.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+import unicodedata
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from .errors import WorkspaceError
+
+_CHUNK = 1 << 20
+
+
+def sha256_file(path: Path) -> str:
+    """SHA-256 of a file, read in 1 MiB chunks so multi-gigabyte rushes never sit in memory."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def sha256_text(text: str) -> str:
+    """SHA-256 of UTF-8 text."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def nfc(text: str) -> str:
+    """Vietnamese text in one canonical form, so 'ộ' typed two ways compares equal."""
+    return unicodedata.normalize("NFC", text)
+
+
+@contextlib.contextmanager
+def atomic_path(target: Path, suffix: str | None = None) -> Iterator[Path]:
+    """Yield a temporary path beside `target`; rename it onto `target` only if the block succeeds.
+
+    The temporary name keeps the target's extension so tools that pick a format by extension
+    (ffmpeg) still do the right thing.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    ext = suffix if suffix is not None else "".join(target.suffixes[-1:])
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem[:40]}.", suffix=f".part{ext}", dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        if not tmp.exists():
+            raise WorkspaceError("the step finished without writing its output", path=target)
+        os.replace(tmp, target)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+def write_bytes(target: Path, data: bytes) -> None:
+    """Write bytes atomically."""
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(data)
+
+
+def write_text(target: Path, text: str) -> None:
+    """Write NFC-normalised UTF-8 text atomically (no BOM, LF line endings)."""
+    write_bytes(target, nfc(text).encode("utf-8"))
+
+
+def write_json(target: Path, data: Any) -> None:
+    """Write JSON atomically, UTF-8 with real Vietnamese characters rather than escapes."""
+    write_text(target, json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n")
+
+
+def read_json(path: Path) -> Any:
+    """Read a JSON artefact written by an earlier stage."""
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)

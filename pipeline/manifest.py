@@ -1,0 +1,365 @@
+"""The programme manifest: what an editor writes in YAML, validated with errors that name the field.
+
+A manifest says which footage belongs to a programme, how it is cut (a list of clip in/out points,
+or one finished master from the NLE), and everything the later stages need: titles and synopses in
+Vietnamese and English, glossary, branding, lower thirds, deliverables and credits. Paths are
+resolved against the manifest's own folder and may not escape it.
+"""
+
+from __future__ import annotations
+
+import glob as globlib
+import os
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .errors import ManifestError
+from .fsutil import nfc
+from .timecode import Timecode, parse_rate
+
+_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+_MEDIA_EXTS = {".mov", ".mp4", ".m4v", ".mxf", ".mts", ".m2ts", ".ts", ".mkv", ".webm", ".avi", ".wav", ".mpg"}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Bilingual(_Strict):
+    """A text an audience reads, in Vietnamese and English."""
+
+    vi: str
+    en: str
+
+    @field_validator("vi", "en")
+    @classmethod
+    def _nfc(cls, value: str) -> str:
+        return nfc(value.strip())
+
+
+class HouseFormat(_Strict):
+    """The working format every clip is conformed to before it is cut."""
+
+    width: int = Field(1920, ge=16, le=8192)
+    height: int = Field(1080, ge=16, le=8192)
+    fps: str = "25"
+    sample_rate: int = Field(48000, ge=8000, le=192000)
+
+    @field_validator("fps")
+    @classmethod
+    def _rate(cls, value: Any) -> str:
+        rate = parse_rate(str(value))
+        if rate <= 0 or rate > 120:
+            raise ValueError(f"{value} is not a usable frame rate")
+        return str(value)
+
+    @property
+    def rate(self) -> Fraction:
+        return parse_rate(self.fps)
+
+
+class FootageEntry(_Strict):
+    """One source file with an explicit clip id, or a glob of files (clip id = file name stem)."""
+
+    file: str | None = None
+    glob: str | None = None
+    id: str | None = None
+
+    @model_validator(mode="after")
+    def _one_of(self) -> FootageEntry:
+        if (self.file is None) == (self.glob is None):
+            raise ValueError("give exactly one of `file` or `glob`")
+        if self.glob is not None and self.id is not None:
+            raise ValueError("`id` names one file; it cannot be used with `glob`")
+        return self
+
+
+class CutEntry(_Strict):
+    """One event of the edit: a clip from `in` to `out` (source timecode from the clip's start)."""
+
+    clip: str
+    in_: str = Field(alias="in")
+    out: str
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Timeline(_Strict):
+    """Either a finished `master` file or a `cut` list, never both."""
+
+    master: str | None = None
+    cut: list[CutEntry] | None = None
+
+    @model_validator(mode="after")
+    def _one_of(self) -> Timeline:
+        if (self.master is None) == (self.cut is None):
+            raise ValueError("give exactly one of `master` (a finished edit) or `cut` (a list of clips)")
+        if self.cut is not None and not self.cut:
+            raise ValueError("`cut` is empty")
+        return self
+
+
+class Branding(_Strict):
+    logo: str | None = None
+    position: Literal["top-left", "top-right", "bottom-left", "bottom-right"] = "top-right"
+    opacity: float = Field(0.85, ge=0.0, le=1.0)
+
+
+class LowerThird(_Strict):
+    """A caption naming an interviewee: name, title in both languages, and when it shows."""
+
+    name: str
+    title: Bilingual
+    at: str
+    duration_s: float = Field(5.0, gt=0.5, le=30)
+
+    @field_validator("name")
+    @classmethod
+    def _nfc(cls, value: str) -> str:
+        return nfc(value.strip())
+
+
+class Credit(_Strict):
+    role: Bilingual
+    name: str
+
+
+class SocialCut(_Strict):
+    """The excerpt of the programme (programme timecode) that becomes the vertical social cut."""
+
+    start: str = Field(alias="in")
+    end: str = Field(alias="out")
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class TranslationSettings(_Strict):
+    backend: Literal["whisper", "argos", "ct2", "llm", "sheet"] = "whisper"
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
+class Manifest(_Strict):
+    """The YAML document as written; see `Programme` for the resolved, ready-to-use form."""
+
+    id: str
+    title: Bilingual
+    synopsis: Bilingual
+    language: str = "vi"
+    year: int | None = Field(None, ge=1990, le=2100)
+    house: HouseFormat = HouseFormat()  # type: ignore[call-arg]
+    footage: list[str | FootageEntry]
+    timeline: Timeline
+    glossary: str | None = None
+    branding: Branding = Branding()  # type: ignore[call-arg]
+    lower_thirds: list[LowerThird] = Field(default_factory=list)
+    deliverables: list[str] = Field(default_factory=list)
+    social: SocialCut | None = None
+    credits: list[Credit] = Field(default_factory=list)
+    co_producers: list[str] = Field(default_factory=list)
+    translation: TranslationSettings = TranslationSettings()  # type: ignore[call-arg]
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        if not _ID_RE.match(value):
+            raise ValueError(f"{value!r} must be lower-case letters, digits, '-' or '_' (it names folders and files)")
+        return value
+
+    @field_validator("footage")
+    @classmethod
+    def _footage(cls, value: list[str | FootageEntry]) -> list[str | FootageEntry]:
+        if not value:
+            raise ValueError("lists no footage")
+        return value
+
+
+@dataclass(frozen=True)
+class SourceClip:
+    """A footage file of the programme, with the clip id the rest of the pipeline uses."""
+
+    clip_id: str
+    path: Path
+    declared_as: str
+
+
+@dataclass(frozen=True)
+class Programme:
+    """A loaded manifest: the validated document plus where it lives and its resolved footage."""
+
+    manifest: Manifest
+    manifest_path: Path
+
+    @property
+    def id(self) -> str:
+        return self.manifest.id
+
+    @property
+    def base_dir(self) -> Path:
+        return self.manifest_path.parent
+
+    @property
+    def rate(self) -> Fraction:
+        return self.manifest.house.rate
+
+    def resolve(self, relative: str, field: str) -> Path:
+        """A manifest path made absolute against the manifest's folder; refuse one that escapes it."""
+        return resolve_inside(self.base_dir, relative, self.manifest_path, field)
+
+    def sources(self) -> list[SourceClip]:
+        """Every footage file, globs expanded in name order; clip ids unique. Missing files stay listed
+        so ingest can report each one."""
+        clips: list[SourceClip] = []
+        seen: dict[str, str] = {}
+        for index, entry in enumerate(self.manifest.footage):
+            field = f"footage[{index}]"
+            if isinstance(entry, str):
+                entry = FootageEntry(glob=entry) if globlib.has_magic(entry) else FootageEntry(file=entry)
+            if entry.file is not None:
+                path = self.resolve(entry.file, field)
+                clips.append(SourceClip(entry.id or clip_id_for(path), path, entry.file))
+            else:
+                assert entry.glob is not None
+                pattern = self.resolve(entry.glob, field)
+                matches = sorted(Path(p) for p in globlib.glob(str(pattern)) if Path(p).is_file())
+                matches = [p for p in matches if p.suffix.lower() in _MEDIA_EXTS or not p.suffix]
+                for path in matches:
+                    clips.append(SourceClip(clip_id_for(path), path, entry.glob))
+        for clip in clips:
+            if clip.clip_id in seen and seen[clip.clip_id] != str(clip.path):
+                raise ManifestError(
+                    f"footage: two files have the clip id {clip.clip_id!r} ({seen[clip.clip_id]} and {clip.path})",
+                    path=self.manifest_path,
+                    hint="give one of them an explicit `id:`",
+                )
+            seen[clip.clip_id] = str(clip.path)
+        unique = {c.clip_id: c for c in clips}
+        return list(unique.values())
+
+    def master_path(self) -> Path | None:
+        master = self.manifest.timeline.master
+        return self.resolve(master, "timeline.master") if master else None
+
+    def glossary_path(self) -> Path | None:
+        gloss = self.manifest.glossary
+        return self.resolve(gloss, "glossary") if gloss else None
+
+    def check_cut(self, durations_frames: dict[str, tuple[int, Fraction]]) -> list[str]:
+        """Problems with the cut list given each clip's (duration in frames, rate); empty when fine.
+
+        Messages read like `cut[3].out 00:01:12:30 is past the end of clip B-roll-07 (00:01:10:04)`.
+        """
+        problems: list[str] = []
+        for index, event in enumerate(self.manifest.timeline.cut or []):
+            where = f"cut[{index}]"
+            if event.clip not in durations_frames:
+                problems.append(f"{where}.clip {event.clip!r} is not among the ingested footage")
+                continue
+            frames, rate = durations_frames[event.clip]
+            try:
+                tc_in = Timecode.parse(event.in_, rate)
+                tc_out = Timecode.parse(event.out, rate)
+            except ValueError as exc:
+                problems.append(f"{where}: {exc}")
+                continue
+            end = Timecode(frames, rate)
+            if tc_out.frames <= tc_in.frames:
+                problems.append(f"{where}.out {event.out} is not after its in point {event.in_}")
+            if tc_out.frames > frames:
+                problems.append(f"{where}.out {event.out} is past the end of clip {event.clip} ({end})")
+        return problems
+
+
+def clip_id_for(path: Path) -> str:
+    """A clip id from a file name: the NFC stem, spaces kept (ids appear in reports, not argv)."""
+    return nfc(path.stem).strip() or "clip"
+
+
+def resolve_inside(base: Path, relative: str, manifest_path: Path, field: str) -> Path:
+    """`relative` against `base`, refusing absolute paths or `..` that leave the manifest's folder."""
+    text = nfc(relative)
+    candidate = Path(os.path.normpath(base / text))
+    base_norm = Path(os.path.normpath(base))
+    if candidate != base_norm and base_norm not in candidate.parents:
+        raise ManifestError(
+            f"{field} {relative!r} points outside the manifest's folder",
+            path=manifest_path,
+            hint="keep footage and assets in or below the folder that holds the manifest",
+        )
+    return candidate
+
+
+def _loc(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part in ("str", "FootageEntry") or "[" in str(part):
+            continue
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(top level)"
+
+
+def load_manifest(path: Path | str) -> Programme:
+    """Read and validate a manifest; ManifestError names the file, the field and what is wrong."""
+    manifest_path = Path(path).absolute()
+    if not manifest_path.is_file():
+        raise ManifestError("manifest not found", path=path, hint="give the path of a programme .yaml file")
+    try:
+        text = manifest_path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ManifestError(f"is not UTF-8 text ({exc.reason})", path=path, hint="save it as UTF-8") from exc
+    try:
+        data = yaml.safe_load(nfc(text))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ManifestError(f"is not valid YAML{where}: {problem}", path=path) from exc
+    if not isinstance(data, dict):
+        raise ManifestError("must be a YAML mapping (id:, title:, footage:, timeline: …)", path=path)
+    try:
+        manifest = Manifest.model_validate(data)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            loc = _loc(tuple(err["loc"]))
+            msg = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "missing":
+                msg = "is required"
+            elif err["type"] == "extra_forbidden":
+                msg = "is not a known field (check its spelling)"
+            lines.append(f"{loc} {msg}")
+        raise ManifestError("; ".join(dict.fromkeys(lines)), path=path) from exc
+    programme = Programme(manifest, manifest_path)
+    for index, lt in enumerate(manifest.lower_thirds):
+        _check_tc(lt.at, programme, f"lower_thirds[{index}].at")
+    if manifest.social:
+        _check_tc(manifest.social.start, programme, "social.in")
+        _check_tc(manifest.social.end, programme, "social.out")
+    for field in ("glossary",):
+        value = getattr(manifest, field)
+        if value:
+            programme.resolve(value, field)
+    if manifest.branding.logo:
+        programme.resolve(manifest.branding.logo, "branding.logo")
+    if manifest.timeline.master:
+        programme.resolve(manifest.timeline.master, "timeline.master")
+    for index, event in enumerate(manifest.timeline.cut or []):
+        _check_tc(event.in_, programme, f"timeline.cut[{index}].in")
+        _check_tc(event.out, programme, f"timeline.cut[{index}].out")
+    return programme
+
+
+def _check_tc(text: str, programme: Programme, field: str) -> None:
+    """Check timecode syntax early; cut points are checked against each clip's own rate after ingest."""
+    rate = programme.rate if field.startswith(("lower", "social")) else Fraction(60)
+    try:
+        Timecode.parse(text, rate)
+    except ValueError as exc:
+        raise ManifestError(f"{field} {exc}", path=programme.manifest_path) from exc

@@ -1,0 +1,1 @@
+"""Media access: the one ffmpeg runner, ffprobe facts, filtergraph builders."""

@@ -1,0 +1,248 @@
+"""Loudness: measure (EBU R128 / ITU-R BS.1770-4), decide the correction, apply it, measure again.
+
+Measurement uses ffmpeg's `ebur128=peak=true`: it is five times faster than a `loudnorm` first pass
+and, unlike loudnorm, does not resample to 192 kHz (MEASURED.md). Its summary is parsed from stderr,
+and because an `ebur128@name` can sit at the end of every deliverable's audio branch, the render
+pass itself yields the figures of what it encoded — the report shows measured output, not targets.
+
+Correction is a computed linear gain whenever the true peak allows it (the sound is untouched apart
+from level), otherwise the same gain followed by a true-peak limiter. `loudnorm` two-pass in linear
+mode is offered as the alternative for whoever prefers ffmpeg's own implementation.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+from ..errors import MediaError
+from .ffmpeg import ProgressCallback, run_ffmpeg, safe_input
+from .graphs import filter_, gain, loudness_meter, true_peak_limiter
+
+# BS.1770's absolute gate: blocks below −70 LUFS never count; ebur128 prints −70.0 for silence.
+SILENCE_LUFS = -70.0
+DEFAULT_HEADROOM_DB = 0.3
+
+_HEADER_RE = re.compile(r"^\[(?P<inst>[^\s\]]+) @ 0x[0-9a-fA-F]+\] Summary:\s*$")
+_VALUE_RE = re.compile(r"^\s+(?P<key>I|Threshold|LRA|LRA low|LRA high|Peak):\s+(?P<val>[-+]?(?:inf|nan|\d+(?:\.\d*)?))")
+
+
+@dataclass(frozen=True)
+class LoudnessMeasurement:
+    """One ebur128 summary. Loudness in LUFS, range in LU, peak in dBTP (−inf for digital silence)."""
+
+    integrated_lufs: float
+    true_peak_dbtp: float
+    lra_lu: float
+    threshold_lufs: float
+    lra_low_lufs: float
+    lra_high_lufs: float
+
+    @property
+    def silent(self) -> bool:
+        """True when nothing passed the absolute gate: there is no programme loudness to correct."""
+        return self.integrated_lufs <= SILENCE_LUFS
+
+    def meets(self, target_lufs: float, tolerance_lu: float, true_peak_max_dbtp: float) -> bool:
+        """Within ±tolerance of target and at or under the true-peak ceiling (figures rounded to 0.1,
+        as meters and QC reports show them)."""
+        return (abs(round(self.integrated_lufs - target_lufs, 1)) <= tolerance_lu
+                and round(self.true_peak_dbtp, 1) <= true_peak_max_dbtp)
+
+    def as_dict(self) -> dict[str, float | None]:
+        """JSON-safe figures (−inf becomes None)."""
+        return {key: (value if math.isfinite(value) else None) for key, value in asdict(self).items()}
+
+
+def parse_ebur128(stderr: str) -> dict[str, LoudnessMeasurement]:
+    """Every ebur128 summary in ffmpeg's stderr, keyed by instance name, in the order printed.
+
+    `ebur128@web` is keyed `web`; an unnamed one `Parsed_ebur128_3`. Lines from other filters or
+    ffmpeg itself may be interleaved; only the indented summary lines are read.
+    """
+    found: dict[str, LoudnessMeasurement] = {}
+    lines = stderr.splitlines()
+    index = 0
+    while index < len(lines):
+        match = _HEADER_RE.match(lines[index].strip("\r"))
+        index += 1
+        if not match:
+            continue
+        values: dict[str, float] = {}
+        section = ""
+        while index < len(lines) and (not lines[index].strip() or lines[index][:1].isspace()):
+            line = lines[index]
+            index += 1
+            stripped = line.strip()
+            if stripped.endswith(":") and not _VALUE_RE.match(line):
+                section = stripped[:-1]
+                continue
+            value = _VALUE_RE.match(line)
+            if value:
+                key = value["key"]
+                if key == "Threshold":
+                    key = "LRA threshold" if section == "Loudness range" else "I threshold"
+                if key == "Peak" and section != "True peak":
+                    continue
+                values[key] = float(value["val"])
+        inst = match["inst"]
+        name = inst.split("@", 1)[1] if "@" in inst else inst
+        try:
+            found[name] = LoudnessMeasurement(
+                integrated_lufs=values["I"],
+                true_peak_dbtp=values.get("Peak", math.nan),
+                lra_lu=values["LRA"],
+                threshold_lufs=values["I threshold"],
+                lra_low_lufs=values["LRA low"],
+                lra_high_lufs=values["LRA high"],
+            )
+        except KeyError as exc:
+            raise MediaError(f"ebur128 summary of {inst} lacks {exc.args[0]!r}") from exc
+    return found
+
+
+def measure_input(input_args: Sequence[str], filters: Sequence[str] = (), *, audio_stream: int = 0,
+                  duration_s: float | None = None, progress: ProgressCallback | None = None,
+                  subject: Path | str | None = None) -> LoudnessMeasurement:
+    """Measure the audio of any ffmpeg input (`["-i", …]` or a lavfi source) after `filters`.
+
+    `filters` is an audio chain to measure without encoding it — e.g. a normalisation being tried.
+    """
+    meter = loudness_meter("measure")
+    args = [*input_args, "-map", f"0:a:{audio_stream}", "-af", ",".join([*filters, meter]),
+            "-vn", "-sn", "-dn", "-f", "null", "-"]
+    stderr = run_ffmpeg(args, duration_s=duration_s, progress=progress, subject=subject)
+    summaries = parse_ebur128(stderr)
+    if "measure" not in summaries:
+        raise MediaError("ffmpeg printed no loudness summary", path=subject,
+                         hint="the input may have no decodable audio")
+    result = summaries["measure"]
+    if math.isnan(result.true_peak_dbtp):
+        raise MediaError("ebur128 printed no true peak", path=subject)
+    return result
+
+
+def measure(path: Path, *, filters: Sequence[str] = (), audio_stream: int = 0, duration_s: float | None = None,
+            progress: ProgressCallback | None = None) -> LoudnessMeasurement:
+    """Integrated loudness, true peak and loudness range of a file's audio stream `audio_stream`."""
+    return measure_input(["-i", safe_input(path)], filters, audio_stream=audio_stream, duration_s=duration_s,
+                         progress=progress, subject=path)
+
+
+@dataclass(frozen=True)
+class Normalisation:
+    """How to bring a measured programme to its target.
+
+    `limiter_ceiling_dbtp` is None for a pure linear gain. `overshoot_db` is how far the loudest
+    true peak would have gone over the ceiling; the limiter takes that much off the peaks only.
+    """
+
+    gain_db: float
+    limiter_ceiling_dbtp: float | None
+    predicted_true_peak_dbtp: float
+    overshoot_db: float
+    reason: str
+
+    @property
+    def linear(self) -> bool:
+        return self.limiter_ceiling_dbtp is None
+
+    def filters(self, sample_rate: int = 48000) -> list[str]:
+        """The audio filters that apply it (after the branch is at `sample_rate`)."""
+        steps = [gain(self.gain_db)]
+        if self.limiter_ceiling_dbtp is not None:
+            steps += true_peak_limiter(self.limiter_ceiling_dbtp, sample_rate=sample_rate)
+        return steps
+
+
+def headroom_for(audio_codec: str) -> float:
+    """True-peak headroom to keep under the ceiling for a deliverable's audio codec: 0.3 dB for PCM,
+    1 dB for lossy AAC, whose decoded peaks came out 0.4 dB above the limiter's on our test signal."""
+    return DEFAULT_HEADROOM_DB if audio_codec == "pcm" else 1.0
+
+
+def normalisation_for(measured: LoudnessMeasurement, target_lufs: float, tp_max_dbtp: float, *,
+                      headroom_db: float = DEFAULT_HEADROOM_DB) -> Normalisation:
+    """The gain that moves `measured` to `target_lufs`, and a limiter only when the peaks need one.
+
+    Linear when the loudest true peak after the gain stays `headroom_db` under `tp_max_dbtp`: the
+    mix keeps its dynamics exactly. Otherwise the same gain plus a true-peak limiter at that
+    ceiling: only the few loudest peaks are touched, so the integrated loudness moves by a few
+    hundredths for typical speech and music (a large `overshoot_db` — heavy limiting — can leave it a
+    few tenths low; the re-measurement shows it). The headroom covers what encoding adds: keep 0.3 dB
+    for PCM, give about 1 dB for AAC, whose decoder can overshoot.
+
+    Silence (nothing above the absolute gate) gets no gain rather than a huge one.
+    """
+    ceiling = tp_max_dbtp - headroom_db
+    if measured.silent:
+        return Normalisation(0.0, None, measured.true_peak_dbtp, 0.0, "silent: left as it is")
+    gain_db = round(target_lufs - measured.integrated_lufs, 2)
+    predicted = measured.true_peak_dbtp + gain_db
+    if predicted <= ceiling:
+        reason = f"linear gain {gain_db:+.2f} dB; true peak {predicted:.1f} dBTP stays under {ceiling:.1f}"
+        return Normalisation(gain_db, None, predicted, 0.0, reason)
+    overshoot = round(predicted - ceiling, 2)
+    reason = (f"gain {gain_db:+.2f} dB would put the true peak at {predicted:.1f} dBTP; "
+              f"limiter at {ceiling:.1f} dBTP takes {overshoot:.1f} dB off the peaks")
+    return Normalisation(gain_db, round(ceiling, 2), ceiling, overshoot, reason)
+
+
+def settle(input_args: Sequence[str], measured: LoudnessMeasurement, target_lufs: float, tp_max_dbtp: float, *,
+           headroom_db: float = DEFAULT_HEADROOM_DB, within_lu: float = 0.1, max_passes: int = 4,
+           subject: Path | str | None = None) -> tuple[Normalisation, LoudnessMeasurement | None]:
+    """`normalisation_for`, then — only when it needs the limiter — measure the limited result and
+    correct the gain until it lands within `within_lu` of the target.
+
+    Limiting takes energy off the peaks, so a programme with many loud transients lands below the
+    target; each pass (ebur128 over the audio alone, no encoding) measures what the chain really
+    gives and raises the gain by the shortfall, scaled by how much the last change moved it.
+    Returns the final normalisation and its measured result (None for a linear gain, which is exact).
+    """
+    norm = normalisation_for(measured, target_lufs, tp_max_dbtp, headroom_db=headroom_db)
+    if norm.linear:
+        return norm, None
+    result = measure_input(input_args, norm.filters(), subject=subject)
+    slope, last_gain, last_lufs = 1.0, norm.gain_db, result.integrated_lufs
+    for _ in range(max_passes - 1):
+        miss = target_lufs - result.integrated_lufs
+        if abs(miss) <= within_lu:
+            break
+        new_gain = round(norm.gain_db + miss / slope, 2)
+        norm = replace(norm, gain_db=new_gain, overshoot_db=round(norm.overshoot_db + new_gain - last_gain, 2),
+                       reason=norm.reason + f"; gain raised to {new_gain:+.2f} dB to make up for the limiting")
+        result = measure_input(input_args, norm.filters(), subject=subject)
+        if new_gain != last_gain:
+            slope = min(1.0, max(0.1, (result.integrated_lufs - last_lufs) / (new_gain - last_gain)))
+        last_gain, last_lufs = new_gain, result.integrated_lufs
+    return norm, result
+
+
+def loudnorm_filters(measured: LoudnessMeasurement, target_lufs: float, tp_max_dbtp: float, *,
+                     lra_lu: float | None = None, sample_rate: int = 48000) -> list[str]:
+    """Second pass of ffmpeg's `loudnorm`, fed `measured` (from ebur128), in linear mode.
+
+    loudnorm stays linear only when the measured peak plus the gain fits under `tp_max_dbtp`; if not,
+    it silently switches to its dynamic mode (see `loudnorm_mode`). It works at 192 kHz, hence the
+    final `aresample`. The target LRA defaults to the measured one (plus 1 LU) so it never forces
+    compression on its own.
+    """
+    lra = lra_lu if lra_lu is not None else max(7.0, math.ceil(measured.lra_lu + 1))
+    return [
+        filter_("loudnorm", I=target_lufs, TP=tp_max_dbtp, LRA=min(50.0, max(1.0, lra)),
+                measured_I=round(max(-99.0, measured.integrated_lufs), 2),
+                measured_TP=round(max(-99.0, min(99.0, measured.true_peak_dbtp)), 2),
+                measured_LRA=round(min(99.0, measured.lra_lu), 2),
+                measured_thresh=round(max(-99.0, measured.threshold_lufs), 2),
+                offset=0, linear=True, print_format="summary"),
+        filter_("aresample", sample_rate),
+    ]
+
+
+def loudnorm_mode(stderr: str) -> str | None:
+    """'Linear' or 'Dynamic' from loudnorm's printed summary, or None when it printed none."""
+    match = re.search(r"Normalization Type:\s+(\w+)", stderr)
+    return match.group(1) if match else None

@@ -1,0 +1,1 @@
+"""Pipeline stages: plain functions `stage(programme, workspace, settings) -> report`."""

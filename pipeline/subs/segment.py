@@ -1,0 +1,314 @@
+"""Segmentation: timed words in, cues out, following the profile's rules.
+
+Where cues break is chosen by dynamic programming over the gaps between words, so one bad early
+choice cannot force a cascade of bad ones: each candidate cue (words i..j) is priced by how well its
+text lays out in lines, whether the time it can be on screen meets the reading speed and the minimum
+duration (known from the next cue's first word), and where it ends (a full stop or a pause is cheap,
+inside a name or between a number and its unit is forbidden). Timing is then fixed per cue in
+frames: start on the first word's frame, end after the speech plus what reading needs, close small
+gaps, keep the minimum gap, and move outs onto nearby shot changes.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from bisect import bisect_left
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+from ..fsutil import nfc
+from .cues import Cue, Word, frame_at, frame_ceil, frame_floor, frame_ms
+from .linebreak import FORBIDDEN, LineBreak, break_tokens, gap_costs, glue_mask, token_key
+from .style import Style
+
+_HUGE = 1e6
+_CUE_COST = 6.0
+_BREATH_MS = 400
+
+
+def normalise_words(words: Sequence[Word]) -> list[Word]:
+    """Words in time order, NFC, trimmed; a word that is only punctuation joins the word before.
+
+    Recognisers emit ' Trà' with a leading space, or ',' as a word of its own; neither should reach
+    a cue as its own token.
+    """
+    out: list[Word] = []
+    for word in sorted(words, key=lambda w: (w.start_ms, w.end_ms)):
+        text = " ".join(nfc(word.text).split())
+        if not text:
+            continue
+        end = max(word.end_ms, word.start_ms)
+        if out and not token_key(text) and not text[:1].isalnum():
+            last = out[-1]
+            out[-1] = Word(
+                last.start_ms, max(last.end_ms, end), last.text + text, last.probability, last.speaker, last.source_id
+            )
+            continue
+        out.append(Word(word.start_ms, end, text, word.probability, word.speaker, word.source_id))
+    return out
+
+
+@dataclass(frozen=True)
+class _Frames:
+    """The profile's frame-based rules as frame counts at the timeline's rate."""
+
+    rate: Fraction
+    gap: int
+    close_gap: int
+    lead_in: int
+    hang_on: int
+    shot: int
+
+    def ms(self, frame: int) -> int:
+        return frame_ms(frame, self.rate)
+
+    def length_for(self, start: int, duration_ms: float) -> int:
+        """Frames from `start` until at least `duration_ms` have passed, measured in whole ms."""
+        frames = max(0, frame_floor(int(duration_ms), self.rate) - 1)
+        while self.ms(start + frames) - self.ms(start) < duration_ms:
+            frames += 1
+        return frames
+
+    def most_within(self, start: int, duration_ms: int) -> int:
+        """The most frames from `start` that stay within `duration_ms`."""
+        frames = frame_floor(duration_ms, self.rate) + 1
+        while frames > 0 and self.ms(start + frames) - self.ms(start) > duration_ms:
+            frames -= 1
+        return frames
+
+
+class _Segmenter:
+    """State shared by the cue-break search and the timing pass over one word stream."""
+
+    def __init__(
+        self, words: list[Word], style: Style, cuts_ms: Sequence[int], protected: Collection[str], rate: Fraction
+    ) -> None:
+        self.words = words
+        self.style = style
+        self.f = _Frames(
+            rate,
+            style.min_gap_frames,
+            style.close_gap_frames,
+            style.lead_in_frames,
+            style.hang_on_frames,
+            style.shot_change_frames,
+        )
+        self.tokens = [word.text for word in words]
+        self.glued = glue_mask(self.tokens, style, protected)
+        self.costs = gap_costs(self.tokens, self.glued, style)
+        self.cuts = sorted({frame_at(ms, rate) for ms in cuts_ms})
+        self.speech_end = [frame_ceil(word.end_ms, rate) for word in words]
+        self.starts = [self._start_frame(word) for word in words]
+        self.speakers = [word.speaker for word in words]
+        self.speed_is_error = style.severity("reading-speed") == "error"
+        self.prefix = [0]
+        for token in self.tokens:
+            self.prefix.append(self.prefix[-1] + len(token) + 1)
+        # Silence inside a cue shows words before they are spoken: price each pause by its length
+        # beyond a breath, cumulatively so any span of words is priced in O(1).
+        self.silence = [0.0]
+        for before, after in itertools.pairwise(words):
+            pause = after.start_ms - before.end_ms
+            self.silence.append(self.silence[-1] + max(0, pause - _BREATH_MS) / 50)
+
+    def _start_frame(self, word: Word) -> int:
+        """The first word's frame, or a shot change within the lead-in of the word's start."""
+        frame = frame_floor(word.start_ms, self.f.rate)
+        near = self._nearest_cut(frame, self.f.lead_in + 1)
+        lead_in_ms = self.f.ms(self.f.lead_in)
+        if near is not None and abs(self.f.ms(near) - word.start_ms) <= lead_in_ms:
+            return near
+        return frame
+
+    def _nearest_cut(self, frame: int, within: int) -> int | None:
+        at = bisect_left(self.cuts, frame - within)
+        best: int | None = None
+        while at < len(self.cuts) and self.cuts[at] <= frame + within:
+            if best is None or abs(self.cuts[at] - frame) < abs(best - frame):
+                best = self.cuts[at]
+            at += 1
+        return best
+
+    def _cuts_between(self, first: int, last: int) -> int:
+        return max(0, bisect_left(self.cuts, last) - bisect_left(self.cuts, first + 1))
+
+    def _width(self, first: int, stop: int) -> int:
+        return self.prefix[stop] - self.prefix[first] - 1
+
+    # -- layout -----------------------------------------------------------------------------------
+
+    def layout(self, first: int, last: int) -> tuple[LineBreak, bool]:
+        """Lines for words first..last; two speakers get one dashed line each."""
+        changes = [k for k in range(first + 1, last + 1) if self._speaker_changes(k)]
+        if not changes:
+            costs = [0.0, *self.costs[first + 1 : last + 1]]
+            return break_tokens(self.tokens[first : last + 1], costs, self.style), False
+        dash = self.style.speaker_dash
+        bounds = (first, *changes, last + 1)
+        lines = tuple(dash + " ".join(self.tokens[a:b]) for a, b in itertools.pairwise(bounds))
+        overflow = sum(max(0, len(line) - self.style.chars_per_line) for line in lines)
+        if len(lines) > self.style.lines_per_cue or len(lines) > 2:
+            overflow += 1000
+        return LineBreak(lines, 3.0, overflow), True
+
+    def _speaker_changes(self, at: int) -> bool:
+        before, after = self.speakers[at - 1], self.speakers[at]
+        return before is not None and after is not None and before != after
+
+    # -- the search ---------------------------------------------------------------------------------
+
+    def _read_cost(self, chars: int, duration_ms: int) -> float:
+        if duration_ms <= 0:
+            return _HUGE
+        cps = chars * 1000 / duration_ms
+        style = self.style
+        cost = 0.0
+        if style.max_cps_hard is not None and cps > style.max_cps_hard:
+            cost += 5000 + (cps - style.max_cps_hard) * 500
+        if cps > style.max_cps:
+            weight = 5000.0 if self.speed_is_error else 20.0
+            cost += weight + (cps - style.max_cps) * weight / 10
+        return cost
+
+    def cue_cost(self, first: int, last: int) -> float:
+        """Price of one cue holding words first..last, given where the next cue would start."""
+        style, f = self.style, self.f
+        layout, _ = self.layout(first, last)
+        cost = _CUE_COST + layout.cost + layout.overflow * 10_000 + (len(layout.lines) - 1) * 1.0
+        cost += self.silence[last] - self.silence[first]
+        start = self.starts[first]
+        speech_end = self.speech_end[last]
+        if last > first and f.ms(speech_end) - f.ms(start) > style.max_duration_ms:
+            cost += _HUGE
+        cap = start + f.most_within(start, style.max_duration_ms)
+        if last + 1 < len(self.words):
+            cap = min(cap, self.starts[last + 1] + f.lead_in - f.gap)
+        chars = sum(len(line) for line in layout.lines)
+        available = f.ms(cap) - f.ms(start)
+        if available < style.min_duration_ms:
+            cost += 5000 + (style.min_duration_ms - available) * 10
+        cost += self._read_cost(chars, available)
+        reading_end = start + f.length_for(start, chars * 1000 / style.max_cps)
+        beyond_hang_on = reading_end - (speech_end + f.hang_on)
+        if beyond_hang_on > 0:
+            cost += beyond_hang_on * 0.5
+        cost += 4.0 * self._cuts_between(start + f.shot, speech_end - f.shot)
+        if self._cuts_between(speech_end - f.shot, speech_end):
+            cost += 3.0  # speech runs on past a cut, so the out cannot go on it
+        near = self._nearest_cut(start + f.shot // 2, f.shot // 2)
+        if near is not None and near - start > f.lead_in:
+            cost += 3.0
+        return cost
+
+    def break_after_cost(self, last: int) -> float:
+        """Price of ending a cue after word `last` (nothing at the end of the stream)."""
+        if last + 1 >= len(self.words):
+            return 0.0
+        base = self.costs[last + 1]
+        if base >= FORBIDDEN:
+            return _HUGE
+        if self._speaker_changes(last + 1):
+            return 0.0
+        pause = self.words[last + 1].start_ms - self.words[last].end_ms
+        cost = base * 2
+        if pause >= 700:
+            cost -= 6
+        elif pause >= 300:
+            cost -= 3
+        if self._nearest_cut(self.starts[last + 1], self.f.shot) is not None:
+            cost -= 2
+        return max(0.0, cost)
+
+    def choose_groups(self) -> list[tuple[int, int]]:
+        """The cheapest way to cut the word stream into cues, as (first, last) word indexes."""
+        count = len(self.words)
+        style = self.style
+        max_width = style.chars_per_line * style.lines_per_cue + len(style.speaker_dash) * 2
+        best = [0.0] + [math.inf] * count
+        back = [0] * (count + 1)
+        for last in range(count):
+            after = self.break_after_cost(last)
+            for first in range(last, -1, -1):
+                if first < last and self._width(first, last + 1) > max_width:
+                    break
+                if first < last and self.words[last].end_ms - self.words[first].start_ms > style.max_duration_ms:
+                    break
+                total = best[first] + self.cue_cost(first, last) + after
+                if total < best[last + 1]:
+                    best[last + 1] = total
+                    back[last + 1] = first
+        groups: list[tuple[int, int]] = []
+        stop = count
+        while stop > 0:
+            first = back[stop]
+            groups.append((first, stop - 1))
+            stop = first
+        groups.reverse()
+        return groups
+
+    # -- timing -------------------------------------------------------------------------------------
+
+    def time_cues(self, groups: list[tuple[int, int]]) -> list[Cue]:
+        """Frame-exact times for each group, in order, then the cues."""
+        f, style = self.f, self.style
+        starts = [self.starts[first] for first, _ in groups]
+        cues: list[Cue] = []
+        for number, (first, last) in enumerate(groups):
+            layout, two_speakers = self.layout(first, last)
+            chars = sum(len(line) for line in layout.lines)
+            start = starts[number]
+            need = max(style.min_duration_ms, chars * 1000 / style.max_cps)
+            want = max(self.speech_end[last], start + f.length_for(start, need))
+            cap = start + f.most_within(start, style.max_duration_ms)
+            limit: int | None = None
+            if number + 1 < len(groups):
+                next_first = groups[number + 1][0]
+                limit = starts[number + 1] - f.gap
+                if want > limit:
+                    latest = frame_floor(self.words[next_first].start_ms, f.rate) + f.lead_in
+                    starts[number + 1] = max(starts[number + 1], min(latest, want + f.gap))
+                    limit = starts[number + 1] - f.gap
+            end = min(want, cap) if limit is None else min(want, cap, limit)
+            if limit is not None and starts[number + 1] - end < f.close_gap:
+                end = max(end, min(limit, cap))
+            end = self._onto_cut(start, end, last, limit, cap, chars)
+            end = max(end, start + 1)
+            source_ids = tuple(dict.fromkeys(w.source_id for w in self.words[first : last + 1] if w.source_id))
+            cues.append(Cue(number + 1, f.ms(start), f.ms(end), layout.lines, two_speakers, source_ids))
+        return cues
+
+    def _onto_cut(self, start: int, end: int, last: int, limit: int | None, cap: int, chars: int) -> int:
+        """Move an out-time within the shot-change window onto the cut, where that breaks no rule."""
+        cut = self._nearest_cut(end, self.f.shot)
+        if cut is None or cut == end or cut <= start:
+            return end
+        if cut > end:
+            return cut if cut <= cap and (limit is None or cut <= limit) else end
+        duration = self.f.ms(cut) - self.f.ms(start)
+        readable = self._read_cost(chars, duration) == 0.0
+        if cut >= self.speech_end[last] and duration >= self.style.min_duration_ms and readable:
+            return cut
+        return end
+
+
+def segment(
+    words: Sequence[Word],
+    style: Style,
+    shot_changes_ms: Sequence[int] = (),
+    protected: Collection[str] = (),
+    frame_rate: Fraction | None = None,
+) -> list[Cue]:
+    """Group timed words into cues that follow `style` at `frame_rate` (the profile's by default).
+
+    `protected` phrases (glossary terms, names) are never split across lines or cues;
+    `shot_changes_ms` are cut times of the timeline. Words with two speaker labels in one cue get
+    the dash convention. The result passes `lint` without errors for ordinary speech; speech too
+    fast to read at the profile's speed still produces cues, which lint then reports.
+    """
+    clean = normalise_words(words)
+    if not clean:
+        return []
+    segmenter = _Segmenter(clean, style, shot_changes_ms, protected, frame_rate or style.frame_rate)
+    return segmenter.time_cues(segmenter.choose_groups())

@@ -1,0 +1,213 @@
+"""Ingest on real, deliberately awkward media: probe facts, conform, proxies, bad files, reruns."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import time
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+
+from pipeline.catalogue import Catalogue
+from pipeline.media.ffmpeg import ffprobe_json
+from pipeline.media.probe import probe
+from tests import mediagen
+
+MANIFEST = """
+id: ingest-test
+title: {vi: "Thử nghiệm nhập liệu", en: "Ingest test"}
+synopsis: {vi: "Thử", en: "Test"}
+house: {width: 640, height: 360, fps: "25"}
+footage:
+  - "Phỏng vấn 'Giám đốc' Sở.mov"
+  - {file: phone.mp4, id: phone}
+  - "*.mxf"
+  - "-no audio.mp4"
+  - screen.webm
+  - zero.mov
+  - truncated.mov
+  - notes.mov
+  - missing.mov
+timeline:
+  cut:
+    - {clip: phone, in: "00:00:00:00", out: "00:00:02:00"}
+"""
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def reportage(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    exe = Path(sys.executable).with_name("reportage")
+    return subprocess.run([str(exe), *args], cwd=cwd, capture_output=True, text=True, check=False)
+
+
+@pytest.fixture(scope="module")
+def ingested(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    root = tmp_path_factory.mktemp("ingest")
+    src = root / "footage"
+    src.mkdir()
+    mov = mediagen.clip_25p_mov(src / "Phỏng vấn 'Giám đốc' Sở.mov")
+    mediagen.clip_phone_vfr_rotated(src / "phone.mp4")
+    mediagen.clip_interlaced_mxf(src / "field 1080i.mxf")
+    mediagen.clip_no_audio(src / "-no audio.mp4")
+    mediagen.webm_without_duration(src / "screen.webm")
+    (src / "zero.mov").write_bytes(b"")
+    mediagen.truncated_copy(mov, src / "truncated.mov")
+    (src / "notes.mov").write_text("không phải video\n", encoding="utf-8")
+    (src / "prog.yaml").write_text(MANIFEST, encoding="utf-8")
+    before = {p.name: sha(p) for p in src.iterdir()}
+    started = time.monotonic()
+    first = reportage("--workspace", str(root / "ws"), "ingest", "prog.yaml", cwd=src)
+    first_s = time.monotonic() - started
+    return {"root": root, "src": src, "ws": root / "ws" / "ingest-test", "before": before, "first": first,
+            "first_s": first_s}
+
+
+def test_bad_files_fail_alone_with_clear_lines(ingested: dict[str, object]) -> None:
+    first = ingested["first"]
+    assert isinstance(first, subprocess.CompletedProcess)
+    assert first.returncode == 1
+    err = first.stderr
+    assert "Traceback" not in err
+    assert "zero.mov: file is empty (0 bytes)" in err
+    assert "missing.mov: file not found" in err
+    assert "truncated.mov: cannot read media" in err
+    assert "notes.mov: cannot read media" in err
+    for ok in ("Phỏng vấn 'Giám đốc' Sở", "phone", "field 1080i", "-no audio", "screen"):
+        assert f"│ {ok}" in first.stdout and "ingested" in first.stdout
+
+
+def test_sources_are_byte_identical(ingested: dict[str, object]) -> None:
+    src = ingested["src"]
+    assert isinstance(src, Path)
+    assert {p.name: sha(p) for p in src.iterdir()} == ingested["before"]
+
+
+def test_probe_facts(ingested: dict[str, object]) -> None:
+    src = ingested["src"]
+    assert isinstance(src, Path)
+    phone = probe(src / "phone.mp4")
+    assert phone.video is not None
+    assert phone.vfr and phone.video.rotation in (90, 270)
+    assert phone.video.rate == Fraction(30000, 1001)
+    assert phone.video.display_size == (180, 320)
+    assert phone.audio[0].channels == 1
+    mxf = probe(src / "field 1080i.mxf")
+    assert mxf.video is not None and mxf.video.field_order == "tt" and mxf.video.pix_fmt == "yuv422p"
+    webm = probe(src / "screen.webm")
+    assert webm.duration_ms is not None and 1800 <= webm.duration_ms <= 2200
+    assert not probe(src / "-no audio.mp4").has_audio
+
+
+def _stream(path: Path, kind: str) -> dict[str, object]:
+    return next(s for s in ffprobe_json(path)["streams"] if s["codec_type"] == kind)
+
+
+def test_working_copies_are_house_format(ingested: dict[str, object]) -> None:
+    ws = ingested["ws"]
+    assert isinstance(ws, Path)
+    for clip in ("phone", "field 1080i", "-no audio", "screen"):
+        conform = ws / "ingest" / clip / "conform.mov"
+        video = _stream(conform, "video")
+        assert (video["width"], video["height"]) == (640, 360), clip
+        assert video["avg_frame_rate"] == "25/1" and video["r_frame_rate"] == "25/1", clip
+        assert video.get("field_order", "progressive") == "progressive", clip
+        assert not video.get("side_data_list"), f"{clip}: rotation must be applied, not flagged"
+        audio = _stream(conform, "audio")
+        assert (audio["sample_rate"], audio["channels"]) == ("48000", 2), clip
+    proxy = _stream(ws / "ingest" / "phone" / "proxy.mp4", "video")
+    assert proxy["height"] == 540 and not proxy.get("side_data_list")
+
+
+def test_rotation_is_applied_in_the_picture(ingested: dict[str, object]) -> None:
+    """A portrait phone clip is pillar-boxed: the left and right edges of the working copy are black."""
+    ws = ingested["ws"]
+    assert isinstance(ws, Path)
+    conform = ws / "ingest" / "phone" / "conform.mov"
+    raw = subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(conform), "-frames:v", "1", "-vf", "format=gray", "-f", "rawvideo", "-"],
+        capture_output=True, check=True,
+    ).stdout
+    width, height = 640, 360
+    assert len(raw) == width * height
+    row = raw[(height // 2) * width:(height // 2 + 1) * width]
+    assert max(row[:150]) < 30 and max(row[-150:]) < 30  # pillar-box bars
+    assert max(row[250:390]) > 60  # picture in the middle
+
+
+def test_asr_audio_and_no_audio(ingested: dict[str, object]) -> None:
+    ws = ingested["ws"]
+    assert isinstance(ws, Path)
+    wav = _stream(ws / "ingest" / "phone" / "audio16k.wav", "audio")
+    assert (wav["sample_rate"], wav["channels"], wav["codec_name"]) == ("16000", 1, "pcm_s16le")
+    assert not (ws / "ingest" / "-no audio" / "audio16k.wav").exists()
+    meta = json.loads((ws / "ingest" / "-no audio" / "ingest.json").read_text(encoding="utf-8"))
+    assert meta["has_audio"] is False
+
+
+def test_shots_posters_and_catalogue(ingested: dict[str, object]) -> None:
+    ws = ingested["ws"]
+    assert isinstance(ws, Path)
+    clip = ws / "ingest" / "Phỏng vấn 'Giám đốc' Sở"
+    shots = json.loads((clip / "shots.json").read_text(encoding="utf-8"))
+    assert len(shots["cuts_ms"]) == 1 and abs(shots["cuts_ms"][0] - 1520) <= 80  # the generator cuts at 1.5 s
+    assert (clip / "poster.jpg").stat().st_size > 0 and (clip / "thumbs.jpg").stat().st_size > 0
+    with Catalogue(ws / "catalogue.sqlite") as cat:
+        rows = {r.clip_id: r for r in cat.clips()}
+    assert rows["phone"].vfr and rows["phone"].status == "ok" and rows["phone"].sha256
+    assert rows["zero"].status == "failed" and "empty" in (rows["zero"].error or "")
+    assert rows["field 1080i"].scan == "tt"
+
+
+def test_timeline_checked_against_clips(ingested: dict[str, object]) -> None:
+    first = ingested["first"]
+    assert isinstance(first, subprocess.CompletedProcess)
+    assert "cut[0]" not in first.stderr  # 2 s of a 3 s clip is fine
+
+
+def test_rerun_changes_nothing_and_is_fast(ingested: dict[str, object]) -> None:
+    ws, src = ingested["ws"], ingested["src"]
+    assert isinstance(ws, Path) and isinstance(src, Path)
+    (src / "zero.mov").unlink()
+    (src / "truncated.mov").unlink()
+    (src / "notes.mov").unlink()
+    manifest = (src / "prog.yaml").read_text(encoding="utf-8")
+    for gone in ("zero.mov", "truncated.mov", "notes.mov", "missing.mov"):
+        manifest = manifest.replace(f"  - {gone}\n", "")
+    (src / "prog.yaml").write_text(manifest, encoding="utf-8")
+    second = reportage("--workspace", str(ws.parent), "ingest", "prog.yaml", cwd=src)
+    assert second.returncode == 0, second.stderr
+    stamps = {p: p.stat().st_mtime_ns for p in ws.rglob("*") if p.is_file() and "-wal" not in p.name}
+    started = time.monotonic()
+    third = reportage("--workspace", str(ws.parent), "ingest", "prog.yaml", cwd=src)
+    took = time.monotonic() - started
+    assert third.returncode == 0 and "up to date" in third.stderr
+    assert took < 2.0
+    after = {p: p.stat().st_mtime_ns for p in ws.rglob("*") if p.is_file() and "-wal" not in p.name}
+    assert after == stamps
+
+
+def test_json_output(ingested: dict[str, object]) -> None:
+    ws, src = ingested["ws"], ingested["src"]
+    assert isinstance(ws, Path) and isinstance(src, Path)
+    result = reportage("--workspace", str(ws.parent), "--json", "ingest", "prog.yaml", cwd=src)
+    data = json.loads(result.stdout)
+    assert data["programme"] == "ingest-test" and all("status" in c for c in data["clips"])
+
+
+def test_debug_env_shows_traceback(tmp_path: Path) -> None:
+    env = dict(os.environ, PIPELINE_DEBUG="1")
+    exe = Path(sys.executable).with_name("reportage")
+    result = subprocess.run([str(exe), "ingest", str(tmp_path / "none.yaml")], capture_output=True, text=True,
+                            env=env, check=False)
+    assert "Traceback" in result.stderr
+    plain = reportage("ingest", str(tmp_path / "none.yaml"), cwd=tmp_path)
+    assert plain.returncode == 2 and plain.stderr.strip().endswith("give the path of a programme .yaml file")
+    assert "Traceback" not in plain.stderr

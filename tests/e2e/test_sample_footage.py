@@ -1,0 +1,282 @@
+"""The sample-footage generator makes every format quirk it promises, and the sample manifests fit it.
+
+Runs `scripts/make-sample-footage --small` once into a temporary folder (a few seconds), then checks
+each quirk with ffprobe rather than trusting the generator's word: a quirk that silently stopped
+being made would leave ingest's handling of it untested.
+"""
+
+from __future__ import annotations
+
+import importlib.machinery
+import importlib.util
+import itertools
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import unicodedata
+from fractions import Fraction
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from pipeline.manifest import load_manifest
+from pipeline.timecode import Timecode
+
+REPO = Path(__file__).resolve().parents[2]
+GENERATOR = REPO / "scripts" / "make-sample-footage"
+EXAMPLES = REPO / "examples"
+
+pytestmark = pytest.mark.skipif(
+    not all(shutil.which(tool) for tool in ("ffmpeg", "ffprobe", "espeak-ng")),
+    reason="needs ffmpeg, ffprobe and espeak-ng",
+)
+
+
+def _load_generator() -> ModuleType:
+    """Import the generator script (it has no .py suffix) to read its clip table."""
+    loader = importlib.machinery.SourceFileLoader("make_sample_footage", str(GENERATOR))
+    spec = importlib.util.spec_from_loader(loader.name, loader)
+    assert spec is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[loader.name] = module  # dataclasses look their module up while the class is built
+    loader.exec_module(module)
+    return module
+
+
+gen = _load_generator()
+CLIPS: dict[str, Any] = {clip.clip_id: clip for clip in gen.CLIPS}
+
+
+def run_generator(out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(GENERATOR), "--small", "--out", str(out), *extra],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def footage(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """The small footage, generated once for the module; also the generator's printed output."""
+    out = tmp_path_factory.mktemp("sample") / "footage"
+    done = run_generator(out)
+    assert done.returncode == 0, done.stderr
+    return out, done.stdout
+
+
+def clip_path(root: Path, clip_id: str) -> Path:
+    clip = CLIPS[clip_id]
+    return root / str(clip.programme) / str(clip.file)
+
+
+def ffprobe(path: Path) -> dict[str, Any]:
+    done = subprocess.run(
+        ["ffprobe", "-v", "error", "-print_format", "json", "-show_format", "-show_streams", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    data: dict[str, Any] = json.loads(done.stdout)
+    return data
+
+
+def streams(info: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    return [s for s in info["streams"] if s["codec_type"] == kind]
+
+
+def packet_times(path: Path) -> list[int]:
+    """Video packet timestamps in the stream's time base, in presentation order."""
+    argv = ["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "packet=pts", "-of", "csv=p=0"]
+    done = subprocess.run(
+        [*argv, str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return sorted(int(line.split(",")[0]) for line in done.stdout.split() if line.strip())
+
+
+def mean_volume(path: Path, start: float, end: float) -> float:
+    """Mean level (dBFS) of the first audio stream between two times, from ffmpeg's volumedetect."""
+    done = subprocess.run(
+        [
+            "ffmpeg", "-hide_banner", "-nostats", "-nostdin", "-i", str(path), "-map", "0:a:0",
+            "-af", f"atrim={start}:{end},volumedetect", "-f", "null", "-",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )  # fmt: skip
+    match = re.search(r"mean_volume: (-?[\d.]+|-inf) dB", done.stderr)
+    assert match, done.stderr
+    return float(match[1])
+
+
+def test_every_clip_is_made_and_reported(footage: tuple[Path, str]) -> None:
+    root, stdout = footage
+    for clip_id in CLIPS:
+        assert clip_path(root, clip_id).is_file(), clip_id
+    assert len([line for line in stdout.splitlines() if line.startswith("made ")]) == len(CLIPS) + 1
+    leftovers = [p.name for p in root.rglob(".*") if p.name != gen.STAMP_NAME]
+    assert not leftovers, f"temporary files left behind: {leftovers}"
+
+
+def test_mov_is_25p_h264_with_pcm(footage: tuple[Path, str]) -> None:
+    info = ffprobe(clip_path(footage[0], "dautu_01_dinh_an"))
+    assert "mov" in info["format"]["format_name"]
+    (video,) = streams(info, "video")
+    assert video["codec_name"] == "h264"
+    assert video["r_frame_rate"] == "25/1" and video["avg_frame_rate"] == "25/1"
+    assert video.get("field_order", "progressive") == "progressive"
+    assert Fraction(video["width"], video["height"]) == Fraction(16, 9)
+    (audio,) = streams(info, "audio")
+    assert audio["codec_name"].startswith("pcm_") and audio["sample_rate"] == "48000" and audio["channels"] == 2
+
+
+def test_full_size_is_1080(footage: tuple[Path, str]) -> None:
+    """--small shrinks the frame only; the full-size plan draws 1920x1080 and XDCAM's 50 Mb/s."""
+    clip = CLIPS["dautu_05_dua_tom"]
+    plan = gen.Plan()
+    labels = [Path(f"label{i}.txt") for i in range(len(clip.shots))]
+    gen.video_graph(plan, clip, gen.FULL_SIZE, clip.seconds, Path("font.ttf"), labels)
+    argv = plan.argv("ffmpeg", Path("out.mxf")) + gen.encode_args(clip, gen.FULL_SIZE, False, "-fps_mode")
+    assert "scale=1920:1080" in " ".join(argv)
+    assert argv[argv.index("-b:v") + 1] == "50000000"
+
+
+def test_phone_clip_is_rotated_and_variable_rate(footage: tuple[Path, str]) -> None:
+    path = clip_path(footage[0], "dautu_03_duyen_hai")
+    info = ffprobe(path)
+    assert "mp4" in info["format"]["format_name"]
+    (video,) = streams(info, "video")
+    assert video["r_frame_rate"] == "30000/1001"
+    assert video["width"] > video["height"], "coded landscape; the display matrix makes it portrait"
+    rotations = [int(side["rotation"]) for side in video.get("side_data_list", []) if "rotation" in side]
+    assert rotations and abs(rotations[0]) == 90, video.get("side_data_list")
+    pts = packet_times(path)
+    intervals = [b - a for a, b in itertools.pairwise(pts)]
+    nominal = Fraction(video["time_base"].split("/")[1]) * Fraction(1001, 30000)
+    assert len(set(intervals)) > 3, "frame durations should differ"
+    assert max(intervals) > 1.5 * nominal, "a phone drops frames under load"
+    (audio,) = streams(info, "audio")
+    assert audio["codec_name"] == "aac" and audio["sample_rate"] == "48000"
+
+
+def test_mxf_is_xdcam_hd422_interlaced(footage: tuple[Path, str]) -> None:
+    for clip_id in ("dautu_05_dua_tom", "dulich_01_ao_ba_om"):
+        info = ffprobe(clip_path(footage[0], clip_id))
+        assert info["format"]["format_name"] == "mxf"
+        (video,) = streams(info, "video")
+        assert video["codec_name"] == "mpeg2video"
+        assert video["pix_fmt"] == "yuv422p" and video["profile"] == "4:2:2"
+        assert video["field_order"] == "tt"
+        assert video["r_frame_rate"] == "25/1"
+        audio = streams(info, "audio")
+        assert len(audio) == 2, "XDCAM records each channel as its own mono track"
+        assert all(a["codec_name"] == "pcm_s24le" and a["channels"] == 1 and a["sample_rate"] == "48000" for a in audio)
+
+
+def test_interviews_have_mono_audio(footage: tuple[Path, str]) -> None:
+    for clip_id in ("dautu_02_phong_van", "dulich_05_phong_van"):
+        (audio,) = streams(ffprobe(clip_path(footage[0], clip_id)), "audio")
+        assert audio["channels"] == 1, clip_id
+
+
+def test_drone_clip_has_no_audio_stream(footage: tuple[Path, str]) -> None:
+    info = ffprobe(clip_path(footage[0], "dulich_02_ba_dong"))
+    assert streams(info, "audio") == []
+    assert len(streams(info, "video")) == 1
+
+
+def test_file_name_with_diacritics_and_spaces(footage: tuple[Path, str]) -> None:
+    path = clip_path(footage[0], "dautu_02_phong_van")
+    assert path.name == "Phỏng vấn Giám đốc Sở.mov"
+    assert " " in path.name and not path.name.isascii()
+    assert unicodedata.is_normalized("NFC", path.name)
+    assert path.name in os.listdir(path.parent)  # stored as NFC on disk, not just resolvable
+
+
+def test_speech_sits_where_the_script_says(footage: tuple[Path, str]) -> None:
+    """Silent-ish before the first sentence (room tone or a low bed), clearly louder during it."""
+    for clip_id, clip in CLIPS.items():
+        if clip.audio != "speech":
+            continue
+        first = gen.load_script(clip.programme).utterances(clip_id)[0]
+        path = clip_path(footage[0], clip_id)
+        before = mean_volume(path, 0, first.start_ms / 1000 - 0.05)
+        during = mean_volume(path, first.start_ms / 1000, min(first.end_ms / 1000, gen.SMALL_SECONDS))
+        assert during > -35, f"{clip_id}: speech at {during} dBFS"
+        assert during - before > 15, f"{clip_id}: speech {during} dB vs pause {before} dB"
+
+
+def test_music_beds_are_quiet_but_present(footage: tuple[Path, str]) -> None:
+    for clip_id in ("dautu_05_dua_tom", "dulich_03_ghe_ngo"):
+        level = mean_volume(clip_path(footage[0], clip_id), 0, gen.SMALL_SECONDS)
+        assert -45 < level < -20, f"{clip_id}: {level} dBFS"
+
+
+def test_second_run_is_a_quick_no_op(footage: tuple[Path, str]) -> None:
+    root, _ = footage
+    before = {p: p.stat().st_mtime_ns for p in root.rglob("*") if p.is_file()}
+    started = time.monotonic()
+    done = run_generator(root)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "sample footage up to date"
+    assert time.monotonic() - started < 5
+    assert {p: p.stat().st_mtime_ns for p in root.rglob("*") if p.is_file()} == before
+
+
+def test_scripts_match_the_clips() -> None:
+    """The ground truth: NFC Vietnamese, an English reference per sentence, timings inside clips."""
+    for programme in gen.PROGRAMMES:
+        script = gen.load_script(programme)
+        gen.check_script([c for c in gen.CLIPS if c.programme == programme], script, timings=True)
+        for clip_id, entry in script.data["clips"].items():
+            for utt in entry["utterances"]:
+                assert unicodedata.is_normalized("NFC", utt["vi"]), utt["vi"]
+                assert utt["en"].strip() and utt["vi"].strip()
+                assert 600 <= utt["end_ms"] - utt["start_ms"] <= 12_000, (clip_id, utt)
+
+
+@pytest.mark.parametrize("programme", ["dautu", "dulich"])
+def test_manifest_fits_the_footage(programme: str, footage: tuple[Path, str], tmp_path: Path) -> None:
+    """The manifest loads, names exactly the generated files, and its cut fits the full-size clips."""
+    root, _ = footage
+    # The manifest resolves footage/… against its own folder: put a copy beside the generated tree.
+    for name in (f"{programme}.yaml", "glossary.yaml"):
+        shutil.copy(EXAMPLES / name, root.parent / name)
+    assert load_manifest(EXAMPLES / f"{programme}.yaml").id == programme
+    prog = load_manifest(root.parent / f"{programme}.yaml")
+    sources = {s.clip_id: s.path for s in prog.sources()}
+    expected = {c.clip_id: root / programme / c.file for c in gen.CLIPS if c.programme == programme}
+    assert sources == expected
+    assert all(p.is_file() for p in sources.values())
+    glossary = prog.glossary_path()
+    assert glossary is not None and glossary.is_file()
+
+    rates = {cid: gen.FORMATS[CLIPS[cid].fmt].rate for cid in expected}
+    durations = {cid: (int(CLIPS[cid].seconds * rates[cid]), rates[cid]) for cid in expected}
+    assert prog.check_cut(durations) == []
+    cut = prog.manifest.timeline.cut or []
+    assert {event.clip for event in cut} == set(expected), "every clip is used in the cut"
+    total = sum(
+        Timecode.parse(e.out, rates[e.clip]).seconds - Timecode.parse(e.in_, rates[e.clip]).seconds for e in cut
+    )
+    assert 45 <= total <= 90, f"programme runs {float(total):.1f} s"
+    social = prog.manifest.social
+    assert social is not None
+    start, end = (Timecode.parse(t, prog.rate).seconds for t in (social.start, social.end))
+    assert 15 <= end - start <= 30 and end <= total
+    for lower_third in prog.manifest.lower_thirds:
+        assert Timecode.parse(lower_third.at, prog.rate).seconds + Fraction(lower_third.duration_s) <= total
+    assert set(prog.manifest.deliverables) == {"broadcast-xdcam", "web-1080p", "web-720p", "social-9x16"}
+    credited = {credit.name for credit in prog.manifest.credits}
+    assert set(prog.manifest.co_producers) <= credited and len(prog.manifest.co_producers) == 2

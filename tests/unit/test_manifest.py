@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+
+from pipeline.errors import ManifestError
+from pipeline.manifest import load_manifest
+
+BASE = """
+id: dautu
+title: {vi: "Đầu tư vào Trà Vinh", en: "Invest in Trà Vinh"}
+synopsis: {vi: "Tiềm năng", en: "Potential"}
+footage:
+  - "rushes/*.mov"
+  - {file: "Phỏng vấn Giám đốc.mp4", id: PV-01}
+timeline:
+  cut:
+    - {clip: PV-01, in: "00:00:01:00", out: "00:00:04:00"}
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "prog.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_loads_and_resolves_footage(tmp_path: Path) -> None:
+    (tmp_path / "rushes").mkdir()
+    (tmp_path / "rushes" / "B-roll 07.mov").write_bytes(b"x")
+    (tmp_path / "rushes" / "notes.txt").write_bytes(b"x")
+    programme = load_manifest(write(tmp_path, BASE))
+    ids = [c.clip_id for c in programme.sources()]
+    assert ids == ["B-roll 07", "PV-01"]
+    assert programme.rate == Fraction(25)
+    assert programme.manifest.title.vi == "Đầu tư vào Trà Vinh"
+
+
+def test_missing_field_is_named(tmp_path: Path) -> None:
+    with pytest.raises(ManifestError) as err:
+        load_manifest(write(tmp_path, BASE.replace('synopsis: {vi: "Tiềm năng", en: "Potential"}\n', "")))
+    assert "prog.yaml" in str(err.value) and "synopsis is required" in str(err.value)
+
+
+def test_typo_field_is_named(tmp_path: Path) -> None:
+    with pytest.raises(ManifestError, match=r"titel is not a known field"):
+        load_manifest(write(tmp_path, BASE + "titel: x\n"))
+
+
+def test_bad_timecode_names_the_event(tmp_path: Path) -> None:
+    text = BASE.replace('out: "00:00:04:00"', 'out: "00:01:72:00"')
+    with pytest.raises(ManifestError, match=r"timeline.cut\[0\].out"):
+        load_manifest(write(tmp_path, text))
+
+
+def test_path_escaping_the_manifest_folder_is_refused(tmp_path: Path) -> None:
+    text = BASE.replace('"rushes/*.mov"', '"../elsewhere/*.mov"')
+    programme = load_manifest(write(tmp_path, text))
+    with pytest.raises(ManifestError, match="outside the manifest's folder"):
+        programme.sources()
+    with pytest.raises(ManifestError, match="outside"):
+        load_manifest(write(tmp_path, BASE + "glossary: /etc/passwd\n"))
+
+
+def test_invalid_yaml_gives_line(tmp_path: Path) -> None:
+    with pytest.raises(ManifestError, match="line"):
+        load_manifest(write(tmp_path, "id: [unclosed\n"))
+
+
+def test_cut_past_end_of_clip(tmp_path: Path) -> None:
+    programme = load_manifest(write(tmp_path, BASE.replace('out: "00:00:04:00"', 'out: "00:01:12:20"')))
+    problems = programme.check_cut({"PV-01": (70 * 25 + 4, Fraction(25))})
+    assert problems == ["cut[0].out 00:01:12:20 is past the end of clip PV-01 (00:01:10:04)"]
+
+
+def test_frame_beyond_rate_is_refused_per_clip_rate(tmp_path: Path) -> None:
+    programme = load_manifest(write(tmp_path, BASE.replace('out: "00:00:04:00"', 'out: "00:00:04:27"')))
+    assert "frames 00–24" in programme.check_cut({"PV-01": (5000, Fraction(25))})[0]
+    assert programme.check_cut({"PV-01": (5000, Fraction(30000, 1001))}) == []
+
+
+def test_master_and_cut_are_exclusive(tmp_path: Path) -> None:
+    with pytest.raises(ManifestError, match="exactly one of"):
+        load_manifest(write(tmp_path, BASE + "  master: final.mov\n"))
