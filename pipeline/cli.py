@@ -9,37 +9,16 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import click
 
 from . import __version__, ui
+from .commands.common import Ctx, manifest_arg, pass_ctx
 from .errors import ReportageError
 from .manifest import Programme, load_manifest
 from .timecode import ms_to_timecode
-from .workspace import Workspace
-
-
-@dataclass(frozen=True)
-class Ctx:
-    workspace_root: Path
-    as_json: bool
-    verbosity: int
-
-    @property
-    def quiet(self) -> bool:
-        return self.verbosity < 0 or self.as_json
-
-    def bars(self) -> ui.Bars:
-        return ui.Bars(enabled=not self.quiet and sys.stderr.isatty())
-
-    def workspace(self, programme: Programme) -> Workspace:
-        return Workspace(self.workspace_root.absolute(), programme.id)
-
-
-pass_ctx = click.make_pass_decorator(Ctx)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -60,9 +39,6 @@ def cli(ctx: click.Context, workspace: Path, as_json: bool, verbose: int, quiet:
     logging.basicConfig(level=logging.ERROR if quiet else level, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("pyscenedetect").setLevel(logging.DEBUG if verbose > 2 else logging.WARNING)
     ctx.obj = Ctx(workspace, as_json, -1 if quiet else verbose)
-
-
-manifest_arg = click.argument("manifest", type=click.Path(dir_okay=False, path_type=Path))
 
 
 # ingest ------------------------------------------------------------------------------------------
@@ -113,6 +89,28 @@ def _ingest(c: Ctx, programme: Programme, settings: Any = None) -> Any:
     return report
 
 
+# assemble ----------------------------------------------------------------------------------------
+@cli.command()
+@manifest_arg
+@pass_ctx
+def assemble(c: Ctx, manifest: Path) -> None:
+    """Build timeline.json from the cut list (or the master) and the ingested clips."""
+    _assemble(c, load_manifest(manifest))
+
+
+def _assemble(c: Ctx, programme: Programme) -> bool:
+    from .stages.assemble import assemble_programme
+
+    report = assemble_programme(programme, c.workspace(programme))
+    if c.as_json:
+        ui.emit_json(report.to_dict())
+    else:
+        state = "written" if report.changed else "up to date"
+        ui.say(f"assemble: {programme.id} timeline {state} ({len(report.timeline.segments)} segments, "
+               f"{ms_to_timecode(report.timeline.duration_ms, programme.rate)})", c.quiet)
+    return True
+
+
 # run ---------------------------------------------------------------------------------------------
 @cli.command()
 @manifest_arg
@@ -120,11 +118,23 @@ def _ingest(c: Ctx, programme: Programme, settings: Any = None) -> Any:
 def run(c: Ctx, manifest: Path) -> None:
     """Run every stage in order on one programme; unchanged work is skipped."""
     programme = load_manifest(manifest)
-    failed = False
     report = _ingest(c, programme)
-    failed |= not report.ok
-    if failed:
+    if report.timeline_problems or any(
+        cl.status == "failed" and cl.clip_id in _timeline_clip_ids(programme) for cl in report.clips
+    ):
+        ui.say("run: stopped after ingest: the timeline needs clips that failed or cut points that are wrong")
         sys.exit(1)
+    ok = _assemble(c, programme)
+    if not ok or not report.ok:
+        sys.exit(1)
+
+
+def _timeline_clip_ids(programme: Programme) -> set[str]:
+    from .stages.ingest import MASTER_CLIP_ID
+
+    if programme.manifest.timeline.master:
+        return {MASTER_CLIP_ID}
+    return {event.clip for event in programme.manifest.timeline.cut or []}
 
 
 # doctor ------------------------------------------------------------------------------------------
@@ -142,6 +152,10 @@ def doctor(c: Ctx) -> None:
                  [[r["check"], "ok" if r["ok"] else "PROBLEM", r["detail"]] for r in results])
     if not all(r["ok"] for r in results):
         sys.exit(1)
+
+
+# Stage commands that live in their own modules (pipeline/commands/<stage>.py) -------------------
+# (one import + add_command per module)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -45,8 +45,8 @@ def conform_reasons(info: MediaInfo, house: House) -> list[str]:
             reasons.append(f"rotated {video.rotation}°")
         if video.interlaced:
             reasons.append(f"interlaced ({video.field_order})")
-        if video.rate != house.rate:
-            reasons.append(f"{float(video.rate):.3f} fps")
+        if info.rate != house.rate:
+            reasons.append(f"{float(info.rate):.3f} fps")
         if info.vfr:
             reasons.append("variable frame rate")
         if video.sar not in ("1:1", "0:1", "N/A", ""):

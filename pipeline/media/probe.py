@@ -99,6 +99,17 @@ class MediaInfo:
     def has_audio(self) -> bool:
         return bool(self.audio)
 
+    @property
+    def rate(self) -> Fraction:
+        """The rate the footage was shot at. For VFR phone clips the average is dragged down by
+        dropped frames (24.55 for a 29.97 phone), so the container's nominal rate is used instead."""
+        if self.video is None:
+            return Fraction(0)
+        nominal = parse_rate(self.video.r_frame_rate)
+        if self.vfr and 0 < nominal <= 120:
+            return _snap_rate(nominal)
+        return self.video.rate
+
     def summary(self) -> str:
         """One line for tables: `1920×1080 29.97p VFR rot90 h264 / aac 2ch 48k`."""
         parts: list[str] = []
@@ -106,7 +117,7 @@ class MediaInfo:
             v = self.video
             w, h = v.display_size
             scan = {"tt": "i TFF", "bb": "i BFF", "tb": "i", "bt": "i"}.get(v.field_order, "p")
-            parts.append(f"{w}×{h} {fmt_rate(v.rate)}{scan}")
+            parts.append(f"{w}×{h} {fmt_rate(self.rate)}{scan}")
             if self.vfr:
                 parts.append("VFR")
             if v.rotation:

@@ -27,7 +27,7 @@ from ..workspace import Workspace
 
 log = logging.getLogger(__name__)
 
-INGEST_VERSION = 1
+INGEST_VERSION = 2
 MASTER_CLIP_ID = "master"
 
 
@@ -133,7 +133,7 @@ def _timeline_problems(programme: Programme, ws: Workspace, ok: dict[str, tuple[
     for clip_id in ok:
         data = fsutil.read_json(ws.probe_json(clip_id))
         info = media_info_from_dict(data)
-        rate = info.video.rate if info.video else programme.rate
+        rate = info.rate if info.video else programme.rate
         frames[clip_id] = (round(info.duration_ms or 0) * rate.numerator // (rate.denominator * 1000), rate)
     failed_ids = {s.clip_id for s in programme_sources(programme)} - set(ok)
     problems = []
@@ -238,7 +238,7 @@ def _do_ingest(
         clip_id=src.clip_id, source=str(src.path), status="ok",
         size_bytes=fingerprint["size"], mtime_ns=fingerprint["mtime_ns"], sha256=sha,
         summary=info.summary(), duration_ms=info.duration_ms,
-        fps=f"{video.rate.numerator}/{video.rate.denominator}" if video else None,
+        fps=f"{info.rate.numerator}/{info.rate.denominator}" if video else None,
         width=video.display_size[0] if video else None, height=video.display_size[1] if video else None,
         scan=(video.field_order if video and video.interlaced else "progressive") if video else None,
         vfr=info.vfr, rotation=video.rotation if video else None, has_audio=info.has_audio,

@@ -1,0 +1,103 @@
+"""The assembled programme as data: ordered segments of clips, in frames at the programme rate.
+
+Written by the assemble stage to `timeline.json`; read by subtitles (to place words in programme
+time), render (to cut the working copies) and QC (to know the expected duration and the cuts).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from . import fsutil
+from .errors import WorkspaceError
+from .timecode import parse_rate
+
+TIMELINE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Segment:
+    """`clip_id` from `src_in_frame` to `src_out_frame` (exclusive) of its working copy, placed at
+    `rec_in_frame` of the programme. All frames at the programme rate."""
+
+    clip_id: str
+    working_copy: str
+    src_in_frame: int
+    src_out_frame: int
+    rec_in_frame: int
+    has_audio: bool
+
+    @property
+    def length(self) -> int:
+        return self.src_out_frame - self.src_in_frame
+
+    @property
+    def rec_out_frame(self) -> int:
+        return self.rec_in_frame + self.length
+
+
+@dataclass(frozen=True)
+class Timeline:
+    programme_id: str
+    rate: Fraction
+    width: int
+    height: int
+    sample_rate: int
+    segments: tuple[Segment, ...]
+    shot_changes_ms: tuple[int, ...]
+
+    @property
+    def duration_frames(self) -> int:
+        return self.segments[-1].rec_out_frame if self.segments else 0
+
+    @property
+    def duration_ms(self) -> int:
+        return self.frames_to_ms(self.duration_frames)
+
+    def frames_to_ms(self, frames: int) -> int:
+        return round(Fraction(frames) / self.rate * 1000)
+
+    def ms_to_frames(self, ms: int) -> int:
+        return round(Fraction(ms, 1000) * self.rate)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": TIMELINE_VERSION,
+            "programme": self.programme_id,
+            "rate": f"{self.rate.numerator}/{self.rate.denominator}",
+            "width": self.width,
+            "height": self.height,
+            "sample_rate": self.sample_rate,
+            "duration_frames": self.duration_frames,
+            "duration_ms": self.duration_ms,
+            "segments": [
+                {**asdict(s), "rec_out_frame": s.rec_out_frame,
+                 "src_in_ms": self.frames_to_ms(s.src_in_frame), "src_out_ms": self.frames_to_ms(s.src_out_frame),
+                 "rec_in_ms": self.frames_to_ms(s.rec_in_frame)}
+                for s in self.segments
+            ],
+            "shot_changes_ms": list(self.shot_changes_ms),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Timeline:
+        keys = ("clip_id", "working_copy", "src_in_frame", "src_out_frame", "rec_in_frame", "has_audio")
+        return cls(
+            programme_id=data["programme"],
+            rate=parse_rate(data["rate"]),
+            width=int(data["width"]),
+            height=int(data["height"]),
+            sample_rate=int(data["sample_rate"]),
+            segments=tuple(Segment(**{k: s[k] for k in keys}) for s in data["segments"]),
+            shot_changes_ms=tuple(int(x) for x in data.get("shot_changes_ms", [])),
+        )
+
+
+def load_timeline(path: Path) -> Timeline:
+    """Read timeline.json, or say which stage to run first."""
+    if not path.exists():
+        raise WorkspaceError("no assembled timeline yet", path=path, hint="run `reportage assemble MANIFEST` first")
+    return Timeline.from_dict(fsutil.read_json(path))
