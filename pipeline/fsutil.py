@@ -21,6 +21,14 @@ from .errors import WorkspaceError
 _CHUNK = 1 << 20
 
 
+def _default_mode() -> int:
+    """The mode a plain `open()` would give (0666 less the umask); mkstemp's 0600 would lock out
+    the rest of the team and the receiving centre."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def sha256_file(path: Path) -> str:
     """SHA-256 of a file, read in 1 MiB chunks so multi-gigabyte rushes never sit in memory."""
     digest = hashlib.sha256()
@@ -56,6 +64,7 @@ def atomic_path(target: Path, suffix: str | None = None) -> Iterator[Path]:
         yield tmp
         if not tmp.exists():
             raise WorkspaceError("the step finished without writing its output", path=target)
+        os.chmod(tmp, _default_mode())
         os.replace(tmp, target)
     finally:
         with contextlib.suppress(FileNotFoundError):

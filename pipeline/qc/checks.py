@@ -1,0 +1,278 @@
+"""Measurements of one delivered file: ffprobe fields, keyframe spacing and bit rate from the packet
+list, and everything that needs decoded pictures or sound from ONE ffmpeg decode.
+
+That decode runs `signalstats → blackdetect → freezedetect → metadata=print` on the video and
+`asplit` → (`atrim` past the leader → `ebur128`) + `silencedetect` on the first audio track, so a
+one-hour master is read once, not four times. The result is a flat dict keyed like the plan's
+`CheckSpec.measure`, plus time series for the report's plots.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import tempfile
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from ..errors import MediaError
+from ..media.ffmpeg import ffprobe_json, run_ffmpeg, safe_input
+from ..media.loudness import parse_ebur128
+from ..timecode import parse_rate
+
+_FRAME_RE = re.compile(r"^frame:\s*(\d+)\s+pts:\s*\S+\s+pts_time:\s*([-\d.e]+)")
+_META_RE = re.compile(r"^lavfi\.(\w+)\.(\w+)=(.*)$")
+_R128_RE = re.compile(r"\] t:\s*([\d.]+)\s+TARGET:.*?M:\s*([-\d.]+)\s+S:\s*([-\d.]+)")
+_BLACK_RE = re.compile(r"black_start:\s*([\d.]+)\s+black_end:\s*([\d.]+)")
+_SIL_START_RE = re.compile(r"silence_start:\s*([-\d.]+)")
+_SIL_END_RE = re.compile(r"silence_end:\s*([-\d.]+)")
+_FREEZE_RE = re.compile(r"lavfi\.freezedetect\.freeze_(start|end):\s*([\d.]+)")
+
+
+@dataclass
+class FileMeasurements:
+    """Flat values for the verdicts, and the series the report draws."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    loudness_series: list[tuple[float, float, float]] = field(default_factory=list)  # t, M, S
+    luma_series: list[tuple[float, float, float, float, float, float, float]] = field(default_factory=list)
+    duration_s: float | None = None
+
+
+def probe_fields(path: Path) -> tuple[dict[str, Any], float | None]:
+    """Container, video and audio fields from ffprobe, keyed as the plan expects."""
+    data = ffprobe_json(path)
+    values: dict[str, Any] = {}
+    fmt = data.get("format", {})
+    name = str(fmt.get("format_name", ""))
+    values["container.format"] = "mov,mp4" if name.startswith("mov,mp4") else name
+    values["container.extension"] = path.suffix.lower()
+    values["container.moov_first"] = moov_first(path) if values["container.format"] == "mov,mp4" else None
+    streams = data.get("streams", [])
+    video = next((s for s in streams if s.get("codec_type") == "video"
+                  and not s.get("disposition", {}).get("attached_pic")), None)
+    audio = [s for s in streams if s.get("codec_type") == "audio"]
+    duration = _float(fmt.get("duration"))
+    if video is None:
+        raise MediaError("has no video stream", path=path, hint="QC checks finished deliverables")
+    rate = parse_rate(str(video.get("r_frame_rate", "0/1")))
+    values.update({
+        "video.codec": video.get("codec_name"),
+        "video.profile": video.get("profile"),
+        "video.level": video.get("level") if isinstance(video.get("level"), int) and video["level"] > 0 else None,
+        "video.pix_fmt": video.get("pix_fmt"),
+        "video.size": f"{video.get('width')}x{video.get('height')}",
+        "video.rate": _fmt_rate(rate),
+        "video.field_order": video.get("field_order"),
+        "video.colour": "/".join(str(video.get(k, "?")) for k in ("color_primaries", "color_transfer",
+                                                                    "color_space", "color_range")),
+    })
+    frames = _int(video.get("nb_frames"))
+    vdur = _float(video.get("duration")) or duration
+    if frames is None and vdur is not None and rate > 0:
+        frames = round(Fraction(str(vdur)) * rate)
+    values["duration.frames"] = frames
+    values["duration.seconds"] = vdur
+    if audio:
+        first = audio[0]
+        values["audio.codec"] = first.get("codec_name")
+        values["audio.sample_rate"] = _int(first.get("sample_rate"))
+        values["audio.channels"] = sum(_int(s.get("channels")) or 0 for s in audio)
+        values["audio.tracks"] = len(audio)
+        depth = _int(first.get("bits_per_raw_sample")) or _int(first.get("bits_per_sample"))
+        values["audio.bit_depth"] = depth or None
+        br = _int(first.get("bit_rate"))
+        values["audio.bitrate_kbps"] = round(br / 1000) if br else None
+    return values, vdur
+
+
+def packet_fields(path: Path, rate: Fraction) -> dict[str, Any]:
+    """Longest and most common keyframe spacing (frames) and the average video bit rate (kb/s)."""
+    data = ffprobe_json(path, ["-select_streams", "v:0", "-show_entries", "packet=pts_time,dts_time,flags,size"])
+    packets = data.get("packets", [])
+    if not packets:
+        return {}
+    keys = [i for i, p in enumerate(packets) if "K" in str(p.get("flags", ""))]
+    spacing = [b - a for a, b in itertools.pairwise(keys)]
+    total_bits = sum(_int(p.get("size")) or 0 for p in packets) * 8
+    seconds = len(packets) / float(rate) if rate > 0 else None
+    values: dict[str, Any] = {
+        "video.gop_max": max(spacing) if spacing else len(packets),
+        "video.gop_common": max(set(spacing), key=spacing.count) if spacing else len(packets),
+        "video.keyframes": len(keys),
+    }
+    if seconds:
+        values["video.bitrate_kbps"] = round(total_bits / seconds / 1000)
+    return values
+
+
+def moov_first(path: Path) -> bool | None:
+    """True when the MP4 index ('moov') comes before the media data ('mdat'): faststart."""
+    try:
+        with open(path, "rb") as handle:
+            offset = 0
+            for _ in range(64):
+                handle.seek(offset)
+                head = handle.read(16)
+                if len(head) < 8:
+                    return None
+                size = int.from_bytes(head[:4], "big")
+                kind = head[4:8]
+                if kind == b"moov":
+                    return True
+                if kind == b"mdat":
+                    return False
+                if size == 1:
+                    size = int.from_bytes(head[8:16], "big")
+                if size < 8:
+                    return None
+                offset += size
+    except OSError:
+        return None
+    return None
+
+
+def decode_fields(path: Path, *, skip_s: float = 0.0, has_audio: bool = True,
+                  duration_s: float | None = None) -> FileMeasurements:
+    """One decode: picture stats, black, freeze, silence and loudness (measured after `skip_s`, the
+    leader, because the EBU figure is the programme's, not the tone's)."""
+    result = FileMeasurements(duration_s=duration_s)
+    with tempfile.TemporaryDirectory(prefix="reportage-qc-") as tmp:
+        meta = Path(tmp) / "video-meta.txt"
+        video = (f"[0:v:0]signalstats,blackdetect=d=0.2:pix_th=0.10,freezedetect=n=-60dB:d=1,"
+                 f"metadata=mode=print:file={_escape(meta)}[vout]")
+        graph = [video]
+        maps = ["-map", "[vout]"]
+        if has_audio:
+            graph.append(f"[0:a:0]asplit=2[al][as];[al]atrim=start={skip_s:g},asetpts=PTS-STARTPTS,"
+                         f"ebur128@qc=peak=true:framelog=info[aout1];[as]silencedetect=n=-60dB:d=0.5[aout2]")
+            maps += ["-map", "[aout1]", "-map", "[aout2]"]
+        stderr = run_ffmpeg(["-i", safe_input(path), "-filter_complex", ";".join(graph), *maps,
+                             "-f", "null", "-"], subject=path)
+        _parse_video_meta(meta.read_text(encoding="utf-8", errors="replace") if meta.exists() else "", result)
+    end = duration_s or (result.luma_series[-1][0] + 0.04 if result.luma_series else 0.0)
+    result.values["picture.black"] = [(float(a), float(b)) for a, b in _BLACK_RE.findall(stderr)]
+    result.values["audio.silence"] = _silences(stderr, end) if has_audio else None
+    if has_audio:
+        summaries = parse_ebur128(stderr)
+        if "qc" in summaries:
+            m = summaries["qc"]
+            result.values["loudness.integrated"] = m.integrated_lufs
+            result.values["loudness.true_peak"] = m.true_peak_dbtp
+            result.values["loudness.lra"] = m.lra_lu
+        result.loudness_series = [(float(t) + skip_s, float(mm), float(s)) for t, mm, s in _R128_RE.findall(stderr)]
+    result.values["picture.legal"] = result.luma_series or None
+    return result
+
+
+def _parse_video_meta(text: str, result: FileMeasurements) -> None:
+    """Read `metadata=print` output: per-frame signalstats and freezedetect start/end marks."""
+    t = 0.0
+    stats: dict[str, float] = {}
+    freezes: list[tuple[float, float]] = []
+    start: float | None = None
+    depth = 8
+
+    def flush() -> None:
+        if "YMIN" in stats:
+            scale = 2 ** (depth - 8)
+            result.luma_series.append((t, *(stats.get(k, 0.0) / scale for k in
+                                            ("YMIN", "YMAX", "UMIN", "UMAX", "VMIN", "VMAX"))))  # type: ignore[arg-type]
+
+    for line in text.splitlines():
+        frame = _FRAME_RE.match(line)
+        if frame:
+            flush()
+            stats = {}
+            t = float(frame.group(2))
+            continue
+        meta = _META_RE.match(line.strip())
+        if not meta:
+            continue
+        group, key, value = meta.groups()
+        if group == "signalstats":
+            if key == "YBITDEPTH":
+                depth = int(float(value))
+            elif key in ("YMIN", "YMAX", "UMIN", "UMAX", "VMIN", "VMAX"):
+                stats[key] = float(value)
+        elif group == "freezedetect" and key == "freeze_start":
+            start = float(value)
+        elif group == "freezedetect" and key == "freeze_end" and start is not None:
+            freezes.append((start, float(value)))
+            start = None
+    flush()
+    if start is not None:
+        freezes.append((start, t + 0.04))
+    result.values["picture.freeze"] = freezes
+
+
+def _silences(stderr: str, end: float) -> list[tuple[float, float]]:
+    out: list[tuple[float, float]] = []
+    start: float | None = None
+    for line in stderr.splitlines():
+        s = _SIL_START_RE.search(line)
+        if s:
+            start = max(0.0, float(s.group(1)))
+            continue
+        e = _SIL_END_RE.search(line)
+        if e and start is not None:
+            out.append((start, float(e.group(1))))
+            start = None
+    if start is not None:
+        out.append((start, end))
+    return out
+
+
+def measure_file(path: Path, rate: Fraction, *, skip_s: float = 0.0) -> FileMeasurements:
+    """Everything QC measures on `path`; `rate` is the profile's (used for GOP and bit rate)."""
+    if not path.is_file():
+        raise MediaError("file not found", path=path)
+    values, duration = probe_fields(path)
+    measured_rate = parse_rate(str(values.get("video.rate") or "0")) or rate
+    values.update(packet_fields(path, measured_rate))
+    decoded = decode_fields(path, skip_s=skip_s, has_audio="audio.codec" in values, duration_s=duration)
+    decoded.values.update(values)
+    return decoded
+
+
+def poster_frames(path: Path, out_dir: Path, duration_s: float | None, stem: str, count: int = 3,
+                  start_s: float = 0.0) -> list[Path]:
+    """JPEG stills at 20 %, 50 % and 80 % of the programme (after the leader), 480 px wide."""
+    out: list[Path] = []
+    if not duration_s or duration_s <= start_s:
+        return out
+    out_dir.mkdir(parents=True, exist_ok=True)
+    span = duration_s - start_s
+    for n in range(count):
+        at = start_s + span * (n + 1) / (count + 1)
+        target = out_dir / f"{stem}_poster{n + 1}.jpg"
+        run_ffmpeg(["-ss", f"{at:.3f}", "-i", safe_input(path), "-frames:v", "1", "-vf", "scale=480:-2",
+                    "-q:v", "4", "file:" + str(target)], subject=path)
+        if target.exists():
+            out.append(target)
+    return out
+
+
+def _escape(path: Path) -> str:
+    """A path inside a filtergraph option: escape what the graph parser treats specially."""
+    return str(path).replace("\\", "\\\\\\\\").replace(":", "\\\\:").replace("'", "\\\\'").replace(",", "\\,")
+
+
+def _fmt_rate(rate: Fraction) -> str:
+    return str(rate.numerator) if rate.denominator == 1 else f"{rate.numerator}/{rate.denominator}"
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _float(value: Any) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,403 @@
+"""The QC test plan of one deliverable, as data, and the verdict logic that judges measurements.
+
+A plan is a list of `CheckSpec`: which measurement (a key of the flat measurement dict that
+`checks.measure_file` produces), which rule, which limits. Keeping it data means the report can show
+every limit next to every measured value, a centre can read what we hold a file to, and the verdict
+logic is tested on hand-made numbers without ffmpeg.
+
+Thresholds that are ours rather than a standard's (documented in the report's legend):
+- black / frozen picture / silence: intervals inside *allowed windows* are fine — the broadcast
+  leader (bars, slate, black: the first `leader.total_s` seconds) and fades of up to 1 s at the
+  programme's start and end. What remains outside is WARN from `warn_s`, FAIL from `fail_s`.
+- legal range (broadcast): a frame is out of range when signalstats' extremes leave Y 16–235 or
+  U/V 16–240 (8-bit codes; 10-bit scaled down). Any such frame outside the leader → WARN (small
+  excursions: ringing on sharp edges, an overshoot on a highlight). A run of frames that go more than
+  `LEGAL_MARGIN` codes past the limits for at least `LEGAL_SUSTAINED_S` → FAIL (a grade or a
+  graphic that is really illegal, which a transmitter clips).
+- duration: to the frame; a difference of any frame FAILs.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from fractions import Fraction
+from typing import Any, Literal
+
+from ..profiles import Profile
+
+Rule = Literal["equals", "one_of", "near", "at_most", "at_least", "level_at_most", "intervals",
+               "legal_range", "report", "bitrate"]
+Interval = tuple[float, float]
+
+LEGAL_MARGIN = 5
+LEGAL_SUSTAINED_S = 1.0
+FADE_ALLOWANCE_S = 1.0
+
+
+class Status(StrEnum):
+    """A verdict. INFO is a figure reported without a limit (LRA) or a check that could not run."""
+
+    PASS = "PASS"
+    WARN = "WARN"
+    FAIL = "FAIL"
+    INFO = "INFO"
+
+
+_RANK = {Status.INFO: 0, Status.PASS: 1, Status.WARN: 2, Status.FAIL: 3}
+
+
+def worst(statuses: Sequence[Status]) -> Status:
+    """The most severe status (PASS for an empty list)."""
+    return max(statuses, key=lambda s: _RANK[s], default=Status.PASS)
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """One check: `measure` names the measurement, `rule` how it is judged, the rest are limits."""
+
+    id: str
+    label: str
+    measure: str
+    rule: Rule
+    expected: Any = None
+    tolerance: float | None = None
+    warn: float | None = None
+    limit: float | None = None
+    unit: str = ""
+    allowed: tuple[Interval, ...] = ()
+    why: str = ""
+
+    def limit_text(self) -> str:
+        """The limit as the report shows it."""
+        u = f" {self.unit}" if self.unit else ""
+        if self.rule in ("equals", "level_at_most"):
+            return ("≤ " if self.rule == "level_at_most" else "") + f"{self.expected}{u}"
+        if self.rule == "one_of":
+            return " or ".join(str(x) for x in self.expected)
+        if self.rule == "near":
+            return f"{self.expected:g} ± {self.tolerance:g}{u}"
+        if self.rule == "at_most":
+            return f"≤ {self.limit:g}{u}"
+        if self.rule == "at_least":
+            return f"≥ {self.limit:g}{u}"
+        if self.rule == "intervals":
+            return f"none outside allowed; WARN ≥ {self.warn:g} s, FAIL ≥ {self.limit:g} s"
+        if self.rule == "legal_range":
+            return (f"Y 16–235, C 16–240; FAIL beyond ±{LEGAL_MARGIN} for ≥ {LEGAL_SUSTAINED_S:g} s")
+        if self.rule == "bitrate":
+            return f"{self.expected:g} kb/s ±{self.tolerance:g}%" + (f", ≤ {self.limit:g}" if self.limit else "")
+        return "reported"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """A judged check: what was measured, against which limit, and the verdict."""
+
+    id: str
+    label: str
+    status: Status
+    measured: str
+    limit: str
+    detail: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["status"] = self.status.value
+        return data
+
+
+@dataclass(frozen=True)
+class PlanContext:
+    """What the plan needs beyond the profile: expected duration (None when unknown: single-file QC)."""
+
+    expected_frames: int | None = None
+    programme_s: float | None = None
+    extra_allowed: tuple[Interval, ...] = field(default_factory=tuple)
+
+
+def is_broadcast(profile: Profile) -> bool:
+    """Broadcast deliverables are held to legal range and carry a leader."""
+    return profile.leader.enabled or profile.name.startswith("broadcast")
+
+
+def allowed_windows(profile: Profile, file_s: float | None) -> tuple[Interval, ...]:
+    """Where black, still picture and silence are intended: the leader, and ≤ 1 s fades at both ends."""
+    lead = profile.leader.total_s
+    windows: list[Interval] = []
+    if lead:
+        windows.append((0.0, lead))
+    windows.append((lead, lead + FADE_ALLOWANCE_S))
+    if file_s is not None:
+        windows.append((max(lead, file_s - FADE_ALLOWANCE_S), file_s + 1.0))
+    return tuple(windows)
+
+
+_H264_LEVELS = {"1b": 9}
+_MPEG2_LEVELS = {"high": 4, "high1440": 6, "main": 8, "low": 10}
+_MPEG2_LEVELS_422 = {"high": 2, "main": 5}  # 4:2:2 profile uses the escape numbering
+_PCM_CODECS = ("pcm_s16le", "pcm_s24le", "pcm_s32le", "pcm_s16be", "pcm_s24be")
+
+
+def expected_level(profile: Profile) -> int | None:
+    """ffprobe's numeric level for the profile's level ('3.1' → 31, MPEG-2 'high' → 4)."""
+    level = profile.video.level
+    if level is None:
+        return None
+    if profile.video.codec == "mpeg2video":
+        return (_MPEG2_LEVELS_422 if profile.video.profile == "422" else _MPEG2_LEVELS).get(level)
+    if level in _H264_LEVELS:
+        return _H264_LEVELS[level]
+    try:
+        return round(float(level) * 10)
+    except ValueError:
+        return None
+
+
+def plan_for(profile: Profile, ctx: PlanContext = PlanContext()) -> list[CheckSpec]:
+    """Every check for a file of `profile`: technical fields, loudness, picture, sound and duration."""
+    v, a, loud = profile.video, profile.audio, profile.loudness
+    file_s = None if ctx.programme_s is None else ctx.programme_s + profile.leader.total_s
+    allowed = allowed_windows(profile, file_s) + ctx.extra_allowed
+    fmt_names = {"mp4": "mov,mp4", "mov": "mov,mp4", "mxf": "mxf", "mpegts": "mpegts"}
+    specs = [
+        CheckSpec("container.format", "Container", "container.format", "equals", fmt_names[profile.container.format]),
+        CheckSpec("container.extension", "File extension", "container.extension", "equals",
+                  profile.container.extension),
+    ]
+    if profile.container.faststart:
+        specs.append(CheckSpec("container.faststart", "Index at the front (faststart)", "container.moov_first",
+                               "equals", True, why="playback starts before the download ends"))
+    specs += [
+        CheckSpec("video.codec", "Video codec", "video.codec", "equals", v.codec),
+        CheckSpec("video.profile", "Codec profile", "video.profile", "equals", _norm_profile(v.profile)),
+    ]
+    level = expected_level(profile)
+    if level is not None:
+        # MPEG-2 level numbers are not ordered (4:2:2@High is 2, MP@High 4): those must match exactly
+        rule: Rule = "equals" if v.codec == "mpeg2video" else "level_at_most"
+        specs.append(CheckSpec("video.level", "Codec level", "video.level", rule, level))
+    rate = v.rate
+    specs += [
+        CheckSpec("video.pix_fmt", "Pixel format", "video.pix_fmt", "equals", v.pix_fmt),
+        CheckSpec("video.size", "Frame size", "video.size", "equals", f"{v.width}x{v.height}"),
+        CheckSpec("video.rate", "Frame rate", "video.rate", "equals", _fmt_rate(rate), unit="fps"),
+        CheckSpec("video.field_order", "Field order", "video.field_order", "one_of",
+                  ("progressive",) if not v.interlaced else ("tt", "tb")),
+    ]
+    if v.bitrate_kbps:
+        cbr = v.minrate_kbps == v.maxrate_kbps == v.bitrate_kbps
+        specs.append(CheckSpec("video.bitrate", "Video bit rate (average)", "video.bitrate_kbps", "bitrate",
+                               v.bitrate_kbps, tolerance=5.0 if cbr else 50.0,
+                               limit=float(v.maxrate_kbps) if v.maxrate_kbps and not cbr else None, unit="kb/s",
+                               why="CBR within ±5 %; VBR at most the maxrate (WARN below half the target)"))
+    if v.codec != "prores":
+        specs.append(CheckSpec("video.gop", "GOP length (max keyframe spacing)", "video.gop_max", "at_most",
+                               limit=float(v.gop), unit="frames"))
+    audio_codecs = _PCM_CODECS if a.codec == "pcm" else ("aac",)
+    specs += [
+        CheckSpec("audio.codec", "Audio codec", "audio.codec", "one_of", audio_codecs),
+        CheckSpec("audio.sample_rate", "Audio sample rate", "audio.sample_rate", "equals", a.sample_rate, unit="Hz"),
+        CheckSpec("audio.channels", "Audio channels (all tracks)", "audio.channels", "equals", a.channels),
+    ]
+    if a.mono_tracks:
+        specs.append(CheckSpec("audio.tracks", "Audio tracks (one channel each)", "audio.tracks", "equals",
+                               a.channels))
+    if a.bit_depth:
+        specs.append(CheckSpec("audio.bit_depth", "Audio bit depth", "audio.bit_depth", "equals", a.bit_depth,
+                               unit="bit"))
+    if a.bitrate_kbps:
+        specs.append(CheckSpec("audio.bitrate", "Audio bit rate", "audio.bitrate_kbps", "bitrate", a.bitrate_kbps,
+                               tolerance=10.0, unit="kb/s"))
+    specs += [
+        CheckSpec("loudness.integrated", "Integrated loudness (programme)", "loudness.integrated", "near",
+                  loud.target_lufs, tolerance=loud.tolerance_lu, unit="LUFS", why="ITU-R BS.1770-4 gated"),
+        CheckSpec("loudness.true_peak", "True peak", "loudness.true_peak", "at_most",
+                  limit=loud.true_peak_max_dbtp, unit="dBTP"),
+        CheckSpec("loudness.lra", "Loudness range", "loudness.lra", "report", unit="LU"),
+        CheckSpec("picture.black", "Black picture", "picture.black", "intervals", warn=0.2, limit=0.5,
+                  allowed=allowed, why="leader and ≤ 1 s fades are intended"),
+        CheckSpec("picture.freeze", "Frozen picture", "picture.freeze", "intervals", warn=2.0, limit=5.0,
+                  allowed=allowed, why="leader and ≤ 1 s fades are intended"),
+        CheckSpec("audio.silence", "Silence (< −60 dBFS)", "audio.silence", "intervals", warn=1.0, limit=2.0,
+                  allowed=allowed, why="leader and ≤ 1 s fades are intended"),
+    ]
+    if is_broadcast(profile):
+        specs.append(CheckSpec("picture.legal_range", "Legal range (signalstats)", "picture.legal", "legal_range",
+                               allowed=((0.0, profile.leader.total_s),) if profile.leader.total_s else ()))
+    if ctx.expected_frames is not None:
+        specs.append(CheckSpec("duration", "Duration (frames)", "duration.frames", "equals", ctx.expected_frames,
+                               unit="frames", why="timeline + leader (broadcast) or the social excerpt"))
+    else:
+        specs.append(CheckSpec("duration", "Duration (frames)", "duration.frames", "report", unit="frames"))
+    return specs
+
+
+def _norm_profile(text: str | None) -> str:
+    """'4:2:2' and '422', 'High' and 'high', 'HQ' → comparable lower-case alphanumerics."""
+    return "".join(ch for ch in (text or "").lower() if ch.isalnum())
+
+
+def _fmt_rate(rate: Fraction) -> str:
+    return str(rate.numerator) if rate.denominator == 1 else f"{rate.numerator}/{rate.denominator}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Verdicts
+
+
+def evaluate(spec: CheckSpec, measurements: Mapping[str, Any]) -> CheckResult:
+    """Judge one measurement against its spec; a missing measurement is a FAIL (or INFO for reports)."""
+    limit = spec.limit_text()
+    if spec.measure not in measurements or measurements[spec.measure] is None:
+        status = Status.INFO if spec.rule == "report" else Status.FAIL
+        return CheckResult(spec.id, spec.label, status, "not measured", limit, "the file does not carry it")
+    value = measurements[spec.measure]
+    u = f" {spec.unit}" if spec.unit else ""
+    judge = _RULES[spec.rule]
+    status, measured, detail = judge(spec, value, u)
+    return CheckResult(spec.id, spec.label, status, measured, limit, detail)
+
+
+def _equals(spec: CheckSpec, value: Any, u: str) -> tuple[Status, str, str]:
+    if spec.measure == "video.profile":
+        value = _norm_profile(str(value))
+    ok = value == spec.expected
+    return (Status.PASS if ok else Status.FAIL), f"{value}{u}", "" if ok else f"expected {spec.expected}{u}"
+
+
+def _one_of(spec: CheckSpec, value: Any, u: str) -> tuple[Status, str, str]:
+    ok = value in spec.expected
+    return (Status.PASS if ok else Status.FAIL), f"{value}{u}", ""
+
+
+def _near(spec: CheckSpec, value: Any, u: str) -> tuple[Status, str, str]:
+    x = float(value)
+    if not math.isfinite(x):
+        return Status.FAIL, f"{x}{u}", ""
+    off = round(x - float(spec.expected), 1)
+    ok = abs(off) <= (spec.tolerance or 0)
+    return (Status.PASS if ok else Status.FAIL), f"{x:.1f}{u}", f"{off:+.1f} from target"
+
+
+def _at_most(spec: CheckSpec, value: Any, u: str) -> tuple[Status, str, str]:
+    x = float(value)
+    shown = round(x, 1)
+    ok = shown <= (spec.limit if spec.limit is not None else math.inf)
+    return (Status.PASS if ok else Status.FAIL), f"{shown:g}{u}", ""
+
+
+def _at_least(spec: CheckSpec, value: Any, u: str) -> tuple[Status, str, str]:
+    x = float(value)
+    ok = x >= (spec.limit if spec.limit is not None else -math.inf)
+    return (Status.PASS if ok else Status.FAIL), f"{x:g}{u}", ""
+
+
+def _level(spec: CheckSpec, value: Any, u: str) -> tuple[Status, str, str]:
+    x = int(value)
+    if x == spec.expected:
+        return Status.PASS, str(x), ""
+    if x < int(spec.expected):
+        return Status.PASS, str(x), "lower level than declared: every decoder of the declared level plays it"
+    return Status.FAIL, str(x), "above the declared level"
+
+
+def _bitrate(spec: CheckSpec, value: Any, u: str) -> tuple[Status, str, str]:
+    x = float(value)
+    target = float(spec.expected)
+    pct = (x - target) / target * 100
+    detail = f"{pct:+.0f} % of target"
+    if spec.limit is not None:  # VBR: the ceiling matters, undershoot is only worth a look
+        if x > spec.limit * 1.05:
+            return Status.FAIL, f"{x:.0f}{u}", detail + f", above the {spec.limit:g} maxrate"
+        return (Status.WARN if x < target * 0.5 else Status.PASS), f"{x:.0f}{u}", detail
+    tol = spec.tolerance or 0.0
+    if abs(pct) <= tol:
+        return Status.PASS, f"{x:.0f}{u}", detail
+    return (Status.WARN if abs(pct) <= 2 * tol else Status.FAIL), f"{x:.0f}{u}", detail
+
+
+def _report(spec: CheckSpec, value: Any, u: str) -> tuple[Status, str, str]:
+    shown = f"{value:.1f}" if isinstance(value, float) else str(value)
+    return Status.INFO, f"{shown}{u}", ""
+
+
+def outside(intervals: Sequence[Interval], allowed: Sequence[Interval]) -> list[Interval]:
+    """The parts of `intervals` not covered by any `allowed` window."""
+    pieces = list(intervals)
+    for lo, hi in allowed:
+        nxt: list[Interval] = []
+        for a, b in pieces:
+            if b <= lo or a >= hi:
+                nxt.append((a, b))
+                continue
+            if a < lo:
+                nxt.append((a, lo))
+            if b > hi:
+                nxt.append((hi, b))
+        pieces = nxt
+    return [(a, b) for a, b in pieces if b - a > 1e-6]
+
+
+def _intervals(spec: CheckSpec, value: Any, u: str) -> tuple[Status, str, str]:
+    rest = outside([(float(a), float(b)) for a, b in value], spec.allowed)
+    longest = max(rest, key=lambda ab: ab[1] - ab[0], default=None)
+    if longest is None or longest[1] - longest[0] < (spec.warn or 0):
+        total = len(value)
+        return Status.PASS, "none outside allowed" + (f" ({total} intended)" if total else ""), ""
+    span = longest[1] - longest[0]
+    measured = f"{span:.2f} s at {_clock(longest[0])}"
+    where = ", ".join(f"{_clock(a)}–{_clock(b)}" for a, b in rest[:5])
+    status = Status.FAIL if span >= (spec.limit or 0) else Status.WARN
+    return status, measured, f"{len(rest)} outside allowed: {where}"
+
+
+def _legal(spec: CheckSpec, value: Any, u: str) -> tuple[Status, str, str]:
+    """`value`: per-frame tuples (t, ymin, ymax, umin, umax, vmin, vmax) in 8-bit codes."""
+    frames = [f for f in value if not any(lo <= f[0] < hi for lo, hi in spec.allowed)]
+    if not frames:
+        return Status.INFO, "no frames outside the leader", ""
+    ext = (min(f[1] for f in frames), max(f[2] for f in frames), min(min(f[3], f[5]) for f in frames),
+           max(max(f[4], f[6]) for f in frames))
+    measured = f"Y {ext[0]:.0f}–{ext[1]:.0f}, C {ext[2]:.0f}–{ext[3]:.0f}"
+    out = [f for f in frames if excursion(f) > 0]
+    if not out:
+        return Status.PASS, measured, ""
+    step = _frame_step([f[0] for f in frames])
+    run, best, prev = 0.0, 0.0, None
+    for f in frames:
+        if excursion(f) > LEGAL_MARGIN:
+            run = run + step if prev is not None and abs(f[0] - prev - step) < step / 2 else step
+            prev = f[0]
+            best = max(best, run)
+        else:
+            run, prev = 0.0, None
+    detail = f"{len(out)} of {len(frames)} frames outside legal range; longest gross run {best:.2f} s"
+    return (Status.FAIL if best >= LEGAL_SUSTAINED_S else Status.WARN), measured, detail
+
+
+def excursion(frame: Sequence[float]) -> float:
+    """How many 8-bit codes a frame's extremes go past Y 16–235 / C 16–240 (0 when legal)."""
+    _, ymin, ymax, umin, umax, vmin, vmax = frame[:7]
+    return max(0.0, 16 - ymin, ymax - 235, 16 - umin, umax - 240, 16 - vmin, vmax - 240)
+
+
+def _frame_step(times: Sequence[float]) -> float:
+    steps = sorted(b - a for a, b in itertools.pairwise(times) if b > a)
+    return steps[len(steps) // 2] if steps else 0.04
+
+
+def _clock(seconds: float) -> str:
+    m, s = divmod(max(0.0, seconds), 60)
+    h, m = divmod(int(m), 60)
+    return f"{h:02d}:{m:02d}:{s:05.2f}"
+
+
+_RULES = {
+    "equals": _equals, "one_of": _one_of, "near": _near, "at_most": _at_most, "at_least": _at_least,
+    "level_at_most": _level, "intervals": _intervals, "legal_range": _legal, "report": _report,
+    "bitrate": _bitrate,
+}

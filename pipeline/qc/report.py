@@ -1,0 +1,182 @@
+"""QC report files: `report.json` for machines and a self-contained `report.html` for people.
+
+The HTML carries everything inline (CSS, poster frames and matplotlib plots as base64 PNG/JPEG) so it
+can be mailed or dropped into the delivery bag and still open offline. matplotlib is imported only
+when a report is drawn (Agg backend: no display needed on a render node).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..fsutil import write_json, write_text
+from .plan import LEGAL_MARGIN, CheckResult, Status
+
+if TYPE_CHECKING:
+    from ..stages.qc import FileQC, QCReport
+
+_COLOURS = {"PASS": "#1e7b34", "WARN": "#b36b00", "FAIL": "#b3261e", "INFO": "#555"}
+_CSS = """
+body{font:15px/1.45 system-ui,'Segoe UI','Noto Sans',sans-serif;margin:2em auto;
+max-width:1100px;color:#222;padding:0 1em}
+h1{margin-bottom:.1em} .sub{color:#666;margin-top:0} h2{border-bottom:2px solid #ddd;padding-bottom:.2em;margin-top:2em}
+table{border-collapse:collapse;width:100%;margin:.5em 0 1em}
+th,td{text-align:left;padding:.3em .6em;border-bottom:1px solid #eee;
+vertical-align:top}
+th{background:#f5f5f5}
+.b{display:inline-block;min-width:3.3em;text-align:center;border-radius:4px;color:#fff;font-weight:600;
+font-size:.85em;padding:.1em .4em}
+.big{font-size:1.1em;padding:.2em .8em} .detail{color:#666;font-size:.9em}
+.posters img{width:32%;margin-right:1%;border:1px solid #ccc}
+.plots img{width:49%;margin-right:1%} .summary td{font-weight:600} code{background:#f3f3f3;padding:0 .2em}
+@media print{.plots img{width:48%}}
+"""
+
+
+def badge(status: str, big: bool = False) -> str:
+    return f'<span class="b{" big" if big else ""}" style="background:{_COLOURS.get(status, "#555")}">{status}</span>'
+
+
+def write_json_report(report: QCReport, path: Path) -> None:
+    write_json(path, report.to_dict())
+
+
+def _rows(checks: Sequence[CheckResult]) -> str:
+    out = []
+    for c in checks:
+        out.append(f"<tr><td>{badge(c.status.value)}</td><td>{html.escape(c.label)}</td>"
+                   f"<td>{html.escape(c.measured)}</td><td>{html.escape(c.limit)}</td>"
+                   f"<td class=detail>{html.escape(c.detail)}</td></tr>")
+    return ("<table><tr><th>verdict</th><th>check</th><th>measured</th><th>limit</th><th>detail</th></tr>"
+            + "".join(out) + "</table>")
+
+
+def _img(data: bytes, mime: str, alt: str) -> str:
+    return f'<img alt="{html.escape(alt)}" src="data:{mime};base64,{base64.b64encode(data).decode()}">'
+
+
+def loudness_plot(series: Sequence[tuple[float, float, float]], target: float | None, leader_s: float) -> bytes:
+    """Momentary and short-term loudness over time (PNG), the target and the leader shaded."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.4, 2.6), dpi=100)
+    t = [s[0] for s in series]
+    ax.plot(t, [max(s[1], -60) for s in series], lw=0.7, color="#8aa", label="momentary")
+    ax.plot(t, [max(s[2], -60) for s in series], lw=1.4, color="#036", label="short-term")
+    if target is not None:
+        ax.axhline(target, color="#b3261e", ls="--", lw=1, label=f"target {target:g}")
+    if leader_s and t:
+        ax.axvspan(0, min(leader_s, t[-1]), color="#ddd", label="leader")
+    ax.set_ylim(-60, 0)
+    ax.set_xlabel("seconds")
+    ax.set_ylabel("LUFS")
+    ax.set_title("Loudness (EBU R128)")
+    ax.legend(loc="lower right", fontsize=7)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def luma_plot(series: Sequence[Sequence[float]], leader_s: float) -> bytes:
+    """Per-frame Y and chroma extremes against the legal limits (PNG)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.4, 2.6), dpi=100)
+    t = [s[0] for s in series]
+    ax.fill_between(t, [s[1] for s in series], [s[2] for s in series], color="#369", alpha=0.5, label="Y min–max")
+    ax.plot(t, [min(s[3], s[5]) for s in series], lw=0.6, color="#a60", label="C min")
+    ax.plot(t, [max(s[4], s[6]) for s in series], lw=0.6, color="#a06", label="C max")
+    for y, style in ((16, "--"), (235, "--"), (240, ":")):
+        ax.axhline(y, color="#b3261e", ls=style, lw=0.8)
+    if leader_s and t:
+        ax.axvspan(0, min(leader_s, t[-1]), color="#ddd")
+    ax.set_ylim(0, 255)
+    ax.set_xlabel("seconds")
+    ax.set_ylabel("8-bit code")
+    ax.set_title("Luma / chroma range (signalstats)")
+    ax.legend(loc="lower right", fontsize=7)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def _file_section(f: FileQC) -> str:
+    parts = [f"<h2>{badge(f.verdict.value)} {html.escape(f.deliverable)} "
+             f"<span class=detail>profile {html.escape(f.profile)} — {html.escape(Path(f.path).name or 'no file')}"
+             "</span></h2>"]
+    if f.posters:
+        parts.append('<div class="posters">' + "".join(_img(p.read_bytes(), "image/jpeg", p.name)
+                                                       for p in f.posters if p.exists()) + "</div>")
+    m = f.measurements
+    plots = []
+    if m is not None and m.loudness_series:
+        plots.append(_img(loudness_plot(m.loudness_series, f.target_lufs, f.leader_s), "image/png", "loudness"))
+    if m is not None and m.luma_series:
+        plots.append(_img(luma_plot(m.luma_series, f.leader_s), "image/png", "luma range"))
+    if plots:
+        parts.append('<div class="plots">' + "".join(plots) + "</div>")
+    parts.append(_rows(f.checks))
+    return "\n".join(parts)
+
+
+def render_html(report: QCReport) -> str:
+    """The whole report as one HTML page."""
+    summary = "".join(
+        f"<tr><td>{html.escape(f.deliverable)}</td><td>{badge(f.verdict.value)}</td>"
+        f"<td>{sum(c.status is Status.FAIL for c in f.checks)}</td>"
+        f"<td>{sum(c.status is Status.WARN for c in f.checks)}</td></tr>" for f in report.files)
+    sub_verdict = max((c.status for c in report.subtitles), key=lambda s: ["INFO", "PASS", "WARN", "FAIL"]
+                      .index(s.value), default=Status.PASS)
+    body = [
+        f"<h1>QC report — {html.escape(report.title or report.programme)}</h1>",
+        f"<p class=sub>programme <code>{html.escape(report.programme)}</code> · {html.escape(report.generated)} · "
+        f"overall {badge(report.verdict.value, big=True)}</p>",
+        "<table class=summary><tr><th>deliverable</th><th>verdict</th><th>FAIL</th><th>WARN</th></tr>"
+        + summary + f"<tr><td>subtitles</td><td>{badge(sub_verdict.value)}</td><td></td><td></td></tr></table>",
+    ]
+    if report.failed:
+        body.append("<p><b>Failed:</b> " + html.escape("; ".join(report.failed)) + "</p>")
+    body += [_file_section(f) for f in report.files]
+    body.append(f"<h2>{badge(sub_verdict.value)} Subtitles</h2>" + _rows(report.subtitles))
+    body.append(
+        "<h2>How to read this</h2><p class=detail>Black, frozen picture and silence are allowed in the "
+        "broadcast leader and in fades of up to 1 s at the start and end. Legal range: a frame is out of "
+        "range when its extremes leave Y 16–235 or chroma 16–240 (WARN); frames more than "
+        f"{LEGAL_MARGIN} codes out for 1 s or more in a row FAIL. Loudness is measured on the programme "
+        "after the leader (ITU-R BS.1770-4 gating); true peak is rounded to 0.1 dB. Duration must match "
+        "the timeline (plus leader; the excerpt for social) to the frame.</p>")
+    return ("<!doctype html><html lang=en><head><meta charset=utf-8><title>QC "
+            + html.escape(report.programme) + f"</title><style>{_CSS}</style></head><body>"
+            + "\n".join(body) + "</body></html>\n")
+
+
+def write_reports(report: QCReport, out_dir: Path) -> tuple[Path, Path]:
+    """Write report.json and report.html into `out_dir`; return both paths."""
+    json_path, html_path = out_dir / "report.json", out_dir / "report.html"
+    write_json_report(report, json_path)
+    write_text(html_path, render_html(report))
+    return json_path, html_path
+
+
+def summary_rows(checks: Sequence[CheckResult]) -> list[list[str]]:
+    """Rows for the terminal table."""
+    return [[c.status.value, c.label, c.measured, c.limit, c.detail] for c in checks]
+
+
+def as_data(report: QCReport) -> dict[str, Any]:
+    return report.to_dict()

@@ -1,0 +1,161 @@
+"""Subtitle QC for a programme: every language file present and readable, lint against its style,
+every stretch of speech covered by a cue, no cue hanging over silence, machine drafts flagged.
+
+Speech comes from the transcripts' word timings mapped through timeline.json (clip time → programme
+time), the same data the subtitles stage segments from, so the check needs no audio analysis.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ..errors import ReportageError
+from ..fsutil import read_json
+from ..subs import Cue, lint, load_style, read_subtitles
+from ..timeline import Timeline
+from .plan import CheckResult, Status
+
+Span = tuple[int, int]
+
+SPEECH_MERGE_MS = 200
+UNCOVERED_FAIL_MS = 500
+
+
+def speech_spans(timeline: Timeline, transcripts: dict[str, Any]) -> list[Span]:
+    """Stretches of speech in programme ms: words placed through the timeline's segments, words closer
+    than `SPEECH_MERGE_MS` joined. `transcripts` maps clip id → transcript JSON (as written)."""
+    words: list[Span] = []
+    for seg in timeline.segments:
+        data = transcripts.get(seg.clip_id)
+        if not data:
+            continue
+        src_in, src_out = timeline.frames_to_ms(seg.src_in_frame), timeline.frames_to_ms(seg.src_out_frame)
+        rec_in = timeline.frames_to_ms(seg.rec_in_frame)
+        for segment in data.get("segments", []):
+            for word in segment.get("words", []):
+                a, b = int(word["start_ms"]), int(word["end_ms"])
+                if b <= src_in or a >= src_out:
+                    continue
+                words.append((rec_in + max(a, src_in) - src_in, rec_in + min(b, src_out) - src_in))
+    return merge(sorted(words), SPEECH_MERGE_MS)
+
+
+def merge(spans: Sequence[Span], gap_ms: int) -> list[Span]:
+    """Join spans that overlap or sit closer than `gap_ms`."""
+    out: list[Span] = []
+    for a, b in spans:
+        if out and a - out[-1][1] <= gap_ms:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
+def uncovered(speech: Sequence[Span], cues: Sequence[Cue]) -> list[Span]:
+    """Parts of the speech no cue is on screen for."""
+    pieces = list(speech)
+    for cue in cues:
+        nxt: list[Span] = []
+        for a, b in pieces:
+            if b <= cue.start_ms or a >= cue.end_ms:
+                nxt.append((a, b))
+                continue
+            if a < cue.start_ms:
+                nxt.append((a, cue.start_ms))
+            if b > cue.end_ms:
+                nxt.append((cue.end_ms, b))
+        pieces = nxt
+    return [(a, b) for a, b in pieces if b > a]
+
+
+def silent_cues(cues: Sequence[Cue], speech: Sequence[Span], lead_ms: int, hang_ms: int) -> list[tuple[Cue, int]]:
+    """Cues with more than a frame on screen outside speech widened by lead-in and hang-on: (cue, ms)."""
+    windows = [(a - lead_ms, b + hang_ms) for a, b in speech]
+    found: list[tuple[Cue, int]] = []
+    for cue in cues:
+        covered = sum(max(0, min(cue.end_ms, b) - max(cue.start_ms, a)) for a, b in windows)
+        silent = cue.duration_ms - covered
+        if silent > 40:
+            found.append((cue, silent))
+    return found
+
+
+def check_language(path_by_ext: dict[str, Path], lang: str, timeline: Timeline | None,
+                   speech: list[Span] | None, draft_info: dict[str, Any] | None) -> list[CheckResult]:
+    """All subtitle checks of one language."""
+    results: list[CheckResult] = []
+    cues: tuple[Cue, ...] | None = None
+    for ext, path in sorted(path_by_ext.items()):
+        cid = f"subtitles.{lang}.{ext}"
+        if not path.is_file():
+            results.append(CheckResult(cid, f"Subtitles {lang} .{ext}", Status.FAIL, "missing", "present",
+                                       f"{path.name} not found; run `reportage subtitles`"))
+            continue
+        try:
+            doc = read_subtitles(path)
+        except ReportageError as exc:
+            results.append(CheckResult(cid, f"Subtitles {lang} .{ext}", Status.FAIL, "unreadable", "readable",
+                                       exc.problem))
+            continue
+        results.append(CheckResult(cid, f"Subtitles {lang} .{ext}", Status.PASS if doc.cues else Status.FAIL,
+                                   f"{len(doc.cues)} cues", "present, ≥ 1 cue"))
+        if cues is None:
+            cues = doc.cues
+    if cues is None:
+        return results
+    try:
+        style = load_style(lang)
+    except ReportageError:
+        style = load_style("vi")
+    rate = timeline.rate if timeline else None
+    report = lint(cues, style, rate, shot_changes_ms=timeline.shot_changes_ms if timeline else (),
+                  speech_spans_ms=speech or None)
+    first = "; ".join(f"cue {i.cue} {i.rule}: {i.message}" for i in (report.errors or report.warnings)[:3])
+    status = Status.FAIL if report.errors else Status.WARN if report.warnings else Status.PASS
+    results.append(CheckResult(f"subtitles.{lang}.lint", f"Subtitles {lang} lint ({style.name})", status,
+                               f"{len(report.errors)} errors, {len(report.warnings)} warnings",
+                               "no errors", first))
+    if speech is None:
+        results.append(CheckResult(f"subtitles.{lang}.coverage", f"Subtitles {lang} cover the speech", Status.INFO,
+                                   "not measured", "every stretch of speech",
+                                   "no transcripts or timeline to find the speech"))
+    else:
+        gaps = uncovered(speech, cues)
+        longest = max((b - a for a, b in gaps), default=0)
+        where = ", ".join(f"{a / 1000:.1f}–{b / 1000:.1f} s" for a, b in gaps[:4])
+        status = Status.FAIL if longest >= UNCOVERED_FAIL_MS else Status.WARN if gaps else Status.PASS
+        results.append(CheckResult(f"subtitles.{lang}.coverage", f"Subtitles {lang} cover the speech", status,
+                                   f"{len(gaps)} uncovered, longest {longest} ms",
+                                   f"none ≥ {UNCOVERED_FAIL_MS} ms", where))
+        frame_ms = round(1000 / float(style.frame_rate if rate is None else rate))
+        over = silent_cues(cues, speech, style.lead_in_frames * frame_ms, style.hang_on_frames * frame_ms)
+        worst_ms = max((ms for _, ms in over), default=0)
+        status = Status.FAIL if any(ms >= c.duration_ms - 40 for c, ms in over) else (
+            Status.WARN if over else Status.PASS)
+        detail = ", ".join(f"cue {c.index} {ms} ms" for c, ms in over[:4])
+        results.append(CheckResult(f"subtitles.{lang}.silence", f"Subtitles {lang} over silence", status,
+                                   f"{len(over)} cues, longest {worst_ms} ms",
+                                   f"≤ lead-in {style.lead_in_frames} / hang-on {style.hang_on_frames} frames",
+                                   detail))
+    if draft_info and draft_info.get("machine_draft") and not draft_info.get("reviewed"):
+        results.append(CheckResult(f"subtitles.{lang}.review", f"Subtitles {lang} reviewed", Status.WARN,
+                                   "unreviewed machine draft", "reviewed by a translator",
+                                   f"source: {draft_info.get('source', 'machine')}"))
+    return results
+
+
+def draft_status(path: Path) -> dict[str, dict[str, Any]]:
+    """Per-language `machine_draft` / `reviewed` / `source` from subtitles.json (either at the top
+    level or under `languages`); empty when the file is absent or unreadable."""
+    if not path.is_file():
+        return {}
+    try:
+        data = read_json(path)
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    langs = data.get("languages", data)
+    return {k: v for k, v in langs.items() if isinstance(v, dict)} if isinstance(langs, dict) else {}

@@ -1,0 +1,182 @@
+"""QC and packaging end to end on tiny lavfi-made files (720p, 4 s): a clean web file passes, broken
+ones FAIL with the measured value, a bag validates with bagit and a one-byte change is named."""
+
+from __future__ import annotations
+
+import json
+from fractions import Fraction
+from pathlib import Path
+
+import bagit
+import pytest
+
+from pipeline.cli import main
+from pipeline.fsutil import write_json
+from pipeline.media.ffmpeg import run_ffmpeg
+from pipeline.package.verify import verify_bag
+from pipeline.profiles import load_profile
+from pipeline.qc.plan import Status
+from pipeline.stages.qc import qc_file
+from pipeline.timeline import Segment, Timeline
+
+SECONDS = 4
+
+
+def make_web(path: Path, *, fps: int = 25, gain_db: float = 7.5, black: tuple[float, float] | None = None) -> Path:
+    """H.264 High 720p, AAC 256k stereo; a 440 Hz tone at +7.5 dB measures about −14.3 LUFS."""
+    vf = f"testsrc2=size=1280x720:rate={fps}:duration={SECONDS}"
+    if black:
+        vf += f",drawbox=x=0:y=0:w=iw:h=ih:color=black:t=fill:enable='between(t,{black[0]},{black[1]})'"
+    run_ffmpeg([
+        "-f", "lavfi", "-i", vf,
+        "-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=48000:duration={SECONDS}",
+        "-filter_complex", f"[1:a]volume={gain_db}dB,aformat=channel_layouts=stereo[a]",
+        "-map", "0:v", "-map", "[a]", "-c:v", "libx264", "-preset", "veryfast", "-profile:v", "high",
+        "-level", "3.1", "-pix_fmt", "yuv420p", "-g", "12", "-keyint_min", "12", "-sc_threshold", "0", "-bf", "2",
+        "-b:v", "5000k", "-maxrate", "7500k", "-bufsize", "10M", "-c:a", "aac", "-b:a", "256k",
+        "-movflags", "+faststart", "file:" + str(path),
+    ])
+    return path
+
+
+def _status(result: object, check_id: str) -> tuple[Status, str]:
+    check = next(c for c in result.checks if c.id == check_id)  # type: ignore[attr-defined]
+    return check.status, check.measured
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_web(tmp_path_factory.mktemp("qc") / "clean.mp4")
+
+
+def test_clean_web_file_passes(clean: Path) -> None:
+    result = qc_file(clean, load_profile("web-720p"), expected_frames=SECONDS * 25)
+    fails = [(c.label, c.measured) for c in result.checks if c.status is Status.FAIL]
+    assert fails == []
+    assert _status(result, "duration") == (Status.PASS, "100 frames")
+    assert _status(result, "video.gop")[0] is Status.PASS
+
+
+@pytest.mark.parametrize(("kind", "check_id", "measured"), [
+    ("fps30", "video.rate", "30 fps"),
+    ("hot", "loudness.integrated", "-11."),
+    ("black", "picture.black", "s at 00:00:01.5"),
+])
+def test_broken_files_fail(tmp_path: Path, kind: str, check_id: str, measured: str) -> None:
+    path = tmp_path / f"{kind}.mp4"
+    if kind == "fps30":
+        make_web(path, fps=30)
+    elif kind == "hot":
+        make_web(path, gain_db=10.5)
+    else:
+        make_web(path, black=(1.5, 2.5))
+    result = qc_file(path, load_profile("web-720p"), expected_frames=SECONDS * 25)
+    status, value = _status(result, check_id)
+    assert status is Status.FAIL
+    assert value.startswith(measured) or measured in value
+
+
+def _srt(cues: list[tuple[int, int, str]]) -> str:
+    def ts(ms: int) -> str:
+        return f"00:00:{ms // 1000:02d},{ms % 1000:03d}"
+    return "".join(f"{i}\n{ts(a)} --> {ts(b)}\n{t}\n\n" for i, (a, b, t) in enumerate(cues, 1))
+
+
+def _vtt(cues: list[tuple[int, int, str]]) -> str:
+    def ts(ms: int) -> str:
+        return f"00:00:{ms // 1000:02d}.{ms % 1000:03d}"
+    return "WEBVTT\n\n" + "".join(f"{ts(a)} --> {ts(b)}\n{t}\n\n" for a, b, t in cues)
+
+
+def fake_workspace(root: Path, clean: Path, languages: tuple[str, ...] = ("vi", "en")) -> Path:
+    """A programme folder as the earlier stages leave it: manifest, timeline, transcript, subtitles, render."""
+    manifest = root / "travinh-dautu.yaml"
+    manifest.write_text(
+        "id: travinh-dautu\nyear: 2026\ntitle: {vi: 'Trà Vinh – Điểm hẹn', en: 'Trà Vinh – Where Investors Meet'}\n"
+        "synopsis: {vi: 'Tóm tắt.', en: 'Synopsis.'}\nfootage: [master.mov]\ntimeline: {master: master.mov}\n"
+        "deliverables: [web-720p]\nco_producers: ['Đài PT-TH Trà Vinh', 'Trung tâm Tin tức VTV']\n"
+        "credits: [{role: {vi: 'Đạo diễn', en: 'Director'}, name: 'Trần Minh Khoa'}]\n", encoding="utf-8")
+    ws = root / "workspace" / "travinh-dautu"
+    render = ws / "renders" / "web-720p"
+    render.mkdir(parents=True)
+    (render / "travinh-dautu_WEB_720P.mp4").write_bytes(clean.read_bytes())
+    timeline = Timeline("travinh-dautu", Fraction(25), 1280, 720, 48000,
+                        (Segment("master", "master.mov", 0, SECONDS * 25, 0, True),), ())
+    write_json(ws / "timeline.json", timeline.to_dict())
+    words = [{"start_ms": a, "end_ms": a + 350, "text": "từ", "probability": 0.9, "flags": []}
+             for a in (1000, 1400, 1800, 2600, 3000)]
+    write_json(ws / "transcripts" / "master.json", {"clip_id": "master", "segments": [{"words": words}]})
+    cues = {"vi": [(950, 2300, "Xin chào Trà Vinh"), (2550, 3500, "Cảm ơn")],
+            "en": [(950, 2300, "Hello Trà Vinh"), (2550, 3500, "Thank you")]}
+    subs = ws / "subtitles"
+    subs.mkdir()
+    for lang in languages:
+        (subs / f"travinh-dautu.{lang}.srt").write_text(_srt(cues[lang]), encoding="utf-8")
+        (subs / f"travinh-dautu.{lang}.vtt").write_text(_vtt(cues[lang]), encoding="utf-8")
+    write_json(subs / "travinh-dautu.subtitles.json",
+               {"vi": {"machine_draft": False, "reviewed": True, "source": "asr"},
+                "en": {"machine_draft": True, "reviewed": False, "source": "whisper-translate"}})
+    return manifest
+
+
+def _cli(args: list[str]) -> int:
+    try:
+        main(args)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    return 0
+
+
+def test_programme_qc_package_verify(tmp_path: Path, clean: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    manifest = fake_workspace(tmp_path, clean)
+    wsroot = str(tmp_path / "workspace")
+    assert _cli(["--workspace", wsroot, "qc", str(manifest)]) == 0
+    qc_dir = tmp_path / "workspace" / "travinh-dautu" / "qc"
+    report = json.loads((qc_dir / "report.json").read_text(encoding="utf-8"))
+    assert report["verdict"] == "WARN", report["failed"]
+    sub = {c["id"]: c for c in report["subtitles"]["checks"]}
+    assert sub["subtitles.en.review"]["status"] == "WARN"
+    assert sub["subtitles.vi.coverage"]["status"] == "PASS"
+    page = (qc_dir / "report.html").read_text(encoding="utf-8")
+    assert "data:image/png;base64," in page and "data:image/jpeg;base64," in page
+    assert _cli(["--workspace", wsroot, "package", str(manifest), "--zip"]) == 0
+    bag_dir = tmp_path / "workspace" / "travinh-dautu" / "delivery" / "TRAVINH_DAUTU_2026"
+    bag = bagit.Bag(str(bag_dir))
+    bag.validate()
+    assert set(bag.algorithms) == {"sha256", "md5"}
+    names = {Path(p).name for p in bag.payload_files()}
+    assert "TRAVINH_DAUTU_2026_WEB_720P.mp4" in names
+    assert {"TRAVINH_DAUTU_2026_SUB_EN.vtt", "TRAVINH_DAUTU_2026_METADATA.html"} <= names
+    assert all(n.isascii() for n in names)
+    assert bag.info["Receiving-Organization"] == "Trung tâm Tin tức VTV"
+    assert (bag_dir.parent / "TRAVINH_DAUTU_2026.zip").is_file()
+    assert _cli(["verify", str(bag_dir)]) == 0
+    payload = bag_dir / "data" / "subtitles" / "TRAVINH_DAUTU_2026_SUB_VI.srt"
+    data = bytearray(payload.read_bytes())
+    data[5] ^= 1
+    payload.write_bytes(bytes(data))
+    capsys.readouterr()
+    assert _cli(["verify", str(bag_dir)]) == 1
+    captured = capsys.readouterr()
+    out = captured.out + captured.err
+    assert "data/subtitles/TRAVINH_DAUTU_2026_SUB_VI.srt: altered" in out
+    (bag_dir / "data" / "metadata" / "TRAVINH_DAUTU_2026_METADATA.json").unlink()
+    problems = verify_bag(bag_dir).problems
+    assert any(p.startswith("data/metadata/TRAVINH_DAUTU_2026_METADATA.json: missing") for p in problems)
+
+
+def test_missing_language_fails_and_package_refuses(tmp_path: Path, clean: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    manifest = fake_workspace(tmp_path, clean, languages=("vi",))
+    wsroot = str(tmp_path / "workspace")
+    assert _cli(["--workspace", wsroot, "--json", "qc", str(manifest)]) == 1
+    report = json.loads(capsys.readouterr().out)
+    sub = {c["id"]: c for c in report["subtitles"]["checks"]}
+    assert sub["subtitles.en.srt"]["status"] == "FAIL" and sub["subtitles.en.srt"]["measured"] == "missing"
+    assert _cli(["--workspace", wsroot, "package", str(manifest)]) == 1
+    captured = capsys.readouterr()
+    assert "failed check" in captured.out + captured.err
+    assert _cli(["--workspace", wsroot, "package", str(manifest), "--allow-fail"]) == 0
+    bag = bagit.Bag(str(tmp_path / "workspace" / "travinh-dautu" / "delivery" / "TRAVINH_DAUTU_2026"))
+    assert "allow-fail" in bag.info["QC-Override"]
+    bag.validate()

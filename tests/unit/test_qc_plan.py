@@ -1,0 +1,137 @@
+"""The QC plan derived from profiles, and the verdicts on hand-made measurements (no ffmpeg)."""
+
+from __future__ import annotations
+
+from pipeline.profiles import load_profile
+from pipeline.qc.plan import (
+    CheckSpec,
+    PlanContext,
+    Status,
+    allowed_windows,
+    evaluate,
+    excursion,
+    outside,
+    plan_for,
+    worst,
+)
+
+
+def _by_id(specs: list[CheckSpec]) -> dict[str, CheckSpec]:
+    return {s.id: s for s in specs}
+
+
+def test_xdcam_plan_holds_broadcast_rules() -> None:
+    plan = _by_id(plan_for(load_profile("broadcast-xdcam"), PlanContext(expected_frames=1500 + 1500)))
+    assert plan["video.field_order"].expected == ("tt", "tb")
+    assert plan["video.level"].expected == 2  # 4:2:2 @ High Level as ffprobe numbers it
+    assert plan["video.level"].rule == "equals"
+    assert plan["video.profile"].expected == "422"
+    assert plan["audio.bit_depth"].expected == 24
+    assert plan["audio.tracks"].expected == 2
+    assert plan["video.bitrate"].tolerance == 5.0 and plan["video.bitrate"].limit is None  # CBR
+    assert plan["loudness.integrated"].expected == -23.0 and plan["loudness.integrated"].tolerance == 0.5
+    assert "picture.legal_range" in plan
+    assert plan["picture.legal_range"].allowed == ((0.0, 60.0),)
+    assert plan["duration"].expected == 3000
+    assert (0.0, 60.0) in plan["picture.black"].allowed
+
+
+def test_web_plan_checks_faststart_and_not_legal_range() -> None:
+    plan = _by_id(plan_for(load_profile("web-720p")))
+    assert plan["container.faststart"].expected is True
+    assert plan["video.level"].expected == 31
+    assert plan["video.gop"].limit == 12
+    assert "picture.legal_range" not in plan
+    assert plan["duration"].rule == "report"
+    assert plan["video.bitrate"].limit == 7500  # VBR: the maxrate is the ceiling
+
+
+def test_allowed_windows_cover_leader_and_fades() -> None:
+    assert allowed_windows(load_profile("web-720p"), 10.0) == ((0.0, 1.0), (9.0, 11.0))
+    windows = allowed_windows(load_profile("broadcast-xdcam"), 70.0)
+    assert windows[0] == (0.0, 60.0)
+
+
+def test_outside_subtracts_allowed_windows() -> None:
+    assert outside([(0.0, 2.0), (5.0, 6.0)], [(0.0, 1.0)]) == [(1.0, 2.0), (5.0, 6.0)]
+    assert outside([(0.5, 0.9)], [(0.0, 1.0)]) == []
+
+
+def _spec(plan: list[CheckSpec], check_id: str) -> CheckSpec:
+    return _by_id(plan)[check_id]
+
+
+def test_loudness_verdicts() -> None:
+    plan = plan_for(load_profile("web-720p"))
+    hot = evaluate(_spec(plan, "loudness.integrated"), {"loudness.integrated": -11.0})
+    assert hot.status is Status.FAIL and hot.measured == "-11.0 LUFS" and "+3.0" in hot.detail
+    ok = evaluate(_spec(plan, "loudness.integrated"), {"loudness.integrated": -14.94})
+    assert ok.status is Status.PASS
+    peak = evaluate(_spec(plan, "loudness.true_peak"), {"loudness.true_peak": -0.94})
+    assert peak.status is Status.FAIL  # rounds to -0.9 > -1
+    assert evaluate(_spec(plan, "loudness.true_peak"), {"loudness.true_peak": -1.04}).status is Status.PASS
+    assert evaluate(_spec(plan, "loudness.lra"), {"loudness.lra": 7.2}).status is Status.INFO
+
+
+def test_missing_measurement_fails() -> None:
+    plan = plan_for(load_profile("web-720p"))
+    result = evaluate(_spec(plan, "video.codec"), {})
+    assert result.status is Status.FAIL and result.measured == "not measured"
+
+
+def test_black_intervals_judged_outside_allowed() -> None:
+    spec = _spec(plan_for(load_profile("web-720p"), PlanContext(programme_s=10.0)), "picture.black")
+    assert evaluate(spec, {"picture.black": [(0.0, 0.8), (9.5, 10.0)]}).status is Status.PASS
+    mid = evaluate(spec, {"picture.black": [(4.0, 5.0)]})
+    assert mid.status is Status.FAIL and mid.measured.startswith("1.00 s at 00:00:04")
+    assert evaluate(spec, {"picture.black": [(4.0, 4.3)]}).status is Status.WARN
+    # a fade longer than the 1 s allowance: the part past it counts
+    assert evaluate(spec, {"picture.black": [(0.0, 1.6)]}).status is Status.FAIL
+
+
+def test_frame_rate_and_profile_normalisation() -> None:
+    plan = plan_for(load_profile("broadcast-xdcam"))
+    assert evaluate(_spec(plan, "video.rate"), {"video.rate": "30"}).status is Status.FAIL
+    assert evaluate(_spec(plan, "video.profile"), {"video.profile": "4:2:2"}).status is Status.PASS
+    assert evaluate(_spec(plan, "video.field_order"), {"video.field_order": "progressive"}).status is Status.FAIL
+
+
+def test_level_lower_passes_higher_fails() -> None:
+    spec = _spec(plan_for(load_profile("web-720p")), "video.level")
+    assert evaluate(spec, {"video.level": 30}).status is Status.PASS
+    assert evaluate(spec, {"video.level": 40}).status is Status.FAIL
+
+
+def test_bitrate_cbr_and_vbr() -> None:
+    cbr = _spec(plan_for(load_profile("broadcast-xdcam")), "video.bitrate")
+    assert evaluate(cbr, {"video.bitrate_kbps": 50900}).status is Status.PASS
+    assert evaluate(cbr, {"video.bitrate_kbps": 45500}).status is Status.WARN
+    assert evaluate(cbr, {"video.bitrate_kbps": 30000}).status is Status.FAIL
+    vbr = _spec(plan_for(load_profile("web-720p")), "video.bitrate")
+    assert evaluate(vbr, {"video.bitrate_kbps": 9000}).status is Status.FAIL
+    assert evaluate(vbr, {"video.bitrate_kbps": 2000}).status is Status.WARN
+
+
+def _frames(n: int, values: tuple[float, ...], start: float = 70.0) -> list[tuple[float, ...]]:
+    return [(start + i * 0.04, *values) for i in range(n)]
+
+
+def test_legal_range_small_excursion_warns_sustained_fails() -> None:
+    spec = _spec(plan_for(load_profile("broadcast-xdcam")), "picture.legal_range")
+    legal = (16, 235, 16, 240, 16, 240)
+    assert evaluate(spec, {"picture.legal": _frames(50, legal)}).status is Status.PASS
+    small = _frames(50, legal) + _frames(3, (14, 238, 16, 240, 16, 240), start=72.0)
+    assert evaluate(spec, {"picture.legal": small}).status is Status.WARN
+    gross = _frames(50, legal) + _frames(30, (4, 250, 16, 240, 16, 240), start=72.0)
+    result = evaluate(spec, {"picture.legal": gross})
+    assert result.status is Status.FAIL and "Y 4–250" in result.measured
+    # bars in the leader do not count
+    leader = _frames(50, (4, 250, 4, 250, 4, 250), start=0.0) + _frames(10, legal)
+    assert evaluate(spec, {"picture.legal": leader}).status is Status.PASS
+    assert excursion((0, 16, 235, 16, 240, 16, 241)) == 1
+
+
+def test_worst() -> None:
+    assert worst([Status.PASS, Status.INFO, Status.WARN]) is Status.WARN
+    assert worst([Status.FAIL, Status.WARN]) is Status.FAIL
+    assert worst([]) is Status.PASS
