@@ -1,0 +1,161 @@
+"""`reportage subtitles …`: make, lint, import, export-sheet, import-sheet.
+
+Click groups cannot also take the manifest as an argument cleanly, so the stage is `subtitles make
+MANIFEST`; `run_step` is what `reportage run` calls after assemble and transcribe.
+"""
+
+from __future__ import annotations
+
+import sys
+from fractions import Fraction
+from pathlib import Path
+
+import click
+
+from .. import ui
+from ..errors import SubtitleError
+from ..manifest import Programme, load_manifest
+from ..subs import lint, load_style, read_subtitles
+from ..timecode import ms_to_timecode
+from ..timeline import load_timeline
+from .common import Ctx, manifest_arg, pass_ctx
+
+file_arg = click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+
+
+@click.group()
+def subtitles() -> None:
+    """Vietnamese and English subtitles: generate, lint, import edits, review sheets."""
+
+
+def run_step(c: Ctx, programme: Programme) -> bool:
+    """Run the subtitles stage for `reportage run`; True when no subtitle has a lint error."""
+    from ..stages.subtitles import subtitles_programme
+
+    ws = c.workspace(programme)
+    with c.bars() as bars:
+        report = subtitles_programme(programme, ws, progress=bars)
+    if c.as_json:
+        ui.emit_json(report.to_dict())
+    elif report.up_to_date:
+        ui.say(f"subtitles: {programme.id} up to date (nothing to do)", c.quiet)
+    else:
+        for result in report.languages:
+            errors, warnings = result.lint.get("errors", 0), result.lint.get("warnings", 0)
+            ui.say(f"subtitles: {programme.id}.{result.lang} {result.source}, {result.cues} cues, "
+                   f"{errors} lint errors, {warnings} warnings", c.quiet)
+            for name, status in result.files.items():
+                if status == "kept-edited":
+                    ui.say(f"  kept hand-edited {name}", c.quiet)
+        en = report.record.get("languages", {}).get("en", {})
+        if en.get("machine_draft") and not en.get("reviewed"):
+            ui.say("  English is an unreviewed machine draft: `reportage subtitles export-sheet` for review", c.quiet)
+    return report.ok
+
+
+@subtitles.command("make")
+@manifest_arg
+@pass_ctx
+def make(c: Ctx, manifest: Path) -> None:
+    """Write vi/en SRT and VTT for the assembled timeline (hand-edited files are kept)."""
+    if not run_step(c, load_manifest(manifest)):
+        sys.exit(1)
+
+
+@subtitles.command("lint")
+@file_arg
+@click.option("--profile", default="vi", show_default=True, help="Style profile name or YAML path.")
+@click.option("--fps", default=None, help="Frame rate for frame-based rules (default: the profile's).")
+@pass_ctx
+def lint_cmd(c: Ctx, file: Path, profile: str, fps: str | None) -> None:
+    """List every rule a subtitle file breaks; exit 1 when there is any error."""
+    style = load_style(profile)
+    rate = None
+    if fps:
+        try:
+            rate = Fraction(fps)
+        except (ValueError, ZeroDivisionError):
+            raise click.BadParameter(f"{fps!r} is not a frame rate", param_hint="--fps") from None
+    document = read_subtitles(file)
+    report = lint(list(document.cues), style, rate)
+    if c.as_json:
+        data = report.to_dict()
+        data["file"] = str(file)
+        data["read_notes"] = [{"line": n.line, "message": n.message} for n in document.notes]
+        ui.emit_json(data)
+    else:
+        for note in document.notes:
+            ui.console.print(f"{file}:{note.line}: {note.message}", markup=False)
+        ui.console.print(report.format_text(str(file)), markup=False)
+    if not report.ok:
+        sys.exit(1)
+
+
+@subtitles.command("import")
+@manifest_arg
+@click.option("--lang", type=click.Choice(["vi", "en"]), required=True)
+@file_arg
+@click.option("--force", is_flag=True, help="Import even when lint finds errors.")
+@pass_ctx
+def import_cmd(c: Ctx, manifest: Path, lang: str, file: Path, force: bool) -> None:
+    """Take an outside SRT/VTT as the editor-owned version of LANG (linted first)."""
+    programme = load_manifest(manifest)
+    ws = c.workspace(programme)
+    from ..stages.subtitles import adopt_cues
+
+    document = read_subtitles(file)
+    cues = list(document.cues)
+    timeline = load_timeline(ws.timeline_json)
+    report = lint(cues, load_style(lang), timeline.rate, shot_changes_ms=timeline.shot_changes_ms)
+    if not report.ok and not force:
+        if not c.as_json:
+            ui.console.print(report.format_text(str(file)), markup=False)
+        raise SubtitleError(f"{len(report.errors)} lint error(s); nothing imported", path=file,
+                            hint="fix them, or pass --force to import anyway")
+    adopt_cues(ws, lang, cues, file)
+    if c.as_json:
+        ui.emit_json({"imported": str(file), "lang": lang, "cues": len(cues), "lint": report.to_dict()})
+    else:
+        ui.say(f"imported {file} as {programme.id}.{lang} ({len(cues)} cues, {len(report.errors)} errors, "
+               f"{len(report.warnings)} warnings)", c.quiet)
+
+
+@subtitles.command("export-sheet")
+@manifest_arg
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@pass_ctx
+def export_sheet(c: Ctx, manifest: Path, out: Path) -> None:
+    """Write a bilingual review sheet (CSV, or XLSX with openpyxl) from the current subtitles."""
+    from ..translate.sheet_backend import SheetRow, write_sheet
+
+    programme = load_manifest(manifest)
+    ws = c.workspace(programme)
+    vi_path, en_path = ws.subtitle("vi", "srt"), ws.subtitle("en", "srt")
+    if not vi_path.is_file():
+        raise SubtitleError("no Vietnamese subtitles yet", path=vi_path, hint="run `reportage subtitles make` first")
+    vi = read_subtitles(vi_path).cues
+    en = {c.start_ms: c.flat_text for c in read_subtitles(en_path).cues} if en_path.is_file() else {}
+    rows = [SheetRow(n, ms_to_timecode(cue.start_ms, programme.rate), cue.flat_text, en.get(cue.start_ms, ""), "")
+            for n, cue in enumerate(vi, 1)]
+    write_sheet(out, rows)
+    if c.as_json:
+        ui.emit_json({"sheet": str(out), "rows": len(rows)})
+    else:
+        ui.say(f"wrote {out} ({len(rows)} cues): fill in 'final English', then `reportage subtitles import-sheet`",
+               c.quiet)
+
+
+@subtitles.command("import-sheet")
+@manifest_arg
+@file_arg
+@pass_ctx
+def import_sheet(c: Ctx, manifest: Path, file: Path) -> None:
+    """Take a reviewed sheet's final English as the reviewed English subtitles."""
+    from ..stages.subtitles import import_sheet_rows
+
+    programme = load_manifest(manifest)
+    count = import_sheet_rows(programme, c.workspace(programme), file)
+    if c.as_json:
+        ui.emit_json({"imported": str(file), "cues": count, "reviewed": True})
+    else:
+        ui.say(f"imported {count} reviewed English cues from {file}", c.quiet)
