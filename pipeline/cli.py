@@ -124,8 +124,25 @@ def run(c: Ctx, manifest: Path) -> None:
     ):
         ui.say("run: stopped after ingest: the timeline needs clips that failed or cut points that are wrong")
         sys.exit(1)
-    ok = _assemble(c, programme)
-    if not ok or not report.ok:
+    from .commands import qc as qc_commands
+    from .commands import render as render_commands
+    from .commands import subtitles as subtitles_commands
+    from .commands.transcribe import transcribe_step
+
+    ok = report.ok
+    ok &= _assemble(c, programme)
+    ok &= transcribe_step(c, programme)
+    # Subtitles with lint errors still render (QC reports them); missing transcripts stop the run.
+    ok &= subtitles_commands.run_step(c, programme)
+    if not render_commands.run_step(c, programme):
+        sys.exit(1)
+    ok &= qc_commands.run_qc_step(c, programme)
+    if ok:
+        ok &= qc_commands.run_package_step(c, programme)
+    else:
+        ui.say(f"run: {programme.id} not packaged: fix the problems above (or run `reportage package "
+               "--allow-fail`)", c.quiet)
+    if not ok:
         sys.exit(1)
 
 
@@ -156,6 +173,22 @@ def doctor(c: Ctx) -> None:
 
 # Stage commands that live in their own modules (pipeline/commands/<stage>.py) -------------------
 # (one import + add_command per module)
+from .commands.qc import package_command as _package_command  # noqa: E402
+from .commands.qc import qc_command as _qc_command  # noqa: E402
+from .commands.qc import verify_command as _verify_command  # noqa: E402
+from .commands.render import render as _render_command  # noqa: E402
+from .commands.transcribe import search as _search_command  # noqa: E402
+from .commands.transcribe import transcribe as _transcribe_command  # noqa: E402
+
+cli.add_command(_qc_command)
+cli.add_command(_package_command)
+cli.add_command(_verify_command)
+cli.add_command(_render_command)
+cli.add_command(_transcribe_command)
+cli.add_command(_search_command)
+from .commands.subtitles import subtitles as _subtitles_group  # noqa: E402
+
+cli.add_command(_subtitles_group)
 
 
 def main(argv: list[str] | None = None) -> None:

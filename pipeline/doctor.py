@@ -2,39 +2,54 @@
 
 from __future__ import annotations
 
-import importlib
 import shutil
 import subprocess
 from typing import Any
+
+from .errors import ReportageError
 
 
 def _tool(name: str, args: list[str]) -> dict[str, Any]:
     path = shutil.which(name)
     if not path:
-        return {"check": name, "ok": False, "detail": f"not installed — run ./scripts/demo (apt-get install {name})"}
+        return {"check": name, "ok": False, "detail": f"not installed — run ./scripts/setup (apt-get install {name})"}
     proc = subprocess.run([path, *args], capture_output=True, check=False)
     first = (proc.stdout or proc.stderr).decode("utf-8", "replace").strip().splitlines()
     return {"check": name, "ok": proc.returncode == 0, "detail": first[0] if first else path}
 
 
+def _fonts() -> list[dict[str, Any]]:
+    from .fonts import SUBTITLE_FAMILY, check_vietnamese, fonts_dir
+
+    rows = []
+    for font in sorted(fonts_dir().glob("*.ttf")):
+        try:
+            check_vietnamese(font)
+            rows.append({"check": f"font {font.name}", "ok": True, "detail": "every Vietnamese letter present"})
+        except ReportageError as exc:
+            rows.append({"check": f"font {font.name}", "ok": False, "detail": exc.one_line()})
+    if not rows:
+        rows.append({"check": "fonts", "ok": False, "detail": f"no {SUBTITLE_FAMILY} fonts in {fonts_dir()}"})
+    return rows
+
+
+def _model() -> dict[str, Any]:
+    from .asr.model import model_report
+
+    report = model_report()
+    if report.get("error"):
+        return {"check": "whisper model", "ok": False, "detail": report["error"]}
+    detail = (f"{report['model_name']} sha256 {str(report['sha256'])[:12]}… verified; ctranslate2 "
+              f"{report['ctranslate2_version']}; CUDA devices: {report['cuda_device_count']}")
+    return {"check": "whisper model", "ok": bool(report.get("hash_ok")), "detail": detail}
+
+
 def checks() -> list[dict[str, Any]]:
     """Tools, fonts and model, each with ok and a detail line."""
-    results = [
+    return [
         _tool("ffmpeg", ["-version"]),
         _tool("ffprobe", ["-version"]),
         _tool("espeak-ng", ["--version"]),
+        *_fonts(),
+        _model(),
     ]
-    try:
-        fonts = importlib.import_module("pipeline.fonts")
-        results.extend(fonts.font_report())
-    except (ImportError, AttributeError):
-        results.append({"check": "fonts", "ok": False, "detail": "font checks are not installed"})
-    try:
-        model = importlib.import_module("pipeline.asr.model")
-        report = model.model_report()
-        results.append({"check": "whisper model", "ok": bool(report.get("ok", True)), "detail": str(report)})
-    except ImportError:
-        results.append({"check": "whisper model", "ok": False, "detail": "speech recognition is not installed"})
-    except Exception as exc:
-        results.append({"check": "whisper model", "ok": False, "detail": str(exc)})
-    return results

@@ -1,0 +1,99 @@
+"""`reportage transcribe` and `reportage search`: Vietnamese speech to text, and finding it again."""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from .. import ui
+from ..manifest import Programme, load_manifest
+from ..progress import Progress
+from .common import Ctx, manifest_arg, pass_ctx
+
+if TYPE_CHECKING:
+    from ..asr.engine import TranscribeSettings
+
+
+def _settings(language: str | None, beam: int | None, device: str, compute_type: str,
+              programme: Programme) -> TranscribeSettings:
+    from ..asr.engine import TranscribeSettings
+
+    settings = TranscribeSettings(language=language or programme.manifest.language, device=device,
+                                  compute_type=compute_type)
+    if beam is not None:
+        settings = dataclasses.replace(settings, beam_size=beam, best_of=max(beam, 1))
+    return settings
+
+
+def transcribe_step(c: Ctx, programme: Programme, *, model: Path | None = None, language: str | None = None,
+                    beam: int | None = None, device: str = "cpu", compute_type: str = "default") -> bool:
+    """Run the transcribe stage with progress bars and a summary; True when no clip failed."""
+    from ..asr.engine import FasterWhisperTranscriber
+    from ..stages.transcribe import STATUS_CACHED, transcribe_programme
+
+    ws = c.workspace(programme)
+    settings = _settings(language, beam, device, compute_type, programme)
+    engine = FasterWhisperTranscriber(model) if model else FasterWhisperTranscriber()
+    with c.bars() as bars:
+        def on_progress(clip_id: str, done_ms: int, total_ms: int) -> None:
+            bars(Progress("transcribe (audio)", done_ms / 1000, total_ms / 1000))
+
+        report = transcribe_programme(programme, ws, settings, engine, on_progress)
+    if c.as_json:
+        ui.emit_json(report.to_dict())
+    elif all(cl.status in (STATUS_CACHED, "no audio") for cl in report.clips):
+        ui.say(f"transcribe: {programme.id} up to date ({len(report.clips)} clips, nothing to do)", c.quiet)
+    elif not c.quiet:
+        rows = [[cl.clip_id, cl.status, f"{cl.audio_ms / 1000:.1f} s" if cl.audio_ms else "—", str(cl.words),
+                 str(cl.dropped), str(cl.corrections), cl.message] for cl in report.clips]
+        rtf = report.real_time_factor
+        title = f"transcribe {programme.id}: model {report.model_name}"
+        if rtf:
+            title += f", real-time factor {rtf:.2f}"
+        ui.table(title, ["clip", "status", "audio", "words", "dropped", "glossary fixes", "note"], rows)
+    for clip in report.failed:
+        ui.console.print(f"error: {clip.clip_id}: {clip.message}", markup=False)
+    return report.ok
+
+
+@click.command()
+@manifest_arg
+@click.option("--model", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="A CTranslate2 Whisper model folder to use instead of the bundled base model.")
+@click.option("--language", help="Spoken language (default: the manifest's, usually vi).")
+@click.option("--beam", type=click.IntRange(1, 10), help="Beam size (default 5; 1 is about twice as fast).")
+@click.option("--device", type=click.Choice(["cpu", "cuda"]), default="cpu", show_default=True)
+@click.option("--compute-type", default="default", show_default=True,
+              help="CTranslate2 compute type (default: int8 on CPU, float16 on CUDA).")
+@pass_ctx
+def transcribe(c: Ctx, manifest: Path, model: Path | None, language: str | None, beam: int | None, device: str,
+               compute_type: str) -> None:
+    """Transcribe every ingested clip with Whisper (offline), with word timings and glossary spellings."""
+    if not transcribe_step(c, load_manifest(manifest), model=model, language=language, beam=beam, device=device,
+                           compute_type=compute_type):
+        sys.exit(1)
+
+
+@click.command()
+@manifest_arg
+@click.argument("query")
+@click.option("--limit", type=click.IntRange(1, 1000), default=50, show_default=True)
+@pass_ctx
+def search(c: Ctx, manifest: Path, query: str, limit: int) -> None:
+    """Find what was said in the rushes: diacritic- and case-insensitive ("du lich" finds "du lịch")."""
+    from ..search import search as search_transcripts
+
+    programme = load_manifest(manifest)
+    hits = search_transcripts(programme, c.workspace(programme), query, limit)
+    if c.as_json:
+        ui.emit_json([h.to_dict() for h in hits])
+        return
+    if not hits:
+        ui.say(f"search: nothing found for {query!r} in {programme.id}")
+        sys.exit(1)
+    ui.table(f"{len(hits)} hit(s) for {query!r}", ["clip", "timecode", "words"],
+             [[h.clip_id, h.timecode, h.context] for h in hits])

@@ -1,0 +1,122 @@
+"""Where the branding goes in programme time, and the graphics it needs (drawn once, cached).
+
+Layout over a programme of D seconds (everything an overlay, so the programme keeps its length and
+the subtitles and sidecars keep their times):
+
+    [opening bumper][title card] … lower thirds at their timecodes … [end credits][closing bumper]
+
+Bumpers cover the first/last seconds (the sample programmes open and close on music for that). What
+does not fit a short programme is left out with a warning, never squeezed over something else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+from ..fsutil import sha256_file
+from ..graphics import cards
+from ..graphics.cache import Graphic, GraphicSpec, ensure_graphic
+from ..manifest import Programme
+from ..timecode import Timecode
+from ..timeline import Timeline
+from .plan import Branding, Overlay
+
+
+@dataclass(frozen=True)
+class BrandingSettings:
+    """Durations in seconds; 0 turns an element off."""
+
+    bumper_s: float = 2.0
+    title_s: float = 5.0
+    credits_s: float = 6.0
+    logo_height_pct: float = 8.0
+
+
+@dataclass
+class BrandingPlan:
+    branding: Branding
+    graphics: list[Graphic] = field(default_factory=list)
+    placements: list[dict[str, object]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    logo_sha256: str | None = None
+
+
+def default_logo() -> Path:
+    return Path(__file__).resolve().parent.parent.parent / "assets" / "branding" / "logo.png"
+
+
+def _specs(programme: Programme, timeline: Timeline, settings: BrandingSettings,
+           warnings: list[str]) -> list[tuple[GraphicSpec, float]]:
+    m = programme.manifest
+    w, h, rate = timeline.width, timeline.height, timeline.rate
+    total = float(Fraction(timeline.duration_frames) / rate)
+    frame = float(1 / rate)
+    placed: list[tuple[GraphicSpec, float]] = []
+    bumper = settings.bumper_s
+    ends = settings.title_s + settings.credits_s
+    if bumper > 0 and total < 2 * bumper + ends:
+        warnings.append(f"programme of {total:.1f} s is too short for bumpers: left out")
+        bumper = 0.0
+    head, tail = 0.0, total
+    if bumper > 0:
+        co = " · ".join(m.co_producers)
+        lines = [m.title.vi, *([co] if co else []), *([str(m.year)] if m.year else [])]
+        placed.append((cards.bumper_spec("bumper-open", lines, duration_s=bumper, width=w, height=h, rate=rate), 0.0))
+        placed.append((cards.bumper_spec("bumper-close", [m.title.en, *([co] if co else [])], duration_s=bumper,
+                                         width=w, height=h, rate=rate), total - bumper))
+        head, tail = bumper, total - bumper
+    if settings.title_s > 0:
+        if head + settings.title_s <= tail:
+            spec = cards.title_spec(m.title.vi, m.title.en, duration_s=settings.title_s, width=w, height=h, rate=rate)
+            placed.append((spec, head))
+            head += settings.title_s
+        else:
+            warnings.append("the title card does not fit the programme: left out")
+    if settings.credits_s > 0 and (m.credits or m.co_producers):
+        if tail - settings.credits_s >= head:
+            people = [(c.role.vi, c.role.en, c.name) for c in m.credits]
+            spec = cards.credits_spec(people, m.co_producers, duration_s=settings.credits_s, width=w, height=h,
+                                      rate=rate)
+            placed.append((spec, tail - settings.credits_s))
+        else:
+            warnings.append("the end credits do not fit the programme: left out")
+    for index, lt in enumerate(m.lower_thirds):
+        at = float(Timecode.parse(lt.at, rate).seconds)
+        duration = min(lt.duration_s, total - at)
+        if duration < 2 * frame:
+            warnings.append(f"lower_thirds[{index}] at {lt.at} is past the end of the programme: left out")
+            continue
+        spec = cards.lower_third_spec(lt.name, lt.title.vi, lt.title.en, duration_s=round(duration, 3), width=w,
+                                      height=h, rate=rate)
+        placed.append((spec, at))
+    return placed
+
+
+def plan_branding(programme: Programme, timeline: Timeline, graphics_dir: Path, settings: BrandingSettings,
+                  *, dry_run: bool = False) -> BrandingPlan:
+    """The branding of the trunk: logo, and every graphic (drawn now unless cached or `dry_run`)."""
+    warnings: list[str] = []
+    m = programme.manifest
+    logo = programme.resolve(m.branding.logo, "branding.logo") if m.branding.logo else default_logo()
+    logo_hash: str | None = None
+    if not logo.is_file():
+        warnings.append(f"logo {logo} not found: rendering without the logo bug")
+        logo_path: Path | None = None
+    else:
+        logo_path, logo_hash = logo, sha256_file(logo)
+    overlays: list[Overlay] = []
+    graphics: list[Graphic] = []
+    placements: list[dict[str, object]] = []
+    # bumpers last, so they sit on top of everything else (they are opaque)
+    specs = sorted(_specs(programme, timeline, settings, warnings), key=lambda item: item[0].kind.startswith("bumper"))
+    for spec, start in specs:
+        graphic = ensure_graphic(graphics_dir, spec, dry_run=dry_run)
+        graphics.append(graphic)
+        overlays.append(Overlay(graphic.path, round(start, 6), spec.duration_s))
+        placements.append({"kind": spec.kind, "key": graphic.key, "start_s": round(start, 6),
+                           "duration_s": spec.duration_s})
+    branding = Branding(logo=logo_path, corner=m.branding.position, opacity=m.branding.opacity,
+                        logo_height_pct=settings.logo_height_pct, overlays=tuple(overlays))
+    return BrandingPlan(branding, graphics, placements, warnings, logo_hash)

@@ -1,0 +1,259 @@
+"""The whole render as one ffmpeg argument list, built as data (no ffmpeg runs here).
+
+Shape of the graph (one process per programme, MEASURED.md: 0.82× the time of one per output):
+
+    segments (-ss/-t inputs) ─ concat ─ logo ─ graphics overlays ─ split=N ─┬─ branch 1 ─ out 1
+                                                                          └─ branch N ─ out N
+
+A branch trims to the social excerpt where the profile asks, fits/verticalises/interlaces with
+`graphs.video_for`, burns subtitles, prepends the broadcast leader, applies the deliverable's
+loudness correction and ends its sound in an `ebur128@<name>` meter, so the render's own stderr
+reports the loudness of what it encoded. The same segment inputs feed `measure_args`, the quick
+audio-only pass that measures the programme (and the social excerpt) before the render.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
+from pathlib import Path
+
+from ..media import graphs as g
+from ..media.encode import output_args
+from ..media.ffmpeg import safe_input
+from ..profiles import Margins, Profile
+from ..timeline import Timeline
+
+PLAN_VERSION = 1
+
+
+def _sec(value: Fraction | float) -> str:
+    """Seconds for argv: exact to the microsecond, no float noise."""
+    return f"{float(value):.6f}".rstrip("0").rstrip(".") or "0"
+
+
+def meter_name(deliverable: str) -> str:
+    """The ebur128 instance name of a deliverable (`web-720p` → `out_web_720p`)."""
+    return "out_" + re.sub(r"[^A-Za-z0-9_]", "_", deliverable)
+
+
+@dataclass(frozen=True)
+class Overlay:
+    """A cached graphic (full programme frame, with alpha) shown from `start_s` of programme time."""
+
+    path: Path
+    start_s: float
+    duration_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class Branch:
+    """One deliverable in the pass: its profile, where ffmpeg writes it, and what it adds."""
+
+    name: str
+    profile: Profile
+    output: Path
+    level: tuple[str, ...] = ()
+    subtitles: Path | None = None
+    excerpt: tuple[float, float] | None = None  # programme seconds (in, out)
+    slate_lines: tuple[str, ...] = ()
+    slate_font: Path | None = None
+    fonts_dir: Path | None = None
+
+
+@dataclass(frozen=True)
+class Branding:
+    """What the shared trunk composes over the programme before it splits."""
+
+    logo: Path | None = None
+    corner: g.Corner = "top-right"
+    opacity: float = 0.85
+    logo_height_pct: float = 8.0
+    overlays: tuple[Overlay, ...] = ()
+
+
+@dataclass
+class _Inputs:
+    args: list[str] = field(default_factory=list)
+    count: int = 0
+
+    def add(self, *args: str) -> int:
+        self.args += args
+        self.count += 1
+        return self.count - 1
+
+
+def segment_chains(timeline: Timeline, inputs: _Inputs, *, video: bool = True,
+                   prefix: str = "s") -> tuple[list[g.Chain], list[str]]:
+    """One input per timeline segment (seeked with -ss/-t), conformed and ready for concat.
+
+    Video is reset to start at zero, brought to the house size and rate; sound is made 48 kHz stereo
+    and padded/trimmed to the segment's exact length (a silent segment gets generated silence), so
+    concat never drifts and the programme is exactly `duration_frames` long.
+    """
+    chains: list[g.Chain] = []
+    pads: list[str] = []
+    rate = timeline.rate
+    fps = f"{rate.numerator}/{rate.denominator}"
+    for index, seg in enumerate(timeline.segments):
+        start = Fraction(seg.src_in_frame) / rate
+        length = Fraction(seg.length) / rate
+        n = inputs.add("-ss", _sec(start), "-t", _sec(length), "-i", safe_input(Path(seg.working_copy)))
+        v_label, a_label = f"{prefix}{index}v", f"{prefix}{index}a"
+        if video:
+            chains.append(g.chain(f"{n}:v", [
+                g.filter_("fps", fps), g.filter_("trim", end_frame=seg.length), g.filter_("setpts", "PTS-STARTPTS"),
+                g.filter_("scale", w=timeline.width, h=timeline.height), g.filter_("setsar", "1"),
+            ], v_label))
+            pads.append(v_label)
+        audio = [*g.audio_conform(timeline.sample_rate), g.filter_("apad", whole_dur=_sec(length)),
+                 g.filter_("atrim", duration=_sec(length)), g.filter_("asetpts", "PTS-STARTPTS")]
+        if seg.has_audio:
+            chains.append(g.chain(f"{n}:a", audio, a_label))
+        else:
+            silence = g.filter_("anullsrc", channel_layout="stereo", sample_rate=timeline.sample_rate)
+            chains.append(g.Chain((silence, *audio[2:]), (), (a_label,)))
+        pads.append(a_label)
+    return chains, pads
+
+
+def measure_args(timeline: Timeline, excerpt: tuple[float, float] | None = None) -> list[str]:
+    """The audio-only pass: the programme mix measured once (`ebur128@programme`), and the social
+    excerpt (`ebur128@excerpt`) from the same decode when there is one. Video is never decoded."""
+    inputs = _Inputs()
+    chains, pads = segment_chains(timeline, inputs, video=False)
+    chains.append(g.Chain((g.filter_("concat", n=len(pads), v=0, a=1),), tuple(pads), ("mix",)))
+    outs = ["m_programme"]
+    if excerpt is None:
+        chains.append(g.chain("mix", [g.loudness_meter("programme")], "m_programme"))
+    else:
+        chains.append(g.chain("mix", [g.filter_("asplit", 2)], ("mix_p", "mix_e")))
+        chains.append(g.chain("mix_p", [g.loudness_meter("programme")], "m_programme"))
+        chains.append(g.chain("mix_e", [g.filter_("atrim", start=_sec(excerpt[0]), end=_sec(excerpt[1])),
+                                        g.loudness_meter("excerpt")], "m_excerpt"))
+        outs.append("m_excerpt")
+    args = [*inputs.args, "-filter_complex", g.graph(chains)]
+    for label in outs:
+        args += ["-map", f"[{label}]", "-f", "null", "-"]
+    return args
+
+
+def trunk_chains(timeline: Timeline, branding: Branding, inputs: _Inputs) -> tuple[list[g.Chain], str, str]:
+    """Decode and join the segments, then compose logo and graphics: the shared programme picture."""
+    chains, pads = segment_chains(timeline, inputs)
+    chains.append(g.concat([(pads[i], pads[i + 1]) for i in range(0, len(pads), 2)], "prog_v", "prog_a"))
+    current = "prog_v"
+    if branding.logo is not None:
+        n = inputs.add("-i", safe_input(branding.logo))
+        safe = Margins.uniform(5.0).pixels(timeline.width, timeline.height)
+        chains += g.logo_overlay(current, f"{n}:v", "logo_v", frame_h=timeline.height, title_safe=safe,
+                                 corner=branding.corner, opacity=branding.opacity,
+                                 height_pct=branding.logo_height_pct)
+        current = "logo_v"
+    for index, overlay in enumerate(branding.overlays):
+        n = inputs.add("-i", safe_input(overlay.path))
+        shifted, out = f"gfx{index}", f"brand{index}"
+        chains.append(g.chain(f"{n}:v", [g.filter_("setpts", f"PTS+{_sec(overlay.start_s)}/TB")], shifted))
+        chains.append(g.chain((current, shifted), [g.filter_("overlay", x=0, y=0, eof_action="pass",
+                                                             format="auto")], out))
+        current = out
+    return chains, current, "prog_a"
+
+
+def branch_chains(branch: Branch, v_src: str, a_src: str, prefix: str) -> tuple[list[g.Chain], list[str]]:
+    """The filters of one deliverable, from the shared picture and sound to its `-map` labels."""
+    p = branch.profile
+    chains: list[g.Chain] = []
+    if branch.excerpt is not None:
+        # the timeline was cut to the excerpt (`excerpt_timeline`); subtitles cues are in programme
+        # time, so the picture carries programme timestamps through the subtitles filter
+        chains.append(g.chain(v_src, [g.filter_("setpts", f"PTS+{_sec(branch.excerpt[0])}/TB")], f"{prefix}_tv"))
+        v_src = f"{prefix}_tv"
+    chains += g.video_for(p, v_src, f"{prefix}_pic", prefix=prefix)
+    picture = f"{prefix}_pic"
+    post: list[str] = []
+    if branch.subtitles is not None:
+        post.append(g.burn_subtitles(branch.subtitles, fonts_dir=branch.fonts_dir or branch.subtitles.parent,
+                                     style=g.subtitle_style_for(p)))
+    if branch.excerpt is not None:
+        post.append(g.filter_("setpts", "PTS-STARTPTS"))
+    if post:
+        chains.append(g.chain(picture, post, f"{prefix}_post"))
+        picture = f"{prefix}_post"
+    meter = meter_name(branch.name)
+    if p.leader.enabled:
+        if branch.slate_font is None:
+            raise ValueError("a leader needs a slate font")
+        layout = "stereo" if p.audio.channels == 2 else f"{p.audio.channels}c"
+        chains.append(g.chain(a_src, [*g.audio_conform(p.audio.sample_rate, layout), *branch.level,
+                                      g.loudness_meter(meter)], f"{prefix}_pa"))
+        chains += g.leader(p.leader, width=p.video.width, height=p.video.height, fps=p.video.fps,
+                           slate_lines=branch.slate_lines, fontfile=branch.slate_font, out_v=f"{prefix}_ldv",
+                           out_a=f"{prefix}_lda", sample_rate=p.audio.sample_rate, prefix=f"{prefix}_ld")
+        chains.append(g.concat([(f"{prefix}_ldv", f"{prefix}_lda"), (picture, f"{prefix}_pa")],
+                               f"{prefix}_fv", f"{prefix}_fa"))
+        scan = g.to_interlaced("progressive") if p.video.interlaced else []
+        chains.append(g.chain(f"{prefix}_fv", [*scan, g.pixel_format(p.video.pix_fmt)], f"{prefix}_vout"))
+        audio, maps = g.audio_for(p, f"{prefix}_fa", prefix=prefix)
+    else:
+        chains.append(g.chain(picture, ["null"], f"{prefix}_vout"))
+        audio, maps = g.audio_for(p, a_src, level=branch.level, meter=meter, prefix=prefix)
+    return chains + audio, [f"{prefix}_vout", *maps]
+
+
+def render_args(timeline: Timeline, branding: Branding, branches: Sequence[Branch],
+                *, metadata: dict[str, str] | None = None) -> list[str]:
+    """Every argument of the one-pass render (without the leading `ffmpeg`)."""
+    if not branches:
+        raise ValueError("nothing to render")
+    inputs = _Inputs()
+    chains, v, a = trunk_chains(timeline, branding, inputs)
+    prefixes = [f"d{index}" for index in range(len(branches))]
+    chains += g.fanout(v, [f"{p}_in_v" for p in prefixes])
+    chains += g.fanout(a, [f"{p}_in_a" for p in prefixes], audio=True)
+    outputs: list[str] = []
+    for branch, prefix in zip(branches, prefixes, strict=True):
+        more, maps = branch_chains(branch, f"{prefix}_in_v", f"{prefix}_in_a", prefix)
+        chains += more
+        for label in maps:
+            outputs += ["-map", f"[{label}]"]
+        for key, value in (metadata or {}).items():
+            outputs += ["-metadata", f"{key}={value}"]
+        outputs += [*output_args(branch.profile), safe_input(branch.output)]
+    return [*inputs.args, "-filter_complex", g.graph(chains), *outputs]
+
+
+def excerpt_timeline(timeline: Timeline, start_s: float, end_s: float) -> Timeline:
+    """The timeline cut to [start_s, end_s) of programme time, as its own programme from zero.
+
+    An excerpt is rendered from its own decode, seeked at the inputs: trimming a shared decode would
+    make ffmpeg 5.1 hold every frame before the excerpt's start (9 GiB for the sample's 40 s).
+    """
+    first = round(Fraction(str(start_s)) * timeline.rate)
+    last = round(Fraction(str(end_s)) * timeline.rate)
+    kept = []
+    for seg in timeline.segments:
+        lo, hi = max(seg.rec_in_frame, first), min(seg.rec_out_frame, last)
+        if hi <= lo:
+            continue
+        src_in = seg.src_in_frame + lo - seg.rec_in_frame
+        kept.append(replace(seg, src_in_frame=src_in, src_out_frame=src_in + hi - lo, rec_in_frame=lo - first))
+    return replace(timeline, segments=tuple(kept))
+
+
+def excerpt_branding(branding: Branding, start_s: float, end_s: float) -> Branding:
+    """The branding of an excerpt: graphics that overlap it, moved to excerpt time."""
+    overlays = tuple(replace(o, start_s=round(o.start_s - start_s, 6)) for o in branding.overlays
+                     if o.start_s < end_s and o.start_s + o.duration_s > start_s)
+    return replace(branding, overlays=overlays)
+
+
+def output_seconds(timeline: Timeline, branch: Branch) -> float:
+    """How long the branch's file will be (excerpt or programme, plus the leader)."""
+    if branch.excerpt is not None:
+        body = branch.excerpt[1] - branch.excerpt[0]
+    else:
+        body = float(Fraction(timeline.duration_frames) / timeline.rate)
+    return body + branch.profile.leader.total_s

@@ -1,0 +1,170 @@
+"""The one-pass render's argument list and filtergraph, checked against literal fragments (no ffmpeg)."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+
+from pipeline.graphics.cache import GraphicSpec
+from pipeline.profiles import load_profile
+from pipeline.render.plan import Branch, Branding, Overlay, measure_args, meter_name, output_seconds, render_args
+from pipeline.timeline import Segment, Timeline
+
+TL = Timeline("p", Fraction(25), 1920, 1080, 48000, (
+    Segment("a", "/m/a.mov", 25, 125, 0, True),
+    Segment("b", "/m/b b.mov", 10, 60, 100, False),
+), ())
+
+
+def _fc(args: list[str]) -> str:
+    return args[args.index("-filter_complex") + 1]
+
+
+def test_segments_are_seeked_inputs_and_concatenated() -> None:
+    args = render_args(TL, Branding(), [Branch("web-720p", load_profile("web-720p"), Path("/o/w.mp4"))])
+    assert args[:6] == ["-ss", "1", "-t", "4", "-i", "file:/m/a.mov"]
+    assert args[6:12] == ["-ss", "0.4", "-t", "2", "-i", "file:/m/b b.mov"]
+    fc = _fc(args)
+    assert "[0:v]fps=25/1,trim=end_frame=100,setpts=PTS-STARTPTS,scale=w=1920:h=1080,setsar=1[s0v]" in fc
+    assert "anullsrc=channel_layout=stereo:sample_rate=48000,apad=whole_dur=2,atrim=duration=2," in fc
+    assert "[1:a]" not in fc  # segment b has no sound: silence is generated
+    assert "[s0v][s0a][s1v][s1a]concat=n=2:v=1:a=1[prog_v][prog_a]" in fc
+
+
+def test_branding_logo_and_graphics_overlay_in_the_trunk() -> None:
+    branding = Branding(logo=Path("/b/logo.png"), corner="top-right", opacity=0.85,
+                        overlays=(Overlay(Path("/g/title.mov"), 2.0), Overlay(Path("/g/lt.mov"), 28.4)))
+    args = render_args(TL, branding, [Branch("web-720p", load_profile("web-720p"), Path("/o/w.mp4"))])
+    fc = _fc(args)
+    assert args[args.index("file:/b/logo.png") - 1] == "-i"
+    assert "[2:v]scale=w=-2:h=86,format=pix_fmts=rgba,colorchannelmixer=aa=0.85[logo_scaled]" in fc
+    assert "[prog_v][logo_scaled]overlay=x=W-w-96:y=54:format=auto[logo_v]" in fc
+    assert "[3:v]setpts=PTS+2/TB[gfx0]" in fc and "[4:v]setpts=PTS+28.4/TB[gfx1]" in fc
+    assert "[logo_v][gfx0]overlay=x=0:y=0:eof_action=pass:format=auto[brand0]" in fc
+    assert "[brand0][gfx1]overlay=x=0:y=0:eof_action=pass:format=auto[brand1]" in fc
+
+
+def test_split_to_each_deliverable_with_its_own_level_and_meter() -> None:
+    web = Branch("web-720p", load_profile("web-720p"), Path("/o/w.mp4"), level=("volume=volume=3dB:precision=double",))
+    h264 = Branch("broadcast-h264", load_profile("broadcast-h264"), Path("/o/b.mp4"))
+    args = render_args(TL, Branding(), [web, h264])
+    fc = _fc(args)
+    assert "[prog_v]split=2[d0_in_v][d1_in_v]" in fc and "[prog_a]asplit=2[d0_in_a][d1_in_a]" in fc
+    assert "volume=volume=3dB:precision=double,ebur128@out_web_720p=peak=true:framelog=verbose[d0_out]" in fc
+    assert "ebur128@out_broadcast_h264" in fc
+    assert "setfield=mode=tff" in fc  # the 1080i branch
+    at = args.index("file:/o/w.mp4")
+    assert args[at - 4:at] == ["-f", "mp4", "-movflags", "+faststart"]
+    assert args[args.index("[d0_vout]") - 1:args.index("[d0_vout]") + 3] == ["-map", "[d0_vout]", "-map", "[d0_out]"]
+    assert args[-1] == "file:/o/b.mp4"
+    assert args.count("-map") == 4
+
+
+def test_social_branch_trims_keeps_times_through_subtitles_then_resets() -> None:
+    social = Branch("social-9x16", load_profile("social-9x16"), Path("/o/s.mp4"), subtitles=Path("/w/p.vi.srt"),
+                    excerpt=(1.0, 3.5), fonts_dir=Path("/f"))
+    fc = _fc(render_args(TL, Branding(), [social]))
+    assert "[d0_in_v]setpts=PTS+1/TB[d0_tv]" in fc  # programme time for the cues
+    assert "trim=start" not in fc  # the excerpt is cut at the inputs (excerpt_timeline), not in the graph
+    assert "subtitles=filename=/w/p.vi.srt:fontsdir=/f:charenc=UTF-8:force_style=" in fc
+    assert fc.index("subtitles=") < fc.index("setpts=PTS-STARTPTS[d0_post]")
+    assert "boxblur" in fc  # blur-pad vertical
+    assert output_seconds(TL, social) == 2.5
+
+
+def test_xdcam_leader_before_programme_and_meter_on_programme_only(tmp_path: Path) -> None:
+    profile = load_profile("broadcast-xdcam")
+    xd = Branch("broadcast-xdcam", profile, Path("/o/x.mxf"), slate_lines=("Trà Vinh",), slate_font=Path("/f/b.ttf"))
+    args = render_args(TL, Branding(), [xd])
+    fc = _fc(args)
+    assert "smptehdbars=size=1920x1080:rate=25:duration=30" in fc
+    assert "ebur128@out_broadcast_xdcam=peak=true:framelog=verbose[d0_pa]" in fc
+    assert "[d0_ldv][d0_lda][d0_pic][d0_pa]concat=n=2:v=1:a=1[d0_fv][d0_fa]" in fc
+    assert "channelsplit=channel_layout=stereo[d0_c1][d0_c2]" in fc
+    assert args[args.index("-timecode"):args.index("-timecode") + 2] == ["-timecode", "09:59:00:00"]
+    assert output_seconds(TL, xd) == 6 + 60
+
+
+def test_measure_pass_is_audio_only_with_an_excerpt_meter() -> None:
+    args = measure_args(TL, (1.0, 3.0))
+    fc = _fc(args)
+    assert ":v]" not in fc
+    assert "concat=n=2:v=0:a=1[mix]" in fc
+    assert "ebur128@programme=peak=true" in fc and "atrim=start=1:end=3,ebur128@excerpt" in fc
+    assert args[-10:] == ["-map", "[m_programme]", "-f", "null", "-", "-map", "[m_excerpt]", "-f", "null", "-"]
+
+
+def test_meter_names_are_filter_safe() -> None:
+    assert meter_name("web-720p") == "out_web_720p"
+
+
+def test_nothing_to_render_is_an_error() -> None:
+    with pytest.raises(ValueError):
+        render_args(TL, Branding(), [])
+
+
+def test_graphic_cache_key_follows_content() -> None:
+    a = GraphicSpec("title", ("Trà Vinh", "x"), 1920, 1080, Fraction(25), 4.0)
+    b = GraphicSpec("title", ("Trà Vinh", "y"), 1920, 1080, Fraction(25), 4.0)
+    assert a.key(1) == GraphicSpec("title", ("Trà Vinh", "x"), 1920, 1080, Fraction(25), 4.0).key(1)
+    assert a.key(1) != b.key(1) and a.key(1) != a.key(2)
+
+
+MANIFEST = """\
+id: tiny
+title: {vi: "Trà Vinh", en: "Tra Vinh"}
+synopsis: {vi: "x", en: "x"}
+footage: [a.mov]
+timeline: {master: a.mov}
+lower_thirds:
+  - {name: "Lê Quốc Thắng", title: {vi: "Giám đốc", en: "Director"}, at: "00:00:20:00", duration_s: 5}
+  - {name: "Late", title: {vi: "x", en: "x"}, at: "00:05:00:00", duration_s: 5}
+credits: [{role: {vi: "Biên tập", en: "Editor"}, name: "Hà"}]
+co_producers: [A, B]
+"""
+
+
+def _tl(seconds: int) -> Timeline:
+    return Timeline("tiny", Fraction(25), 1920, 1080, 48000, (Segment("a", "/m/a.mov", 0, 25 * seconds, 0, True),), ())
+
+
+def test_branding_layout_in_programme_time(tmp_path: Path) -> None:
+    from pipeline.manifest import load_manifest
+    from pipeline.render.branding import BrandingSettings, plan_branding
+
+    (tmp_path / "p.yaml").write_text(MANIFEST, encoding="utf-8")
+    programme = load_manifest(tmp_path / "p.yaml")
+    plan = plan_branding(programme, _tl(60), tmp_path / "g", BrandingSettings(), dry_run=True)
+    where = {(p["kind"], p["start_s"]) for p in plan.placements}
+    assert where == {("title", 2.0), ("credits", 52.0), ("lower-third", 20.0), ("bumper-open", 0.0),
+                     ("bumper-close", 58.0)}
+    assert plan.placements[-1]["kind"] in ("bumper-open", "bumper-close")  # opaque bumpers drawn on top
+    assert any("lower_thirds[1]" in w for w in plan.warnings)
+    assert not (tmp_path / "g").exists()  # a dry run draws nothing
+    short = plan_branding(programme, _tl(10), tmp_path / "g", BrandingSettings(), dry_run=True)
+    assert any("too short for bumpers" in w for w in short.warnings)
+    assert [p["kind"] for p in short.placements] == ["title"]
+    assert any("end credits do not fit" in w for w in short.warnings)
+
+
+def test_a_leader_gets_its_own_process() -> None:
+    from pipeline.stages.render import passes
+
+    web = Branch("web-720p", load_profile("web-720p"), Path("/o/w.mp4"))
+    social = Branch("social-9x16", load_profile("social-9x16"), Path("/o/s.mp4"))
+    xd = Branch("broadcast-xdcam", load_profile("broadcast-xdcam"), Path("/o/x.mxf"))
+    social = Branch("social-9x16", load_profile("social-9x16"), Path("/o/s.mp4"), excerpt=(1.0, 2.0))
+    assert passes([xd, web, social]) == [[web], [xd], [social]]
+    assert passes([web]) == [[web]] and passes([xd]) == [[xd]]
+
+
+def test_excerpt_timeline_cuts_segments_and_moves_graphics() -> None:
+    from pipeline.render.plan import excerpt_branding, excerpt_timeline
+
+    cut = excerpt_timeline(TL, 3.0, 5.0)  # a: rec 0–100 (src 25–125), b: rec 100–150 (src 10–60)
+    assert [(s.clip_id, s.src_in_frame, s.src_out_frame, s.rec_in_frame) for s in cut.segments] == [
+        ("a", 100, 125, 0), ("b", 10, 35, 25)]
+    brand = Branding(overlays=(Overlay(Path("/t"), 0.0, 2.0), Overlay(Path("/l"), 4.0, 3.0)))
+    assert excerpt_branding(brand, 3.0, 5.0).overlays == (Overlay(Path("/l"), 1.0, 3.0),)
