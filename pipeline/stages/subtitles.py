@@ -26,6 +26,7 @@ from ..progress import Progress, ProgressFn, ignore
 from ..stagerun import inputs_hash
 from ..subs import Cue, LintReport, Style, Word, break_lines, lint, load_style, read_subtitles, render_subtitles
 from ..subs import segment as segment_words
+from ..subs.condense import fit_cues
 from ..subs.ownership import is_hand_edited, load_ledger, release, write_if_not_edited
 from ..timeline import Timeline, load_timeline
 from ..translate import AudioSpan, SourceCue, TranslationContext, Translator, make_translator
@@ -219,6 +220,8 @@ def english_cues(
     English that cannot fit two lines is split into two cues sharing the Vietnamese cue's time (by
     characters, with the minimum gap between them) when both halves can stay up long enough; the map
     records it (`{"vi": [3], "en": [3, 4]}`). A cue with no English is left out (`"en": []`).
+    English too long to read in its time borrows the silence after it, then is shortened with "…"
+    (`"shortened": true` in the map) so every written cue passes lint.
     """
     protected = [t.en for t in glossary.terms]
     gap = math.ceil(style.frames_ms(style.min_gap_frames, rate))
@@ -239,6 +242,10 @@ def english_cues(
             continue
         cues.append(Cue(len(cues) + 1, vi.start_ms, vi.end_ms, lines))
         cue_map.append({"vi": [vi.index], "en": [len(cues)]})
+    cues, shortened = fit_cues(cues, style, rate, protected)
+    for entry in cue_map:
+        if set(entry["en"]) & set(shortened):
+            entry["shortened"] = True
     return cues, cue_map
 
 

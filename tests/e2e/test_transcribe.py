@@ -17,6 +17,7 @@ from typing import NamedTuple
 import pytest
 
 from pipeline.asr.engine import FasterWhisperTranscriber, TranscribeSettings
+from pipeline.asr.guards import DROP_PROMPT_ECHO
 from pipeline.asr.model import BUNDLED_SHA256
 from pipeline.asr.transcript import Transcript
 from pipeline.errors import MediaError
@@ -115,15 +116,14 @@ def test_no_words_from_silence_or_music(
 
 def test_guards_catch_what_gets_past_without_vad(engine: FasterWhisperTranscriber, tmp_path: Path) -> None:
     """With VAD off, Whisper reads its prompt out over noise (measured: every time, at the end of the
-    window); the guards must drop it and say why."""
-    import ctranslate2
-
-    ctranslate2.set_random_seed(7)  # temperature fallback samples: keep the test repeatable
+    window); the guards must drop it and say why. One temperature keeps it quick and repeatable."""
     audio = lavfi_wav(tmp_path / "noise.wav", "anoisesrc=c=pink:r=16000:a=0.3:seed=3", 10)
-    settings = TranscribeSettings(cpu_threads=2, vad_filter=False, initial_prompt="Phóng sự về Trà Vinh, Ao Bà Om.")
+    settings = TranscribeSettings(
+        cpu_threads=2, vad_filter=False, temperatures=(0.0,), initial_prompt="Phóng sự về Trà Vinh, Ao Bà Om."
+    )
     transcript = engine.transcribe(audio, settings, clip_id="noise")
     assert list(transcript.words()) == [], transcript.text
-    assert all(d.reasons for d in transcript.dropped)
+    assert [d.reasons for d in transcript.dropped] == [(DROP_PROMPT_ECHO,)]
 
 
 def test_undecodable_audio_is_a_media_error(engine: FasterWhisperTranscriber, tmp_path: Path) -> None:

@@ -126,5 +126,5 @@ def test_programme_glossary_from_the_manifest(tmp_path: Path) -> None:
     fake = FakeTranscriber({"c1": "chợ nhà lồng"})
     transcribe_programme(programme, ws, TranscribeSettings(), fake)
     assert Transcript.from_json(read_json(ws.transcript_json("c1"))).segments[0].text == "chợ Nhà Lồng"
-    assert (fake.calls[0][1].initial_prompt or "").startswith("Phóng sự về Nhà Lồng, Trà Vinh")
+    assert fake.calls[0][1].initial_prompt == "Phóng sự về Nhà Lồng và Trà Vinh.", "programme terms first"
     assert load_glossary(programme=programme.glossary_path()).terms[0].vi == "Nhà Lồng"
