@@ -155,6 +155,9 @@ class _Checker:
                 )
         if any(unicodedata.normalize("NFC", line) != line for line in cue.lines):
             self.add(position, cue, "not-nfc", "text is not NFC (the same letter typed two ways)")
+        vulgar = sorted({w for line in cue.lines for w in _WORD.findall(line.lower()) if w in SENSITIVE_WORDS})
+        if vulgar:
+            self.add(position, cue, "sensitive-word", f"contains {', '.join(vulgar)}", ", ".join(vulgar))
         found = sorted({match.group(0) for line in cue.lines for match in _MARKUP.finditer(line)})
         if found:
             self.add(position, cue, "markup", f"contains markup {' '.join(found)}", " ".join(found))
@@ -343,6 +346,14 @@ def _nearest(frames: Sequence[int], frame: int, within: int) -> int | None:
 def _on_cut(end: int, cut_frames: Sequence[int], gap_frames: int) -> bool:
     cut = _nearest(cut_frames, end, gap_frames)
     return cut is not None and end - gap_frames <= cut <= end + gap_frames
+
+
+# Vulgar words that Whisper produces from innocent speech ("luồng" heard as "lồn"): a broadcaster
+# must never air them by accident, so every one is shown to the editor.
+SENSITIVE_WORDS = frozenset({
+    "lồn", "buồi", "cặc", "đụ", "địt", "đéo", "đĩ", "dái", "fuck", "fucking", "shit", "cunt", "dick",
+})
+_WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def lint(

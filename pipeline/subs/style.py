@@ -45,6 +45,7 @@ RULES: dict[str, tuple[str, str]] = {
     "not-nfc": ("error", "text is not in Unicode NFC form"),
     "markup": ("error", "text contains tags that players and burn-in render differently"),
     "markup-removed": ("warning", "tags were removed when the file was read"),
+    "sensitive-word": ("warning", "a vulgar word: speech recognition often mishears one; check before broadcast"),
 }
 
 

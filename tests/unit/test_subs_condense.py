@@ -19,3 +19,10 @@ def test_long_machine_english_borrows_silence_then_shortens() -> None:
     assert shortened == [1] and " ".join(fitted[0].lines).endswith("…")
     assert lint(fitted, style, Fraction(25)).ok
     assert fitted[1].lines == ("Thank you.",)
+
+
+def test_vulgar_mishearing_is_flagged_for_the_editor() -> None:
+    style = load_style("vi")
+    report = lint([Cue(1, 0, 3000, ("Lồn cho tàu biển trọng tải lớn",))], style, Fraction(25))
+    assert [i.rule for i in report.issues] == ["sensitive-word"]
+    assert report.ok  # a warning: the editor decides
