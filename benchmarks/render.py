@@ -29,8 +29,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def _scratch(manifest: Path, workspace: Path, scratch: Path, seconds: float | None) -> None:
-    """Copy timeline (cut to `seconds`), subtitles and graphics into a scratch workspace."""
+def _scratch(manifest: Path, workspace: Path, scratch: Path, seconds: float | None) -> Path:
+    """Copy timeline (cut to `seconds`), subtitles and graphics into a scratch workspace; return the
+    manifest to use (a copy whose social excerpt fits the cut timeline)."""
+    import yaml
+
     from pipeline.manifest import load_manifest
     from pipeline.timeline import load_timeline
     from pipeline.workspace import Workspace
@@ -52,6 +55,15 @@ def _scratch(manifest: Path, workspace: Path, scratch: Path, seconds: float | No
     for folder in ("subtitles", "graphics"):
         if (src.dir / folder).is_dir():
             shutil.copytree(src.dir / folder, dst.dir / folder, dirs_exist_ok=True)
+    if not seconds:
+        return manifest
+    data = yaml.safe_load(manifest.read_text(encoding="utf-8"))
+    if data.get("social"):
+        end = min(seconds, 20.0)
+        data["social"] = {"in": "00:00:00:00", "out": f"00:00:{int(end):02d}:{round((end % 1) * 25):02d}"}
+    copy = scratch / manifest.name
+    copy.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return copy
 
 
 def _phase(args: argparse.Namespace) -> None:
@@ -114,7 +126,7 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory(prefix="reportage-bench-") as scratch:
         args.scratch = Path(scratch)
-        _scratch(args.manifest, args.workspace, args.scratch, args.seconds)
+        args.manifest = _scratch(args.manifest, args.workspace, args.scratch, args.seconds)
         print(f"render benchmark: {args.manifest} ({args.seconds or 'whole'} s of timeline)")
         _run_phase(args, "graphics")
         bare = _run_phase(args, "bare")

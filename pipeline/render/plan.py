@@ -15,7 +15,7 @@ audio-only pass that measures the programme (and the social excerpt) before the 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
@@ -119,25 +119,26 @@ def segment_chains(timeline: Timeline, inputs: _Inputs, *, video: bool = True,
     return chains, pads
 
 
-def measure_args(timeline: Timeline, excerpt: tuple[float, float] | None = None) -> list[str]:
-    """The audio-only pass: the programme mix measured once (`ebur128@programme`), and the social
-    excerpt (`ebur128@excerpt`) from the same decode when there is one. Video is never decoded."""
+def measure_args(timeline: Timeline, excerpt: tuple[float, float] | None = None,
+                 trials: Mapping[str, tuple[Sequence[str], bool]] | None = None) -> list[str]:
+    """The audio-only pass: the programme mix measured once (`ebur128@programme`), the social
+    excerpt (`ebur128@excerpt`) and any `trials` — name → (loudness chain, on the excerpt?) metered
+    as `ebur128@trial_<name>` — all from the same decode. Video is never decoded."""
     inputs = _Inputs()
     chains, pads = segment_chains(timeline, inputs, video=False)
     chains.append(g.Chain((g.filter_("concat", n=len(pads), v=0, a=1),), tuple(pads), ("mix",)))
-    outs = ["m_programme"]
-    if excerpt is None:
-        chains.append(g.chain("mix", [g.loudness_meter("programme")], "m_programme"))
-    else:
-        chains.append(g.chain("mix", [g.filter_("asplit", 2)], ("mix_p", "mix_e")))
-        chains.append(g.chain("mix_p", [g.loudness_meter("programme")], "m_programme"))
-        chains.append(g.chain("mix_e", [g.filter_("atrim", start=_sec(excerpt[0]), end=_sec(excerpt[1])),
-                                        g.loudness_meter("excerpt")], "m_excerpt"))
-        outs.append("m_excerpt")
-    args = [*inputs.args, "-filter_complex", g.graph(chains)]
-    for label in outs:
-        args += ["-map", f"[{label}]", "-f", "null", "-"]
-    return args
+    meters: list[tuple[str, bool, Sequence[str]]] = [("programme", False, ())]
+    if excerpt is not None:
+        meters.append(("excerpt", True, ()))
+    for name, (filters, on_excerpt) in (trials or {}).items():
+        meters.append((f"trial_{re.sub(r'[^A-Za-z0-9_]', '_', name)}", on_excerpt and excerpt is not None, filters))
+    chains += g.fanout("mix", [f"mix_{i}" for i in range(len(meters))], audio=True)
+    args_out: list[str] = []
+    for index, (meter, on_excerpt, filters) in enumerate(meters):
+        cut = [g.filter_("atrim", start=_sec(excerpt[0]), end=_sec(excerpt[1]))] if on_excerpt and excerpt else []
+        chains.append(g.chain(f"mix_{index}", [*cut, *filters, g.loudness_meter(meter)], f"m_{meter}"))
+        args_out += ["-map", f"[m_{meter}]", "-f", "null", "-"]
+    return [*inputs.args, "-filter_complex", g.graph(chains), *args_out]
 
 
 def trunk_chains(timeline: Timeline, branding: Branding, inputs: _Inputs) -> tuple[list[g.Chain], str, str]:

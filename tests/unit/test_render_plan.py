@@ -92,8 +92,11 @@ def test_measure_pass_is_audio_only_with_an_excerpt_meter() -> None:
     fc = _fc(args)
     assert ":v]" not in fc
     assert "concat=n=2:v=0:a=1[mix]" in fc
-    assert "ebur128@programme=peak=true" in fc and "atrim=start=1:end=3,ebur128@excerpt" in fc
+    assert "[mix_0]ebur128@programme=peak=true" in fc and "[mix_1]atrim=start=1:end=3,ebur128@excerpt" in fc
     assert args[-10:] == ["-map", "[m_programme]", "-f", "null", "-", "-map", "[m_excerpt]", "-f", "null", "-"]
+    trial = _fc(measure_args(TL, None, {"web-720p": (["volume=volume=3dB"], False)}))
+    assert "[mix]asplit=2[mix_0][mix_1]" in trial
+    assert "[mix_1]volume=volume=3dB,ebur128@trial_web_720p=peak=true:framelog=verbose[m_trial_web_720p]" in trial
 
 
 def test_meter_names_are_filter_safe() -> None:
