@@ -51,6 +51,9 @@ class Colour(_Strict):
     transfer: Literal["bt709", "bt470bg", "smpte170m"] = "bt709"
     matrix: Literal["bt709", "bt470bg", "smpte170m"] = "bt709"
     range: Literal["tv", "pc"] = "tv"
+    # Clip luma to 16–235 and chroma to 16–240: camera superwhites and sub-blacks are common, and a
+    # playout QC rejects them. Broadcast profiles turn it on; the archive keeps what was shot.
+    legalise: bool = False
 
 
 class Video(_Strict):

@@ -183,6 +183,11 @@ def pixel_format(pix_fmt: str) -> str:
     return filter_("format", pix_fmts=pix_fmt)
 
 
+def legalise() -> str:
+    """Clip to broadcast legal range (Y 16–235, Cb/Cr 16–240) after the last pixel-format change."""
+    return filter_("lutyuv", y="clip(val,16,235)", u="clip(val,16,240)", v="clip(val,16,240)")
+
+
 def colour_tags(primaries: str = "bt709", transfer: str = "bt709", matrix: str = "bt709", range_: str = "tv") -> str:
     """Stamp the colour description on every frame. Encoders that write it per frame (ProRes) read
     the frames, not `-color_primaries`, so the graph must say it too."""
@@ -424,7 +429,8 @@ def video_for(profile: Profile, src: str, dst: str, *, source_scan: Scan = "prog
     pre = [deinterlace(source_scan)] if source_scan != "progressive" and (not v.interlaced or profile.vertical) else []
     post = to_interlaced(source_scan) if v.interlaced else []
     c = v.colour
-    post += [pixel_format(v.pix_fmt), colour_tags(c.primaries, c.transfer, c.matrix, c.range)]
+    post += [pixel_format(v.pix_fmt), *([legalise()] if c.legalise else []),
+             colour_tags(c.primaries, c.transfer, c.matrix, c.range)]
     if profile.vertical is not None:
         mid = f"{prefix}_vin"
         first = chain(src, pre or ["null"], mid)

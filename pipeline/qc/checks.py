@@ -135,9 +135,10 @@ def moov_first(path: Path) -> bool | None:
 
 
 def decode_fields(path: Path, *, skip_s: float = 0.0, has_audio: bool = True,
-                  duration_s: float | None = None) -> FileMeasurements:
+                  duration_s: float | None = None, mono_tracks: int = 0) -> FileMeasurements:
     """One decode: picture stats, black, freeze, silence and loudness (measured after `skip_s`, the
-    leader, because the EBU figure is the programme's, not the tone's)."""
+    leader, because the EBU figure is the programme's, not the tone's). `mono_tracks` ≥ 2 (XDCAM keeps
+    each channel in its own track) measures channels 1–2 together as the stereo mix they are."""
     result = FileMeasurements(duration_s=duration_s)
     with tempfile.TemporaryDirectory(prefix="reportage-qc-") as tmp:
         meta = Path(tmp) / "video-meta.txt"
@@ -146,7 +147,8 @@ def decode_fields(path: Path, *, skip_s: float = 0.0, has_audio: bool = True,
         graph = [video]
         maps = ["-map", "[vout]"]
         if has_audio:
-            graph.append(f"[0:a:0]asplit=2[al][as];[al]atrim=start={skip_s:g},asetpts=PTS-STARTPTS,"
+            source = "[0:a:0][0:a:1]amerge=inputs=2," if mono_tracks >= 2 else "[0:a:0]"
+            graph.append(f"{source}asplit=2[al][as];[al]atrim=start={skip_s:g},asetpts=PTS-STARTPTS,"
                          f"ebur128@qc=peak=true:framelog=info[aout1];[as]silencedetect=n=-60dB:d=0.5[aout2]")
             maps += ["-map", "[aout1]", "-map", "[aout2]"]
         stderr = run_ffmpeg(["-i", safe_input(path), "-filter_complex", ";".join(graph), *maps,
@@ -232,7 +234,10 @@ def measure_file(path: Path, rate: Fraction, *, skip_s: float = 0.0) -> FileMeas
     values, duration = probe_fields(path)
     measured_rate = parse_rate(str(values.get("video.rate") or "0")) or rate
     values.update(packet_fields(path, measured_rate))
-    decoded = decode_fields(path, skip_s=skip_s, has_audio="audio.codec" in values, duration_s=duration)
+    tracks = int(values.get("audio.tracks") or 0)
+    mono_pair = tracks if tracks >= 2 and values.get("audio.channels") == tracks else 0
+    decoded = decode_fields(path, skip_s=skip_s, has_audio="audio.codec" in values, duration_s=duration,
+                            mono_tracks=mono_pair)
     decoded.values.update(values)
     return decoded
 

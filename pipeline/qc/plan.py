@@ -220,8 +220,10 @@ def plan_for(profile: Profile, ctx: PlanContext = PlanContext()) -> list[CheckSp
         CheckSpec("loudness.lra", "Loudness range", "loudness.lra", "report", unit="LU"),
         CheckSpec("picture.black", "Black picture", "picture.black", "intervals", warn=0.2, limit=0.5,
                   allowed=allowed, why="leader and ≤ 1 s fades are intended"),
-        CheckSpec("picture.freeze", "Frozen picture", "picture.freeze", "intervals", warn=2.0, limit=5.0,
-                  allowed=allowed, why="leader and ≤ 1 s fades are intended"),
+        # A held shot (a still, a map, a graphic) is an editorial choice, so a freeze asks for a look;
+        # only one as long as a stuck feed fails.
+        CheckSpec("picture.freeze", "Frozen picture", "picture.freeze", "intervals", warn=2.0, limit=30.0,
+                  allowed=allowed, why="leader and ≤ 1 s fades are intended; held shots need a look"),
         CheckSpec("audio.silence", "Silence (< −60 dBFS)", "audio.silence", "intervals", warn=1.0, limit=2.0,
                   allowed=allowed, why="leader and ≤ 1 s fades are intended"),
     ]

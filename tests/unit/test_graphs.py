@@ -221,10 +221,12 @@ def test_leader_graph() -> None:
 def test_branches_from_profiles() -> None:
     xdcam = load_profile("broadcast-xdcam")
     (only,) = g.video_for(xdcam, "prog", "out")
-    assert only.filters[-3:] == ("setfield=mode=tff", "format=pix_fmts=yuv422p",
+    assert only.filters[-4:] == ("setfield=mode=tff", "format=pix_fmts=yuv422p",
+                                 "lutyuv=y=clip(val\\,16\\,235):u=clip(val\\,16\\,240):v=clip(val\\,16\\,240)",
                                  "setparams=range=tv:color_primaries=bt709:color_trc=bt709:colorspace=bt709")
     assert not any(f.startswith("bwdif") for f in only.filters)
     web = g.video_for(load_profile("web-1080p"), "prog", "out", source_scan="tff")
+    assert not any(f.startswith("lutyuv") for f in web[0].filters)  # only broadcast masters are legalised
     assert web[0].filters[0] == "bwdif=mode=send_frame:parity=tff:deint=all"
     social = g.video_for(load_profile("social-9x16"), "prog", "out", prefix="s")
     assert [str(c).split("]")[0] for c in social][:2] == ["[prog", "[s_vin"]
