@@ -117,6 +117,8 @@ class PlanContext:
     expected_frames: int | None = None
     programme_s: float | None = None
     extra_allowed: tuple[Interval, ...] = field(default_factory=tuple)
+    # Where the edit itself uses a clip with no sound (a drone shot): silence there is the editor's.
+    mute_windows: tuple[Interval, ...] = field(default_factory=tuple)
 
 
 def is_broadcast(profile: Profile) -> bool:
@@ -225,7 +227,8 @@ def plan_for(profile: Profile, ctx: PlanContext = PlanContext()) -> list[CheckSp
         CheckSpec("picture.freeze", "Frozen picture", "picture.freeze", "intervals", warn=2.0, limit=30.0,
                   allowed=allowed, why="leader and ≤ 1 s fades are intended; held shots need a look"),
         CheckSpec("audio.silence", "Silence (< −60 dBFS)", "audio.silence", "intervals", warn=1.0, limit=2.0,
-                  allowed=allowed, why="leader and ≤ 1 s fades are intended"),
+                  allowed=allowed + ctx.mute_windows,
+                  why="leader, ≤ 1 s fades and clips cut without sound are intended"),
     ]
     if is_broadcast(profile):
         specs.append(CheckSpec("picture.legal_range", "Legal range (signalstats)", "picture.legal", "legal_range",

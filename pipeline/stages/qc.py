@@ -77,13 +77,15 @@ class QCReport:
 
 
 def qc_file(path: Path, profile: Profile, *, deliverable: str | None = None, expected_frames: int | None = None,
-            programme_s: float | None = None, posters_dir: Path | None = None) -> FileQC:
+            programme_s: float | None = None, posters_dir: Path | None = None,
+            mute_windows: tuple[tuple[float, float], ...] = ()) -> FileQC:
     """Measure `path` and judge it against `profile` (expected duration when known)."""
     lead = profile.leader.total_s
     measured = measure_file(path, profile.video.rate, skip_s=lead)
     if programme_s is None and measured.duration_s is not None:
         programme_s = max(0.0, measured.duration_s - lead)
-    plan = plan_for(profile, PlanContext(expected_frames=expected_frames, programme_s=programme_s))
+    plan = plan_for(profile, PlanContext(expected_frames=expected_frames, programme_s=programme_s,
+                                         mute_windows=mute_windows))
     checks = [evaluate(spec, measured.values) for spec in plan]
     posters: list[Path] = []
     if posters_dir is not None:
@@ -122,6 +124,24 @@ def expected_frames(profile: Profile, programme: Programme, timeline: Timeline |
     return body + round(Fraction(str(profile.leader.total_s)) * rate)
 
 
+def mute_windows(profile: Profile, programme: Programme, timeline: Timeline | None) -> tuple[tuple[float, float], ...]:
+    """File-time spans where the timeline cuts a clip that has no audio (leader and excerpt applied)."""
+    if timeline is None:
+        return ()
+    offset = 0.0
+    if profile.excerpt and programme.manifest.social is not None:
+        offset = float(Timecode.parse(programme.manifest.social.start, programme.rate).seconds)
+    lead = profile.leader.total_s
+    spans = []
+    for seg in timeline.segments:
+        if not seg.has_audio:
+            start = float(Fraction(seg.rec_in_frame) / timeline.rate) - offset + lead
+            end = float(Fraction(seg.rec_out_frame) / timeline.rate) - offset + lead
+            if end > lead:
+                spans.append((max(start, lead), end))
+    return tuple(spans)
+
+
 def qc_programme(programme: Programme, ws: Workspace) -> QCReport:
     """QC every render and the subtitles of `programme`; posters go to qc/posters/."""
     overrides = programme.base_dir / "profiles"
@@ -146,7 +166,8 @@ def qc_programme(programme: Programme, ws: Workspace) -> QCReport:
         frames = expected_frames(profile, programme, timeline)
         body_s = None if frames is None else float(Fraction(frames) / profile.video.rate) - profile.leader.total_s
         files.append(qc_file(renders[name], profile, deliverable=name, expected_frames=frames,
-                             programme_s=body_s, posters_dir=ws.qc_dir / "posters"))
+                             programme_s=body_s, posters_dir=ws.qc_dir / "posters",
+                             mute_windows=mute_windows(profile, programme, timeline)))
     subtitle_checks = qc_subtitles(programme, ws, timeline, list(dict.fromkeys(languages or ["vi", "en"])))
     return QCReport(programme.id, files, subtitle_checks, title=programme.manifest.title.vi)
 

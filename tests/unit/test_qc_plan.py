@@ -135,3 +135,25 @@ def test_worst() -> None:
     assert worst([Status.PASS, Status.INFO, Status.WARN]) is Status.WARN
     assert worst([Status.FAIL, Status.WARN]) is Status.FAIL
     assert worst([]) is Status.PASS
+
+
+def test_silence_under_a_clip_cut_without_sound_is_the_editors() -> None:
+    from fractions import Fraction
+    from pathlib import Path
+
+    from pipeline.manifest import Bilingual, Manifest, Programme
+    from pipeline.manifest import Timeline as Cut
+    from pipeline.profiles import load_profile
+    from pipeline.stages.qc import mute_windows
+    from pipeline.timeline import Segment, Timeline
+
+    timeline = Timeline("p", Fraction(25), 1920, 1080, 48000, (
+        Segment("talk", "a.mov", 0, 250, 0, True),
+        Segment("drone", "b.mov", 0, 125, 250, False),
+    ), ())
+    manifest = Manifest(id="p", title=Bilingual(vi="a", en="a"), synopsis=Bilingual(vi="a", en="a"),
+                        footage=["a.mov"], timeline=Cut(master="a.mov"))  # type: ignore[call-arg]
+    programme = Programme(manifest, Path("/tmp/p.yaml"))
+    assert mute_windows(load_profile("web-720p"), programme, timeline) == ((10.0, 15.0),)
+    lead = load_profile("broadcast-xdcam").leader.total_s
+    assert mute_windows(load_profile("broadcast-xdcam"), programme, timeline) == ((10.0 + lead, 15.0 + lead),)
