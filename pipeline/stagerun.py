@@ -45,3 +45,24 @@ def check(cat: Catalogue, stage: str, target: str, inputs: dict[str, Any]) -> Up
         and all(os.path.exists(p) for p in previous.outputs)
     )
     return UpToDate(fresh, key, previous)
+
+
+def files_fingerprint(paths: list[Path]) -> list[dict[str, Any]]:
+    """Fingerprints of the files among `paths` that exist, in a stable order."""
+    return [file_fingerprint(p) for p in sorted(set(paths)) if p.is_file()]
+
+
+def read_key(path: Path) -> str | None:
+    """The inputs hash a stage stored beside its outputs, if any."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data.get("inputs_hash") if isinstance(data, dict) else None
+
+
+def write_key(path: Path, key: str) -> None:
+    """Store a stage's inputs hash beside its outputs (atomically)."""
+    from .fsutil import write_json
+
+    write_json(path, {"inputs_hash": key})

@@ -24,12 +24,25 @@ def _print_checks(c: Ctx, title: str, rows: list[list[str]]) -> None:
 
 def qc_step(c: Ctx, programme: Programme) -> bool:
     """QC every deliverable and the subtitles; write qc/report.json + report.html. True when no FAIL."""
+    from ..fsutil import read_json
     from ..qc.report import summary_rows, write_reports
-    from ..stages.qc import qc_programme
+    from ..stagerun import read_key, write_key
+    from ..stages.qc import qc_inputs_key, qc_programme, qc_state_path
 
     ws = c.workspace(programme)
+    key = qc_inputs_key(programme, ws)
+    report_json = ws.qc_dir / "report.json"
+    if read_key(qc_state_path(ws)) == key and report_json.is_file() and (ws.qc_dir / "report.html").is_file():
+        previous = read_json(report_json)
+        if c.as_json:
+            ui.emit_json(previous)
+        else:
+            ui.say(f"qc: {programme.id} up to date ({previous.get('verdict')}) — {ws.qc_dir / 'report.html'}",
+                   c.quiet)
+        return not previous.get("failed")
     report = qc_programme(programme, ws)
     _, html_path = write_reports(report, ws.qc_dir)
+    write_key(qc_state_path(ws), key)
     if c.as_json:
         ui.emit_json(report.to_dict())
     else:
@@ -49,7 +62,8 @@ def package_step(c: Ctx, programme: Programme, *, allow_fail: bool = False, make
         ui.emit_json(result.to_dict())
     else:
         note = f" (with {len(result.allowed_failures)} QC failure(s), --allow-fail)" if result.allowed_failures else ""
-        ui.say(f"package: {result.bag} — {len(result.files)} files{note}"
+        state = "up to date" if result.up_to_date else f"{len(result.files)} files"
+        ui.say(f"package: {result.bag} — {state}{note}"
                + (f", zip {result.zip}" if result.zip else ""), c.quiet)
     return True
 

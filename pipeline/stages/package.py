@@ -26,6 +26,7 @@ from ..package.naming import bag_name, delivered
 from ..package.sheet import build_sheet, glossary_entries, sheet_html, tech_specs
 from ..package.verify import zip_bag
 from ..profiles import load_profile
+from ..stagerun import files_fingerprint, inputs_hash, read_key, write_key
 from ..timecode import ms_to_timecode
 from ..timeline import load_timeline
 from ..workspace import Workspace
@@ -38,6 +39,7 @@ class PackageResult:
     files: list[str] = field(default_factory=list)
     zip: Path | None = None
     allowed_failures: list[str] = field(default_factory=list)
+    up_to_date: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {"bag": str(self.bag), "files": self.files, "zip": str(self.zip) if self.zip else None,
@@ -87,12 +89,19 @@ def package_programme(programme: Programme, ws: Workspace, *, allow_fail: bool =
         raise WorkspaceError(f"QC has {len(failed)} failed check(s): " + "; ".join(failed[:3]),
                              path=ws.qc_dir / "report.json", hint="fix them, or package with --allow-fail")
     base = bag_name(programme.id, programme.manifest.year)
+    target = ws.delivery_dir / base
+    state = ws.delivery_dir / f".{base}.inputs.json"
+    key = _inputs_key(programme, ws, allow_fail, make_zip)
+    zip_path = ws.delivery_dir / f"{base}.zip"
+    if target.is_dir() and read_key(state) == key and (zip_path.is_file() or not make_zip):
+        files = sorted(str(p.relative_to(target)) for p in (target / "data").rglob("*") if p.is_file())
+        return PackageResult(target, files, zip_path if make_zip else None,
+                             allowed_failures=failed if allow_fail else [], up_to_date=True)
     ws.delivery_dir.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{base}.", suffix=".part", dir=ws.delivery_dir))
     try:
         copied, sheet = _stage_payload(programme, ws, tmp, base, qc)
         _bag(tmp, programme, base, qc, failed if allow_fail else [], sheet)
-        target = ws.delivery_dir / base
         if target.exists():
             old = ws.delivery_dir / f".{base}.old"
             shutil.rmtree(old, ignore_errors=True)
@@ -103,8 +112,19 @@ def package_programme(programme: Programme, ws: Workspace, *, allow_fail: bool =
         shutil.rmtree(tmp, ignore_errors=True)
     result = PackageResult(target, copied, allowed_failures=failed if allow_fail else [])
     if make_zip:
-        result.zip = zip_bag(target, ws.delivery_dir / f"{base}.zip")
+        result.zip = zip_bag(target, zip_path)
+    write_key(state, key)
     return result
+
+
+def _inputs_key(programme: Programme, ws: Workspace, allow_fail: bool, make_zip: bool) -> str:
+    """Everything the bag is made from: the QC report, renders, subtitles, transcripts, manifest."""
+    watched = [ws.qc_dir / "report.json", *find_renders(ws).values(), programme.manifest_path]
+    for folder in (ws.subtitles_dir, ws.transcripts_dir, ws.qc_dir / "posters"):
+        if folder.is_dir():
+            watched += [p for p in folder.iterdir() if p.is_file()]
+    return inputs_hash({"version": 1, "files": files_fingerprint(watched), "allow_fail": allow_fail,
+                        "zip": make_zip})
 
 
 def _copy(src: Path, dst: Path, files: list[str], root: Path) -> None:

@@ -16,10 +16,11 @@ from typing import Any
 from ..errors import ReportageError
 from ..fsutil import read_json
 from ..manifest import Programme
-from ..profiles import Profile, load_profile
+from ..profiles import Profile, load_profile, profiles_dir
 from ..qc.checks import FileMeasurements, measure_file, poster_frames
 from ..qc.plan import CheckResult, PlanContext, Status, evaluate, plan_for, worst
 from ..qc.subtitles import check_language, draft_status, speech_spans
+from ..stagerun import files_fingerprint, inputs_hash
 from ..timecode import Timecode
 from ..timeline import Timeline, load_timeline
 from ..workspace import Workspace
@@ -140,6 +141,24 @@ def mute_windows(profile: Profile, programme: Programme, timeline: Timeline | No
             if end > lead:
                 spans.append((max(start, lead), end))
     return tuple(spans)
+
+
+QC_VERSION = 2
+
+
+def qc_inputs_key(programme: Programme, ws: Workspace) -> str:
+    """What a QC verdict depends on: the renders, subtitles, transcripts, timeline, manifest and
+    profiles. Unchanged, a rerun of `reportage run` need not decode every deliverable again."""
+    watched = [*find_renders(ws).values(), ws.timeline_json, programme.manifest_path,
+               *profiles_dir().glob("*.yaml"), *(programme.base_dir / "profiles").glob("*.yaml")]
+    for folder in (ws.subtitles_dir, ws.transcripts_dir):
+        if folder.is_dir():
+            watched += [p for p in folder.iterdir() if p.suffix in (".srt", ".vtt", ".json")]
+    return inputs_hash({"version": QC_VERSION, "files": files_fingerprint(watched)})
+
+
+def qc_state_path(ws: Workspace) -> Path:
+    return ws.qc_dir / ".inputs.json"
 
 
 def qc_programme(programme: Programme, ws: Workspace) -> QCReport:
