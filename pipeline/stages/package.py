@@ -93,7 +93,7 @@ def package_programme(programme: Programme, ws: Workspace, *, allow_fail: bool =
     state = ws.delivery_dir / f".{base}.inputs.json"
     key = _inputs_key(programme, ws, allow_fail, make_zip)
     zip_path = ws.delivery_dir / f"{base}.zip"
-    if target.is_dir() and read_key(state) == key and (zip_path.is_file() or not make_zip):
+    if target.is_dir() and read_key(state) == f"{key}:{_bag_key(target)}" and (zip_path.is_file() or not make_zip):
         files = sorted(str(p.relative_to(target)) for p in (target / "data").rglob("*") if p.is_file())
         return PackageResult(target, files, zip_path if make_zip else None,
                              allowed_failures=failed if allow_fail else [], up_to_date=True)
@@ -113,8 +113,13 @@ def package_programme(programme: Programme, ws: Workspace, *, allow_fail: bool =
     result = PackageResult(target, copied, allowed_failures=failed if allow_fail else [])
     if make_zip:
         result.zip = zip_bag(target, zip_path)
-    write_key(state, key)
+    write_key(state, f"{key}:{_bag_key(target)}")
     return result
+
+
+def _bag_key(bag: Path) -> str:
+    """The bag as written (every file's size and mtime): a bag touched since is built again."""
+    return inputs_hash({"files": files_fingerprint([p for p in bag.rglob("*") if p.is_file()])})
 
 
 def _inputs_key(programme: Programme, ws: Workspace, allow_fail: bool, make_zip: bool) -> str:

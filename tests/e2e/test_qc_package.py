@@ -151,6 +151,9 @@ def test_programme_qc_package_verify(tmp_path: Path, clean: Path, capsys: pytest
     assert bag.info["Receiving-Organization"] == "Trung tâm Tin tức VTV"
     assert (bag_dir.parent / "TRAVINH_DAUTU_2026.zip").is_file()
     assert _cli(["verify", str(bag_dir)]) == 0
+    capsys.readouterr()
+    assert _cli(["--workspace", wsroot, "package", str(manifest), "--zip"]) == 0
+    assert "up to date" in capsys.readouterr().err  # nothing changed: the bag is not rebuilt
     payload = bag_dir / "data" / "subtitles" / "TRAVINH_DAUTU_2026_SUB_VI.srt"
     data = bytearray(payload.read_bytes())
     data[5] ^= 1
@@ -163,6 +166,8 @@ def test_programme_qc_package_verify(tmp_path: Path, clean: Path, capsys: pytest
     (bag_dir / "data" / "metadata" / "TRAVINH_DAUTU_2026_METADATA.json").unlink()
     problems = verify_bag(bag_dir).problems
     assert any(p.startswith("data/metadata/TRAVINH_DAUTU_2026_METADATA.json: missing") for p in problems)
+    assert _cli(["--workspace", wsroot, "package", str(manifest)]) == 0  # a damaged bag is built again
+    assert verify_bag(bag_dir).problems == []
 
 
 def test_missing_language_fails_and_package_refuses(tmp_path: Path, clean: Path,
