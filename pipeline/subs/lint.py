@@ -259,7 +259,8 @@ class _Checker:
         end = frame_at(cue.end_ms, self.rate)
         start = frame_at(cue.start_ms, self.rate)
         cut = _nearest(cut_frames, end, window)
-        if cut is not None and cut > start and not end - self.style.min_gap_frames <= cut <= end and cut != end:
+        # Within the minimum gap of the cut counts as on it: the next cue may start on the cut itself.
+        if cut is not None and cut > start and abs(end - cut) > self.style.min_gap_frames:
             off = end - cut
             self.add(
                 position,

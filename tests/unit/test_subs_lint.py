@@ -130,3 +130,17 @@ def test_cue_numbers_are_positions_not_the_index_field(position: int) -> None:
     cues = [Cue(9, 0, 2000, ("Một.",)), Cue(9, 2080, 4000, ("Hai.",))]
     cues[position - 1] = Cue(9, cues[position - 1].start_ms, cues[position - 1].start_ms + 100, ("Ba.",))
     assert [issue.cue for issue in lint(cues, VI).issues if issue.rule == "min-duration"] == [position]
+
+
+def test_out_within_the_minimum_gap_of_a_cut_counts_as_on_the_cut() -> None:
+    from fractions import Fraction
+
+    from pipeline.subs import Cue, lint, load_style
+
+    style = load_style("vi")
+    cut_ms = 4000
+    on_cut = [Cue(1, 1000, cut_ms - 80, ("Khu kinh tế Định An",)), Cue(2, cut_ms, 6000, ("mở ra cơ hội mới",))]
+    assert not [i for i in lint(on_cut, style, Fraction(25), shot_changes_ms=[cut_ms]).issues
+                if i.rule == "shot-change"]
+    short = [Cue(1, 1000, cut_ms - 200, ("Khu kinh tế Định An",)), Cue(2, cut_ms, 6000, ("mở ra cơ hội mới",))]
+    assert "shot-change" in [i.rule for i in lint(short, style, Fraction(25), shot_changes_ms=[cut_ms]).issues]
