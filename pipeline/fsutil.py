@@ -87,6 +87,16 @@ def write_json(target: Path, data: Any) -> None:
     write_text(target, json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n")
 
 
+def write_json_if_changed(target: Path, data: Any) -> bool:
+    """Write JSON only when its text differs, so a rerun with nothing new leaves files and their
+    time stamps alone. Returns whether it wrote."""
+    text = nfc(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    if target.is_file() and target.read_text(encoding="utf-8") == text:
+        return False
+    write_bytes(target, text.encode("utf-8"))
+    return True
+
+
 def read_json(path: Path) -> Any:
     """Read a JSON artefact written by an earlier stage."""
     with open(path, encoding="utf-8") as handle:

@@ -60,25 +60,24 @@ def _img(data: bytes, mime: str, alt: str) -> str:
     return f'<img alt="{html.escape(alt)}" src="data:{mime};base64,{base64.b64encode(data).decode()}">'
 
 
-def loudness_plot(series: Sequence[tuple[float, float, float]], target: float | None, leader_s: float) -> bytes:
-    """Momentary and short-term loudness over time (PNG), the target and the leader shaded."""
+def _axes() -> tuple[Any, Any]:
+    """A report-sized figure, drawn off-screen (matplotlib imported only when a report is made)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(6.4, 2.6), dpi=100)
-    t = [s[0] for s in series]
-    ax.plot(t, [max(s[1], -60) for s in series], lw=0.7, color="#8aa", label="momentary")
-    ax.plot(t, [max(s[2], -60) for s in series], lw=1.4, color="#036", label="short-term")
-    if target is not None:
-        ax.axhline(target, color="#b3261e", ls="--", lw=1, label=f"target {target:g}")
-    if leader_s and t:
-        ax.axvspan(0, min(leader_s, t[-1]), color="#ddd", label="leader")
-    ax.set_ylim(-60, 0)
+    return plt.subplots(figsize=(6.4, 2.6), dpi=100)
+
+
+def _png(fig: Any, ax: Any, ylim: tuple[float, float], ylabel: str, title: str) -> bytes:
+    """Label a plot over time, render it to PNG bytes and free the figure."""
+    import matplotlib.pyplot as plt
+
+    ax.set_ylim(*ylim)
     ax.set_xlabel("seconds")
-    ax.set_ylabel("LUFS")
-    ax.set_title("Loudness (EBU R128)")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
     ax.legend(loc="lower right", fontsize=7)
     fig.tight_layout()
     buf = io.BytesIO()
@@ -87,14 +86,22 @@ def loudness_plot(series: Sequence[tuple[float, float, float]], target: float | 
     return buf.getvalue()
 
 
+def loudness_plot(series: Sequence[tuple[float, float, float]], target: float | None, leader_s: float) -> bytes:
+    """Momentary and short-term loudness over time (PNG), the target and the leader shaded."""
+    fig, ax = _axes()
+    t = [s[0] for s in series]
+    ax.plot(t, [max(s[1], -60) for s in series], lw=0.7, color="#8aa", label="momentary")
+    ax.plot(t, [max(s[2], -60) for s in series], lw=1.4, color="#036", label="short-term")
+    if target is not None:
+        ax.axhline(target, color="#b3261e", ls="--", lw=1, label=f"target {target:g}")
+    if leader_s and t:
+        ax.axvspan(0, min(leader_s, t[-1]), color="#ddd", label="leader")
+    return _png(fig, ax, (-60, 0), "LUFS", "Loudness (EBU R128)")
+
+
 def luma_plot(series: Sequence[Sequence[float]], leader_s: float) -> bytes:
     """Per-frame Y and chroma extremes against the legal limits (PNG)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6.4, 2.6), dpi=100)
+    fig, ax = _axes()
     t = [s[0] for s in series]
     ax.fill_between(t, [s[1] for s in series], [s[2] for s in series], color="#369", alpha=0.5, label="Y min–max")
     ax.plot(t, [min(s[3], s[5]) for s in series], lw=0.6, color="#a60", label="C min")
@@ -103,16 +110,7 @@ def luma_plot(series: Sequence[Sequence[float]], leader_s: float) -> bytes:
         ax.axhline(y, color="#b3261e", ls=style, lw=0.8)
     if leader_s and t:
         ax.axvspan(0, min(leader_s, t[-1]), color="#ddd")
-    ax.set_ylim(0, 255)
-    ax.set_xlabel("seconds")
-    ax.set_ylabel("8-bit code")
-    ax.set_title("Luma / chroma range (signalstats)")
-    ax.legend(loc="lower right", fontsize=7)
-    fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    plt.close(fig)
-    return buf.getvalue()
+    return _png(fig, ax, (0, 255), "8-bit code", "Luma / chroma range (signalstats)")
 
 
 def _file_section(f: FileQC) -> str:

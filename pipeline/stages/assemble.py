@@ -7,7 +7,6 @@ events plus the shot changes inside them become programme-time shot changes for 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -86,9 +85,4 @@ def build_timeline(programme: Programme, ws: Workspace) -> Timeline:
 def assemble_programme(programme: Programme, ws: Workspace) -> AssembleReport:
     """Write timeline.json; leave the file untouched when nothing changed."""
     timeline = build_timeline(programme, ws)
-    text = json.dumps(timeline.to_dict(), ensure_ascii=False, indent=2) + "\n"
-    path = ws.timeline_json
-    if path.exists() and path.read_text(encoding="utf-8") == text:
-        return AssembleReport(timeline, changed=False)
-    fsutil.write_text(path, text)
-    return AssembleReport(timeline, changed=True)
+    return AssembleReport(timeline, changed=fsutil.write_json_if_changed(ws.timeline_json, timeline.to_dict()))

@@ -22,7 +22,7 @@ from ..media import ffmpeg, shots
 from ..media.conform import House, IngestOutputs, conform_reasons, ingest_args, thumbnails_args
 from ..media.probe import MediaInfo, media_info_from_dict, probe
 from ..progress import Progress, ProgressFn, ignore
-from ..stagerun import inputs_hash
+from ..stagerun import file_fingerprint, inputs_hash
 from ..workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -145,8 +145,7 @@ def _timeline_problems(programme: Programme, ws: Workspace, ok: dict[str, tuple[
 
 
 def _ingest_key(src: SourceClip, house: House, settings: IngestSettings, tool: str) -> tuple[str, dict[str, Any]]:
-    st = src.path.stat()
-    fingerprint = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "path": str(src.path)}
+    fingerprint = file_fingerprint(src.path)
     key = inputs_hash({
         "source": fingerprint, "house": [house.width, house.height, str(house.rate), house.sample_rate],
         "settings": settings.__dict__, "version": INGEST_VERSION, "ffmpeg": tool,

@@ -9,7 +9,6 @@ summary and the inputs key; a rerun with the same inputs writes nothing at all.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,7 +19,7 @@ from typing import Any
 from ..asr.glossary import Glossary, load_glossary
 from ..asr.transcript import Transcript
 from ..errors import SubtitleError, WorkspaceError
-from ..fsutil import read_json, sha256_file, write_json, write_text
+from ..fsutil import read_json, sha256_file, write_json, write_json_if_changed, write_text
 from ..manifest import Programme
 from ..progress import Progress, ProgressFn, ignore
 from ..stagerun import inputs_hash
@@ -94,15 +93,6 @@ def record_path(ws: Workspace) -> Path:
 
 def lint_path(ws: Workspace, lang: str) -> Path:
     return ws.subtitles_dir / f"{ws.programme_id}.{lang}.lint.json"
-
-
-def write_if_changed(path: Path, data: Any) -> bool:
-    """Write JSON only when its text differs, so a rerun leaves time stamps alone."""
-    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-    if path.is_file() and path.read_text(encoding="utf-8") == text:
-        return False
-    write_text(path, text)
-    return True
 
 
 def load_imports(ws: Workspace) -> dict[str, Any]:
@@ -308,7 +298,7 @@ def subtitles_programme(
     spans = speech_spans(words)
     vi_lint = lint(vi_cues, vi_style, timeline.rate, shot_changes_ms=timeline.shot_changes_ms,
                    speech_spans_ms=spans or None)
-    write_if_changed(lint_path(ws, "vi"), vi_lint.to_dict())
+    write_json_if_changed(lint_path(ws, "vi"), vi_lint.to_dict())
     languages = [LanguageResult("vi", vi_source, len(vi_cues), vi_lint.to_dict(), vi_files)]
     record: dict[str, Any] = {
         "programme": programme.id,
@@ -334,7 +324,7 @@ def subtitles_programme(
 
         en_cues, en_source, en_files = write_language(ws, "en", generate)
         en_lint = lint(en_cues, en_style, timeline.rate, shot_changes_ms=timeline.shot_changes_ms)
-        write_if_changed(lint_path(ws, "en"), en_lint.to_dict())
+        write_json_if_changed(lint_path(ws, "en"), en_lint.to_dict())
         languages.append(LanguageResult("en", en_source, len(en_cues), en_lint.to_dict(), en_files))
         machine = bool(engine) and engine[0].is_machine_draft
         record["languages"]["en"] = {
@@ -346,7 +336,7 @@ def subtitles_programme(
             "cue_map": cue_map or None,  # None: the English is editor-owned, matched by time only
             "lint": _summary(en_lint),
         }
-    write_if_changed(record_file, record)
+    write_json_if_changed(record_file, record)
     progress(Progress("subtitles", 2, 2, "languages"))
     return SubtitlesReport(programme.id, False, tuple(languages), record)
 
