@@ -71,6 +71,21 @@ def atomic_path(target: Path, suffix: str | None = None) -> Iterator[Path]:
             tmp.unlink()
 
 
+@contextlib.contextmanager
+def scratch_path(beside: Path, tag: str, suffix: str | None = None) -> Iterator[Path]:
+    """Yield a hidden temporary path beside `beside` (same folder, so a later rename stays on one
+    disk) that is always deleted afterwards: the intermediate files of a step, never its output."""
+    beside.parent.mkdir(parents=True, exist_ok=True)
+    ext = suffix if suffix is not None else "".join(beside.suffixes[-1:])
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{beside.stem[:40]}{tag}.", suffix=f".part{ext}", dir=beside.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp_name)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp_name)
+
+
 def write_bytes(target: Path, data: bytes) -> None:
     """Write bytes atomically."""
     with atomic_path(target) as tmp:

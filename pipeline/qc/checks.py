@@ -5,6 +5,9 @@ That decode runs `signalstats → blackdetect → freezedetect → metadata=prin
 `asplit` → (`atrim` past the leader → `ebur128`) + `silencedetect` on the first audio track, so a
 one-hour master is read once, not four times. The result is a flat dict keyed like the plan's
 `CheckSpec.measure`, plus time series for the report's plots.
+
+`signalstats=stat=brng` adds, per frame, BRNG: the fraction (0..1) of pixels whose Y leaves 16–235 or
+whose Cb/Cr leave 16–240 (limits scaled for 10-bit) — the area figure of EBU R103's gamut rule.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ _BLACK_RE = re.compile(r"black_start:\s*([\d.]+)\s+black_end:\s*([\d.]+)")
 _SIL_START_RE = re.compile(r"silence_start:\s*([-\d.]+)")
 _SIL_END_RE = re.compile(r"silence_end:\s*([-\d.]+)")
 _FREEZE_RE = re.compile(r"lavfi\.freezedetect\.freeze_(start|end):\s*([\d.]+)")
+_EXTREMES = ("YMIN", "YMAX", "UMIN", "UMAX", "VMIN", "VMAX")
 
 
 @dataclass
@@ -37,7 +41,9 @@ class FileMeasurements:
 
     values: dict[str, Any] = field(default_factory=dict)
     loudness_series: list[tuple[float, float, float]] = field(default_factory=list)  # t, M, S
-    luma_series: list[tuple[float, float, float, float, float, float, float]] = field(default_factory=list)
+    # t, Ymin, Ymax, Umin, Umax, Vmin, Vmax (8-bit codes), BRNG (fraction of pixels out of range);
+    # a 7-tuple, without BRNG, is a frame whose area figure was not measured.
+    luma_series: list[tuple[float, ...]] = field(default_factory=list)
     duration_s: float | None = None
 
 
@@ -142,7 +148,7 @@ def decode_fields(path: Path, *, skip_s: float = 0.0, has_audio: bool = True,
     result = FileMeasurements(duration_s=duration_s)
     with tempfile.TemporaryDirectory(prefix="reportage-qc-") as tmp:
         meta = Path(tmp) / "video-meta.txt"
-        video = (f"[0:v:0]signalstats,blackdetect=d=0.2:pix_th=0.10,freezedetect=n=-60dB:d=1,"
+        video = (f"[0:v:0]signalstats=stat=brng,blackdetect=d=0.2:pix_th=0.10,freezedetect=n=-60dB:d=1,"
                  f"metadata=mode=print:file={_escape(meta)}[vout]")
         graph = [video]
         maps = ["-map", "[vout]"]
@@ -180,8 +186,9 @@ def _parse_video_meta(text: str, result: FileMeasurements) -> None:
     def flush() -> None:
         if "YMIN" in stats:
             scale = 2 ** (depth - 8)
-            result.luma_series.append((t, *(stats.get(k, 0.0) / scale for k in
-                                            ("YMIN", "YMAX", "UMIN", "UMAX", "VMIN", "VMAX"))))  # type: ignore[arg-type]
+            codes = tuple(stats.get(k, 0.0) / scale for k in _EXTREMES)
+            area = (stats["BRNG"],) if "BRNG" in stats else ()  # a fraction: no bit-depth scaling
+            result.luma_series.append((t, *codes, *area))
 
     for line in text.splitlines():
         frame = _FRAME_RE.match(line)
@@ -197,7 +204,7 @@ def _parse_video_meta(text: str, result: FileMeasurements) -> None:
         if group == "signalstats":
             if key == "YBITDEPTH":
                 depth = int(float(value))
-            elif key in ("YMIN", "YMAX", "UMIN", "UMAX", "VMIN", "VMAX"):
+            elif key in _EXTREMES or key == "BRNG":
                 stats[key] = float(value)
         elif group == "freezedetect" and key == "freeze_start":
             start = float(value)

@@ -9,11 +9,17 @@ Thresholds that are ours rather than a standard's (documented in the report's le
 - black / frozen picture / silence: intervals inside *allowed windows* are fine — the broadcast
   leader (bars, slate, black: the first `leader.total_s` seconds) and fades of up to 1 s at the
   programme's start and end. What remains outside is WARN from `warn_s`, FAIL from `fail_s`.
-- legal range (broadcast): a frame is out of range when signalstats' extremes leave Y 16–235 or
-  U/V 16–240 (8-bit codes; 10-bit scaled down). Any such frame outside the leader → WARN (small
-  excursions: ringing on sharp edges, an overshoot on a highlight). A run of frames that go more than
-  `LEGAL_MARGIN` codes past the limits for at least `LEGAL_SUSTAINED_S` → FAIL (a grade or a
-  graphic that is really illegal, which a transmitter clips).
+- legal range (broadcast), after EBU R103: a frame breaks the rule when more than `LEGAL_AREA` (1 %)
+  of its pixels leave Y 16–235 / Cb,Cr 16–240 (signalstats' BRNG). R103 ignores excursions that
+  cover less than 1 % of the picture, measured against its tolerance (about −1 %/103 % luma); we
+  count the area against the nominal range, which is stricter. Why not "any pixel outside 16–235 is
+  out": that judges by the extremes, and an MPEG-2 50 Mb/s master of a picture clipped to legal range
+  before encoding still rings to Y 5–255 on a few pixels of 45 % of its frames; a receiving QC
+  measures by R103, which tolerates those. The extremes are still reported, and a frame measured
+  without BRNG (an older 7-value record) is judged by them against −5 %/105 % (Y 5–246, C 5–251).
+  Any frame that breaks the rule outside the leader → WARN (a flash, a highlight); a run of such
+  frames lasting at least `LEGAL_SUSTAINED_S` → FAIL (a grade or a graphic that is really illegal,
+  which a transmitter clips). The leader is skipped: its bars carry sub-black PLUGE on purpose.
 - duration: to the frame; a difference of any frame FAILs.
 """
 
@@ -33,7 +39,17 @@ Rule = Literal["equals", "one_of", "near", "at_most", "at_least", "level_at_most
                "legal_range", "report", "bitrate"]
 Interval = tuple[float, float]
 
-LEGAL_MARGIN = 5
+LEGAL_AREA = 0.01  # EBU R103 area rule: a frame is out of gamut when > 1 % of its pixels are
+LEGAL_TOLERANCE = 0.05  # EBU R103: excursions to −5 % / 105 % of the nominal range are tolerated
+
+
+def _tolerated(lo: int, hi: int) -> tuple[int, int]:
+    margin = round(LEGAL_TOLERANCE * (hi - lo))
+    return lo - margin, hi + margin
+
+
+LEGAL_Y = _tolerated(16, 235)  # (5, 246)
+LEGAL_C = _tolerated(16, 240)  # (5, 251)
 LEGAL_SUSTAINED_S = 1.0
 FADE_ALLOWANCE_S = 1.0
 
@@ -87,7 +103,8 @@ class CheckSpec:
         if self.rule == "intervals":
             return f"none outside allowed; WARN ≥ {self.warn:g} s, FAIL ≥ {self.limit:g} s"
         if self.rule == "legal_range":
-            return (f"Y 16–235, C 16–240; FAIL beyond ±{LEGAL_MARGIN} for ≥ {LEGAL_SUSTAINED_S:g} s")
+            return (f"EBU R103: ≤ {LEGAL_AREA * 100:g} % of pixels outside Y 16–235 / C 16–240; "
+                    f"FAIL for ≥ {LEGAL_SUSTAINED_S:g} s")
         if self.rule == "bitrate":
             return f"{self.expected:g} kb/s ±{self.tolerance:g}%" + (f", ≤ {self.limit:g}" if self.limit else "")
         return "reported"
@@ -361,33 +378,72 @@ def _intervals(spec: CheckSpec, value: Any, u: str) -> tuple[Status, str, str]:
 
 
 def _legal(spec: CheckSpec, value: Any, u: str) -> tuple[Status, str, str]:
-    """`value`: per-frame tuples (t, ymin, ymax, umin, umax, vmin, vmax) in 8-bit codes."""
+    """`value`: per-frame tuples (t, ymin, ymax, umin, umax, vmin, vmax[, brng]) in 8-bit codes, brng a
+    fraction of the frame's pixels; a 7-tuple (measured before BRNG was read) has no area figure."""
     frames = [f for f in value if not any(lo <= f[0] < hi for lo, hi in spec.allowed)]
     if not frames:
         return Status.INFO, "no frames outside the leader", ""
     ext = (min(f[1] for f in frames), max(f[2] for f in frames), min(min(f[3], f[5]) for f in frames),
            max(max(f[4], f[6]) for f in frames))
     measured = f"Y {ext[0]:.0f}–{ext[1]:.0f}, C {ext[2]:.0f}–{ext[3]:.0f}"
-    out = [f for f in frames if excursion(f) > 0]
+    areas = [(a, f[0]) for f in frames if (a := area(f)) is not None]
+    worst_area = max(areas, default=None)
+    if worst_area is not None:
+        measured += f"; worst frame {_pct(worst_area[0])} % of pixels out"
+    out = [f for f in frames if breaks_r103(f)]
     if not out:
         return Status.PASS, measured, ""
     step = _frame_step([f[0] for f in frames])
-    run, best, prev = 0.0, 0.0, None
+    run, best, prev = 0, 0, None
     for f in frames:
-        if excursion(f) > LEGAL_MARGIN:
-            run = run + step if prev is not None and abs(f[0] - prev - step) < step / 2 else step
+        if breaks_r103(f):
+            run = run + 1 if prev is not None and abs(f[0] - prev - step) < step / 2 else 1
             prev = f[0]
             best = max(best, run)
         else:
-            run, prev = 0.0, None
-    detail = f"{len(out)} of {len(frames)} frames outside legal range; longest gross run {best:.2f} s"
-    return (Status.FAIL if best >= LEGAL_SUSTAINED_S else Status.WARN), measured, detail
+            run, prev = 0, None
+    best_s = best * step
+    worst_out = max(out, key=lambda f: (area(f) or 0.0, excursion(f)))
+    worst_area_out = area(worst_out)
+    worst_text = (f"{_pct(worst_area_out)} % at {_clock(worst_out[0])}" if worst_area_out is not None
+                  else f"Y {worst_out[1]:.0f}–{worst_out[2]:.0f} at {_clock(worst_out[0])}")
+    detail = (f"{len(out)} of {len(frames)} frames break EBU R103 (more than {LEGAL_AREA * 100:g} % of pixels "
+              f"outside Y 16–235 / C 16–240); worst frame {worst_text}; "
+              f"longest run {best_s:.2f} s")
+    # a run of N frames lasts N × step; compare with a little slack for timestamps' float noise
+    return (Status.FAIL if best_s >= LEGAL_SUSTAINED_S - 1e-6 else Status.WARN), measured, detail
+
+
+def area(frame: Sequence[float]) -> float | None:
+    """The fraction of a frame's pixels outside Y 16–235 / C 16–240 (signalstats BRNG); None when the
+    record predates BRNG (7 values)."""
+    return float(frame[7]) if len(frame) > 7 else None
+
+
+def beyond_tolerance(frame: Sequence[float]) -> bool:
+    """Whether a frame's extremes go beyond EBU R103's −5 %/105 % (Y 5–246, C 5–251 in 8-bit codes)."""
+    _, ymin, ymax, umin, umax, vmin, vmax = frame[:7]
+    return (ymin < LEGAL_Y[0] or ymax > LEGAL_Y[1]
+            or min(umin, vmin) < LEGAL_C[0] or max(umax, vmax) > LEGAL_C[1])
+
+
+def breaks_r103(frame: Sequence[float]) -> bool:
+    """EBU R103's area rule per frame: more than 1 % of the pixels out of range. Without an area
+    figure (an older record), any pixel beyond the −5 %/105 % tolerance."""
+    a = area(frame)
+    return a > LEGAL_AREA if a is not None else beyond_tolerance(frame)
 
 
 def excursion(frame: Sequence[float]) -> float:
     """How many 8-bit codes a frame's extremes go past Y 16–235 / C 16–240 (0 when legal)."""
     _, ymin, ymax, umin, umax, vmin, vmax = frame[:7]
     return max(0.0, 16 - ymin, ymax - 235, 16 - umin, umax - 240, 16 - vmin, vmax - 240)
+
+
+def _pct(fraction: float) -> str:
+    if fraction <= 0:
+        return "0"
+    return f"{fraction * 100:.1f}" if fraction >= 0.001 else f"{fraction * 100:.2f}"
 
 
 def _frame_step(times: Sequence[float]) -> float:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..fsutil import write_json, write_text
-from .plan import LEGAL_MARGIN, CheckResult, Status
+from .plan import LEGAL_AREA, LEGAL_C, LEGAL_SUSTAINED_S, LEGAL_Y, CheckResult, Status
 
 if TYPE_CHECKING:
     from ..stages.qc import FileQC, QCReport
@@ -100,7 +100,8 @@ def loudness_plot(series: Sequence[tuple[float, float, float]], target: float | 
 
 
 def luma_plot(series: Sequence[Sequence[float]], leader_s: float) -> bytes:
-    """Per-frame Y and chroma extremes against the legal limits (PNG)."""
+    """Per-frame Y and chroma extremes against the legal limits and EBU R103's tolerance (PNG). Frames
+    are (t, Ymin, Ymax, Umin, Umax, Vmin, Vmax[, BRNG]); the area figure is in the verdict, not drawn."""
     fig, ax = _axes()
     t = [s[0] for s in series]
     ax.fill_between(t, [s[1] for s in series], [s[2] for s in series], color="#369", alpha=0.5, label="Y min–max")
@@ -108,6 +109,8 @@ def luma_plot(series: Sequence[Sequence[float]], leader_s: float) -> bytes:
     ax.plot(t, [max(s[4], s[6]) for s in series], lw=0.6, color="#a06", label="C max")
     for y, style in ((16, "--"), (235, "--"), (240, ":")):
         ax.axhline(y, color="#b3261e", ls=style, lw=0.8)
+    for y in sorted({LEGAL_Y[0], LEGAL_Y[1], LEGAL_C[0], LEGAL_C[1]}):  # R103's tolerance, for reference
+        ax.axhline(y, color="#b3261e", ls="-", lw=0.4, alpha=0.6)
     if leader_s and t:
         ax.axvspan(0, min(leader_s, t[-1]), color="#ddd")
     return _png(fig, ax, (0, 255), "8-bit code", "Luma / chroma range (signalstats)")
@@ -153,9 +156,10 @@ def render_html(report: QCReport) -> str:
     body.append(f"<h2>{badge(sub_verdict.value)} Subtitles</h2>" + _rows(report.subtitles))
     body.append(
         "<h2>How to read this</h2><p class=detail>Black, frozen picture and silence are allowed in the "
-        "broadcast leader and in fades of up to 1 s at the start and end. Legal range: a frame is out of "
-        "range when its extremes leave Y 16–235 or chroma 16–240 (WARN); frames more than "
-        f"{LEGAL_MARGIN} codes out for 1 s or more in a row FAIL. Loudness is measured on the programme "
+        "broadcast leader and in fades of up to 1 s at the start and end. Legal range (EBU R103): a frame "
+        f"breaks it when more than {LEGAL_AREA * 100:g} % of its pixels leave Y 16–235 or chroma 16–240 "
+        "(smaller excursions, such as codec ringing on sharp edges, are shown in the plot but tolerated): "
+        f"WARN; such frames for {LEGAL_SUSTAINED_S:g} s or more in a row FAIL. Loudness is measured on the programme "
         "after the leader (ITU-R BS.1770-4 gating); true peak is rounded to 0.1 dB. Duration must match "
         "the timeline (plus leader; the excerpt for social) to the frame.</p>")
     return ("<!doctype html><html lang=en><head><meta charset=utf-8><title>QC "

@@ -1,15 +1,22 @@
 """The whole render as one ffmpeg argument list, built as data (no ffmpeg runs here).
 
-Shape of the graph (one process per programme, MEASURED.md: 0.82× the time of one per output):
+Shape of the process (one per programme, MEASURED.md: 0.82× the time of one per output):
 
     segments (-ss/-t inputs) ─ concat ─ logo ─ graphics overlays ─ split=N ─┬─ branch 1 ─ out 1
                                                                           └─ branch N ─ out N
+    excerpt segments (-ss/-t inputs) ─ concat ─ logo ─ graphics ─ split ─── excerpt branches
 
-A branch trims to the social excerpt where the profile asks, fits/verticalises/interlaces with
-`graphs.video_for`, burns subtitles, prepends the broadcast leader, applies the deliverable's
-loudness correction and ends its sound in an `ebur128@<name>` meter, so the render's own stderr
-reports the loudness of what it encoded. The same segment inputs feed `measure_args`, the quick
-audio-only pass that measures the programme (and the social excerpt) before the render.
+Every full-length deliverable comes from the one programme decode. A deliverable of the social
+excerpt gets a second, short trunk in the same process that decodes only the excerpt's stretch: a
+`trim` on the shared decode would make ffmpeg 5.1 hold every frame before the excerpt starts (9 GiB
+measured for the sample's 40 s). Each trunk is its own `-filter_complex`, so neither waits on the
+other. A broadcast leader is not in the graph at all (see `render/leader.py`): the branch encodes
+the programme body, which is joined after the cached leader by stream copy.
+
+A branch fits/verticalises/interlaces with `graphs.video_for`, burns subtitles, applies the
+deliverable's loudness correction and ends its sound in an `ebur128@<name>` meter, so the render's
+own stderr reports the loudness of what it encoded. The same segment inputs feed `measure_args`,
+the quick audio-only pass that measures the programme (and the social excerpt) before the render.
 """
 
 from __future__ import annotations
@@ -58,8 +65,6 @@ class Branch:
     level: tuple[str, ...] = ()
     subtitles: Path | None = None
     excerpt: tuple[float, float] | None = None  # programme seconds (in, out)
-    slate_lines: tuple[str, ...] = ()
-    slate_font: Path | None = None
     fonts_dir: Path | None = None
 
 
@@ -141,26 +146,29 @@ def measure_args(timeline: Timeline, excerpt: tuple[float, float] | None = None,
     return [*inputs.args, "-filter_complex", g.graph(chains), *args_out]
 
 
-def trunk_chains(timeline: Timeline, branding: Branding, inputs: _Inputs) -> tuple[list[g.Chain], str, str]:
-    """Decode and join the segments, then compose logo and graphics: the shared programme picture."""
-    chains, pads = segment_chains(timeline, inputs)
-    chains.append(g.concat([(pads[i], pads[i + 1]) for i in range(0, len(pads), 2)], "prog_v", "prog_a"))
-    current = "prog_v"
+def trunk_chains(timeline: Timeline, branding: Branding, inputs: _Inputs,
+                 prefix: str = "") -> tuple[list[g.Chain], str, str]:
+    """Decode and join the segments, then compose logo and graphics: the shared programme picture.
+    `prefix` keeps the labels of a second trunk (the excerpt's) apart from the first."""
+    chains, pads = segment_chains(timeline, inputs, prefix=f"{prefix}s")
+    prog_v, prog_a = f"{prefix}prog_v", f"{prefix}prog_a"
+    chains.append(g.concat([(pads[i], pads[i + 1]) for i in range(0, len(pads), 2)], prog_v, prog_a))
+    current = prog_v
     if branding.logo is not None:
         n = inputs.add("-i", safe_input(branding.logo))
         safe = Margins.uniform(5.0).pixels(timeline.width, timeline.height)
-        chains += g.logo_overlay(current, f"{n}:v", "logo_v", frame_h=timeline.height, title_safe=safe,
+        chains += g.logo_overlay(current, f"{n}:v", f"{prefix}logo_v", frame_h=timeline.height, title_safe=safe,
                                  corner=branding.corner, opacity=branding.opacity,
-                                 height_pct=branding.logo_height_pct)
-        current = "logo_v"
+                                 height_pct=branding.logo_height_pct, prefix=f"{prefix}logo")
+        current = f"{prefix}logo_v"
     for index, overlay in enumerate(branding.overlays):
         n = inputs.add("-i", safe_input(overlay.path))
-        shifted, out = f"gfx{index}", f"brand{index}"
+        shifted, out = f"{prefix}gfx{index}", f"{prefix}brand{index}"
         chains.append(g.chain(f"{n}:v", [g.filter_("setpts", f"PTS+{_sec(overlay.start_s)}/TB")], shifted))
         chains.append(g.chain((current, shifted), [g.filter_("overlay", x=0, y=0, eof_action="pass",
                                                              format="auto")], out))
         current = out
-    return chains, current, "prog_a"
+    return chains, current, prog_a
 
 
 def branch_chains(branch: Branch, v_src: str, a_src: str, prefix: str) -> tuple[list[g.Chain], list[str]]:
@@ -183,47 +191,47 @@ def branch_chains(branch: Branch, v_src: str, a_src: str, prefix: str) -> tuple[
     if post:
         chains.append(g.chain(picture, post, f"{prefix}_post"))
         picture = f"{prefix}_post"
-    meter = meter_name(branch.name)
-    if p.leader.enabled:
-        if branch.slate_font is None:
-            raise ValueError("a leader needs a slate font")
-        layout = "stereo" if p.audio.channels == 2 else f"{p.audio.channels}c"
-        chains.append(g.chain(a_src, [*g.audio_conform(p.audio.sample_rate, layout), *branch.level,
-                                      g.loudness_meter(meter)], f"{prefix}_pa"))
-        chains += g.leader(p.leader, width=p.video.width, height=p.video.height, fps=p.video.fps,
-                           slate_lines=branch.slate_lines, fontfile=branch.slate_font, out_v=f"{prefix}_ldv",
-                           out_a=f"{prefix}_lda", sample_rate=p.audio.sample_rate, prefix=f"{prefix}_ld")
-        chains.append(g.concat([(f"{prefix}_ldv", f"{prefix}_lda"), (picture, f"{prefix}_pa")],
-                               f"{prefix}_fv", f"{prefix}_fa"))
-        scan = g.to_interlaced("progressive") if p.video.interlaced else []
-        chains.append(g.chain(f"{prefix}_fv", [*scan, g.pixel_format(p.video.pix_fmt)], f"{prefix}_vout"))
-        audio, maps = g.audio_for(p, f"{prefix}_fa", prefix=prefix)
-    else:
-        chains.append(g.chain(picture, ["null"], f"{prefix}_vout"))
-        audio, maps = g.audio_for(p, a_src, level=branch.level, meter=meter, prefix=prefix)
+    chains.append(g.chain(picture, ["null"], f"{prefix}_vout"))
+    audio, maps = g.audio_for(p, a_src, level=branch.level, meter=meter_name(branch.name), prefix=prefix)
     return chains + audio, [f"{prefix}_vout", *maps]
 
 
 def render_args(timeline: Timeline, branding: Branding, branches: Sequence[Branch],
                 *, metadata: dict[str, str] | None = None) -> list[str]:
-    """Every argument of the one-pass render (without the leading `ffmpeg`)."""
+    """Every argument of the one-pass render (without the leading `ffmpeg`).
+
+    Full-length branches share the programme trunk; branches of an excerpt share that excerpt's
+    own trunk (`excerpt_timeline`). A branch with a leader writes the programme body only.
+    """
     if not branches:
         raise ValueError("nothing to render")
     inputs = _Inputs()
-    chains, v, a = trunk_chains(timeline, branding, inputs)
-    prefixes = [f"d{index}" for index in range(len(branches))]
-    chains += g.fanout(v, [f"{p}_in_v" for p in prefixes])
-    chains += g.fanout(a, [f"{p}_in_a" for p in prefixes], audio=True)
+    graphs: list[str] = []
     outputs: list[str] = []
-    for branch, prefix in zip(branches, prefixes, strict=True):
-        more, maps = branch_chains(branch, f"{prefix}_in_v", f"{prefix}_in_a", prefix)
-        chains += more
-        for label in maps:
+    prefixes = {id(b): f"d{index}" for index, b in enumerate(branches)}
+    maps: dict[int, list[str]] = {}
+    groups: dict[tuple[float, float] | None, list[Branch]] = {}
+    for branch in branches:
+        groups.setdefault(branch.excerpt, []).append(branch)
+    for number, (cut, members) in enumerate(groups.items()):
+        tl, brand = (timeline, branding) if cut is None else (excerpt_timeline(timeline, *cut),
+                                                                excerpt_branding(branding, *cut))
+        chains, v, a = trunk_chains(tl, brand, inputs, prefix="" if number == 0 else f"t{number}")
+        names = [prefixes[id(b)] for b in members]
+        chains += g.fanout(v, [f"{p}_in_v" for p in names])
+        chains += g.fanout(a, [f"{p}_in_a" for p in names], audio=True)
+        for branch in members:
+            prefix = prefixes[id(branch)]
+            more, maps[id(branch)] = branch_chains(branch, f"{prefix}_in_v", f"{prefix}_in_a", prefix)
+            chains += more
+        graphs += ["-filter_complex", g.graph(chains)]
+    for branch in branches:  # outputs in the caller's order
+        for label in maps[id(branch)]:
             outputs += ["-map", f"[{label}]"]
         for key, value in (metadata or {}).items():
             outputs += ["-metadata", f"{key}={value}"]
         outputs += [*output_args(branch.profile), safe_input(branch.output)]
-    return [*inputs.args, "-filter_complex", g.graph(chains), *outputs]
+    return [*inputs.args, *graphs, *outputs]
 
 
 def excerpt_timeline(timeline: Timeline, start_s: float, end_s: float) -> Timeline:
@@ -252,9 +260,7 @@ def excerpt_branding(branding: Branding, start_s: float, end_s: float) -> Brandi
 
 
 def output_seconds(timeline: Timeline, branch: Branch) -> float:
-    """How long the branch's file will be (excerpt or programme, plus the leader)."""
+    """How long the pass writes for the branch: the excerpt or the programme (a leader is joined after)."""
     if branch.excerpt is not None:
-        body = branch.excerpt[1] - branch.excerpt[0]
-    else:
-        body = float(Fraction(timeline.duration_frames) / timeline.rate)
-    return body + branch.profile.leader.total_s
+        return branch.excerpt[1] - branch.excerpt[0]
+    return float(Fraction(timeline.duration_frames) / timeline.rate)

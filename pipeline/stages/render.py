@@ -1,12 +1,17 @@
 """Render: one ffmpeg pass per programme, from the timeline to every deliverable in the manifest.
 
 1. Measure the programme mix once (audio-only ebur128 pass, BS.1770-4 gating; 0.2 s per minute).
-2. Draw or reuse the graphics (`pipeline/graphics`, cached by content hash).
+2. Draw or reuse the graphics (`pipeline/graphics`) and broadcast leaders (`render/leader.py`),
+   both cached by content hash.
 3. Build one argument list (`pipeline/render/plan.py`): decode the segments once, brand the picture,
-   split to each stale deliverable, each normalised to its own loudness target and metered.
-4. Run it; every output goes to a temporary name in `renders/<deliverable>/` and is renamed only
-   when ffmpeg succeeded; probe it, measure its loudness again, write `<file>.loudness.json`, copy
-   subtitle sidecars, record the inputs hash in `renders/render.json`.
+   split to each stale deliverable, each normalised to its own loudness target and metered; the
+   social excerpt gets its own short trunk in the same process.
+4. Run it; every output goes to a temporary name in `renders/<deliverable>/`. A deliverable with a
+   leader gets its programme body from the pass, joined after the cached leader by stream copy.
+   Files are renamed into place only when all of them are complete; then each is probed, its
+   loudness measured again (`<file>.loudness.json`), subtitle sidecars copied, and the inputs
+   hash recorded in `renders/render.json`. Temporary files of a killed render are deleted by the
+   next one.
 
 Illegal profiles are refused (profiles.check_legal, at load) before anything runs.
 """
@@ -14,6 +19,7 @@ Illegal profiles are refused (profiles.check_legal, at load) before anything run
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 from dataclasses import asdict, dataclass, field, replace
 from fractions import Fraction
@@ -30,11 +36,10 @@ from ..profiles import Profile, load_profile
 from ..progress import Progress, ProgressFn, ignore
 from ..render import state as st
 from ..render.branding import BrandingSettings, plan_branding
+from ..render.leader import LeaderSpec, ensure_leader, join_args, leader_args, write_concat_list
 from ..render.plan import (
     Branch,
     Branding,
-    excerpt_branding,
-    excerpt_timeline,
     measure_args,
     meter_name,
     output_seconds,
@@ -43,6 +48,8 @@ from ..render.plan import (
 from ..timecode import Timecode
 from ..timeline import Timeline, load_timeline
 from ..workspace import Workspace
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -75,6 +82,7 @@ class RenderReport:
     commands: list[list[str]] = field(default_factory=list)
     elapsed_s: float = 0.0
     graphics_made: int = 0
+    leaders_made: int = 0
 
     @property
     def up_to_date(self) -> bool:
@@ -83,6 +91,7 @@ class RenderReport:
     def to_dict(self) -> dict[str, Any]:
         return {"programme": self.programme_id, "up_to_date": self.up_to_date, "warnings": self.warnings,
                 "elapsed_s": round(self.elapsed_s, 2), "graphics_made": self.graphics_made,
+                "leaders_made": self.leaders_made,
                 "commands": [ffmpeg.command_line(c) for c in self.commands],
                 "deliverables": [asdict(d) for d in self.deliverables]}
 
@@ -179,9 +188,7 @@ def render_programme(programme: Programme, ws: Workspace, settings: RenderSettin
             results[name] = DeliverableResult(name, str(output), "up to date",
                                               **state["deliverables"][name].get("summary", {}))
             continue
-        stale.append(Branch(name, profile, output, subtitles=burn, excerpt=cut, fonts_dir=fonts_dir(),
-                            slate_lines=_slate(programme, profile, timeline),
-                            slate_font=font_path("be-vietnam-pro-bold")))
+        stale.append(Branch(name, profile, output, subtitles=burn, excerpt=cut, fonts_dir=fonts_dir()))
     report = RenderReport(programme.id, [], warnings, graphics_made=sum(g.made for g in brand.graphics))
     if stale:
         task = f"render {programme.id}"
@@ -189,21 +196,29 @@ def render_programme(programme: Programme, ws: Workspace, settings: RenderSettin
                                       f"measure {programme.id}")
         stale = _settle(timeline, excerpt, [_levelled(b, measured) for b in stale], progress)
         meta = {"title": programme.manifest.title.vi, "comment": programme.manifest.title.en}
-        groups = passes(stale)
+        leaders = {b.name: LeaderSpec(b.profile, _slate(programme, b.profile, timeline),
+                                      font_path("be-vietnam-pro-bold")) for b in stale if b.profile.leader.enabled}
+        made = {name: ensure_leader(ws.graphics_dir, spec, dry_run=settings.dry_run)
+                for name, spec in leaders.items()}
         if settings.dry_run:
-            report.commands = [render_args(*_cut(timeline, brand.branding, group), group, metadata=meta)
-                               for group in groups]
+            report.commands = [leader_args(spec, made[name][0]) for name, spec in leaders.items()
+                               if not made[name][0].exists()]
+            report.commands.append(render_args(timeline, brand.branding, stale, metadata=meta))
+            for name, spec in leaders.items():
+                body = next(b.output for b in stale if b.name == name)
+                report.commands.append(join_args(body.with_name(body.name + ".ffconcat"), spec.profile, body,
+                                                 tuple(meta.items())))
             results.update({b.name: DeliverableResult(b.name, str(b.output), "planned") for b in stale})
         else:
-            for index, group in enumerate(groups):
-                label = task if len(groups) == 1 else f"{task} ({index + 1}/{len(groups)})"
-                _run(ws, timeline, brand.branding, group, meta, measured, progress, label, results)
-                for b in group:  # recorded pass by pass: a later failure keeps what is done
-                    summary = {k: v for k, v in asdict(results[b.name]).items()
-                               if k in ("duration_s", "size_bytes", "loudness")}
-                    state["deliverables"][b.name] = {"inputs_hash": keys[b.name], "file": str(b.output),
-                                                     "summary": summary, "rendered_at": time.time()}
-                st.save_state(ws, state)
+            report.leaders_made = sum(1 for _, was_made in made.values() if was_made)
+            _run(ws, timeline, brand.branding, stale, meta, {n: p for n, (p, _) in made.items()}, measured,
+                 progress, task, results)
+            for b in stale:
+                summary = {k: v for k, v in asdict(results[b.name]).items()
+                           if k in ("duration_s", "size_bytes", "loudness")}
+                state["deliverables"][b.name] = {"inputs_hash": keys[b.name], "file": str(b.output),
+                                                 "summary": summary, "rendered_at": time.time()}
+            st.save_state(ws, state)
     for name, profile in profiles.items():
         output = Path(results[name].file)
         if not settings.dry_run and output.exists():
@@ -214,31 +229,6 @@ def render_programme(programme: Programme, ws: Workspace, settings: RenderSettin
     report.deliverables = [results[n] for n in profiles]
     report.elapsed_s = time.monotonic() - began
     return report
-
-
-def _cut(timeline: Timeline, branding: Branding, group: list[Branch]) -> tuple[Timeline, Branding]:
-    """The timeline and branding a pass decodes: the excerpt only, for an excerpt's own pass."""
-    cut = group[0].excerpt
-    if cut is None:
-        return timeline, branding
-    return excerpt_timeline(timeline, *cut), excerpt_branding(branding, *cut)
-
-
-def passes(branches: list[Branch]) -> list[list[Branch]]:
-    """The ffmpeg processes to run: one for every full-programme deliverable without a leader, and
-    one more per deliverable with a leader or an excerpt.
-
-    An excerpt decodes only its own stretch (seeked inputs) — trimming the shared decode would make
-    ffmpeg 5.1 queue every frame before the excerpt starts (9 GiB measured for the sample social cut).
-
-    A leader delays that output's programme by its length (60 s for XDCAM): in a shared pass the
-    `split` would hold every decoded programme frame of those 60 s for it while the other outputs
-    run ahead — 18 GiB of raw 1080 frames measured on the sample programme. Alone, its graph
-    simply does not pull the programme until the leader is written, so nothing is buffered.
-    """
-    shared = [b for b in branches if not b.profile.leader.enabled and b.excerpt is None]
-    own = [[b] for b in branches if b.profile.leader.enabled or b.excerpt is not None]
-    return ([shared] if shared else []) + own
 
 
 def _levelled(branch: Branch, measured: dict[str, LoudnessMeasurement]) -> Branch:
@@ -284,15 +274,44 @@ def _settle(timeline: Timeline, excerpt: tuple[float, float] | None, branches: l
     return branches
 
 
-def _run(ws: Workspace, timeline: Timeline, branding: Branding, branches: list[Branch],
-         meta: dict[str, str], measured: dict[str, LoudnessMeasurement], progress: ProgressFn, task: str,
+def clear_leftovers(output: Path) -> list[Path]:
+    """Delete the temporary files a killed render of `output` left beside it (hidden `.part` names;
+    a render that dies by SIGKILL cannot clean up after itself). Returns what was deleted."""
+    if not output.parent.is_dir():
+        return []
+    prefix = f".{output.stem[:40]}"
+    gone = [p for p in output.parent.iterdir() if p.name.startswith(prefix) and ".part" in p.name and p.is_file()]
+    for path in gone:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+    return gone
+
+
+def _run(ws: Workspace, timeline: Timeline, branding: Branding, branches: list[Branch], meta: dict[str, str],
+         leaders: dict[str, Path], measured: dict[str, LoudnessMeasurement], progress: ProgressFn, task: str,
          results: dict[str, DeliverableResult]) -> None:
+    """The one pass, then each leader joined before its body; every file renamed into place only
+    when all of them are complete (a failure leaves the previous renders as they were)."""
     total = max(output_seconds(timeline, b) for b in branches)
+    for b in branches:
+        for path in clear_leftovers(b.output):
+            log.info("deleted %s, left by an interrupted render", path)
     with contextlib.ExitStack() as stack:
-        temps = [replace(b, output=stack.enter_context(fsutil.atomic_path(b.output))) for b in branches]
-        args = render_args(*_cut(timeline, branding, temps), temps, metadata=meta)
+        finals = {b.name: stack.enter_context(fsutil.atomic_path(b.output)) for b in branches}
+        bodies = {b.name: stack.enter_context(fsutil.scratch_path(b.output, ".body")) for b in branches
+                  if b.name in leaders}
+        temps = [replace(b, output=bodies.get(b.name, finals[b.name])) for b in branches]
+        args = render_args(timeline, branding, temps, metadata=meta)
         stderr = ffmpeg.run_ffmpeg(args, duration_s=total, subject=ws.dir / "renders",
                                    progress=lambda f: progress(Progress(task, f * total, total)))
+        for b in branches:
+            if b.name not in leaders:
+                continue
+            progress(Progress(f"join leader {b.name}", 0, 1))
+            listing = stack.enter_context(fsutil.scratch_path(b.output, ".ffconcat", suffix=".ffconcat"))
+            write_concat_list(listing, leaders[b.name], b.profile.leader.total_s, bodies[b.name])
+            ffmpeg.run_ffmpeg(join_args(listing, b.profile, finals[b.name], tuple(meta.items())), subject=b.output)
+            progress(Progress(f"join leader {b.name}", 1, 1))
     meters = parse_ebur128(stderr)
     for b in branches:
         results[b.name] = _finish(b, meters.get(meter_name(b.name)), measured)

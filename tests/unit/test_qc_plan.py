@@ -8,6 +8,7 @@ from pipeline.qc.plan import (
     PlanContext,
     Status,
     allowed_windows,
+    breaks_r103,
     evaluate,
     excursion,
     outside,
@@ -116,19 +117,58 @@ def _frames(n: int, values: tuple[float, ...], start: float = 70.0) -> list[tupl
     return [(start + i * 0.04, *values) for i in range(n)]
 
 
-def test_legal_range_small_excursion_warns_sustained_fails() -> None:
-    spec = _spec(plan_for(load_profile("broadcast-xdcam")), "picture.legal_range")
-    legal = (16, 235, 16, 240, 16, 240)
-    assert evaluate(spec, {"picture.legal": _frames(50, legal)}).status is Status.PASS
-    small = _frames(50, legal) + _frames(3, (14, 238, 16, 240, 16, 240), start=72.0)
-    assert evaluate(spec, {"picture.legal": small}).status is Status.WARN
-    gross = _frames(50, legal) + _frames(30, (4, 250, 16, 240, 16, 240), start=72.0)
+def _legal_spec() -> CheckSpec:
+    return _spec(plan_for(load_profile("broadcast-xdcam")), "picture.legal_range")
+
+
+LEGAL = (16, 235, 16, 240, 16, 240)
+
+
+def test_legal_range_flash_warns_sustained_fails() -> None:
+    spec = _legal_spec()
+    assert evaluate(spec, {"picture.legal": _frames(50, (*LEGAL, 0.0))}).status is Status.PASS
+    flash = _frames(50, (*LEGAL, 0.0)) + _frames(3, (14, 238, 16, 240, 16, 240, 0.05), start=72.0)
+    result = evaluate(spec, {"picture.legal": flash})
+    assert result.status is Status.WARN
+    assert result.detail.startswith("3 of 53 frames break EBU R103")
+    assert "worst frame 5.0 % at 00:01:12.00" in result.detail
+    gross = _frames(50, (*LEGAL, 0.0)) + _frames(25, (4, 250, 16, 240, 16, 240, 0.2), start=72.0)
     result = evaluate(spec, {"picture.legal": gross})
-    assert result.status is Status.FAIL and "Y 4–250" in result.measured
-    # bars in the leader do not count
-    leader = _frames(50, (4, 250, 4, 250, 4, 250), start=0.0) + _frames(10, legal)
+    assert result.status is Status.FAIL and "Y 4–250" in result.measured and "longest run 1.00 s" in result.detail
+    # bars in the leader (sub-black PLUGE) do not count
+    leader = _frames(50, (4, 250, 4, 250, 4, 250, 0.3), start=0.0) + _frames(10, (*LEGAL, 0.0))
     assert evaluate(spec, {"picture.legal": leader}).status is Status.PASS
     assert excursion((0, 16, 235, 16, 240, 16, 241)) == 1
+
+
+def test_legal_range_area_rule() -> None:
+    spec = _legal_spec()
+    # MPEG-2 ringing: extremes out of 16–235 but within −5 %/105 %, on 0.5 % of the pixels → legal
+    ringing = _frames(50, (8, 244, 10, 248, 10, 248, 0.005))
+    result = evaluate(spec, {"picture.legal": ringing})
+    assert result.status is Status.PASS and "worst frame 0.5 % of pixels out" in result.measured
+    # the same extremes over 2 % of the picture → out
+    assert breaks_r103((0, 8, 244, 10, 248, 10, 248, 0.02))
+    assert evaluate(spec, {"picture.legal": ringing[:10] + _frames(5, (8, 244, 10, 248, 10, 248, 0.02), start=71.0)}
+                    ).status is Status.WARN
+    # the exact limit: 1 % is still legal; a few pixels far out (ringing to Y 2 or 255) are tolerated
+    assert not breaks_r103((0, 5, 246, 5, 251, 5, 251, 0.01))
+    assert not breaks_r103((0, 2, 255, 16, 240, 16, 240, 0.004))
+    assert breaks_r103((0, 16, 236, 16, 240, 16, 240, 0.011))
+    deep = _frames(50, (2, 235, 16, 240, 16, 240, 0.03))
+    assert evaluate(spec, {"picture.legal": deep}).status is Status.FAIL
+
+
+def test_legal_range_old_records_without_brng() -> None:
+    spec = _legal_spec()
+    # 7-value frames (measured before BRNG was read): judged by the tolerance on the extremes alone
+    old = _frames(50, (14, 238, 16, 240, 16, 240))
+    result = evaluate(spec, {"picture.legal": old})
+    assert result.status is Status.PASS and result.measured == "Y 14–238, C 16–240"
+    mixed = old + _frames(3, (2, 238, 16, 240, 16, 240), start=72.0)
+    result = evaluate(spec, {"picture.legal": mixed})
+    assert result.status is Status.WARN and "worst frame Y 2–238 at 00:01:12.00" in result.detail
+    assert not breaks_r103((0, 14, 238, 16, 240, 16, 240))
 
 
 def test_worst() -> None:

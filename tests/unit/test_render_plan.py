@@ -74,17 +74,39 @@ def test_social_branch_trims_keeps_times_through_subtitles_then_resets() -> None
     assert output_seconds(TL, social) == 2.5
 
 
-def test_xdcam_leader_before_programme_and_meter_on_programme_only(tmp_path: Path) -> None:
+def test_xdcam_branch_is_the_body_only_and_the_leader_its_own_cached_encode(tmp_path: Path) -> None:
+    from pipeline.render.leader import LeaderSpec, join_args, leader_args, write_concat_list
+
     profile = load_profile("broadcast-xdcam")
-    xd = Branch("broadcast-xdcam", profile, Path("/o/x.mxf"), slate_lines=("Trà Vinh",), slate_font=Path("/f/b.ttf"))
+    xd = Branch("broadcast-xdcam", profile, Path("/o/x.mxf"))
     args = render_args(TL, Branding(), [xd])
     fc = _fc(args)
-    assert "smptehdbars=size=1920x1080:rate=25:duration=30" in fc
-    assert "ebur128@out_broadcast_xdcam=peak=true:framelog=verbose[d0_pa]" in fc
-    assert "[d0_ldv][d0_lda][d0_pic][d0_pa]concat=n=2:v=1:a=1[d0_fv][d0_fa]" in fc
+    assert "smptehdbars" not in fc and "concat=n=2:v=1:a=1[prog_v][prog_a]" in fc  # only the segments' concat
+    assert "ebur128@out_broadcast_xdcam=peak=true:framelog=verbose[d0_mix]" in fc
     assert "channelsplit=channel_layout=stereo[d0_c1][d0_c2]" in fc
-    assert args[args.index("-timecode"):args.index("-timecode") + 2] == ["-timecode", "09:59:00:00"]
-    assert output_seconds(TL, xd) == 6 + 60
+    assert output_seconds(TL, xd) == 6
+
+    font = tmp_path / "b.ttf"
+    font.write_bytes(b"font")
+    spec = LeaderSpec(profile, ("Trà Vinh", "Duration 00:00:06:00"), font)
+    leader = leader_args(spec, Path("/c/leader.mxf"))
+    lfc = _fc(leader)
+    assert "smptehdbars=size=1920x1080:rate=25:duration=30" in lfc and "Trà Vinh" in lfc
+    assert "setfield=mode=tff,format=pix_fmts=yuv422p,setparams=" in lfc  # marked as the body is
+    assert "channelsplit=channel_layout=stereo[ld_a_c1][ld_a_c2]" in lfc
+    body_codec = args[args.index("-c:v"):args.index("-f")]
+    assert leader[leader.index("-c:v"):leader.index("-f")] == body_codec  # identical encoder settings
+    assert spec.key() == LeaderSpec(profile, spec.slate_lines, font).key()
+    assert spec.key() != LeaderSpec(profile, ("Trà Vinh", "Duration 00:00:07:00"), font).key()
+
+    listing = tmp_path / "it's.ffconcat"
+    write_concat_list(listing, tmp_path / "leader.mxf", 60.0, tmp_path / "O'Brien body.mxf")
+    text = listing.read_text(encoding="utf-8")
+    assert "duration 60\n" in text and "O'\\''Brien body.mxf'" in text
+    join = join_args(listing, profile, Path("/o/x.mxf"), (("title", "Trà Vinh"),))
+    assert join[:10] == ["-f", "concat", "-safe", "0", "-i", f"file:{listing}", "-map", "0", "-c", "copy"]
+    assert join[join.index("-timecode"):join.index("-timecode") + 2] == ["-timecode", "09:59:00:00"]
+    assert join[-1] == "file:/o/x.mxf" and "title=Trà Vinh" in join
 
 
 def test_measure_pass_is_audio_only_with_an_excerpt_meter() -> None:
@@ -152,15 +174,22 @@ def test_branding_layout_in_programme_time(tmp_path: Path) -> None:
     assert any("end credits do not fit" in w for w in short.warnings)
 
 
-def test_a_leader_gets_its_own_process() -> None:
-    from pipeline.stages.render import passes
-
+def test_one_process_with_an_own_trunk_for_the_excerpt() -> None:
     web = Branch("web-720p", load_profile("web-720p"), Path("/o/w.mp4"))
-    social = Branch("social-9x16", load_profile("social-9x16"), Path("/o/s.mp4"))
     xd = Branch("broadcast-xdcam", load_profile("broadcast-xdcam"), Path("/o/x.mxf"))
-    social = Branch("social-9x16", load_profile("social-9x16"), Path("/o/s.mp4"), excerpt=(1.0, 2.0))
-    assert passes([xd, web, social]) == [[web], [xd], [social]]
-    assert passes([web]) == [[web]] and passes([xd]) == [[xd]]
+    social = Branch("social-9x16", load_profile("social-9x16"), Path("/o/s.mp4"), excerpt=(3.0, 5.0))
+    args = render_args(TL, Branding(logo=Path("/b/logo.png")), [xd, web, social])
+    assert args.count("-filter_complex") == 2
+    first = args[args.index("-filter_complex") + 1]
+    second = args[args.index("-filter_complex", args.index("-filter_complex") + 1) + 1]
+    assert "[prog_v]split=2[d0_in_v][d1_in_v]" not in first  # the logo comes first
+    assert "[logo_v]split=2[d0_in_v][d1_in_v]" in first and "d2_" not in first
+    # the excerpt decodes only its stretch: a 25 frames from src 100, b 25 frames from src 10
+    assert args[args.index("file:/m/b b.mov", args.index("file:/m/b b.mov") + 1) - 5:][:5] == [
+        "-ss", "0.4", "-t", "1", "-i"]
+    assert "[t1prog_v][t1logo_scaled]overlay" in second and "[t1logo_v]null[d2_in_v]" in second
+    assert "d0_" not in second and "d1_" not in second
+    assert [a for a in args if a.startswith("file:/o/")] == ["file:/o/x.mxf", "file:/o/w.mp4", "file:/o/s.mp4"]
 
 
 def test_excerpt_timeline_cuts_segments_and_moves_graphics() -> None:
