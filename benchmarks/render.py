@@ -5,7 +5,8 @@
     → ratio (goal ≤ 1.1×);
 (b) all deliverables in one pass vs one process per deliverable → ratio (goal ≤ 0.8×);
 and the peak memory of each (resource.getrusage children maxrss). Each phase runs in its own Python
-subprocess so its children's peak is its own. Graphics are drawn once before timing (cached).
+subprocess so its children's peak is its own. Graphics and broadcast leaders are made once before
+timing (both are cached by content hash, so a real render reuses them too).
 Work happens in a scratch workspace; the real one is only read.
 
     .venv/bin/python benchmarks/render.py examples/dautu.yaml [--seconds 20] [--web web-720p]
@@ -93,9 +94,18 @@ def _phase(args: argparse.Namespace) -> None:
             render_programme(programme, ws, RenderSettings(only=(name,), force=True))
     elif args.phase == "graphics":
         render_programme(programme, ws, RenderSettings(dry_run=True))
+        from pipeline.fonts import font_path
         from pipeline.render.branding import BrandingSettings, plan_branding
+        from pipeline.render.leader import LeaderSpec, ensure_leader
+        from pipeline.stages.render import slate_lines
 
-        plan_branding(programme, load_timeline(ws.timeline_json), ws.graphics_dir, BrandingSettings())
+        timeline = load_timeline(ws.timeline_json)
+        plan_branding(programme, timeline, ws.graphics_dir, BrandingSettings())
+        for name in programme.manifest.deliverables:  # leaders are cached like graphics
+            profile = load_profile(name)
+            if profile.leader.enabled:
+                spec = LeaderSpec(profile, slate_lines(programme, profile, timeline), font_path("be-vietnam-pro-bold"))
+                ensure_leader(ws.graphics_dir, spec)
     elapsed = time.monotonic() - began
     rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(json.dumps({"seconds": elapsed, "maxrss_mib": rss}))

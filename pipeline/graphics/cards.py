@@ -23,7 +23,7 @@ from ..errors import ReportageError
 from ..fonts import font_path
 from .cache import GraphicSpec
 
-TEMPLATE_VERSION = 1
+TEMPLATE_VERSION = 2  # 2: cached cropped to the box the graphic covers (cache.alpha_box)
 FADE_S = 0.4
 SAFE_PCT = 5.0
 _WHITE = "#FFFFFF"

@@ -114,8 +114,9 @@ def plan_branding(programme: Programme, timeline: Timeline, graphics_dir: Path, 
     for spec, start in specs:
         graphic = ensure_graphic(graphics_dir, spec, dry_run=dry_run)
         graphics.append(graphic)
-        overlays.append(Overlay(graphic.path, round(start, 6), spec.duration_s))
-        placements.append({"kind": spec.kind, "key": graphic.key, "start_s": round(start, 6),
+        x, y = (graphic.box.x, graphic.box.y) if graphic.box else (0, 0)
+        overlays.append(Overlay(graphic.path, round(start, 6), spec.duration_s, x, y))
+        placements.append({"kind": spec.kind, "key": graphic.key, "start_s": round(start, 6), "at": [x, y],
                            "duration_s": spec.duration_s})
     branding = Branding(logo=logo_path, corner=m.branding.position, opacity=m.branding.opacity,
                         logo_height_pct=settings.logo_height_pct, overlays=tuple(overlays))

@@ -48,11 +48,14 @@ def meter_name(deliverable: str) -> str:
 
 @dataclass(frozen=True)
 class Overlay:
-    """A cached graphic (full programme frame, with alpha) shown from `start_s` of programme time."""
+    """A cached graphic (with alpha) shown from `start_s` of programme time, its top-left corner at
+    (x, y) of the programme frame (0,0 for a full-frame graphic)."""
 
     path: Path
     start_s: float
     duration_s: float = 0.0
+    x: int = 0
+    y: int = 0
 
 
 @dataclass(frozen=True)
@@ -165,8 +168,8 @@ def trunk_chains(timeline: Timeline, branding: Branding, inputs: _Inputs,
         n = inputs.add("-i", safe_input(overlay.path))
         shifted, out = f"{prefix}gfx{index}", f"{prefix}brand{index}"
         chains.append(g.chain(f"{n}:v", [g.filter_("setpts", f"PTS+{_sec(overlay.start_s)}/TB")], shifted))
-        chains.append(g.chain((current, shifted), [g.filter_("overlay", x=0, y=0, eof_action="pass",
-                                                             format="auto")], out))
+        chains.append(g.chain((current, shifted), [g.filter_("overlay", x=overlay.x, y=overlay.y,
+                                                             eof_action="pass", format="auto")], out))
         current = out
     return chains, current, prog_a
 

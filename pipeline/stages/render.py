@@ -124,7 +124,8 @@ def _excerpt(programme: Programme, timeline: Timeline, warnings: list[str]) -> t
     return start, end
 
 
-def _slate(programme: Programme, profile: Profile, timeline: Timeline) -> tuple[str, ...]:
+def slate_lines(programme: Programme, profile: Profile, timeline: Timeline) -> tuple[str, ...]:
+    """What the leader's slate says: titles, id and deliverable, duration, loudness, start timecode."""
     m = programme.manifest
     duration = Timecode(timeline.duration_frames, timeline.rate)
     lines = [m.title.vi, m.title.en, f"{programme.id} · {profile.suffix}", f"Duration {duration}",
@@ -196,7 +197,7 @@ def render_programme(programme: Programme, ws: Workspace, settings: RenderSettin
                                       f"measure {programme.id}")
         stale = _settle(timeline, excerpt, [_levelled(b, measured) for b in stale], progress)
         meta = {"title": programme.manifest.title.vi, "comment": programme.manifest.title.en}
-        leaders = {b.name: LeaderSpec(b.profile, _slate(programme, b.profile, timeline),
+        leaders = {b.name: LeaderSpec(b.profile, slate_lines(programme, b.profile, timeline),
                                       font_path("be-vietnam-pro-bold")) for b in stale if b.profile.leader.enabled}
         made = {name: ensure_leader(ws.graphics_dir, spec, dry_run=settings.dry_run)
                 for name, spec in leaders.items()}
@@ -244,16 +245,24 @@ def _levelled(branch: Branch, measured: dict[str, LoudnessMeasurement]) -> Branc
 
 def _settle(timeline: Timeline, excerpt: tuple[float, float] | None, branches: list[Branch],
             progress: ProgressFn, passes_left: int = 3) -> list[Branch]:
-    """Where a limiter is needed, measure what the chain really gives and raise the gain by the
-    shortfall (as loudness.settle does for one file), all deliverables in one audio-only pass each
-    round. Limiting takes energy off the peaks, so a linear prediction lands low (0.9 LU on the
-    sample's web cut before this)."""
+    """Where a limiter is needed, measure what the chain really gives and move the gain until it
+    lands within 0.1 LU of the target, all deliverables in one audio-only pass each round.
+
+    Limiting takes energy off the peaks, so a linear prediction lands low (0.9 LU on the sample's
+    web cut) and each dB of gain buys only about half a LU. The first round therefore also meters
+    each chain 1 dB hotter (a probe), and every step follows the secant through the last two trials
+    (slope kept within 0.2–1): the second round lands, where "add the shortfall" took three or more.
+    """
     total = float(Fraction(timeline.duration_frames) / timeline.rate)
+    tried: dict[str, list[tuple[float, float]]] = {}  # name → [(gain dB, measured LUFS)]
     for _ in range(passes_left):
         limited = {b.name: b for b in branches if any(f.startswith("alimiter") for f in b.level)}
         if not limited:
             break
         trials = {name: (list(b.level), b.excerpt is not None) for name, b in limited.items()}
+        if not tried:
+            trials |= {f"{name}__probe": ([graphs.gain(_gain_of(b) + 1.0), *b.level[1:]], b.excerpt is not None)
+                       for name, b in limited.items()}
         stderr = ffmpeg.run_ffmpeg(measure_args(timeline, excerpt, trials), duration_s=total,
                                    subject=timeline.programme_id,
                                    progress=lambda f: progress(Progress("loudness", f * total, total)))
@@ -265,13 +274,27 @@ def _settle(timeline: Timeline, excerpt: tuple[float, float] | None, branches: l
             if result is None or abs(miss) <= 0.1:
                 continue
             level = list(b.level)
-            gain = float(level[0].split("volume=volume=", 1)[1].split("dB", 1)[0])
-            level[0] = graphs.gain(gain + miss)
+            gain = _gain_of(b)
+            history = tried.setdefault(b.name, [])
+            probe = found.get("trial_" + meter_name(b.name)[4:] + "__probe")
+            if not history and probe is not None:
+                history.append((gain + 1.0, probe.integrated_lufs))
+            history.append((gain, result.integrated_lufs))
+            slope = 1.0
+            if len(history) >= 2 and history[-1][0] != history[-2][0]:
+                (g0, l0), (g1, l1) = history[-2:]
+                slope = min(1.0, max(0.2, (l1 - l0) / (g1 - g0)))
+            level[0] = graphs.gain(gain + miss / slope)
             branches[index] = replace(b, level=tuple(level))
             moved = True
         if not moved:
             break
     return branches
+
+
+def _gain_of(branch: Branch) -> float:
+    """The dB of the `volume` filter that opens a branch's loudness chain."""
+    return float(branch.level[0].split("volume=volume=", 1)[1].split("dB", 1)[0])
 
 
 def clear_leftovers(output: Path) -> list[Path]:

@@ -89,6 +89,12 @@ def test_one_pass_render(tiny: tuple[Any, Workspace]) -> None:
     report = render_programme(programme, ws, SETTINGS)
     assert [d.status for d in report.deliverables] == ["rendered"] * 3
     assert report.graphics_made == 5  # bumpers ×2, title, credits, one lower third
+    from pipeline.graphics.cache import read_box
+
+    boxes = {p.name.split("-")[0]: read_box(p) for p in ws.graphics_dir.glob("*.mov")}
+    lower_box = boxes["lower"]  # cropped to its panel: inside title-safe, in the lower half
+    assert lower_box is not None and lower_box.y >= 90 and lower_box.x >= 16 * 0.99
+    assert lower_box.y + lower_box.height <= 180 - 9 + 2 and lower_box.width * lower_box.height < 320 * 180 / 3
     for d in report.deliverables:
         profile = load_profile(d.name)
         out = Path(d.file)

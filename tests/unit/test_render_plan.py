@@ -35,7 +35,7 @@ def test_segments_are_seeked_inputs_and_concatenated() -> None:
 
 def test_branding_logo_and_graphics_overlay_in_the_trunk() -> None:
     branding = Branding(logo=Path("/b/logo.png"), corner="top-right", opacity=0.85,
-                        overlays=(Overlay(Path("/g/title.mov"), 2.0), Overlay(Path("/g/lt.mov"), 28.4)))
+                        overlays=(Overlay(Path("/g/title.mov"), 2.0), Overlay(Path("/g/lt.mov"), 28.4, 5.0, 96, 800)))
     args = render_args(TL, branding, [Branch("web-720p", load_profile("web-720p"), Path("/o/w.mp4"))])
     fc = _fc(args)
     assert args[args.index("file:/b/logo.png") - 1] == "-i"
@@ -43,7 +43,7 @@ def test_branding_logo_and_graphics_overlay_in_the_trunk() -> None:
     assert "[prog_v][logo_scaled]overlay=x=W-w-96:y=54:format=auto[logo_v]" in fc
     assert "[3:v]setpts=PTS+2/TB[gfx0]" in fc and "[4:v]setpts=PTS+28.4/TB[gfx1]" in fc
     assert "[logo_v][gfx0]overlay=x=0:y=0:eof_action=pass:format=auto[brand0]" in fc
-    assert "[brand0][gfx1]overlay=x=0:y=0:eof_action=pass:format=auto[brand1]" in fc
+    assert "[brand0][gfx1]overlay=x=96:y=800:eof_action=pass:format=auto[brand1]" in fc  # a cropped graphic
 
 
 def test_split_to_each_deliverable_with_its_own_level_and_meter() -> None:
