@@ -93,11 +93,18 @@ class _Inputs:
         return self.count - 1
 
 
+def trunk_format(branches: Sequence[Branch]) -> str:
+    """The pixel format of the shared picture: 4:2:2 when a deliverable in the pass keeps 4:2:2
+    (XDCAM, ProRes), else 4:2:0. Pinned, so one conversion per segment is all there is; left to
+    negotiation, an RGBA logo would pull the whole trunk into RGBA."""
+    return "yuv422p" if any(not b.profile.video.pix_fmt.startswith("yuv420") for b in branches) else "yuv420p"
+
+
 def segment_chains(timeline: Timeline, inputs: _Inputs, *, video: bool = True,
-                   prefix: str = "s") -> tuple[list[g.Chain], list[str]]:
+                   prefix: str = "s", pix_fmt: str = "yuv420p") -> tuple[list[g.Chain], list[str]]:
     """One input per timeline segment (seeked with -ss/-t), conformed and ready for concat.
 
-    Video is reset to start at zero, brought to the house size and rate; sound is made 48 kHz stereo
+    Video is reset to start at zero, brought to the house size, rate and `pix_fmt`; sound is made 48 kHz stereo
     and padded/trimmed to the segment's exact length (a silent segment gets generated silence), so
     concat never drifts and the programme is exactly `duration_frames` long.
     """
@@ -113,7 +120,8 @@ def segment_chains(timeline: Timeline, inputs: _Inputs, *, video: bool = True,
         if video:
             chains.append(g.chain(f"{n}:v", [
                 g.filter_("fps", fps), g.filter_("trim", end_frame=seg.length), g.filter_("setpts", "PTS-STARTPTS"),
-                g.filter_("scale", w=timeline.width, h=timeline.height), g.filter_("setsar", "1"),
+                g.filter_("scale", w=timeline.width, h=timeline.height), g.pixel_format(pix_fmt),
+                g.filter_("setsar", "1"),
             ], v_label))
             pads.append(v_label)
         audio = [*g.audio_conform(timeline.sample_rate), g.filter_("apad", whole_dur=_sec(length)),
@@ -150,10 +158,11 @@ def measure_args(timeline: Timeline, excerpt: tuple[float, float] | None = None,
 
 
 def trunk_chains(timeline: Timeline, branding: Branding, inputs: _Inputs,
-                 prefix: str = "") -> tuple[list[g.Chain], str, str]:
-    """Decode and join the segments, then compose logo and graphics: the shared programme picture.
-    `prefix` keeps the labels of a second trunk (the excerpt's) apart from the first."""
-    chains, pads = segment_chains(timeline, inputs, prefix=f"{prefix}s")
+                 prefix: str = "", pix_fmt: str = "yuv420p") -> tuple[list[g.Chain], str, str]:
+    """Decode and join the segments, then compose logo and graphics: the shared programme picture,
+    in `pix_fmt` throughout. `prefix` keeps the labels of a second trunk (the excerpt's) apart."""
+    chains, pads = segment_chains(timeline, inputs, prefix=f"{prefix}s", pix_fmt=pix_fmt)
+    blend = g.overlay_format(pix_fmt)
     prog_v, prog_a = f"{prefix}prog_v", f"{prefix}prog_a"
     chains.append(g.concat([(pads[i], pads[i + 1]) for i in range(0, len(pads), 2)], prog_v, prog_a))
     current = prog_v
@@ -162,14 +171,14 @@ def trunk_chains(timeline: Timeline, branding: Branding, inputs: _Inputs,
         safe = Margins.uniform(5.0).pixels(timeline.width, timeline.height)
         chains += g.logo_overlay(current, f"{n}:v", f"{prefix}logo_v", frame_h=timeline.height, title_safe=safe,
                                  corner=branding.corner, opacity=branding.opacity,
-                                 height_pct=branding.logo_height_pct, prefix=f"{prefix}logo")
+                                 height_pct=branding.logo_height_pct, prefix=f"{prefix}logo", blend=blend)
         current = f"{prefix}logo_v"
     for index, overlay in enumerate(branding.overlays):
         n = inputs.add("-i", safe_input(overlay.path))
         shifted, out = f"{prefix}gfx{index}", f"{prefix}brand{index}"
         chains.append(g.chain(f"{n}:v", [g.filter_("setpts", f"PTS+{_sec(overlay.start_s)}/TB")], shifted))
         chains.append(g.chain((current, shifted), [g.filter_("overlay", x=overlay.x, y=overlay.y,
-                                                             eof_action="pass", format="auto")], out))
+                                                             eof_action="pass", format=blend)], out))
         current = out
     return chains, current, prog_a
 
@@ -219,7 +228,8 @@ def render_args(timeline: Timeline, branding: Branding, branches: Sequence[Branc
     for number, (cut, members) in enumerate(groups.items()):
         tl, brand = (timeline, branding) if cut is None else (excerpt_timeline(timeline, *cut),
                                                                 excerpt_branding(branding, *cut))
-        chains, v, a = trunk_chains(tl, brand, inputs, prefix="" if number == 0 else f"t{number}")
+        chains, v, a = trunk_chains(tl, brand, inputs, prefix="" if number == 0 else f"t{number}",
+                                    pix_fmt=trunk_format(members))
         names = [prefixes[id(b)] for b in members]
         chains += g.fanout(v, [f"{p}_in_v" for p in names])
         chains += g.fanout(a, [f"{p}_in_a" for p in names], audio=True)

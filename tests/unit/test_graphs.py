@@ -158,11 +158,11 @@ def test_logo_inside_title_safe() -> None:
     assert safe == (54, 54, 96, 96)
     assert g.graph(g.logo_overlay("v", "1:v", "out", frame_h=1080, title_safe=safe)) == (
         "[1:v]scale=w=-2:h=86,format=pix_fmts=rgba,colorchannelmixer=aa=0.85[logo_scaled];"
-        "[v][logo_scaled]overlay=x=W-w-96:y=54:format=auto[out]"
+        "[v][logo_scaled]overlay=x=W-w-96:y=54:format=yuv420[out]"
     )
     bottom_left = g.logo_overlay("v", "1:v", "out", frame_h=1080, title_safe=safe,
                                  corner="bottom-left", opacity=0.5)
-    assert str(bottom_left[1]) == "[v][logo_scaled]overlay=x=96:y=H-h-54:format=auto[out]"
+    assert str(bottom_left[1]) == "[v][logo_scaled]overlay=x=96:y=H-h-54:format=yuv420[out]"
 
 
 def test_subtitle_style_and_filter() -> None:

@@ -27,7 +27,8 @@ def test_segments_are_seeked_inputs_and_concatenated() -> None:
     assert args[:6] == ["-ss", "1", "-t", "4", "-i", "file:/m/a.mov"]
     assert args[6:12] == ["-ss", "0.4", "-t", "2", "-i", "file:/m/b b.mov"]
     fc = _fc(args)
-    assert "[0:v]fps=25/1,trim=end_frame=100,setpts=PTS-STARTPTS,scale=w=1920:h=1080,setsar=1[s0v]" in fc
+    assert ("[0:v]fps=25/1,trim=end_frame=100,setpts=PTS-STARTPTS,scale=w=1920:h=1080,format=pix_fmts=yuv420p,"
+            "setsar=1[s0v]" in fc)
     assert "anullsrc=channel_layout=stereo:sample_rate=48000,apad=whole_dur=2,atrim=duration=2," in fc
     assert "[1:a]" not in fc  # segment b has no sound: silence is generated
     assert "[s0v][s0a][s1v][s1a]concat=n=2:v=1:a=1[prog_v][prog_a]" in fc
@@ -40,10 +41,10 @@ def test_branding_logo_and_graphics_overlay_in_the_trunk() -> None:
     fc = _fc(args)
     assert args[args.index("file:/b/logo.png") - 1] == "-i"
     assert "[2:v]scale=w=-2:h=86,format=pix_fmts=rgba,colorchannelmixer=aa=0.85[logo_scaled]" in fc
-    assert "[prog_v][logo_scaled]overlay=x=W-w-96:y=54:format=auto[logo_v]" in fc
+    assert "[prog_v][logo_scaled]overlay=x=W-w-96:y=54:format=yuv420[logo_v]" in fc
     assert "[3:v]setpts=PTS+2/TB[gfx0]" in fc and "[4:v]setpts=PTS+28.4/TB[gfx1]" in fc
-    assert "[logo_v][gfx0]overlay=x=0:y=0:eof_action=pass:format=auto[brand0]" in fc
-    assert "[brand0][gfx1]overlay=x=96:y=800:eof_action=pass:format=auto[brand1]" in fc  # a cropped graphic
+    assert "[logo_v][gfx0]overlay=x=0:y=0:eof_action=pass:format=yuv420[brand0]" in fc
+    assert "[brand0][gfx1]overlay=x=96:y=800:eof_action=pass:format=yuv420[brand1]" in fc  # a cropped graphic
 
 
 def test_split_to_each_deliverable_with_its_own_level_and_meter() -> None:
@@ -190,6 +191,9 @@ def test_one_process_with_an_own_trunk_for_the_excerpt() -> None:
     assert "[t1prog_v][t1logo_scaled]overlay" in second and "[t1logo_v]null[d2_in_v]" in second
     assert "d0_" not in second and "d1_" not in second
     assert [a for a in args if a.startswith("file:/o/")] == ["file:/o/x.mxf", "file:/o/w.mp4", "file:/o/s.mp4"]
+    # the programme trunk is 4:2:2 for the XDCAM master, the excerpt's 4:2:0; never left to negotiation
+    assert "format=pix_fmts=yuv422p,setsar=1[s0v]" in first and "overlay=x=W-w-96:y=54:format=yuv422[logo_v]" in first
+    assert "format=pix_fmts=yuv420p,setsar=1[t1s0v]" in second and "format=yuv420[t1logo_v]" in second
 
 
 def test_excerpt_timeline_cuts_segments_and_moves_graphics() -> None:
