@@ -29,6 +29,18 @@ def _default_mode() -> int:
     return 0o666 & ~umask
 
 
+def default_dir_mode() -> int:
+    """The mode a plain `mkdir()` would give (0777 less the umask); mkdtemp's 0700 would hide a
+    delivery package from the rest of the team."""
+    return _default_mode() | (0o111 & ~_umask())
+
+
+def _umask() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
+
+
 def sha256_file(path: Path) -> str:
     """SHA-256 of a file, read in 1 MiB chunks so multi-gigabyte rushes never sit in memory."""
     digest = hashlib.sha256()

@@ -20,7 +20,7 @@ import bagit
 
 from .. import __version__
 from ..errors import WorkspaceError
-from ..fsutil import read_json, write_json, write_text
+from ..fsutil import default_dir_mode, read_json, write_json, write_text
 from ..manifest import Programme
 from ..package.naming import bag_name, delivered
 from ..package.sheet import build_sheet, glossary_entries, sheet_html, tech_specs
@@ -99,6 +99,7 @@ def package_programme(programme: Programme, ws: Workspace, *, allow_fail: bool =
                              allowed_failures=failed if allow_fail else [], up_to_date=True)
     ws.delivery_dir.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{base}.", suffix=".part", dir=ws.delivery_dir))
+    os.chmod(tmp, default_dir_mode())
     try:
         copied, sheet = _stage_payload(programme, ws, tmp, base, qc)
         _bag(tmp, programme, base, qc, failed if allow_fail else [], sheet)

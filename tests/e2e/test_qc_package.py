@@ -4,6 +4,7 @@ ones FAIL with the measured value, a bag validates with bagit and a one-byte cha
 from __future__ import annotations
 
 import json
+import os
 from fractions import Fraction
 from pathlib import Path
 
@@ -144,6 +145,9 @@ def test_programme_qc_package_verify(tmp_path: Path, clean: Path, capsys: pytest
     bag = bagit.Bag(str(bag_dir))
     bag.validate()
     assert set(bag.algorithms) == {"sha256", "md5"}
+    umask = os.umask(0)
+    os.umask(umask)
+    assert bag_dir.stat().st_mode & 0o777 == 0o777 & ~umask  # the team can open it, not only its maker
     names = {Path(p).name for p in bag.payload_files()}
     assert "TRAVINH_DAUTU_2026_WEB_720P.mp4" in names
     assert {"TRAVINH_DAUTU_2026_SUB_EN.vtt", "TRAVINH_DAUTU_2026_METADATA.html"} <= names
