@@ -12,6 +12,7 @@ muxer writes one file whose timecode starts at the leader (09:59:00:00 for a 10:
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 from collections.abc import Sequence
@@ -79,6 +80,9 @@ def ensure_leader(cache_dir: Path, spec: LeaderSpec, *, dry_run: bool = False) -
         return path, False
     with atomic_path(path) as tmp:
         ffmpeg.run_ffmpeg(leader_args(spec, tmp), duration_s=spec.profile.leader.total_s, subject=path)
+    for stale in cache_dir.glob(f"leader-{glob.escape(spec.profile.name)}-*{spec.profile.container.extension}"):
+        if stale != path:  # a leader is ~400 MB at 50 Mb/s; only the current slate's is worth keeping
+            stale.unlink(missing_ok=True)
     return path, True
 
 

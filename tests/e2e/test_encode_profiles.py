@@ -127,6 +127,9 @@ def test_broadcast_xdcam_with_leader(outdir: Path, tmp_path: Path) -> None:
     spec = LeaderSpec(profile, ("Trà Vinh: 'Ao Bà Om' — ĐẶC BIỆT", "10:00:00:00"), font)
     leader, made = ensure_leader(tmp_path / "cache", spec)
     assert made and ensure_leader(tmp_path / "cache", spec) == (leader, False)  # cached by content
+    other, _ = ensure_leader(tmp_path / "cache", LeaderSpec(profile, ("Trà Vinh", "Duration 00:00:02:00"), font))
+    assert other != leader and not leader.exists()  # a new slate replaces the old leader
+    leader, _ = ensure_leader(tmp_path / "cache", spec)
     listing = tmp_path / "join.ffconcat"
     write_concat_list(listing, leader, profile.leader.total_s, body)
     run_ffmpeg(join_args(listing, profile, out), subject=out)
