@@ -21,24 +21,22 @@ from .errors import WorkspaceError
 _CHUNK = 1 << 20
 
 
+def _umask() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
+
+
 def _default_mode() -> int:
     """The mode a plain `open()` would give (0666 less the umask); mkstemp's 0600 would lock out
     the rest of the team and the receiving centre."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
+    return 0o666 & ~_umask()
 
 
 def default_dir_mode() -> int:
     """The mode a plain `mkdir()` would give (0777 less the umask); mkdtemp's 0700 would hide a
     delivery package from the rest of the team."""
-    return _default_mode() | (0o111 & ~_umask())
-
-
-def _umask() -> int:
-    umask = os.umask(0)
-    os.umask(umask)
-    return umask
+    return 0o777 & ~_umask()
 
 
 def sha256_file(path: Path) -> str:
@@ -60,6 +58,16 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+def _temp_beside(target: Path, tag: str, suffix: str | None) -> Path:
+    """A new empty hidden file beside `target`: `.<stem><tag>.<random>.part<ext>`. Every temporary
+    file of the pipeline is named so; `clear_leftovers` finds them by that name."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    ext = suffix if suffix is not None else "".join(target.suffixes[-1:])
+    fd, name = tempfile.mkstemp(prefix=f".{target.stem[:40]}{tag}.", suffix=f".part{ext}", dir=target.parent)
+    os.close(fd)
+    return Path(name)
+
+
 @contextlib.contextmanager
 def atomic_path(target: Path, suffix: str | None = None) -> Iterator[Path]:
     """Yield a temporary path beside `target`; rename it onto `target` only if the block succeeds.
@@ -67,11 +75,7 @@ def atomic_path(target: Path, suffix: str | None = None) -> Iterator[Path]:
     The temporary name keeps the target's extension so tools that pick a format by extension
     (ffmpeg) still do the right thing.
     """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    ext = suffix if suffix is not None else "".join(target.suffixes[-1:])
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem[:40]}.", suffix=f".part{ext}", dir=target.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
+    tmp = _temp_beside(target, "", suffix)
     try:
         yield tmp
         if not tmp.exists():
@@ -87,15 +91,25 @@ def atomic_path(target: Path, suffix: str | None = None) -> Iterator[Path]:
 def scratch_path(beside: Path, tag: str, suffix: str | None = None) -> Iterator[Path]:
     """Yield a hidden temporary path beside `beside` (same folder, so a later rename stays on one
     disk) that is always deleted afterwards: the intermediate files of a step, never its output."""
-    beside.parent.mkdir(parents=True, exist_ok=True)
-    ext = suffix if suffix is not None else "".join(beside.suffixes[-1:])
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{beside.stem[:40]}{tag}.", suffix=f".part{ext}", dir=beside.parent)
-    os.close(fd)
+    tmp = _temp_beside(beside, tag, suffix)
     try:
-        yield Path(tmp_name)
+        yield tmp
     finally:
         with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp_name)
+            tmp.unlink()
+
+
+def clear_leftovers(target: Path) -> list[Path]:
+    """Delete the temporary files (`atomic_path`, `scratch_path`) a killed process left beside
+    `target`; a process that dies by SIGKILL cannot clean up after itself. Returns what was deleted."""
+    if not target.parent.is_dir():
+        return []
+    prefix = f".{target.stem[:40]}"
+    gone = [p for p in target.parent.iterdir() if p.name.startswith(prefix) and ".part" in p.name and p.is_file()]
+    for path in gone:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+    return gone
 
 
 def write_bytes(target: Path, data: bytes) -> None:

@@ -439,10 +439,7 @@ def video_for(profile: Profile, src: str, dst: str, *, source_scan: Scan = "prog
     go vertical, and pin the pixel format. Branding and subtitles go before or after, per caller."""
     v = profile.video
     pre = [deinterlace(source_scan)] if source_scan != "progressive" and (not v.interlaced or profile.vertical) else []
-    post = to_interlaced(source_scan) if v.interlaced else []
-    c = v.colour
-    post += [pixel_format(v.pix_fmt), *([legalise()] if c.legalise else []),
-             colour_tags(c.primaries, c.transfer, c.matrix, c.range)]
+    post = encoder_ready(profile, source_scan)
     if profile.vertical is not None:
         mid = f"{prefix}_vin"
         first = chain(src, pre or ["null"], mid)
@@ -451,6 +448,16 @@ def video_for(profile: Profile, src: str, dst: str, *, source_scan: Scan = "prog
     field_aware = v.interlaced and source_scan != "progressive"
     steps = fit(v.width, v.height, interlaced=field_aware, matrix=v.colour.matrix, range_=v.colour.range)
     return [chain(src, [*pre, *steps, *post], dst)]
+
+
+def encoder_ready(profile: Profile, source_scan: Scan = "progressive", *, legal: bool = True) -> list[str]:
+    """The last filters before a deliverable's encoder: scan marking (`to_interlaced`), pixel format,
+    legalisation where the profile asks (and `legal`), colour tags. Every stream of one file goes
+    through here, so pictures joined by stream copy (leader and body) are marked alike."""
+    v = profile.video
+    c = v.colour
+    return [*(to_interlaced(source_scan) if v.interlaced else []), pixel_format(v.pix_fmt),
+            *([legalise()] if c.legalise and legal else []), colour_tags(c.primaries, c.transfer, c.matrix, c.range)]
 
 
 def subtitle_style_for(profile: Profile) -> str:

@@ -56,10 +56,7 @@ def leader_args(spec: LeaderSpec, output: Path) -> list[str]:
     chains = g.leader(p.leader, width=p.video.width, height=p.video.height, fps=p.video.fps,
                       slate_lines=spec.slate_lines, fontfile=spec.font, out_v="ld_v", out_a="ld_a",
                       sample_rate=p.audio.sample_rate, prefix="ld")
-    c = p.video.colour
-    scan = g.to_interlaced("progressive") if p.video.interlaced else []
-    chains.append(g.chain("ld_v", [*scan, g.pixel_format(p.video.pix_fmt),
-                                   g.colour_tags(c.primaries, c.transfer, c.matrix, c.range)], "ld_vout"))
+    chains.append(g.chain("ld_v", g.encoder_ready(p, legal=False), "ld_vout"))
     audio, maps = g.audio_for(p, "ld_a", prefix="ld_a")
     chains += audio
     outputs: list[str] = []

@@ -219,27 +219,24 @@ def render_args(timeline: Timeline, branding: Branding, branches: Sequence[Branc
         raise ValueError("nothing to render")
     inputs = _Inputs()
     graphs: list[str] = []
-    outputs: list[str] = []
-    prefixes = {id(b): f"d{index}" for index, b in enumerate(branches)}
-    maps: dict[int, list[str]] = {}
-    groups: dict[tuple[float, float] | None, list[Branch]] = {}
-    for branch in branches:
-        groups.setdefault(branch.excerpt, []).append(branch)
+    maps: list[list[str]] = [[] for _ in branches]
+    groups: dict[tuple[float, float] | None, list[int]] = {}
+    for index, branch in enumerate(branches):
+        groups.setdefault(branch.excerpt, []).append(index)
     for number, (cut, members) in enumerate(groups.items()):
         tl, brand = (timeline, branding) if cut is None else (excerpt_timeline(timeline, *cut),
                                                                 excerpt_branding(branding, *cut))
         chains, v, a = trunk_chains(tl, brand, inputs, prefix="" if number == 0 else f"t{number}",
-                                    pix_fmt=trunk_format(members))
-        names = [prefixes[id(b)] for b in members]
-        chains += g.fanout(v, [f"{p}_in_v" for p in names])
-        chains += g.fanout(a, [f"{p}_in_a" for p in names], audio=True)
-        for branch in members:
-            prefix = prefixes[id(branch)]
-            more, maps[id(branch)] = branch_chains(branch, f"{prefix}_in_v", f"{prefix}_in_a", prefix)
+                                    pix_fmt=trunk_format([branches[i] for i in members]))
+        chains += g.fanout(v, [f"d{i}_in_v" for i in members])
+        chains += g.fanout(a, [f"d{i}_in_a" for i in members], audio=True)
+        for i in members:
+            more, maps[i] = branch_chains(branches[i], f"d{i}_in_v", f"d{i}_in_a", f"d{i}")
             chains += more
         graphs += ["-filter_complex", g.graph(chains)]
-    for branch in branches:  # outputs in the caller's order
-        for label in maps[id(branch)]:
+    outputs: list[str] = []
+    for branch, labels in zip(branches, maps, strict=True):  # outputs in the caller's order
+        for label in labels:
             outputs += ["-map", f"[{label}]"]
         for key, value in (metadata or {}).items():
             outputs += ["-metadata", f"{key}={value}"]

@@ -11,7 +11,7 @@
    Files are renamed into place only when all of them are complete; then each is probed, its
    loudness measured again (`<file>.loudness.json`), subtitle sidecars copied, and the inputs
    hash recorded in `renders/render.json`. Temporary files of a killed render are deleted by the
-   next one.
+   next one (`fsutil.clear_leftovers`).
 
 Illegal profiles are refused (profiles.check_legal, at load) before anything runs.
 """
@@ -306,19 +306,6 @@ def _gain_of(branch: Branch) -> float:
     return float(branch.level[0].split("volume=volume=", 1)[1].split("dB", 1)[0])
 
 
-def clear_leftovers(output: Path) -> list[Path]:
-    """Delete the temporary files a killed render of `output` left beside it (hidden `.part` names;
-    a render that dies by SIGKILL cannot clean up after itself). Returns what was deleted."""
-    if not output.parent.is_dir():
-        return []
-    prefix = f".{output.stem[:40]}"
-    gone = [p for p in output.parent.iterdir() if p.name.startswith(prefix) and ".part" in p.name and p.is_file()]
-    for path in gone:
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()
-    return gone
-
-
 def _run(ws: Workspace, timeline: Timeline, branding: Branding, branches: list[Branch], meta: dict[str, str],
          leaders: dict[str, Path], measured: dict[str, LoudnessMeasurement], progress: ProgressFn, task: str,
          results: dict[str, DeliverableResult]) -> None:
@@ -326,7 +313,7 @@ def _run(ws: Workspace, timeline: Timeline, branding: Branding, branches: list[B
     when all of them are complete (a failure leaves the previous renders as they were)."""
     total = max(output_seconds(timeline, b) for b in branches)
     for b in branches:
-        for path in clear_leftovers(b.output):
+        for path in fsutil.clear_leftovers(b.output):
             log.info("deleted %s, left by an interrupted render", path)
     with contextlib.ExitStack() as stack:
         finals = {b.name: stack.enter_context(fsutil.atomic_path(b.output)) for b in branches}
