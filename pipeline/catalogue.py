@@ -6,14 +6,21 @@ queried by hand when an editor asks "which clips are VFR?".
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
+
+from .errors import WorkspaceError
+from .fsutil import sha256_file
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 SCHEMA_VERSION = 1
 
@@ -54,6 +61,12 @@ CREATE TABLE IF NOT EXISTS stage_runs (
     message     TEXT
 );
 CREATE INDEX IF NOT EXISTS stage_runs_target ON stage_runs (stage, target, id);
+CREATE TABLE IF NOT EXISTS file_hashes (
+    path        TEXT PRIMARY KEY,
+    size_bytes  INTEGER NOT NULL,
+    mtime_ns    INTEGER NOT NULL,
+    sha256      TEXT NOT NULL
+);
 """
 
 
@@ -93,12 +106,49 @@ class StageRun:
     message: str | None
 
 
-class Catalogue:
-    """A connection to one programme's catalogue; use as a context manager."""
+def _sqlite_problem(exc: sqlite3.Error) -> tuple[str, str]:
+    """What a SQLite failure means for an editor, and what to do about it."""
+    text = str(exc).lower()
+    if "readonly" in text or "read-only" in text:
+        return "cannot be written: the workspace is read-only", "use a workspace folder you can write (--workspace)"
+    if "full" in text:
+        return "cannot be written: the disk is full", "free disk space in the workspace"
+    if "unable to open" in text:
+        return "cannot be opened", "check that the workspace folder exists and can be written (--workspace)"
+    if "not a database" in text or "malformed" in text:
+        return "is damaged", "move it aside; `reportage ingest` builds a new one"
+    return f"failed ({exc})", "check the workspace folder and the disk"
 
+
+def _guarded(method: Callable[P, R]) -> Callable[P, R]:
+    """Turn SQLite's errors into one WorkspaceError naming the catalogue file."""
+
+    @functools.wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(*args, **kwargs)
+        except sqlite3.Error as exc:
+            path = getattr(args[0], "path", None)
+            problem, hint = _sqlite_problem(exc)
+            raise WorkspaceError(problem, path=path, hint=hint) from exc
+
+    return wrapper
+
+
+class Catalogue:
+    """A connection to one programme's catalogue; use as a context manager.
+
+    Every SQLite failure (read-only folder, full disk, damaged file) surfaces as a WorkspaceError.
+    """
+
+    @_guarded
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise WorkspaceError(f"cannot create the programme folder ({exc.strerror})", path=path.parent,
+                                 hint="use a workspace folder you can write (--workspace)") from exc
         self.db = sqlite3.connect(path, timeout=30)
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA journal_mode=WAL")
@@ -121,6 +171,7 @@ class Catalogue:
             yield self.db
 
     # clips -------------------------------------------------------------------------------------
+    @_guarded
     def upsert_clip(self, record: ClipRecord) -> None:
         values: dict[str, Any] = dict(record.__dict__)
         for key in ("vfr", "has_audio", "conformed"):
@@ -132,13 +183,16 @@ class Catalogue:
         with self.transaction() as db:
             db.execute(f"INSERT OR REPLACE INTO clips ({columns}) VALUES ({marks})", values)
 
+    @_guarded
     def clip(self, clip_id: str) -> ClipRecord | None:
         row = self.db.execute("SELECT * FROM clips WHERE clip_id = ?", (clip_id,)).fetchone()
         return _clip_from_row(row) if row else None
 
+    @_guarded
     def clips(self) -> list[ClipRecord]:
         return [_clip_from_row(r) for r in self.db.execute("SELECT * FROM clips ORDER BY clip_id")]
 
+    @_guarded
     def remove_clips_except(self, keep: set[str]) -> list[str]:
         """Forget clips no longer in the manifest; returns their ids."""
         gone = [r["clip_id"] for r in self.db.execute("SELECT clip_id FROM clips") if r["clip_id"] not in keep]
@@ -147,6 +201,7 @@ class Catalogue:
         return gone
 
     # stage runs --------------------------------------------------------------------------------
+    @_guarded
     def record_run(self, run: StageRun) -> None:
         with self.transaction() as db:
             db.execute(
@@ -156,6 +211,7 @@ class Catalogue:
                  json.dumps(run.outputs, ensure_ascii=False), run.message),
             )
 
+    @_guarded
     def last_done(self, stage: str, target: str) -> StageRun | None:
         """The most recent successful run of `stage` on `target`, for the up-to-date check."""
         row = self.db.execute(
@@ -166,6 +222,30 @@ class Catalogue:
             return None
         return StageRun(row["stage"], row["target"], row["inputs_hash"], row["status"], row["started_at"],
                         row["seconds"], json.loads(row["outputs"] or "[]"), row["message"])
+
+
+    @_guarded
+    def forget_runs(self, stage: str, target: str | None = None) -> None:
+        """Delete the recorded runs of `stage` (on one target, or all)."""
+        with self.transaction() as db:
+            if target is None:
+                db.execute("DELETE FROM stage_runs WHERE stage = ?", (stage,))
+            else:
+                db.execute("DELETE FROM stage_runs WHERE stage = ? AND target = ?", (stage, target))
+
+    # content hashes ----------------------------------------------------------------------------
+    @_guarded
+    def content_hash(self, path: Path) -> str:
+        """SHA-256 of `path`; the file is read only when its size or mtime changed since last time."""
+        st = path.stat()
+        row = self.db.execute("SELECT * FROM file_hashes WHERE path = ?", (str(path),)).fetchone()
+        if row is not None and row["size_bytes"] == st.st_size and row["mtime_ns"] == st.st_mtime_ns:
+            return str(row["sha256"])
+        digest = sha256_file(path)
+        with self.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO file_hashes VALUES (?, ?, ?, ?)",
+                       (str(path), st.st_size, st.st_mtime_ns, digest))
+        return digest
 
 
 def _clip_from_row(row: sqlite3.Row) -> ClipRecord:

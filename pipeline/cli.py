@@ -1,4 +1,7 @@
-"""The `reportage` command: parse options, call a stage function, draw progress. Nothing else.
+"""The `reportage` command: parse options, call a stage through the registry, draw progress.
+
+`reportage run` walks `pipeline.run.STAGES` (the same walk a batch or a worker makes) under the
+programme's lock; each stage's own command lives in `pipeline/commands/`.
 
 Every error the pipeline raises on purpose becomes one line and a non-zero exit code here;
 PIPELINE_DEBUG=1 shows the traceback instead.
@@ -6,19 +9,20 @@ PIPELINE_DEBUG=1 shows the traceback instead.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
 
 from . import __version__, ui
 from .commands.common import Ctx, manifest_arg, pass_ctx
 from .errors import ReportageError
+from .lock import Interrupted
 from .manifest import Programme, load_manifest
-from .timecode import ms_to_timecode
+from .run import StageOutcome
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -26,132 +30,69 @@ from .timecode import ms_to_timecode
 @click.option("--workspace", "workspace", type=click.Path(file_okay=False, path_type=Path),
               default=Path("workspace"), show_default=True, envvar="REPORTAGE_WORKSPACE",
               help="Folder holding every programme's working files.")
-@click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON on stdout.")
+@click.option("--json", "as_json", is_flag=True, help="Print one machine-readable JSON document on stdout.")
+@click.option("--wait", is_flag=True,
+              help="When another process is working on the programme, wait for it instead of stopping.")
 @click.option("-v", "--verbose", count=True, help="More detail (-vv shows every ffmpeg command).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors.")
 @click.pass_context
-def cli(ctx: click.Context, workspace: Path, as_json: bool, verbose: int, quiet: bool) -> None:
-    """reportage — factual-TV pipeline: ingest → transcribe → subtitles → render → QC → package.
+def cli(ctx: click.Context, workspace: Path, as_json: bool, wait: bool, verbose: int, quiet: bool) -> None:
+    """reportage — factual-TV pipeline: ingest → transcribe → assemble → subtitles → render → QC → package.
 
     Each command takes a programme manifest (YAML). Outputs go to WORKSPACE/<programme-id>/.
     """
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
     logging.basicConfig(level=logging.ERROR if quiet else level, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("pyscenedetect").setLevel(logging.DEBUG if verbose > 2 else logging.WARNING)
-    ctx.obj = Ctx(workspace, as_json, -1 if quiet else verbose)
-
-
-# ingest ------------------------------------------------------------------------------------------
-@cli.command()
-@manifest_arg
-@click.option("--no-shots", is_flag=True, help="Skip shot detection.")
-@pass_ctx
-def ingest(c: Ctx, manifest: Path, no_shots: bool) -> None:
-    """Probe, checksum, conform and proxy every source clip; record them in the catalogue."""
-    from .stages.ingest import IngestSettings
-
-    programme = load_manifest(manifest)
-    report = _ingest(c, programme, IngestSettings(detect_shots=not no_shots))
-    if not report.ok:
-        sys.exit(1)
-
-
-def _ingest(c: Ctx, programme: Programme, settings: Any = None) -> Any:
-    from .stages.ingest import ingest_programme
-
-    ws = c.workspace(programme)
-    with c.bars() as bars:
-        report = ingest_programme(programme, ws, settings, progress=bars)
-    if c.as_json:
-        ui.emit_json(report.to_dict())
-        return report
-    if report.up_to_date and not report.timeline_problems:
-        ui.say(f"ingest: {programme.id} up to date ({len(report.clips)} clips, nothing to do)", c.quiet)
-        return report
-    if not c.quiet:
-        rows = []
-        for clip in report.clips:
-            rows.append([
-                clip.clip_id,
-                clip.status,
-                ms_to_timecode(clip.duration_ms, programme.rate) if clip.duration_ms else "—",
-                clip.summary or "—",
-                ", ".join(clip.conform_reasons) if clip.conformed else "no",
-                str(clip.shot_count) if clip.status != "failed" else "—",
-            ])
-        total = sum(cl.duration_ms for cl in report.clips)
-        ui.table(f"ingest {programme.id}: {len(report.clips)} clips, {ms_to_timecode(total, programme.rate)}",
-                 ["clip", "status", "duration", "format", "conformed", "shots"], rows)
-    for clip in report.failed:
-        ui.console.print(f"error: {clip.error}", markup=False)
-    for problem in report.timeline_problems:
-        ui.console.print(f"error: {problem}", markup=False)
-    return report
-
-
-# assemble ----------------------------------------------------------------------------------------
-@cli.command()
-@manifest_arg
-@pass_ctx
-def assemble(c: Ctx, manifest: Path) -> None:
-    """Build timeline.json from the cut list (or the master) and the ingested clips."""
-    _assemble(c, load_manifest(manifest))
-
-
-def _assemble(c: Ctx, programme: Programme) -> bool:
-    from .stages.assemble import assemble_programme
-
-    report = assemble_programme(programme, c.workspace(programme))
-    if c.as_json:
-        ui.emit_json(report.to_dict())
-    else:
-        state = "written" if report.changed else "up to date"
-        ui.say(f"assemble: {programme.id} timeline {state} ({len(report.timeline.segments)} segments, "
-               f"{ms_to_timecode(report.timeline.duration_ms, programme.rate)})", c.quiet)
-    return True
+    ctx.obj = Ctx(workspace, as_json, -1 if quiet else verbose, wait)
 
 
 # run ---------------------------------------------------------------------------------------------
+# How `run` draws each stage's report: (module under pipeline.commands, function). A stage without
+# an entry gets one generic line.
+_SHOW = {
+    "ingest": ("ingest", "show_ingest"), "assemble": ("ingest", "show_assemble"),
+    "transcribe": ("transcribe", "show_transcribe"), "subtitles": ("subtitles", "show_subtitles"),
+    "render": ("render", "show_render"), "qc": ("qc", "show_qc"), "package": ("qc", "show_package"),
+}
+
+
+def _show(c: Ctx, programme: Programme, outcome: StageOutcome) -> None:
+    if c.as_json or outcome.report is None:
+        return
+    module, name = _SHOW.get(outcome.name, ("", ""))
+    draw = getattr(importlib.import_module(f"pipeline.commands.{module}"), name, None) if module else None
+    if draw is not None:
+        draw(c, programme, outcome.report)
+    else:
+        state = "up to date" if outcome.report.up_to_date else "done" if outcome.report.ok else "problems"
+        ui.say(f"{outcome.name}: {programme.id} {state}", c.quiet)
+
+
 @cli.command()
 @manifest_arg
 @pass_ctx
 def run(c: Ctx, manifest: Path) -> None:
     """Run every stage in order on one programme; unchanged work is skipped."""
+    from .run import run_programme
+
     programme = load_manifest(manifest)
-    report = _ingest(c, programme)
-    if report.timeline_problems or any(
-        cl.status == "failed" and cl.clip_id in _timeline_clip_ids(programme) for cl in report.clips
-    ):
-        ui.say("run: stopped after ingest: the timeline needs clips that failed or cut points that are wrong")
+    with c.locked(programme) as ws, c.bars() as bars:
+        report = run_programme(programme, ws, progress=bars, on_stage=lambda o: _show(c, programme, o))
+    if c.as_json:
+        ui.emit_json(report.to_dict())
+    error = report.error
+    if error is not None:
+        if not c.as_json:
+            ui.console.print(f"error: {error.one_line()}", markup=False)
+        sys.exit(error.exit_code)
+    if report.stopped_after:
+        ui.say(f"run: {programme.id} stopped after {report.stopped_after}: {report.stop_reason}", c.quiet)
+        if report.stopped_after == "qc":
+            ui.say(f"run: {programme.id} not packaged: fix the QC failures (or run `reportage package "
+                   "--allow-fail`)", c.quiet)
+    if not report.ok:
         sys.exit(1)
-    from .commands import qc as qc_commands
-    from .commands import render as render_commands
-    from .commands import subtitles as subtitles_commands
-    from .commands.transcribe import transcribe_step
-
-    ok = report.ok
-    ok &= _assemble(c, programme)
-    ok &= transcribe_step(c, programme)
-    # Subtitles with lint errors still render (QC reports them); missing transcripts stop the run.
-    ok &= subtitles_commands.run_step(c, programme)
-    if not render_commands.run_step(c, programme):
-        sys.exit(1)
-    ok &= qc_commands.run_qc_step(c, programme)
-    if ok:
-        ok &= qc_commands.run_package_step(c, programme)
-    else:
-        ui.say(f"run: {programme.id} not packaged: fix the problems above (or run `reportage package "
-               "--allow-fail`)", c.quiet)
-    if not ok:
-        sys.exit(1)
-
-
-def _timeline_clip_ids(programme: Programme) -> set[str]:
-    from .stages.ingest import MASTER_CLIP_ID
-
-    if programme.manifest.timeline.master:
-        return {MASTER_CLIP_ID}
-    return {event.clip for event in programme.manifest.timeline.cut or []}
 
 
 # doctor ------------------------------------------------------------------------------------------
@@ -172,23 +113,19 @@ def doctor(c: Ctx) -> None:
 
 
 # Stage commands that live in their own modules (pipeline/commands/<stage>.py) -------------------
-# (one import + add_command per module)
+from .commands.ingest import assemble as _assemble_command  # noqa: E402
+from .commands.ingest import ingest as _ingest_command  # noqa: E402
 from .commands.qc import package_command as _package_command  # noqa: E402
 from .commands.qc import qc_command as _qc_command  # noqa: E402
 from .commands.qc import verify_command as _verify_command  # noqa: E402
 from .commands.render import render as _render_command  # noqa: E402
+from .commands.subtitles import subtitles as _subtitles_group  # noqa: E402
 from .commands.transcribe import search as _search_command  # noqa: E402
 from .commands.transcribe import transcribe as _transcribe_command  # noqa: E402
 
-cli.add_command(_qc_command)
-cli.add_command(_package_command)
-cli.add_command(_verify_command)
-cli.add_command(_render_command)
-cli.add_command(_transcribe_command)
-cli.add_command(_search_command)
-from .commands.subtitles import subtitles as _subtitles_group  # noqa: E402
-
-cli.add_command(_subtitles_group)
+for _command in (_ingest_command, _transcribe_command, _assemble_command, _subtitles_group, _render_command,
+                 _qc_command, _package_command, _verify_command, _search_command):
+    cli.add_command(_command)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -196,8 +133,14 @@ def main(argv: list[str] | None = None) -> None:
     debug = os.environ.get("PIPELINE_DEBUG") == "1"
     try:
         cli.main(args=argv, prog_name="reportage", standalone_mode=False)
-    except click.exceptions.Abort:
-        ui.console.print("aborted", markup=False)
+    except click.exceptions.Abort as exc:
+        # click turns every KeyboardInterrupt (our Interrupted among them) into Abort.
+        cause = exc.__cause__
+        if isinstance(cause, Interrupted):
+            ui.console.print(f"stopped by {cause}: outputs in progress were discarded, finished ones are kept",
+                             markup=False)
+            sys.exit(cause.exit_code)
+        ui.console.print("interrupted: outputs in progress were discarded, finished ones are kept", markup=False)
         sys.exit(130)
     except click.ClickException as exc:
         exc.show()
@@ -206,6 +149,10 @@ def main(argv: list[str] | None = None) -> None:
         if debug:
             raise
         ui.console.print(f"error: {exc.one_line()}", markup=False)
+        sys.exit(exc.exit_code)
+    except Interrupted as exc:
+        ui.console.print(f"stopped by {exc}: outputs in progress were discarded, finished ones are kept",
+                         markup=False)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         ui.console.print("interrupted: outputs in progress were discarded, finished ones are kept", markup=False)

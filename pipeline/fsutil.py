@@ -7,6 +7,7 @@ Every artefact the pipeline writes goes through here: a temporary name in the ta
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -69,22 +70,38 @@ def _temp_beside(target: Path, tag: str, suffix: str | None) -> Path:
 
 
 @contextlib.contextmanager
-def atomic_path(target: Path, suffix: str | None = None) -> Iterator[Path]:
+def atomic_path(target: Path, suffix: str | None = None, *, min_bytes: int = 0) -> Iterator[Path]:
     """Yield a temporary path beside `target`; rename it onto `target` only if the block succeeds.
 
     The temporary name keeps the target's extension so tools that pick a format by extension
-    (ffmpeg) still do the right thing.
+    (ffmpeg) still do the right thing. `min_bytes=1` for media: a tool that "succeeded" without
+    writing anything (a full disk) must not leave an empty file at the final name.
     """
-    tmp = _temp_beside(target, "", suffix)
+    try:
+        tmp = _temp_beside(target, "", suffix)
+    except OSError as exc:
+        raise WorkspaceError(f"cannot write here ({exc.strerror})", path=target.parent,
+                             hint=_write_hint(exc)) from exc
     try:
         yield tmp
         if not tmp.exists():
             raise WorkspaceError("the step finished without writing its output", path=target)
+        if tmp.stat().st_size < min_bytes:
+            raise WorkspaceError("the step wrote an empty file (is the disk full?)", path=target,
+                                 hint="free disk space in the workspace and run the stage again")
         os.chmod(tmp, _default_mode())
         os.replace(tmp, target)
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+
+
+def _write_hint(exc: OSError) -> str:
+    if exc.errno == errno.ENOSPC:
+        return "free disk space in the workspace"
+    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return "use a workspace folder you can write (--workspace)"
+    return "check the workspace folder and the disk"
 
 
 @contextlib.contextmanager

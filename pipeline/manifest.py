@@ -11,6 +11,7 @@ from __future__ import annotations
 import glob as globlib
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -80,7 +81,7 @@ class FootageEntry(_Strict):
         return self
 
 
-class CutEntry(_Strict):
+class CutSpec(_Strict):
     """One event of the edit: a clip from `in` to `out` (source timecode from the clip's start)."""
 
     clip: str
@@ -90,14 +91,14 @@ class CutEntry(_Strict):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
-class Timeline(_Strict):
+class TimelineSpec(_Strict):
     """Either a finished `master` file or a `cut` list, never both."""
 
     master: str | None = None
-    cut: list[CutEntry] | None = None
+    cut: list[CutSpec] | None = None
 
     @model_validator(mode="after")
-    def _one_of(self) -> Timeline:
+    def _one_of(self) -> TimelineSpec:
         if (self.master is None) == (self.cut is None):
             raise ValueError("give exactly one of `master` (a finished edit) or `cut` (a list of clips)")
         if self.cut is not None and not self.cut:
@@ -105,7 +106,7 @@ class Timeline(_Strict):
         return self
 
 
-class Branding(_Strict):
+class BrandingSpec(_Strict):
     logo: str | None = None
     position: Literal["top-left", "top-right", "bottom-left", "bottom-right"] = "top-right"
     opacity: float = Field(0.85, ge=0.0, le=1.0)
@@ -147,15 +148,15 @@ class Manifest(_Strict):
     """The YAML document as written; see `Programme` for the resolved, ready-to-use form."""
 
     id: str
-    title: Bilingual
-    synopsis: Bilingual
+    title: Bilingual | None = None
+    synopsis: Bilingual | None = None
     language: str = "vi"
     year: int | None = Field(None, ge=1990, le=2100)
     house: HouseFormat = HouseFormat()  # type: ignore[call-arg]
     footage: list[str | FootageEntry]
-    timeline: Timeline
+    timeline: TimelineSpec | None = None
     glossary: str | None = None
-    branding: Branding = Branding()  # type: ignore[call-arg]
+    branding: BrandingSpec = BrandingSpec()  # type: ignore[call-arg]
     lower_thirds: list[LowerThird] = Field(default_factory=list)
     deliverables: list[str] = Field(default_factory=list)
     social: SocialCut | None = None
@@ -176,6 +177,15 @@ class Manifest(_Strict):
         if not value:
             raise ValueError("lists no footage")
         return value
+
+
+_REQUIRED_HINTS = {
+    "timeline": "add `timeline: {cut: [...]}` (or `timeline: {master: FILE}`) once the edit exists",
+    "title": 'add `title: {vi: "…", en: "…"}`',
+    "synopsis": 'add `synopsis: {vi: "…", en: "…"}`',
+    "deliverables": "add e.g. `deliverables: [broadcast-xdcam, web-1080p, social-9x16]`",
+    "footage": "add `footage:` with the files or globs of the programme's clips",
+}
 
 
 @dataclass(frozen=True)
@@ -240,8 +250,45 @@ class Programme:
         unique = {c.clip_id: c for c in clips}
         return list(unique.values())
 
+    def require(self, fields: Sequence[str], stage: str) -> None:
+        """ManifestError naming the file and the first of `fields` the manifest leaves out.
+
+        Rushes arrive before the edit exists: ingest and transcribe need only `id` and `footage`;
+        the timeline, titles and synopsis are asked for by the stages that use them.
+        """
+        for name in fields:
+            value = getattr(self.manifest, name)
+            if value is None or value == []:
+                raise ManifestError(f"{name} is required from the {stage} stage on", path=self.manifest_path,
+                                    hint=_REQUIRED_HINTS.get(name, f"add `{name}:` to the manifest"))
+
+    @property
+    def timeline_spec(self) -> TimelineSpec:
+        """The `timeline:` field; ManifestError when the manifest has none yet."""
+        self.require(("timeline",), "assemble")
+        assert self.manifest.timeline is not None
+        return self.manifest.timeline
+
+    @property
+    def title(self) -> Bilingual:
+        """The `title:` field; ManifestError when the manifest has none yet."""
+        self.require(("title",), "render")
+        assert self.manifest.title is not None
+        return self.manifest.title
+
+    @property
+    def synopsis(self) -> Bilingual:
+        self.require(("synopsis",), "package")
+        assert self.manifest.synopsis is not None
+        return self.manifest.synopsis
+
+    @property
+    def cut(self) -> list[CutSpec]:
+        """The cut list (empty for a `master:` timeline or no timeline yet)."""
+        return list(self.manifest.timeline.cut or []) if self.manifest.timeline else []
+
     def master_path(self) -> Path | None:
-        master = self.manifest.timeline.master
+        master = self.manifest.timeline.master if self.manifest.timeline else None
         return self.resolve(master, "timeline.master") if master else None
 
     def glossary_path(self) -> Path | None:
@@ -254,7 +301,7 @@ class Programme:
         Messages read like `cut[3].out 00:01:12:30 is past the end of clip B-roll-07 (00:01:10:04)`.
         """
         problems: list[str] = []
-        for index, event in enumerate(self.manifest.timeline.cut or []):
+        for index, event in enumerate(self.cut):
             where = f"cut[{index}]"
             if event.clip not in durations_frames:
                 problems.append(f"{where}.clip {event.clip!r} is not among the ingested footage")
@@ -348,9 +395,9 @@ def load_manifest(path: Path | str) -> Programme:
             programme.resolve(value, field)
     if manifest.branding.logo:
         programme.resolve(manifest.branding.logo, "branding.logo")
-    if manifest.timeline.master:
+    if manifest.timeline and manifest.timeline.master:
         programme.resolve(manifest.timeline.master, "timeline.master")
-    for index, event in enumerate(manifest.timeline.cut or []):
+    for index, event in enumerate(programme.cut):
         _check_tc(event.in_, programme, f"timeline.cut[{index}].in")
         _check_tc(event.out, programme, f"timeline.cut[{index}].out")
     return programme

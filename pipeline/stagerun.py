@@ -1,7 +1,10 @@
-"""The up-to-date check, done once for every stage: hash the inputs, compare, skip or run.
+"""Freshness, decided one way for every stage: the catalogue's `stage_runs` table.
 
-A stage describes its inputs (files, settings, tool versions) as a JSON-able dict; the hash of that
-dict plus the existence of the recorded outputs decides whether the work is needed.
+A stage describes the inputs of each of its targets (a clip, a deliverable, or the whole
+programme) as a JSON-able dict. `check` hashes that dict and compares it with the last successful
+run of the same stage on the same target, whose outputs must still exist; `record` writes the run
+once the outputs are in place. Files enter an inputs dict through `content_hash`, which reads a
+file again only when its size or mtime changed, so a `touch`ed source keeps its key.
 """
 
 from __future__ import annotations
@@ -9,14 +12,20 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .catalogue import Catalogue, StageRun
+from .workspace import Workspace
+
+PROGRAMME = "programme"
+"""The target name of stages that work on the programme as a whole."""
 
 
-def inputs_hash(inputs: dict[str, Any]) -> str:
+def inputs_hash(inputs: Any) -> str:
     """A stable hash of a stage's inputs (keys sorted, paths as strings)."""
     blob = json.dumps(inputs, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
@@ -29,40 +38,64 @@ def file_fingerprint(path: Path) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
-class UpToDate:
-    fresh: bool
+class Freshness:
+    """The answer of `check`: the inputs key of `stage` on `target`, and whether it is up to date."""
+
+    stage: str
+    target: str
     key: str
-    previous: StageRun | None
+    fresh: bool
+    previous: StageRun | None = None
 
 
-def check(cat: Catalogue, stage: str, target: str, inputs: dict[str, Any]) -> UpToDate:
-    """Is the last successful run of `stage` on `target` from the same inputs, with outputs present?"""
+def check(ws: Workspace, stage: str, target: str, inputs: Any, outputs: Sequence[Path] = ()) -> Freshness:
+    """Is the last successful run of `stage` on `target` from the same inputs, with outputs present?
+
+    `outputs` are the files the caller needs now; the ones the run recorded must exist as well.
+    """
     key = inputs_hash(inputs)
-    previous = cat.last_done(stage, target)
+    with Catalogue(ws.catalogue_path) as cat:
+        previous = cat.last_done(stage, target)
     fresh = (
         previous is not None
         and previous.inputs_hash == key
         and all(os.path.exists(p) for p in previous.outputs)
+        and all(p.exists() for p in outputs)
     )
-    return UpToDate(fresh, key, previous)
+    return Freshness(stage, target, key, fresh, previous)
 
 
-def files_fingerprint(paths: list[Path]) -> list[dict[str, Any]]:
-    """Fingerprints of the files among `paths` that exist, in a stable order."""
-    return [file_fingerprint(p) for p in sorted(set(paths)) if p.is_file()]
+def record(ws: Workspace, freshness: Freshness, outputs: Sequence[Path], *, started_at: float | None = None,
+           message: str | None = None) -> None:
+    """Remember a successful run of `freshness.stage` on its target, with the files it wrote."""
+    began = started_at if started_at is not None else time.time()
+    with Catalogue(ws.catalogue_path) as cat:
+        cat.record_run(StageRun(freshness.stage, freshness.target, freshness.key, "done", began,
+                                round(time.time() - began, 3), [str(p) for p in outputs], message))
 
 
-def read_key(path: Path) -> str | None:
-    """The inputs hash a stage stored beside its outputs, if any."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data.get("inputs_hash") if isinstance(data, dict) else None
+def record_failure(ws: Workspace, stage: str, target: str, message: str) -> None:
+    """Remember that `stage` failed on `target` (a failed run never counts as fresh)."""
+    with Catalogue(ws.catalogue_path) as cat:
+        cat.record_run(StageRun(stage, target, "", "failed", time.time(), None, [], message))
 
 
-def write_key(path: Path, key: str) -> None:
-    """Store a stage's inputs hash beside its outputs (atomically)."""
-    from .fsutil import write_json
+def forget(ws: Workspace, stage: str, target: str | None = None) -> None:
+    """Drop the recorded runs of `stage` (on `target`, or every target): the next run does the work."""
+    with Catalogue(ws.catalogue_path) as cat:
+        cat.forget_runs(stage, target)
 
-    write_json(path, {"inputs_hash": key})
+
+def content_hash(ws: Workspace, path: Path) -> str:
+    """SHA-256 of `path`, read again only when its size or mtime differ from the last reading."""
+    with Catalogue(ws.catalogue_path) as cat:
+        return cat.content_hash(path)
+
+
+def content_hashes(ws: Workspace, paths: Sequence[Path]) -> dict[str, str | None]:
+    """`{file name: SHA-256}` of `paths` (None for a missing file), in one catalogue connection."""
+    out: dict[str, str | None] = {}
+    with Catalogue(ws.catalogue_path) as cat:
+        for path in sorted(set(paths)):
+            out[path.name if path.name not in out else str(path)] = cat.content_hash(path) if path.is_file() else None
+    return out

@@ -1,15 +1,21 @@
-"""What every command shares: the context object built from the global options, and arguments."""
+"""What every command shares: the context built from the global options, the programme lock, and
+the one way a command runs a stage (lock held, signals turned into a clean stop)."""
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import click
 
 from .. import ui
+from ..lock import programme_lock, stop_on_signals
 from ..manifest import Programme
+from ..run import StageReport, stage
 from ..workspace import Workspace
 
 
@@ -18,6 +24,7 @@ class Ctx:
     workspace_root: Path
     as_json: bool
     verbosity: int
+    wait: bool = False
 
     @property
     def quiet(self) -> bool:
@@ -29,9 +36,22 @@ class Ctx:
     def workspace(self, programme: Programme) -> Workspace:
         return Workspace(self.workspace_root.absolute(), programme.id)
 
+    @contextlib.contextmanager
+    def locked(self, programme: Programme) -> Iterator[Workspace]:
+        """The programme's workspace, held against other writers, with SIGTERM/SIGHUP/SIGINT
+        turned into a clean stop (children stopped, temporaries deleted, non-zero exit)."""
+        ws = self.workspace(programme)
+        with stop_on_signals(), programme_lock(ws, wait=self.wait):
+            yield ws
 
-pass_ctx = click.make_pass_decorator(Ctx)
+    def run_stage(self, programme: Programme, name: str, settings: Any = None,
+                  clips: Sequence[str] | None = None) -> StageReport:
+        """Run one stage of the registry on `programme` under the lock, drawing progress bars."""
+        with self.locked(programme) as ws, self.bars() as bars:
+            return stage(name).run(programme, ws, settings, bars, clips)
 
 
 pass_ctx = click.make_pass_decorator(Ctx)
 manifest_arg = click.argument("manifest", type=click.Path(dir_okay=False, path_type=Path))
+clips_option = click.option("--clip", "clips", multiple=True, metavar="ID",
+                            help="Only this clip (repeatable); the others are left as they are.")

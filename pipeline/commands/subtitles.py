@@ -1,7 +1,7 @@
 """`reportage subtitles …`: make, lint, import, export-sheet, import-sheet.
 
 Click groups cannot also take the manifest as an argument cleanly, so the stage is `subtitles make
-MANIFEST`; `run_step` is what `reportage run` calls after assemble and transcribe.
+MANIFEST`; `show_subtitles` draws its report (also for `reportage run`).
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -28,29 +29,23 @@ def subtitles() -> None:
     """Vietnamese and English subtitles: generate, lint, import edits, review sheets."""
 
 
-def run_step(c: Ctx, programme: Programme) -> bool:
-    """Run the subtitles stage for `reportage run`; True when no subtitle has a lint error."""
-    from ..stages.subtitles import subtitles_programme
-
-    ws = c.workspace(programme)
-    with c.bars() as bars:
-        report = subtitles_programme(programme, ws, progress=bars)
+def show_subtitles(c: Ctx, programme: Programme, report: Any) -> None:
+    """One line per language, the editor-owned files kept, and a note on unreviewed English."""
     if c.as_json:
-        ui.emit_json(report.to_dict())
-    elif report.up_to_date:
+        return
+    if report.up_to_date:
         ui.say(f"subtitles: {programme.id} up to date (nothing to do)", c.quiet)
-    else:
-        for result in report.languages:
-            errors, warnings = result.lint.get("errors", 0), result.lint.get("warnings", 0)
-            ui.say(f"subtitles: {programme.id}.{result.lang} {result.source}, {result.cues} cues, "
-                   f"{errors} lint errors, {warnings} warnings", c.quiet)
-            for name, status in result.files.items():
-                if status == "kept-edited":
-                    ui.say(f"  kept hand-edited {name}", c.quiet)
-        en = report.record.get("languages", {}).get("en", {})
-        if en.get("machine_draft") and not en.get("reviewed"):
-            ui.say("  English is an unreviewed machine draft: `reportage subtitles export-sheet` for review", c.quiet)
-    return report.ok
+        return
+    for result in report.languages:
+        errors, warnings = result.lint.get("errors", 0), result.lint.get("warnings", 0)
+        ui.say(f"subtitles: {programme.id}.{result.lang} {result.source}, {result.cues} cues, "
+               f"{errors} lint errors, {warnings} warnings", c.quiet)
+        for name, status in result.files.items():
+            if status == "kept-edited":
+                ui.say(f"  kept hand-edited {name}", c.quiet)
+    en = report.record.get("languages", {}).get("en", {})
+    if en.get("machine_draft") and not en.get("reviewed"):
+        ui.say("  English is an unreviewed machine draft: `reportage subtitles export-sheet` for review", c.quiet)
 
 
 @subtitles.command("make")
@@ -58,7 +53,12 @@ def run_step(c: Ctx, programme: Programme) -> bool:
 @pass_ctx
 def make(c: Ctx, manifest: Path) -> None:
     """Write vi/en SRT and VTT for the assembled timeline (hand-edited files are kept)."""
-    if not run_step(c, load_manifest(manifest)):
+    programme = load_manifest(manifest)
+    report = c.run_stage(programme, "subtitles")
+    if c.as_json:
+        ui.emit_json(report.to_dict())
+    show_subtitles(c, programme, report)
+    if not report.ok:
         sys.exit(1)
 
 
@@ -100,19 +100,19 @@ def lint_cmd(c: Ctx, file: Path, profile: str, fps: str | None) -> None:
 def import_cmd(c: Ctx, manifest: Path, lang: str, file: Path, force: bool) -> None:
     """Take an outside SRT/VTT as the editor-owned version of LANG (linted first)."""
     programme = load_manifest(manifest)
-    ws = c.workspace(programme)
     from ..stages.subtitles import adopt_cues
 
     document = read_subtitles(file)
     cues = list(document.cues)
-    timeline = load_timeline(ws.timeline_json)
+    timeline = load_timeline(c.workspace(programme).timeline_json)
     report = lint(cues, load_style(lang), timeline.rate, shot_changes_ms=timeline.shot_changes_ms)
     if not report.ok and not force:
         if not c.as_json:
             ui.console.print(report.format_text(str(file)), markup=False)
         raise SubtitleError(f"{len(report.errors)} lint error(s); nothing imported", path=file,
                             hint="fix them, or pass --force to import anyway")
-    adopt_cues(ws, lang, cues, file)
+    with c.locked(programme) as ws:
+        adopt_cues(ws, lang, cues, file)
     if c.as_json:
         ui.emit_json({"imported": str(file), "lang": lang, "cues": len(cues), "lint": report.to_dict()})
     else:
@@ -154,7 +154,8 @@ def import_sheet(c: Ctx, manifest: Path, file: Path) -> None:
     from ..stages.subtitles import import_sheet_rows
 
     programme = load_manifest(manifest)
-    count = import_sheet_rows(programme, c.workspace(programme), file)
+    with c.locked(programme) as ws:
+        count = import_sheet_rows(programme, ws, file)
     if c.as_json:
         ui.emit_json({"imported": str(file), "cues": count, "reviewed": True})
     else:

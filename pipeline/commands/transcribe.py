@@ -5,14 +5,13 @@ from __future__ import annotations
 import dataclasses
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from .. import ui
 from ..manifest import Programme, load_manifest
-from ..progress import Progress
-from .common import Ctx, manifest_arg, pass_ctx
+from .common import Ctx, clips_option, manifest_arg, pass_ctx
 
 if TYPE_CHECKING:
     from ..asr.engine import TranscribeSettings
@@ -29,23 +28,11 @@ def _settings(language: str | None, beam: int | None, device: str, compute_type:
     return settings
 
 
-def transcribe_step(c: Ctx, programme: Programme, *, model: Path | None = None, language: str | None = None,
-                    beam: int | None = None, device: str = "cpu", compute_type: str = "default") -> bool:
-    """Run the transcribe stage with progress bars and a summary; True when no clip failed."""
-    from ..asr.engine import FasterWhisperTranscriber
-    from ..stages.transcribe import STATUS_CACHED, transcribe_programme
-
-    ws = c.workspace(programme)
-    settings = _settings(language, beam, device, compute_type, programme)
-    engine = FasterWhisperTranscriber(model) if model else FasterWhisperTranscriber()
-    with c.bars() as bars:
-        def on_progress(clip_id: str, done_ms: int, total_ms: int) -> None:
-            bars(Progress("transcribe (audio)", done_ms / 1000, total_ms / 1000))
-
-        report = transcribe_programme(programme, ws, settings, engine, on_progress)
+def show_transcribe(c: Ctx, programme: Programme, report: Any) -> None:
+    """The transcribe table, and one line per failed clip."""
     if c.as_json:
-        ui.emit_json(report.to_dict())
-    elif all(cl.status in (STATUS_CACHED, "no audio") for cl in report.clips):
+        return
+    if report.up_to_date:
         ui.say(f"transcribe: {programme.id} up to date ({len(report.clips)} clips, nothing to do)", c.quiet)
     elif not c.quiet:
         rows = [[cl.clip_id, cl.status, f"{cl.audio_ms / 1000:.1f} s" if cl.audio_ms else "—", str(cl.words),
@@ -57,11 +44,11 @@ def transcribe_step(c: Ctx, programme: Programme, *, model: Path | None = None, 
         ui.table(title, ["clip", "status", "audio", "words", "dropped", "glossary fixes", "note"], rows)
     for clip in report.failed:
         ui.console.print(f"error: {clip.clip_id}: {clip.message}", markup=False)
-    return report.ok
 
 
 @click.command()
 @manifest_arg
+@clips_option
 @click.option("--model", type=click.Path(file_okay=False, exists=True, path_type=Path),
               help="A CTranslate2 Whisper model folder to use instead of the bundled base model.")
 @click.option("--language", help="Spoken language (default: the manifest's, usually vi).")
@@ -70,11 +57,18 @@ def transcribe_step(c: Ctx, programme: Programme, *, model: Path | None = None, 
 @click.option("--compute-type", default="default", show_default=True,
               help="CTranslate2 compute type (default: int8 on CPU, float16 on CUDA).")
 @pass_ctx
-def transcribe(c: Ctx, manifest: Path, model: Path | None, language: str | None, beam: int | None, device: str,
-               compute_type: str) -> None:
+def transcribe(c: Ctx, manifest: Path, clips: tuple[str, ...], model: Path | None, language: str | None,
+               beam: int | None, device: str, compute_type: str) -> None:
     """Transcribe every ingested clip with Whisper (offline), with word timings and glossary spellings."""
-    if not transcribe_step(c, load_manifest(manifest), model=model, language=language, beam=beam, device=device,
-                           compute_type=compute_type):
+    from ..stages.transcribe import Settings
+
+    programme = load_manifest(manifest)
+    settings = Settings(_settings(language, beam, device, compute_type, programme), model)
+    report = c.run_stage(programme, "transcribe", settings, clips or None)
+    if c.as_json:
+        ui.emit_json(report.to_dict())
+    show_transcribe(c, programme, report)
+    if not report.ok:
         sys.exit(1)
 
 

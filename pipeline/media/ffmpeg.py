@@ -104,14 +104,22 @@ def run_ffmpeg(
     log.debug("run %s", shlex.join(argv))
     with tempfile.TemporaryFile() as errfile:
         proc = subprocess.Popen(argv, stdout=subprocess.PIPE if progress else subprocess.DEVNULL, stderr=errfile)
-        if progress is not None and proc.stdout is not None:
-            for fraction in _parse_progress(proc.stdout, duration_s):
-                progress(fraction)
-        returncode = proc.wait()
+        try:
+            if progress is not None and proc.stdout is not None:
+                for fraction in _parse_progress(proc.stdout, duration_s):
+                    progress(fraction)
+            returncode = proc.wait()
+        except BaseException:
+            _stop(proc)  # a signal or an error in the callback: never leave ffmpeg running on its own
+            raise
+        finally:
+            if proc.stdout is not None:
+                proc.stdout.close()
         errfile.seek(0)
         stderr = errfile.read().decode("utf-8", "replace")
-    if returncode != 0:
-        last = _tail(stderr, 1) or f"ffmpeg exited with {returncode}"
+    write_failure = _write_failure(stderr)
+    if returncode != 0 or write_failure:
+        last = write_failure or _tail(stderr, 1) or f"ffmpeg exited with {returncode}"
         raise FFmpegError(
             f"ffmpeg failed: {last}",
             path=subject,
@@ -122,6 +130,32 @@ def run_ffmpeg(
     if progress is not None:
         progress(1.0)
     return stderr
+
+
+# ffmpeg 5.1 exits 0 when it cannot finish writing a file (a full disk, a vanished folder): these
+# lines in its log mean the output is incomplete whatever the exit code says.
+_WRITE_FAILURES = ("Error writing trailer", "No space left on device", "Error closing file",
+                   "av_interleaved_write_frame(): ", "Disk quota exceeded")
+
+
+def _write_failure(stderr: str) -> str | None:
+    """The line of ffmpeg's log that says an output was not written completely, if any."""
+    for line in stderr.splitlines():
+        if any(needle in line for needle in _WRITE_FAILURES):
+            return line.strip()
+    return None
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """Stop ffmpeg: `q`-less SIGTERM first (it finishes nothing), SIGKILL if it does not go."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def _parse_progress(stream: Any, duration_s: float | None) -> Iterator[float]:

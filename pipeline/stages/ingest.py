@@ -3,36 +3,43 @@
 Per clip: probe, SHA-256 of the original (read only), a house-format working copy when the source
 does not already match, a 540p review proxy, 16 kHz mono audio for speech recognition, a poster frame,
 a thumbnail strip and a shot list — all recorded in the catalogue. A bad clip fails alone.
+
+Freshness is per clip and keyed on content: the source's SHA-256 (read again only when its size or
+mtime changed), the house format, the settings and ffmpeg's version. A `touch`ed source is hashed
+again, found the same, and not re-conformed. Clips no longer in the manifest lose their ingest
+folder and catalogue entry.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .. import fsutil
-from ..catalogue import Catalogue, ClipRecord, StageRun
+from .. import fsutil, stagerun
+from ..catalogue import Catalogue, ClipRecord
 from ..errors import MediaError, ReportageError
 from ..manifest import Programme, SourceClip
 from ..media import ffmpeg, shots
 from ..media.conform import House, IngestOutputs, conform_reasons, ingest_args, thumbnails_args
 from ..media.probe import MediaInfo, media_info_from_dict, probe
 from ..progress import Progress, ProgressFn, ignore
-from ..stagerun import file_fingerprint, inputs_hash
+from ..records import IngestRecord, ingest_record_path, write_ingest_record
 from ..workspace import Workspace
 
 log = logging.getLogger(__name__)
 
-INGEST_VERSION = 2
+INGEST_VERSION = 3
 MASTER_CLIP_ID = "master"
+STAGE = "ingest"
 
 
 @dataclass(frozen=True)
-class IngestSettings:
+class Settings:
     """Options that change ingest outputs (and so belong in the up-to-date key)."""
 
     thumbnails: int = 8
@@ -44,7 +51,7 @@ class IngestSettings:
 class ClipOutcome:
     clip_id: str
     source: str
-    status: str  # ingested | up to date | failed
+    status: str  # ingested | up to date | failed | removed
     summary: str = ""
     duration_ms: int = 0
     conformed: bool = False
@@ -76,13 +83,25 @@ class IngestReport:
     def ok(self) -> bool:
         return not self.failed and not self.timeline_problems
 
+    @property
+    def stop_reason(self) -> str:
+        """Why the later stages cannot run on this ingest (empty when they can)."""
+        if self.timeline_problems:
+            return "the cut list has problems: " + "; ".join(self.timeline_problems)
+        return "clips the timeline needs failed to ingest: " + ", ".join(c.clip_id for c in self.failed)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "programme": self.programme_id,
             "clips": [c.to_dict() for c in self.clips],
+            "ok": self.ok,
+            "up_to_date": self.up_to_date,
             "failed": len(self.failed),
             "timeline_problems": self.timeline_problems,
         }
+
+
+IngestSettings = Settings
 
 
 def house_of(programme: Programme) -> House:
@@ -100,14 +119,65 @@ def programme_sources(programme: Programme) -> list[SourceClip]:
     return sources
 
 
+def inputs(programme: Programme, ws: Workspace, settings: Settings | None = None,
+           clips: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """`{clip id: inputs}` for every source (or those in `clips`); a missing file has inputs None."""
+    settings = settings or Settings()
+    house = house_of(programme)
+    tool = ffmpeg.version()
+    out: dict[str, Any] = {}
+    for src in programme_sources(programme):
+        if clips is not None and src.clip_id not in clips:
+            continue
+        out[src.clip_id] = _clip_inputs(ws, src, house, settings, tool) if src.path.is_file() else None
+    return out
+
+
+def _clip_inputs(ws: Workspace, src: SourceClip, house: House, settings: Settings, tool: str) -> dict[str, Any]:
+    return {
+        "source_sha256": stagerun.content_hash(ws, src.path),
+        "house": [house.width, house.height, str(house.rate), house.sample_rate],
+        "settings": settings.__dict__, "version": INGEST_VERSION, "ffmpeg": tool,
+    }
+
+
+def outputs(programme: Programme, ws: Workspace) -> list[Path]:
+    """Every clip's ingest folder."""
+    return [ws.ingest_dir(src.clip_id) for src in programme_sources(programme)]
+
+
+def run(programme: Programme, ws: Workspace, settings: Settings, progress: ProgressFn = ignore,
+        clips: tuple[str, ...] | None = None) -> IngestReport:
+    """The registry's entry point: `ingest_programme`."""
+    return ingest_programme(programme, ws, settings, progress, clips=clips)
+
+
+def proceed(programme: Programme, report: IngestReport) -> bool:
+    """Later stages can run unless the cut list is wrong or a clip it uses failed."""
+    used = timeline_clip_ids(programme)
+    return not report.timeline_problems and not any(c.clip_id in used for c in report.failed)
+
+
+def timeline_clip_ids(programme: Programme) -> set[str]:
+    """The clips the programme's timeline uses (none before the edit exists)."""
+    if programme.manifest.timeline is None:
+        return set()
+    if programme.manifest.timeline.master:
+        return {MASTER_CLIP_ID}
+    return {event.clip for event in programme.cut}
+
+
 def ingest_programme(
     programme: Programme,
     ws: Workspace,
-    settings: IngestSettings | None = None,
+    settings: Settings | None = None,
     progress: ProgressFn = ignore,
+    *,
+    clips: tuple[str, ...] | None = None,
 ) -> IngestReport:
-    """Ingest every source of `programme` into `ws`; failures are recorded per clip, never raised."""
-    settings = settings or IngestSettings()
+    """Ingest every source of `programme` (or the clips named in `clips`) into `ws`; failures are
+    recorded per clip, never raised. With every clip, those no longer in the manifest are forgotten."""
+    settings = settings or Settings()
     ws.ensure()
     report = IngestReport(programme.id)
     house = house_of(programme)
@@ -115,19 +185,40 @@ def ingest_programme(
     if not sources:
         raise MediaError("no footage files matched", path=programme.manifest_path,
                          hint="check the `footage:` paths and globs")
+    if clips is not None:
+        unknown = sorted(set(clips) - {s.clip_id for s in sources})
+        if unknown:
+            raise MediaError(f"no clip {', '.join(map(repr, unknown))} in the footage", path=programme.manifest_path,
+                             hint="clip ids: " + ", ".join(s.clip_id for s in sources))
+        sources = [s for s in sources if s.clip_id in clips]
     tool = ffmpeg.version()
-    with Catalogue(ws.catalogue_path) as cat:
-        for src in sources:
-            report.clips.append(_ingest_one(src, ws, cat, house, settings, tool, progress))
-        durations = {
-            c.clip_id: (c.duration_ms, c.source) for c in report.clips if c.status != "failed"
-        }
+    for src in sources:
+        report.clips.append(_ingest_one(src, ws, house, settings, tool, progress))
+    if clips is None:
+        report.clips += _forget_removed(ws, {s.clip_id for s in sources})
+    durations = {c.clip_id: (c.duration_ms, c.source) for c in report.clips if c.status not in ("failed", "removed")}
+    if clips is None:
         report.timeline_problems = _timeline_problems(programme, ws, durations)
     return report
 
 
+def _forget_removed(ws: Workspace, keep: set[str]) -> list[ClipOutcome]:
+    """Delete the ingest folders and catalogue entries of clips the manifest no longer lists."""
+    with Catalogue(ws.catalogue_path) as cat:
+        gone = set(cat.remove_clips_except(keep))
+    base = ws.dir / "ingest"
+    if base.is_dir():
+        gone |= {p.name for p in base.iterdir() if p.is_dir() and p.name not in keep}
+    outcomes = []
+    for clip_id in sorted(gone):
+        shutil.rmtree(ws.ingest_dir(clip_id), ignore_errors=True)
+        stagerun.forget(ws, STAGE, clip_id)
+        outcomes.append(ClipOutcome(clip_id, "", "removed", "no longer in the manifest"))
+    return outcomes
+
+
 def _timeline_problems(programme: Programme, ws: Workspace, ok: dict[str, tuple[int, str]]) -> list[str]:
-    if not programme.manifest.timeline.cut:
+    if not programme.cut:
         return []
     frames: dict[str, Any] = {}
     for clip_id in ok:
@@ -144,17 +235,8 @@ def _timeline_problems(programme: Programme, ws: Workspace, ok: dict[str, tuple[
     return problems
 
 
-def _ingest_key(src: SourceClip, house: House, settings: IngestSettings, tool: str) -> tuple[str, dict[str, Any]]:
-    fingerprint = file_fingerprint(src.path)
-    key = inputs_hash({
-        "source": fingerprint, "house": [house.width, house.height, str(house.rate), house.sample_rate],
-        "settings": settings.__dict__, "version": INGEST_VERSION, "ffmpeg": tool,
-    })
-    return key, fingerprint
-
-
 def _outputs_present(ws: Workspace, rec: ClipRecord) -> bool:
-    needed = [ws.probe_json(rec.clip_id), ws.ingest_dir(rec.clip_id) / "ingest.json", ws.proxy(rec.clip_id)]
+    needed = [ws.probe_json(rec.clip_id), ingest_record_path(ws, rec.clip_id), ws.proxy(rec.clip_id)]
     if rec.conformed:
         needed.append(ws.conform(rec.clip_id))
     if rec.has_audio:
@@ -162,54 +244,60 @@ def _outputs_present(ws: Workspace, rec: ClipRecord) -> bool:
     return all(p.exists() for p in needed)
 
 
-def _ingest_one(
-    src: SourceClip, ws: Workspace, cat: Catalogue, house: House, settings: IngestSettings, tool: str,
-    progress: ProgressFn,
-) -> ClipOutcome:
+def _ingest_one(src: SourceClip, ws: Workspace, house: House, settings: Settings, tool: str,
+                progress: ProgressFn) -> ClipOutcome:
     started = time.monotonic()
     try:
         if not src.path.exists():
             raise MediaError("file not found", path=src.path, hint=f"check `{src.declared_as}` in the manifest")
-        key, fingerprint = _ingest_key(src, house, settings, tool)
-        previous = cat.clip(src.clip_id)
-        if previous and previous.status == "ok" and previous.ingest_key == key and _outputs_present(ws, previous):
+        fresh = stagerun.check(ws, STAGE, src.clip_id, _clip_inputs(ws, src, house, settings, tool))
+        with Catalogue(ws.catalogue_path) as cat:
+            previous = cat.clip(src.clip_id)
+        if fresh.fresh and previous and previous.status == "ok" and _outputs_present(ws, previous):
             return ClipOutcome(
                 src.clip_id, str(src.path), "up to date", previous.summary or "", previous.duration_ms or 0,
                 bool(previous.conformed), (), previous.shot_count or 0, bool(previous.has_audio),
             )
-        outcome = _do_ingest(src, ws, cat, house, settings, key, fingerprint, progress)
+        outcome = _do_ingest(src, ws, house, settings, fresh, progress)
         return ClipOutcome(**{**outcome.__dict__, "seconds": round(time.monotonic() - started, 2)})
     except ReportageError as exc:
-        return _failed(src, cat, exc.one_line(), started)
+        return _failed(src, ws, exc.one_line(), started)
+    except OSError as exc:  # a full disk or a folder that cannot be written: this clip fails, cleanly
+        where = exc.filename or src.path
+        return _failed(src, ws, f"{where}: {exc.strerror or exc}", started)
     except Exception as exc:  # one bad clip must not stop the batch
         log.debug("unexpected failure ingesting %s", src.path, exc_info=True)
-        return _failed(src, cat, f"{src.path}: unexpected error: {exc}", started)
+        return _failed(src, ws, f"{src.path}: unexpected error: {exc}", started)
 
 
-def _failed(src: SourceClip, cat: Catalogue, message: str, started: float) -> ClipOutcome:
-    cat.upsert_clip(ClipRecord(src.clip_id, str(src.path), "failed", error=message))
-    cat.record_run(StageRun("ingest", src.clip_id, "", "failed", time.time(), None, [], message))
+def _failed(src: SourceClip, ws: Workspace, message: str, started: float) -> ClipOutcome:
+    with contextlib.suppress(ReportageError):  # the catalogue itself may be what cannot be written
+        with Catalogue(ws.catalogue_path) as cat:
+            cat.upsert_clip(ClipRecord(src.clip_id, str(src.path), "failed", error=message))
+        stagerun.record_failure(ws, STAGE, src.clip_id, message)
     return ClipOutcome(src.clip_id, str(src.path), "failed", error=message,
                        seconds=round(time.monotonic() - started, 2))
 
 
-def _do_ingest(
-    src: SourceClip, ws: Workspace, cat: Catalogue, house: House, settings: IngestSettings, key: str,
-    fingerprint: dict[str, Any], progress: ProgressFn,
-) -> ClipOutcome:
+def _do_ingest(src: SourceClip, ws: Workspace, house: House, settings: Settings, fresh: stagerun.Freshness,
+               progress: ProgressFn) -> ClipOutcome:
     wall = time.time()
     task = f"ingest {src.clip_id}"
     info = probe(src.path)
-    sha = fsutil.sha256_file(src.path)
+    sha = stagerun.content_hash(ws, src.path)
+    stat = src.path.stat()
     reasons = conform_reasons(info, house)
     folder = ws.ingest_dir(src.clip_id)
     folder.mkdir(parents=True, exist_ok=True)
     want_conform = bool(reasons) and info.video is not None
     duration_s = (info.duration_ms or 0) / 1000
     with contextlib.ExitStack() as stack:
-        conform_tmp = stack.enter_context(fsutil.atomic_path(ws.conform(src.clip_id))) if want_conform else None
-        proxy_tmp = stack.enter_context(fsutil.atomic_path(ws.proxy(src.clip_id))) if info.video else None
-        audio_tmp = stack.enter_context(fsutil.atomic_path(ws.audio16k(src.clip_id))) if info.audio else None
+        def media_out(target: Path) -> Path:
+            return stack.enter_context(fsutil.atomic_path(target, min_bytes=1))
+
+        conform_tmp = media_out(ws.conform(src.clip_id)) if want_conform else None
+        proxy_tmp = media_out(ws.proxy(src.clip_id)) if info.video else None
+        audio_tmp = media_out(ws.audio16k(src.clip_id)) if info.audio else None
         args = ingest_args(info, src.path, house, IngestOutputs(conform_tmp, proxy_tmp, audio_tmp))
         ffmpeg.run_ffmpeg(
             args, duration_s=duration_s, subject=src.path,
@@ -235,32 +323,28 @@ def _do_ingest(
     video = info.video
     record = ClipRecord(
         clip_id=src.clip_id, source=str(src.path), status="ok",
-        size_bytes=fingerprint["size"], mtime_ns=fingerprint["mtime_ns"], sha256=sha,
+        size_bytes=stat.st_size, mtime_ns=stat.st_mtime_ns, sha256=sha,
         summary=info.summary(), duration_ms=info.duration_ms,
         fps=f"{info.rate.numerator}/{info.rate.denominator}" if video else None,
         width=video.display_size[0] if video else None, height=video.display_size[1] if video else None,
         scan=(video.field_order if video and video.interlaced else "progressive") if video else None,
         vfr=info.vfr, rotation=video.rotation if video else None, has_audio=info.has_audio,
-        conformed=want_conform, shot_count=len(shot_cuts) + 1 if video else 0, ingest_key=key,
+        conformed=want_conform, shot_count=len(shot_cuts) + 1 if video else 0, ingest_key=fresh.key,
         probe_json=None,
     )
-    fsutil.write_json(folder / "ingest.json", {
-        "clip_id": src.clip_id,
-        "source": str(src.path),
-        "sha256": sha,
-        "has_audio": info.has_audio,
-        "duration_ms": info.duration_ms,
-        "fps": record.fps or f"{house.rate.numerator}/{house.rate.denominator}",
-        "programme_fps": f"{house.rate.numerator}/{house.rate.denominator}",
-        "conformed": want_conform,
-        "conform_reasons": reasons,
-        "working_copy": str(ws.conform(src.clip_id) if want_conform else src.path),
-        "summary": info.summary(),
-    })
-    cat.upsert_clip(record)
-    outputs = [str(p) for p in (ws.probe_json(src.clip_id), ws.proxy(src.clip_id), ws.audio16k(src.clip_id),
-                                ws.conform(src.clip_id)) if p.exists()]
-    cat.record_run(StageRun("ingest", src.clip_id, key, "done", wall, round(time.time() - wall, 2), outputs, None))
+    write_ingest_record(ws, IngestRecord(
+        clip_id=src.clip_id, source=str(src.path), sha256=sha, content_key=fresh.key, has_audio=info.has_audio,
+        duration_ms=info.duration_ms or 0,
+        fps=record.fps or f"{house.rate.numerator}/{house.rate.denominator}",
+        programme_fps=f"{house.rate.numerator}/{house.rate.denominator}",
+        conformed=want_conform, conform_reasons=tuple(reasons),
+        working_copy=str(ws.conform(src.clip_id) if want_conform else src.path), summary=info.summary(),
+    ))
+    with Catalogue(ws.catalogue_path) as cat:
+        cat.upsert_clip(record)
+    outputs = [p for p in (ws.probe_json(src.clip_id), ingest_record_path(ws, src.clip_id), ws.proxy(src.clip_id),
+                           ws.audio16k(src.clip_id), ws.conform(src.clip_id)) if p.exists()]
+    stagerun.record(ws, fresh, outputs, started_at=wall)
     return ClipOutcome(
         src.clip_id, str(src.path), "ingested", info.summary(), info.duration_ms or 0, want_conform,
         tuple(reasons), record.shot_count or 0, info.has_audio,

@@ -2,27 +2,30 @@
 
 Editors own what they edit: every file goes through `write_if_not_edited`, and a file whose bytes
 differ from what the pipeline wrote is read back, linted and used as it is (its sibling format is
-regenerated from it, so SRT and VTT always agree). `subtitles/<id>.subtitles.json` records where each
-language came from, whether the English is an unreviewed machine draft, the cue map, the lint
-summary and the inputs key; a rerun with the same inputs writes nothing at all.
+regenerated from it, so SRT and VTT always agree). `subtitles/<id>.subtitles.json` (the
+`SubtitlesRecord`) records where each language came from, whether the English is an unreviewed
+machine draft, the cue map and the lint summary. Freshness is the catalogue's, as for every stage:
+a rerun with the same inputs writes nothing at all.
 """
 
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from .. import stagerun
 from ..asr.glossary import Glossary, load_glossary
 from ..asr.transcript import Transcript
 from ..errors import SubtitleError, WorkspaceError
 from ..fsutil import read_json, sha256_file, write_json, write_json_if_changed, write_text
 from ..manifest import Programme
 from ..progress import Progress, ProgressFn, ignore
-from ..stagerun import inputs_hash
+from ..records import subtitles_record_path
 from ..subs import Cue, LintReport, Style, Word, break_lines, lint, load_style, read_subtitles, render_subtitles
 from ..subs import segment as segment_words
 from ..subs.condense import fit_cues
@@ -31,6 +34,7 @@ from ..timeline import Timeline, load_timeline
 from ..translate import AudioSpan, SourceCue, TranslationContext, Translator, make_translator
 from ..workspace import Workspace
 
+STAGE = "subtitles"
 LANGS = ("vi", "en")
 FORMATS = ("srt", "vtt")
 
@@ -73,7 +77,7 @@ class SubtitlesReport:
         return all(r.lint.get("errors", 0) == 0 for r in self.languages)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"programme": self.programme_id, "up_to_date": self.up_to_date,
+        return {"programme": self.programme_id, "ok": self.ok, "up_to_date": self.up_to_date,
                 "languages": [r.to_dict() for r in self.languages], "record": self.record}
 
 
@@ -88,7 +92,7 @@ def imports_path(ws: Workspace) -> Path:
 
 
 def record_path(ws: Workspace) -> Path:
-    return ws.subtitles_dir / f"{ws.programme_id}.subtitles.json"
+    return subtitles_record_path(ws)
 
 
 def lint_path(ws: Workspace, lang: str) -> Path:
@@ -245,22 +249,18 @@ def _strip_dash(line: str) -> str:
 
 # -- the stage ------------------------------------------------------------------------------------------
 
-def subtitles_programme(
-    programme: Programme,
-    ws: Workspace,
-    settings: SubtitlesSettings | None = None,
-    translator: Translator | None = None,
-    progress: ProgressFn = ignore,
-) -> SubtitlesReport:
-    """Vietnamese then English subtitles for the assembled timeline; nothing written when up to date."""
-    settings = settings or SubtitlesSettings()
-    timeline = load_timeline(ws.timeline_json)
-    glossary = load_glossary(programme=programme.glossary_path())
-    vi_style, en_style = load_style(settings.vi_style), load_style(settings.en_style)
+Settings = SubtitlesSettings
+
+
+def _backend(programme: Programme, settings: SubtitlesSettings) -> tuple[str, dict[str, Any]]:
     backend = settings.backend or programme.manifest.translation.backend
     options = dict(settings.options if settings.options is not None else programme.manifest.translation.options)
-    words, transcripts = timeline_words(timeline, ws)
+    return backend, options
 
+
+def _inputs(programme: Programme, ws: Workspace, settings: SubtitlesSettings, transcripts: Sequence[str],
+            glossary: Glossary) -> dict[str, Any]:
+    backend, options = _backend(programme, settings)
     owned: dict[str, str] = {}
     for lang in LANGS:
         for fmt in FORMATS:
@@ -270,7 +270,7 @@ def subtitles_programme(
     inputs: dict[str, Any] = {
         "transcripts": {Path(t).name: sha256_file(Path(t)) for t in transcripts},
         "timeline": sha256_file(ws.timeline_json),
-        "styles": [vi_style.to_dict(), en_style.to_dict()],
+        "styles": [load_style(settings.vi_style).to_dict(), load_style(settings.en_style).to_dict()],
         "glossary": glossary.sha256,
         "translation": {"backend": backend, "options": options, "english": settings.english},
         "editor_files": owned,
@@ -281,13 +281,54 @@ def subtitles_programme(
 
         sheet = imported_path(ws)
         inputs["sheet"] = sha256_file(sheet) if sheet.is_file() else None
-    key = inputs_hash(inputs)
-    record_file = record_path(ws)
-    if record_file.is_file():
-        previous = read_json(record_file)
-        outputs = [ws.subtitle(lang, fmt) for lang in (LANGS if settings.english else ("vi",)) for fmt in FORMATS]
-        if previous.get("inputs_key") == key and all(p.is_file() for p in outputs):
-            return SubtitlesReport(programme.id, True, record=previous)
+    return inputs
+
+
+def inputs(programme: Programme, ws: Workspace, settings: SubtitlesSettings | None = None) -> dict[str, Any]:
+    """`{programme: inputs}`: transcripts under the timeline, the timeline, styles, glossary,
+    translation backend and options, and every editor-owned or imported file."""
+    settings = settings or SubtitlesSettings()
+    timeline = load_timeline(ws.timeline_json)
+    _, used = timeline_words(timeline, ws)
+    glossary = load_glossary(programme=programme.glossary_path())
+    return {stagerun.PROGRAMME: _inputs(programme, ws, settings, used, glossary)}
+
+
+def outputs(programme: Programme, ws: Workspace) -> list[Path]:
+    return [ws.subtitle(lang, fmt) for lang in LANGS for fmt in FORMATS] + [record_path(ws)]
+
+
+def run(programme: Programme, ws: Workspace, settings: SubtitlesSettings, progress: ProgressFn = ignore,
+        clips: tuple[str, ...] | None = None) -> SubtitlesReport:
+    """The registry's entry point: `subtitles_programme`."""
+    return subtitles_programme(programme, ws, settings, progress=progress)
+
+
+def proceed(programme: Programme, report: SubtitlesReport) -> bool:
+    """Subtitles with lint errors still render: QC reports them against the deliverables."""
+    return True
+
+
+def subtitles_programme(
+    programme: Programme,
+    ws: Workspace,
+    settings: SubtitlesSettings | None = None,
+    translator: Translator | None = None,
+    progress: ProgressFn = ignore,
+) -> SubtitlesReport:
+    """Vietnamese then English subtitles for the assembled timeline; nothing written when up to date."""
+    began = time.time()
+    settings = settings or SubtitlesSettings()
+    timeline = load_timeline(ws.timeline_json)
+    glossary = load_glossary(programme=programme.glossary_path())
+    vi_style, en_style = load_style(settings.vi_style), load_style(settings.en_style)
+    backend, options = _backend(programme, settings)
+    words, transcripts = timeline_words(timeline, ws)
+    wanted = [ws.subtitle(lang, fmt) for lang in (LANGS if settings.english else ("vi",)) for fmt in FORMATS]
+    fresh = stagerun.check(ws, STAGE, stagerun.PROGRAMME, _inputs(programme, ws, settings, transcripts, glossary),
+                           [record_path(ws), *wanted])
+    if fresh.fresh:
+        return SubtitlesReport(programme.id, True, record=read_json(record_path(ws)))
 
     ws.subtitles_dir.mkdir(parents=True, exist_ok=True)
     load_ledger(ledger_path(ws))  # a broken ledger stops us before anything is written
@@ -302,7 +343,6 @@ def subtitles_programme(
     languages = [LanguageResult("vi", vi_source, len(vi_cues), vi_lint.to_dict(), vi_files)]
     record: dict[str, Any] = {
         "programme": programme.id,
-        "inputs_key": key,
         "languages": {"vi": {"source": vi_source, "backend": "transcript" if vi_source == "generated" else None,
                              "machine_draft": False, "reviewed": vi_source != "generated",
                              "cues": len(vi_cues), "lint": _summary(vi_lint)}},
@@ -336,7 +376,8 @@ def subtitles_programme(
             "cue_map": cue_map or None,  # None: the English is editor-owned, matched by time only
             "lint": _summary(en_lint),
         }
-    write_json_if_changed(record_file, record)
+    write_json_if_changed(record_path(ws), record)
+    stagerun.record(ws, fresh, [record_path(ws), *wanted], started_at=began)
     progress(Progress("subtitles", 2, 2, "languages"))
     return SubtitlesReport(programme.id, False, tuple(languages), record)
 

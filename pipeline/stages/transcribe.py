@@ -1,54 +1,60 @@
 """Stage `transcribe`: every ingested clip's audio → transcripts/<clip-id>.json and .txt.
 
-Reads only what ingest wrote: `ingest/<clip-id>/ingest.json` (clip id, has_audio, duration_ms, fps)
-and `audio16k.wav`. A clip whose transcript already has the same cache key (audio hash, model hash,
-settings, glossary, schema) is left alone and reported "up to date". One failing clip is reported
-and the others continue; only a model that cannot be loaded stops the stage. Prints nothing:
-progress goes to the optional callback, results into the report.
+The clips are the manifest's (footage, plus the master of a `master:` timeline); for each, this
+stage reads only what ingest wrote: the ingest record and `audio16k.wav`. A clip whose inputs (audio
+hash, model hash, settings, glossary, schema) match its last run is left alone and reported "up to
+date" (the catalogue decides, as for every stage). One failing clip is reported and the others
+continue; only a model that cannot be loaded stops the stage. Transcripts of clips no longer in the
+manifest are deleted. Prints nothing: progress goes to the callback, results into the report.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import json
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from .. import stagerun
 from ..asr.engine import FasterWhisperTranscriber, Transcriber, TranscribeSettings
 from ..asr.glossary import Glossary, bias_text, correct_transcript, load_glossary
 from ..asr.transcript import SCHEMA_VERSION, Transcript, plain_text
 from ..errors import ModelError, ReportageError, WorkspaceError
-from ..fsutil import read_json, sha256_file, sha256_text, write_json, write_text
+from ..fsutil import read_json, write_json, write_text
 from ..manifest import Programme
-from ..timecode import parse_rate
+from ..progress import Progress, ProgressFn, ignore
+from ..records import IngestRecord, read_ingest_record
 from ..workspace import Workspace
+from .ingest import programme_sources
 
 log = logging.getLogger(__name__)
 
-ProgressCallback = Callable[[str, int, int], None]
-"""(clip_id, audio ms done over all clips, audio ms to do over all clips)."""
-
+STAGE = "transcribe"
 STATUS_DONE = "transcribed"
 STATUS_CACHED = "up to date"
 STATUS_NO_AUDIO = "no audio"
 STATUS_FAILED = "failed"
+STATUS_REMOVED = "removed"
 
 
 @dataclass(frozen=True)
-class IngestRecord:
-    """What ingest says about one clip (the fields this stage needs)."""
+class Settings:
+    """Recognition settings, the model folder (None: the bundled base model), and optionally a
+    transcriber object to use instead (tests, other engines)."""
 
-    clip_id: str
-    has_audio: bool
-    duration_ms: int
-    rate: Fraction | None
-    audio_path: Path
+    asr: TranscribeSettings = field(default_factory=TranscribeSettings)
+    model: Path | None = None
+    transcriber: Transcriber | None = field(default=None, compare=False)
+    glossary: Glossary | None = field(default=None, compare=False)
+
+    def engine(self) -> Transcriber:
+        if self.transcriber is not None:
+            return self.transcriber
+        return FasterWhisperTranscriber(self.model) if self.model else FasterWhisperTranscriber()
 
 
 @dataclass(frozen=True)
@@ -88,6 +94,10 @@ class TranscribeReport:
         return not self.failed
 
     @property
+    def up_to_date(self) -> bool:
+        return all(c.status in (STATUS_CACHED, STATUS_NO_AUDIO) for c in self.clips)
+
+    @property
     def real_time_factor(self) -> float | None:
         """Decoding time over audio duration for the clips transcribed in this run."""
         done = [c for c in self.clips if c.status == STATUS_DONE and c.audio_ms > 0]
@@ -99,37 +109,29 @@ class TranscribeReport:
             "programme_id": self.programme_id,
             "model": {"name": self.model_name, "sha256": self.model_sha256},
             "ok": self.ok,
+            "up_to_date": self.up_to_date,
             "elapsed_ms": self.elapsed_ms,
             "real_time_factor": self.real_time_factor,
             "clips": [c.to_dict() for c in self.clips],
         }
 
 
-def ingested_clips(ws: Workspace) -> list[IngestRecord]:
-    """Every clip ingest recorded, sorted by clip id; WorkspaceError when there are none."""
-    base = ws.dir / "ingest"
+def ingested_clips(programme: Programme, ws: Workspace, clips: tuple[str, ...] | None = None) -> list[IngestRecord]:
+    """The ingest records of the manifest's clips (or those in `clips`), sorted by clip id.
+
+    WorkspaceError when none has been ingested; a clip that failed ingest is simply absent.
+    """
+    wanted = sorted(s.clip_id for s in programme_sources(programme) if clips is None or s.clip_id in clips)
     records: list[IngestRecord] = []
-    for path in sorted(base.glob("*/ingest.json")) if base.is_dir() else []:
+    for clip_id in wanted:
         try:
-            data = read_json(path)
-            clip_id = str(data["clip_id"])
-            rate = parse_rate(str(data["fps"])) if data.get("fps") else None
-            records.append(
-                IngestRecord(
-                    clip_id=clip_id,
-                    has_audio=bool(data.get("has_audio")),
-                    duration_ms=int(data.get("duration_ms") or 0),
-                    rate=rate if rate else None,
-                    audio_path=ws.audio16k(clip_id),
-                )
-            )
-        except (OSError, ValueError, KeyError, TypeError, ZeroDivisionError) as exc:
-            raise WorkspaceError(
-                f"ingest record is unreadable ({exc})", path=path, hint="rerun `reportage ingest`"
-            ) from exc
+            records.append(read_ingest_record(ws, clip_id))
+        except WorkspaceError as exc:
+            if "has not been ingested" not in exc.problem:
+                raise
     if not records:
-        raise WorkspaceError("no ingested clips", path=base, hint="run `reportage ingest` first")
-    return sorted(records, key=lambda r: r.clip_id)
+        raise WorkspaceError("no ingested clips", path=ws.dir / "ingest", hint="run `reportage ingest` first")
+    return records
 
 
 def prepare_settings(settings: TranscribeSettings, glossary: Glossary) -> TranscribeSettings:
@@ -147,24 +149,52 @@ def prepare_settings(settings: TranscribeSettings, glossary: Glossary) -> Transc
     return settings
 
 
-def cache_key(audio_sha256: str, model_sha256: str, settings: TranscribeSettings, glossary: Glossary) -> str:
-    """What a transcript depends on; equal keys mean rerunning would change nothing."""
-    payload = {
+def clip_inputs(audio_sha256: str, model_sha256: str, settings: TranscribeSettings,
+                glossary: Glossary) -> dict[str, Any]:
+    """What a transcript depends on; the same inputs mean rerunning would change nothing."""
+    return {
         "schema_version": SCHEMA_VERSION,
         "audio_sha256": audio_sha256,
         "model_sha256": model_sha256,
         "settings": settings.cache_fields(),
         "glossary_sha256": glossary.sha256,
     }
-    return sha256_text(json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str))
 
 
-def _existing_key(path: Path) -> str | None:
-    with contextlib.suppress(OSError, ValueError, AttributeError):
-        data = read_json(path)
-        key = data.get("cache_key")
-        return key if isinstance(key, str) else None
-    return None
+def _glossary(programme: Programme, settings: Settings) -> Glossary:
+    return settings.glossary if settings.glossary is not None else load_glossary(programme=programme.glossary_path())
+
+
+def inputs(programme: Programme, ws: Workspace, settings: Settings | None = None,
+           clips: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """`{clip id: inputs}` for the ingested clips with audio (the model is verified to know its hash)."""
+    settings = settings or Settings()
+    gloss = _glossary(programme, settings)
+    run_settings = prepare_settings(settings.asr, gloss)
+    model = settings.engine().model_info()
+    out: dict[str, Any] = {}
+    for record in ingested_clips(programme, ws, clips):
+        audio = ws.audio16k(record.clip_id)
+        if record.has_audio and audio.is_file():
+            out[record.clip_id] = clip_inputs(stagerun.content_hash(ws, audio), model.sha256, run_settings, gloss)
+    return out
+
+
+def outputs(programme: Programme, ws: Workspace) -> list[Path]:
+    return [ws.transcript_json(s.clip_id) for s in programme_sources(programme)]
+
+
+def run(programme: Programme, ws: Workspace, settings: Settings, progress: ProgressFn = ignore,
+        clips: tuple[str, ...] | None = None) -> TranscribeReport:
+    """The registry's entry point: `transcribe_programme` with the settings' engine and glossary."""
+    return transcribe_programme(programme, ws, settings.asr, settings.engine(), progress,
+                                glossary=settings.glossary, model=settings.model, clips=clips)
+
+
+def proceed(programme: Programme, report: TranscribeReport) -> bool:
+    """A clip that failed recognition leaves a gap in the subtitles, which lint and QC report;
+    the later stages still run."""
+    return True
 
 
 def _write_outputs(ws: Workspace, transcript: Transcript, rate: Fraction) -> None:
@@ -177,36 +207,42 @@ def transcribe_programme(
     ws: Workspace,
     settings: TranscribeSettings,
     transcriber: Transcriber | None = None,
-    progress: ProgressCallback | None = None,
+    progress: ProgressFn = ignore,
     *,
     glossary: Glossary | None = None,
+    model: Path | None = None,
+    clips: tuple[str, ...] | None = None,
 ) -> TranscribeReport:
-    """Transcribe every ingested clip of `programme` that has audio and is not up to date.
+    """Transcribe every ingested clip of `programme` (or those in `clips`) that has audio and is not
+    up to date. Progress counts seconds of audio over all the clips to do.
 
     `glossary` defaults to the house glossary merged with the manifest's `glossary:`. ModelError
     (model missing, damaged, cannot load) stops the stage; any other failure marks only its clip.
     """
     started = time.monotonic()
-    engine: Transcriber = transcriber or FasterWhisperTranscriber()
-    gloss = glossary if glossary is not None else load_glossary(programme=programme.glossary_path())
+    stage_settings = Settings(settings, model, transcriber, glossary)
+    engine = stage_settings.engine()
+    gloss = _glossary(programme, stage_settings)
     run_settings = prepare_settings(settings, gloss)
-    model = engine.model_info()
-    records = ingested_clips(ws)
+    info = engine.model_info()
+    records = ingested_clips(programme, ws, clips)
 
     results: dict[str, ClipResult] = {}
-    todo: list[tuple[IngestRecord, str, str]] = []
+    todo: list[tuple[IngestRecord, stagerun.Freshness]] = []
     for record in records:
+        audio = ws.audio16k(record.clip_id)
         if not record.has_audio:
             results[record.clip_id] = ClipResult(record.clip_id, STATUS_NO_AUDIO, "the clip has no audio track")
             continue
-        if not record.audio_path.is_file():
+        if not audio.is_file():
             results[record.clip_id] = ClipResult(
-                record.clip_id, STATUS_FAILED, f"{record.audio_path} is missing; rerun `reportage ingest`"
+                record.clip_id, STATUS_FAILED, f"{audio} is missing; rerun `reportage ingest`"
             )
             continue
-        audio_sha = sha256_file(record.audio_path)
-        key = cache_key(audio_sha, model.sha256, run_settings, gloss)
-        if _existing_key(ws.transcript_json(record.clip_id)) == key:
+        audio_sha = stagerun.content_hash(ws, audio)
+        fresh = stagerun.check(ws, STAGE, record.clip_id, clip_inputs(audio_sha, info.sha256, run_settings, gloss),
+                               [ws.transcript_json(record.clip_id)])
+        if fresh.fresh:
             if not ws.transcript_txt(record.clip_id).is_file():
                 cached = Transcript.from_json(read_json(ws.transcript_json(record.clip_id)))
                 _write_outputs(ws, cached, record.rate or programme.rate)
@@ -214,31 +250,50 @@ def transcribe_programme(
                 record.clip_id, STATUS_CACHED, "same audio, model, settings and glossary", record.duration_ms
             )
             continue
-        todo.append((record, audio_sha, key))
+        todo.append((record, fresh))
 
-    total_ms = sum(r.duration_ms for r, _, _ in todo)
+    total_ms = sum(r.duration_ms for r, _ in todo)
     done_ms = 0
-    for record, audio_sha, key in todo:
+    for record, fresh in todo:
         offset = done_ms
 
         def on_audio(ms: int, clip_id: str = record.clip_id, offset: int = offset) -> None:
-            if progress is not None:
-                progress(clip_id, min(total_ms, offset + ms), total_ms)
+            progress(Progress(f"transcribe {clip_id}", min(total_ms, offset + ms) / 1000, total_ms / 1000))
 
         on_audio(0)
-        results[record.clip_id] = _transcribe_clip(
-            ws, engine, record, run_settings, gloss, audio_sha, key, programme.rate, on_audio
-        )
+        began = time.time()
+        result = _transcribe_clip(ws, engine, record, run_settings, gloss, fresh, programme.rate, on_audio)
+        if result.status == STATUS_DONE:
+            stagerun.record(ws, fresh, [ws.transcript_json(record.clip_id), ws.transcript_txt(record.clip_id)],
+                            started_at=began)
+        else:
+            stagerun.record_failure(ws, STAGE, record.clip_id, result.message)
+        results[record.clip_id] = result
         done_ms = offset + record.duration_ms
         on_audio(record.duration_ms)
 
+    removed = [] if clips is not None else _remove_stale(programme, ws)
     return TranscribeReport(
         programme_id=programme.id,
-        model_name=model.name,
-        model_sha256=model.sha256,
-        clips=tuple(results[r.clip_id] for r in records),
+        model_name=info.name,
+        model_sha256=info.sha256,
+        clips=tuple(results[r.clip_id] for r in records) + tuple(removed),
         elapsed_ms=round((time.monotonic() - started) * 1000),
     )
+
+
+def _remove_stale(programme: Programme, ws: Workspace) -> list[ClipResult]:
+    """Delete the transcripts of clips the manifest no longer lists (search and the bag follow)."""
+    if not ws.transcripts_dir.is_dir():
+        return []
+    keep = {s.clip_id for s in programme_sources(programme)}
+    gone = sorted({p.name.rsplit(".", 1)[0] for p in ws.transcripts_dir.iterdir()
+                   if p.suffix in (".json", ".txt") and not p.name.startswith(".")} - keep)
+    for clip_id in gone:
+        ws.transcript_json(clip_id).unlink(missing_ok=True)
+        ws.transcript_txt(clip_id).unlink(missing_ok=True)
+        stagerun.forget(ws, STAGE, clip_id)
+    return [ClipResult(clip_id, STATUS_REMOVED, "no longer in the manifest") for clip_id in gone]
 
 
 def _transcribe_clip(
@@ -247,16 +302,17 @@ def _transcribe_clip(
     record: IngestRecord,
     settings: TranscribeSettings,
     glossary: Glossary,
-    audio_sha: str,
-    key: str,
+    fresh: stagerun.Freshness,
     programme_rate: Fraction,
     on_audio: Callable[[int], None],
 ) -> ClipResult:
     """One clip: decode, correct with the glossary, write JSON and text; failures become a result."""
     try:
-        raw = engine.transcribe(record.audio_path, settings, clip_id=record.clip_id, on_progress=on_audio)
+        raw = engine.transcribe(ws.audio16k(record.clip_id), settings, clip_id=record.clip_id, on_progress=on_audio)
         corrected, corrections = correct_transcript(raw, glossary)
-        transcript = dataclasses.replace(corrected, clip_id=record.clip_id, audio_sha256=audio_sha, cache_key=key)
+        audio_sha = stagerun.content_hash(ws, ws.audio16k(record.clip_id))
+        transcript = dataclasses.replace(corrected, clip_id=record.clip_id, audio_sha256=audio_sha,
+                                         cache_key=fresh.key)
         _write_outputs(ws, transcript, record.rate or programme_rate)
     except ModelError:
         raise

@@ -1,0 +1,78 @@
+"""`reportage ingest` and `reportage assemble`, and how their reports are drawn."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .. import ui
+from ..manifest import Programme, load_manifest
+from ..timecode import ms_to_timecode
+from .common import Ctx, clips_option, manifest_arg, pass_ctx
+
+
+def show_ingest(c: Ctx, programme: Programme, report: Any) -> None:
+    """The ingest table and one line per failed clip or cut-list problem."""
+    if c.as_json:
+        return
+    if report.up_to_date and not report.timeline_problems:
+        ui.say(f"ingest: {programme.id} up to date ({len(report.clips)} clips, nothing to do)", c.quiet)
+        return
+    if not c.quiet:
+        rows = []
+        for clip in report.clips:
+            rows.append([
+                clip.clip_id,
+                clip.status,
+                ms_to_timecode(clip.duration_ms, programme.rate) if clip.duration_ms else "—",
+                clip.summary or "—",
+                ", ".join(clip.conform_reasons) if clip.conformed else "no",
+                str(clip.shot_count) if clip.status not in ("failed", "removed") else "—",
+            ])
+        present = [cl for cl in report.clips if cl.status != "removed"]
+        total = sum(cl.duration_ms for cl in present)
+        ui.table(f"ingest {programme.id}: {len(present)} clips, {ms_to_timecode(total, programme.rate)}",
+                 ["clip", "status", "duration", "format", "conformed", "shots"], rows)
+    for clip in report.failed:
+        ui.console.print(f"error: {clip.error}", markup=False)
+    for problem in report.timeline_problems:
+        ui.console.print(f"error: {problem}", markup=False)
+
+
+def show_assemble(c: Ctx, programme: Programme, report: Any) -> None:
+    state = "written" if report.changed else "up to date"
+    ui.say(f"assemble: {programme.id} timeline {state} ({len(report.timeline.segments)} segments, "
+           f"{ms_to_timecode(report.timeline.duration_ms, programme.rate)})", c.quiet)
+
+
+@click.command()
+@manifest_arg
+@clips_option
+@click.option("--no-shots", is_flag=True, help="Skip shot detection.")
+@pass_ctx
+def ingest(c: Ctx, manifest: Path, clips: tuple[str, ...], no_shots: bool) -> None:
+    """Probe, checksum, conform and proxy every source clip; record them in the catalogue."""
+    from ..stages.ingest import Settings
+
+    programme = load_manifest(manifest)
+    report = c.run_stage(programme, "ingest", Settings(detect_shots=not no_shots), clips or None)
+    if c.as_json:
+        ui.emit_json(report.to_dict())
+    show_ingest(c, programme, report)
+    if not report.ok:
+        sys.exit(1)
+
+
+@click.command()
+@manifest_arg
+@pass_ctx
+def assemble(c: Ctx, manifest: Path) -> None:
+    """Build timeline.json from the cut list (or the master) and the ingested clips."""
+    programme = load_manifest(manifest)
+    report = c.run_stage(programme, "assemble")
+    if c.as_json:
+        ui.emit_json(report.to_dict())
+    show_assemble(c, programme, report)

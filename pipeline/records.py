@@ -1,0 +1,145 @@
+"""Typed records that stages hand to each other on disk, each with one owner that writes it.
+
+| record | file | written by | read by |
+|---|---|---|---|
+| `IngestRecord` | `ingest/<clip>/ingest.json` | ingest | transcribe, assemble, render, search |
+| `Timeline` (pipeline/timeline.py) | `timeline.json` | assemble | subtitles, render, qc, package |
+| `Transcript` (pipeline/asr/transcript.py) | `transcripts/<clip>.json` | transcribe | subtitles, search, qc |
+| `SubtitlesRecord` | `subtitles/<id>.subtitles.json` | subtitles | qc, review |
+| render record (pipeline/render/state.py) | `renders/render.json` | render | qc, package |
+| QC report (pipeline/stages/qc.py) | `qc/report.json` | qc | package |
+
+Nobody parses another stage's display text: a reader takes the numbers and names from these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from . import fsutil
+from .errors import WorkspaceError
+from .timecode import parse_rate
+from .workspace import Workspace
+
+INGEST_RECORD_VERSION = 3
+
+
+@dataclass(frozen=True)
+class IngestRecord:
+    """What ingest found and made for one clip."""
+
+    clip_id: str
+    source: str
+    sha256: str
+    content_key: str
+    """Identity of the working copy's content: the source's SHA-256 and the conform settings."""
+    has_audio: bool
+    duration_ms: int
+    fps: str
+    programme_fps: str
+    conformed: bool
+    conform_reasons: tuple[str, ...]
+    working_copy: str
+    summary: str
+    version: int = INGEST_RECORD_VERSION
+
+    @property
+    def rate(self) -> Fraction:
+        return parse_rate(self.fps)
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "conform_reasons": list(self.conform_reasons)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> IngestRecord:
+        return cls(
+            clip_id=str(data["clip_id"]), source=str(data["source"]), sha256=str(data.get("sha256") or ""),
+            content_key=str(data.get("content_key") or data.get("sha256") or ""),
+            has_audio=bool(data.get("has_audio")), duration_ms=int(data.get("duration_ms") or 0),
+            fps=str(data.get("fps") or data.get("programme_fps") or "25"),
+            programme_fps=str(data.get("programme_fps") or data.get("fps") or "25"),
+            conformed=bool(data.get("conformed")), conform_reasons=tuple(data.get("conform_reasons") or ()),
+            working_copy=str(data.get("working_copy") or data["source"]), summary=str(data.get("summary") or ""),
+            version=int(data.get("version") or 2),
+        )
+
+
+def ingest_record_path(ws: Workspace, clip_id: str) -> Path:
+    return ws.ingest_dir(clip_id) / "ingest.json"
+
+
+def write_ingest_record(ws: Workspace, record: IngestRecord) -> Path:
+    """Write a clip's ingest record (ingest is its only writer)."""
+    path = ingest_record_path(ws, record.clip_id)
+    fsutil.write_json(path, record.to_json())
+    return path
+
+
+def read_ingest_record(ws: Workspace, clip_id: str) -> IngestRecord:
+    """A clip's ingest record, or a WorkspaceError saying to ingest it first."""
+    path = ingest_record_path(ws, clip_id)
+    if not path.is_file():
+        raise WorkspaceError(f"clip {clip_id!r} has not been ingested", path=path,
+                             hint="run `reportage ingest MANIFEST` and fix the clip's errors first")
+    try:
+        return IngestRecord.from_json(fsutil.read_json(path))
+    except (OSError, ValueError, KeyError, TypeError, ZeroDivisionError) as exc:
+        raise WorkspaceError(f"ingest record is unreadable ({exc})", path=path,
+                             hint="rerun `reportage ingest`") from exc
+
+
+@dataclass(frozen=True)
+class SubtitlesLanguage:
+    """Where one language's cues came from and what lint said of them."""
+
+    source: str  # generated | hand-edited | imported
+    backend: str | None
+    machine_draft: bool
+    reviewed: bool
+    cues: int
+    lint: dict[str, Any]
+    cue_map: list[dict[str, Any]] | None = None
+
+
+@dataclass(frozen=True)
+class SubtitlesRecord:
+    """`subtitles/<id>.subtitles.json`: the subtitles stage's account of each language."""
+
+    programme: str
+    languages: dict[str, SubtitlesLanguage] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        langs: dict[str, Any] = {}
+        for lang, entry in self.languages.items():
+            data = asdict(entry)
+            if lang == "vi":
+                data.pop("cue_map")
+            langs[lang] = data
+        return {"programme": self.programme, "languages": langs}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SubtitlesRecord:
+        langs = {}
+        for lang, entry in (data.get("languages") or {}).items():
+            langs[lang] = SubtitlesLanguage(
+                source=str(entry.get("source", "generated")), backend=entry.get("backend"),
+                machine_draft=bool(entry.get("machine_draft")), reviewed=bool(entry.get("reviewed")),
+                cues=int(entry.get("cues") or 0), lint=dict(entry.get("lint") or {}), cue_map=entry.get("cue_map"))
+        return cls(str(data.get("programme", "")), langs)
+
+
+def subtitles_record_path(ws: Workspace) -> Path:
+    return ws.subtitles_dir / f"{ws.programme_id}.subtitles.json"
+
+
+def read_subtitles_record(ws: Workspace) -> SubtitlesRecord | None:
+    """The subtitles record, or None before the subtitles stage has run (or when it is unreadable)."""
+    path = subtitles_record_path(ws)
+    try:
+        data = fsutil.read_json(path)
+    except (OSError, ValueError):
+        return None
+    return SubtitlesRecord.from_json(data) if isinstance(data, dict) else None

@@ -1,0 +1,209 @@
+"""The stage list, and the one walk over it that `reportage run`, a batch and a remote worker share.
+
+A stage is a module in `pipeline/stages/` that defines:
+
+- `Settings`: a frozen dataclass of the options that change its outputs (defaults usable as is);
+- `inputs(programme, ws, settings) -> {target: inputs}`: what each target's freshness depends on
+  (targets are clip ids for per-clip stages, deliverable names for render, `programme` otherwise);
+- `outputs(programme, ws) -> [Path]`: the files it owns;
+- `run(programme, ws, settings, progress, clips) -> report`: the work, skipping fresh targets;
+  the report has `ok`, `up_to_date` and `to_dict()`;
+- `proceed(programme, report) -> bool`: whether the stages after it can run on this result.
+
+Modules are imported when a stage is used, not when this list is read, so `reportage --help`
+stays fast. Adding a stage is one module and one entry in `STAGES`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Protocol
+
+from .errors import ManifestError, ReportageError
+from .manifest import Programme
+from .progress import ProgressFn, ignore
+from .workspace import Workspace
+
+
+class StageReport(Protocol):
+    """What every stage's run returns."""
+
+    @property
+    def ok(self) -> bool: ...
+
+    @property
+    def up_to_date(self) -> bool: ...
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One entry of the stage list: a name, the module that does the work, and what it needs."""
+
+    name: str
+    module: str
+    summary: str
+    needs: tuple[str, ...] = ()
+    """Manifest fields the stage cannot do without (checked before it runs, with a located error)."""
+    per_clip: bool = False
+    """Work is addressable per clip (`clips=`), so a worker can run one clip of it."""
+
+    def _mod(self) -> ModuleType:
+        return importlib.import_module(self.module)
+
+    def default_settings(self) -> Any:
+        return self._mod().Settings()
+
+    def inputs(self, programme: Programme, ws: Workspace, settings: Any = None) -> dict[str, Any]:
+        """`{target: inputs}`: what the freshness of each target depends on."""
+        result: dict[str, Any] = self._mod().inputs(programme, ws, settings or self.default_settings())
+        return result
+
+    def outputs(self, programme: Programme, ws: Workspace) -> list[Path]:
+        result: list[Path] = self._mod().outputs(programme, ws)
+        return result
+
+    def run(self, programme: Programme, ws: Workspace, settings: Any = None, progress: ProgressFn = ignore,
+            clips: Sequence[str] | None = None) -> StageReport:
+        """Check the manifest has what this stage needs, then run it (fresh targets are skipped)."""
+        programme.require(self.needs, self.name)
+        mod = self._mod()
+        if clips is not None and not self.per_clip:
+            raise ManifestError(f"the {self.name} stage works on the whole programme, not on single clips",
+                                path=programme.manifest_path)
+        report: StageReport = mod.run(programme, ws, settings or mod.Settings(), progress,
+                                      tuple(clips) if clips is not None else None)
+        return report
+
+    def proceed(self, programme: Programme, report: StageReport) -> bool:
+        """Whether the stages after this one can run on `report`."""
+        decide: Callable[[Programme, StageReport], bool] | None = getattr(self._mod(), "proceed", None)
+        return decide(programme, report) if decide else report.ok
+
+
+STAGES: tuple[Stage, ...] = (
+    Stage("ingest", "pipeline.stages.ingest", "probe, checksum, conform, proxy, ASR audio, shots",
+          ("footage",), per_clip=True),
+    Stage("transcribe", "pipeline.stages.transcribe", "Vietnamese speech to timed words (Whisper)",
+          ("footage",), per_clip=True),
+    Stage("assemble", "pipeline.stages.assemble", "the cut list or master as timeline.json", ("timeline",)),
+    Stage("subtitles", "pipeline.stages.subtitles", "Vietnamese and English cues, SRT and WebVTT", ("timeline",)),
+    Stage("render", "pipeline.stages.render", "branding, subtitles, loudness: every deliverable in one pass",
+          ("timeline", "title", "deliverables")),
+    Stage("qc", "pipeline.stages.qc", "every deliverable measured against its profile",
+          ("timeline", "deliverables")),
+    Stage("package", "pipeline.stages.package", "the BagIt delivery bag for the centre",
+          ("timeline", "title", "synopsis", "deliverables")),
+)
+
+
+def stage(name: str) -> Stage:
+    """The stage called `name`; ManifestError listing the names when there is none."""
+    for s in STAGES:
+        if s.name == name:
+            return s
+    raise ManifestError(f"no stage called {name!r}", hint="one of " + ", ".join(s.name for s in STAGES))
+
+
+@dataclass
+class StageOutcome:
+    """One stage of a walk: its report, or the error that stopped it."""
+
+    name: str
+    report: StageReport | None = None
+    error: ReportageError | None = None
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.report is not None and self.report.ok
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"stage": self.name, "ok": self.ok, "seconds": round(self.seconds, 2)}
+        if self.report is not None:
+            data["up_to_date"] = self.report.up_to_date
+            data["report"] = self.report.to_dict()
+        if self.error is not None:
+            data["error"] = self.error.one_line()
+        return data
+
+
+@dataclass
+class RunReport:
+    """Every stage `run_programme` walked, and where and why it stopped."""
+
+    programme_id: str
+    stages: list[StageOutcome] = field(default_factory=list)
+    stopped_after: str | None = None
+    stop_reason: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.stopped_after is None and all(s.ok for s in self.stages)
+
+    @property
+    def up_to_date(self) -> bool:
+        return all(s.report is not None and s.report.up_to_date for s in self.stages)
+
+    @property
+    def error(self) -> ReportageError | None:
+        return next((s.error for s in self.stages if s.error is not None), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"programme": self.programme_id, "ok": self.ok, "up_to_date": self.up_to_date,
+                "stopped_after": self.stopped_after, "stop_reason": self.stop_reason,
+                "stages": [s.to_dict() for s in self.stages]}
+
+
+def run_programme(programme: Programme, ws: Workspace, settings: Mapping[str, Any] | None = None,
+                  progress: ProgressFn = ignore, *, stages: Sequence[Stage] = STAGES,
+                  on_stage: Callable[[StageOutcome], None] | None = None) -> RunReport:
+    """Walk `stages` in order on one programme; fresh work inside each stage is skipped.
+
+    `settings` maps a stage name to its Settings. A stage whose result leaves the next ones nothing
+    to work on (`proceed`) or that raises a ReportageError stops the walk; the report says where.
+    `on_stage` sees each outcome as it happens (the CLI draws it).
+    """
+    settings = settings or {}
+    report = RunReport(programme.id)
+    for s in stages:
+        began = time.monotonic()
+        outcome = StageOutcome(s.name)
+        try:
+            outcome.report = s.run(programme, ws, settings.get(s.name), progress)
+        except ReportageError as exc:
+            outcome.error = exc
+        outcome.seconds = time.monotonic() - began
+        report.stages.append(outcome)
+        if on_stage is not None:
+            on_stage(outcome)
+        if outcome.error is not None:
+            report.stopped_after, report.stop_reason = s.name, outcome.error.one_line()
+            break
+        assert outcome.report is not None
+        if not s.proceed(programme, outcome.report) and s is not stages[-1]:
+            report.stopped_after = s.name
+            report.stop_reason = _stop_reason(s.name, outcome.report)
+            break
+    return report
+
+
+def _stop_reason(name: str, report: StageReport) -> str:
+    reason = getattr(report, "stop_reason", None)
+    if isinstance(reason, str) and reason:
+        return reason
+    return f"{name} did not succeed; the stages after it need its results"
+
+
+def fresh(programme: Programme, ws: Workspace, s: Stage, settings: Any = None) -> Iterator[tuple[str, bool]]:
+    """`(target, fresh)` for every target of stage `s`: the same check its run makes."""
+    from . import stagerun
+
+    for target, inputs in s.inputs(programme, ws, settings).items():
+        yield target, stagerun.check(ws, s.name, target, inputs).fresh
