@@ -71,14 +71,17 @@ def _show(c: Ctx, programme: Programme, outcome: StageOutcome) -> None:
 
 @cli.command()
 @manifest_arg
+@click.option("--allow-fail", is_flag=True,
+              help="Package even though QC failed (recorded in the bag's bag-info.txt).")
 @pass_ctx
-def run(c: Ctx, manifest: Path) -> None:
+def run(c: Ctx, manifest: Path, allow_fail: bool) -> None:
     """Run every stage in order on one programme; unchanged work is skipped."""
-    from .run import run_programme
+    from .run import run_programme, stage
 
     programme = load_manifest(manifest)
+    settings = {"package": stage("package").settings(allow_fail=allow_fail)}
     with c.locked(programme) as ws, c.bars() as bars:
-        report = run_programme(programme, ws, progress=bars, on_stage=lambda o: _show(c, programme, o))
+        report = run_programme(programme, ws, settings, progress=bars, on_stage=lambda o: _show(c, programme, o))
     if c.as_json:
         ui.emit_json(report.to_dict())
     error = report.error
@@ -88,9 +91,6 @@ def run(c: Ctx, manifest: Path) -> None:
         sys.exit(error.exit_code)
     if report.stopped_after:
         ui.say(f"run: {programme.id} stopped after {report.stopped_after}: {report.stop_reason}", c.quiet)
-        if report.stopped_after == "qc":
-            ui.say(f"run: {programme.id} not packaged: fix the QC failures (or run `reportage package "
-                   "--allow-fail`)", c.quiet)
     if not report.ok:
         sys.exit(1)
 

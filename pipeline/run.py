@@ -60,6 +60,10 @@ class Stage:
     def default_settings(self) -> Any:
         return self._mod().Settings()
 
+    def settings(self, **options: Any) -> Any:
+        """This stage's Settings with `options` (a TypeError names an option it does not have)."""
+        return self._mod().Settings(**options)
+
     def inputs(self, programme: Programme, ws: Workspace, settings: Any = None) -> dict[str, Any]:
         """`{target: inputs}`: what the freshness of each target depends on."""
         result: dict[str, Any] = self._mod().inputs(programme, ws, settings or self.default_settings())

@@ -40,8 +40,16 @@ def test_loads_and_resolves_footage(tmp_path: Path) -> None:
 
 def test_missing_field_is_named(tmp_path: Path) -> None:
     with pytest.raises(ManifestError) as err:
-        load_manifest(write(tmp_path, BASE.replace('synopsis: {vi: "Tiềm năng", en: "Potential"}\n', "")))
-    assert "prog.yaml" in str(err.value) and "synopsis is required" in str(err.value)
+        load_manifest(write(tmp_path, BASE.replace("id: dautu\n", "")))
+    assert "prog.yaml" in str(err.value) and "id is required" in str(err.value)
+
+
+def test_a_field_a_later_stage_needs_is_named_when_that_stage_runs(tmp_path: Path) -> None:
+    programme = load_manifest(write(tmp_path, BASE.replace('synopsis: {vi: "Tiềm năng", en: "Potential"}\n', "")))
+    programme.require(("footage", "timeline", "title"), "render")
+    with pytest.raises(ManifestError) as err:
+        programme.require(("title", "synopsis"), "package")
+    assert "prog.yaml" in str(err.value) and "synopsis is required from the package stage on" in str(err.value)
 
 
 def test_typo_field_is_named(tmp_path: Path) -> None:
