@@ -75,7 +75,7 @@ def _phase(args: argparse.Namespace) -> None:
     from pipeline.media.ffmpeg import run_ffmpeg
     from pipeline.profiles import load_profile
     from pipeline.render.plan import Branch, Branding, render_args
-    from pipeline.stages.render import RenderSettings, render_programme
+    from pipeline.stages.render import Settings, render_programme
     from pipeline.timeline import load_timeline
     from pipeline.workspace import Workspace
 
@@ -88,14 +88,14 @@ def _phase(args: argparse.Namespace) -> None:
         run_ffmpeg(render_args(timeline, Branding(), [Branch(args.web, load_profile(args.web), out)]))
         shutil.rmtree(out.parent)
     elif args.phase == "ours-web":
-        render_programme(programme, ws, RenderSettings(only=(args.web,), force=True))
+        render_programme(programme, ws, Settings(only=(args.web,), force=True))
     elif args.phase == "one-pass":
-        render_programme(programme, ws, RenderSettings(force=True))
+        render_programme(programme, ws, Settings(force=True))
     elif args.phase == "per-deliverable":
         for name in programme.manifest.deliverables:
-            render_programme(programme, ws, RenderSettings(only=(name,), force=True))
+            render_programme(programme, ws, Settings(only=(name,), force=True))
     elif args.phase == "graphics":
-        render_programme(programme, ws, RenderSettings(dry_run=True))
+        render_programme(programme, ws, Settings(dry_run=True))
         from pipeline.fonts import font_path
         from pipeline.render.branding import BrandingSettings, plan_branding
         from pipeline.render.leader import LeaderSpec, ensure_leader

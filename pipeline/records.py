@@ -6,8 +6,8 @@
 | `Timeline` (pipeline/timeline.py) | `timeline.json` | assemble | subtitles, render, qc, package |
 | `Transcript` (pipeline/asr/transcript.py) | `transcripts/<clip>.json` | transcribe | subtitles, search, qc |
 | `SubtitlesRecord` | `subtitles/<id>.subtitles.json` | subtitles | qc, review |
-| render record (pipeline/render/state.py) | `renders/render.json` | render | qc, package |
-| QC report (pipeline/stages/qc.py) | `qc/report.json` | qc | package |
+| `RenderRecord` (pipeline/render/state.py) | `renders/render.json` | render | qc, package |
+| `QCReport` (pipeline/stages/qc.py) | `qc/report.json` | qc | package |
 
 Nobody parses another stage's display text: a reader takes the numbers and names from these.
 """

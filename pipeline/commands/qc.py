@@ -1,4 +1,5 @@
-"""`reportage qc`, `reportage package`, `reportage verify`, and the `run_step` hooks for `reportage run`.
+"""`reportage qc`, `reportage package`, `reportage verify`, and how QC and package reports are
+drawn (`show_qc`, `show_package`, also used by `reportage run`).
 
 `qc` takes a manifest (every deliverable + subtitles, report files in qc/) or any single media file
 with `--profile` (what a receiving centre runs on arrival). Exit code 1 on any FAIL.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -16,71 +18,36 @@ from ..errors import ManifestError
 from ..manifest import Programme, load_manifest
 from .common import Ctx, manifest_arg, pass_ctx
 
+_COLUMNS = ["verdict", "check", "measured", "limit", "detail"]
 
-def _print_checks(c: Ctx, title: str, rows: list[list[str]]) -> None:
+
+def _rows(checks: list[dict[str, Any]]) -> list[list[str]]:
+    return [[str(ch.get(k, "")) for k in ("status", "label", "measured", "limit", "detail")] for ch in checks]
+
+
+def show_qc(c: Ctx, programme: Programme, report: Any) -> None:
+    """One table per deliverable and one for the subtitles, then the verdict and the HTML report;
+    one line when the report was up to date."""
+    if c.as_json:
+        return
+    data = report.data
+    if report.up_to_date:
+        ui.say(f"qc: {programme.id} up to date ({report.verdict}) — {report.html}", c.quiet)
+        return
     if not c.quiet:
-        ui.table(title, ["verdict", "check", "measured", "limit", "detail"], rows)
+        for f in data.get("deliverables", []):
+            ui.table(f"qc {f['deliverable']} ({f['profile']}): {f['verdict']}", _COLUMNS, _rows(f.get("checks", [])))
+        ui.table("qc subtitles", _COLUMNS, _rows(data.get("subtitles", {}).get("checks", [])))
+    ui.say(f"qc: {programme.id} {report.verdict} — {report.html}", c.quiet)
 
 
-def qc_step(c: Ctx, programme: Programme) -> bool:
-    """QC every deliverable and the subtitles; write qc/report.json + report.html. True when no FAIL."""
-    from ..fsutil import read_json
-    from ..qc.report import summary_rows, write_reports
-    from ..stagerun import read_key, write_key
-    from ..stages.qc import qc_inputs_key, qc_programme, qc_state_path
-
-    ws = c.workspace(programme)
-    key = qc_inputs_key(programme, ws)
-    report_json = ws.qc_dir / "report.json"
-    if read_key(qc_state_path(ws)) == key and report_json.is_file() and (ws.qc_dir / "report.html").is_file():
-        previous = read_json(report_json)
-        if c.as_json:
-            ui.emit_json(previous)
-        else:
-            ui.say(f"qc: {programme.id} up to date ({previous.get('verdict')}) — {ws.qc_dir / 'report.html'}",
-                   c.quiet)
-        return not previous.get("failed")
-    report = qc_programme(programme, ws)
-    _, html_path = write_reports(report, ws.qc_dir)
-    write_key(qc_state_path(ws), key)
+def show_package(c: Ctx, programme: Programme, report: Any) -> None:
+    """The bag, whether it was built, and any QC failures it was sent with."""
     if c.as_json:
-        ui.emit_json(report.to_dict())
-    else:
-        for f in report.files:
-            _print_checks(c, f"qc {f.deliverable} ({f.profile}): {f.verdict.value}", summary_rows(f.checks))
-        _print_checks(c, "qc subtitles", summary_rows(report.subtitles))
-        ui.say(f"qc: {programme.id} {report.verdict.value} — {html_path}", c.quiet)
-    return not report.failed
-
-
-def package_step(c: Ctx, programme: Programme, *, allow_fail: bool = False, make_zip: bool = False) -> bool:
-    """Build the delivery bag; raises WorkspaceError (one clear line) while QC has FAILs."""
-    from ..stages.package import package_programme
-
-    result = package_programme(programme, c.workspace(programme), allow_fail=allow_fail, make_zip=make_zip)
-    if c.as_json:
-        ui.emit_json(result.to_dict())
-    else:
-        note = f" (with {len(result.allowed_failures)} QC failure(s), --allow-fail)" if result.allowed_failures else ""
-        state = "up to date" if result.up_to_date else f"{len(result.files)} files"
-        ui.say(f"package: {result.bag} — {state}{note}"
-               + (f", zip {result.zip}" if result.zip else ""), c.quiet)
-    return True
-
-
-def run_step(c: Ctx, programme: Programme) -> bool:
-    """QC then package, for `reportage run`: packaging only when QC has no FAIL."""
-    return qc_step(c, programme) and package_step(c, programme)
-
-
-def run_qc_step(c: Ctx, programme: Programme) -> bool:
-    """The QC stage alone, for `reportage run`."""
-    return qc_step(c, programme)
-
-
-def run_package_step(c: Ctx, programme: Programme) -> bool:
-    """The package stage alone, for `reportage run` (refuses on QC FAIL)."""
-    return package_step(c, programme)
+        return
+    note = f" (with {len(report.allowed_failures)} QC failure(s), --allow-fail)" if report.allowed_failures else ""
+    state = "up to date" if report.up_to_date else f"{len(report.files)} files"
+    ui.say(f"package: {report.bag} — {state}{note}" + (f", zip {report.zip}" if report.zip else ""), c.quiet)
 
 
 @click.command("qc")
@@ -93,19 +60,23 @@ def qc_command(c: Ctx, target: Path, profile_name: str | None) -> None:
         raise ManifestError("a media file needs --profile NAME", path=target,
                             hint="e.g. reportage qc FILE --profile broadcast-xdcam")
     if profile_name is None:
-        ok = qc_step(c, load_manifest(target))
-        if not ok:
+        programme = load_manifest(target)
+        report = c.run_stage(programme, "qc")
+        if c.as_json:
+            ui.emit_json(report.to_dict())
+        show_qc(c, programme, report)
+        if not report.ok:
             sys.exit(1)
         return
     from ..profiles import load_profile
-    from ..qc.report import summary_rows
     from ..stages.qc import qc_file
 
     result = qc_file(target, load_profile(profile_name))
     if c.as_json:
         ui.emit_json(result.to_dict())
-    else:
-        _print_checks(c, f"qc {target.name} ({result.profile}): {result.verdict.value}", summary_rows(result.checks))
+    elif not c.quiet:
+        ui.table(f"qc {target.name} ({result.profile}): {result.verdict.value}", _COLUMNS,
+                 _rows([ch.to_dict() for ch in result.checks]))
     if result.verdict.value == "FAIL":
         sys.exit(1)
 
@@ -116,8 +87,14 @@ def qc_command(c: Ctx, target: Path, profile_name: str | None) -> None:
 @click.option("--allow-fail", is_flag=True, help="Package even though QC failed (recorded in bag-info.txt).")
 @pass_ctx
 def package_command(c: Ctx, manifest: Path, make_zip: bool, allow_fail: bool) -> None:
-    """Build the BagIt delivery package in WORKSPACE/<id>/delivery/."""
-    package_step(c, load_manifest(manifest), allow_fail=allow_fail, make_zip=make_zip)
+    """Build the BagIt delivery package in WORKSPACE/<id>/delivery/; refused while QC has a FAIL."""
+    from ..stages.package import Settings
+
+    programme = load_manifest(manifest)
+    report = c.run_stage(programme, "package", Settings(allow_fail=allow_fail, make_zip=make_zip))
+    if c.as_json:
+        ui.emit_json(report.to_dict())
+    show_package(c, programme, report)
 
 
 @click.command("verify")

@@ -1,20 +1,22 @@
-"""Loudness: measure (EBU R128 / ITU-R BS.1770-4), decide the correction, apply it, measure again.
+"""Loudness: measure (EBU R128 / ITU-R BS.1770-4), decide the correction, settle it, measure again.
 
-Measurement uses ffmpeg's `ebur128=peak=true`: it is five times faster than a `loudnorm` first pass
-and, unlike loudnorm, does not resample to 192 kHz (MEASURED.md). Its summary is parsed from stderr,
-and because an `ebur128@name` can sit at the end of every deliverable's audio branch, the render
-pass itself yields the figures of what it encoded — the report shows measured output, not targets.
+Measurement uses ffmpeg's `ebur128=peak=true`, which (unlike a `loudnorm` first pass) does not
+resample to 192 kHz. Its summary is parsed from stderr, and because an `ebur128@name` can sit at the
+end of every deliverable's audio branch, the render pass itself yields the figures of what it
+encoded — the report shows measured output, not targets.
 
-Correction is a computed linear gain whenever the true peak allows it (the sound is untouched apart
-from level), otherwise the same gain followed by a true-peak limiter. `loudnorm` two-pass in linear
-mode is offered as the alternative for whoever prefers ffmpeg's own implementation.
+A correction is numbers (`Normalisation`: gain in dB, limiter ceiling in dBTP or none): a linear
+gain whenever the true peak allows it (the sound is untouched apart from level), otherwise the same
+gain followed by a true-peak limiter, whose gain `settle` corrects from trial measurements. It
+becomes filter text only in `loudness_chain`, when a graph is built. `loudnorm` two-pass in linear
+mode is kept for comparison (`loudnorm_filters`, `loudnorm_mode`); the render does not use it.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -150,12 +152,25 @@ class Normalisation:
     def linear(self) -> bool:
         return self.limiter_ceiling_dbtp is None
 
-    def filters(self, sample_rate: int = 48000) -> list[str]:
-        """The audio filters that apply it (after the branch is at `sample_rate`)."""
-        steps = [gain(self.gain_db)]
-        if self.limiter_ceiling_dbtp is not None:
-            steps += true_peak_limiter(self.limiter_ceiling_dbtp, sample_rate=sample_rate)
-        return steps
+    def filters(self, sample_rate: int = 48000, *, oversample: bool = True) -> list[str]:
+        """The audio filters that apply it (`loudness_chain`)."""
+        return loudness_chain(self.gain_db, self.limiter_ceiling_dbtp, sample_rate, oversample=oversample)
+
+
+def loudness_chain(gain_db: float, limiter_ceiling_dbtp: float | None, sample_rate: int = 48000, *,
+                   oversample: bool = True) -> list[str]:
+    """A correction as ffmpeg filter text: the gain, then (with a ceiling) the true-peak limiter.
+
+    The only place a correction becomes text; everything before keeps the numbers. The limiter runs
+    oversampled 4× (after the branch is at `sample_rate`) unless `oversample` is False, as the
+    settling trials run it: on the samples the integrated loudness came out the same to 0.1 LU at a
+    fraction of the cost (oversampling changes the true peak, which the render's own meter reports).
+    """
+    steps = [gain(gain_db)]
+    if limiter_ceiling_dbtp is not None:
+        limiter = true_peak_limiter(limiter_ceiling_dbtp, sample_rate=sample_rate)
+        steps += limiter if oversample else [f for f in limiter if f.startswith("alimiter")]
+    return steps
 
 
 def headroom_for(audio_codec: str) -> float:
@@ -191,34 +206,68 @@ def normalisation_for(measured: LoudnessMeasurement, target_lufs: float, tp_max_
     return Normalisation(gain_db, round(ceiling, 2), ceiling, overshoot, reason)
 
 
-def settle(input_args: Sequence[str], measured: LoudnessMeasurement, target_lufs: float, tp_max_dbtp: float, *,
-           headroom_db: float = DEFAULT_HEADROOM_DB, within_lu: float = 0.1, max_passes: int = 4,
-           subject: Path | str | None = None) -> tuple[Normalisation, LoudnessMeasurement | None]:
-    """`normalisation_for`, then — only when it needs the limiter — measure the limited result and
-    correct the gain until it lands within `within_lu` of the target.
+PROBE_SUFFIX = "__probe"
+"""Appended to a correction's name for the trial metered 1 dB hotter in the first round of `settle`."""
 
-    Limiting takes energy off the peaks, so a programme with many loud transients lands below the
-    target; each pass (ebur128 over the audio alone, no encoding) measures what the chain really
-    gives and raises the gain by the shortfall, scaled by how much the last change moved it.
-    Returns the final normalisation and its measured result (None for a linear gain, which is exact).
+TrialMeter = Callable[[Mapping[str, Normalisation]], Mapping[str, float]]
+"""Measures named corrections, all in one audio-only pass: name → integrated loudness (LUFS) of the
+programme (or excerpt) after that correction. A name it could not meter is left out."""
+
+
+def secant_slope(history: Sequence[tuple[float, float]], *, low: float = 0.2, high: float = 1.0) -> float:
+    """LU gained per dB of gain, from the last two (gain dB, measured LUFS) trials, kept within
+    [`low`, `high`]; 1 (a linear gain's slope) until two trials at different gains exist."""
+    if len(history) < 2 or history[-1][0] == history[-2][0]:
+        return 1.0
+    (g0, l0), (g1, l1) = history[-2:]
+    return min(high, max(low, (l1 - l0) / (g1 - g0)))
+
+
+def settle(corrections: Mapping[str, Normalisation], targets: Mapping[str, float], meter: TrialMeter, *,
+           within_lu: float = 0.1, rounds: int = 3, probe_db: float = 1.0) -> dict[str, Normalisation]:
+    """Move the gain of every limited correction until what its chain really gives lands within
+    `within_lu` of its target; linear corrections are exact and returned as they are.
+
+    Limiting takes energy off the peaks, so a linear prediction lands low (0.9 LU on the sample's
+    web cut) and each dB of gain buys only about half a LU. The first round therefore also meters
+    each chain `probe_db` hotter (a probe, named `<name>__probe`), and every step follows the secant
+    through the last two trials (`secant_slope`): the second round lands, where "add the shortfall"
+    took three or more. Every round is one call of `meter` for all corrections still off target,
+    so a render with several deliverables pays one audio-only pass per round, not one each.
+    The gain of the last round is not metered again: the render's own meter reports it.
     """
-    norm = normalisation_for(measured, target_lufs, tp_max_dbtp, headroom_db=headroom_db)
-    if norm.linear:
-        return norm, None
-    result = measure_input(input_args, norm.filters(), subject=subject)
-    slope, last_gain, last_lufs = 1.0, norm.gain_db, result.integrated_lufs
-    for _ in range(max_passes - 1):
-        miss = target_lufs - result.integrated_lufs
-        if abs(miss) <= within_lu:
+    current = dict(corrections)
+    history: dict[str, list[tuple[float, float]]] = {}
+    pending = {name for name, c in current.items() if not c.linear}
+    for number in range(rounds):
+        if not pending:
             break
-        new_gain = round(norm.gain_db + miss / slope, 2)
-        norm = replace(norm, gain_db=new_gain, overshoot_db=round(norm.overshoot_db + new_gain - last_gain, 2),
-                       reason=norm.reason + f"; gain raised to {new_gain:+.2f} dB to make up for the limiting")
-        result = measure_input(input_args, norm.filters(), subject=subject)
-        if new_gain != last_gain:
-            slope = min(1.0, max(0.1, (result.integrated_lufs - last_lufs) / (new_gain - last_gain)))
-        last_gain, last_lufs = new_gain, result.integrated_lufs
-    return norm, result
+        trials = {name: current[name] for name in sorted(pending)}
+        if number == 0:
+            trials |= {name + PROBE_SUFFIX: replace(current[name], gain_db=current[name].gain_db + probe_db)
+                       for name in sorted(pending)}
+        found = meter(trials)
+        for name in sorted(pending):
+            lufs = found.get(name)
+            if lufs is None:  # not metered: keep the prediction
+                pending.discard(name)
+                continue
+            correction = current[name]
+            miss = targets[name] - lufs
+            if abs(miss) <= within_lu:
+                pending.discard(name)
+                continue
+            tried = history.setdefault(name, [])
+            probe = found.get(name + PROBE_SUFFIX)
+            if not tried and probe is not None:
+                tried.append((correction.gain_db + probe_db, probe))
+            tried.append((correction.gain_db, lufs))
+            new_gain = round(correction.gain_db + miss / secant_slope(tried), 2)
+            current[name] = replace(
+                correction, gain_db=new_gain,
+                overshoot_db=round(correction.overshoot_db + new_gain - correction.gain_db, 2),
+                reason=corrections[name].reason + f"; gain moved to {new_gain:+.2f} dB to make up for the limiting")
+    return current
 
 
 def loudnorm_filters(measured: LoudnessMeasurement, target_lufs: float, tp_max_dbtp: float, *,

@@ -1,6 +1,7 @@
 """The metadata sheet: what a receiving centre files the programme under, as JSON and as a
 printable bilingual HTML page (titles, synopses, duration, technical specs, loudness, credits,
-glossary of names). Built from the manifest, the profiles, the QC report and the render logs."""
+glossary of names). Built from the manifest, the profiles, the QC verdict and the loudness figures
+of the render record (the package stage gathers them)."""
 
 from __future__ import annotations
 
@@ -34,14 +35,15 @@ def tech_specs(profile: Profile) -> dict[str, Any]:
 
 def build_sheet(programme: Programme, *, duration: str | None, files: list[dict[str, Any]],
                 glossary: list[dict[str, str]], qc_verdict: str) -> dict[str, Any]:
-    """The sheet as data. `files`: one dict per deliverable (name, file, specs, loudness)."""
-    m = programme.manifest
+    """The sheet as data. `files`: one dict per deliverable (name, file, specs, loudness: the numbers
+    `integrated` LUFS, `true_peak` dBTP, `lra` LU)."""
+    m, title, synopsis = programme.manifest, programme.title, programme.synopsis
     return {
         "programme_id": m.id,
         "year": m.year,
         "language": m.language,
-        "title": {"vi": m.title.vi, "en": m.title.en},
-        "synopsis": {"vi": m.synopsis.vi, "en": m.synopsis.en},
+        "title": {"vi": title.vi, "en": title.en},
+        "synopsis": {"vi": synopsis.vi, "en": synopsis.en},
         "duration": duration,
         "co_producers": list(m.co_producers),
         "credits": [{"role_vi": c.role.vi, "role_en": c.role.en, "name": c.name} for c in m.credits],

@@ -1,9 +1,13 @@
 """The QC test plan of one deliverable, as data, and the verdict logic that judges measurements.
 
-A plan is a list of `CheckSpec`: which measurement (a key of the flat measurement dict that
-`checks.measure_file` produces), which rule, which limits. Keeping it data means the report can show
-every limit next to every measured value, a centre can read what we hold a file to, and the verdict
-logic is tested on hand-made numbers without ffmpeg.
+A plan is a list of `CheckSpec`: which measurement (a `Measure`, a key of the flat measurement dict
+that `checks.measure_file` produces), which rule (a `Rule`, judged by the evaluator registered for it
+in `RULES`), which limits. Keeping it data means the report can show every limit next to every
+measured value, a centre can read what we hold a file to, and the verdict logic is tested on
+hand-made numbers without ffmpeg. Every rule must have its evaluator when this module is imported,
+and a CheckSpec naming an unknown rule or measurement is refused when it is made, so a typo fails
+at once instead of showing up later as "not measured". A verdict carries the measured value as a
+number (`CheckResult.value`, in `CheckResult.unit`) beside the text the report shows.
 
 Thresholds that are ours rather than a standard's (documented in the report's legend):
 - black / frozen picture / silence: intervals inside *allowed windows* are fine — the broadcast
@@ -27,16 +31,26 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from fractions import Fraction
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from ..profiles import Profile
 
 Rule = Literal["equals", "one_of", "near", "at_most", "at_least", "level_at_most", "intervals",
                "legal_range", "report", "bitrate"]
+Measure = Literal[
+    "container.format", "container.extension", "container.moov_first",
+    "video.codec", "video.profile", "video.level", "video.pix_fmt", "video.size", "video.rate",
+    "video.field_order", "video.bitrate_kbps", "video.gop_max",
+    "audio.codec", "audio.sample_rate", "audio.channels", "audio.tracks", "audio.bit_depth", "audio.bitrate_kbps",
+    "audio.silence", "loudness.integrated", "loudness.true_peak", "loudness.lra",
+    "picture.black", "picture.freeze", "picture.legal", "duration.frames",
+]
+MEASURES: frozenset[str] = frozenset(get_args(Measure))
+"""Every measurement a plan may judge (keys of `checks.FileMeasurements.values`)."""
 Interval = tuple[float, float]
 
 LEGAL_AREA = 0.01  # EBU R103 area rule: a frame is out of gamut when > 1 % of its pixels are
@@ -77,7 +91,7 @@ class CheckSpec:
 
     id: str
     label: str
-    measure: str
+    measure: Measure
     rule: Rule
     expected: Any = None
     tolerance: float | None = None
@@ -86,6 +100,12 @@ class CheckSpec:
     unit: str = ""
     allowed: tuple[Interval, ...] = ()
     why: str = ""
+
+    def __post_init__(self) -> None:
+        if self.rule not in RULES:
+            raise ValueError(f"check {self.id}: no rule {self.rule!r} (known: {', '.join(sorted(RULES))})")
+        if self.measure not in MEASURES:
+            raise ValueError(f"check {self.id}: no measurement {self.measure!r}")
 
     def limit_text(self) -> str:
         """The limit as the report shows it."""
@@ -112,7 +132,8 @@ class CheckSpec:
 
 @dataclass(frozen=True)
 class CheckResult:
-    """A judged check: what was measured, against which limit, and the verdict."""
+    """A judged check: what was measured (as the report shows it, and as a number in `unit` when
+    there is one), against which limit, and the verdict."""
 
     id: str
     label: str
@@ -120,6 +141,8 @@ class CheckResult:
     measured: str
     limit: str
     detail: str = ""
+    value: float | None = None
+    unit: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -271,80 +294,121 @@ def _fmt_rate(rate: Fraction) -> str:
 # Verdicts
 
 
+@dataclass(frozen=True)
+class Judged:
+    """What an evaluator returns: the verdict, the measured text, a detail, and the number behind
+    it (`unit` None: the spec's unit)."""
+
+    status: Status
+    measured: str
+    detail: str = ""
+    value: float | None = None
+    unit: str | None = None
+
+
+Evaluator = Callable[["CheckSpec", Any, str], Judged]
+RULES: dict[str, Evaluator] = {}
+"""Rule name → evaluator; filled by `@_rule` below and checked against `Rule` at import."""
+
+
+def _rule(name: Rule) -> Callable[[Evaluator], Evaluator]:
+    def register(fn: Evaluator) -> Evaluator:
+        if name in RULES:
+            raise ImportError(f"qc rule {name!r} registered twice")
+        RULES[name] = fn
+        return fn
+    return register
+
+
+def _number(value: Any) -> float | None:
+    """A measurement as a number, when it is one (bools and text are not)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
 def evaluate(spec: CheckSpec, measurements: Mapping[str, Any]) -> CheckResult:
     """Judge one measurement against its spec; a missing measurement is a FAIL (or INFO for reports)."""
     limit = spec.limit_text()
     if spec.measure not in measurements or measurements[spec.measure] is None:
         status = Status.INFO if spec.rule == "report" else Status.FAIL
-        return CheckResult(spec.id, spec.label, status, "not measured", limit, "the file does not carry it")
-    value = measurements[spec.measure]
+        return CheckResult(spec.id, spec.label, status, "not measured", limit, "the file does not carry it",
+                           unit=spec.unit)
     u = f" {spec.unit}" if spec.unit else ""
-    judge = _RULES[spec.rule]
-    status, measured, detail = judge(spec, value, u)
-    return CheckResult(spec.id, spec.label, status, measured, limit, detail)
+    judged = RULES[spec.rule](spec, measurements[spec.measure], u)
+    return CheckResult(spec.id, spec.label, judged.status, judged.measured, limit, judged.detail, judged.value,
+                       spec.unit if judged.unit is None else judged.unit)
 
 
-def _equals(spec: CheckSpec, value: Any, u: str) -> tuple[Status, str, str]:
+@_rule("equals")
+def _equals(spec: CheckSpec, value: Any, u: str) -> Judged:
     if spec.measure == "video.profile":
         value = _norm_profile(str(value))
     ok = value == spec.expected
-    return (Status.PASS if ok else Status.FAIL), f"{value}{u}", "" if ok else f"expected {spec.expected}{u}"
+    return Judged(Status.PASS if ok else Status.FAIL, f"{value}{u}", "" if ok else f"expected {spec.expected}{u}",
+                  _number(value))
 
 
-def _one_of(spec: CheckSpec, value: Any, u: str) -> tuple[Status, str, str]:
-    ok = value in spec.expected
-    return (Status.PASS if ok else Status.FAIL), f"{value}{u}", ""
+@_rule("one_of")
+def _one_of(spec: CheckSpec, value: Any, u: str) -> Judged:
+    return Judged(Status.PASS if value in spec.expected else Status.FAIL, f"{value}{u}", "", _number(value))
 
 
-def _near(spec: CheckSpec, value: Any, u: str) -> tuple[Status, str, str]:
+@_rule("near")
+def _near(spec: CheckSpec, value: Any, u: str) -> Judged:
     x = float(value)
     if not math.isfinite(x):
-        return Status.FAIL, f"{x}{u}", ""
+        return Judged(Status.FAIL, f"{x}{u}")
     off = round(x - float(spec.expected), 1)
     ok = abs(off) <= (spec.tolerance or 0)
-    return (Status.PASS if ok else Status.FAIL), f"{x:.1f}{u}", f"{off:+.1f} from target"
+    return Judged(Status.PASS if ok else Status.FAIL, f"{x:.1f}{u}", f"{off:+.1f} from target", x)
 
 
-def _at_most(spec: CheckSpec, value: Any, u: str) -> tuple[Status, str, str]:
+@_rule("at_most")
+def _at_most(spec: CheckSpec, value: Any, u: str) -> Judged:
     x = float(value)
     shown = round(x, 1)
     ok = shown <= (spec.limit if spec.limit is not None else math.inf)
-    return (Status.PASS if ok else Status.FAIL), f"{shown:g}{u}", ""
+    return Judged(Status.PASS if ok else Status.FAIL, f"{shown:g}{u}", "", _number(x))
 
 
-def _at_least(spec: CheckSpec, value: Any, u: str) -> tuple[Status, str, str]:
+@_rule("at_least")
+def _at_least(spec: CheckSpec, value: Any, u: str) -> Judged:
     x = float(value)
     ok = x >= (spec.limit if spec.limit is not None else -math.inf)
-    return (Status.PASS if ok else Status.FAIL), f"{x:g}{u}", ""
+    return Judged(Status.PASS if ok else Status.FAIL, f"{x:g}{u}", "", _number(x))
 
 
-def _level(spec: CheckSpec, value: Any, u: str) -> tuple[Status, str, str]:
+@_rule("level_at_most")
+def _level(spec: CheckSpec, value: Any, u: str) -> Judged:
     x = int(value)
     if x == spec.expected:
-        return Status.PASS, str(x), ""
+        return Judged(Status.PASS, str(x), "", x)
     if x < int(spec.expected):
-        return Status.PASS, str(x), "lower level than declared: every decoder of the declared level plays it"
-    return Status.FAIL, str(x), "above the declared level"
+        return Judged(Status.PASS, str(x), "lower level than declared: every decoder of the declared level plays it", x)
+    return Judged(Status.FAIL, str(x), "above the declared level", x)
 
 
-def _bitrate(spec: CheckSpec, value: Any, u: str) -> tuple[Status, str, str]:
+@_rule("bitrate")
+def _bitrate(spec: CheckSpec, value: Any, u: str) -> Judged:
     x = float(value)
     target = float(spec.expected)
     pct = (x - target) / target * 100
     detail = f"{pct:+.0f} % of target"
     if spec.limit is not None:  # VBR: the ceiling matters, undershoot is only worth a look
         if x > spec.limit * 1.05:
-            return Status.FAIL, f"{x:.0f}{u}", detail + f", above the {spec.limit:g} maxrate"
-        return (Status.WARN if x < target * 0.5 else Status.PASS), f"{x:.0f}{u}", detail
+            return Judged(Status.FAIL, f"{x:.0f}{u}", detail + f", above the {spec.limit:g} maxrate", x)
+        return Judged(Status.WARN if x < target * 0.5 else Status.PASS, f"{x:.0f}{u}", detail, x)
     tol = spec.tolerance or 0.0
     if abs(pct) <= tol:
-        return Status.PASS, f"{x:.0f}{u}", detail
-    return (Status.WARN if abs(pct) <= 2 * tol else Status.FAIL), f"{x:.0f}{u}", detail
+        return Judged(Status.PASS, f"{x:.0f}{u}", detail, x)
+    return Judged(Status.WARN if abs(pct) <= 2 * tol else Status.FAIL, f"{x:.0f}{u}", detail, x)
 
 
-def _report(spec: CheckSpec, value: Any, u: str) -> tuple[Status, str, str]:
+@_rule("report")
+def _report(spec: CheckSpec, value: Any, u: str) -> Judged:
     shown = f"{value:.1f}" if isinstance(value, float) else str(value)
-    return Status.INFO, f"{shown}{u}", ""
+    return Judged(Status.INFO, f"{shown}{u}", "", _number(value))
 
 
 def outside(intervals: Sequence[Interval], allowed: Sequence[Interval]) -> list[Interval]:
@@ -364,25 +428,30 @@ def outside(intervals: Sequence[Interval], allowed: Sequence[Interval]) -> list[
     return [(a, b) for a, b in pieces if b - a > 1e-6]
 
 
-def _intervals(spec: CheckSpec, value: Any, u: str) -> tuple[Status, str, str]:
+@_rule("intervals")
+def _intervals(spec: CheckSpec, value: Any, u: str) -> Judged:
+    """Value: the longest interval outside the allowed windows, in seconds (0 when none)."""
     rest = outside([(float(a), float(b)) for a, b in value], spec.allowed)
     longest = max(rest, key=lambda ab: ab[1] - ab[0], default=None)
-    if longest is None or longest[1] - longest[0] < (spec.warn or 0):
+    span = 0.0 if longest is None else longest[1] - longest[0]
+    if longest is None or span < (spec.warn or 0):
         total = len(value)
-        return Status.PASS, "none outside allowed" + (f" ({total} intended)" if total else ""), ""
-    span = longest[1] - longest[0]
+        return Judged(Status.PASS, "none outside allowed" + (f" ({total} intended)" if total else ""), "",
+                      round(span, 3), "s")
     measured = f"{span:.2f} s at {_clock(longest[0])}"
     where = ", ".join(f"{_clock(a)}–{_clock(b)}" for a, b in rest[:5])
     status = Status.FAIL if span >= (spec.limit or 0) else Status.WARN
-    return status, measured, f"{len(rest)} outside allowed: {where}"
+    return Judged(status, measured, f"{len(rest)} outside allowed: {where}", round(span, 3), "s")
 
 
-def _legal(spec: CheckSpec, value: Any, u: str) -> tuple[Status, str, str]:
+@_rule("legal_range")
+def _legal(spec: CheckSpec, value: Any, u: str) -> Judged:
     """`value`: per-frame tuples (t, ymin, ymax, umin, umax, vmin, vmax[, brng]) in 8-bit codes, brng a
-    fraction of the frame's pixels; a 7-tuple (measured before BRNG was read) has no area figure."""
+    fraction of the frame's pixels; a 7-tuple (measured before BRNG was read) has no area figure.
+    The number reported is the longest run of frames breaking EBU R103, in seconds."""
     frames = [f for f in value if not any(lo <= f[0] < hi for lo, hi in spec.allowed)]
     if not frames:
-        return Status.INFO, "no frames outside the leader", ""
+        return Judged(Status.INFO, "no frames outside the leader")
     ext = (min(f[1] for f in frames), max(f[2] for f in frames), min(min(f[3], f[5]) for f in frames),
            max(max(f[4], f[6]) for f in frames))
     measured = f"Y {ext[0]:.0f}–{ext[1]:.0f}, C {ext[2]:.0f}–{ext[3]:.0f}"
@@ -392,7 +461,7 @@ def _legal(spec: CheckSpec, value: Any, u: str) -> tuple[Status, str, str]:
         measured += f"; worst frame {_pct(worst_area[0])} % of pixels out"
     out = [f for f in frames if breaks_r103(f)]
     if not out:
-        return Status.PASS, measured, ""
+        return Judged(Status.PASS, measured, "", 0.0, "s")
     step = _frame_step([f[0] for f in frames])
     run, best, prev = 0, 0, None
     for f in frames:
@@ -411,7 +480,8 @@ def _legal(spec: CheckSpec, value: Any, u: str) -> tuple[Status, str, str]:
               f"outside Y 16–235 / C 16–240); worst frame {worst_text}; "
               f"longest run {best_s:.2f} s")
     # a run of N frames lasts N × step; compare with a little slack for timestamps' float noise
-    return (Status.FAIL if best_s >= LEGAL_SUSTAINED_S - 1e-6 else Status.WARN), measured, detail
+    return Judged(Status.FAIL if best_s >= LEGAL_SUSTAINED_S - 1e-6 else Status.WARN, measured, detail,
+                  round(best_s, 3), "s")
 
 
 def area(frame: Sequence[float]) -> float | None:
@@ -457,8 +527,6 @@ def _clock(seconds: float) -> str:
     return f"{h:02d}:{m:02d}:{s:05.2f}"
 
 
-_RULES = {
-    "equals": _equals, "one_of": _one_of, "near": _near, "at_most": _at_most, "at_least": _at_least,
-    "level_at_most": _level, "intervals": _intervals, "legal_range": _legal, "report": _report,
-    "bitrate": _bitrate,
-}
+_unregistered = set(get_args(Rule)) ^ set(RULES)
+if _unregistered:
+    raise ImportError(f"qc rules and evaluators disagree: {', '.join(sorted(_unregistered))}")

@@ -174,11 +174,3 @@ def write_reports(report: QCReport, out_dir: Path) -> tuple[Path, Path]:
     write_text(html_path, render_html(report))
     return json_path, html_path
 
-
-def summary_rows(checks: Sequence[CheckResult]) -> list[list[str]]:
-    """Rows for the terminal table."""
-    return [[c.status.value, c.label, c.measured, c.limit, c.detail] for c in checks]
-
-
-def as_data(report: QCReport) -> dict[str, Any]:
-    return report.to_dict()

@@ -1,56 +1,25 @@
 """Subtitle QC for a programme: every language file present and readable, lint against its style,
 every stretch of speech covered by a cue, no cue hanging over silence, machine drafts flagged.
 
-Speech comes from the transcripts' word timings mapped through timeline.json (clip time → programme
-time), the same data the subtitles stage segments from, so the check needs no audio analysis.
+The speech spans come from the caller (`subs/speech.py`: transcript words placed on the timeline,
+the same rule the subtitles stage segments and lints by), and the machine-draft state from the
+subtitles record; this module only judges cues against them, so it needs no audio analysis.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from ..errors import ReportageError
-from ..fsutil import read_json
+from ..records import SubtitlesLanguage
 from ..subs import Cue, lint, load_style, read_subtitles
 from ..timeline import Timeline
 from .plan import CheckResult, Status
 
 Span = tuple[int, int]
 
-SPEECH_MERGE_MS = 200
 UNCOVERED_FAIL_MS = 500
-
-
-def speech_spans(timeline: Timeline, transcripts: dict[str, Any]) -> list[Span]:
-    """Stretches of speech in programme ms: words placed through the timeline's segments, words closer
-    than `SPEECH_MERGE_MS` joined. `transcripts` maps clip id → transcript JSON (as written)."""
-    words: list[Span] = []
-    for seg in timeline.segments:
-        data = transcripts.get(seg.clip_id)
-        if not data:
-            continue
-        src_in, src_out = timeline.frames_to_ms(seg.src_in_frame), timeline.frames_to_ms(seg.src_out_frame)
-        rec_in = timeline.frames_to_ms(seg.rec_in_frame)
-        for segment in data.get("segments", []):
-            for word in segment.get("words", []):
-                a, b = int(word["start_ms"]), int(word["end_ms"])
-                if b <= src_in or a >= src_out:
-                    continue
-                words.append((rec_in + max(a, src_in) - src_in, rec_in + min(b, src_out) - src_in))
-    return merge(sorted(words), SPEECH_MERGE_MS)
-
-
-def merge(spans: Sequence[Span], gap_ms: int) -> list[Span]:
-    """Join spans that overlap or sit closer than `gap_ms`."""
-    out: list[Span] = []
-    for a, b in spans:
-        if out and a - out[-1][1] <= gap_ms:
-            out[-1] = (out[-1][0], max(out[-1][1], b))
-        else:
-            out.append((a, b))
-    return out
 
 
 def uncovered(speech: Sequence[Span], cues: Sequence[Cue]) -> list[Span]:
@@ -83,8 +52,8 @@ def silent_cues(cues: Sequence[Cue], speech: Sequence[Span], lead_ms: int, hang_
 
 
 def check_language(path_by_ext: dict[str, Path], lang: str, timeline: Timeline | None,
-                   speech: list[Span] | None, draft_info: dict[str, Any] | None) -> list[CheckResult]:
-    """All subtitle checks of one language."""
+                   speech: Sequence[Span] | None, draft: SubtitlesLanguage | None) -> list[CheckResult]:
+    """All subtitle checks of one language; `speech` None when it could not be placed."""
     results: list[CheckResult] = []
     cues: tuple[Cue, ...] | None = None
     for ext, path in sorted(path_by_ext.items()):
@@ -100,7 +69,7 @@ def check_language(path_by_ext: dict[str, Path], lang: str, timeline: Timeline |
                                        exc.problem))
             continue
         results.append(CheckResult(cid, f"Subtitles {lang} .{ext}", Status.PASS if doc.cues else Status.FAIL,
-                                   f"{len(doc.cues)} cues", "present, ≥ 1 cue"))
+                                   f"{len(doc.cues)} cues", "present, ≥ 1 cue", value=len(doc.cues), unit="cues"))
         if cues is None:
             cues = doc.cues
     if cues is None:
@@ -111,12 +80,12 @@ def check_language(path_by_ext: dict[str, Path], lang: str, timeline: Timeline |
         style = load_style("vi")
     rate = timeline.rate if timeline else None
     report = lint(cues, style, rate, shot_changes_ms=timeline.shot_changes_ms if timeline else (),
-                  speech_spans_ms=speech or None)
+                  speech_spans_ms=list(speech) if speech else None)
     first = "; ".join(f"cue {i.cue} {i.rule}: {i.message}" for i in (report.errors or report.warnings)[:3])
     status = Status.FAIL if report.errors else Status.WARN if report.warnings else Status.PASS
     results.append(CheckResult(f"subtitles.{lang}.lint", f"Subtitles {lang} lint ({style.name})", status,
                                f"{len(report.errors)} errors, {len(report.warnings)} warnings",
-                               "no errors", first))
+                               "no errors", first, value=len(report.errors), unit="errors"))
     if speech is None:
         results.append(CheckResult(f"subtitles.{lang}.coverage", f"Subtitles {lang} cover the speech", Status.INFO,
                                    "not measured", "every stretch of speech",
@@ -128,7 +97,7 @@ def check_language(path_by_ext: dict[str, Path], lang: str, timeline: Timeline |
         status = Status.FAIL if longest >= UNCOVERED_FAIL_MS else Status.WARN if gaps else Status.PASS
         results.append(CheckResult(f"subtitles.{lang}.coverage", f"Subtitles {lang} cover the speech", status,
                                    f"{len(gaps)} uncovered, longest {longest} ms",
-                                   f"none ≥ {UNCOVERED_FAIL_MS} ms", where))
+                                   f"none ≥ {UNCOVERED_FAIL_MS} ms", where, value=longest, unit="ms"))
         frame_ms = round(1000 / float(style.frame_rate if rate is None else rate))
         over = silent_cues(cues, speech, style.lead_in_frames * frame_ms, style.hang_on_frames * frame_ms)
         worst_ms = max((ms for _, ms in over), default=0)
@@ -138,24 +107,9 @@ def check_language(path_by_ext: dict[str, Path], lang: str, timeline: Timeline |
         results.append(CheckResult(f"subtitles.{lang}.silence", f"Subtitles {lang} over silence", status,
                                    f"{len(over)} cues, longest {worst_ms} ms",
                                    f"≤ lead-in {style.lead_in_frames} / hang-on {style.hang_on_frames} frames",
-                                   detail))
-    if draft_info and draft_info.get("machine_draft") and not draft_info.get("reviewed"):
+                                   detail, value=worst_ms, unit="ms"))
+    if draft is not None and draft.machine_draft and not draft.reviewed:
         results.append(CheckResult(f"subtitles.{lang}.review", f"Subtitles {lang} reviewed", Status.WARN,
                                    "unreviewed machine draft", "reviewed by a translator",
-                                   f"source: {draft_info.get('source', 'machine')}"))
+                                   f"source: {draft.backend or draft.source}"))
     return results
-
-
-def draft_status(path: Path) -> dict[str, dict[str, Any]]:
-    """Per-language `machine_draft` / `reviewed` / `source` from subtitles.json (either at the top
-    level or under `languages`); empty when the file is absent or unreadable."""
-    if not path.is_file():
-        return {}
-    try:
-        data = read_json(path)
-    except (OSError, ValueError):
-        return {}
-    if not isinstance(data, dict):
-        return {}
-    langs = data.get("languages", data)
-    return {k: v for k, v in langs.items() if isinstance(v, dict)} if isinstance(langs, dict) else {}

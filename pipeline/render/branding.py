@@ -50,6 +50,7 @@ def default_logo() -> Path:
 def _specs(programme: Programme, timeline: Timeline, settings: BrandingSettings,
            warnings: list[str]) -> list[tuple[GraphicSpec, float]]:
     m = programme.manifest
+    title = programme.title
     w, h, rate = timeline.width, timeline.height, timeline.rate
     total = float(Fraction(timeline.duration_frames) / rate)
     frame = float(1 / rate)
@@ -62,14 +63,14 @@ def _specs(programme: Programme, timeline: Timeline, settings: BrandingSettings,
     head, tail = 0.0, total
     if bumper > 0:
         co = " · ".join(m.co_producers)
-        lines = [m.title.vi, *([co] if co else []), *([str(m.year)] if m.year else [])]
+        lines = [title.vi, *([co] if co else []), *([str(m.year)] if m.year else [])]
         placed.append((cards.bumper_spec("bumper-open", lines, duration_s=bumper, width=w, height=h, rate=rate), 0.0))
-        placed.append((cards.bumper_spec("bumper-close", [m.title.en, *([co] if co else [])], duration_s=bumper,
+        placed.append((cards.bumper_spec("bumper-close", [title.en, *([co] if co else [])], duration_s=bumper,
                                          width=w, height=h, rate=rate), total - bumper))
         head, tail = bumper, total - bumper
     if settings.title_s > 0:
         if head + settings.title_s <= tail:
-            spec = cards.title_spec(m.title.vi, m.title.en, duration_s=settings.title_s, width=w, height=h, rate=rate)
+            spec = cards.title_spec(title.vi, title.en, duration_s=settings.title_s, width=w, height=h, rate=rate)
             placed.append((spec, head))
             head += settings.title_s
         else:

@@ -1,6 +1,7 @@
 """The whole render as one ffmpeg argument list, built as data (no ffmpeg runs here).
 
-Shape of the process (one per programme, MEASURED.md: 0.82× the time of one per output):
+Shape of the process (one per programme; `benchmarks/render.py` times it against one process per
+output):
 
     segments (-ss/-t inputs) ─ concat ─ logo ─ graphics overlays ─ split=N ─┬─ branch 1 ─ out 1
                                                                           └─ branch N ─ out N
@@ -14,9 +15,11 @@ other. A broadcast leader is not in the graph at all (see `render/leader.py`): t
 the programme body, which is joined after the cached leader by stream copy.
 
 A branch fits/verticalises/interlaces with `graphs.video_for`, burns subtitles, applies the
-deliverable's loudness correction and ends its sound in an `ebur128@<name>` meter, so the render's
-own stderr reports the loudness of what it encoded. The same segment inputs feed `measure_args`,
-the quick audio-only pass that measures the programme (and the social excerpt) before the render.
+deliverable's loudness correction (numbers, `loudness.Normalisation`, turned into filters here by
+`loudness.loudness_chain`) and ends its sound in an `ebur128@<name>` meter, so the render's own
+stderr reports the loudness of what it encoded. The same segment inputs feed `measure_args`, the
+quick audio-only pass that measures the programme (and the social excerpt) before the render, and
+meters the settling trials of limited corrections.
 """
 
 from __future__ import annotations
@@ -30,10 +33,11 @@ from pathlib import Path
 from ..media import graphs as g
 from ..media.encode import output_args
 from ..media.ffmpeg import safe_input
+from ..media.loudness import Normalisation, loudness_chain
 from ..profiles import Margins, Profile
 from ..timeline import Timeline
 
-PLAN_VERSION = 1
+PLAN_VERSION = 2
 
 
 def _sec(value: Fraction | float) -> str:
@@ -41,9 +45,18 @@ def _sec(value: Fraction | float) -> str:
     return f"{float(value):.6f}".rstrip("0").rstrip(".") or "0"
 
 
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_]", "_", name)
+
+
 def meter_name(deliverable: str) -> str:
     """The ebur128 instance name of a deliverable (`web-720p` → `out_web_720p`)."""
-    return "out_" + re.sub(r"[^A-Za-z0-9_]", "_", deliverable)
+    return "out_" + _safe(deliverable)
+
+
+def trial_meter(name: str) -> str:
+    """The ebur128 instance name of a settling trial in `measure_args` (`web-720p` → `trial_web_720p`)."""
+    return "trial_" + _safe(name)
 
 
 @dataclass(frozen=True)
@@ -65,7 +78,7 @@ class Branch:
     name: str
     profile: Profile
     output: Path
-    level: tuple[str, ...] = ()
+    level: Normalisation | None = None
     subtitles: Path | None = None
     excerpt: tuple[float, float] | None = None  # programme seconds (in, out)
     fonts_dir: Path | None = None
@@ -136,18 +149,21 @@ def segment_chains(timeline: Timeline, inputs: _Inputs, *, video: bool = True,
 
 
 def measure_args(timeline: Timeline, excerpt: tuple[float, float] | None = None,
-                 trials: Mapping[str, tuple[Sequence[str], bool]] | None = None) -> list[str]:
+                 trials: Mapping[str, tuple[Normalisation, bool]] | None = None) -> list[str]:
     """The audio-only pass: the programme mix measured once (`ebur128@programme`), the social
-    excerpt (`ebur128@excerpt`) and any `trials` — name → (loudness chain, on the excerpt?) metered
-    as `ebur128@trial_<name>` — all from the same decode. Video is never decoded."""
+    excerpt (`ebur128@excerpt`) and any `trials` — name → (correction, on the excerpt?) metered as
+    `ebur128@<trial_meter(name)>`, the limiter at the programme rate — all from the same decode.
+    Video is never decoded."""
     inputs = _Inputs()
     chains, pads = segment_chains(timeline, inputs, video=False)
     chains.append(g.Chain((g.filter_("concat", n=len(pads), v=0, a=1),), tuple(pads), ("mix",)))
     meters: list[tuple[str, bool, Sequence[str]]] = [("programme", False, ())]
     if excerpt is not None:
         meters.append(("excerpt", True, ()))
-    for name, (filters, on_excerpt) in (trials or {}).items():
-        meters.append((f"trial_{re.sub(r'[^A-Za-z0-9_]', '_', name)}", on_excerpt and excerpt is not None, filters))
+    for name, (correction, on_excerpt) in (trials or {}).items():
+        chain = loudness_chain(correction.gain_db, correction.limiter_ceiling_dbtp, timeline.sample_rate,
+                               oversample=False)
+        meters.append((trial_meter(name), on_excerpt and excerpt is not None, chain))
     chains += g.fanout("mix", [f"mix_{i}" for i in range(len(meters))], audio=True)
     args_out: list[str] = []
     for index, (meter, on_excerpt, filters) in enumerate(meters):
@@ -204,7 +220,8 @@ def branch_chains(branch: Branch, v_src: str, a_src: str, prefix: str) -> tuple[
         chains.append(g.chain(picture, post, f"{prefix}_post"))
         picture = f"{prefix}_post"
     chains.append(g.chain(picture, ["null"], f"{prefix}_vout"))
-    audio, maps = g.audio_for(p, a_src, level=branch.level, meter=meter_name(branch.name), prefix=prefix)
+    level = branch.level.filters(p.audio.sample_rate) if branch.level is not None else ()
+    audio, maps = g.audio_for(p, a_src, level=level, meter=meter_name(branch.name), prefix=prefix)
     return chains + audio, [f"{prefix}_vout", *maps]
 
 
@@ -274,3 +291,11 @@ def output_seconds(timeline: Timeline, branch: Branch) -> float:
     if branch.excerpt is not None:
         return branch.excerpt[1] - branch.excerpt[0]
     return float(Fraction(timeline.duration_frames) / timeline.rate)
+
+
+def body_frames(timeline: Timeline, excerpt: tuple[float, float] | None) -> int:
+    """Frames (at the timeline's rate) of the programme body a deliverable carries: the whole
+    timeline, or the excerpt as `excerpt_timeline` cuts it."""
+    if excerpt is None:
+        return timeline.duration_frames
+    return sum(seg.length for seg in excerpt_timeline(timeline, *excerpt).segments)

@@ -1,62 +1,176 @@
-"""What was rendered from which inputs: `renders/render.json`, and the subtitle sidecars.
+"""The render record `renders/render.json` (owner: render; read by qc and package), what each
+deliverable's freshness depends on, and the subtitle sidecars.
 
-Each deliverable has its own inputs hash, so a change that only some outputs see re-renders only
-those: an edited subtitle file changes the hash of the deliverables that burn subtitles in, while
-web deliverables (sidecars only) keep theirs and just get the new sidecar copied.
+The record says, per deliverable, which file was written from which profile, how long and how big
+it came out, the excerpt of the programme it carries and its leader, and its loudness as numbers:
+measured integrated loudness, true peak and range, the target, and the correction applied (gain in
+dB, limiter ceiling in dBTP or none). Readers take those numbers; nobody parses display text.
+
+Freshness is not decided here but by `pipeline.stagerun` (target = deliverable name), from
+`deliverable_inputs`: each deliverable has its own inputs, so a change that only some outputs see
+re-renders only those — an edited subtitle file changes the inputs of the deliverables that burn
+subtitles in, while web deliverables (sidecars only) keep theirs and just get the new sidecar copied.
 """
 
 from __future__ import annotations
 
+import math
 import shutil
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .. import fsutil
+from .. import fsutil, stagerun
+from ..errors import WorkspaceError
 from ..profiles import Profile
-from ..stagerun import file_fingerprint, inputs_hash
 from ..workspace import Workspace
 from .plan import PLAN_VERSION
 
+RENDER_RECORD_VERSION = 2
 
-def render_json(ws: Workspace) -> Path:
+
+def _num(value: Any) -> float | None:
+    """A finite float from JSON, or None (−inf, NaN and missing all read as None)."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+@dataclass(frozen=True)
+class RenderedLoudness:
+    """A deliverable's loudness as measured after the render, and the correction that got it there."""
+
+    integrated_lufs: float | None
+    true_peak_dbtp: float | None
+    lra_lu: float | None
+    target_lufs: float
+    tolerance_lu: float
+    true_peak_max_dbtp: float
+    within_tolerance: bool
+    gain_db: float
+    limiter_ceiling_dbtp: float | None
+    before_lufs: float | None = None
+    """The programme (or excerpt) before correction."""
+    measured_by: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> RenderedLoudness:
+        return cls(
+            integrated_lufs=_num(data.get("integrated_lufs")), true_peak_dbtp=_num(data.get("true_peak_dbtp")),
+            lra_lu=_num(data.get("lra_lu")), target_lufs=float(data["target_lufs"]),
+            tolerance_lu=float(data["tolerance_lu"]), true_peak_max_dbtp=float(data["true_peak_max_dbtp"]),
+            within_tolerance=bool(data.get("within_tolerance")), gain_db=float(data.get("gain_db") or 0.0),
+            limiter_ceiling_dbtp=_num(data.get("limiter_ceiling_dbtp")), before_lufs=_num(data.get("before_lufs")),
+            measured_by=str(data.get("measured_by") or ""))
+
+
+@dataclass(frozen=True)
+class RenderedDeliverable:
+    """One deliverable as the render left it."""
+
+    name: str
+    file: str
+    profile: str
+    duration_s: float
+    size_bytes: int
+    loudness: RenderedLoudness | None = None
+    excerpt_s: tuple[float, float] | None = None
+    """The stretch of programme time it carries (programme seconds), None for the whole programme."""
+    leader_s: float = 0.0
+    """Seconds of broadcast leader before the programme body."""
+    rendered_at: float = 0.0
+
+    @property
+    def path(self) -> Path:
+        return Path(self.file)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["loudness"] = self.loudness.to_json() if self.loudness else None
+        data["excerpt_s"] = list(self.excerpt_s) if self.excerpt_s else None
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> RenderedDeliverable:
+        excerpt = data.get("excerpt_s")
+        loudness = data.get("loudness")
+        return cls(
+            name=str(data["name"]), file=str(data["file"]), profile=str(data.get("profile") or data["name"]),
+            duration_s=float(data.get("duration_s") or 0.0), size_bytes=int(data.get("size_bytes") or 0),
+            loudness=RenderedLoudness.from_json(loudness) if isinstance(loudness, Mapping) else None,
+            excerpt_s=(float(excerpt[0]), float(excerpt[1])) if excerpt else None,
+            leader_s=float(data.get("leader_s") or 0.0), rendered_at=float(data.get("rendered_at") or 0.0))
+
+
+@dataclass(frozen=True)
+class RenderRecord:
+    """`renders/render.json`: every deliverable rendered so far, by name."""
+
+    programme: str
+    deliverables: Mapping[str, RenderedDeliverable] = field(default_factory=dict)
+    version: int = RENDER_RECORD_VERSION
+
+    def get(self, name: str) -> RenderedDeliverable | None:
+        return self.deliverables.get(name)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"version": self.version, "programme": self.programme,
+                "deliverables": {name: d.to_json() for name, d in self.deliverables.items()}}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> RenderRecord:
+        if int(data.get("version") or 1) != RENDER_RECORD_VERSION:
+            raise ValueError(f"render record version {data.get('version')!r}, not {RENDER_RECORD_VERSION}")
+        entries = data.get("deliverables") or {}
+        return cls(str(data.get("programme") or ""),
+                   {str(name): RenderedDeliverable.from_json(entry) for name, entry in entries.items()})
+
+
+def render_record_path(ws: Workspace) -> Path:
     return ws.dir / "renders" / "render.json"
 
 
-def load_state(ws: Workspace) -> dict[str, Any]:
-    path = render_json(ws)
-    if not path.exists():
-        return {"deliverables": {}}
+def read_render_record(ws: Workspace) -> RenderRecord:
+    """The render record; an empty one before the first render. An unreadable record (or one of an
+    older version) is a WorkspaceError saying to render again."""
+    path = render_record_path(ws)
+    if not path.is_file():
+        return RenderRecord(ws.programme_id)
     try:
-        data: dict[str, Any] = fsutil.read_json(path)
-    except (OSError, ValueError):
-        return {"deliverables": {}}  # unreadable record: everything counts as stale
-    data.setdefault("deliverables", {})
-    return data
+        data = fsutil.read_json(path)
+        if not isinstance(data, Mapping):
+            raise ValueError("not a JSON object")
+        return RenderRecord.from_json(data)
+    except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
+        raise WorkspaceError(f"render record is unreadable ({exc})", path=path,
+                             hint="run `reportage render MANIFEST --force`") from exc
 
 
-def save_state(ws: Workspace, state: dict[str, Any]) -> None:
-    fsutil.write_json(render_json(ws), state)
+def write_render_record(ws: Workspace, record: RenderRecord) -> Path:
+    """Write the render record (render is its only writer)."""
+    path = render_record_path(ws)
+    fsutil.write_json(path, record.to_json())
+    return path
 
 
-def deliverable_inputs(*, profile: Profile, shared: dict[str, Any], burn_in: Path | None,
+def deliverable_inputs(ws: Workspace, *, profile: Profile, shared: dict[str, Any], burn_in: Path | None,
                        excerpt: tuple[float, float] | None) -> dict[str, Any]:
-    """The inputs of one deliverable: the shared ones (timeline, working copies, graphics, logo,
-    settings, ffmpeg) plus its profile, its burned-in subtitle file and its excerpt."""
+    """The inputs of one deliverable: the shared ones (timeline, working copies' content keys,
+    graphics, logo, settings, ffmpeg) plus its profile, the content of its burned-in subtitle file
+    and its excerpt."""
     subtitle: Any = None
     if profile.subtitles.burn_in is not None:
-        subtitle = fsutil.sha256_file(burn_in) if burn_in is not None and burn_in.exists() else "missing"
+        subtitle = stagerun.content_hash(ws, burn_in) if burn_in is not None and burn_in.is_file() else "missing"
     return {"plan": PLAN_VERSION, **shared, "profile": profile.model_dump(mode="json", exclude={"source"}),
             "burn_in": subtitle, "excerpt": list(excerpt) if excerpt else None}
-
-
-def working_copies(paths: list[str]) -> list[dict[str, Any]]:
-    """Fingerprints of the working copies (size + mtime; checksums were taken at ingest)."""
-    return [file_fingerprint(Path(p)) for p in sorted(set(paths))]
-
-
-def is_fresh(state: dict[str, Any], name: str, key: str, output: Path) -> bool:
-    entry = state["deliverables"].get(name)
-    return bool(entry) and entry.get("inputs_hash") == key and output.exists()
 
 
 def copy_sidecars(ws: Workspace, profile: Profile, output: Path) -> list[Path]:
@@ -78,5 +192,5 @@ def copy_sidecars(ws: Workspace, profile: Profile, output: Path) -> list[Path]:
     return copied
 
 
-__all__ = ["copy_sidecars", "deliverable_inputs", "inputs_hash", "is_fresh", "load_state", "save_state",
-           "working_copies"]
+__all__ = ["RenderRecord", "RenderedDeliverable", "RenderedLoudness", "copy_sidecars", "deliverable_inputs",
+           "read_render_record", "render_record_path", "write_render_record"]

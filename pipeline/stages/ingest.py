@@ -226,13 +226,8 @@ def _timeline_problems(programme: Programme, ws: Workspace, ok: dict[str, tuple[
         info = media_info_from_dict(data)
         rate = info.rate if info.video else programme.rate
         frames[clip_id] = (round(info.duration_ms or 0) * rate.numerator // (rate.denominator * 1000), rate)
-    failed_ids = {s.clip_id for s in programme_sources(programme)} - set(ok)
-    problems = []
-    for problem in programme.check_cut(frames):
-        if any(f"clip {cid!r}" in problem for cid in failed_ids):
-            problem += " (that clip failed to ingest)"
-        problems.append(f"{programme.manifest_path.name}: {problem}")
-    return problems
+    failed = frozenset({s.clip_id for s in programme_sources(programme)} - set(ok))
+    return [f"{programme.manifest_path.name}: {problem}" for problem in programme.check_cut(frames, failed)]
 
 
 def _outputs_present(ws: Workspace, rec: ClipRecord) -> bool:

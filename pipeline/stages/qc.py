@@ -1,31 +1,53 @@
-"""QC stage: judge every rendered deliverable against its profile, and the programme's subtitles.
+"""QC stage: judge every deliverable of the manifest against its profile, and the programme's subtitles.
 
-Works from the files on disk (renders/<deliverable>/*, subtitles/, transcripts/, timeline.json) and
-the profiles, never from another stage's code, so it also runs on a workspace someone copied in.
+What is judged comes from the records the earlier stages wrote, never from their code or from
+guessing at folders: the manifest's `deliverables:` list, the render record (`renders/render.json`:
+each deliverable's file, its excerpt of the programme and its leader), the timeline, the transcripts
+(speech placed on the timeline by `subs/speech.py`, the rule the subtitles stage uses) and the
+subtitles record (machine drafts). The files themselves are measured afresh (`qc/checks.py`), so a
+render that went wrong is caught, not trusted.
+
+Freshness is `pipeline.stagerun`'s, on the whole programme: the content of every render, the
+timeline, the subtitle files and records, the transcripts, the profiles and titles. Unchanged, a
+rerun reads the previous `qc/report.json` instead of decoding every deliverable again.
 `qc_file` checks any single file against a profile — what the receiving centre runs on arrival.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from ..errors import ReportageError
+from .. import stagerun
+from ..errors import ReportageError, WorkspaceError
 from ..fsutil import read_json
 from ..manifest import Programme
-from ..profiles import Profile, load_profile, profiles_dir
+from ..profiles import Profile, load_profile
+from ..progress import Progress, ProgressFn, ignore
 from ..qc.checks import FileMeasurements, measure_file, poster_frames
 from ..qc.plan import CheckResult, PlanContext, Status, evaluate, plan_for, worst
-from ..qc.subtitles import check_language, draft_status, speech_spans
-from ..stagerun import files_fingerprint, inputs_hash
-from ..timecode import Timecode
+from ..qc.report import write_reports
+from ..qc.subtitles import check_language
+from ..records import read_subtitles_record, subtitles_record_path
+from ..render.plan import body_frames
+from ..render.state import RenderRecord, read_render_record
+from ..subs.speech import speech_spans, timeline_words
 from ..timeline import Timeline, load_timeline
 from ..workspace import Workspace
 
-MEDIA_EXTS = {".mxf", ".mp4", ".mov", ".ts", ".m2ts", ".mkv"}
+STAGE = "qc"
+QC_VERSION = 3
+
+
+@dataclass(frozen=True)
+class Settings:
+    """`posters`: draw three stills of each deliverable for the HTML report."""
+
+    posters: bool = True
 
 
 @dataclass
@@ -53,6 +75,8 @@ class FileQC:
 
 @dataclass
 class QCReport:
+    """Every deliverable's verdicts and the subtitles', as `qc/report.json` holds them."""
+
     programme: str
     files: list[FileQC]
     subtitles: list[CheckResult]
@@ -77,6 +101,34 @@ class QCReport:
                               "checks": [c.to_dict() for c in self.subtitles]}}
 
 
+@dataclass
+class QCRun:
+    """What the stage's run returns: the report as `qc/report.json` holds it (read back when up to
+    date, so `report` is None then) and where the HTML is."""
+
+    programme: str
+    data: dict[str, Any]
+    up_to_date: bool
+    html: Path
+    report: QCReport | None = None
+
+    @property
+    def failed(self) -> list[str]:
+        return [str(x) for x in self.data.get("failed", [])]
+
+    @property
+    def ok(self) -> bool:
+        """No FAIL (WARN and INFO are for a person to look at, not a stop)."""
+        return not self.failed
+
+    @property
+    def verdict(self) -> str:
+        return str(self.data.get("verdict", "unknown"))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.data, "ok": self.ok, "up_to_date": self.up_to_date, "html": str(self.html)}
+
+
 def qc_file(path: Path, profile: Profile, *, deliverable: str | None = None, expected_frames: int | None = None,
             programme_s: float | None = None, posters_dir: Path | None = None,
             mute_windows: tuple[tuple[float, float], ...] = ()) -> FileQC:
@@ -96,119 +148,173 @@ def qc_file(path: Path, profile: Profile, *, deliverable: str | None = None, exp
                   profile.loudness.target_lufs)
 
 
-def find_renders(ws: Workspace) -> dict[str, Path]:
-    """deliverable folder name → its media file (the newest when a folder holds several)."""
-    found: dict[str, Path] = {}
-    root = ws.dir / "renders"
-    if not root.is_dir():
-        return found
-    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
-        media = [p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in MEDIA_EXTS
-                 and not p.name.startswith(".") and ".part" not in p.name]
-        if media:
-            found[folder.name] = max(media, key=lambda p: p.stat().st_mtime)
-    return found
-
-
-def expected_frames(profile: Profile, programme: Programme, timeline: Timeline | None) -> int | None:
-    """The frame count a deliverable must have: the timeline (or the social excerpt) plus the leader."""
+def expected_frames(profile: Profile, timeline: Timeline, excerpt: tuple[float, float] | None) -> int:
+    """The frame count a deliverable must have, at its own rate: the programme body the render
+    recorded (the timeline, or its excerpt as the render cut it) plus the leader."""
     rate = profile.video.rate
-    if profile.excerpt and programme.manifest.social is not None:
-        social = programme.manifest.social
-        frames = (Timecode.parse(social.end, programme.rate).frames
-                  - Timecode.parse(social.start, programme.rate).frames)
-        body = round(Fraction(frames) / programme.rate * rate)
-    elif timeline is not None:
-        body = round(Fraction(timeline.duration_frames) / timeline.rate * rate)
-    else:
-        return None
+    body = round(Fraction(body_frames(timeline, excerpt)) / timeline.rate * rate)
     return body + round(Fraction(str(profile.leader.total_s)) * rate)
 
 
-def mute_windows(profile: Profile, programme: Programme, timeline: Timeline | None) -> tuple[tuple[float, float], ...]:
+def mute_windows(profile: Profile, timeline: Timeline,
+                 excerpt: tuple[float, float] | None) -> tuple[tuple[float, float], ...]:
     """File-time spans where the timeline cuts a clip that has no audio (leader and excerpt applied)."""
-    if timeline is None:
-        return ()
-    offset = 0.0
-    if profile.excerpt and programme.manifest.social is not None:
-        offset = float(Timecode.parse(programme.manifest.social.start, programme.rate).seconds)
+    offset = excerpt[0] if excerpt is not None else 0.0
     lead = profile.leader.total_s
     spans = []
     for seg in timeline.segments:
         if not seg.has_audio:
             start = float(Fraction(seg.rec_in_frame) / timeline.rate) - offset + lead
             end = float(Fraction(seg.rec_out_frame) / timeline.rate) - offset + lead
-            if end > lead:
+            if excerpt is not None:
+                end = min(end, excerpt[1] - offset + lead)
+            if end > max(start, lead):
                 spans.append((max(start, lead), end))
     return tuple(spans)
 
 
-QC_VERSION = 2
-
-
-def qc_inputs_key(programme: Programme, ws: Workspace) -> str:
-    """What a QC verdict depends on: the renders, subtitles, transcripts, timeline, manifest and
-    profiles. Unchanged, a rerun of `reportage run` need not decode every deliverable again."""
-    watched = [*find_renders(ws).values(), ws.timeline_json, programme.manifest_path,
-               *profiles_dir().glob("*.yaml"), *(programme.base_dir / "profiles").glob("*.yaml")]
-    for folder in (ws.subtitles_dir, ws.transcripts_dir):
-        if folder.is_dir():
-            watched += [p for p in folder.iterdir() if p.suffix in (".srt", ".vtt", ".json")]
-    return inputs_hash({"version": QC_VERSION, "files": files_fingerprint(watched)})
-
-
-def qc_state_path(ws: Workspace) -> Path:
-    return ws.qc_dir / ".inputs.json"
-
-
-def qc_programme(programme: Programme, ws: Workspace) -> QCReport:
-    """QC every render and the subtitles of `programme`; posters go to qc/posters/."""
+def _profile(programme: Programme, name: str) -> Profile:
     overrides = programme.base_dir / "profiles"
-    timeline = load_timeline(ws.timeline_json) if ws.timeline_json.exists() else None
-    renders = find_renders(ws)
-    wanted = list(dict.fromkeys([*programme.manifest.deliverables, *renders]))
-    files: list[FileQC] = []
+    return load_profile(name, overrides if overrides.is_dir() else None)
+
+
+def _timeline(ws: Workspace) -> Timeline | None:
+    try:
+        return load_timeline(ws.timeline_json)
+    except (ReportageError, OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _languages(programme: Programme) -> list[str]:
+    """Every subtitle language a deliverable burns in or carries (vi and en when none says)."""
     languages: list[str] = []
-    for name in wanted:
+    for name in programme.manifest.deliverables:
         try:
-            profile = load_profile(name, overrides if overrides.is_dir() else None)
+            subs = _profile(programme, name).subtitles
+        except ReportageError:
+            continue
+        languages += [*subs.sidecar, *([subs.burn_in] if subs.burn_in else [])]
+    return list(dict.fromkeys(languages or ["vi", "en"]))
+
+
+# -- the stage model ------------------------------------------------------------------------------
+
+def inputs(programme: Programme, ws: Workspace, settings: Settings | None = None) -> dict[str, Any]:
+    """What the verdicts depend on, by content: every render, the timeline, subtitles, transcripts,
+    the subtitles record, the profiles and the titles."""
+    settings = settings or Settings()
+    try:
+        record: RenderRecord | None = read_render_record(ws)
+    except WorkspaceError:
+        record = None
+    renders: dict[str, Any] = {}
+    profiles: dict[str, Any] = {}
+    for name in programme.manifest.deliverables:
+        entry = record.get(name) if record is not None else None
+        renders[name] = None if entry is None or not entry.path.is_file() else {
+            "file": entry.file, "sha256": stagerun.content_hash(ws, entry.path),
+            "excerpt_s": list(entry.excerpt_s) if entry.excerpt_s else None, "leader_s": entry.leader_s}
+        try:
+            profiles[name] = _profile(programme, name).model_dump(mode="json", exclude={"source"})
+        except ReportageError as exc:
+            profiles[name] = exc.problem
+    timeline = _timeline(ws)
+    clips = sorted({s.clip_id for s in timeline.segments}) if timeline is not None else []
+    subtitle_files = [ws.subtitle(lang, ext) for lang in _languages(programme) for ext in ("srt", "vtt")]
+    title = programme.manifest.title
+    return {stagerun.PROGRAMME: {
+        "version": QC_VERSION, "settings": {"posters": settings.posters},
+        "deliverables": list(programme.manifest.deliverables), "renders": renders, "profiles": profiles,
+        "timeline": stagerun.content_hash(ws, ws.timeline_json) if ws.timeline_json.is_file() else None,
+        "subtitles": stagerun.content_hashes(ws, [*subtitle_files, subtitles_record_path(ws)]),
+        "transcripts": stagerun.content_hashes(ws, [ws.transcript_json(c) for c in clips]),
+        "title": title.model_dump() if title else None,
+    }}
+
+
+def outputs(programme: Programme, ws: Workspace) -> list[Path]:
+    return [ws.qc_dir / "report.json", ws.qc_dir / "report.html"]
+
+
+def run(programme: Programme, ws: Workspace, settings: Settings, progress: ProgressFn = ignore,
+        clips: tuple[str, ...] | None = None) -> QCRun:
+    """QC the programme unless the last report is from the same inputs; write report.json + .html."""
+    began = time.time()
+    json_path, html_path = outputs(programme, ws)
+    fresh = stagerun.check(ws, STAGE, stagerun.PROGRAMME, inputs(programme, ws, settings)[stagerun.PROGRAMME],
+                           [json_path, html_path])
+    if fresh.fresh:
+        try:
+            data = read_json(json_path)
+        except (OSError, ValueError):
+            data = None
+        if isinstance(data, dict):
+            return QCRun(programme.id, data, True, html_path)
+    report = qc_programme(programme, ws, settings, progress)
+    json_path, html_path = write_reports(report, ws.qc_dir)
+    stagerun.record(ws, fresh, [json_path, html_path], started_at=began)
+    return QCRun(programme.id, report.to_dict(), False, html_path, report)
+
+
+def proceed(programme: Programme, report: QCRun) -> bool:
+    """Packaging always gets its turn: it refuses a QC FAIL itself unless told to allow it."""
+    return True
+
+
+# -- the work ---------------------------------------------------------------------------------------
+
+def _missing(name: str, profile: str, why: str) -> FileQC:
+    return FileQC(name, profile, "", [CheckResult("render", "Rendered file", Status.FAIL, "missing", "present", why)])
+
+
+def qc_programme(programme: Programme, ws: Workspace, settings: Settings | None = None,
+                 progress: ProgressFn = ignore) -> QCReport:
+    """QC every deliverable the manifest lists (the file the render recorded) and the subtitles;
+    posters go to qc/posters/."""
+    settings = settings or Settings()
+    timeline = _timeline(ws)
+    record = read_render_record(ws)
+    names = list(programme.manifest.deliverables)
+    task = f"qc {programme.id}"
+    files: list[FileQC] = []
+    for index, name in enumerate(names):
+        progress(Progress(task, index, len(names), "deliverables"))
+        try:
+            profile = _profile(programme, name)
         except ReportageError as exc:
             files.append(FileQC(name, "?", "", [CheckResult("profile", "Profile", Status.FAIL, "unknown",
                                                             "a known profile", exc.problem)]))
             continue
-        languages += [*profile.subtitles.sidecar, *([profile.subtitles.burn_in] if profile.subtitles.burn_in else [])]
-        if name not in renders:
-            files.append(FileQC(name, profile.name, "", [CheckResult(
-                "render", "Rendered file", Status.FAIL, "missing", "present",
-                f"nothing in renders/{name}/; run `reportage render`")]))
+        entry = record.get(name)
+        if entry is None or not entry.path.is_file():
+            files.append(_missing(name, profile.name, f"no render of {name} recorded in renders/render.json; "
+                                                      "run `reportage render`"))
             continue
-        frames = expected_frames(profile, programme, timeline)
+        frames = expected_frames(profile, timeline, entry.excerpt_s) if timeline is not None else None
         body_s = None if frames is None else float(Fraction(frames) / profile.video.rate) - profile.leader.total_s
-        files.append(qc_file(renders[name], profile, deliverable=name, expected_frames=frames,
-                             programme_s=body_s, posters_dir=ws.qc_dir / "posters",
-                             mute_windows=mute_windows(profile, programme, timeline)))
-    subtitle_checks = qc_subtitles(programme, ws, timeline, list(dict.fromkeys(languages or ["vi", "en"])))
-    return QCReport(programme.id, files, subtitle_checks, title=programme.manifest.title.vi)
+        files.append(qc_file(entry.path, profile, deliverable=name, expected_frames=frames, programme_s=body_s,
+                             posters_dir=ws.qc_dir / "posters" if settings.posters else None,
+                             mute_windows=mute_windows(profile, timeline, entry.excerpt_s) if timeline else ()))
+    progress(Progress(task, len(names), len(names), "deliverables"))
+    subtitle_checks = qc_subtitles(ws, timeline, _languages(programme))
+    title = programme.manifest.title
+    return QCReport(programme.id, files, subtitle_checks, title=title.vi if title else "")
 
 
-def qc_subtitles(programme: Programme, ws: Workspace, timeline: Timeline | None,
-                 languages: list[str]) -> list[CheckResult]:
-    """Subtitle checks of every language the deliverables need."""
+def qc_subtitles(ws: Workspace, timeline: Timeline | None, languages: list[str]) -> list[CheckResult]:
+    """Subtitle checks of every language the deliverables need. Speech is where the transcripts put
+    it on the timeline; without a timeline or a transcript the coverage checks say "not measured"."""
     speech = None
-    if timeline is not None and ws.transcripts_dir.is_dir():
-        transcripts: dict[str, Any] = {}
-        for path in ws.transcripts_dir.glob("*.json"):
-            try:
-                data = read_json(path)
-            except (OSError, ValueError):
-                continue
-            if isinstance(data, dict):
-                transcripts[str(data.get("clip_id", path.stem))] = data
-        if transcripts:
-            speech = speech_spans(timeline, transcripts)
-    drafts = draft_status(ws.subtitles_dir / f"{programme.id}.subtitles.json")
+    if timeline is not None:
+        try:
+            words, _ = timeline_words(timeline, ws)
+            speech = speech_spans(words)
+        except WorkspaceError:
+            speech = None
+    record = read_subtitles_record(ws)
     results: list[CheckResult] = []
     for lang in languages:
         paths = {ext: ws.subtitle(lang, ext) for ext in ("srt", "vtt")}
-        results += check_language(paths, lang, timeline, speech, drafts.get(lang))
+        draft = record.languages.get(lang) if record is not None else None
+        results += check_language(paths, lang, timeline, speech, draft)
     return results

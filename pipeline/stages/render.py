@@ -1,17 +1,21 @@
 """Render: one ffmpeg pass per programme, from the timeline to every deliverable in the manifest.
 
-1. Measure the programme mix once (audio-only ebur128 pass, BS.1770-4 gating; 0.2 s per minute).
-2. Draw or reuse the graphics (`pipeline/graphics`) and broadcast leaders (`render/leader.py`),
+1. Decide what is stale: each deliverable is a target of `pipeline.stagerun` (its inputs are the
+   timeline, the working copies' content keys from ingest, the graphics, the logo, the titles, its
+   profile, its burned-in subtitles and its excerpt; `render/state.deliverable_inputs`).
+2. Measure the programme mix once (audio-only ebur128 pass, BS.1770-4 gating), and the social
+   excerpt in the same pass when an excerpt deliverable is stale.
+3. Decide each stale deliverable's correction (`media/loudness.normalisation_for`) and settle the
+   limited ones (`media/loudness.settle`: one audio-only pass per round for all of them).
+4. Draw or reuse the graphics (`pipeline/graphics`) and broadcast leaders (`render/leader.py`),
    both cached by content hash.
-3. Build one argument list (`pipeline/render/plan.py`): decode the segments once, brand the picture,
-   split to each stale deliverable, each normalised to its own loudness target and metered; the
-   social excerpt gets its own short trunk in the same process.
-4. Run it; every output goes to a temporary name in `renders/<deliverable>/`. A deliverable with a
-   leader gets its programme body from the pass, joined after the cached leader by stream copy.
-   Files are renamed into place only when all of them are complete; then each is probed, its
-   loudness measured again (`<file>.loudness.json`), subtitle sidecars copied, and the inputs
-   hash recorded in `renders/render.json`. Temporary files of a killed render are deleted by the
-   next one (`fsutil.clear_leftovers`).
+5. Build one argument list (`pipeline/render/plan.py`) and run it; every output goes to a
+   temporary name in `renders/<deliverable>/`. A deliverable with a leader gets its programme body
+   from the pass, joined after the cached leader by stream copy. Files are renamed into place only
+   when all of them are complete; then each is probed and its loudness measured again, and the
+   render record `renders/render.json` (`render/state.RenderRecord`) is written. Subtitle sidecars
+   are copied beside every deliverable that carries them. Temporary files of a killed render are
+   deleted by the next one (`fsutil.clear_leftovers`).
 
 Illegal profiles are refused (profiles.check_legal, at load) before anything runs.
 """
@@ -21,42 +25,59 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from .. import fsutil
+from .. import fsutil, stagerun
 from ..errors import ManifestError, WorkspaceError
 from ..fonts import font_path, fonts_dir
 from ..manifest import Programme
-from ..media import ffmpeg, graphs
-from ..media.loudness import LoudnessMeasurement, headroom_for, measure, normalisation_for, parse_ebur128
+from ..media import ffmpeg
+from ..media.loudness import (
+    PROBE_SUFFIX,
+    LoudnessMeasurement,
+    Normalisation,
+    TrialMeter,
+    headroom_for,
+    measure,
+    normalisation_for,
+    parse_ebur128,
+    settle,
+)
 from ..profiles import Profile, load_profile
 from ..progress import Progress, ProgressFn, ignore
-from ..render import state as st
-from ..render.branding import BrandingSettings, plan_branding
+from ..records import ingest_record_path
+from ..render.branding import BrandingPlan, BrandingSettings, plan_branding
 from ..render.leader import LeaderSpec, ensure_leader, join_args, leader_args, write_concat_list
-from ..render.plan import (
-    Branch,
-    Branding,
-    measure_args,
-    meter_name,
-    output_seconds,
-    render_args,
+from ..render.plan import Branch, Branding, measure_args, meter_name, output_seconds, render_args, trial_meter
+from ..render.state import (
+    RenderedDeliverable,
+    RenderedLoudness,
+    RenderRecord,
+    copy_sidecars,
+    deliverable_inputs,
+    read_render_record,
+    render_record_path,
+    write_render_record,
 )
 from ..timecode import Timecode
-from ..timeline import Timeline, load_timeline
+from ..timeline import Segment, Timeline, load_timeline
 from ..workspace import Workspace
 
 log = logging.getLogger(__name__)
 
+STAGE = "render"
+
 
 @dataclass(frozen=True)
-class RenderSettings:
-    """`only` limits the pass to some deliverables; `force` ignores render.json; `dry_run` builds
-    the command (drawing no graphics, running no render) and returns it in the report."""
+class Settings:
+    """`only` limits the pass to some deliverables; `force` renders even what is up to date;
+    `dry_run` builds the commands (drawing no graphics, rendering nothing; the loudness of the
+    programme is still measured, since the commands carry its correction) and returns them in the
+    report; `branding` sets how long the cards run."""
 
     only: tuple[str, ...] = ()
     force: bool = False
@@ -66,13 +87,20 @@ class RenderSettings:
 
 @dataclass
 class DeliverableResult:
+    """One deliverable in the report: its file, what happened to it, and what it came out as."""
+
     name: str
     file: str
     status: str  # rendered | up to date | planned
     duration_s: float | None = None
     size_bytes: int | None = None
-    loudness: dict[str, Any] | None = None
+    loudness: RenderedLoudness | None = None
     sidecars: list[str] = field(default_factory=list)
+
+    @property
+    def within_tolerance(self) -> bool:
+        """False only when the loudness was measured and missed the profile's target or ceiling."""
+        return self.loudness is None or self.loudness.within_tolerance
 
 
 @dataclass
@@ -86,13 +114,23 @@ class RenderReport:
     leaders_made: int = 0
 
     @property
+    def ok(self) -> bool:
+        """Every deliverable within its loudness tolerance (the files are kept either way)."""
+        return all(d.within_tolerance for d in self.deliverables)
+
+    @property
     def up_to_date(self) -> bool:
         return all(d.status == "up to date" for d in self.deliverables)
 
+    @property
+    def stop_reason(self) -> str:
+        missed = [d.name for d in self.deliverables if not d.within_tolerance]
+        return f"out of loudness tolerance: {', '.join(missed)}" if missed else ""
+
     def to_dict(self) -> dict[str, Any]:
-        return {"programme": self.programme_id, "up_to_date": self.up_to_date, "warnings": self.warnings,
-                "elapsed_s": round(self.elapsed_s, 2), "graphics_made": self.graphics_made,
-                "leaders_made": self.leaders_made,
+        return {"programme": self.programme_id, "ok": self.ok, "up_to_date": self.up_to_date,
+                "warnings": self.warnings, "elapsed_s": round(self.elapsed_s, 2),
+                "graphics_made": self.graphics_made, "leaders_made": self.leaders_made,
                 "commands": [ffmpeg.command_line(c) for c in self.commands],
                 "deliverables": [asdict(d) for d in self.deliverables]}
 
@@ -111,6 +149,7 @@ def _profiles(programme: Programme, only: tuple[str, ...]) -> dict[str, Profile]
 
 
 def _excerpt(programme: Programme, timeline: Timeline, warnings: list[str]) -> tuple[float, float] | None:
+    """The manifest's `social: {in, out}` in programme seconds, cut at the programme's end."""
     social = programme.manifest.social
     if social is None:
         return None
@@ -127,21 +166,13 @@ def _excerpt(programme: Programme, timeline: Timeline, warnings: list[str]) -> t
 
 def slate_lines(programme: Programme, profile: Profile, timeline: Timeline) -> tuple[str, ...]:
     """What the leader's slate says: titles, id and deliverable, duration, loudness, start timecode."""
-    m = programme.manifest
+    title = programme.title
     duration = Timecode(timeline.duration_frames, timeline.rate)
-    lines = [m.title.vi, m.title.en, f"{programme.id} · {profile.suffix}", f"Duration {duration}",
+    lines = [title.vi, title.en, f"{programme.id} · {profile.suffix}", f"Duration {duration}",
              f"Loudness {profile.loudness.target_lufs:g} LUFS · TP {profile.loudness.true_peak_max_dbtp:g} dBTP"]
     if profile.programme_start_tc:
         lines.append(f"Programme start {profile.programme_start_tc}")
     return tuple(lines)
-
-
-def _measure_programme(timeline: Timeline, excerpt: tuple[float, float] | None,
-                       progress: ProgressFn, task: str) -> dict[str, LoudnessMeasurement]:
-    total = float(Fraction(timeline.duration_frames) / timeline.rate)
-    stderr = ffmpeg.run_ffmpeg(measure_args(timeline, excerpt), duration_s=total, subject=timeline.programme_id,
-                               progress=lambda f: progress(Progress(task, f * total, total)))
-    return parse_ebur128(stderr)
 
 
 def _check_sources(timeline: Timeline) -> None:
@@ -153,31 +184,49 @@ def _check_sources(timeline: Timeline) -> None:
                                  hint="run `reportage ingest MANIFEST` again")
 
 
-def render_programme(programme: Programme, ws: Workspace, settings: RenderSettings | None = None,
-                     progress: ProgressFn = ignore) -> RenderReport:
-    """Render every (stale) deliverable of `programme` in one ffmpeg pass; see the module docstring."""
-    settings = settings or RenderSettings()
-    began = time.monotonic()
+def _content_key(ws: Workspace, seg: Segment) -> str:
+    """What identifies a segment's working copy: the `content_key` ingest recorded (the source's
+    SHA-256 and the conform settings), else the working copy's own SHA-256."""
+    path = ingest_record_path(ws, seg.clip_id)
+    key: Any = None
+    if path.is_file():
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            key = fsutil.read_json(path).get("content_key")
+    return str(key) if key else stagerun.content_hash(ws, Path(seg.working_copy))
+
+
+@dataclass
+class _Plan:
+    """What `inputs` and `run` share: the deliverables to consider, their branches and inputs."""
+
+    timeline: Timeline
+    excerpt: tuple[float, float] | None
+    brand: BrandingPlan
+    branches: dict[str, Branch]
+    inputs: dict[str, dict[str, Any]]
+    warnings: list[str]
+
+
+def _plan(programme: Programme, ws: Workspace, settings: Settings, *, draw: bool) -> _Plan:
     timeline = load_timeline(ws.timeline_json)
     _check_sources(timeline)
     profiles = _profiles(programme, settings.only)
     warnings: list[str] = []
-    excerpt = _excerpt(programme, timeline, warnings) if any(p.excerpt for p in profiles.values()) else None
-    if excerpt is None and any(p.excerpt for p in profiles.values()):
+    wants_excerpt = any(p.excerpt for p in profiles.values())
+    excerpt = _excerpt(programme, timeline, warnings) if wants_excerpt else None
+    if excerpt is None and wants_excerpt:
         warnings.append("no `social: {in, out}` in the manifest: excerpt profiles get the whole programme")
-    brand = plan_branding(programme, timeline, ws.graphics_dir, settings.branding, dry_run=settings.dry_run)
+    brand = plan_branding(programme, timeline, ws.graphics_dir, settings.branding, dry_run=not draw)
     warnings += brand.warnings
     shared = {
         "timeline": timeline.to_dict(),
-        "working_copies": st.working_copies([s.working_copy for s in timeline.segments]),
+        "working_copies": {seg.clip_id: _content_key(ws, seg) for seg in timeline.segments},
         "graphics": brand.placements, "logo": brand.logo_sha256, "branding": programme.manifest.branding.model_dump(),
-        "titles": programme.manifest.title.model_dump(), "settings": asdict(settings.branding),
+        "titles": programme.title.model_dump(), "settings": asdict(settings.branding),
         "ffmpeg": ffmpeg.version(),
     }
-    state = st.load_state(ws)
-    results: dict[str, DeliverableResult] = {}
-    stale: list[Branch] = []
-    keys: dict[str, str] = {}
+    branches: dict[str, Branch] = {}
+    keyed: dict[str, dict[str, Any]] = {}
     for name, profile in profiles.items():
         output = ws.render_dir(name) / profile.output_name(programme.id)
         burn = ws.subtitle(profile.subtitles.burn_in, "srt") if profile.subtitles.burn_in else None
@@ -185,130 +234,169 @@ def render_programme(programme: Programme, ws: Workspace, settings: RenderSettin
             warnings.append(f"{name}: no {profile.subtitles.burn_in} subtitles yet ({burn}): rendered without them")
             burn = None
         cut = excerpt if profile.excerpt else None
-        keys[name] = st.inputs_hash(st.deliverable_inputs(profile=profile, shared=shared, burn_in=burn, excerpt=cut))
-        if not settings.force and st.is_fresh(state, name, keys[name], output):
-            results[name] = DeliverableResult(name, str(output), "up to date",
-                                              **state["deliverables"][name].get("summary", {}))
+        keyed[name] = deliverable_inputs(ws, profile=profile, shared=shared, burn_in=burn, excerpt=cut)
+        branches[name] = Branch(name, profile, output, subtitles=burn, excerpt=cut, fonts_dir=fonts_dir())
+    return _Plan(timeline, excerpt, brand, branches, keyed, warnings)
+
+
+# -- the stage model ------------------------------------------------------------------------------
+
+def inputs(programme: Programme, ws: Workspace, settings: Settings | None = None) -> dict[str, Any]:
+    """`{deliverable: inputs}`; every deliverable's inputs are None before there is a timeline."""
+    settings = settings or Settings()
+    if not ws.timeline_json.is_file():
+        return {name: None for name in programme.manifest.deliverables if not settings.only or name in settings.only}
+    return dict(_plan(programme, ws, settings, draw=False).inputs)
+
+
+def outputs(programme: Programme, ws: Workspace) -> list[Path]:
+    """Every deliverable's file and the render record."""
+    files = [ws.render_dir(name) / profile.output_name(programme.id)
+             for name, profile in _profiles(programme, ()).items()]
+    return [*files, render_record_path(ws)]
+
+
+def run(programme: Programme, ws: Workspace, settings: Settings, progress: ProgressFn = ignore,
+        clips: tuple[str, ...] | None = None) -> RenderReport:
+    """The registry's entry point: `render_programme`."""
+    return render_programme(programme, ws, settings, progress)
+
+
+def proceed(programme: Programme, report: RenderReport) -> bool:
+    """QC and packaging follow only when every deliverable came out within loudness tolerance."""
+    return report.ok
+
+
+# -- the work ---------------------------------------------------------------------------------------
+
+def _read_record(ws: Workspace, warnings: list[str]) -> RenderRecord:
+    try:
+        return read_render_record(ws)
+    except WorkspaceError as exc:
+        warnings.append(f"{exc.problem}: every deliverable is rendered again")
+        return RenderRecord(ws.programme_id)
+
+
+def _from_record(entry: RenderedDeliverable) -> DeliverableResult:
+    return DeliverableResult(entry.name, entry.file, "up to date", entry.duration_s, entry.size_bytes, entry.loudness)
+
+
+def render_programme(programme: Programme, ws: Workspace, settings: Settings | None = None,
+                     progress: ProgressFn = ignore) -> RenderReport:
+    """Render every stale deliverable of `programme` in one ffmpeg pass; see the module docstring."""
+    settings = settings or Settings()
+    began, started_at = time.monotonic(), time.time()
+    plan = _plan(programme, ws, settings, draw=not settings.dry_run)
+    timeline, excerpt = plan.timeline, plan.excerpt
+    warnings = list(plan.warnings)
+    record = _read_record(ws, warnings)
+    record_path = render_record_path(ws)
+    results: dict[str, DeliverableResult] = {}
+    stale: list[Branch] = []
+    checks: dict[str, stagerun.Freshness] = {}
+    for name, branch in plan.branches.items():
+        checks[name] = stagerun.check(ws, STAGE, name, plan.inputs[name], [branch.output, record_path])
+        entry = record.get(name)
+        if not settings.force and checks[name].fresh and entry is not None and entry.path == branch.output:
+            results[name] = _from_record(entry)
             continue
-        stale.append(Branch(name, profile, output, subtitles=burn, excerpt=cut, fonts_dir=fonts_dir()))
-    report = RenderReport(programme.id, [], warnings, graphics_made=sum(g.made for g in brand.graphics))
+        stale.append(branch)
+    report = RenderReport(programme.id, [], warnings, graphics_made=sum(g.made for g in plan.brand.graphics))
     if stale:
-        task = f"render {programme.id}"
         measured = _measure_programme(timeline, excerpt if any(b.excerpt for b in stale) else None, progress,
                                       f"measure {programme.id}")
-        stale = _settle(timeline, excerpt, [_levelled(b, measured) for b in stale], progress)
-        meta = {"title": programme.manifest.title.vi, "comment": programme.manifest.title.en}
+        stale = _levelled(timeline, excerpt, stale, measured, progress)
+        meta = {"title": programme.title.vi, "comment": programme.title.en}
         leaders = {b.name: LeaderSpec(b.profile, slate_lines(programme, b.profile, timeline),
                                       font_path("be-vietnam-pro-bold")) for b in stale if b.profile.leader.enabled}
         made = {name: ensure_leader(ws.graphics_dir, spec, dry_run=settings.dry_run)
                 for name, spec in leaders.items()}
         if settings.dry_run:
-            report.commands = [leader_args(spec, made[name][0]) for name, spec in leaders.items()
-                               if not made[name][0].exists()]
-            report.commands.append(render_args(timeline, brand.branding, stale, metadata=meta))
-            for name, spec in leaders.items():
-                body = next(b.output for b in stale if b.name == name)
-                report.commands.append(join_args(body.with_name(body.name + ".ffconcat"), spec.profile, body,
-                                                 tuple(meta.items())))
+            report.commands = _dry_commands(timeline, plan.brand.branding, stale, meta, leaders,
+                                            {n: p for n, (p, _) in made.items()})
             results.update({b.name: DeliverableResult(b.name, str(b.output), "planned") for b in stale})
         else:
             report.leaders_made = sum(1 for _, was_made in made.values() if was_made)
-            _run(ws, timeline, brand.branding, stale, meta, {n: p for n, (p, _) in made.items()}, measured,
-                 progress, task, results)
-            for b in stale:
-                summary = {k: v for k, v in asdict(results[b.name]).items()
-                           if k in ("duration_s", "size_bytes", "loudness")}
-                state["deliverables"][b.name] = {"inputs_hash": keys[b.name], "file": str(b.output),
-                                                 "summary": summary, "rendered_at": time.time()}
-            st.save_state(ws, state)
-    for name, profile in profiles.items():
+            rendered = _run(ws, timeline, plan.brand.branding, stale, meta, {n: p for n, (p, _) in made.items()},
+                            measured, progress, f"render {programme.id}")
+            kept = {n: d for n, d in record.deliverables.items()
+                    if n in programme.manifest.deliverables and n not in rendered}
+            write_render_record(ws, RenderRecord(programme.id, kept | rendered))
+            for name, entry in rendered.items():
+                results[name] = replace(_from_record(entry), status="rendered")
+                stagerun.record(ws, checks[name], [entry.path, record_path], started_at=started_at)
+    for name, branch in plan.branches.items():
         output = Path(results[name].file)
         if not settings.dry_run and output.exists():
-            results[name].sidecars = [str(p) for p in st.copy_sidecars(ws, profile, output)]
-            missing = [lang for lang in profile.subtitles.sidecar if not ws.subtitle(lang, "srt").exists()]
+            results[name].sidecars = [str(p) for p in copy_sidecars(ws, branch.profile, output)]
+            missing = [lang for lang in branch.profile.subtitles.sidecar if not ws.subtitle(lang, "srt").exists()]
             if missing:
                 warnings.append(f"{name}: no {', '.join(missing)} subtitle sidecars yet")
-    report.deliverables = [results[n] for n in profiles]
+    report.deliverables = [results[n] for n in plan.branches]
     report.elapsed_s = time.monotonic() - began
     return report
 
 
-def _levelled(branch: Branch, measured: dict[str, LoudnessMeasurement]) -> Branch:
-    """The branch with its loudness correction (excerpt branches from the excerpt's own figures)."""
-    source = measured.get("excerpt" if branch.excerpt is not None else "programme") or measured.get("programme")
-    if source is None:
-        return branch
-    loud = branch.profile.loudness
-    norm = normalisation_for(source, loud.target_lufs, loud.true_peak_max_dbtp,
-                             headroom_db=headroom_for(branch.profile.audio.codec))
-    return replace(branch, level=tuple(norm.filters(branch.profile.audio.sample_rate)))
-
-
-def _settle(timeline: Timeline, excerpt: tuple[float, float] | None, branches: list[Branch],
-            progress: ProgressFn, passes_left: int = 3) -> list[Branch]:
-    """Where a limiter is needed, measure what the chain really gives and move the gain until it
-    lands within 0.1 LU of the target, all deliverables in one audio-only pass each round.
-
-    Limiting takes energy off the peaks, so a linear prediction lands low (0.9 LU on the sample's
-    web cut) and each dB of gain buys only about half a LU. The first round therefore also meters
-    each chain 1 dB hotter (a probe), and every step follows the secant through the last two trials
-    (slope kept within 0.2–1): the second round lands, where "add the shortfall" took three or more.
-    Trials run the limiter at the programme rate, not oversampled 4× as the render does: on the
-    samples the integrated loudness came out the same to 0.1 LU, at a fraction of the cost (what
-    oversampling changes is the true peak, which the render's own meter reports).
-    """
+def _measure_programme(timeline: Timeline, excerpt: tuple[float, float] | None,
+                       progress: ProgressFn, task: str) -> dict[str, LoudnessMeasurement]:
     total = float(Fraction(timeline.duration_frames) / timeline.rate)
-    tried: dict[str, list[tuple[float, float]]] = {}  # name → [(gain dB, measured LUFS)]
-    for _ in range(passes_left):
-        limited = {b.name: b for b in branches if any(f.startswith("alimiter") for f in b.level)}
-        if not limited:
-            break
-        trials = {name: (_at_rate(b.level), b.excerpt is not None) for name, b in limited.items()}
-        if not tried:
-            trials |= {f"{name}__probe": (_at_rate([graphs.gain(_gain_of(b) + 1.0), *b.level[1:]]),
-                                          b.excerpt is not None) for name, b in limited.items()}
-        stderr = ffmpeg.run_ffmpeg(measure_args(timeline, excerpt, trials), duration_s=total,
+    stderr = ffmpeg.run_ffmpeg(measure_args(timeline, excerpt), duration_s=total, subject=timeline.programme_id,
+                               progress=lambda f: progress(Progress(task, f * total, total)))
+    return parse_ebur128(stderr)
+
+
+def _source_of(branch: Branch, measured: Mapping[str, LoudnessMeasurement]) -> LoudnessMeasurement | None:
+    """The figures a branch is corrected from: the excerpt's for an excerpt branch, else the programme's."""
+    return measured.get("excerpt" if branch.excerpt is not None else "programme") or measured.get("programme")
+
+
+def _trial_meter(timeline: Timeline, excerpt: tuple[float, float] | None, branches: Mapping[str, Branch],
+                 progress: ProgressFn) -> TrialMeter:
+    """`settle`'s meter: the trials in one audio-only pass (`measure_args`), each on its own stretch."""
+    total = float(Fraction(timeline.duration_frames) / timeline.rate)
+
+    def meter(trials: Mapping[str, Normalisation]) -> dict[str, float]:
+        spec = {name: (c, branches[name.removesuffix(PROBE_SUFFIX)].excerpt is not None)
+                for name, c in trials.items()}
+        stderr = ffmpeg.run_ffmpeg(measure_args(timeline, excerpt, spec), duration_s=total,
                                    subject=timeline.programme_id,
                                    progress=lambda f: progress(Progress("loudness", f * total, total)))
         found = parse_ebur128(stderr)
-        moved = False
-        for index, b in enumerate(branches):
-            result = found.get("trial_" + meter_name(b.name)[4:]) if b.name in limited else None
-            miss = b.profile.loudness.target_lufs - result.integrated_lufs if result else 0.0
-            if result is None or abs(miss) <= 0.1:
-                continue
-            level = list(b.level)
-            gain = _gain_of(b)
-            history = tried.setdefault(b.name, [])
-            probe = found.get("trial_" + meter_name(b.name)[4:] + "__probe")
-            if not history and probe is not None:
-                history.append((gain + 1.0, probe.integrated_lufs))
-            history.append((gain, result.integrated_lufs))
-            slope = 1.0
-            if len(history) >= 2 and history[-1][0] != history[-2][0]:
-                (g0, l0), (g1, l1) = history[-2:]
-                slope = min(1.0, max(0.2, (l1 - l0) / (g1 - g0)))
-            level[0] = graphs.gain(gain + miss / slope)
-            branches[index] = replace(b, level=tuple(level))
-            moved = True
-        if not moved:
-            break
-    return branches
+        return {name: found[trial_meter(name)].integrated_lufs for name in trials if trial_meter(name) in found}
+
+    return meter
 
 
-def _at_rate(level: Sequence[str]) -> list[str]:
-    """A loudness chain without its oversampling (`aresample` steps): for settling trials only."""
-    return [f for f in level if not f.startswith("aresample")]
+def _levelled(timeline: Timeline, excerpt: tuple[float, float] | None, branches: list[Branch],
+              measured: Mapping[str, LoudnessMeasurement], progress: ProgressFn) -> list[Branch]:
+    """Each branch with its loudness correction, limited ones settled by measurement."""
+    corrections: dict[str, Normalisation] = {}
+    for b in branches:
+        source = _source_of(b, measured)
+        if source is not None:
+            loud = b.profile.loudness
+            corrections[b.name] = normalisation_for(source, loud.target_lufs, loud.true_peak_max_dbtp,
+                                                    headroom_db=headroom_for(b.profile.audio.codec))
+    targets = {b.name: b.profile.loudness.target_lufs for b in branches}
+    settled = settle(corrections, targets, _trial_meter(timeline, excerpt, {b.name: b for b in branches}, progress))
+    return [replace(b, level=settled.get(b.name)) for b in branches]
 
 
-def _gain_of(branch: Branch) -> float:
-    """The dB of the `volume` filter that opens a branch's loudness chain."""
-    return float(branch.level[0].split("volume=volume=", 1)[1].split("dB", 1)[0])
+def _dry_commands(timeline: Timeline, branding: Branding, branches: list[Branch], meta: dict[str, str],
+                  leaders: Mapping[str, LeaderSpec], leader_files: Mapping[str, Path]) -> list[list[str]]:
+    """What a render would run: leaders not yet cached, the one pass, then each leader's join."""
+    commands = [leader_args(spec, leader_files[name]) for name, spec in leaders.items()
+                if not leader_files[name].exists()]
+    commands.append(render_args(timeline, branding, branches, metadata=meta))
+    for name, spec in leaders.items():
+        body = next(b.output for b in branches if b.name == name)
+        commands.append(join_args(body.with_name(body.name + ".ffconcat"), spec.profile, body, tuple(meta.items())))
+    return commands
 
 
 def _run(ws: Workspace, timeline: Timeline, branding: Branding, branches: list[Branch], meta: dict[str, str],
-         leaders: dict[str, Path], measured: dict[str, LoudnessMeasurement], progress: ProgressFn, task: str,
-         results: dict[str, DeliverableResult]) -> None:
+         leaders: dict[str, Path], measured: Mapping[str, LoudnessMeasurement], progress: ProgressFn,
+         task: str) -> dict[str, RenderedDeliverable]:
     """The one pass, then each leader joined before its body; every file renamed into place only
     when all of them are complete (a failure leaves the previous renders as they were)."""
     total = max(output_seconds(timeline, b) for b in branches)
@@ -332,13 +420,12 @@ def _run(ws: Workspace, timeline: Timeline, branding: Branding, branches: list[B
             ffmpeg.run_ffmpeg(join_args(listing, b.profile, finals[b.name], tuple(meta.items())), subject=b.output)
             progress(Progress(f"join leader {b.name}", 1, 1))
     meters = parse_ebur128(stderr)
-    for b in branches:
-        results[b.name] = _finish(b, meters.get(meter_name(b.name)), measured)
+    return {b.name: _finish(b, meters.get(meter_name(b.name)), _source_of(b, measured)) for b in branches}
 
 
 def _finish(branch: Branch, meter: LoudnessMeasurement | None,
-            measured: dict[str, LoudnessMeasurement]) -> DeliverableResult:
-    """Probe the finished file, measure its loudness again, write `<file>.loudness.json`."""
+            source: LoudnessMeasurement | None) -> RenderedDeliverable:
+    """Probe the finished file and measure its loudness again: its entry in the render record."""
     p, out = branch.profile, branch.output
     info = ffmpeg.ffprobe_json(out)
     duration = float(info.get("format", {}).get("duration", 0.0))
@@ -346,16 +433,20 @@ def _finish(branch: Branch, meter: LoudnessMeasurement | None,
     if not p.audio.mono_tracks:
         skip = [f"atrim=start={p.leader.total_s:g}"] if p.leader.enabled else []
         figures, how = measure(out, filters=skip), "ebur128 of the output file (BS.1770-4)"
-    loud = p.loudness
-    source = measured.get("excerpt" if branch.excerpt else "programme")
-    data: dict[str, Any] = {"deliverable": branch.name, "file": out.name, "measured_by": how,
-                            "target_lufs": loud.target_lufs, "tolerance_lu": loud.tolerance_lu,
-                            "true_peak_max_dbtp": loud.true_peak_max_dbtp,
-                            "before": source.as_dict() if source else None, "correction": list(branch.level)}
+    loudness = None
     if figures is not None:
-        data |= figures.as_dict()
-        data["within_tolerance"] = figures.meets(loud.target_lufs, loud.tolerance_lu, loud.true_peak_max_dbtp)
-    fsutil.write_json(out.with_name(out.name + ".loudness.json"), data)
-    summary = {k: data.get(k) for k in ("integrated_lufs", "true_peak_dbtp", "lra_lu", "target_lufs",
-                                         "within_tolerance")}
-    return DeliverableResult(branch.name, str(out), "rendered", round(duration, 3), out.stat().st_size, summary)
+        loud, level = p.loudness, branch.level
+        numbers = figures.as_dict()
+        loudness = RenderedLoudness(
+            integrated_lufs=numbers["integrated_lufs"], true_peak_dbtp=numbers["true_peak_dbtp"],
+            lra_lu=numbers["lra_lu"], target_lufs=loud.target_lufs, tolerance_lu=loud.tolerance_lu,
+            true_peak_max_dbtp=loud.true_peak_max_dbtp,
+            within_tolerance=figures.meets(loud.target_lufs, loud.tolerance_lu, loud.true_peak_max_dbtp),
+            gain_db=level.gain_db if level else 0.0, limiter_ceiling_dbtp=level.limiter_ceiling_dbtp if level else None,
+            before_lufs=source.integrated_lufs if source else None, measured_by=how)
+    if loudness is not None:  # the loudness log beside the file, for whoever receives the folder
+        fsutil.write_json(out.with_name(out.name + ".loudness.json"),
+                          {"deliverable": branch.name, "file": out.name, **loudness.to_json()})
+    return RenderedDeliverable(branch.name, str(out), p.name, round(duration, 3), out.stat().st_size, loudness,
+                               excerpt_s=branch.excerpt, leader_s=p.leader.total_s,
+                               rendered_at=time.time())

@@ -20,16 +20,16 @@ from typing import Any
 
 from .. import stagerun
 from ..asr.glossary import Glossary, load_glossary
-from ..asr.transcript import Transcript
-from ..errors import SubtitleError, WorkspaceError
+from ..errors import SubtitleError
 from ..fsutil import read_json, sha256_file, write_json, write_json_if_changed, write_text
 from ..manifest import Programme
 from ..progress import Progress, ProgressFn, ignore
 from ..records import subtitles_record_path
-from ..subs import Cue, LintReport, Style, Word, break_lines, lint, load_style, read_subtitles, render_subtitles
+from ..subs import Cue, LintReport, Style, break_lines, lint, load_style, read_subtitles, render_subtitles
 from ..subs import segment as segment_words
 from ..subs.condense import fit_cues
 from ..subs.ownership import is_hand_edited, load_ledger, release, write_if_not_edited
+from ..subs.speech import speech_spans, timeline_words
 from ..timeline import Timeline, load_timeline
 from ..translate import AudioSpan, SourceCue, TranslationContext, Translator, make_translator
 from ..workspace import Workspace
@@ -115,33 +115,6 @@ def source_of(ws: Workspace, path: Path) -> str:
 
 # -- words on the timeline --------------------------------------------------------------------------
 
-def timeline_words(timeline: Timeline, ws: Workspace) -> tuple[list[Word], list[str]]:
-    """Every transcript word inside its segment's [src_in, src_out), moved to programme time.
-
-    Returns the words and the transcript files read (for the inputs hash).
-    """
-    words: list[Word] = []
-    used: list[str] = []
-    for seg in timeline.segments:
-        if not seg.has_audio:
-            continue
-        path = ws.transcript_json(seg.clip_id)
-        if not path.is_file():
-            raise WorkspaceError(f"no transcript for clip {seg.clip_id}", path=path,
-                                 hint="run `reportage transcribe MANIFEST` first")
-        transcript = Transcript.from_json(read_json(path), source=str(path))
-        if str(path) not in used:
-            used.append(str(path))
-        src_in, src_out = timeline.frames_to_ms(seg.src_in_frame), timeline.frames_to_ms(seg.src_out_frame)
-        rec_in = timeline.frames_to_ms(seg.rec_in_frame)
-        for word in transcript.words():
-            if src_in <= word.start_ms < src_out:
-                end = min(word.end_ms, src_out)
-                words.append(Word(word.start_ms - src_in + rec_in, end - src_in + rec_in, word.text,
-                                  word.probability, None, f"{seg.clip_id}@{word.start_ms}"))
-    return words, used
-
-
 def audio_spans(timeline: Timeline, start_ms: int, end_ms: int) -> tuple[AudioSpan, ...]:
     """The clip audio under a programme interval (pieces when it straddles a cut)."""
     spans: list[AudioSpan] = []
@@ -152,17 +125,6 @@ def audio_spans(timeline: Timeline, start_ms: int, end_ms: int) -> tuple[AudioSp
             shift = timeline.frames_to_ms(seg.src_in_frame) - rec_in
             spans.append(AudioSpan(seg.clip_id, a + shift, b + shift))
     return tuple(spans)
-
-
-def speech_spans(words: Sequence[Word], gap_ms: int = 300) -> list[tuple[int, int]]:
-    """Stretches of speech (words closer than `gap_ms` joined), for lint's lead-in/hang-on checks."""
-    spans: list[tuple[int, int]] = []
-    for word in sorted(words, key=lambda w: w.start_ms):
-        if spans and word.start_ms - spans[-1][1] < gap_ms:
-            spans[-1] = (spans[-1][0], max(spans[-1][1], word.end_ms))
-        else:
-            spans.append((word.start_ms, word.end_ms))
-    return spans
 
 
 # -- one language's files ----------------------------------------------------------------------------

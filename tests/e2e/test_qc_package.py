@@ -11,14 +11,20 @@ from pathlib import Path
 import bagit
 import pytest
 
+from pipeline.asr.transcript import ModelRef, Transcript
+from pipeline.asr.transcript import Segment as Said
+from pipeline.asr.transcript import Word as SaidWord
 from pipeline.cli import main
 from pipeline.fsutil import write_json
 from pipeline.media.ffmpeg import run_ffmpeg
 from pipeline.package.verify import verify_bag
 from pipeline.profiles import load_profile
 from pipeline.qc.plan import Status
+from pipeline.records import SubtitlesLanguage, SubtitlesRecord
+from pipeline.render.state import RenderedDeliverable, RenderedLoudness, RenderRecord, write_render_record
 from pipeline.stages.qc import qc_file
 from pipeline.timeline import Segment, Timeline
+from pipeline.workspace import Workspace
 
 SECONDS = 4
 
@@ -89,34 +95,48 @@ def _vtt(cues: list[tuple[int, int, str]]) -> str:
     return "WEBVTT\n\n" + "".join(f"{ts(a)} --> {ts(b)}\n{t}\n\n" for a, b, t in cues)
 
 
+LOUDNESS = RenderedLoudness(-14.3, -2.6, 0.0, -14.0, 1.0, -1.0, True, 0.0, None, -14.3, "test")
+
+
+def _transcript(clip: str, starts: tuple[int, ...]) -> dict[str, object]:
+    words = tuple(SaidWord(a, a + 350, "từ", 0.9) for a in starts)
+    said = Said(starts[0], starts[-1] + 350, "từ", -0.1, 0.01, 1.2, words)
+    return Transcript(clip, "vi", SECONDS * 1000, "0" * 64, ModelRef("test", "0" * 64), (said,)).to_json()
+
+
 def fake_workspace(root: Path, clean: Path, languages: tuple[str, ...] = ("vi", "en")) -> Path:
-    """A programme folder as the earlier stages leave it: manifest, timeline, transcript, subtitles, render."""
+    """A programme folder as the earlier stages leave it: manifest, timeline, transcripts, subtitles
+    and their record, a render and the render record. Two clips are in the manifest; a third one's
+    transcript is left over from before it was taken out."""
     manifest = root / "travinh-dautu.yaml"
     manifest.write_text(
         "id: travinh-dautu\nyear: 2026\ntitle: {vi: 'Trà Vinh – Điểm hẹn', en: 'Trà Vinh – Where Investors Meet'}\n"
-        "synopsis: {vi: 'Tóm tắt.', en: 'Synopsis.'}\nfootage: [master.mov]\ntimeline: {master: master.mov}\n"
+        "synopsis: {vi: 'Tóm tắt.', en: 'Synopsis.'}\nfootage: [master.mov, broll.mov]\n"
+        "timeline: {master: master.mov}\n"
         "deliverables: [web-720p]\nco_producers: ['Đài PT-TH Trà Vinh', 'Trung tâm Tin tức VTV']\n"
         "credits: [{role: {vi: 'Đạo diễn', en: 'Director'}, name: 'Trần Minh Khoa'}]\n", encoding="utf-8")
-    ws = root / "workspace" / "travinh-dautu"
-    render = ws / "renders" / "web-720p"
-    render.mkdir(parents=True)
-    (render / "travinh-dautu_WEB_720P.mp4").write_bytes(clean.read_bytes())
+    ws = Workspace(root / "workspace", "travinh-dautu")
+    render = ws.render_dir("web-720p") / "travinh-dautu_WEB_720P.mp4"
+    render.parent.mkdir(parents=True)
+    render.write_bytes(clean.read_bytes())
+    write_render_record(ws, RenderRecord("travinh-dautu", {"web-720p": RenderedDeliverable(
+        "web-720p", str(render), "web-720p", float(SECONDS), render.stat().st_size, LOUDNESS)}))
     timeline = Timeline("travinh-dautu", Fraction(25), 1280, 720, 48000,
                         (Segment("master", "master.mov", 0, SECONDS * 25, 0, True),), ())
-    write_json(ws / "timeline.json", timeline.to_dict())
-    words = [{"start_ms": a, "end_ms": a + 350, "text": "từ", "probability": 0.9, "flags": []}
-             for a in (1000, 1400, 1800, 2600, 3000)]
-    write_json(ws / "transcripts" / "master.json", {"clip_id": "master", "segments": [{"words": words}]})
+    write_json(ws.timeline_json, timeline.to_dict())
+    write_json(ws.transcript_json("master"), _transcript("master", (1000, 1400, 1800, 2600, 3000)))
+    write_json(ws.transcript_json("broll"), _transcript("broll", (500,)))
+    write_json(ws.transcript_json("gone"), _transcript("gone", (500,)))  # a clip no longer in the manifest
     cues = {"vi": [(950, 2300, "Xin chào Trà Vinh"), (2550, 3500, "Cảm ơn")],
             "en": [(950, 2300, "Hello Trà Vinh"), (2550, 3500, "Thank you")]}
-    subs = ws / "subtitles"
-    subs.mkdir()
+    ws.subtitles_dir.mkdir()
     for lang in languages:
-        (subs / f"travinh-dautu.{lang}.srt").write_text(_srt(cues[lang]), encoding="utf-8")
-        (subs / f"travinh-dautu.{lang}.vtt").write_text(_vtt(cues[lang]), encoding="utf-8")
-    write_json(subs / "travinh-dautu.subtitles.json",
-               {"vi": {"machine_draft": False, "reviewed": True, "source": "asr"},
-                "en": {"machine_draft": True, "reviewed": False, "source": "whisper-translate"}})
+        ws.subtitle(lang, "srt").write_text(_srt(cues[lang]), encoding="utf-8")
+        ws.subtitle(lang, "vtt").write_text(_vtt(cues[lang]), encoding="utf-8")
+    record = SubtitlesRecord("travinh-dautu", {
+        "vi": SubtitlesLanguage("generated", None, False, True, 2, {}),
+        "en": SubtitlesLanguage("generated", "whisper", True, False, 2, {})})
+    write_json(ws.subtitles_dir / "travinh-dautu.subtitles.json", record.to_json())
     return manifest
 
 
@@ -138,8 +158,21 @@ def test_programme_qc_package_verify(tmp_path: Path, clean: Path, capsys: pytest
     sub = {c["id"]: c for c in report["subtitles"]["checks"]}
     assert sub["subtitles.en.review"]["status"] == "WARN"
     assert sub["subtitles.vi.coverage"]["status"] == "PASS"
+    assert (sub["subtitles.vi.coverage"]["value"], sub["subtitles.vi.coverage"]["unit"]) == (0, "ms")
+    checks = {c["id"]: c for c in report["deliverables"][0]["checks"]}
+    assert report["deliverables"][0]["file"].endswith("travinh-dautu_WEB_720P.mp4")  # the file the render recorded
+    assert checks["loudness.integrated"]["unit"] == "LUFS"
+    assert abs(checks["loudness.integrated"]["value"] - -14.3) <= 0.5
+    assert checks["duration"]["value"] == SECONDS * 25
     page = (qc_dir / "report.html").read_text(encoding="utf-8")
     assert "data:image/png;base64," in page and "data:image/jpeg;base64," in page
+    render = tmp_path / "workspace" / "travinh-dautu" / "renders" / "web-720p" / "travinh-dautu_WEB_720P.mp4"
+    later = render.stat().st_mtime_ns + 5 * 10**9
+    os.utime(render, ns=(later, later))  # same bytes, new mtime: nothing to measure again
+    capsys.readouterr()
+    assert _cli(["--workspace", wsroot, "--json", "qc", str(manifest)]) == 0
+    again = json.loads(capsys.readouterr().out)  # exactly one JSON document
+    assert again["up_to_date"] is True and again["ok"] is True and again["generated"] == report["generated"]
     assert _cli(["--workspace", wsroot, "package", str(manifest), "--zip"]) == 0
     bag_dir = tmp_path / "workspace" / "travinh-dautu" / "delivery" / "TRAVINH_DAUTU_2026"
     bag = bagit.Bag(str(bag_dir))
@@ -153,6 +186,10 @@ def test_programme_qc_package_verify(tmp_path: Path, clean: Path, capsys: pytest
     assert {"TRAVINH_DAUTU_2026_SUB_EN.vtt", "TRAVINH_DAUTU_2026_METADATA.html"} <= names
     assert all(n.isascii() for n in names)
     assert bag.info["Receiving-Organization"] == "Trung tâm Tin tức VTV"
+    transcripts = sorted(n for n in names if "TRANSCRIPT" in n)
+    assert transcripts == ["TRAVINH_DAUTU_2026_TRANSCRIPT_BROLL.json", "TRAVINH_DAUTU_2026_TRANSCRIPT_MASTER.json"]
+    sheet = json.loads((bag_dir / "data" / "metadata" / "TRAVINH_DAUTU_2026_METADATA.json").read_text("utf-8"))
+    assert sheet["deliverables"][0]["loudness"] == {"integrated": -14.3, "true_peak": -2.6, "lra": 0.0}  # the record's
     assert (bag_dir.parent / "TRAVINH_DAUTU_2026.zip").is_file()
     assert _cli(["verify", str(bag_dir)]) == 0
     capsys.readouterr()

@@ -2,13 +2,15 @@
 
 Three deliverables in one ffmpeg process (web-720p, social-9x16 with burned Vietnamese subtitles
 over the excerpt, broadcast-h264 1080i50); each output is probed against its profile and its
-loudness re-measured independently. Frames at the title card, a lower third and the social cut are
-left in /tmp/reportage-render-checks/ for a person to look at; the logo is checked pixel by pixel to
-sit inside title-safe. A second run renders nothing; an edited SRT re-renders only the social cut.
+loudness re-measured independently and compared with what the render record holds. Frames at the
+title card, a lower third and the social cut are left in /tmp/reportage-render-checks/ for a person
+to look at; the logo is checked pixel by pixel to sit inside title-safe. A second run renders
+nothing, nor does one after the working copy is touched; an edited SRT re-renders only the social cut.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 from fractions import Fraction
 from pathlib import Path
@@ -22,7 +24,8 @@ from pipeline.media.ffmpeg import ffprobe_json, run_ffmpeg, safe_input
 from pipeline.media.loudness import measure
 from pipeline.profiles import load_profile
 from pipeline.render.branding import BrandingSettings
-from pipeline.stages.render import RenderSettings, render_programme
+from pipeline.render.state import read_render_record
+from pipeline.stages.render import Settings, render_programme
 from pipeline.timeline import Segment, Timeline
 from pipeline.workspace import Workspace
 from tests import mediagen
@@ -47,7 +50,7 @@ credits: [{role: {vi: "Biên tập", en: "Editor"}, name: "Nguyễn Thị Thu H�
 co_producers: ["Sở Thông tin và Truyền thông", "Trung tâm Thông tin đối ngoại"]
 """
 SRT = "1\n00:00:01,200 --> 00:00:02,800\nẪ ậ ặ ữ ỹ ỵ Đ — Trà Vinh\n"
-SETTINGS = RenderSettings(branding=BrandingSettings(bumper_s=0.4, title_s=1.0, credits_s=0.8))
+SETTINGS = Settings(branding=BrandingSettings(bumper_s=0.4, title_s=1.0, credits_s=0.8))
 
 
 @pytest.fixture(scope="module")
@@ -115,8 +118,12 @@ def test_one_pass_render(tiny: tuple[Any, Workspace]) -> None:
         loud = profile.loudness
         assert abs(again.integrated_lufs - loud.target_lufs) <= loud.tolerance_lu
         assert again.true_peak_dbtp <= loud.true_peak_max_dbtp + 0.05
-        log = out.with_name(out.name + ".loudness.json")
-        assert log.exists() and '"integrated_lufs"' in log.read_text(encoding="utf-8")
+        recorded = read_render_record(ws).deliverables[d.name]
+        assert recorded.loudness is not None and recorded.loudness.within_tolerance
+        assert recorded.loudness.integrated_lufs is not None
+        assert abs(recorded.loudness.integrated_lufs - again.integrated_lufs) <= 0.2  # the record holds numbers
+        assert recorded.excerpt_s == ((1.0, 3.0) if profile.excerpt else None)
+        assert d.loudness == recorded.loudness and report.ok
         if profile.subtitles.sidecar:
             assert out.with_name(f"{out.stem}.vi.srt").exists()
 
@@ -145,6 +152,10 @@ def test_rerun_renders_nothing_and_subtitle_edit_rerenders_burned_only(tiny: tup
     programme, ws = tiny
     report = render_programme(programme, ws, SETTINGS)
     assert report.up_to_date and report.graphics_made == 0
+    source = Path(programme.base_dir / "a.mov")  # the working copy: same bytes, new mtime
+    later = source.stat().st_mtime_ns + 5 * 10**9
+    os.utime(source, ns=(later, later))
+    assert render_programme(programme, ws, SETTINGS).up_to_date, "a touched working copy re-renders nothing"
     srt = ws.subtitle("vi", "srt")
     srt.write_text(SRT.replace("Trà Vinh", "Ao Bà Om"), encoding="utf-8")
     report = render_programme(programme, ws, SETTINGS)
@@ -159,7 +170,7 @@ def test_missing_subtitles_warns(tiny: tuple[Any, Workspace], tmp_path: Path) ->
     dry = Workspace(tmp_path, "tiny")
     dry.timeline_json.parent.mkdir(parents=True)
     shutil.copy(ws.timeline_json, dry.timeline_json)
-    report = render_programme(programme, dry, RenderSettings(dry_run=True, branding=SETTINGS.branding))
+    report = render_programme(programme, dry, Settings(dry_run=True, branding=SETTINGS.branding))
     assert len(report.commands) == 1 and any("subtitles yet" in w for w in report.warnings)
     assert report.commands[0].count("-filter_complex") == 2  # one process: the programme and the excerpt trunk
     assert [d.status for d in report.deliverables] == ["planned"] * 3

@@ -26,7 +26,7 @@ from pipeline.manifest import load_manifest
 from pipeline.media.ffmpeg import ffprobe_json, run_ffmpeg, safe_input
 from pipeline.media.loudness import measure, parse_ebur128
 from pipeline.render.branding import BrandingSettings
-from pipeline.stages.render import RenderSettings, render_programme
+from pipeline.stages.render import Settings, render_programme
 from pipeline.timeline import Segment, Timeline
 from pipeline.workspace import Workspace
 from tests import mediagen
@@ -44,7 +44,7 @@ timeline: {cut: [{clip: a, in: "00:00:00:00", out: "00:00:02:00"}, {clip: b, in:
 deliverables: [broadcast-xdcam, web-720p, social-9x16]
 social: {in: "00:00:01:00", out: "00:00:03:00"}
 """
-SETTINGS = RenderSettings(branding=BrandingSettings(bumper_s=0, title_s=1.0, credits_s=0))
+SETTINGS = Settings(branding=BrandingSettings(bumper_s=0, title_s=1.0, credits_s=0))
 LEADER_S = 3
 
 
@@ -71,7 +71,7 @@ def _keyframes(path: Path) -> list[int]:
 
 def test_xdcam_master_with_joined_leader_in_one_pass(tmp_path: Path) -> None:
     programme, ws = _programme(tmp_path / "Chương trình thử")
-    dry = render_programme(programme, ws, RenderSettings(dry_run=True, branding=SETTINGS.branding))
+    dry = render_programme(programme, ws, Settings(dry_run=True, branding=SETTINGS.branding))
     commands = [c for c in dry.commands if "-filter_complex" in c and "-f" in c]
     assert sum(1 for c in dry.commands if any("smptehdbars" in a for a in c)) == 1  # the leader, once
     assert sum(1 for c in commands if c.count("-filter_complex") == 2) == 1  # one pass, two trunks
@@ -103,7 +103,7 @@ def test_xdcam_master_with_joined_leader_in_one_pass(tmp_path: Path) -> None:
     assert abs(float(ffprobe_json(social)["format"]["duration"]) - 2.0) < 0.1
     assert not [p for p in master.parent.iterdir() if ".part" in p.name]
 
-    forced = render_programme(programme, ws, RenderSettings(force=True, only=("broadcast-xdcam",),
+    forced = render_programme(programme, ws, Settings(force=True, only=("broadcast-xdcam",),
                                                             branding=SETTINGS.branding))
     assert forced.leaders_made == 0  # cached by content
     assert render_programme(programme, ws, SETTINGS).up_to_date

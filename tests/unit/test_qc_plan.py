@@ -179,11 +179,7 @@ def test_worst() -> None:
 
 def test_silence_under_a_clip_cut_without_sound_is_the_editors() -> None:
     from fractions import Fraction
-    from pathlib import Path
 
-    from pipeline.manifest import Bilingual, Manifest, Programme
-    from pipeline.manifest import Timeline as Cut
-    from pipeline.profiles import load_profile
     from pipeline.stages.qc import mute_windows
     from pipeline.timeline import Segment, Timeline
 
@@ -191,9 +187,49 @@ def test_silence_under_a_clip_cut_without_sound_is_the_editors() -> None:
         Segment("talk", "a.mov", 0, 250, 0, True),
         Segment("drone", "b.mov", 0, 125, 250, False),
     ), ())
-    manifest = Manifest(id="p", title=Bilingual(vi="a", en="a"), synopsis=Bilingual(vi="a", en="a"),
-                        footage=["a.mov"], timeline=Cut(master="a.mov"))  # type: ignore[call-arg]
-    programme = Programme(manifest, Path("/tmp/p.yaml"))
-    assert mute_windows(load_profile("web-720p"), programme, timeline) == ((10.0, 15.0),)
+    assert mute_windows(load_profile("web-720p"), timeline, None) == ((10.0, 15.0),)
     lead = load_profile("broadcast-xdcam").leader.total_s
-    assert mute_windows(load_profile("broadcast-xdcam"), programme, timeline) == ((10.0 + lead, 15.0 + lead),)
+    assert mute_windows(load_profile("broadcast-xdcam"), timeline, None) == ((10.0 + lead, 15.0 + lead),)
+    # an excerpt from 8 s to 12 s, as the render recorded it: the drone shot is 2–4 s of the file
+    assert mute_windows(load_profile("social-9x16"), timeline, (8.0, 12.0)) == ((2.0, 4.0),)
+
+
+def test_expected_frames_follow_the_excerpt_the_render_recorded() -> None:
+    from fractions import Fraction
+
+    from pipeline.stages.qc import expected_frames
+    from pipeline.timeline import Segment, Timeline
+
+    timeline = Timeline("p", Fraction(25), 1920, 1080, 48000, (Segment("a", "a.mov", 0, 500, 0, True),), ())
+    assert expected_frames(load_profile("web-720p"), timeline, None) == 500
+    assert expected_frames(load_profile("social-9x16"), timeline, (1.0, 3.5)) == 63  # frames 25 to round(87.5)
+    xdcam = load_profile("broadcast-xdcam")
+    assert expected_frames(xdcam, timeline, None) == 500 + round(xdcam.leader.total_s * 25)
+
+
+def test_every_rule_has_an_evaluator_and_a_typo_is_refused_when_the_check_is_made() -> None:
+    import typing
+
+    import pytest
+
+    from pipeline.qc.plan import MEASURES, RULES, Rule
+
+    assert set(RULES) == set(typing.get_args(Rule))
+    with pytest.raises(ValueError, match="no rule 'equal'"):
+        CheckSpec("x", "X", "video.codec", "equal", "h264")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"no measurement 'loudness\.integrted'"):
+        CheckSpec("x", "X", "loudness.integrted", "near", -23.0, tolerance=0.5)  # type: ignore[arg-type]
+    for name in ("broadcast-xdcam", "web-720p", "social-9x16", "broadcast-h264"):
+        assert {s.measure for s in plan_for(load_profile(name), PlanContext(expected_frames=100))} <= MEASURES
+
+
+def test_verdicts_carry_the_measured_number_and_its_unit() -> None:
+    plan = _by_id(plan_for(load_profile("web-720p"), PlanContext(expected_frames=100, programme_s=4.0)))
+    loud = evaluate(plan["loudness.integrated"], {"loudness.integrated": -14.26})
+    assert (loud.value, loud.unit, loud.measured) == (-14.26, "LUFS", "-14.3 LUFS")
+    black = evaluate(plan["picture.black"], {"picture.black": [(1.5, 2.5)]})
+    assert black.status is Status.FAIL and (black.value, black.unit) == (1.0, "s")
+    codec = evaluate(plan["video.codec"], {"video.codec": "h264"})
+    assert codec.value is None and codec.to_dict()["value"] is None
+    missing = evaluate(plan["loudness.true_peak"], {})
+    assert missing.status is Status.FAIL and missing.value is None and missing.unit == "dBTP"

@@ -4,17 +4,25 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from pipeline.qc.subtitles import merge, silent_cues, speech_spans, uncovered
+from pipeline.asr.transcript import ModelRef, Segment, Transcript, Word
+from pipeline.qc.subtitles import silent_cues, uncovered
 from pipeline.subs import Cue
-from pipeline.timeline import Segment, Timeline
+from pipeline.subs import Word as CueWord
+from pipeline.subs.speech import place_words, speech_spans
+from pipeline.timeline import Segment as Cut
+from pipeline.timeline import Timeline
 
 
 def _cue(i: int, a: int, b: int) -> Cue:
     return Cue(i, a, b, ("text",))
 
 
-def test_merge_joins_close_words() -> None:
-    assert merge([(0, 300), (500, 900), (2000, 2500)], 700) == [(0, 900), (2000, 2500)]
+def test_speech_spans_join_words_closer_than_the_gap() -> None:
+    words = [CueWord(0, 300, "a"), CueWord(500, 900, "b"), CueWord(2000, 2500, "c")]
+    assert speech_spans(words, 700) == [(0, 900), (2000, 2500)]
+    assert speech_spans(words) == [(0, 900), (2000, 2500)]  # 200 ms apart joined, 1100 ms apart not
+    assert speech_spans([CueWord(0, 300, "a"), CueWord(599, 900, "b")]) == [(0, 900)]
+    assert speech_spans([CueWord(0, 300, "a"), CueWord(600, 900, "b")]) == [(0, 300), (600, 900)]
 
 
 def test_uncovered_speech() -> None:
@@ -30,13 +38,20 @@ def test_silent_cues_allow_lead_in_and_hang_on() -> None:
     assert [(c.index, ms) for c, ms in found] == [(2, 1000)]
 
 
-def test_speech_spans_map_clip_time_to_programme_time() -> None:
+def _transcript(clip: str, words: list[tuple[int, int]]) -> Transcript:
+    seg = Segment(words[0][0], words[-1][1], "x", -0.1, 0.01, 1.2, tuple(Word(a, b, "x", 0.9) for a, b in words))
+    return Transcript(clip, "vi", 10_000, "0" * 64, ModelRef("test", "0" * 64), (seg,))
+
+
+def test_words_are_placed_from_clip_time_to_programme_time() -> None:
     timeline = Timeline("p", Fraction(25), 1280, 720, 48000,
-                        (Segment("a", "a.mov", 25, 75, 0, True), Segment("b", "b.mov", 0, 50, 50, True)), ())
-    transcripts = {
-        "a": {"segments": [{"words": [{"start_ms": 500, "end_ms": 900}, {"start_ms": 2500, "end_ms": 2900}]}]},
-        "b": {"segments": [{"words": [{"start_ms": 1500, "end_ms": 1800}]}]},
-    }
-    # a: source 1000–3000 ms placed at 0; word at 500 is cut out, 2500 lands at 1500.
-    # b: placed at 2000 ms; its word lands at 3500.
-    assert speech_spans(timeline, transcripts) == [(1500, 1900), (3500, 3800)]
+                        (Cut("a", "a.mov", 25, 75, 0, True), Cut("b", "b.mov", 0, 50, 50, True),
+                         Cut("c", "c.mov", 0, 50, 100, False)), ())
+    transcripts = {"a": _transcript("a", [(500, 900), (2500, 2900), (2950, 3400)]),
+                   "b": _transcript("b", [(1500, 1800)]), "c": _transcript("c", [(100, 400)])}
+    # a: source 1000–3000 ms placed at 0; the word at 500 starts before the cut and is left out, 2500
+    # lands at 1500, 2950 at 1950 cut at the segment's end (2000). b: placed at 2000 ms, its word at
+    # 3500. c has no sound in the edit: its words are not speech.
+    placed = place_words(timeline, transcripts)
+    assert [(w.start_ms, w.end_ms) for w in placed] == [(1500, 1900), (1950, 2000), (3500, 3800)]
+    assert speech_spans(placed) == [(1500, 2000), (3500, 3800)]

@@ -8,8 +8,19 @@ from pathlib import Path
 import pytest
 
 from pipeline.graphics.cache import GraphicSpec
+from pipeline.media.loudness import Normalisation
 from pipeline.profiles import load_profile
-from pipeline.render.plan import Branch, Branding, Overlay, measure_args, meter_name, output_seconds, render_args
+from pipeline.render.plan import (
+    Branch,
+    Branding,
+    Overlay,
+    body_frames,
+    measure_args,
+    meter_name,
+    output_seconds,
+    render_args,
+    trial_meter,
+)
 from pipeline.timeline import Segment, Timeline
 
 TL = Timeline("p", Fraction(25), 1920, 1080, 48000, (
@@ -48,7 +59,7 @@ def test_branding_logo_and_graphics_overlay_in_the_trunk() -> None:
 
 
 def test_split_to_each_deliverable_with_its_own_level_and_meter() -> None:
-    web = Branch("web-720p", load_profile("web-720p"), Path("/o/w.mp4"), level=("volume=volume=3dB:precision=double",))
+    web = Branch("web-720p", load_profile("web-720p"), Path("/o/w.mp4"), level=Normalisation(3.0, None, -4.0, 0.0, ""))
     h264 = Branch("broadcast-h264", load_profile("broadcast-h264"), Path("/o/b.mp4"))
     args = render_args(TL, Branding(), [web, h264])
     fc = _fc(args)
@@ -117,9 +128,26 @@ def test_measure_pass_is_audio_only_with_an_excerpt_meter() -> None:
     assert "concat=n=2:v=0:a=1[mix]" in fc
     assert "[mix_0]ebur128@programme=peak=true" in fc and "[mix_1]atrim=start=1:end=3,ebur128@excerpt" in fc
     assert args[-10:] == ["-map", "[m_programme]", "-f", "null", "-", "-map", "[m_excerpt]", "-f", "null", "-"]
-    trial = _fc(measure_args(TL, None, {"web-720p": (["volume=volume=3dB"], False)}))
+    trial = _fc(measure_args(TL, None, {"web-720p": (Normalisation(3.0, None, -4.0, 0.0, ""), False)}))
     assert "[mix]asplit=2[mix_0][mix_1]" in trial
-    assert "[mix_1]volume=volume=3dB,ebur128@trial_web_720p=peak=true:framelog=verbose[m_trial_web_720p]" in trial
+    assert ("[mix_1]volume=volume=3dB:precision=double,ebur128@trial_web_720p=peak=true:framelog=verbose"
+            "[m_trial_web_720p]") in trial
+    limited = _fc(measure_args(TL, (1.0, 3.0), {"social-9x16": (Normalisation(6.0, -2.0, -2.0, 1.5, ""), True)}))
+    # a trial runs the limiter at the programme rate (no 4× oversampling) and meters the excerpt
+    assert "[mix_2]atrim=start=1:end=3,volume=volume=6dB:precision=double,alimiter=" in limited
+    assert "aresample" not in limited.split("[mix_2]", 1)[1].split("[m_trial", 1)[0]
+    assert trial_meter("social-9x16__probe") == "trial_social_9x16__probe"
+
+
+def test_limited_branch_oversamples_its_limiter_in_the_render() -> None:
+    web = Branch("web-720p", load_profile("web-720p"), Path("/o/w.mp4"), level=Normalisation(6.0, -2.0, -2.0, 1.5, ""))
+    fc = _fc(render_args(TL, Branding(), [web]))
+    assert "volume=volume=6dB:precision=double,aresample=192000,alimiter=limit=0.794328" in fc
+
+
+def test_body_frames_of_the_programme_and_of_an_excerpt() -> None:
+    assert body_frames(TL, None) == TL.duration_frames
+    assert body_frames(TL, (1.0, 3.5)) == 88 - 25  # frames 25 to round(87.5), as excerpt_timeline cuts them
 
 
 def test_meter_names_are_filter_safe() -> None:

@@ -1,0 +1,75 @@
+"""Where the speech is on the timeline: transcript words moved to programme time, and the
+stretches of speech they make. One rule for the subtitles stage (segmentation, lint's lead-in and
+hang-on) and for QC (coverage, cues over silence).
+
+A word belongs to a segment when it starts inside the segment's [src_in, src_out) of clip time; it
+is cut at src_out. Words closer than `SPEECH_GAP_MS` make one stretch of speech.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from ..asr.transcript import Transcript
+from ..errors import WorkspaceError
+from ..fsutil import read_json
+from ..timeline import Timeline
+from ..workspace import Workspace
+from .cues import Word
+
+SPEECH_GAP_MS = 300
+
+Span = tuple[int, int]
+
+
+def place_words(timeline: Timeline, transcripts: Mapping[str, Transcript]) -> list[Word]:
+    """Every transcript word inside its segment, moved to programme time (segments of clips without
+    sound, or without a transcript in `transcripts`, give none)."""
+    words: list[Word] = []
+    for seg in timeline.segments:
+        transcript = transcripts.get(seg.clip_id)
+        if not seg.has_audio or transcript is None:
+            continue
+        src_in, src_out = timeline.frames_to_ms(seg.src_in_frame), timeline.frames_to_ms(seg.src_out_frame)
+        rec_in = timeline.frames_to_ms(seg.rec_in_frame)
+        for word in transcript.words():
+            if src_in <= word.start_ms < src_out:
+                end = min(word.end_ms, src_out)
+                words.append(Word(word.start_ms - src_in + rec_in, end - src_in + rec_in, word.text,
+                                  word.probability, None, f"{seg.clip_id}@{word.start_ms}"))
+    return words
+
+
+def timeline_words(timeline: Timeline, ws: Workspace) -> tuple[list[Word], list[str]]:
+    """`place_words` from the transcripts in the workspace; also the transcript files read.
+
+    WorkspaceError when a segment with sound has no transcript (or an unreadable one).
+    """
+    transcripts: dict[str, Transcript] = {}
+    used: list[str] = []
+    for seg in timeline.segments:
+        if not seg.has_audio or seg.clip_id in transcripts:
+            continue
+        path = ws.transcript_json(seg.clip_id)
+        if not path.is_file():
+            raise WorkspaceError(f"no transcript for clip {seg.clip_id}", path=path,
+                                 hint="run `reportage transcribe MANIFEST` first")
+        try:
+            data = read_json(path)
+        except (OSError, ValueError) as exc:
+            raise WorkspaceError(f"transcript is unreadable ({exc})", path=path,
+                                 hint="rerun `reportage transcribe MANIFEST`") from exc
+        transcripts[seg.clip_id] = Transcript.from_json(data, source=str(path))
+        used.append(str(path))
+    return place_words(timeline, transcripts), used
+
+
+def speech_spans(words: Sequence[Word], gap_ms: int = SPEECH_GAP_MS) -> list[Span]:
+    """Stretches of speech in programme ms: words closer than `gap_ms` joined."""
+    spans: list[Span] = []
+    for word in sorted(words, key=lambda w: w.start_ms):
+        if spans and word.start_ms - spans[-1][1] < gap_ms:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], word.end_ms))
+        else:
+            spans.append((word.start_ms, word.end_ms))
+    return spans
