@@ -6,7 +6,9 @@ import shutil
 import subprocess
 from typing import Any
 
+from .asr.model import model_report
 from .errors import ReportageError
+from .fonts import SUBTITLE_FAMILY, check_vietnamese, fonts_dir
 
 
 def _tool(name: str, args: list[str]) -> dict[str, Any]:
@@ -19,8 +21,6 @@ def _tool(name: str, args: list[str]) -> dict[str, Any]:
 
 
 def _fonts() -> list[dict[str, Any]]:
-    from .fonts import SUBTITLE_FAMILY, check_vietnamese, fonts_dir
-
     rows = []
     for font in sorted(fonts_dir().glob("*.ttf")):
         try:
@@ -34,8 +34,6 @@ def _fonts() -> list[dict[str, Any]]:
 
 
 def _model() -> dict[str, Any]:
-    from .asr.model import model_report
-
     report = model_report()
     if report.get("error"):
         return {"check": "whisper model", "ok": False, "detail": report["error"]}

@@ -17,12 +17,12 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .errors import ManifestError
 from .fsutil import nfc
 from .timecode import Timecode, parse_rate
+from .yamlmodel import read_yaml, validate
 
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _MEDIA_EXTS = {".mov", ".mp4", ".m4v", ".mxf", ".mts", ".m2ts", ".ts", ".mkv", ".webm", ".avi", ".wav", ".mpg"}
@@ -345,49 +345,15 @@ def resolve_inside(base: Path, relative: str, manifest_path: Path, field: str) -
     return candidate
 
 
-def _loc(loc: tuple[int | str, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif part in ("str", "FootageEntry") or "[" in str(part):
-            continue
-        else:
-            out += ("." if out else "") + str(part)
-    return out or "(top level)"
-
-
 def load_manifest(path: Path | str) -> Programme:
     """Read and validate a manifest; ManifestError names the file, the field and what is wrong."""
     manifest_path = Path(path).absolute()
     if not manifest_path.is_file():
         raise ManifestError("manifest not found", path=path, hint="give the path of a programme .yaml file")
-    try:
-        text = manifest_path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ManifestError(f"is not UTF-8 text ({exc.reason})", path=path, hint="save it as UTF-8") from exc
-    try:
-        data = yaml.safe_load(nfc(text))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ManifestError(f"is not valid YAML{where}: {problem}", path=path) from exc
+    data = read_yaml(manifest_path, what="manifest")
     if not isinstance(data, dict):
-        raise ManifestError("must be a YAML mapping (id:, title:, footage:, timeline: …)", path=path)
-    try:
-        manifest = Manifest.model_validate(data)
-    except ValidationError as exc:
-        lines = []
-        for err in exc.errors():
-            loc = _loc(tuple(err["loc"]))
-            msg = err["msg"].removeprefix("Value error, ")
-            if err["type"] == "missing":
-                msg = "is required"
-            elif err["type"] == "extra_forbidden":
-                msg = "is not a known field (check its spelling)"
-            lines.append(f"{loc} {msg}")
-        raise ManifestError("; ".join(dict.fromkeys(lines)), path=path) from exc
+        raise ManifestError("must be a YAML mapping (id:, footage:, timeline: …)", path=path)
+    manifest = validate(data, Manifest, path=path, union_tags=frozenset({"FootageEntry"}))
     programme = Programme(manifest, manifest_path)
     for index, lt in enumerate(manifest.lower_thirds):
         _check_tc(lt.at, programme, f"lower_thirds[{index}].at")

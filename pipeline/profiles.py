@@ -1,9 +1,12 @@
 """Deliverable profiles: what each output file is held to, as data (`assets/profiles/<name>.yaml`).
 
 A profile names the container, the video and audio encoding, the loudness target, the subtitles, the
-safe areas, the broadcast leader and the file-name suffix of one deliverable. The numbers are the
-defaults from DELIVERY.md; a programme folder may hold its own `<name>.yaml` that patches a shipped
+safe areas, the broadcast leader and the file-name suffix of one deliverable. The shipped files
+hold the house defaults; a programme folder may hold its own `<name>.yaml` that patches a shipped
 profile (only the keys it names change), because a receiving centre may send its own spec.
+
+`safe_areas` is the one source of title- and action-safe margins, in percent and in pixels; graphics
+and filtergraphs that need the margins outside any one profile use `DEFAULT_SAFE_AREAS`.
 
 `check_legal` rejects combinations ffmpeg would refuse or a receiver would bounce (PCM in MP4,
 4:2:2 with H.264 High, XDCAM not at 50 Mb/s, …) before any encoding starts, so a bad profile costs
@@ -14,18 +17,27 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .errors import ManifestError
-from .fsutil import nfc
-from .media.encode import legal_problems
+from .media.codecs import (
+    ALTERNATIVES,
+    CONTAINER_CODECS,
+    H264_BR_FACTOR,
+    H264_LEVELS,
+    H264_PIX,
+    MPEG2_LEVELS,
+    MPEG2_LEVELS_422,
+    MPEG2_PIX,
+    PRORES_PIX,
+)
+from .text import ascii_fold
 from .timecode import Timecode, parse_rate
+from .yamlmodel import read_yaml, validate
 
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _SUFFIX_RE = re.compile(r"^[A-Z0-9][A-Z0-9_]{0,39}$")
@@ -138,7 +150,8 @@ class Subtitles(_Strict):
     """Sidecar subtitle languages and formats, and which language (if any) is burned into the picture."""
 
     sidecar: tuple[str, ...] = ()
-    formats: tuple[Literal["srt", "vtt", "ttml"], ...] = ("srt", "vtt")
+    # The formats the pipeline writes (subs.WRITTEN_FORMATS; a unit test keeps the two the same).
+    formats: tuple[Literal["srt", "vtt"], ...] = ("srt", "vtt")
     burn_in: str | None = None
     style: SubtitleStyle = SubtitleStyle()
 
@@ -155,6 +168,10 @@ class Margins(_Strict):
     def uniform(cls, pct: float) -> Margins:
         return cls(top_pct=pct, bottom_pct=pct, left_pct=pct, right_pct=pct)
 
+    def percentages(self) -> tuple[float, float, float, float]:
+        """(top, bottom, left, right) in percent of the frame, as written in the profile."""
+        return self.top_pct, self.bottom_pct, self.left_pct, self.right_pct
+
     def pixels(self, width: int, height: int) -> tuple[int, int, int, int]:
         """(top, bottom, left, right) in whole pixels, rounded up so content never strays outside."""
         return (
@@ -164,12 +181,26 @@ class Margins(_Strict):
             math.ceil(width * self.right_pct / 100),
         )
 
+    def box(self, width: int, height: int) -> tuple[int, int, int, int]:
+        """The area inside the margins as (x, y, w, h) in pixels (margins rounded up, as `pixels`)."""
+        top, bottom, left, right = self.pixels(width, height)
+        return left, top, width - left - right, height - top - bottom
+
+
+ACTION_SAFE_PCT = 3.5
+TITLE_SAFE_PCT = 5.0
+
 
 class SafeAreas(_Strict):
     """Action-safe (3.5%) and title-safe (5%) margins of a 16:9 frame unless a profile says otherwise."""
 
-    action: Margins = Margins.uniform(3.5)
-    title: Margins = Margins.uniform(5.0)
+    action: Margins = Margins.uniform(ACTION_SAFE_PCT)
+    title: Margins = Margins.uniform(TITLE_SAFE_PCT)
+
+
+DEFAULT_SAFE_AREAS = SafeAreas()
+"""The safe areas of a profile that names none: for pictures shared by every deliverable (graphics,
+the branded programme trunk)."""
 
 
 class Leader(_Strict):
@@ -265,13 +296,6 @@ class Profile(_Strict):
         return f"{stem}_{self.suffix}{self.container.extension}"
 
 
-def ascii_fold(text: str) -> str:
-    """Vietnamese text without diacritics ('Trà Vinh đẹp' → 'Tra Vinh dep'), for delivered file names."""
-    text = nfc(text).replace("đ", "d").replace("Đ", "D")
-    decomposed = unicodedata.normalize("NFD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).encode("ascii", "ignore").decode()
-
-
 # ---------------------------------------------------------------------------------------------
 # Loading
 
@@ -328,18 +352,7 @@ def _known(overrides_dir: Path | None) -> str:
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ProfileError(f"is not UTF-8 text ({exc.reason})", path=path, hint="save it as UTF-8") from exc
-    except OSError as exc:
-        raise ProfileError(f"cannot be read ({exc.strerror})", path=path) from exc
-    try:
-        data = yaml.safe_load(nfc(text))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ProfileError(f"is not valid YAML{where}: {getattr(exc, 'problem', None) or exc}", path=path) from exc
+    data = read_yaml(path, what="profile file", error=ProfileError)
     if not isinstance(data, dict):
         raise ProfileError("must be a YAML mapping (container:, video:, audio:, loudness: …)", path=path)
     return data
@@ -384,26 +397,15 @@ def _deep_merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
 
 
 def _validate(data: dict[str, Any], path: Path) -> Profile:
-    try:
-        return Profile.model_validate(data)
-    except ValidationError as exc:
-        lines = []
-        for err in exc.errors():
-            loc = ".".join(str(part) for part in err["loc"]) or "(top level)"
-            msg = err["msg"].removeprefix("Value error, ")
-            if err["type"] == "missing":
-                msg = "is required"
-            elif err["type"] == "extra_forbidden":
-                msg = "is not a known field (check its spelling)"
-            lines.append(f"{loc} {msg}")
-        raise ProfileError("; ".join(dict.fromkeys(lines)), path=path) from exc
+    return validate(data, Profile, path=path, error=ProfileError)
 
 
 def check_legal(profile: Profile) -> None:
     """Raise ProfileError listing every illegal combination in `profile`; return None when it is fine.
 
-    The rules (which container carries which codec, H.264 levels, XDCAM's fixed numbers) live with
-    the encoder mapping in `media/encode.py`, which is what they protect.
+    The rules are `legal_problems` below; the encoders' own numbers (which container carries which
+    codec, H.264 levels, XDCAM's fixed values) are data in `media/codecs.py`, shared with the
+    encoder mapping in `media/encode.py` that they protect.
     """
     problems = legal_problems(profile)
     if problems:
@@ -412,3 +414,152 @@ def check_legal(profile: Profile) -> None:
             path=profile.source or profile.name,
             hint="fix the profile (or its override) before rendering",
         )
+
+
+# ---------------------------------------------------------------------------------------------
+# Legality: combinations refused before ffmpeg runs (the encoders' limits are data in media/codecs.py)
+
+
+def legal_problems(profile: Profile) -> list[str]:
+    """Every rule `profile` breaks, as short sentences (empty when it can be encoded and delivered)."""
+    v, a, c = profile.video, profile.audio, profile.container
+    out: list[str] = []
+    vcodecs, acodecs, exts = CONTAINER_CODECS[c.format]
+    if v.codec not in vcodecs:
+        out.append(f"{c.format.upper()} cannot carry {v.codec} video (allowed: {', '.join(sorted(vcodecs))})")
+    if a.codec not in acodecs:
+        out.append(f"{c.format.upper()} cannot carry {a.codec.upper()} audio (allowed: {', '.join(sorted(acodecs))})")
+    if c.extension not in exts.split():
+        out.append(f"extension {c.extension} does not match container {c.format} (use {exts.split()[0]})")
+    if c.faststart and c.format not in ("mp4", "mov"):
+        out.append("faststart applies only to MP4/MOV")
+    if v.width % 2 or v.height % 2:
+        out.append(f"frame size {v.width}×{v.height} must be even in both directions (chroma subsampling)")
+    if v.encoder is not None and v.encoder not in ALTERNATIVES[v.codec]:
+        out.append(f"{v.encoder} does not encode {v.codec} (use {', '.join(sorted(ALTERNATIVES[v.codec]))})")
+    if v.bframes and v.bframes >= v.gop:
+        out.append(f"{v.bframes} B-frames do not fit in a GOP of {v.gop}")
+    out += _scan_problems(profile)
+    out += _codec_problems(profile)
+    out += _audio_problems(a)
+    if profile.vertical is not None and v.height <= v.width:
+        out.append(f"vertical: {profile.vertical} needs a portrait frame, not {v.width}×{v.height}")
+    if profile.subtitles.burn_in is not None and profile.subtitles.burn_in not in ("vi", "en"):
+        out.append(f"subtitles.burn_in {profile.subtitles.burn_in!r} is not a subtitle language (vi or en)")
+    return out
+
+
+def _scan_problems(profile: Profile) -> list[str]:
+    v = profile.video
+    if not v.interlaced:
+        return []
+    out = []
+    if v.rate not in (Fraction(25), Fraction(30000, 1001), Fraction(30)):
+        out.append(f"interlaced video needs 25 or 29.97 frames/s (50/59.94 fields), not {v.fps}")
+    if v.height not in (1080, 576, 480):
+        out.append(f"{v.height} lines cannot be interlaced (1080i, 576i or 480i only)")
+    if profile.vertical is not None:
+        out.append("a vertical (social) frame cannot be interlaced")
+    if v.codec == "h264" and v.profile == "baseline":
+        out.append("H.264 Baseline is progressive-only; use Main or High for 1080i")
+    if v.codec == "h264" and v.level is not None and v.level not in ("2.1", "2.2", "3.0", "3.1", "3.2", "4.0", "4.1"):
+        out.append(f"H.264 level {v.level} is progressive-only (interlaced needs 2.1–4.1)")
+    if v.pix_fmt.startswith("yuv420") and v.height % 4:
+        out.append("interlaced 4:2:0 needs a height divisible by 4")
+    return out
+
+
+def _codec_problems(profile: Profile) -> list[str]:
+    v = profile.video
+    out: list[str] = []
+    if v.codec == "h264":
+        allowed = H264_PIX.get(v.profile)
+        if allowed is None:
+            out.append(f"H.264 profile {v.profile!r} is not one of {', '.join(H264_PIX)}")
+        elif v.pix_fmt not in allowed:
+            out.append(f"H.264 {v.profile} cannot carry {v.pix_fmt} (allowed: {', '.join(sorted(allowed))})")
+        if v.bitrate_kbps is None:
+            out.append("H.264 needs video.bitrate_kbps (deliverables are rate-controlled, not CRF)")
+        out += _h264_level_problems(v)
+    elif v.codec == "mpeg2video":
+        want = MPEG2_PIX.get(v.profile)
+        if want is None:
+            out.append(f"MPEG-2 profile {v.profile!r} is not one of {', '.join(MPEG2_PIX)}")
+        elif v.pix_fmt != want:
+            out.append(f"MPEG-2 {v.profile} profile needs {want}, not {v.pix_fmt}")
+        levels = MPEG2_LEVELS_422 if v.profile == "422" else MPEG2_LEVELS
+        if v.level is not None and v.level not in levels:
+            out.append(f"MPEG-2 level {v.level!r} is not one of {', '.join(levels)} for profile {v.profile}")
+        if v.level == "high" and (v.width > 1920 or v.height > 1152):
+            out.append(f"MPEG-2 High Level stops at 1920×1152, not {v.width}×{v.height}")
+        if profile.container.format == "mxf":
+            out += _xdcam_problems(profile)
+    elif v.codec == "prores":
+        want = PRORES_PIX.get(v.profile)
+        if want is None:
+            out.append(f"ProRes profile {v.profile!r} is not one of {', '.join(PRORES_PIX)}")
+        elif v.pix_fmt != want:
+            out.append(f"ProRes {v.profile} needs {want}, not {v.pix_fmt}")
+        if v.bitrate_kbps is not None:
+            out.append("ProRes has no bit rate setting (the profile fixes it); remove video.bitrate_kbps")
+    return out
+
+
+def _h264_level_problems(v: Video) -> list[str]:
+    if v.level is None:
+        return []
+    limits = H264_LEVELS.get(v.level)
+    if limits is None:
+        return [f"H.264 level {v.level} is not one of {', '.join(H264_LEVELS)}"]
+    max_fs, max_mbps, max_br = limits
+    mb_w = math.ceil(v.width / 16)
+    mb_h = math.ceil(v.height / 32) * 2 if v.interlaced else math.ceil(v.height / 16)
+    out = []
+    if mb_w * mb_h > max_fs or mb_w * mb_h * v.rate > max_mbps:
+        out.append(f"H.264 level {v.level} is too low for {v.width}×{v.height} at {v.fps} frames/s")
+    peak = v.maxrate_kbps or v.bitrate_kbps or 0
+    ceiling = max_br * H264_BR_FACTOR.get(v.profile, 1.0)
+    if peak > ceiling:
+        out.append(f"H.264 {v.profile}@{v.level} allows at most {ceiling:g} kb/s, not {peak}")
+    return out
+
+
+def _xdcam_problems(profile: Profile) -> list[str]:
+    """XDCAM HD422 (MPEG-2 in MXF): 50 Mb/s CBR 4:2:2, 1920×1080 or 1280×720, PCM 48 kHz."""
+    v, a = profile.video, profile.audio
+    out = []
+    if not (v.bitrate_kbps == v.maxrate_kbps == 50000 and v.minrate_kbps in (None, 50000)):
+        out.append(
+            f"XDCAM HD422 is 50 Mb/s CBR: bitrate_kbps and maxrate_kbps must be 50000 "
+            f"(got {v.bitrate_kbps}/{v.maxrate_kbps})"
+        )
+    if (v.width, v.height) not in ((1920, 1080), (1280, 720)):
+        out.append(f"XDCAM HD422 is 1920×1080 or 1280×720, not {v.width}×{v.height}")
+    if v.pix_fmt != "yuv422p":
+        out.append(f"XDCAM HD422 needs yuv422p, not {v.pix_fmt}")
+    if v.gop > 15:
+        out.append(f"XDCAM long GOP is at most 15 frames, not {v.gop}")
+    if a.sample_rate != 48000 or a.bit_depth not in (16, 24):
+        out.append("XDCAM audio is PCM 48 kHz, 16 or 24 bit")
+    return out
+
+
+def _audio_problems(a: Audio) -> list[str]:
+    out = []
+    if a.codec == "pcm":
+        if a.bit_depth not in (16, 24, 32):
+            out.append(f"PCM needs audio.bit_depth 16, 24 or 32 (got {a.bit_depth})")
+        if a.bitrate_kbps is not None:
+            out.append("PCM has no bit rate setting; remove audio.bitrate_kbps")
+    else:
+        if a.bit_depth is not None:
+            out.append("AAC has no bit depth; remove audio.bit_depth")
+        if a.bitrate_kbps is None or not 32 <= a.bitrate_kbps <= 512:
+            out.append(f"AAC needs audio.bitrate_kbps between 32 and 512 (got {a.bitrate_kbps})")
+        if a.sample_rate not in (44100, 48000):
+            out.append(f"AAC deliverables use 44.1 or 48 kHz, not {a.sample_rate}")
+        if a.mono_tracks:
+            out.append("mono_tracks is for PCM masters; AAC deliverables carry one stereo track")
+    if a.mono_tracks and a.channels < 2:
+        out.append("mono_tracks needs at least 2 channels")
+    return out

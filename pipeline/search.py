@@ -2,10 +2,10 @@
 
 An SQLite FTS5 index lives in the programme's catalogue, in tables of its own (`transcript_fts`,
 `transcript_segments`, `transcript_sources`), refreshed from the transcript JSONs before each search
-(only files whose content changed are re-read). FTS5's `unicode61 remove_diacritics 2` tokenizer
-folds case and diacritics; đ/Đ is a letter of its own, not d plus a mark, so it is mapped to d on
-the way in and in the query. A hit gives the clip, the timecode of the first matching word at the
-programme's rate, and the words around it.
+(only files whose content changed are re-read). The indexed text and the query are both folded
+with `pipeline.text.fold` (case, diacritics, and đ/Đ, which FTS5's `unicode61 remove_diacritics 2`
+tokenizer alone leaves as a letter of its own). A hit gives the clip, the timecode of the first
+matching word at the programme's rate, and the words around it.
 """
 
 from __future__ import annotations
@@ -21,15 +21,16 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from .asr.transcript import Transcript, fold
+from .asr.transcript import Transcript, bare
 from .errors import WorkspaceError
 from .fsutil import read_json, sha256_file
+from .intervals import overlaps
 from .manifest import Programme
+from .text import fold
 from .timecode import ms_to_timecode
 from .workspace import Workspace
 
 CONTEXT_WORDS = 8
-_EDGES = re.compile(r"^[^\w]+|[^\w]+$")
 _TOKEN = re.compile(r"[^\W_]+")  # letters and digits, as unicode61 splits
 
 _SCHEMA = """
@@ -83,8 +84,8 @@ class SearchHit:
 
 
 def index_text(text: str) -> str:
-    """Text as stored in the index: NFC and đ→d; FTS5 folds the rest (case, other marks)."""
-    return text.replace("đ", "d").replace("Đ", "D")
+    """Text as stored in the index: folded as the query is (`fold`), so đ matches d."""
+    return fold(text)
 
 
 def _tokens(text: str) -> list[str]:
@@ -178,14 +179,9 @@ def _locate(words: Sequence[Sequence[Any]], query: Sequence[str]) -> list[tuple[
     for i in range(len(flat) - n + 1):
         if [t for t, _ in flat[i : i + n]] == list(query):
             span = (flat[i][1], flat[i + n - 1][1] + 1)
-            if not spans or span[0] >= spans[-1][1]:
+            if not spans or not overlaps(span, spans[-1]):
                 spans.append(span)
     return spans
-
-
-def _strip_edges(text: str) -> str:
-    """The matched words without the punctuation that hangs off the first and last ("Vinh," → "Vinh")."""
-    return _EDGES.sub("", text)
 
 
 def _segment_words(conn: sqlite3.Connection, clip_id: str, seg_index: int) -> list[Any]:
@@ -227,7 +223,7 @@ def search_index(
                         end_ms=int(words[last - 1][2]),
                         timecode=ms_to_timecode(int(words[first][1]), rate),
                         before=" ".join(str(w[0]) for w in before),
-                        match=_strip_edges(" ".join(str(w[0]) for w in words[first:last])),
+                        match=bare(" ".join(str(w[0]) for w in words[first:last])),
                         after=" ".join(str(w[0]) for w in after),
                     )
                 )

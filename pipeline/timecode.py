@@ -61,7 +61,7 @@ class Timecode:
 
     @classmethod
     def from_ms(cls, ms: int, rate: Fraction) -> Timecode:
-        """The frame that contains millisecond `ms` (rounded to the nearest frame)."""
+        """The frame nearest to millisecond `ms` (halves to even, as `round` does)."""
         return cls(round(Fraction(ms, 1000) * rate), rate)
 
     @classmethod

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pipeline.asr.engine import AudioProgress, TranscribeSettings
 from pipeline.asr.model import ModelInfo
-from pipeline.asr.transcript import ModelRef, Segment, Transcript, Word
+from pipeline.asr.transcript import ModelRef, Transcript, TranscriptSegment, TranscriptWord
 from pipeline.fsutil import sha256_file, write_json
 from pipeline.manifest import Programme, load_manifest
 from pipeline.media.ffmpeg import run_ffmpeg
@@ -24,10 +24,12 @@ from pipeline.workspace import Workspace
 FAKE_MODEL = ModelInfo(Path("/nonexistent/fake-model"), "fake-model", "f" * 64, 1, bundled=False)
 
 
-def words_from(text: str, start_ms: int = 0, step_ms: int = 300, probability: float = 0.9) -> tuple[Word, ...]:
-    """One Word per whitespace token, `step_ms` apart, back to back."""
+def words_from(
+    text: str, start_ms: int = 0, step_ms: int = 300, probability: float = 0.9
+) -> tuple[TranscriptWord, ...]:
+    """One TranscriptWord per whitespace token, `step_ms` apart, back to back."""
     return tuple(
-        Word(start_ms + i * step_ms, start_ms + (i + 1) * step_ms, token, probability)
+        TranscriptWord(start_ms + i * step_ms, start_ms + (i + 1) * step_ms, token, probability)
         for i, token in enumerate(text.split())
     )
 
@@ -42,14 +44,14 @@ def segment(
     compression_ratio: float = 1.2,
     probability: float = 0.9,
     with_words: bool = True,
-) -> Segment:
+) -> TranscriptSegment:
     """A segment whose words are spaced `step_ms` apart from `start_ms`."""
     words = words_from(text, start_ms, step_ms, probability) if with_words else ()
     end_ms = start_ms + step_ms * max(1, len(text.split()))
-    return Segment(start_ms, end_ms, text, avg_logprob, no_speech_prob, compression_ratio, words)
+    return TranscriptSegment(start_ms, end_ms, text, avg_logprob, no_speech_prob, compression_ratio, words)
 
 
-def transcript(clip_id: str, segments: Sequence[Segment], duration_ms: int = 60_000) -> Transcript:
+def transcript(clip_id: str, segments: Sequence[TranscriptSegment], duration_ms: int = 60_000) -> Transcript:
     return Transcript(
         clip_id=clip_id,
         language="vi",
@@ -93,6 +95,10 @@ class FakeTranscriber:
         return dataclasses.replace(result, audio_sha256=sha256_file(audio_path))
 
 
+CLIPS = ("a-interview", "b-roll", "c1", "interview")
+"""The clip ids the unit tests write ingest records for; the manifest lists them all (plus `master`)."""
+
+
 def make_programme(folder: Path, glossary_yaml: str | None = None) -> Programme:
     """A minimal manifest (files need not exist to load it), optionally with its own glossary."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -100,8 +106,8 @@ def make_programme(folder: Path, glossary_yaml: str | None = None) -> Programme:
         "id: demo",
         "title: {vi: Trà Vinh, en: Tra Vinh}",
         "synopsis: {vi: Phóng sự, en: Report}",
-        "footage: [a.mov, b.mov]",
-        "timeline: {master: a.mov}",
+        "footage: [" + ", ".join(f"{c}.mov" for c in CLIPS) + "]",
+        "timeline: {master: master.mov}",
     ]
     if glossary_yaml is not None:
         (folder / "glossary.yaml").write_text(glossary_yaml, encoding="utf-8")

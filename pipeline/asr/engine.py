@@ -20,9 +20,10 @@ from typing import Any, Literal, Protocol
 
 from ..errors import MediaError, ModelError
 from ..fsutil import sha256_file
+from ..intervals import clip
 from .guards import DROP_PROMPT_ECHO, GuardResult, GuardSettings, apply_guards
 from .model import ModelInfo, resolve_model
-from .transcript import ModelRef, Segment, Transcript, Word
+from .transcript import ModelRef, Transcript, TranscriptSegment, TranscriptWord
 
 log = logging.getLogger(__name__)
 
@@ -169,12 +170,12 @@ def _ms(seconds: float) -> int:
     return round(float(seconds) * 1000)
 
 
-def convert_segment(raw: Any, duration_ms: int) -> Segment:
+def convert_segment(raw: Any, duration_ms: int) -> TranscriptSegment:
     """faster-whisper's segment as ours: integer ms, words stripped of their leading space, word
     times monotonic and inside the segment and the audio."""
     start_ms = min(max(0, _ms(raw.start)), duration_ms)
     end_ms = min(max(start_ms, _ms(raw.end)), duration_ms)
-    words: list[Word] = []
+    words: list[TranscriptWord] = []
     previous_end = start_ms
     for item in raw.words or []:
         text = str(item.word).strip()
@@ -182,13 +183,13 @@ def convert_segment(raw: Any, duration_ms: int) -> Segment:
             continue
         w_start = min(max(previous_end, _ms(item.start)), duration_ms)
         w_end = min(max(w_start, _ms(item.end)), duration_ms)
-        words.append(Word(w_start, w_end, text, float(item.probability)))
+        words.append(TranscriptWord(w_start, w_end, text, float(item.probability)))
         previous_end = w_end
     if words:
         start_ms = min(start_ms, words[0].start_ms)
         end_ms = max(end_ms, words[-1].end_ms)
     text = " ".join(w.text for w in words) if words else str(raw.text).strip()
-    return Segment(
+    return TranscriptSegment(
         start_ms=start_ms,
         end_ms=end_ms,
         text=text,
@@ -207,7 +208,7 @@ _ECHO_MIN_MS = 300
 
 def redecode_echoes(
     model: Any, audio_path: Path, settings: TranscribeSettings, guarded: GuardResult, duration_ms: int
-) -> tuple[Segment, ...]:
+) -> tuple[TranscriptSegment, ...]:
     """Decode again, without the prompt, where Whisper read its prompt out instead of listening.
 
     When it echoes the glossary prompt at the start of a window, the speech it should have heard
@@ -234,14 +235,14 @@ def redecode_echoes(
     return tuple(sorted(kept, key=lambda seg: seg.start_ms))
 
 
-def _clamp(segment: Segment, low: int, high: int) -> Segment:
+def _clamp(segment: TranscriptSegment, low: int, high: int) -> TranscriptSegment:
     """A segment with it and its words held inside [low, high] ms."""
-    words = tuple(
-        dataclasses.replace(w, start_ms=min(max(w.start_ms, low), high), end_ms=min(max(w.end_ms, low), high))
-        for w in segment.words
-    )
-    start, end = min(max(segment.start_ms, low), high), min(max(segment.end_ms, low), high)
-    return dataclasses.replace(segment, start_ms=start, end_ms=end, words=words)
+    words = []
+    for w in segment.words:
+        start, end = clip((w.start_ms, w.end_ms), (low, high))
+        words.append(dataclasses.replace(w, start_ms=start, end_ms=end))
+    start, end = clip((segment.start_ms, segment.end_ms), (low, high))
+    return dataclasses.replace(segment, start_ms=start, end_ms=end, words=tuple(words))
 
 
 def _version(dist: str) -> str:
@@ -310,7 +311,7 @@ class FasterWhisperTranscriber:
         try:
             segments_iter, info = model.transcribe(str(audio_path), **settings.engine_options())
             duration_ms = _ms(info.duration)
-            raw: list[Segment] = []
+            raw: list[TranscriptSegment] = []
             for segment in segments_iter:
                 raw.append(convert_segment(segment, duration_ms))
                 if on_progress is not None:

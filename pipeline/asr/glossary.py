@@ -23,11 +23,13 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..errors import SubtitleError
 from ..fsutil import nfc, sha256_text
-from .transcript import WORD_CORRECTED, Segment, Transcript, Word, bare, fold, split_punctuation
+from ..text import fold
+from ..yamlmodel import read_yaml, validate
+from .transcript import WORD_CORRECTED, Transcript, TranscriptSegment, TranscriptWord, bare, split_punctuation
 
 MATCH_MODES = ("fold", "case", "none")
 
@@ -69,61 +71,90 @@ def default_glossary_path() -> Path:
     return Path(__file__).resolve().parents[2] / "subtitles" / "glossary.yaml"
 
 
-def _text(value: Any, where: str, source: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise SubtitleError(f"{where} must be non-empty text", path=source)
+def _clean(value: str) -> str:
     return nfc(" ".join(value.split()))
+
+
+class _Entry(BaseModel):
+    """One `terms:` entry as written; `Term` is what the rest of the pipeline uses."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    vi: str
+    en: str | None = None
+    kind: str = "term"
+    mishearings: list[str] = Field(default_factory=list)
+    match: str | None = None
+    prompt: Any = True
+    note: Any = None
+
+    @field_validator("vi", "en", "kind", mode="before")
+    @classmethod
+    def _text(cls, value: Any) -> Any:
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError("must be non-empty text")
+        return _clean(value)
+
+    @field_validator("mishearings", mode="before")
+    @classmethod
+    def _list(cls, value: Any) -> Any:
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise ValueError("must be a list")
+        if not all(isinstance(item, str) and item.strip() for item in value):
+            raise ValueError("must list non-empty text")
+        return [_clean(item) for item in value]
+
+    @field_validator("match")
+    @classmethod
+    def _mode(cls, value: str | None) -> str | None:
+        if value is not None and value not in MATCH_MODES:
+            raise ValueError(f"must be one of {', '.join(MATCH_MODES)}")
+        return value
+
+    def term(self) -> Term:
+        default_mode = "fold" if len(self.vi.split()) >= 2 else "none"
+        return Term(
+            vi=self.vi,
+            en=self.en if self.en is not None else self.vi,
+            kind=self.kind,
+            mishearings=tuple(self.mishearings),
+            match=self.match or default_mode,
+            prompt=bool(self.prompt),
+            note=self.note,
+        )
+
+
+class _GlossaryFile(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)  # other top-level keys were always ignored
+
+    terms: list[_Entry] = Field(default_factory=list)
+
+    @field_validator("terms", mode="before")
+    @classmethod
+    def _none(cls, value: Any) -> Any:
+        return [] if value is None else value
+
+
+_SHAPE = "a `terms:` list of {vi:, en:} entries"
 
 
 def parse_terms(data: Any, source: str) -> list[Term]:
     """Terms from a parsed YAML document `{terms: [...]}`; SubtitleError names file and entry."""
     if data is None:
         return []
-    if not isinstance(data, Mapping) or not isinstance(data.get("terms", []), list):
-        raise SubtitleError("a glossary must be a mapping with a `terms:` list", path=source)
-    terms: list[Term] = []
-    for index, entry in enumerate(data.get("terms") or []):
-        where = f"terms[{index}]"
-        if not isinstance(entry, Mapping):
-            raise SubtitleError(f"{where} must be a mapping with vi: and en:", path=source)
-        unknown = set(entry) - {"vi", "en", "kind", "mishearings", "match", "prompt", "note"}
-        if unknown:
-            raise SubtitleError(f"{where} has unknown field(s) {sorted(unknown)}", path=source)
-        vi = _text(entry.get("vi"), f"{where}.vi", source)
-        en = _text(entry.get("en", vi), f"{where}.en", source)
-        mishearings = entry.get("mishearings") or []
-        if not isinstance(mishearings, list):
-            raise SubtitleError(f"{where}.mishearings must be a list", path=source)
-        default_mode = "fold" if len(vi.split()) >= 2 else "none"
-        mode = entry.get("match", default_mode)
-        if mode not in MATCH_MODES:
-            raise SubtitleError(f"{where}.match must be one of {', '.join(MATCH_MODES)}", path=source)
-        terms.append(
-            Term(
-                vi=vi,
-                en=en,
-                kind=_text(entry.get("kind", "term"), f"{where}.kind", source),
-                mishearings=tuple(_text(m, f"{where}.mishearings", source) for m in mishearings),
-                match=mode,
-                prompt=bool(entry.get("prompt", True)),
-                note=entry.get("note"),
-            )
-        )
-    return terms
+    if not isinstance(data, Mapping):
+        raise SubtitleError(f"must be a YAML mapping ({_SHAPE})", path=source)
+    parsed = validate(dict(data), _GlossaryFile, path=source, error=SubtitleError)
+    return [entry.term() for entry in parsed.terms]
 
 
 def read_glossary_file(path: Path) -> list[Term]:
     """Terms of one glossary YAML file."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError as exc:
-        raise SubtitleError("glossary not found", path=path, hint="check the `glossary:` path") from exc
-    except UnicodeDecodeError as exc:
-        raise SubtitleError("glossary is not UTF-8 text", path=path, hint="save it as UTF-8") from exc
-    try:
-        data = yaml.safe_load(nfc(text))
-    except yaml.YAMLError as exc:
-        raise SubtitleError(f"glossary is not valid YAML: {exc}", path=path) from exc
+    data = read_yaml(path, what="glossary", error=SubtitleError, missing_hint="check the `glossary:` path")
     return parse_terms(data, str(path))
 
 
@@ -228,7 +259,7 @@ class Corrector:
         sizes = [len(k) for k in (*self._case, *self._fold)]
         self._longest = max(sizes, default=0)
 
-    def _lookup(self, words: Sequence[Word], start: int, size: int) -> Term | None:
+    def _lookup(self, words: Sequence[TranscriptWord], start: int, size: int) -> Term | None:
         span = words[start : start + size]
         for offset, word in enumerate(span):
             lead, core, trail = split_punctuation(word.text)
@@ -239,9 +270,9 @@ class Corrector:
             term = self._fold.get(tuple(_fold_key(w.text) for w in span))
         return term
 
-    def correct_words(self, words: Sequence[Word]) -> tuple[list[Word], int]:
+    def correct_words(self, words: Sequence[TranscriptWord]) -> tuple[list[TranscriptWord], int]:
         """The words with every glossary match respelled; and how many matches changed text."""
-        out: list[Word] = []
+        out: list[TranscriptWord] = []
         changes = 0
         i = 0
         while i < len(words):
@@ -263,10 +294,10 @@ class Corrector:
 
     def correct_text(self, text: str) -> tuple[str, int]:
         """Plain text corrected the same way (for segments without word timings)."""
-        words, changes = self.correct_words([Word(0, 0, token, 1.0) for token in text.split()])
+        words, changes = self.correct_words([TranscriptWord(0, 0, token, 1.0) for token in text.split()])
         return (" ".join(w.text for w in words), changes) if changes else (text, 0)
 
-    def correct_segment(self, segment: Segment) -> tuple[Segment, int]:
+    def correct_segment(self, segment: TranscriptSegment) -> tuple[TranscriptSegment, int]:
         """One segment corrected; its text rebuilt from its words when it has them."""
         if not segment.words:
             text, changes = self.correct_text(segment.text)
@@ -277,7 +308,7 @@ class Corrector:
         return replace(segment, words=tuple(words), text=" ".join(w.text for w in words)), changes
 
 
-def _respell(heard: Sequence[Word], spelling: str) -> list[Word]:
+def _respell(heard: Sequence[TranscriptWord], spelling: str) -> list[TranscriptWord]:
     """`heard` words replaced by the words of `spelling`, timings kept consistent.
 
     Same count: one for one. Fewer: the last new word spans the leftover heard words. More: the last
@@ -290,7 +321,7 @@ def _respell(heard: Sequence[Word], spelling: str) -> list[Word]:
     if first_core[:1].isupper() and targets[0][:1].islower():
         targets[0] = targets[0][:1].upper() + targets[0][1:]
     m, k = len(targets), len(heard)
-    groups: list[list[Word]] = [[w] for w in heard[: min(m, k) - 1]]
+    groups: list[list[TranscriptWord]] = [[w] for w in heard[: min(m, k) - 1]]
     if m <= k:
         groups.append(list(heard[m - 1 :]))
     pieces: list[tuple[int, int, float, str]] = [
@@ -304,19 +335,19 @@ def _respell(heard: Sequence[Word], spelling: str) -> list[Word]:
             start = last.start_ms + span * j // extra
             end = last.start_ms + span * (j + 1) // extra
             pieces.append((start, end, last.probability, last.text))
-    out: list[Word] = []
+    out: list[TranscriptWord] = []
     for index, (target, (start, end, probability, was)) in enumerate(zip(targets, pieces, strict=True)):
         text = (lead if index == 0 else "") + target + (trail if index == m - 1 else "")
         source_flags = heard[min(index, k - 1)].flags
         flags = source_flags if text == was else (*[f for f in source_flags if f != WORD_CORRECTED], WORD_CORRECTED)
-        out.append(Word(start, end, text, probability, tuple(flags), None if text == was else was))
+        out.append(TranscriptWord(start, end, text, probability, tuple(flags), None if text == was else was))
     return out
 
 
 def correct_transcript(transcript: Transcript, glossary: Glossary) -> tuple[Transcript, int]:
     """The transcript with glossary spellings enforced in every kept segment; and the change count."""
     corrector = Corrector(glossary)
-    segments: list[Segment] = []
+    segments: list[TranscriptSegment] = []
     total = 0
     for segment in transcript.segments:
         fixed, changes = corrector.correct_segment(segment)

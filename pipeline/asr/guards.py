@@ -7,7 +7,7 @@ no speech AND is unsure of its words), `compression_ratio` (repetitive text comp
 count of consecutively repeated n-grams. A segment is dropped (with its reasons kept) or flagged for
 an editor; words below a probability threshold are flagged so editors know where to listen.
 
-Everything here is a pure function over `Segment` data.
+Everything here is a pure function over `TranscriptSegment` data.
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from .transcript import WORD_LOW_PROBABILITY, DroppedSegment, Segment, Word, bare, fold
+from ..intervals import overlaps
+from ..text import fold
+from .transcript import WORD_LOW_PROBABILITY, DroppedSegment, TranscriptSegment, TranscriptWord, bare
 
 # Reasons a segment is dropped, and flags a kept one can carry.
 DROP_SILENCE = "no_speech"
@@ -31,7 +33,7 @@ FLAG_REPETITION_TRIMMED = "repetition_trimmed"
 FLAG_SUSPECT_PHRASE = "suspect_phrase"
 FLAG_TOO_FAST = "too_fast"
 
-# Phrases Whisper is known to produce for Vietnamese over silence or music (folded, see `fold`).
+# Phrases Whisper is known to produce for Vietnamese over silence or music (folded, see `pipeline.text.fold`).
 # The first list never belongs in a programme; the second might, so it is only dropped when the
 # scores also look weak.
 _ALWAYS_HALLUCINATED = (
@@ -76,7 +78,7 @@ class GuardSettings:
 class GuardResult:
     """Segments that survived (possibly flagged or trimmed) and those dropped, with reasons."""
 
-    kept: tuple[Segment, ...]
+    kept: tuple[TranscriptSegment, ...]
     dropped: tuple[DroppedSegment, ...]
 
 
@@ -115,7 +117,7 @@ def find_loops(tokens: Sequence[str], settings: GuardSettings = GuardSettings())
     found.sort(key=lambda lp: (-(lp.size * lp.repeats), lp.start))
     chosen: list[Loop] = []
     for loop in found:
-        if all(loop.end <= other.start or loop.start >= other.end for other in chosen):
+        if not any(overlaps((loop.start, loop.end), (other.start, other.end)) for other in chosen):
             chosen.append(loop)
     return sorted(chosen, key=lambda lp: lp.start)
 
@@ -128,9 +130,9 @@ def loop_fraction(token_count: int, loops: Sequence[Loop]) -> float:
     return repeated / token_count
 
 
-def trim_loops(items: Sequence[Word], loops: Sequence[Loop]) -> list[Word]:
+def trim_loops(items: Sequence[TranscriptWord], loops: Sequence[Loop]) -> list[TranscriptWord]:
     """The items with each loop cut back to its first copy."""
-    out: list[Word] = []
+    out: list[TranscriptWord] = []
     index = 0
     for loop in loops:
         out.extend(items[index : loop.start + loop.size])
@@ -143,7 +145,7 @@ def _matches(folded_text: str, phrases: Sequence[str]) -> bool:
     return any(phrase in folded_text for phrase in phrases)
 
 
-def flag_words(words: Sequence[Word], settings: GuardSettings) -> tuple[Word, ...]:
+def flag_words(words: Sequence[TranscriptWord], settings: GuardSettings) -> tuple[TranscriptWord, ...]:
     """Words with `low_probability` added to their flags where the model was unsure."""
     out = []
     for word in words:
@@ -153,7 +155,9 @@ def flag_words(words: Sequence[Word], settings: GuardSettings) -> tuple[Word, ..
     return tuple(out)
 
 
-def find_echoes(words: Sequence[Word], bias_text: str, settings: GuardSettings = GuardSettings()) -> list[Loop]:
+def find_echoes(
+    words: Sequence[TranscriptWord], bias_text: str, settings: GuardSettings = GuardSettings()
+) -> list[Loop]:
     """Runs of words that copy the glossary prompt word for word while the model is unsure of every
     one of them: Whisper "reads out" its prompt over music or at a window start (faster-whisper
     #731, #853). Returned as Loops with repeats=1 (start, size)."""
@@ -184,7 +188,9 @@ def find_echoes(words: Sequence[Word], bias_text: str, settings: GuardSettings =
     return found
 
 
-def _drop_words(words: Sequence[Word], spans: Sequence[Loop], reason: str) -> tuple[list[Word], list[DroppedSegment]]:
+def _drop_words(
+    words: Sequence[TranscriptWord], spans: Sequence[Loop], reason: str
+) -> tuple[list[TranscriptWord], list[DroppedSegment]]:
     removed = {i for span in spans for i in range(span.start, span.end)}
     dropped = [
         DroppedSegment(
@@ -199,16 +205,16 @@ def _drop_words(words: Sequence[Word], spans: Sequence[Loop], reason: str) -> tu
 
 
 def judge_segment(
-    segment: Segment,
+    segment: TranscriptSegment,
     settings: GuardSettings = GuardSettings(),
     *,
     bias_text: str = "",
     duration_ms: int | None = None,
-) -> tuple[Segment | None, tuple[DroppedSegment, ...]]:
+) -> tuple[TranscriptSegment | None, tuple[DroppedSegment, ...]]:
     """Keep (with flags, loops trimmed, echoed prompt words removed, unsure words flagged) or drop
     one segment; everything removed comes back as DroppedSegment with its reasons."""
     removed: list[DroppedSegment] = []
-    words: list[Word] = list(segment.words)
+    words: list[TranscriptWord] = list(segment.words)
     if words and duration_ms is not None:
         past = [i for i, w in enumerate(words) if w.start_ms >= duration_ms]
         words, gone = _drop_words(words, [Loop(i, 1, 1) for i in past], DROP_PAST_END)
@@ -232,7 +238,7 @@ def judge_segment(
     return verdict, tuple(removed)
 
 
-def _judge_scores(segment: Segment, settings: GuardSettings) -> Segment | DroppedSegment:
+def _judge_scores(segment: TranscriptSegment, settings: GuardSettings) -> TranscriptSegment | DroppedSegment:
     """The segment-level verdict from its scores, text and repetitions."""
     drop: list[str] = []
     flags = list(segment.flags)
@@ -259,7 +265,7 @@ def _judge_scores(segment: Segment, settings: GuardSettings) -> Segment | Droppe
             flags.append(FLAG_SUSPECT_PHRASE)
 
     # Loops are counted on words when there are any (so trimming keeps timings), else on the text.
-    words: list[Word] = list(segment.words) or [Word(0, 0, t, 1.0) for t in text.split()]
+    words: list[TranscriptWord] = list(segment.words) or [TranscriptWord(0, 0, t, 1.0) for t in text.split()]
     loops = find_loops([w.text for w in words], settings)
     if loops:
         if loop_fraction(len(words), loops) >= settings.loop_drop_fraction:
@@ -284,7 +290,7 @@ def _judge_scores(segment: Segment, settings: GuardSettings) -> Segment | Droppe
 
 
 def apply_guards(
-    segments: Sequence[Segment],
+    segments: Sequence[TranscriptSegment],
     settings: GuardSettings = GuardSettings(),
     *,
     bias_text: str = "",
@@ -292,7 +298,7 @@ def apply_guards(
 ) -> GuardResult:
     """Judge every segment (see `judge_segment`); `bias_text` is the prompt/hotwords given to the
     model, `duration_ms` the audio's length (words after it are invented)."""
-    kept: list[Segment] = []
+    kept: list[TranscriptSegment] = []
     dropped: list[DroppedSegment] = []
     for segment in segments:
         verdict, removed = judge_segment(segment, settings, bias_text=bias_text, duration_ms=duration_ms)

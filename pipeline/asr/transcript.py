@@ -7,7 +7,6 @@ Later stages (subtitles, search) read only this format, never faster-whisper's o
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -23,16 +22,6 @@ WORD_LOW_PROBABILITY = "low_probability"
 WORD_CORRECTED = "glossary"
 
 _EDGE_PUNCT = re.compile(r"^[^\w]+|[^\w]+$")
-
-
-def fold(text: str) -> str:
-    """A matching key: case-, diacritic- and đ-insensitive ("Đường" and "duong" fold alike).
-
-    SQLite's `remove_diacritics` does the same for everything but đ/Đ, which is a letter of its own
-    rather than d plus a mark, hence the explicit mapping.
-    """
-    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return "".join(c for c in decomposed if unicodedata.category(c) != "Mn").casefold()
 
 
 def bare(text: str) -> str:
@@ -51,7 +40,7 @@ def split_punctuation(text: str) -> tuple[str, str, str]:
 
 
 @dataclass(frozen=True)
-class Word:
+class TranscriptWord:
     """One recognised word (for Vietnamese: usually one syllable) with its own timing.
 
     `text` carries attached punctuation ("Vinh."), never the leading space Whisper emits.
@@ -78,7 +67,7 @@ class Word:
         return data
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Word:
+    def from_json(cls, data: Mapping[str, Any]) -> TranscriptWord:
         return cls(
             start_ms=int(data["start_ms"]),
             end_ms=int(data["end_ms"]),
@@ -90,7 +79,7 @@ class Word:
 
 
 @dataclass(frozen=True)
-class Segment:
+class TranscriptSegment:
     """A stretch of speech as Whisper decoded it, with the scores the guards judged it by."""
 
     start_ms: int
@@ -99,7 +88,7 @@ class Segment:
     avg_logprob: float
     no_speech_prob: float
     compression_ratio: float
-    words: tuple[Word, ...] = ()
+    words: tuple[TranscriptWord, ...] = ()
     flags: tuple[str, ...] = ()
     temperature: float | None = None
 
@@ -117,7 +106,7 @@ class Segment:
         }
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Segment:
+    def from_json(cls, data: Mapping[str, Any]) -> TranscriptSegment:
         temperature = data.get("temperature")
         return cls(
             start_ms=int(data["start_ms"]),
@@ -126,7 +115,7 @@ class Segment:
             avg_logprob=float(data["avg_logprob"]),
             no_speech_prob=float(data["no_speech_prob"]),
             compression_ratio=float(data["compression_ratio"]),
-            words=tuple(Word.from_json(w) for w in data.get("words", ())),
+            words=tuple(TranscriptWord.from_json(w) for w in data.get("words", ())),
             flags=tuple(data.get("flags", ())),
             temperature=None if temperature is None else float(temperature),
         )
@@ -174,7 +163,7 @@ class Transcript:
     duration_ms: int
     audio_sha256: str
     model: ModelRef
-    segments: tuple[Segment, ...]
+    segments: tuple[TranscriptSegment, ...]
     dropped: tuple[DroppedSegment, ...] = ()
     options: Mapping[str, Any] = field(default_factory=dict)
     timings_ms: Mapping[str, int] = field(default_factory=dict)
@@ -182,7 +171,7 @@ class Transcript:
     glossary_sha256: str | None = None
     cache_key: str = ""
 
-    def words(self) -> Iterator[Word]:
+    def words(self) -> Iterator[TranscriptWord]:
         """Every kept word in time order."""
         for segment in self.segments:
             yield from segment.words
@@ -229,7 +218,7 @@ class Transcript:
                 duration_ms=int(data["duration_ms"]),
                 audio_sha256=str(data["audio_sha256"]),
                 model=ModelRef(str(data["model"]["name"]), str(data["model"]["sha256"])),
-                segments=tuple(Segment.from_json(s) for s in data["segments"]),
+                segments=tuple(TranscriptSegment.from_json(s) for s in data["segments"]),
                 dropped=tuple(DroppedSegment.from_json(d) for d in data.get("dropped", ())),
                 options=dict(data.get("options", {})),
                 timings_ms={str(k): int(v) for k, v in data.get("timings_ms", {}).items()},

@@ -13,47 +13,17 @@ five graphics in 30 s). A file without a box record is a full frame at 0,0.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
-from dataclasses import dataclass, field
-from fractions import Fraction
+from dataclasses import dataclass
 from pathlib import Path
 
-from ..fsutil import atomic_path, read_json, scratch_path, sha256_file, write_json
+from ..fsutil import atomic_path, read_json, scratch_path, write_json
 from ..media import ffmpeg
+from .cards import TEMPLATE_VERSION, GraphicSpec, draw
 
-_FONT_HASHES: dict[str, str] = {}
-
-
-def _font_hash(path: Path) -> str:
-    key = f"{path}:{path.stat().st_mtime_ns}"
-    if key not in _FONT_HASHES:
-        _FONT_HASHES[key] = sha256_file(path)
-    return _FONT_HASHES[key]
-
-
-@dataclass(frozen=True)
-class GraphicSpec:
-    """What one graphic shows. `texts` are the template's strings in order; sizes in pixels."""
-
-    kind: str  # title, lower-third, bumper-open, bumper-close, credits
-    texts: tuple[str, ...]
-    width: int
-    height: int
-    rate: Fraction
-    duration_s: float
-    fonts: tuple[Path, ...] = field(default_factory=tuple)
-
-    def key(self, template_version: int) -> str:
-        """Content hash of the graphic (hex, 16 chars is plenty for a per-programme folder)."""
-        blob = json.dumps({
-            "template": template_version, "kind": self.kind, "texts": list(self.texts),
-            "fonts": [_font_hash(p) for p in self.fonts], "size": [self.width, self.height],
-            "rate": f"{self.rate.numerator}/{self.rate.denominator}", "duration": round(self.duration_s, 3),
-        }, ensure_ascii=False, sort_keys=True)
-        return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
-
+# GraphicSpec lives in cards.py; re-exported because pipeline/render/branding.py and
+# tests/unit/test_render_plan.py still import it from here.
+__all__ = ["Box", "Graphic", "alpha_box", "box_path", "ensure_graphic", "graphic_path", "read_box"]
 
 @dataclass(frozen=True)
 class Box:
@@ -117,15 +87,11 @@ def _crop(full: Path, out: Path, box: Box) -> None:
 
 def graphic_path(graphics_dir: Path, spec: GraphicSpec) -> Path:
     """Where `spec`'s file lives (whether or not it has been made yet)."""
-    from .cards import TEMPLATE_VERSION
-
     return graphics_dir / f"{spec.kind}-{spec.key(TEMPLATE_VERSION)}.mov"
 
 
 def ensure_graphic(graphics_dir: Path, spec: GraphicSpec, *, dry_run: bool = False) -> Graphic:
     """The cached file for `spec`, drawing it with moviepy only when it is missing."""
-    from .cards import TEMPLATE_VERSION, draw
-
     path = graphic_path(graphics_dir, spec)
     key = spec.key(TEMPLATE_VERSION)
     if path.exists() or dry_run:

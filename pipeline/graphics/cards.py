@@ -1,31 +1,35 @@
 """The templates: what each graphic looks like, drawn with moviepy into a short .mov with alpha.
 
-Every graphic is the full programme frame (so the render overlays it at 0,0 and the layout here
-decides the position), QuickTime Animation (qtrle, ARGB): lossless, with alpha, and mostly-empty
-frames compress to almost nothing. All text stays inside title-safe (5% margins). moviepy is
-imported only here and only when a graphic must be drawn, pointed at the system ffmpeg
-(IMAGEIO_FFMPEG_EXE) so it encodes with the same build as the render (MEASURED.md).
+Every graphic is drawn on the full programme frame, so the layout here decides the position (the
+cache then crops it to the box its pixels cover), as QuickTime Animation (qtrle, ARGB): lossless,
+with alpha, and mostly-empty frames compress to almost nothing. All text stays inside the house
+title-safe area (`profiles.DEFAULT_SAFE_AREAS`). moviepy is imported only here and only when a
+graphic must be drawn, pointed at the system ffmpeg (IMAGEIO_FFMPEG_EXE) so it encodes with the
+same build as the render.
 
-Bump TEMPLATE_VERSION whenever a template's look changes: it is part of every cache key.
+A `GraphicSpec` is what one graphic shows; its content key includes TEMPLATE_VERSION, so bump that
+whenever a template's look changes.
 """
 
 from __future__ import annotations
 
-import math
+import hashlib
+import json
 import os
 import shutil
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 from ..errors import ReportageError
 from ..fonts import font_path
-from .cache import GraphicSpec
+from ..fsutil import sha256_file
+from ..profiles import DEFAULT_SAFE_AREAS
 
 TEMPLATE_VERSION = 2  # 2: cached cropped to the box the graphic covers (cache.alpha_box)
 FADE_S = 0.4
-SAFE_PCT = 5.0
 _WHITE = "#FFFFFF"
 _GOLD = "#F2C14E"
 _PANEL = (12, 32, 64)
@@ -36,13 +40,45 @@ class GraphicsError(ReportageError):
 
 
 def safe_box(width: int, height: int) -> tuple[int, int, int, int]:
-    """Title-safe rectangle (x, y, w, h) in pixels, margins rounded up."""
-    mx, my = math.ceil(width * SAFE_PCT / 100), math.ceil(height * SAFE_PCT / 100)
-    return mx, my, width - 2 * mx, height - 2 * my
+    """Title-safe rectangle (x, y, w, h) in pixels: the house margins (`DEFAULT_SAFE_AREAS`),
+    because one graphic is overlaid on every deliverable."""
+    return DEFAULT_SAFE_AREAS.title.box(width, height)
 
 
 # ---------------------------------------------------------------------------------------------
 # Specs: the data a template needs
+
+_FONT_HASHES: dict[str, str] = {}
+
+
+def _font_hash(path: Path) -> str:
+    key = f"{path}:{path.stat().st_mtime_ns}"
+    if key not in _FONT_HASHES:
+        _FONT_HASHES[key] = sha256_file(path)
+    return _FONT_HASHES[key]
+
+
+@dataclass(frozen=True)
+class GraphicSpec:
+    """What one graphic shows. `texts` are the template's strings in order; sizes in pixels."""
+
+    kind: str  # title, lower-third, bumper-open, bumper-close, credits
+    texts: tuple[str, ...]
+    width: int
+    height: int
+    rate: Fraction
+    duration_s: float
+    fonts: tuple[Path, ...] = field(default_factory=tuple)
+
+    def key(self, template_version: int) -> str:
+        """Content hash of the graphic (hex, 16 chars is plenty for a per-programme folder)."""
+        blob = json.dumps({
+            "template": template_version, "kind": self.kind, "texts": list(self.texts),
+            "fonts": [_font_hash(p) for p in self.fonts], "size": [self.width, self.height],
+            "rate": f"{self.rate.numerator}/{self.rate.denominator}", "duration": round(self.duration_s, 3),
+        }, ensure_ascii=False, sort_keys=True)
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
+
 
 
 def _fonts() -> tuple[Path, ...]:

@@ -14,10 +14,9 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
-if TYPE_CHECKING:
-    from ..profiles import Leader, Profile
+from ..profiles import Leader, Profile
 
 Corner = Literal["top-left", "top-right", "bottom-left", "bottom-right"]
 
@@ -223,8 +222,8 @@ def vertical(src: str, dst: str, width: int, height: int, method: Literal["crop"
 def fanout(src: str, outputs: Sequence[str], *, audio: bool = False) -> list[Chain]:
     """One decoded programme → N labelled branches (`split=N` / `asplit=N`), one per deliverable.
 
-    Decoding and the shared work (branding, subtitles common to all) happen once; MEASURED.md: three
-    deliverables from one process take 0.82× the time of three processes. With one output the source
+    Decoding and the shared work (branding, subtitles common to all) happen once (measured: three
+    deliverables from one process take 0.82× the time of three processes). With one output the source
     label is simply renamed (`null`), so callers need no special case.
     """
     if not outputs:
@@ -251,8 +250,9 @@ def logo_overlay(base: str, logo: str, dst: str, *, frame_h: int, title_safe: tu
                  prefix: str = "logo", blend: str = "yuv420") -> list[Chain]:
     """The logo scaled to `height_pct` of the frame, at `corner` just inside title-safe, with opacity.
 
-    `title_safe` is (top, bottom, left, right) in pixels (Margins.pixels). The logo input may be a
-    single still image: overlay repeats its last frame for the whole programme. `blend` is the
+    `title_safe` is (top, bottom, left, right) in pixels, as `profile.safe_areas.title.pixels(w, h)`
+    gives it. The logo input may be a single still image: overlay repeats its last frame for the
+    whole programme. `blend` is the
     overlay's working format (`overlay_format`): never "auto", which with an RGBA logo turns the
     whole programme into RGBA and back (measured: 5 % of a web render, and a colour round trip).
     """
@@ -276,7 +276,8 @@ def subtitle_style(*, frame_w: int, frame_h: int, font: str, size_pct: float, ou
 
     Sizes are percentages of the frame's shorter side, converted to libass's 384×288 script units
     (font size and vertical margin scale with frame height, side margins with frame width), so the
-    same style reads alike at 720p, 1080p and 1080×1920.
+    same style reads alike at 720p, 1080p and 1080×1920. `title_safe_pct` is (top, bottom, left,
+    right) in percent, as `profile.safe_areas.title.percentages()` gives it.
     """
     play_x, play_y = ASS_PLAY_RES
     short = min(frame_w, frame_h)
@@ -462,10 +463,10 @@ def encoder_ready(profile: Profile, source_scan: Scan = "progressive", *, legal:
 
 def subtitle_style_for(profile: Profile) -> str:
     """`subtitle_style` with the profile's font, sizes and title-safe area."""
-    v, style, safe = profile.video, profile.subtitles.style, profile.safe_areas.title
+    v, style = profile.video, profile.subtitles.style
     return subtitle_style(frame_w=v.width, frame_h=v.height, font=style.font, size_pct=style.size_pct,
                           outline_pct=style.outline_pct, bold=style.bold,
-                          title_safe_pct=(safe.top_pct, safe.bottom_pct, safe.left_pct, safe.right_pct))
+                          title_safe_pct=profile.safe_areas.title.percentages())
 
 
 def audio_for(profile: Profile, src: str, *, level: Sequence[str] = (), meter: str | None = None,

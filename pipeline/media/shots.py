@@ -1,6 +1,7 @@
 """Shot changes of a clip, found with PySceneDetect on the review proxy (small frames decode fast).
 
-The subtitle stage uses them to keep cues from crossing cuts.
+Ingest writes them to `shots.json`; assemble moves them onto the timeline, where the subtitle
+stage and lint keep cue edges off them.
 """
 
 from __future__ import annotations

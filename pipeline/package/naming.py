@@ -8,17 +8,15 @@ titles with diacritics live in the metadata sheet.
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from ..fsutil import nfc
+from ..text import ascii_fold
 
 
 def ascii_name(text: str, *, upper: bool = True) -> str:
     """'Trà Vinh – Đầu tư' → 'TRA_VINH_DAU_TU': đ → d, tones and vowel marks stripped, anything that
     is not a letter or digit becomes one '_'. Never empty ('X' for a name with nothing left)."""
-    text = nfc(text).replace("đ", "d").replace("Đ", "D")
-    bare = "".join(ch for ch in unicodedata.normalize("NFD", text) if not unicodedata.combining(ch))
-    bare = bare.encode("ascii", "ignore").decode()
+    bare = ascii_fold(nfc(text))
     name = re.sub(r"[^A-Za-z0-9]+", "_", bare).strip("_")
     return (name.upper() if upper else name) or "X"
 

@@ -17,7 +17,8 @@ from pathlib import Path
 
 from ..fsutil import sha256_file
 from ..graphics import cards
-from ..graphics.cache import Graphic, GraphicSpec, ensure_graphic
+from ..graphics.cache import Graphic, ensure_graphic
+from ..graphics.cards import GraphicSpec
 from ..manifest import Programme
 from ..timecode import Timecode
 from ..timeline import Timeline

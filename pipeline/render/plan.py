@@ -34,7 +34,7 @@ from ..media import graphs as g
 from ..media.encode import output_args
 from ..media.ffmpeg import safe_input
 from ..media.loudness import Normalisation, loudness_chain
-from ..profiles import Margins, Profile
+from ..profiles import DEFAULT_SAFE_AREAS, Profile
 from ..timeline import Timeline
 
 PLAN_VERSION = 2
@@ -184,7 +184,7 @@ def trunk_chains(timeline: Timeline, branding: Branding, inputs: _Inputs,
     current = prog_v
     if branding.logo is not None:
         n = inputs.add("-i", safe_input(branding.logo))
-        safe = Margins.uniform(5.0).pixels(timeline.width, timeline.height)
+        safe = DEFAULT_SAFE_AREAS.title.pixels(timeline.width, timeline.height)  # one logo for every deliverable
         chains += g.logo_overlay(current, f"{n}:v", f"{prefix}logo_v", frame_h=timeline.height, title_safe=safe,
                                  corner=branding.corner, opacity=branding.opacity,
                                  height_pct=branding.logo_height_pct, prefix=f"{prefix}logo", blend=blend)

@@ -25,7 +25,17 @@ from ..fsutil import read_json, sha256_file, write_json, write_json_if_changed, 
 from ..manifest import Programme
 from ..progress import Progress, ProgressFn, ignore
 from ..records import subtitles_record_path
-from ..subs import Cue, LintReport, Style, break_lines, lint, load_style, read_subtitles, render_subtitles
+from ..subs import (
+    WRITTEN_FORMATS,
+    Cue,
+    LintReport,
+    Style,
+    break_lines,
+    lint,
+    load_style,
+    read_subtitles,
+    render_subtitles,
+)
 from ..subs import segment as segment_words
 from ..subs.condense import fit_cues
 from ..subs.ownership import is_hand_edited, load_ledger, release, write_if_not_edited
@@ -36,7 +46,7 @@ from ..workspace import Workspace
 
 STAGE = "subtitles"
 LANGS = ("vi", "en")
-FORMATS = ("srt", "vtt")
+FORMATS = WRITTEN_FORMATS
 
 
 @dataclass(frozen=True)

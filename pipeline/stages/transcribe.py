@@ -264,8 +264,8 @@ def transcribe_programme(
         began = time.time()
         result = _transcribe_clip(ws, engine, record, run_settings, gloss, fresh, programme.rate, on_audio)
         if result.status == STATUS_DONE:
-            stagerun.record(ws, fresh, [ws.transcript_json(record.clip_id), ws.transcript_txt(record.clip_id)],
-                            started_at=began)
+            # The text file is made from the JSON; a lost one is rebuilt without decoding again.
+            stagerun.record(ws, fresh, [ws.transcript_json(record.clip_id)], started_at=began)
         else:
             stagerun.record_failure(ws, STAGE, record.clip_id, result.message)
         results[record.clip_id] = result

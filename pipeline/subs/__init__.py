@@ -5,8 +5,9 @@ Pure logic plus file I/O; the subtitles stage and the CLI call the names exporte
 
 from __future__ import annotations
 
-from .cues import Cue, Word, renumber
+from .cues import Cue, TimedWord, renumber
 from .formats import (
+    WRITTEN_FORMATS,
     SubtitleDocument,
     SubtitleFormat,
     format_for,
@@ -25,6 +26,7 @@ from .style import RULES, Style, available_styles, load_style, style_from_mappin
 
 __all__ = [
     "RULES",
+    "WRITTEN_FORMATS",
     "Cue",
     "LintIssue",
     "LintReport",
@@ -32,7 +34,7 @@ __all__ = [
     "Style",
     "SubtitleDocument",
     "SubtitleFormat",
-    "Word",
+    "TimedWord",
     "WriteOutcome",
     "available_styles",
     "break_lines",

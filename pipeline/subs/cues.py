@@ -14,7 +14,7 @@ from fractions import Fraction
 
 
 @dataclass(frozen=True)
-class Word:
+class TimedWord:
     """One recognised word (a Vietnamese syllable) with its timing: the segmenter's input.
 
     Any transcript converts to this; `speaker` is a diarisation label (None when unknown) and
@@ -68,7 +68,7 @@ class Cue:
 
     @property
     def char_count(self) -> int:
-        """Characters read: spaces and punctuation count, line breaks do not (DELIVERY.md)."""
+        """Characters read: spaces and punctuation count, line breaks do not."""
         return sum(self.line_lengths)
 
     @property
@@ -88,7 +88,7 @@ def renumber(cues: Iterable[Cue]) -> list[Cue]:
     return [replace(cue, index=n) if cue.index != n else cue for n, cue in enumerate(cues, 1)]
 
 
-def words_text(words: Sequence[Word]) -> str:
+def words_text(words: Sequence[TimedWord]) -> str:
     """The words as one line of text."""
     return " ".join(word.text.strip() for word in words if word.text.strip())
 

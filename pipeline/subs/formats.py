@@ -4,7 +4,10 @@ Decoding is done once here for every format: BOMs (UTF-8, UTF-16, UTF-32), BOM-l
 then the Windows code pages Vietnamese editors still produce — Windows-1258 (Vietnamese, with
 combining tone marks) told apart from Windows-1252 by whether the text reads as Vietnamese.
 A format is a parse function and a render function registered under its extensions; TTML or
-EBU-TT-D can be added with one `register()` call.
+EBU-TT-D can be added with one `register()` call. `WRITTEN_FORMATS` are the extensions the pipeline
+writes for every language; the registry is checked against them when this module is imported, so a
+format that is missing or registered under a mistyped extension fails then, not in the middle of a
+run. Looking up an unknown extension raises a SubtitleError naming the known ones.
 """
 
 from __future__ import annotations
@@ -48,15 +51,34 @@ class SubtitleDocument:
 
 _REGISTRY: dict[str, SubtitleFormat] = {}
 
+# What the subtitles stage writes for each language (file extensions without the dot).
+WRITTEN_FORMATS = ("srt", "vtt")
+_EXTENSION = re.compile(r"^\.[a-z0-9]+$")
+
 
 def register(fmt: SubtitleFormat) -> None:
-    """Make a format available for its extensions (a later registration replaces an earlier one)."""
+    """Make a format available for its extensions (a later registration replaces an earlier one).
+
+    ValueError for an extension that is not a dot and lower-case letters or digits (".srt").
+    """
     for extension in fmt.extensions:
-        _REGISTRY[extension.lower()] = fmt
+        if not _EXTENSION.match(extension):
+            raise ValueError(f"subtitle format {fmt.name!r}: extension {extension!r} must look like '.srt'")
+        _REGISTRY[extension] = fmt
+
+
+def check_registry(required: Sequence[str] = WRITTEN_FORMATS) -> None:
+    """RuntimeError unless every extension in `required` ("srt") has a registered format."""
+    missing = [ext for ext in required if f".{ext}" not in _REGISTRY]
+    if missing:
+        raise RuntimeError(
+            f"no subtitle format registered for {', '.join(missing)} (registered: {', '.join(sorted(_REGISTRY))})"
+        )
 
 
 register(SubtitleFormat("srt", (".srt",), parse_srt, render_srt))
 register(SubtitleFormat("webvtt", (".vtt",), parse_vtt, render_vtt))
+check_registry()
 
 
 def format_for(path: Path | str) -> SubtitleFormat:

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 from fractions import Fraction
 from typing import Any
 
+from ..intervals import overlaps
 from ..timecode import fmt_rate, ms_to_timecode
 from .cues import Cue, frame_at, frames_ms
 from .style import RULES, Style
@@ -289,7 +290,7 @@ class _Checker:
         style = self.style
         lo = max(0, bisect_left(starts, cue.start_ms) - 1)
         hi = bisect_left(starts, cue.end_ms)
-        overlapping = [(a, b) for a, b in spans[lo:hi] if a < cue.end_ms and b > cue.start_ms]
+        overlapping = [span for span in spans[lo:hi] if overlaps(span, (cue.start_ms, cue.end_ms))]
         if not overlapping:
             return
         speech_start = min(a for a, _ in overlapping)

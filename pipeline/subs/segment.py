@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from ..fsutil import nfc
-from .cues import Cue, Word, frame_at, frame_ceil, frame_floor, frame_ms
+from .cues import Cue, TimedWord, frame_at, frame_ceil, frame_floor, frame_ms
 from .linebreak import FORBIDDEN, LineBreak, break_tokens, gap_costs, glue_mask, token_key
 from .style import Style
 
@@ -28,13 +28,13 @@ _CUE_COST = 6.0
 _BREATH_MS = 400
 
 
-def normalise_words(words: Sequence[Word]) -> list[Word]:
+def normalise_words(words: Sequence[TimedWord]) -> list[TimedWord]:
     """Words in time order, NFC, trimmed; a word that is only punctuation joins the word before.
 
     Recognisers emit ' Trà' with a leading space, or ',' as a word of its own; neither should reach
     a cue as its own token.
     """
-    out: list[Word] = []
+    out: list[TimedWord] = []
     for word in sorted(words, key=lambda w: (w.start_ms, w.end_ms)):
         text = " ".join(nfc(word.text).split())
         if not text:
@@ -42,11 +42,11 @@ def normalise_words(words: Sequence[Word]) -> list[Word]:
         end = max(word.end_ms, word.start_ms)
         if out and not token_key(text) and not text[:1].isalnum():
             last = out[-1]
-            out[-1] = Word(
+            out[-1] = TimedWord(
                 last.start_ms, max(last.end_ms, end), last.text + text, last.probability, last.speaker, last.source_id
             )
             continue
-        out.append(Word(word.start_ms, end, text, word.probability, word.speaker, word.source_id))
+        out.append(TimedWord(word.start_ms, end, text, word.probability, word.speaker, word.source_id))
     return out
 
 
@@ -83,7 +83,7 @@ class _Segmenter:
     """State shared by the cue-break search and the timing pass over one word stream."""
 
     def __init__(
-        self, words: list[Word], style: Style, cuts_ms: Sequence[int], protected: Collection[str], rate: Fraction
+        self, words: list[TimedWord], style: Style, cuts_ms: Sequence[int], protected: Collection[str], rate: Fraction
     ) -> None:
         self.words = words
         self.style = style
@@ -113,7 +113,7 @@ class _Segmenter:
             pause = after.start_ms - before.end_ms
             self.silence.append(self.silence[-1] + max(0, pause - _BREATH_MS) / 50)
 
-    def _start_frame(self, word: Word) -> int:
+    def _start_frame(self, word: TimedWord) -> int:
         """The first word's frame, or a shot change within the lead-in of the word's start."""
         frame = frame_floor(word.start_ms, self.f.rate)
         near = self._nearest_cut(frame, self.f.lead_in + 1)
@@ -294,7 +294,7 @@ class _Segmenter:
 
 
 def segment(
-    words: Sequence[Word],
+    words: Sequence[TimedWord],
     style: Style,
     shot_changes_ms: Sequence[int] = (),
     protected: Collection[str] = (),

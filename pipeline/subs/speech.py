@@ -13,19 +13,20 @@ from collections.abc import Mapping, Sequence
 from ..asr.transcript import Transcript
 from ..errors import WorkspaceError
 from ..fsutil import read_json
+from ..intervals import merge
 from ..timeline import Timeline
 from ..workspace import Workspace
-from .cues import Word
+from .cues import TimedWord
 
 SPEECH_GAP_MS = 300
 
 Span = tuple[int, int]
 
 
-def place_words(timeline: Timeline, transcripts: Mapping[str, Transcript]) -> list[Word]:
+def place_words(timeline: Timeline, transcripts: Mapping[str, Transcript]) -> list[TimedWord]:
     """Every transcript word inside its segment, moved to programme time (segments of clips without
     sound, or without a transcript in `transcripts`, give none)."""
-    words: list[Word] = []
+    words: list[TimedWord] = []
     for seg in timeline.segments:
         transcript = transcripts.get(seg.clip_id)
         if not seg.has_audio or transcript is None:
@@ -35,12 +36,12 @@ def place_words(timeline: Timeline, transcripts: Mapping[str, Transcript]) -> li
         for word in transcript.words():
             if src_in <= word.start_ms < src_out:
                 end = min(word.end_ms, src_out)
-                words.append(Word(word.start_ms - src_in + rec_in, end - src_in + rec_in, word.text,
+                words.append(TimedWord(word.start_ms - src_in + rec_in, end - src_in + rec_in, word.text,
                                   word.probability, None, f"{seg.clip_id}@{word.start_ms}"))
     return words
 
 
-def timeline_words(timeline: Timeline, ws: Workspace) -> tuple[list[Word], list[str]]:
+def timeline_words(timeline: Timeline, ws: Workspace) -> tuple[list[TimedWord], list[str]]:
     """`place_words` from the transcripts in the workspace; also the transcript files read.
 
     WorkspaceError when a segment with sound has no transcript (or an unreadable one).
@@ -64,12 +65,6 @@ def timeline_words(timeline: Timeline, ws: Workspace) -> tuple[list[Word], list[
     return place_words(timeline, transcripts), used
 
 
-def speech_spans(words: Sequence[Word], gap_ms: int = SPEECH_GAP_MS) -> list[Span]:
+def speech_spans(words: Sequence[TimedWord], gap_ms: int = SPEECH_GAP_MS) -> list[Span]:
     """Stretches of speech in programme ms: words closer than `gap_ms` joined."""
-    spans: list[Span] = []
-    for word in sorted(words, key=lambda w: w.start_ms):
-        if spans and word.start_ms - spans[-1][1] < gap_ms:
-            spans[-1] = (spans[-1][0], max(spans[-1][1], word.end_ms))
-        else:
-            spans.append((word.start_ms, word.end_ms))
-    return spans
+    return merge(((word.start_ms, word.end_ms) for word in words), gap_ms)

@@ -1,9 +1,10 @@
-"""Subtitle style profiles: the numbers of DELIVERY.md as data, loaded from YAML and checked.
+"""Subtitle style profiles: the house subtitle rules as data, loaded from YAML and checked.
 
 A broadcaster may send its own spec, so every number lives in `subtitles/styles/<name>.yaml`, a file
 can start from another (`base: vi`) and change only what differs, and a caller can override single
-fields. One table (`_FIELDS`) holds each field's type and valid range, so the defaults, the checks and
-the error messages cannot drift apart.
+fields. One table (`_FIELDS`) holds each field's type and valid range, so the checks and the error
+messages cannot drift apart; files are read by `yamlmodel.read_yaml` and errors take its form,
+`file: field problem`.
 """
 
 from __future__ import annotations
@@ -14,11 +15,10 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ..errors import SubtitleError
 from ..fsutil import nfc
 from ..timecode import parse_rate
+from ..yamlmodel import read_yaml
 from .cues import frames_ms
 
 STYLES_DIR = Path(__file__).resolve().parents[2] / "subtitles" / "styles"
@@ -236,14 +236,11 @@ def _resolve(name_or_path: str | Path, relative_to: Path | None = None) -> Path:
 
 
 def _load_yaml(path: Path) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise SubtitleError(f"cannot read the style profile: {exc}", path=path) from exc
+    data = read_yaml(path, what="style profile", error=SubtitleError)
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise SubtitleError("a style profile must be a mapping of fields", path=path)
+        raise SubtitleError("must be a YAML mapping of style fields", path=path)
     return data
 
 
@@ -256,7 +253,7 @@ def _read_raw(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     merged: dict[str, Any] = {}
     if base is not None:
         if not isinstance(base, str):
-            raise SubtitleError(f"field 'base' must name a profile, got {base!r}", path=path)
+            raise SubtitleError(f"base must name a profile, got {base!r}", path=path)
         merged = _read_raw(_resolve(base, path.parent), (*seen, path.resolve()))
     merged.update(data)
     merged["name"] = data.get("name", path.stem)
@@ -268,17 +265,18 @@ def _build(raw: Mapping[str, Any], origin: Path | str) -> Style:
     for key, value in raw.items():
         check = _FIELDS.get(str(key))
         if check is None:
-            raise SubtitleError(f"unknown field {key!r}", path=origin, hint=f"fields are: {', '.join(sorted(_FIELDS))}")
+            raise SubtitleError(f"{key} is not a known field (check its spelling)", path=origin,
+                                hint=f"fields are: {', '.join(sorted(_FIELDS))}")
         try:
             values[str(key)] = check(value)
         except _Invalid as exc:
-            raise SubtitleError(f"field {key!r} {exc}", path=origin) from None
+            raise SubtitleError(f"{key} {exc}", path=origin) from None
     values.setdefault("name", Path(str(origin)).stem)
     style = Style(source=str(origin), **values)
     if style.min_duration_ms >= style.max_duration_ms:
-        raise SubtitleError("field 'min_duration_ms' must be below 'max_duration_ms'", path=origin)
+        raise SubtitleError("min_duration_ms must be below max_duration_ms", path=origin)
     if style.max_cps_hard is not None and style.max_cps_hard < style.max_cps:
-        raise SubtitleError("field 'max_cps_hard' must not be below 'max_cps'", path=origin)
+        raise SubtitleError("max_cps_hard must not be below max_cps", path=origin)
     return style
 
 

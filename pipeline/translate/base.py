@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from ..asr.glossary import Glossary, Term
-from ..asr.transcript import fold
 from ..errors import SubtitleError
 from ..fsutil import nfc
+from ..text import fold
 
 
 @dataclass(frozen=True)

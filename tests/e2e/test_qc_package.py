@@ -12,8 +12,8 @@ import bagit
 import pytest
 
 from pipeline.asr.transcript import ModelRef, Transcript
-from pipeline.asr.transcript import Segment as Said
-from pipeline.asr.transcript import Word as SaidWord
+from pipeline.asr.transcript import TranscriptSegment as Said
+from pipeline.asr.transcript import TranscriptWord as SaidWord
 from pipeline.cli import main
 from pipeline.fsutil import write_json
 from pipeline.media.ffmpeg import run_ffmpeg

@@ -19,7 +19,7 @@ from pipeline.asr.glossary import (
     natural_list,
     parse_terms,
 )
-from pipeline.asr.transcript import WORD_CORRECTED, Word
+from pipeline.asr.transcript import WORD_CORRECTED, TranscriptWord
 from pipeline.errors import SubtitleError
 from tests.asr_fixtures import segment, transcript, words_from
 
@@ -76,7 +76,11 @@ def test_correction_keeps_word_timings_one_for_one(house: Glossary) -> None:
 
 
 def test_a_merged_mishearing_is_split_with_consistent_timings(house: Glossary) -> None:
-    words = (Word(0, 400, "lễ", 0.9), Word(400, 1300, "okombok,", 0.6), Word(1300, 1600, "năm", 0.9))
+    words = (
+        TranscriptWord(0, 400, "lễ", 0.9),
+        TranscriptWord(400, 1300, "okombok,", 0.6),
+        TranscriptWord(1300, 1600, "năm", 0.9),
+    )
     fixed, _ = Corrector(house).correct_words(words)
     assert [w.text for w in fixed] == ["lễ", "Ok", "Om", "Bok,", "năm"]
     assert [(w.start_ms, w.end_ms) for w in fixed[1:4]] == [(400, 700), (700, 1000), (1000, 1300)]
@@ -86,7 +90,7 @@ def test_a_merged_mishearing_is_split_with_consistent_timings(house: Glossary) -
 
 def test_split_words_are_merged_into_a_shorter_name() -> None:
     glossary = Glossary((Term("Okom", "Okom", mishearings=("ô côm",)),))
-    words = (Word(0, 300, "ô", 0.9), Word(300, 700, "côm.", 0.4))
+    words = (TranscriptWord(0, 300, "ô", 0.9), TranscriptWord(300, 700, "côm.", 0.4))
     fixed, _ = Corrector(glossary).correct_words(words)
     assert [(w.text, w.start_ms, w.end_ms, w.probability) for w in fixed] == [("Okom.", 0, 700, 0.4)]
     assert fixed[0].heard == "ô côm."
@@ -118,11 +122,14 @@ def test_glossary_text_is_nfc(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"terms": [{"en": "x"}]}, r"terms\[0\]\.vi must be non-empty"),
-        ({"terms": [{"vi": "a b", "colour": "red"}]}, r"unknown field"),
+        ({"terms": [{"en": "x"}]}, r"terms\[0\]\.vi is required"),
+        ({"terms": [{"vi": " ", "en": "x"}]}, r"terms\[0\]\.vi must be non-empty text"),
+        ({"terms": [{"vi": "a b", "colour": "red"}]}, r"terms\[0\]\.colour is not a known field"),
         ({"terms": [{"vi": "a b", "match": "fuzzy"}]}, r"match must be one of"),
         ({"terms": [{"vi": "a b", "mishearings": "ab"}]}, r"mishearings must be a list"),
-        (["vi"], r"mapping with a `terms:` list"),
+        ({"terms": [{"vi": "a b", "mishearings": ["ab", ""]}]}, r"terms\[0\]\.mishearings must list non-empty"),
+        ({"terms": "Trà Vinh"}, r"^g\.yaml: terms "),
+        (["vi"], r"must be a YAML mapping \(a `terms:` list"),
     ],
 )
 def test_bad_glossaries_name_the_entry(data: object, message: str) -> None:

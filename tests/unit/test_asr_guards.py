@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pipeline.asr import guards
 from pipeline.asr.guards import GuardSettings, apply_guards, find_echoes, find_loops, judge_segment
-from pipeline.asr.transcript import WORD_LOW_PROBABILITY, Segment, Word
+from pipeline.asr.transcript import WORD_LOW_PROBABILITY, TranscriptSegment, TranscriptWord
 from tests.asr_fixtures import segment
 
 
-def kept(seg: Segment, **kwargs: object) -> Segment:
+def kept(seg: TranscriptSegment, **kwargs: object) -> TranscriptSegment:
     verdict, removed = judge_segment(seg, **kwargs)  # type: ignore[arg-type]
     assert verdict is not None, f"dropped: {removed}"
     return verdict
@@ -87,9 +87,9 @@ def test_words_far_too_fast_are_flagged() -> None:
 
 def test_prompt_echo_is_removed_and_recorded() -> None:
     prompt = "Phóng sự về Trà Vinh, Ao Bà Om, chùa Âng."
-    echo = [Word(0, 200, "Trà", 0.2), Word(200, 480, "Vinh,", 0.01)]
-    real = [Word(700, 1000, "Chào", 0.8), Word(1000, 1300, "mừng", 0.9)]
-    seg = Segment(0, 1300, "Trà Vinh, Chào mừng", -0.5, 0.1, 1.1, (*echo, *real))
+    echo = [TranscriptWord(0, 200, "Trà", 0.2), TranscriptWord(200, 480, "Vinh,", 0.01)]
+    real = [TranscriptWord(700, 1000, "Chào", 0.8), TranscriptWord(1000, 1300, "mừng", 0.9)]
+    seg = TranscriptSegment(0, 1300, "Trà Vinh, Chào mừng", -0.5, 0.1, 1.1, (*echo, *real))
     result = apply_guards([seg], bias_text=prompt)
     assert result.kept[0].text == "Chào mừng" and result.kept[0].start_ms == 700
     assert result.dropped[0].text == "Trà Vinh," and result.dropped[0].reasons == (guards.DROP_PROMPT_ECHO,)
@@ -97,14 +97,19 @@ def test_prompt_echo_is_removed_and_recorded() -> None:
 
 def test_names_actually_heard_are_not_taken_for_echo() -> None:
     prompt = "Phóng sự về Trà Vinh, Ao Bà Om."
-    heard = (Word(0, 300, "Ao", 0.4), Word(300, 600, "Bà", 0.7), Word(600, 900, "Om", 0.5))
+    heard = (
+        TranscriptWord(0, 300, "Ao", 0.4),
+        TranscriptWord(300, 600, "Bà", 0.7),
+        TranscriptWord(600, 900, "Om", 0.5),
+    )
     assert find_echoes(heard, prompt) == []
-    single = (Word(0, 300, "Vinh", 0.01),)
+    single = (TranscriptWord(0, 300, "Vinh", 0.01),)
     assert find_echoes(single, prompt) == [], "one word is not an echo"
 
 
 def test_words_after_the_end_of_the_audio_are_dropped() -> None:
-    seg = Segment(0, 2000, "một hai", -0.3, 0.1, 1.0, (Word(0, 900, "một", 0.9), Word(2000, 2000, "hai", 0.9)))
+    words = (TranscriptWord(0, 900, "một", 0.9), TranscriptWord(2000, 2000, "hai", 0.9))
+    seg = TranscriptSegment(0, 2000, "một hai", -0.3, 0.1, 1.0, words)
     result = apply_guards([seg], duration_ms=2000)
     assert result.kept[0].text == "một"
     assert result.dropped[0].reasons == (guards.DROP_PAST_END,)

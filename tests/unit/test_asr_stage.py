@@ -11,7 +11,7 @@ from pipeline.asr.glossary import Glossary, Term, load_glossary
 from pipeline.asr.transcript import Transcript
 from pipeline.errors import ModelError, WorkspaceError
 from pipeline.fsutil import read_json
-from pipeline.manifest import Programme
+from pipeline.manifest import Programme, load_manifest
 from pipeline.stages.transcribe import prepare_settings, transcribe_programme
 from pipeline.workspace import Workspace
 from tests.asr_fixtures import FakeTranscriber, make_programme, write_ingest
@@ -106,11 +106,32 @@ def test_missing_audio_file_is_reported(setup: tuple[Programme, Workspace]) -> N
 
 def test_progress_counts_audio_over_all_clips(setup: tuple[Programme, Workspace]) -> None:
     programme, ws = setup
-    seen: list[tuple[str, int, int]] = []
-    run(programme, ws, FakeTranscriber({}), progress=lambda *a: seen.append(a))
-    assert seen[0] == ("a-interview", 0, 3000) and seen[-1] == ("master", 3000, 3000)
+    seen: list[tuple[str, float, float]] = []
+    run(programme, ws, FakeTranscriber({}), progress=lambda p: seen.append((p.task, p.done, p.total)))
+    assert seen[0] == ("transcribe a-interview", 0, 3.0) and seen[-1] == ("transcribe master", 3.0, 3.0)
     done = [s[1] for s in seen]
-    assert done == sorted(done) and ("master", 1000 + 1000, 3000) in seen
+    assert done == sorted(done) and ("transcribe master", 2.0, 3.0) in seen
+
+
+def test_a_clip_taken_out_of_the_manifest_loses_its_transcript(setup: tuple[Programme, Workspace]) -> None:
+    programme, ws = setup
+    run(programme, ws, FakeTranscriber({}))
+    assert ws.transcript_json("a-interview").is_file()
+    manifest = programme.manifest_path
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace("a-interview.mov, ", ""), encoding="utf-8")
+    again = FakeTranscriber({})
+    report = run(load_manifest(manifest), ws, again)
+    assert again.calls == []
+    assert {c.clip_id: c.status for c in report.clips}["a-interview"] == "removed"  # type: ignore[attr-defined]
+    assert not ws.transcript_json("a-interview").exists() and not ws.transcript_txt("a-interview").exists()
+    assert ws.transcript_json("master").is_file()
+
+
+def test_one_clip_alone(setup: tuple[Programme, Workspace]) -> None:
+    programme, ws = setup
+    fake = FakeTranscriber({})
+    report = transcribe_programme(programme, ws, TranscribeSettings(), fake, glossary=GLOSSARY, clips=("master",))
+    assert [c[0] for c in fake.calls] == ["master"] and [c.clip_id for c in report.clips] == ["master"]
 
 
 def test_nothing_ingested_says_what_to_do(tmp_path: Path) -> None:

@@ -15,11 +15,10 @@ from pipeline.asr.transcript import (
     SCHEMA_VERSION,
     WORD_LOW_PROBABILITY,
     DroppedSegment,
-    Segment,
     Transcript,
-    Word,
+    TranscriptSegment,
+    TranscriptWord,
     bare,
-    fold,
     plain_text,
     split_punctuation,
 )
@@ -29,8 +28,9 @@ from tests.asr_fixtures import FAKE_MODEL, segment, transcript
 
 def sample() -> Transcript:
     first = segment("Chào mừng quý vị", 1000)
-    unsure = Word(2500, 2900, "Om", 0.2, (WORD_LOW_PROBABILITY,), heard="ôm")
-    second = Segment(2000, 2900, "Ao Bà Om", -1.2, 0.1, 1.3, (Word(2000, 2300, "Ao", 0.9), unsure), ("low_logprob",))
+    unsure = TranscriptWord(2500, 2900, "Om", 0.2, (WORD_LOW_PROBABILITY,), heard="ôm")
+    words = (TranscriptWord(2000, 2300, "Ao", 0.9), unsure)
+    second = TranscriptSegment(2000, 2900, "Ao Bà Om", -1.2, 0.1, 1.3, words, ("low_logprob",))
     base = transcript("clip-01", [first, second], duration_ms=3_600_000)
     return Transcript(
         **{
@@ -67,7 +67,6 @@ def test_plain_text_has_timecodes_and_notes() -> None:
 
 
 def test_text_keys() -> None:
-    assert fold("Đường ĐẾN Trà Vinh") == "duong den tra vinh"
     assert bare("(Vinh).") == "Vinh"
     assert split_punctuation("“Trà,") == ("“", "Trà", ",")
     assert split_punctuation("...") == ("...", "", "")
@@ -142,9 +141,9 @@ def test_echoed_stretch_is_decoded_again_without_the_prompt() -> None:
     from pipeline.asr.guards import apply_guards
 
     prompt = "Phóng sự về Trà Vinh, Ao Bà Om."
-    echo = (Word(0, 400, "Trà", 0.1), Word(400, 900, "Vinh,", 0.05))
-    real = (Word(1000, 1300, "quý", 0.9), Word(1300, 1600, "vị", 0.9))
-    guarded = apply_guards([Segment(0, 1600, "x", -0.5, 0.1, 1.0, (*echo, *real))], bias_text=prompt)
+    echo = (TranscriptWord(0, 400, "Trà", 0.1), TranscriptWord(400, 900, "Vinh,", 0.05))
+    real = (TranscriptWord(1000, 1300, "quý", 0.9), TranscriptWord(1300, 1600, "vị", 0.9))
+    guarded = apply_guards([TranscriptSegment(0, 1600, "x", -0.5, 0.1, 1.0, (*echo, *real))], bias_text=prompt)
     model = EchoFreeModel()
     settings = TranscribeSettings(initial_prompt=prompt)
     kept = redecode_echoes(model, Path("a.wav"), settings, guarded, duration_ms=5000)

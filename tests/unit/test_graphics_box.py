@@ -29,3 +29,18 @@ def test_box_is_the_union_over_frames_widened_to_even_edges(tmp_path: Path) -> N
 def test_full_frame_or_empty_graphics_stay_as_drawn(tmp_path: Path) -> None:
     assert alpha_box(_argb(tmp_path / "bumper.mov", "255*gte(T,0.5)"), 320, 180) is None
     assert alpha_box(_argb(tmp_path / "empty.mov", "0"), 320, 180) is None
+
+
+def test_templates_lay_out_inside_the_profiles_title_safe_area() -> None:
+    from pipeline.graphics import cards
+    from pipeline.profiles import DEFAULT_SAFE_AREAS, Margins
+
+    assert cards.safe_box(1920, 1080) == (96, 54, 1728, 972)
+    assert cards.safe_box(1080, 1920) == (54, 96, 972, 1728)
+    assert DEFAULT_SAFE_AREAS.title == Margins.uniform(5.0)
+
+
+def test_the_cache_and_the_templates_share_one_spec() -> None:
+    from pipeline.graphics import GraphicSpec, cache, cards
+
+    assert cache.GraphicSpec is cards.GraphicSpec is GraphicSpec

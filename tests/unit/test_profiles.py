@@ -1,4 +1,4 @@
-"""Deliverable profiles: shipped numbers match DELIVERY.md, overrides patch them, illegal ones are
+"""Deliverable profiles: shipped numbers match the delivery spec, overrides patch them, illegal ones are
 refused with the file and field named, and each profile maps to a literal ffmpeg argument list."""
 
 from __future__ import annotations
@@ -12,20 +12,21 @@ from pipeline.media.encode import (
     audio_args,
     bits_text,
     container_args,
-    legal_problems,
     output_args,
     rate_text,
     video_args,
 )
 from pipeline.profiles import (
+    DEFAULT_SAFE_AREAS,
     Margins,
     Profile,
     ProfileError,
-    ascii_fold,
     available_profiles,
     check_legal,
+    legal_problems,
     load_profile,
 )
+from pipeline.text import ascii_fold
 
 SHIPPED = ["archive-prores", "broadcast-h264", "broadcast-xdcam", "social-9x16", "web-1080p", "web-720p"]
 
@@ -81,6 +82,8 @@ def test_web_and_social_match_delivery_spec() -> None:
     assert social.subtitles.burn_in == "vi" and social.subtitles.style.max_chars_per_line == 32
     assert social.safe_areas.title == Margins(top_pct=14, bottom_pct=35, left_pct=6, right_pct=6)
     assert social.safe_areas.title.pixels(1080, 1920) == (269, 672, 65, 65)
+    assert social.safe_areas.title.percentages() == (14, 35, 6, 6)
+    assert social.safe_areas.title.box(1080, 1920) == (65, 269, 950, 979)
     h264 = load_profile("broadcast-h264")
     assert (h264.video.scan, h264.audio.bitrate_kbps) == ("tff", 192) and (h264.video.bitrate_kbps or 0) >= 6000
     prores = load_profile("archive-prores")
@@ -251,3 +254,16 @@ def test_prores_arguments() -> None:
         "-c:a", "pcm_s24le", "-ar", "48000", "-ac", "2", "-f", "mov", "-timecode", "10:00:00:00",
     ]
     assert video_args(patched("archive-prores", video={"encoder": "prores_aw"}))[:2] == ["-c:v", "prores_aw"]
+
+
+def test_the_default_safe_areas_are_the_house_margins() -> None:
+    assert DEFAULT_SAFE_AREAS.title == Margins.uniform(5.0) and DEFAULT_SAFE_AREAS.action == Margins.uniform(3.5)
+    assert DEFAULT_SAFE_AREAS.title.pixels(1920, 1080) == (54, 54, 96, 96)
+    assert DEFAULT_SAFE_AREAS.title.box(1920, 1080) == (96, 54, 1728, 972)
+    assert DEFAULT_SAFE_AREAS.title.box(1281, 721) == (65, 37, 1151, 647), "margins round up"
+
+
+def test_field_errors_are_located_with_indices(tmp_path: Path) -> None:
+    (tmp_path / "h.yaml").write_text("base: web-1080p\nsubtitles: {sidecar: [vi, 3]}\n", encoding="utf-8")
+    with pytest.raises(ProfileError, match=r"h\.yaml: subtitles\.sidecar\[1\] Input should be a valid string"):
+        load_profile("h", overrides_dir=tmp_path)

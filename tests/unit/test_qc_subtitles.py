@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from pipeline.asr.transcript import ModelRef, Segment, Transcript, Word
+from pipeline.asr.transcript import ModelRef, Transcript, TranscriptSegment, TranscriptWord
 from pipeline.qc.subtitles import silent_cues, uncovered
 from pipeline.subs import Cue
-from pipeline.subs import Word as CueWord
+from pipeline.subs import TimedWord as CueWord
 from pipeline.subs.speech import place_words, speech_spans
 from pipeline.timeline import Segment as Cut
 from pipeline.timeline import Timeline
@@ -39,7 +39,8 @@ def test_silent_cues_allow_lead_in_and_hang_on() -> None:
 
 
 def _transcript(clip: str, words: list[tuple[int, int]]) -> Transcript:
-    seg = Segment(words[0][0], words[-1][1], "x", -0.1, 0.01, 1.2, tuple(Word(a, b, "x", 0.9) for a, b in words))
+    seg = TranscriptSegment(words[0][0], words[-1][1], "x", -0.1, 0.01, 1.2,
+                            tuple(TranscriptWord(a, b, "x", 0.9) for a, b in words))
     return Transcript(clip, "vi", 10_000, "0" * 64, ModelRef("test", "0" * 64), (seg,))
 
 

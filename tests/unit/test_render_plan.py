@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.graphics.cache import GraphicSpec
+from pipeline.graphics.cards import GraphicSpec
 from pipeline.media.loudness import Normalisation
 from pipeline.profiles import load_profile
 from pipeline.render.plan import (

@@ -6,6 +6,7 @@ import codecs
 import random
 import unicodedata
 from pathlib import Path
+from typing import get_args
 
 import pysrt
 import pytest
@@ -247,6 +248,27 @@ def test_pysrt_and_webvtt_py_read_what_we_write() -> None:
 def test_registry_is_keyed_by_extension() -> None:
     assert format_for("a/b/c.VTT").name == "webvtt"
     assert format_for(".srt").name == format_for("srt").name == "srt"
+    with pytest.raises(SubtitleError, match=r"unknown subtitle format '.ttml'") as caught:
+        format_for("a.ttml")
+    assert caught.value.hint == "known: .srt, .vtt"
+
+
+def test_registry_is_checked_against_what_the_pipeline_writes() -> None:
+    from pipeline.profiles import Subtitles
+    from pipeline.subs import WRITTEN_FORMATS
+    from pipeline.subs.formats import SubtitleFormat, check_registry, register
+
+    check_registry()
+    assert [format_for(ext).name for ext in WRITTEN_FORMATS] == ["srt", "webvtt"]
+    assert Subtitles().formats == WRITTEN_FORMATS
+    [member] = get_args(Subtitles.model_fields["formats"].annotation)[:1]
+    assert get_args(member) == WRITTEN_FORMATS, "a profile may list exactly the formats the pipeline writes"
+    with pytest.raises(RuntimeError, match=r"no subtitle format registered for ttml \(registered: .srt, .vtt\)"):
+        check_registry(("srt", "ttml"))
+    with pytest.raises(ValueError, match=r"extension 'ttml' must look like '.srt'"):
+        register(SubtitleFormat("ttml", ("ttml",), format_for("srt").parse, format_for("srt").render))
+    with pytest.raises(SubtitleError):
+        format_for("x.ttml")  # the refused format was not registered
 
 
 # -- never a crash -------------------------------------------------------------------------------------

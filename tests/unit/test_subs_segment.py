@@ -7,7 +7,7 @@ from fractions import Fraction
 
 import pytest
 
-from pipeline.subs.cues import Cue, Word
+from pipeline.subs.cues import Cue, TimedWord
 from pipeline.subs.lint import lint
 from pipeline.subs.segment import normalise_words, segment
 from pipeline.subs.style import Style, load_style
@@ -23,19 +23,19 @@ def words_at(
     gap_ms: int = 20,
     pause_ms: int = 600,
     speaker: str | None = None,
-) -> list[Word]:
+) -> list[TimedWord]:
     """Evenly timed words; a pause after each word ending in . , ? !"""
     out = []
     at = start_ms
     for token in text.split():
-        out.append(Word(at, at + syllable_ms, token, speaker=speaker))
+        out.append(TimedWord(at, at + syllable_ms, token, speaker=speaker))
         at += syllable_ms + gap_ms
         if token[-1] in ".,?!":
             at += pause_ms
     return out
 
 
-def spans(words: list[Word]) -> list[tuple[int, int]]:
+def spans(words: list[TimedWord]) -> list[tuple[int, int]]:
     return [(w.start_ms, w.end_ms) for w in words]
 
 
@@ -61,7 +61,7 @@ def test_small_gaps_close_to_exactly_the_minimum_gap() -> None:
 
 
 def test_short_words_stay_up_for_the_minimum_duration() -> None:
-    assert segment([Word(1000, 1200, "Vâng.")], VI) == [Cue(1, 1000, 1840, ("Vâng.",))]
+    assert segment([TimedWord(1000, 1200, "Vâng.")], VI) == [Cue(1, 1000, 1840, ("Vâng.",))]
 
 
 def test_fast_speech_borrows_the_following_silence_to_be_readable() -> None:
@@ -118,19 +118,22 @@ def test_long_speech_is_split_within_the_maximum_duration() -> None:
 
 def test_words_are_cleaned_before_segmenting() -> None:
     words = [
-        Word(900, 1200, "Tra\u0300"),
-        Word(0, 300, " Xin"),
-        Word(300, 600, "chào"),
-        Word(600, 620, ","),
-        Word(700, 900, "  "),
+        TimedWord(900, 1200, "Tra\u0300"),
+        TimedWord(0, 300, " Xin"),
+        TimedWord(300, 600, "chào"),
+        TimedWord(600, 620, ","),
+        TimedWord(700, 900, "  "),
     ]
-    assert normalise_words(words) == [Word(0, 300, "Xin"), Word(300, 620, "chào,"), Word(900, 1200, "Trà")]
+    expected = [TimedWord(0, 300, "Xin"), TimedWord(300, 620, "chào,"), TimedWord(900, 1200, "Trà")]
+    assert normalise_words(words) == expected
     assert segment([], VI) == []
 
 
 def test_cues_carry_source_ids_and_land_on_ntsc_frames() -> None:
     rate = Fraction(30000, 1001)
-    words = [Word(w.start_ms + 7, w.end_ms + 7, w.text, source_id="clip-1/seg-3") for w in words_at("Xin chào quý vị.")]
+    words = [
+        TimedWord(w.start_ms + 7, w.end_ms + 7, w.text, source_id="clip-1/seg-3") for w in words_at("Xin chào quý vị.")
+    ]
     [cue] = segment(words, VI, frame_rate=rate)
     assert cue.source_ids == ("clip-1/seg-3",)
     assert cue.start_ms == 1001  # frame 30 at 29.97 fps, the last boundary before 1007 ms
@@ -149,12 +152,12 @@ NAMES = ("Trà Vinh", "Ao Bà Om", "Khu kinh tế Định An", "Duyên Hải", "
 NUMBERS = ("1.200 ha", "4.000 MW", "2,5 tỷ đồng", "30 %", "năm 2015", "50 km")
 
 
-def random_speech(rng: random.Random) -> tuple[list[Word], list[int]]:
+def random_speech(rng: random.Random) -> tuple[list[TimedWord], list[int]]:
     """A few minutes of narration: 2.5–4 syllables a second, phrases, pauses, names, numbers, cuts."""
     rate = rng.uniform(2.5, 4.0)
     two_speakers = rng.random() < 0.3
     speaker = "A"
-    words: list[Word] = []
+    words: list[TimedWord] = []
     at = rng.randint(0, 3000)
     for _ in range(rng.randint(3, 25)):
         phrase: list[str] = []
@@ -170,7 +173,7 @@ def random_speech(rng: random.Random) -> tuple[list[Word], list[int]]:
         phrase[-1] += rng.choice(".,?") if rng.random() < 0.8 else ""
         for token in phrase:
             duration = round(1000 / rate * rng.uniform(0.75, 1.25))
-            words.append(Word(at, at + duration, token, rng.uniform(0.5, 1.0), speaker if two_speakers else None))
+            words.append(TimedWord(at, at + duration, token, rng.uniform(0.5, 1.0), speaker if two_speakers else None))
             at += duration + rng.choice((0, 0, 10, 30, 60))
         at += rng.choice((150, 250, 400, 700, 1200, 2500))
         if two_speakers and rng.random() < 0.4:
@@ -179,7 +182,7 @@ def random_speech(rng: random.Random) -> tuple[list[Word], list[int]]:
     return words, cuts
 
 
-def assert_covers_every_word(cues: list[Cue], words: list[Word], style: Style) -> None:
+def assert_covers_every_word(cues: list[Cue], words: list[TimedWord], style: Style) -> None:
     """Every word is in exactly one cue's text, and that cue is on screen while it is spoken."""
     tolerance = 40 * (style.lead_in_frames + 1)  # frames are shorter at 29.97, so this covers both
     texts = [" ".join(line.removeprefix(style.speaker_dash) for line in cue.lines) for cue in cues]

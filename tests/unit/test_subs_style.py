@@ -36,7 +36,7 @@ def test_overrides_change_single_fields_and_are_checked() -> None:
     style = load_style("vi", {"chars_per_line": 37, "frame_rate": "30000/1001"})
     assert style.chars_per_line == 37
     assert style.frame_rate == Fraction(30000, 1001)
-    with pytest.raises(SubtitleError, match="field 'chars_per_line' must be between 8 and 200, got 2"):
+    with pytest.raises(SubtitleError, match="chars_per_line must be between 8 and 200, got 2"):
         load_style("vi", {"chars_per_line": 2})
 
 
@@ -53,23 +53,24 @@ def test_a_custom_file_starts_from_a_shipped_profile(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("chars_per_line: forty", "field 'chars_per_line' must be a whole number, got 'forty'"),
-        ("max_cps: -1", "field 'max_cps' must be between 1 and 100, got -1"),
-        ("line_balance: top", "field 'line_balance' must be one of bottom-heavy, balanced"),
-        ("colour: red", "unknown field 'colour'"),
+        ("chars_per_line: forty", "bad.yaml: chars_per_line must be a whole number, got 'forty'"),
+        ("max_cps: -1", "bad.yaml: max_cps must be between 1 and 100, got -1"),
+        ("line_balance: top", "line_balance must be one of bottom-heavy, balanced"),
+        ("colour: red", "bad.yaml: colour is not a known field (check its spelling)"),
         ("severities: {speed: error}", "unknown rule 'speed'"),
         ("severities: {overlap: fatal}", "must be error, warning or off"),
         ("break_before: [and, on]", "quote them"),
-        ("frame_rate: 0", "field 'frame_rate' must be between 1 and 240 fps"),
-        ("min_duration_ms: 8000", "'min_duration_ms' must be below 'max_duration_ms'"),
-        ("max_cps_hard: 10", "'max_cps_hard' must not be below 'max_cps'"),
-        ("- a list", "a style profile must be a mapping"),
-        ("chars_per_line: [", "cannot read the style profile"),
+        ("frame_rate: 0", "frame_rate must be between 1 and 240 fps"),
+        ("min_duration_ms: 8000", "min_duration_ms must be below max_duration_ms"),
+        ("max_cps_hard: 10", "max_cps_hard must not be below max_cps"),
+        ("- a list", "must be a YAML mapping of style fields"),
+        ("chars_per_line: [", "bad.yaml: is not valid YAML at line 2, column 1"),
+        ("name: \udcff", "bad.yaml: is not UTF-8 text"),
     ],
 )
 def test_errors_name_the_file_and_the_field(tmp_path: Path, text: str, message: str) -> None:
     path = tmp_path / "bad.yaml"
-    path.write_text(text + "\n", encoding="utf-8")
+    path.write_text(text + "\n", encoding="utf-8", errors="surrogateescape")
     with pytest.raises(SubtitleError, match=r"bad\.yaml") as caught:
         load_style(path)
     assert message in str(caught.value)

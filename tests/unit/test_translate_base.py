@@ -83,3 +83,40 @@ def test_argos_backend_reports_how_to_install() -> None:
                 [SourceCue(1, 0, 1, "xin chào")], TranslationContext())
     else:
         pytest.skip("argostranslate is installed here; its vi→en package is not, so nothing more to test offline")
+
+
+def test_every_backend_the_manifest_accepts_is_registered(tmp_path: Path) -> None:
+    from typing import get_args
+
+    from pipeline import translate
+    from pipeline.manifest import TranslationSettings
+
+    accepted = get_args(TranslationSettings.model_fields["backend"].annotation)
+    assert set(translate.BACKENDS) == set(accepted)
+    translator = make_translator("sheet", {}, Workspace(tmp_path, "p"))
+    assert (translator.name, translator.is_machine_draft) == ("sheet", False)
+    assert make_translator("whisper", {}, Workspace(tmp_path, "p")).name == "whisper"
+
+
+def test_an_unknown_backend_names_the_known_ones(tmp_path: Path) -> None:
+    with pytest.raises(ManifestError, match=r"'deepl' is not one of whisper, argos, ct2, llm, sheet"):
+        make_translator("deepl", {}, Workspace(tmp_path, "p"))
+
+
+def test_a_mistyped_registry_fails_its_check() -> None:
+    from collections.abc import Mapping
+    from typing import Any
+
+    from pipeline.translate import Translator, check_registry
+
+    def factory(options: Mapping[str, Any], ws: Workspace) -> Translator:
+        raise AssertionError("never called")
+
+    good = {"a": (factory, "a"), "b": (factory, "b")}
+    assert set(check_registry(good, ("a", "b"))) == {"a", "b"}
+    with pytest.raises(RuntimeError, match=r"accepts \['c'\] but no backend"):
+        check_registry(good, ("a", "b", "c"))
+    with pytest.raises(RuntimeError, match=r"backends \['b'\] are registered but the manifest does not"):
+        check_registry(good, ("a",))
+    with pytest.raises(RuntimeError, match=r"'a' reports itself as 'aa'"):
+        check_registry({"a": (factory, "aa")}, ("a",))
