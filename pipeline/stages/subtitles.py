@@ -24,7 +24,7 @@ from ..errors import SubtitleError
 from ..fsutil import read_json, sha256_file, write_json, write_json_if_changed, write_text
 from ..manifest import Programme
 from ..progress import Progress, ProgressFn, ignore
-from ..records import subtitles_record_path
+from ..records import SubtitlesRecord, subtitles_record_path
 from ..subs import (
     WRITTEN_FORMATS,
     Cue,
@@ -348,6 +348,7 @@ def subtitles_programme(
             "cue_map": cue_map or None,  # None: the English is editor-owned, matched by time only
             "lint": _summary(en_lint),
         }
+    record = SubtitlesRecord.from_json(record).to_json()  # the record's one shape, written by its owner
     write_json_if_changed(record_path(ws), record)
     stagerun.record(ws, fresh, [record_path(ws), *wanted], started_at=began)
     progress(Progress("subtitles", 2, 2, "languages"))
