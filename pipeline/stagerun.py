@@ -31,12 +31,6 @@ def inputs_hash(inputs: Any) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
-def file_fingerprint(path: Path) -> dict[str, Any]:
-    """Cheap identity of a file (size, mtime): enough to notice an edit without re-reading gigabytes."""
-    st = path.stat()
-    return {"path": str(path), "size": st.st_size, "mtime_ns": st.st_mtime_ns}
-
-
 @dataclass(frozen=True)
 class Freshness:
     """The answer of `check`: the inputs key of `stage` on `target`, and whether it is up to date."""

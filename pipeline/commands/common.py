@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import click
 
@@ -17,6 +17,9 @@ from ..lock import programme_lock, stop_on_signals
 from ..manifest import Programme
 from ..run import StageReport, stage
 from ..workspace import Workspace
+
+Show: TypeAlias = "Callable[[Ctx, Programme, Any], None]"
+"""Draws a stage's report for an editor (nothing under --json)."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,17 @@ class Ctx:
         """Run one stage of the registry on `programme` under the lock, drawing progress bars."""
         with self.locked(programme) as ws, self.bars() as bars:
             return stage(name).run(programme, ws, settings, bars, clips)
+
+    def stage_command(self, programme: Programme, name: str, show: Show, settings: Any = None,
+                      clips: Sequence[str] | None = None) -> None:
+        """What a stage's own command does: run it, print its report (one JSON document under
+        `--json`, else `show`), and exit 1 when the report is not ok."""
+        report = self.run_stage(programme, name, settings, clips)
+        if self.as_json:
+            ui.emit_json(report.to_dict())
+        show(self, programme, report)
+        if not report.ok:
+            sys.exit(1)
 
 
 pass_ctx = click.make_pass_decorator(Ctx)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -58,12 +57,7 @@ def ingest(c: Ctx, manifest: Path, clips: tuple[str, ...], no_shots: bool) -> No
     from ..stages.ingest import Settings
 
     programme = load_manifest(manifest)
-    report = c.run_stage(programme, "ingest", Settings(detect_shots=not no_shots), clips or None)
-    if c.as_json:
-        ui.emit_json(report.to_dict())
-    show_ingest(c, programme, report)
-    if not report.ok:
-        sys.exit(1)
+    c.stage_command(programme, "ingest", show_ingest, Settings(detect_shots=not no_shots), clips or None)
 
 
 @click.command()
@@ -72,7 +66,4 @@ def ingest(c: Ctx, manifest: Path, clips: tuple[str, ...], no_shots: bool) -> No
 def assemble(c: Ctx, manifest: Path) -> None:
     """Build timeline.json from the cut list (or the master) and the ingested clips."""
     programme = load_manifest(manifest)
-    report = c.run_stage(programme, "assemble")
-    if c.as_json:
-        ui.emit_json(report.to_dict())
-    show_assemble(c, programme, report)
+    c.stage_command(programme, "assemble", show_assemble)

@@ -61,12 +61,7 @@ def qc_command(c: Ctx, target: Path, profile_name: str | None) -> None:
                             hint="e.g. reportage qc FILE --profile broadcast-xdcam")
     if profile_name is None:
         programme = load_manifest(target)
-        report = c.run_stage(programme, "qc")
-        if c.as_json:
-            ui.emit_json(report.to_dict())
-        show_qc(c, programme, report)
-        if not report.ok:
-            sys.exit(1)
+        c.stage_command(programme, "qc", show_qc)
         return
     from ..profiles import load_profile
     from ..stages.qc import qc_file
@@ -91,10 +86,7 @@ def package_command(c: Ctx, manifest: Path, make_zip: bool, allow_fail: bool) ->
     from ..stages.package import Settings
 
     programme = load_manifest(manifest)
-    report = c.run_stage(programme, "package", Settings(allow_fail=allow_fail, make_zip=make_zip))
-    if c.as_json:
-        ui.emit_json(report.to_dict())
-    show_package(c, programme, report)
+    c.stage_command(programme, "package", show_package, Settings(allow_fail=allow_fail, make_zip=make_zip))
 
 
 @click.command("verify")

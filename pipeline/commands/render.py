@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -63,9 +62,4 @@ def render(c: Ctx, manifest: Path, only: tuple[str, ...], dry_run: bool, force: 
     from ..stages.render import Settings
 
     programme = load_manifest(manifest)
-    report = c.run_stage(programme, "render", Settings(only=only, dry_run=dry_run, force=force))
-    if c.as_json:
-        ui.emit_json(report.to_dict())
-    show_render(c, programme, report)
-    if not report.ok:
-        sys.exit(1)
+    c.stage_command(programme, "render", show_render, Settings(only=only, dry_run=dry_run, force=force))

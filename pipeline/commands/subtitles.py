@@ -54,12 +54,7 @@ def show_subtitles(c: Ctx, programme: Programme, report: Any) -> None:
 def make(c: Ctx, manifest: Path) -> None:
     """Write vi/en SRT and VTT for the assembled timeline (hand-edited files are kept)."""
     programme = load_manifest(manifest)
-    report = c.run_stage(programme, "subtitles")
-    if c.as_json:
-        ui.emit_json(report.to_dict())
-    show_subtitles(c, programme, report)
-    if not report.ok:
-        sys.exit(1)
+    c.stage_command(programme, "subtitles", show_subtitles)
 
 
 @subtitles.command("lint")

@@ -64,12 +64,7 @@ def transcribe(c: Ctx, manifest: Path, clips: tuple[str, ...], model: Path | Non
 
     programme = load_manifest(manifest)
     settings = Settings(_settings(language, beam, device, compute_type, programme), model)
-    report = c.run_stage(programme, "transcribe", settings, clips or None)
-    if c.as_json:
-        ui.emit_json(report.to_dict())
-    show_transcribe(c, programme, report)
-    if not report.ok:
-        sys.exit(1)
+    c.stage_command(programme, "transcribe", show_transcribe, settings, clips or None)
 
 
 @click.command()

@@ -147,7 +147,7 @@ def _write_failure(stderr: str) -> str | None:
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
-    """Stop ffmpeg: `q`-less SIGTERM first (it finishes nothing), SIGKILL if it does not go."""
+    """Stop ffmpeg: SIGTERM first, SIGKILL when it has not gone within 5 s."""
     if proc.poll() is not None:
         return
     proc.terminate()

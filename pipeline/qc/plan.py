@@ -37,6 +37,7 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import Any, Literal, get_args
 
+from ..intervals import subtract
 from ..profiles import Profile
 
 Rule = Literal["equals", "one_of", "near", "at_most", "at_least", "level_at_most", "intervals",
@@ -412,20 +413,8 @@ def _report(spec: CheckSpec, value: Any, u: str) -> Judged:
 
 
 def outside(intervals: Sequence[Interval], allowed: Sequence[Interval]) -> list[Interval]:
-    """The parts of `intervals` not covered by any `allowed` window."""
-    pieces = list(intervals)
-    for lo, hi in allowed:
-        nxt: list[Interval] = []
-        for a, b in pieces:
-            if b <= lo or a >= hi:
-                nxt.append((a, b))
-                continue
-            if a < lo:
-                nxt.append((a, lo))
-            if b > hi:
-                nxt.append((hi, b))
-        pieces = nxt
-    return [(a, b) for a, b in pieces if b - a > 1e-6]
+    """The parts of `intervals` not covered by any `allowed` window (slivers under 1 µs dropped)."""
+    return subtract(intervals, allowed, min_length=1e-6)
 
 
 @_rule("intervals")

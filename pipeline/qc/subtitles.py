@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import ReportageError
+from ..intervals import overlap, subtract
 from ..records import SubtitlesLanguage
 from ..subs import Cue, lint, load_style, read_subtitles
 from ..timeline import Timeline
@@ -24,19 +25,7 @@ UNCOVERED_FAIL_MS = 500
 
 def uncovered(speech: Sequence[Span], cues: Sequence[Cue]) -> list[Span]:
     """Parts of the speech no cue is on screen for."""
-    pieces = list(speech)
-    for cue in cues:
-        nxt: list[Span] = []
-        for a, b in pieces:
-            if b <= cue.start_ms or a >= cue.end_ms:
-                nxt.append((a, b))
-                continue
-            if a < cue.start_ms:
-                nxt.append((a, cue.start_ms))
-            if b > cue.end_ms:
-                nxt.append((cue.end_ms, b))
-        pieces = nxt
-    return [(a, b) for a, b in pieces if b > a]
+    return subtract(speech, [(cue.start_ms, cue.end_ms) for cue in cues])
 
 
 def silent_cues(cues: Sequence[Cue], speech: Sequence[Span], lead_ms: int, hang_ms: int) -> list[tuple[Cue, int]]:
@@ -44,7 +33,7 @@ def silent_cues(cues: Sequence[Cue], speech: Sequence[Span], lead_ms: int, hang_
     windows = [(a - lead_ms, b + hang_ms) for a, b in speech]
     found: list[tuple[Cue, int]] = []
     for cue in cues:
-        covered = sum(max(0, min(cue.end_ms, b) - max(cue.start_ms, a)) for a, b in windows)
+        covered = sum(overlap((cue.start_ms, cue.end_ms), window) for window in windows)
         silent = cue.duration_ms - covered
         if silent > 40:
             found.append((cue, silent))

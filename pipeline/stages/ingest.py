@@ -101,9 +101,6 @@ class IngestReport:
         }
 
 
-IngestSettings = Settings
-
-
 def house_of(programme: Programme) -> House:
     h = programme.manifest.house
     return House(h.width, h.height, h.rate, h.sample_rate)

@@ -36,6 +36,7 @@ from ..package.verify import zip_bag
 from ..profiles import Profile, load_profile
 from ..progress import ProgressFn, ignore
 from ..render.state import RenderedDeliverable, read_render_record, render_record_path
+from ..subs import WRITTEN_FORMATS
 from ..timecode import ms_to_timecode
 from ..timeline import load_timeline
 from ..workspace import Workspace
@@ -115,7 +116,7 @@ def _transcripts(programme: Programme, ws: Workspace) -> list[Path]:
 
 def _subtitles(ws: Workspace) -> dict[tuple[str, str], Path]:
     """(language, format) → the programme's subtitle file, for those that exist."""
-    return {(lang, ext): p for lang in ("vi", "en") for ext in ("srt", "vtt")
+    return {(lang, ext): p for lang in ("vi", "en") for ext in WRITTEN_FORMATS
             if (p := ws.subtitle(lang, ext)).is_file()}
 
 

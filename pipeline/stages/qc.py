@@ -35,6 +35,7 @@ from ..qc.subtitles import check_language
 from ..records import read_subtitles_record, subtitles_record_path
 from ..render.plan import body_frames
 from ..render.state import RenderRecord, read_render_record
+from ..subs import WRITTEN_FORMATS
 from ..subs.speech import speech_spans, timeline_words
 from ..timeline import Timeline, load_timeline
 from ..workspace import Workspace
@@ -220,7 +221,7 @@ def inputs(programme: Programme, ws: Workspace, settings: Settings | None = None
             profiles[name] = exc.problem
     timeline = _timeline(ws)
     clips = sorted({s.clip_id for s in timeline.segments}) if timeline is not None else []
-    subtitle_files = [ws.subtitle(lang, ext) for lang in _languages(programme) for ext in ("srt", "vtt")]
+    subtitle_files = [ws.subtitle(lang, ext) for lang in _languages(programme) for ext in WRITTEN_FORMATS]
     title = programme.manifest.title
     return {stagerun.PROGRAMME: {
         "version": QC_VERSION, "settings": {"posters": settings.posters},
@@ -314,7 +315,7 @@ def qc_subtitles(ws: Workspace, timeline: Timeline | None, languages: list[str])
     record = read_subtitles_record(ws)
     results: list[CheckResult] = []
     for lang in languages:
-        paths = {ext: ws.subtitle(lang, ext) for ext in ("srt", "vtt")}
+        paths = {ext: ws.subtitle(lang, ext) for ext in WRITTEN_FORMATS}
         draft = record.languages.get(lang) if record is not None else None
         results += check_language(paths, lang, timeline, speech, draft)
     return results

@@ -22,6 +22,7 @@ from .. import stagerun
 from ..asr.glossary import Glossary, load_glossary
 from ..errors import SubtitleError
 from ..fsutil import read_json, sha256_file, write_json, write_json_if_changed, write_text
+from ..intervals import intersection
 from ..manifest import Programme
 from ..progress import Progress, ProgressFn, ignore
 from ..records import SubtitlesRecord, subtitles_record_path
@@ -130,10 +131,10 @@ def audio_spans(timeline: Timeline, start_ms: int, end_ms: int) -> tuple[AudioSp
     spans: list[AudioSpan] = []
     for seg in timeline.segments:
         rec_in, rec_out = timeline.frames_to_ms(seg.rec_in_frame), timeline.frames_to_ms(seg.rec_out_frame)
-        a, b = max(start_ms, rec_in), min(end_ms, rec_out)
-        if a < b and seg.has_audio:
+        shared = intersection((start_ms, end_ms), (rec_in, rec_out))
+        if shared is not None and seg.has_audio:
             shift = timeline.frames_to_ms(seg.src_in_frame) - rec_in
-            spans.append(AudioSpan(seg.clip_id, a + shift, b + shift))
+            spans.append(AudioSpan(seg.clip_id, shared[0] + shift, shared[1] + shift))
     return tuple(spans)
 
 

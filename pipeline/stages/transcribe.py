@@ -228,7 +228,7 @@ def transcribe_programme(
     records = ingested_clips(programme, ws, clips)
 
     results: dict[str, ClipResult] = {}
-    todo: list[tuple[IngestRecord, stagerun.Freshness]] = []
+    todo: list[tuple[IngestRecord, stagerun.Freshness, str]] = []
     for record in records:
         audio = ws.audio16k(record.clip_id)
         if not record.has_audio:
@@ -250,11 +250,11 @@ def transcribe_programme(
                 record.clip_id, STATUS_CACHED, "same audio, model, settings and glossary", record.duration_ms
             )
             continue
-        todo.append((record, fresh))
+        todo.append((record, fresh, audio_sha))
 
-    total_ms = sum(r.duration_ms for r, _ in todo)
+    total_ms = sum(r.duration_ms for r, _, _ in todo)
     done_ms = 0
-    for record, fresh in todo:
+    for record, fresh, audio_sha in todo:
         offset = done_ms
 
         def on_audio(ms: int, clip_id: str = record.clip_id, offset: int = offset) -> None:
@@ -262,7 +262,8 @@ def transcribe_programme(
 
         on_audio(0)
         began = time.time()
-        result = _transcribe_clip(ws, engine, record, run_settings, gloss, fresh, programme.rate, on_audio)
+        result = _transcribe_clip(ws, engine, record, run_settings, gloss, fresh, audio_sha, programme.rate,
+                                  on_audio)
         if result.status == STATUS_DONE:
             # The text file is made from the JSON; a lost one is rebuilt without decoding again.
             stagerun.record(ws, fresh, [ws.transcript_json(record.clip_id)], started_at=began)
@@ -303,6 +304,7 @@ def _transcribe_clip(
     settings: TranscribeSettings,
     glossary: Glossary,
     fresh: stagerun.Freshness,
+    audio_sha: str,
     programme_rate: Fraction,
     on_audio: Callable[[int], None],
 ) -> ClipResult:
@@ -310,7 +312,6 @@ def _transcribe_clip(
     try:
         raw = engine.transcribe(ws.audio16k(record.clip_id), settings, clip_id=record.clip_id, on_progress=on_audio)
         corrected, corrections = correct_transcript(raw, glossary)
-        audio_sha = stagerun.content_hash(ws, ws.audio16k(record.clip_id))
         transcript = dataclasses.replace(corrected, clip_id=record.clip_id, audio_sha256=audio_sha,
                                          cache_key=fresh.key)
         _write_outputs(ws, transcript, record.rate or programme_rate)

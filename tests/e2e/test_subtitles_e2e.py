@@ -14,7 +14,8 @@ from pipeline.asr.engine import TranscribeSettings
 from pipeline.manifest import load_manifest
 from pipeline.media.ffmpeg import run_ffmpeg
 from pipeline.stages.assemble import assemble_programme
-from pipeline.stages.ingest import IngestSettings, ingest_programme
+from pipeline.stages.ingest import Settings as IngestSettings
+from pipeline.stages.ingest import ingest_programme
 from pipeline.stages.subtitles import subtitles_programme, timeline_words
 from pipeline.subs import lint, load_style, read_subtitles
 from pipeline.subs.cues import frame_at
