@@ -17,15 +17,22 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import ManifestError
 from .fsutil import nfc
 from .timecode import Timecode, parse_rate
-from .yamlmodel import read_yaml, validate
+from .validate import ManifestProblems, manifest_problems
+from .yamlmodel import problems as pydantic_problems
+from .yamlmodel import read_yaml
 
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-_MEDIA_EXTS = {".mov", ".mp4", ".m4v", ".mxf", ".mts", ".m2ts", ".ts", ".mkv", ".webm", ".avi", ".wav", ".mpg"}
+# What a glob picks up: camera, phone and NLE video, and the audio formats voice-overs arrive in.
+# A file with no extension (a Mac's README, a card's index) is not footage; name it with `file:`.
+VIDEO_EXTS = frozenset({".mov", ".mp4", ".m4v", ".mxf", ".mts", ".m2ts", ".ts", ".mkv", ".webm", ".avi", ".mpg",
+                        ".mpeg", ".dv"})
+AUDIO_EXTS = frozenset({".wav", ".bwf", ".mp3", ".m4a", ".aac", ".flac", ".ogg", ".oga", ".opus", ".aif", ".aiff"})
+_MEDIA_EXTS = VIDEO_EXTS | AUDIO_EXTS
 
 
 class _Strict(BaseModel):
@@ -91,18 +98,28 @@ class CutSpec(_Strict):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+EditFormat = Literal["fcp7xml", "fcpxml", "otio", "edl"]
+
+
 class TimelineSpec(_Strict):
-    """Either a finished `master` file or a `cut` list, never both."""
+    """One of: a finished `master` file, a `cut` list, or an `edit` exported by the NLE (FCP7 XML,
+    FCPXML, OTIO or CMX3600 EDL; `format` when the file's extension does not say which)."""
 
     master: str | None = None
     cut: list[CutSpec] | None = None
+    edit: str | None = None
+    format: EditFormat | None = None
 
     @model_validator(mode="after")
     def _one_of(self) -> TimelineSpec:
-        if (self.master is None) == (self.cut is None):
-            raise ValueError("give exactly one of `master` (a finished edit) or `cut` (a list of clips)")
+        given = [name for name in ("master", "cut", "edit") if getattr(self, name) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of `master` (a finished edit), `cut` (a list of clips) "
+                             "or `edit` (an FCP7 XML, FCPXML, OTIO or EDL file from the NLE)")
         if self.cut is not None and not self.cut:
             raise ValueError("`cut` is empty")
+        if self.format is not None and self.edit is None:
+            raise ValueError("`format` applies only to an `edit` file")
         return self
 
 
@@ -140,7 +157,7 @@ class SocialCut(_Strict):
 
 
 class TranslationSettings(_Strict):
-    backend: Literal["whisper", "argos", "ct2", "llm", "sheet"] = "whisper"
+    backend: Literal["whisper", "llama", "argos", "ct2", "llm", "sheet"] = "whisper"
     options: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -156,6 +173,7 @@ class Manifest(_Strict):
     footage: list[str | FootageEntry]
     timeline: TimelineSpec | None = None
     glossary: str | None = None
+    script: str | None = None
     branding: BrandingSpec = BrandingSpec()  # type: ignore[call-arg]
     lower_thirds: list[LowerThird] = Field(default_factory=list)
     deliverables: list[str] = Field(default_factory=list)
@@ -236,7 +254,7 @@ class Programme:
                 assert entry.glob is not None
                 pattern = self.resolve(entry.glob, field)
                 matches = sorted(Path(p) for p in globlib.glob(str(pattern)) if Path(p).is_file())
-                matches = [p for p in matches if p.suffix.lower() in _MEDIA_EXTS or not p.suffix]
+                matches = [p for p in matches if p.suffix.lower() in _MEDIA_EXTS]
                 for path in matches:
                     clips.append(SourceClip(clip_id_for(path), path, entry.glob))
         for clip in clips:
@@ -270,6 +288,12 @@ class Programme:
         return self.manifest.timeline
 
     @property
+    def edit_path(self) -> Path | None:
+        """The NLE edit file of a `timeline: {edit: …}` manifest (None for a cut list or master)."""
+        edit = self.manifest.timeline.edit if self.manifest.timeline else None
+        return self.resolve(edit, "timeline.edit") if edit else None
+
+    @property
     def title(self) -> Bilingual:
         """The `title:` field; ManifestError when the manifest has none yet."""
         self.require(("title",), "render")
@@ -290,6 +314,11 @@ class Programme:
     def master_path(self) -> Path | None:
         master = self.manifest.timeline.master if self.manifest.timeline else None
         return self.resolve(master, "timeline.master") if master else None
+
+    def script_path(self) -> Path | None:
+        """The programme's narration script (DOCX, XLSX, CSV, text or Markdown), when it has one."""
+        script = self.manifest.script
+        return self.resolve(script, "script") if script else None
 
     def glossary_path(self) -> Path | None:
         gloss = self.manifest.glossary
@@ -353,24 +382,18 @@ def load_manifest(path: Path | str) -> Programme:
     data = read_yaml(manifest_path, what="manifest")
     if not isinstance(data, dict):
         raise ManifestError("must be a YAML mapping (id:, footage:, timeline: …)", path=path)
-    manifest = validate(data, Manifest, path=path, union_tags=frozenset({"FootageEntry"}))
+    # Every problem at once: pydantic's (type, required, unknown field) and what the document
+    # proves beside them (pipeline/validate.py), so one run of the editor's fixes is enough.
+    try:
+        manifest: Manifest | None = Manifest.model_validate(data)
+    except ValidationError as exc:
+        manifest, found = None, pydantic_problems(exc, frozenset({"FootageEntry"}))
+    else:
+        found = []
+    found += manifest_problems(data, manifest_path)
+    if found or manifest is None:
+        raise ManifestProblems(found, path=path)
     programme = Programme(manifest, manifest_path)
-    for index, lt in enumerate(manifest.lower_thirds):
-        _check_tc(lt.at, programme, f"lower_thirds[{index}].at")
-    if manifest.social:
-        _check_tc(manifest.social.start, programme, "social.in")
-        _check_tc(manifest.social.end, programme, "social.out")
-    for field in ("glossary",):
-        value = getattr(manifest, field)
-        if value:
-            programme.resolve(value, field)
-    if manifest.branding.logo:
-        programme.resolve(manifest.branding.logo, "branding.logo")
-    if manifest.timeline and manifest.timeline.master:
-        programme.resolve(manifest.timeline.master, "timeline.master")
-    for index, event in enumerate(programme.cut):
-        _check_tc(event.in_, programme, f"timeline.cut[{index}].in")
-        _check_tc(event.out, programme, f"timeline.cut[{index}].out")
     return programme
 
 

@@ -2,6 +2,10 @@
 
 Written by the assemble stage to `timeline.json`; read by subtitles (to place words in programme
 time), render (to cut the working copies) and QC (to know the expected duration and the cuts).
+
+An edit imported from an NLE (pipeline/nle) can add three things a typed cut list has not: dissolves
+between segments, markers, and audio tracks of its own. Each is written to `timeline.json` only when
+present, so a cut list's timeline reads exactly as before.
 """
 
 from __future__ import annotations
@@ -40,6 +44,56 @@ class Segment:
 
 
 @dataclass(frozen=True)
+class Transition:
+    """A dissolve across the cut at programme frame `at_frame` (where segment `index` begins):
+    `before` frames of it lie before the cut and `after` frames after it. The outgoing segment plays
+    `after` frames of handle past its `src_out_frame`, the incoming one `before` frames before its
+    `src_in_frame`; the cut points of the segments themselves stay where the editor put them."""
+
+    index: int
+    at_frame: int
+    before: int
+    after: int
+    kind: str = "dissolve"
+
+    @property
+    def length(self) -> int:
+        return self.before + self.after
+
+
+@dataclass(frozen=True)
+class Marker:
+    """A note at programme frame `frame` (lasting `duration` frames, 0 for a point): from the edit,
+    QC or review."""
+
+    frame: int
+    name: str
+    duration: int = 0
+    color: str = "RED"
+    source: str = "edit"
+
+
+@dataclass(frozen=True)
+class AudioSegment:
+    """A clip on one of the edit's own audio tracks (track 1 = A1), in frames at the programme rate."""
+
+    track: int
+    clip_id: str
+    working_copy: str
+    src_in_frame: int
+    src_out_frame: int
+    rec_in_frame: int
+
+    @property
+    def length(self) -> int:
+        return self.src_out_frame - self.src_in_frame
+
+    @property
+    def rec_out_frame(self) -> int:
+        return self.rec_in_frame + self.length
+
+
+@dataclass(frozen=True)
 class Timeline:
     programme_id: str
     rate: Fraction
@@ -48,6 +102,11 @@ class Timeline:
     sample_rate: int
     segments: tuple[Segment, ...]
     shot_changes_ms: tuple[int, ...]
+    transitions: tuple[Transition, ...] = ()
+    markers: tuple[Marker, ...] = ()
+    audio: tuple[AudioSegment, ...] = ()
+    """Empty: the sound follows the picture (each segment's own audio). Otherwise the edit's own
+    audio tracks, to be mixed in place of the picture's sound."""
 
     @property
     def duration_frames(self) -> int:
@@ -80,6 +139,9 @@ class Timeline:
                 for s in self.segments
             ],
             "shot_changes_ms": list(self.shot_changes_ms),
+            **({"transitions": [asdict(t) for t in self.transitions]} if self.transitions else {}),
+            **({"markers": [asdict(m) for m in self.markers]} if self.markers else {}),
+            **({"audio": [asdict(a) for a in self.audio]} if self.audio else {}),
         }
 
     @classmethod
@@ -93,6 +155,9 @@ class Timeline:
             sample_rate=int(data["sample_rate"]),
             segments=tuple(Segment(**{k: s[k] for k in keys}) for s in data["segments"]),
             shot_changes_ms=tuple(int(x) for x in data.get("shot_changes_ms", [])),
+            transitions=tuple(Transition(**t) for t in data.get("transitions", [])),
+            markers=tuple(Marker(**m) for m in data.get("markers", [])),
+            audio=tuple(AudioSegment(**a) for a in data.get("audio", [])),
         )
 
 

@@ -1,12 +1,16 @@
-"""Assemble: turn the manifest's cut list (or its finished master) into `timeline.json`.
+"""Assemble: turn the manifest's cut list, its NLE edit (pipeline/nle) or its finished master into
+`timeline.json`.
 
 Cut points are written by editors in each clip's own source timecode (30-frame counting for a
 29.97 phone clip); here they become frames of the house-rate working copies, and the cuts between
-events plus the shot changes inside them become programme-time shot changes for subtitles.
+events plus the shot changes inside them become programme-time shot changes for subtitles. A clip
+with no picture (a voice-over WAV) cannot be an event of the picture: it is refused here, naming the
+manifest, the event and the clip, rather than failing later inside the render's filtergraph.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 from fractions import Fraction
@@ -17,6 +21,7 @@ from .. import fsutil, stagerun
 from ..errors import ManifestError
 from ..manifest import Programme
 from ..media.probe import media_info_from_dict
+from ..nle.importer import import_edit
 from ..progress import ProgressFn, ignore
 from ..records import read_ingest_record
 from ..timecode import Timecode
@@ -25,6 +30,7 @@ from ..workspace import Workspace
 from .ingest import MASTER_CLIP_ID
 
 STAGE = "assemble"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -36,6 +42,8 @@ class Settings:
 class AssembleReport:
     timeline: Timeline
     changed: bool
+    notes: tuple[str, ...] = ()
+    """What an imported edit had that the programme leaves out or plays differently."""
 
     @property
     def ok(self) -> bool:
@@ -48,7 +56,7 @@ class AssembleReport:
     def to_dict(self) -> dict[str, object]:
         return {"programme": self.timeline.programme_id, "ok": True, "up_to_date": self.up_to_date,
                 "changed": self.changed, "duration_ms": self.timeline.duration_ms,
-                "segments": len(self.timeline.segments)}
+                "segments": len(self.timeline.segments), "notes": list(self.notes)}
 
 
 def _events(programme: Programme) -> list[tuple[str, str | None, str | None, str]]:
@@ -62,15 +70,31 @@ def _events(programme: Programme) -> list[tuple[str, str | None, str | None, str
 
 
 def inputs(programme: Programme, ws: Workspace, settings: Settings | None = None) -> dict[str, Any]:
-    """The timeline spec, the house format, and the ingest records and shot lists of the clips it uses."""
-    used = sorted({clip_id for clip_id, *_ in _events(programme)})
+    """The timeline spec (and the edit file's content), the house format, and the ingest records and
+    shot lists of the clips it uses (every clip of the footage for an edit, which names them itself)."""
+    edit = programme.edit_path
+    if edit is not None:
+        used = sorted(src.clip_id for src in programme.sources())
+    else:
+        used = sorted({clip_id for clip_id, *_ in _events(programme)})
     return {stagerun.PROGRAMME: {
-        "timeline": programme.timeline_spec.model_dump(mode="json", by_alias=True),
+        "timeline": _spec_inputs(programme),
+        **({"edit": stagerun.content_hash(ws, edit) if edit.is_file() else None} if edit is not None else {}),
         "house": programme.manifest.house.model_dump(mode="json"),
         "clips": {c: fsutil.sha256_file(p) if (p := ws.ingest_dir(c) / "ingest.json").is_file() else None
                   for c in used},
         "shots": {c: fsutil.sha256_file(ws.shots_json(c)) if ws.shots_json(c).is_file() else None for c in used},
     }}
+
+
+def _spec_inputs(programme: Programme) -> dict[str, Any]:
+    """The `timeline:` field as data; the edit fields only when used, so a cut list's inputs (and its
+    freshness) read as they did before edits existed."""
+    spec = programme.timeline_spec.model_dump(mode="json", by_alias=True)
+    for key in ("edit", "format"):
+        if spec.get(key) is None:
+            spec.pop(key, None)
+    return spec
 
 
 def outputs(programme: Programme, ws: Workspace) -> list[Path]:
@@ -90,6 +114,35 @@ def _clip_cuts(ws: Workspace, clip_id: str) -> list[int]:
 
 def build_timeline(programme: Programme, ws: Workspace) -> Timeline:
     """The timeline from the manifest and what ingest recorded (pure apart from reading the workspace)."""
+    return _build(programme, ws)[0]
+
+
+def _build(programme: Programme, ws: Workspace) -> tuple[Timeline, tuple[str, ...]]:
+    edit = programme.edit_path
+    if edit is not None:
+        placed = import_edit(programme, ws, edit)
+        timeline = Timeline(programme.id, programme.rate, programme.manifest.house.width,
+                            programme.manifest.house.height, programme.manifest.house.sample_rate, placed.segments,
+                            _shot_changes(ws, placed.segments, programme.rate), placed.transitions, placed.markers,
+                            placed.audio)
+        return timeline, placed.notes
+    return _from_cut_list(programme, ws), ()
+
+
+def _shot_changes(ws: Workspace, segments: tuple[Segment, ...], rate: Fraction) -> tuple[int, ...]:
+    """The cuts between segments and the shot changes inside each, in programme milliseconds."""
+    changes: list[int] = []
+    for seg in segments:
+        rec_ms = round(Fraction(seg.rec_in_frame) / rate * 1000)
+        in_ms = round(Fraction(seg.src_in_frame) / rate * 1000)
+        out_ms = round(Fraction(seg.src_out_frame) / rate * 1000)
+        if seg.rec_in_frame > 0:
+            changes.append(rec_ms)
+        changes += [rec_ms + cut - in_ms for cut in _clip_cuts(ws, seg.clip_id) if in_ms < cut < out_ms]
+    return tuple(sorted(set(changes)))
+
+
+def _from_cut_list(programme: Programme, ws: Workspace) -> Timeline:
     house = programme.manifest.house
     rate = house.rate
     segments: list[Segment] = []
@@ -98,6 +151,10 @@ def build_timeline(programme: Programme, ws: Workspace) -> Timeline:
     for clip_id, tc_in, tc_out, field in _events(programme):
         meta = read_ingest_record(ws, clip_id)
         info = media_info_from_dict(fsutil.read_json(ws.probe_json(clip_id)))
+        if info.video is None and clip_id != MASTER_CLIP_ID:
+            raise ManifestError(f"{field}: clip {clip_id!r} is audio only (no picture); an event of the cut "
+                                "list must be a picture clip", path=programme.manifest_path,
+                                hint="cut it with a clip that has picture, or leave it in `footage:` only")
         clip_rate = info.rate if info.video else rate
         clip_frames = round(Fraction(meta.duration_ms, 1000) * rate)
         try:
@@ -131,7 +188,9 @@ def assemble_programme(programme: Programme, ws: Workspace) -> AssembleReport:
             return AssembleReport(Timeline.from_dict(fsutil.read_json(ws.timeline_json)), changed=False)
         except (OSError, ValueError, KeyError, TypeError):
             pass  # an unreadable timeline is simply built again
-    timeline = build_timeline(programme, ws)
+    timeline, notes = _build(programme, ws)
+    for note in notes:
+        log.warning("%s: %s", programme.manifest_path.name, note)
     changed = fsutil.write_json_if_changed(ws.timeline_json, timeline.to_dict())
     stagerun.record(ws, fresh, [ws.timeline_json], started_at=began)
-    return AssembleReport(timeline, changed=changed)
+    return AssembleReport(timeline, changed=changed, notes=notes)

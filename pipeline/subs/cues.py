@@ -19,6 +19,8 @@ class TimedWord:
 
     Any transcript converts to this; `speaker` is a diarisation label (None when unknown) and
     `source_id` says where the word came from (e.g. "clip-03/seg-12") so cues can point back.
+    `block` groups words that must share cues with no others (one script sentence where it was
+    spoken): a cue never holds words of two blocks, nor a block's words and unblocked ones.
     """
 
     start_ms: int
@@ -27,6 +29,7 @@ class TimedWord:
     probability: float = 1.0
     speaker: str | None = None
     source_id: str = ""
+    block: str | None = None
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 Decoding is done once here for every format: BOMs (UTF-8, UTF-16, UTF-32), BOM-less UTF-16, UTF-8,
 then the Windows code pages Vietnamese editors still produce — Windows-1258 (Vietnamese, with
-combining tone marks) told apart from Windows-1252 by whether the text reads as Vietnamese.
+combining tone marks) told apart from Windows-1252 by the bytes the two code pages disagree on
+(`reads_as_vietnamese`), so Portuguese or French text in 1252 keeps its ã and õ.
 A format is a parse function and a render function registered under its extensions; TTML or
 EBU-TT-D can be added with one `register()` call. `WRITTEN_FORMATS` are the extensions the pipeline
 writes for every language; the registry is checked against them when this module is imported, so a
@@ -106,8 +107,16 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
-# Letters only Vietnamese uses, after NFC: ă â đ ê ô ơ ư and vowels with a hook or a dot below.
-_VIETNAMESE = re.compile(r"[ăâđêôơưĂÂĐÊÔƠƯ\u1ea0-\u1ef9]")
+# Windows-1258 and Windows-1252 share most bytes (â ê ô é à … are the same in both); they differ
+# where 1258 puts its five combining tone marks (0xCC 0xEC 0xD2 0xDE 0xF2: Ì ì Ò Þ ò in 1252) and
+# the letters ă ơ đ ư (ã õ ð ý in 1252). So the evidence for Vietnamese is in those bytes only:
+# tone marks sitting on vowels, đ or ư, and ă/ơ where Vietnamese syllables put them (ăm, ăng, ơi)
+# rather than where Portuguese puts ã/õ (ão, ãe, ões, amanhã).
+_TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")
+_TONE_BEARERS = frozenset("aăâeêioôơuưyAĂÂEÊIOÔƠUƯY")
+_VIETNAMESE_LETTERS = re.compile(r"[đĐưƯ]")
+_VIETNAMESE_RIMES = re.compile(r"[ăĂ](?:[mnctpMNCTP])|[ơƠ](?:[imnctpuIMNCTPU]|\b)")
+_PORTUGUESE_RIMES = re.compile(r"[ăĂ](?:[oeOEsS]|\b)|[ơƠ][eE][sS]?\b")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -129,6 +138,29 @@ def _bomless_utf16(data: bytes) -> str | None:
     return None
 
 
+def reads_as_vietnamese(cp1258_text: str) -> bool:
+    """Whether text decoded as Windows-1258 (not yet NFC) is Vietnamese rather than Western text
+    whose ì ò ã õ … 1258 turned into tone marks and Vietnamese letters.
+
+    Vietnamese puts every combining tone mark on a vowel; "però" or "così" read as 1258 put one on
+    an r or an s. Without tone marks, đ/ư decide, then where ă/ơ stand ("năm" against "não").
+    """
+    on_vowel = stray = 0
+    previous = ""
+    for char in cp1258_text:
+        if char in _TONE_MARKS:
+            if previous in _TONE_BEARERS:
+                on_vowel += 1
+            else:
+                stray += 1
+        previous = char
+    if on_vowel or stray:
+        return on_vowel >= 10 * stray and on_vowel > 0
+    if _VIETNAMESE_LETTERS.search(cp1258_text):
+        return True
+    return len(_VIETNAMESE_RIMES.findall(cp1258_text)) > len(_PORTUGUESE_RIMES.findall(cp1258_text))
+
+
 def _legacy(data: bytes) -> tuple[str, str] | None:
     """Windows-1258 when the text reads as Vietnamese, else Windows-1252; None if neither decodes."""
     decoded: dict[str, str] = {}
@@ -138,7 +170,7 @@ def _legacy(data: bytes) -> tuple[str, str] | None:
         except UnicodeDecodeError:
             continue
     vietnamese = decoded.get("cp1258")
-    if vietnamese is not None and _VIETNAMESE.search(nfc(vietnamese)):
+    if vietnamese is not None and reads_as_vietnamese(vietnamese):
         return nfc(vietnamese), "cp1258"
     if "cp1252" in decoded:
         return decoded["cp1252"], "cp1252"

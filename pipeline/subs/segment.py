@@ -40,13 +40,12 @@ def normalise_words(words: Sequence[TimedWord]) -> list[TimedWord]:
         if not text:
             continue
         end = max(word.end_ms, word.start_ms)
-        if out and not token_key(text) and not text[:1].isalnum():
+        if out and not token_key(text) and not text[:1].isalnum() and out[-1].block == word.block:
             last = out[-1]
-            out[-1] = TimedWord(
-                last.start_ms, max(last.end_ms, end), last.text + text, last.probability, last.speaker, last.source_id
-            )
+            out[-1] = TimedWord(last.start_ms, max(last.end_ms, end), last.text + text, last.probability,
+                                last.speaker, last.source_id, last.block)
             continue
-        out.append(TimedWord(word.start_ms, end, text, word.probability, word.speaker, word.source_id))
+        out.append(TimedWord(word.start_ms, end, text, word.probability, word.speaker, word.source_id, word.block))
     return out
 
 
@@ -102,6 +101,11 @@ class _Segmenter:
         self.speech_end = [frame_ceil(word.end_ms, rate) for word in words]
         self.starts = [self._start_frame(word) for word in words]
         self.speakers = [word.speaker for word in words]
+        # The first word of each word's run of one block (None counts as a block of its own).
+        self.run_start: list[int] = []
+        for k, word in enumerate(words):
+            same = k > 0 and words[k - 1].block == word.block
+            self.run_start.append(self.run_start[-1] if same else k)
         self.speed_is_error = style.severity("reading-speed") == "error"
         self.prefix = [0]
         for token in self.tokens:
@@ -207,6 +211,8 @@ class _Segmenter:
         if last + 1 >= len(self.words):
             return 0.0
         base = self.costs[last + 1]
+        if self.run_start[last + 1] == last + 1:
+            return 0.0  # a block starts: the cue must end here
         if base >= FORBIDDEN:
             return _HUGE
         if self._speaker_changes(last + 1):
@@ -230,7 +236,7 @@ class _Segmenter:
         back = [0] * (count + 1)
         for last in range(count):
             after = self.break_after_cost(last)
-            for first in range(last, -1, -1):
+            for first in range(last, self.run_start[last] - 1, -1):
                 if first < last and self._width(first, last + 1) > max_width:
                     break
                 if first < last and self.words[last].end_ms - self.words[first].start_ms > style.max_duration_ms:

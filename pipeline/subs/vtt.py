@@ -14,9 +14,10 @@ from pathlib import Path
 from ..errors import SubtitleError
 from ..fsutil import nfc
 from .cues import Cue
-from .srt import ReadNote, blocks_to_cues, format_time, scan_blocks
+from .srt import ReadNote, blocks_to_cues, format_time, scan_blocks, timing_notes
 
 _META_BLOCKS = ("NOTE", "STYLE", "REGION")
+_TIMING_HINT = "expected [HH:]MM:SS.mmm --> [HH:]MM:SS.mmm (WebVTT: a dot before the milliseconds, hours optional)"
 
 
 def _is_identifier(lines: Sequence[str], at: int) -> bool:
@@ -37,7 +38,8 @@ def parse_vtt(text: str, path: Path | str = "<vtt>") -> tuple[list[Cue], list[Re
     first = next((line for line in lines if line.strip()), "")
     if not first.startswith("WEBVTT"):
         notes.append(ReadNote(1, "no WEBVTT header; read anyway"))
-    blocks = scan_blocks(lines, path, _is_identifier, notes, skip_block=_is_meta)
+    blocks = scan_blocks(lines, path, _is_identifier, notes, skip_block=_is_meta, hint=_TIMING_HINT)
+    timing_notes(blocks, notes, separator=".", hours_required=False)
     if not blocks:
         raise SubtitleError(
             "no cues found (no line with '-->')", path=path, hint="WebVTT cues look like '00:01.000 --> 00:02.500'"

@@ -89,6 +89,38 @@ def test_western_windows_text_is_read_as_cp1252() -> None:
     assert document.cues[0].lines == ("Café “Ba Om” – open",)
 
 
+WESTERN = [
+    "Você não sabe? Não há informações sobre a programação de amanhã.",  # Portuguese: ê, ã, õ
+    "As mães e os irmãos põem a mesa; a lã das ovelhas.",
+    "Être ou ne pas être : côté forêt, le château à Noël.",  # French: ê ô â
+    "Però così è la vita: più tardi ci andrò, perché sì.",  # Italian: ò ì (1258's tone-mark bytes)
+    "Mañana, señor Müller, ¿cuánto cuesta el café?",
+]
+VIETNAMESE = [
+    "Người dân ở đây sống bằng nghề trồng dừa và làm kẹo dừa.",
+    "Ao Bà Om là một danh thắng nổi tiếng của tỉnh Trà Vinh.",
+    "Ăn cơm",  # no tone mark at all: ă and ơ where Vietnamese puts them
+    "Năm",
+    "Đêm đông",
+]
+
+
+@pytest.mark.parametrize("sentence", WESTERN)
+def test_western_sentences_in_cp1252_keep_their_letters(sentence: str) -> None:
+    data = f"1\n00:00:01,000 --> 00:00:02,000\n{sentence}\n".encode("cp1252")
+    document = parse_subtitles(data, ".srt")
+    assert document.encoding == "cp1252"
+    assert document.cues[0].lines == (sentence,)
+
+
+@pytest.mark.parametrize("sentence", VIETNAMESE)
+def test_vietnamese_sentences_in_cp1258_are_read_as_vietnamese(sentence: str) -> None:
+    data = cp1258(f"1\n00:00:01,000 --> 00:00:02,000\n{sentence}\n")
+    document = parse_subtitles(data, ".srt")
+    assert document.encoding == "cp1258"
+    assert document.cues[0].lines == (unicodedata.normalize("NFC", sentence),)
+
+
 def test_tags_are_stripped_and_noted() -> None:
     cues, notes = srt(
         '1\n00:00:01,000 --> 00:00:02,000\n{\\an8}<i>Xin <b>chào</b></i>\n<font color="#ffff00">quý vị</font>\n'

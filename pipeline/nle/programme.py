@@ -1,0 +1,168 @@
+"""`export_programme`: the stage function behind `reportage export` (a Python user calls it directly).
+
+It reads the workspace's typed records only — timeline.json, the ingest records (for the original
+source files and their timecode), the subtitle files, qc/report.json and review/notes.json — and
+writes one edit file plus an SRT per language beside it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .. import fsutil
+from ..errors import ManifestError, WorkspaceError
+from ..manifest import Programme
+from ..profiles import load_profile
+from ..subs.cues import frame_at
+from ..subs.srt import parse_srt
+from ..timecode import Timecode
+from ..timeline import Marker, Timeline, load_timeline
+from ..workspace import Workspace
+from .export import ExportPlan, SubtitleCue, write_export
+from .formats import EXTENSIONS, FORMATS, Format
+from .match import footage_from_workspace
+
+log = logging.getLogger(__name__)
+
+DEFAULT_START_TC = "10:00:00:00"
+"""The house convention for a programme's first frame (the XDCAM and ProRes profiles' programme_start_tc)."""
+LANGUAGES = ("vi", "en")
+
+
+@dataclass(frozen=True)
+class ExportReport:
+    programme: str
+    format: str
+    files: tuple[Path, ...]
+    markers: int
+    subtitles: tuple[str, ...]
+    start_tc: str
+
+    @property
+    def ok(self) -> bool:
+        return True
+
+    @property
+    def up_to_date(self) -> bool:
+        return False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"programme": self.programme, "ok": True, "format": self.format,
+                "files": [str(p) for p in self.files], "markers": self.markers,
+                "subtitles": list(self.subtitles), "start_tc": self.start_tc}
+
+
+def export_dir(ws: Workspace) -> Path:
+    return ws.dir / "export"
+
+
+def start_timecode(programme: Programme) -> str:
+    """The programme's start timecode: the first deliverable profile that sets one, else 10:00:00:00."""
+    overrides = programme.base_dir / "profiles"
+    for name in programme.manifest.deliverables:
+        try:
+            profile = load_profile(name, overrides if overrides.is_dir() else None)
+        except Exception:  # an unknown profile is render's error to report, not export's
+            continue
+        if profile.programme_start_tc:
+            return profile.programme_start_tc
+    return DEFAULT_START_TC
+
+
+def qc_markers(ws: Workspace, timeline: Timeline) -> list[Marker]:
+    """WARN/FAIL checks of qc/report.json as markers. QC records no programme time for a check
+    today, so a check is placed at its `spans_s` when the report has them, else at the start."""
+    path = ws.qc_dir / "report.json"
+    if not path.is_file():
+        return []
+    try:
+        data = fsutil.read_json(path)
+    except (OSError, ValueError):
+        log.warning("%s is unreadable; QC markers left out", path)
+        return []
+    markers: list[Marker] = []
+    groups = [(d.get("deliverable", "?"), d.get("checks", [])) for d in data.get("deliverables", [])]
+    groups.append(("subtitles", (data.get("subtitles") or {}).get("checks", [])))
+    for where, checks in groups:
+        for check in checks:
+            status = str(check.get("status", ""))
+            if status not in ("WARN", "FAIL"):
+                continue
+            text = f"QC {status} {where}: {check.get('label', check.get('id'))} — {check.get('measured', '')}"
+            if check.get("detail"):
+                text += f" ({check['detail']})"
+            color = "RED" if status == "FAIL" else "YELLOW"
+            spans = check.get("spans_s") or [[0, 0]]
+            for start, end in spans:
+                frame = min(timeline.ms_to_frames(round(float(start) * 1000)), timeline.duration_frames)
+                length = max(0, timeline.ms_to_frames(round(float(end) * 1000)) - frame)
+                markers.append(Marker(frame, text, length, color, "qc"))
+    return markers
+
+
+def review_markers(ws: Workspace, timeline: Timeline) -> list[Marker]:
+    """Review notes (`review/notes.json`: a list of {in_ms, out_ms, author, text}) as markers."""
+    path = ws.dir / "review" / "notes.json"
+    if not path.is_file():
+        return []
+    try:
+        notes = fsutil.read_json(path)
+    except (OSError, ValueError) as exc:
+        raise WorkspaceError(f"review notes are unreadable ({exc})", path=path) from exc
+    if isinstance(notes, dict):
+        notes = notes.get("notes", [])
+    markers = []
+    for note in notes:
+        start = timeline.ms_to_frames(int(note.get("in_ms", 0)))
+        end = timeline.ms_to_frames(int(note.get("out_ms", note.get("in_ms", 0))))
+        author = fsutil.nfc(str(note.get("author") or "review"))
+        text = f"{author}: {fsutil.nfc(str(note.get('text', '')))}"
+        markers.append(Marker(min(start, timeline.duration_frames), text, max(0, end - start), "BLUE", "review"))
+    return markers
+
+
+def subtitles(ws: Workspace, timeline: Timeline) -> tuple[dict[str, tuple[SubtitleCue, ...]], dict[str, str]]:
+    cues: dict[str, tuple[SubtitleCue, ...]] = {}
+    texts: dict[str, str] = {}
+    for lang in LANGUAGES:
+        path = ws.subtitle(lang, "srt")
+        if not path.is_file():
+            continue
+        text = path.read_text(encoding="utf-8-sig")
+        parsed, _ = parse_srt(text, path)
+        cues[lang] = tuple(SubtitleCue(frame_at(c.start_ms, timeline.rate), frame_at(c.end_ms, timeline.rate),
+                                       c.text) for c in parsed)
+        texts[lang] = text
+    return cues, texts
+
+
+def plan_export(programme: Programme, ws: Workspace) -> ExportPlan:
+    timeline = load_timeline(ws.timeline_json)
+    used = sorted({s.clip_id for s in timeline.segments} | {a.clip_id for a in timeline.audio})
+    footage = {c.clip_id: c for c in footage_from_workspace(ws, used)}
+    missing = [c for c in used if c not in footage]
+    if missing:
+        raise WorkspaceError(f"clip(s) {', '.join(missing)} of the timeline have no ingest record", path=ws.dir,
+                             hint="run `reportage ingest MANIFEST` and `reportage assemble MANIFEST` again")
+    start = Timecode.parse(start_timecode(programme), timeline.rate).frames
+    markers = sorted([*timeline.markers, *qc_markers(ws, timeline), *review_markers(ws, timeline)],
+                     key=lambda m: (m.frame, m.source, m.name))
+    cues, texts = subtitles(ws, timeline)
+    title = programme.manifest.title.vi if programme.manifest.title else programme.id
+    return ExportPlan(title, timeline, footage, start, tuple(markers), cues, texts)
+
+
+def export_programme(programme: Programme, ws: Workspace, fmt: str, to: Path | None = None) -> ExportReport:
+    """Write the programme as `fmt` (fcp7xml, fcpxml, otio, edl) to `to` (default
+    `<workspace>/<id>/export/<id>.<ext>`), with the subtitles as SRT beside it."""
+    if fmt not in FORMATS:
+        raise ManifestError(f"--format {fmt!r} is not one of {', '.join(FORMATS)}")
+    chosen: Format = next(f for f in FORMATS if f == fmt)
+    plan = plan_export(programme, ws)
+    target = to if to is not None else export_dir(ws) / f"{programme.id}{EXTENSIONS[chosen]}"
+    files = write_export(plan, chosen, target.absolute())
+    return ExportReport(programme.id, chosen, tuple(files), len(plan.markers), tuple(sorted(plan.subtitles)),
+                        plan.start_tc())

@@ -1,0 +1,536 @@
+"""The programme's script laid on the speech: the script's words, timed by what was heard.
+
+A reportage's narration is written before it is recorded, so on narration recognition is needed
+only for timing. Each script sentence is looked for in the recognised words by a *fitting*
+alignment on syllables (the whole sentence against any stretch of the speech) that ignores case,
+diacritics and punctuation, and scores a near miss ("chà"/"trà", "bình"/"vinh") above a plain
+mismatch: Vietnamese is written one syllable per word, so even when recognition misheard half the
+syllables there are anchors every few words. Every script syllable paired with a heard one takes its
+time; the rest are interpolated between their neighbours.
+
+What the edit did to the script is found, not assumed: a sentence found nowhere is reported as not
+in the edit (never invented), a sentence found twice is placed twice (and reported), paragraphs in
+another order than the script's are found where they are, and speech that matches no sentence
+(interviews nobody transcribed, ad-libs) keeps its recognised words.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from ..fsutil import nfc
+from ..subs.cues import TimedWord
+from ..text import fold
+
+MATCH = 2.0
+NEAR = 1.0
+MISMATCH = -0.8
+GAP = -1.0
+# A placement is accepted when this share of the sentence's syllables was heard (near misses half).
+MIN_HEARD = 0.34
+# A sentence found a second time must be clearer than that to count as spoken twice.
+MIN_HEARD_AGAIN = 0.5
+# Rhymes this common are no evidence of where a sentence is: not voted with.
+_COMMON = 600
+
+_SPLIT_KEYS = re.compile(r"[\s\-–—/]+")
+_NON_WORD = re.compile(r"[^\w]+")
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)»]*\s+(?=[\"“‘(«]?[A-ZÀ-ỸĐ0-9])")
+
+
+class ScriptLineLike(Protocol):
+    """What the alignment needs of a script row or paragraph (`pipeline.script.read.ScriptLine`)."""
+
+    @property
+    def ref(self) -> str: ...
+    @property
+    def vi(self) -> str: ...
+    @property
+    def en(self) -> str | None: ...
+    @property
+    def speaker(self) -> str | None: ...
+    @property
+    def clip(self) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One script sentence: its display tokens, their matching keys, and the translator's English."""
+
+    id: str
+    ref: str
+    vi: str
+    en: str | None
+    speaker: str | None
+    clip: str | None
+    tokens: tuple[str, ...]
+    keys: tuple[tuple[str, ...], ...]
+
+    @property
+    def syllables(self) -> int:
+        return sum(len(k) for k in self.keys)
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where one sentence was spoken: its words timed, and how much of it was heard."""
+
+    sentence: Sentence
+    occurrence: int
+    words: tuple[TimedWord, ...]
+    first_word: int  # indexes into the recognised words replaced by the script's
+    last_word: int
+    heard: float  # share of the sentence's syllables matched (near misses count half)
+    score: float
+
+    @property
+    def block(self) -> str:
+        return f"script:{self.sentence.id}#{self.occurrence}"
+
+    @property
+    def start_ms(self) -> int:
+        return self.words[0].start_ms
+
+    @property
+    def end_ms(self) -> int:
+        return self.words[-1].end_ms
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """The script on the speech: placements in programme order, what was not found, what was not scripted."""
+
+    sentences: tuple[Sentence, ...]
+    placements: tuple[Placement, ...]
+    words: tuple[TimedWord, ...]  # script words where placed, recognised words elsewhere, in time order
+    unscripted: tuple[tuple[int, int, str], ...] = ()  # (start_ms, end_ms, recognised text)
+    out_of_order: tuple[str, ...] = ()  # sentence ids spoken in another order than the script's
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def placement_of(self, block: str | None) -> Placement | None:
+        for placement in self.placements:
+            if placement.block == block:
+                return placement
+        return None
+
+    @property
+    def missing(self) -> tuple[Sentence, ...]:
+        placed = {p.sentence.id for p in self.placements}
+        return tuple(s for s in self.sentences if s.id not in placed)
+
+    @property
+    def repeated(self) -> tuple[Sentence, ...]:
+        again = {p.sentence.id for p in self.placements if p.occurrence > 1}
+        return tuple(s for s in self.sentences if s.id in again)
+
+    def report(self) -> dict[str, Any]:
+        """What the stage says about the script: counts, and every sentence it could not place."""
+        return {
+            "sentences": len(self.sentences),
+            "placed": len({p.sentence.id for p in self.placements}),
+            "not_in_edit": [{"id": s.id, "ref": s.ref, "vi": s.vi} for s in self.missing],
+            "spoken_twice": [{"id": s.id, "ref": s.ref, "vi": s.vi,
+                              "at_ms": [p.start_ms for p in self.placements if p.sentence.id == s.id]}
+                             for s in self.repeated],
+            "out_of_script_order": list(self.out_of_order),
+            "unscripted_speech": [{"start_ms": a, "end_ms": b, "text": t} for a, b, t in self.unscripted],
+            "weakly_heard": [{"id": p.sentence.id, "ref": p.sentence.ref, "heard": round(p.heard, 2)}
+                             for p in self.placements if p.heard < 0.5],
+        }
+
+
+# -- text into syllables ------------------------------------------------------------------------------
+
+def syllable_keys(token: str) -> tuple[str, ...]:
+    """The matching keys of one written word: folded syllables, punctuation gone ("héc-ta," → hec, ta)."""
+    keys = []
+    for part in _SPLIT_KEYS.split(fold(nfc(token))):
+        key = _NON_WORD.sub("", part).replace("_", "")
+        if key:
+            keys.append(key)
+    return tuple(keys)
+
+
+def _tokens(text: str) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]:
+    """Display tokens and their keys; a token with no syllable (a dash) rides on the one before."""
+    tokens: list[str] = []
+    keys: list[tuple[str, ...]] = []
+    for raw in nfc(text).split():
+        k = syllable_keys(raw)
+        if not k and tokens:
+            tokens[-1] = f"{tokens[-1]} {raw}"
+            continue
+        tokens.append(raw)
+        keys.append(k)
+    return tuple(tokens), tuple(keys)
+
+
+def split_text(text: str) -> list[str]:
+    """Sentences of a paragraph: after . ! ? … followed by a capital; very short pieces stay joined."""
+    pieces = [p.strip() for p in _SENTENCE_END.split(" ".join(nfc(text).split())) if p.strip()]
+    merged: list[str] = []
+    for piece in pieces:
+        if merged and len(merged[-1].split()) < 3:
+            merged[-1] = f"{merged[-1]} {piece}"
+        else:
+            merged.append(piece)
+    return merged
+
+
+def sentences_of(lines: Sequence[ScriptLineLike]) -> list[Sentence]:
+    """The script's sentences in script order. A row's Vietnamese and English are split into sentences
+    when both have the same number of them (then each pair is its own unit); otherwise the row is one."""
+    out: list[Sentence] = []
+    for number, line in enumerate(lines, start=1):
+        vi_parts = split_text(line.vi)
+        en_parts = split_text(line.en) if line.en else []
+        if len(vi_parts) > 1 and line.en and len(en_parts) != len(vi_parts):
+            vi_parts, en_parts = [" ".join(vi_parts)], [line.en]
+        for k, vi in enumerate(vi_parts):
+            tokens, keys = _tokens(vi)
+            if not tokens:
+                continue
+            en = en_parts[k] if en_parts else None
+            many = len(vi_parts) > 1
+            out.append(Sentence(f"{number}.{k + 1}" if many else str(number),
+                                f"{line.ref}, sentence {k + 1}" if many else line.ref,
+                                vi, nfc(en) if en else None, line.speaker, line.clip, tokens, keys))
+    return out
+
+
+# -- the heard syllables ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Heard:
+    key: str
+    start_ms: int
+    end_ms: int
+    word: int  # index of the recognised word it belongs to
+    clip: str
+
+
+def _heard(words: Sequence[TimedWord]) -> list[_Heard]:
+    out: list[_Heard] = []
+    for index, word in enumerate(words):
+        keys = syllable_keys(word.text)
+        if not keys:
+            continue
+        span = max(0, word.end_ms - word.start_ms)
+        clip = word.source_id.split("@", 1)[0]
+        for p, key in enumerate(keys):
+            start = word.start_ms + span * p // len(keys)
+            end = word.start_ms + span * (p + 1) // len(keys)
+            out.append(_Heard(key, start, max(end, start), index, clip))
+    return out
+
+
+_INITIALS = ("ngh", "ng", "nh", "ch", "tr", "gh", "gi", "kh", "ph", "th", "qu", "b", "c", "d", "g", "h", "k", "l",
+             "m", "n", "p", "r", "s", "t", "v", "x")
+
+
+def _onset(syllable: str) -> tuple[str, str]:
+    """A folded syllable as (initial consonants, rhyme): "truong" → ("tr", "uong")."""
+    for initial in _INITIALS:
+        if syllable.startswith(initial) and len(syllable) > len(initial):
+            return initial, syllable[len(initial):]
+    return "", syllable
+
+
+def _one_edit(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
+
+
+def _similar(a: str, b: str) -> bool:
+    """A near miss as recognisers make them: the same rhyme after another initial ("cha"/"tra",
+    "binh"/"vinh"), or the same initial and a rhyme one letter off ("luong"/"lon")."""
+    if a.isdigit() or b.isdigit():
+        return False
+    ia, ra = _onset(a)
+    ib, rb = _onset(b)
+    if ra == rb:
+        return True
+    if ia == ib and _one_edit(ra, rb):
+        return True
+    return min(len(a), len(b)) >= 3 and _one_edit(a, b)
+
+
+def _sub(a: str, b: str) -> float:
+    if a == b:
+        return MATCH
+    return NEAR if _similar(a, b) else MISMATCH
+
+
+@dataclass(frozen=True)
+class _Fit:
+    score: float
+    pairs: tuple[tuple[int, int], ...]  # (script syllable, heard syllable) in order
+    heard: float
+
+    @property
+    def span(self) -> tuple[int, int]:
+        return self.pairs[0][1], self.pairs[-1][1]
+
+
+def _fit(script: Sequence[str], heard: Sequence[str], offset: int, breaks: Sequence[float] = ()) -> _Fit | None:
+    """The best alignment of all of `script` against any stretch of `heard` (whose first index is
+    `offset` in the whole stream). `breaks[j]` is the price of a sentence running on from heard[j-1]
+    into heard[j] (a long pause, a cut to another clip): one sentence is rarely spoken across one."""
+    n, m = len(script), len(heard)
+    if not breaks:
+        breaks = [0.0] * m
+    if n == 0 or m == 0:
+        return None
+    # score[i][j]: best for script[:i] ending at heard[:j]; step 0 diag, 1 up (script gap), 2 left.
+    prev = [0.0] * (m + 1)
+    steps: list[bytearray] = [bytearray(m + 1)]
+    for i in range(1, n + 1):
+        cur = [0.0] * (m + 1)
+        step = bytearray(m + 1)
+        cur[0] = prev[0] + GAP
+        step[0] = 1
+        a = script[i - 1]
+        for j in range(1, m + 1):
+            run_on = breaks[j - 1] if j > 1 else 0.0
+            diag = prev[j - 1] + _sub(a, heard[j - 1]) + (run_on if i > 1 else 0.0)
+            up = prev[j] + GAP
+            left = cur[j - 1] + GAP + run_on
+            if diag >= up and diag >= left:
+                cur[j], step[j] = diag, 0
+            elif up >= left:
+                cur[j], step[j] = up, 1
+            else:
+                cur[j], step[j] = left, 2
+        steps.append(step)
+        prev = cur
+    end = max(range(m + 1), key=lambda j: prev[j])
+    score = prev[end]
+    pairs: list[tuple[int, int]] = []
+    heard_score = 0.0
+    i, j = n, end
+    while i > 0:
+        move = steps[i][j] if j > 0 else 1
+        if move == 0:
+            s = _sub(script[i - 1], heard[j - 1])
+            heard_score += 1.0 if s == MATCH else 0.5 if s == NEAR else 0.0
+            pairs.append((i - 1, offset + j - 1))
+            i, j = i - 1, j - 1
+        elif move == 1:
+            i -= 1
+        else:
+            j -= 1
+    if not pairs:
+        return None
+    pairs.reverse()
+    return _Fit(score, tuple(pairs), heard_score / n)
+
+
+# A pause this long, or a cut to another clip, inside one sentence costs as much as three syllables lost.
+PAUSE_MS = 800
+BREAK_PRICE = -3.0
+
+
+def _break_price(heard: Sequence[_Heard], j: int) -> float:
+    if j == 0:
+        return 0.0
+    before, after = heard[j - 1], heard[j]
+    if before.clip != after.clip or after.start_ms - before.end_ms > PAUSE_MS:
+        return BREAK_PRICE
+    return 0.0
+
+
+def _candidates(sentence_keys: Sequence[str], heard: Sequence[_Heard], index: dict[str, list[int]],
+                clip: str | None) -> list[_Fit]:
+    """Fits of one sentence around every stretch of speech that shares enough of its syllables."""
+    n = len(sentence_keys)
+    width = max(4, n // 2)
+    votes: dict[int, int] = defaultdict(int)
+    for i, key in enumerate(sentence_keys):
+        positions = index.get(_onset(key)[1], ())
+        if len(positions) > _COMMON:
+            continue
+        for j in positions:
+            if clip is None or heard[j].clip == clip:
+                votes[(j - i) // width] += 1
+    need = max(2, math.ceil(0.15 * n)) if n >= 4 else 1
+    bins = sorted(b for b, v in votes.items() if v >= need)
+    fits: list[_Fit] = []
+    windows: list[tuple[int, int]] = []
+    for b in bins:
+        lo = max(0, b * width - n // 2 - 4)
+        hi = min(len(heard), (b + 1) * width + n + n // 2 + 4)
+        if windows and lo <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], hi)
+        else:
+            windows.append((lo, hi))
+    while windows:  # the best fit in each window, then the best in what is left on either side of it
+        lo, hi = windows.pop()
+        if hi - lo < max(2, n // 2):
+            continue
+        keys = [h.key if clip is None or h.clip == clip else "\0" for h in heard[lo:hi]]
+        fit = _fit(sentence_keys, keys, lo, [_break_price(heard, j) for j in range(lo, hi)])
+        if fit is None or fit.heard < MIN_HEARD:
+            continue
+        fits.append(fit)
+        windows.extend([(lo, fit.span[0]), (fit.span[1] + 1, hi)])
+    return fits
+
+
+# -- placing the script -------------------------------------------------------------------------------
+
+def _timed_tokens(sentence: Sentence, fit: _Fit, heard: Sequence[_Heard], words: Sequence[TimedWord],
+                  block: str) -> tuple[TimedWord, ...]:
+    """The sentence's tokens with times: paired syllables take the heard syllable's time, the others
+    share the time between their timed neighbours by length."""
+    flat = [(t, key) for t, keys in enumerate(sentence.keys) for key in keys]
+    times: list[tuple[int, int] | None] = [None] * len(flat)
+    for i, j in fit.pairs:
+        times[i] = (heard[j].start_ms, heard[j].end_ms)
+    first_pair, last_pair = fit.pairs[0][0], fit.pairs[-1][0]
+    typical = max(120, (heard[fit.pairs[-1][1]].end_ms - heard[fit.pairs[0][1]].start_ms)
+                  // max(1, last_pair - first_pair + 1))
+    i = 0
+    while i < len(flat):
+        if times[i] is not None:
+            i += 1
+            continue
+        k = i
+        while k < len(flat) and times[k] is None:
+            k += 1
+        prev_span = times[i - 1] if i > 0 else None
+        next_span = times[k] if k < len(flat) else None
+        before = prev_span[1] if prev_span else None
+        after = next_span[0] if next_span else None
+        count = k - i
+        if before is None and after is not None:
+            before = max(0, after - typical * count)
+        if after is None and before is not None:
+            after = before + typical * count
+        assert before is not None and after is not None
+        lengths = [len(flat[x][1]) for x in range(i, k)]
+        total = sum(lengths) or 1
+        at = float(before)
+        for x, length in zip(range(i, k), lengths, strict=True):
+            nxt = at + (after - before) * length / total
+            times[x] = (round(at), max(round(at), round(nxt)))
+            at = nxt
+        i = k
+    source = words[heard[fit.pairs[0][1]].word].source_id
+    out: list[TimedWord] = []
+    for t, token in enumerate(sentence.tokens):
+        spans = [times[x] for x, (owner, _) in enumerate(flat) if owner == t]
+        spans_known = [s for s in spans if s is not None]
+        if not spans_known:  # a token of digits and marks only: it sits where the previous ended
+            at_ms = out[-1].end_ms if out else (times[0][0] if times and times[0] else 0)
+            spans_known = [(at_ms, at_ms)]
+        start = min(s[0] for s in spans_known)
+        end = max(s[1] for s in spans_known)
+        if out and start < out[-1].end_ms:
+            start = out[-1].end_ms
+        out.append(TimedWord(start, max(start, end), token, 1.0, None, f"{block}|{source}", block))
+    return tuple(out)
+
+
+def _out_of_order(placements: Sequence[Placement], order: dict[str, int]) -> tuple[str, ...]:
+    """Sentence ids off the longest run that keeps the script's order (what a reorder moved)."""
+    seq = [order[p.sentence.id] for p in placements]
+    if not seq:
+        return ()
+    tails: list[int] = []
+    tail_at: list[int] = []
+    parent = [-1] * len(seq)
+    for k, value in enumerate(seq):
+        lo, hi = 0, len(tails)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if tails[mid] < value:
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo == len(tails):
+            tails.append(value)
+            tail_at.append(k)
+        else:
+            tails[lo] = value
+            tail_at[lo] = k
+        parent[k] = tail_at[lo - 1] if lo else -1
+    keep: set[int] = set()
+    k = tail_at[-1]
+    while k >= 0:
+        keep.add(k)
+        k = parent[k]
+    return tuple(dict.fromkeys(p.sentence.id for n, p in enumerate(placements) if n not in keep))
+
+
+def align(lines: Sequence[ScriptLineLike], words: Sequence[TimedWord]) -> Alignment:
+    """Place every script sentence on the recognised `words` (programme time, in time order)."""
+    words = sorted(words, key=lambda w: (w.start_ms, w.end_ms))
+    sentences = sentences_of(lines)
+    heard = _heard(words)
+    index: dict[str, list[int]] = defaultdict(list)
+    for j, h in enumerate(heard):
+        index[_onset(h.key)[1]].append(j)  # by rhyme: a misheard initial still votes
+    clips = {h.clip for h in heard}
+    notes: list[str] = []
+    options: list[tuple[float, int, _Fit]] = []
+    for number, sentence in enumerate(sentences):
+        flat = [key for keys in sentence.keys for key in keys]
+        clip = sentence.clip if sentence.clip in clips else None
+        if sentence.clip and clip is None:
+            notes.append(f"{sentence.ref}: clip {sentence.clip!r} is not in the edit; looked everywhere")
+        for fit in _candidates(flat, heard, index, clip):
+            if fit.heard >= MIN_HEARD and fit.score > 0:
+                options.append((fit.heard, number, fit))
+    options.sort(key=lambda o: (-o[0], -o[2].score))
+    taken: list[tuple[int, int]] = []
+    chosen: list[tuple[int, _Fit]] = []
+    count: dict[int, int] = defaultdict(int)
+    for heard_share, number, fit in options:
+        lo, hi = fit.span
+        if any(lo <= b and a <= hi for a, b in taken):
+            continue
+        if count[number] and heard_share < MIN_HEARD_AGAIN:
+            continue
+        count[number] += 1
+        taken.append((lo, hi))
+        chosen.append((number, fit))
+    chosen.sort(key=lambda c: c[1].span[0])
+    placements: list[Placement] = []
+    seen: dict[int, int] = defaultdict(int)
+    for number, fit in chosen:
+        seen[number] += 1
+        sentence = sentences[number]
+        block = f"script:{sentence.id}#{seen[number]}"
+        timed = _timed_tokens(sentence, fit, heard, words, block)
+        placements.append(Placement(sentence, seen[number], timed, heard[fit.span[0]].word,
+                                    heard[fit.span[1]].word, fit.heard, fit.score))
+    covered: set[int] = set()
+    for p in placements:
+        covered.update(range(p.first_word, p.last_word + 1))
+    merged: list[TimedWord] = [w for n, w in enumerate(words) if n not in covered]
+    for p in placements:
+        merged.extend(p.words)
+    merged.sort(key=lambda w: (w.start_ms, w.end_ms))
+    unscripted: list[tuple[int, int, str]] = []
+    run: list[TimedWord] = []
+    for n, word in enumerate([*words, None]):
+        if word is not None and n not in covered and syllable_keys(word.text):
+            run.append(word)
+            continue
+        if len(run) >= 3:
+            unscripted.append((run[0].start_ms, run[-1].end_ms, " ".join(w.text for w in run)))
+        run = []
+    order = {s.id: n for n, s in enumerate(sentences)}
+    return Alignment(tuple(sentences), tuple(placements), tuple(merged), tuple(unscripted),
+                     _out_of_order(placements, order), tuple(notes))

@@ -1,0 +1,433 @@
+"""Everything a manifest can prove wrong, found before any work starts and reported all at once.
+
+An editor who mistypes a deliverable name, cuts a clip that is not in the footage or points the logo
+at a PDF should hear about it in the first second, not after ingest and transcription — and hear
+about every such mistake in one go, not one per run. Two moments:
+
+- `manifest_problems` at load: what the YAML alone proves (names, files on disk, timecode order,
+  house dimensions, overlapping lower thirds), also for fields pydantic has already refused, so a
+  manifest with a typo and an unknown deliverable reports both. Each problem names its field.
+- `probed_problems` right after probing, before any encode: what each clip's facts prove (a cut point
+  past a clip's end at the clip's own rate, an audio-only file where the cut needs picture).
+
+The rushes mode stays: a manifest with only `id` and `footage` has nothing here to be wrong.
+"""
+
+from __future__ import annotations
+
+import glob as globlib
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from fractions import Fraction
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from .errors import ManifestError
+from .subs.cues import Cue
+from .subs.srt import format_time
+from .timecode import Timecode, fmt_rate, parse_rate
+
+if TYPE_CHECKING:
+    from .manifest import Manifest, Programme
+    from .media.probe import MediaInfo
+
+# Working formats the pipeline conforms to: the broadcast and web rates, nothing in between.
+HOUSE_RATES = tuple(parse_rate(r) for r in ("24000/1001", "24", "25", "30000/1001", "30", "48", "50",
+                                              "60000/1001", "60"))
+HOUSE_SAMPLE_RATES = (32000, 44100, 48000, 88200, 96000)
+MIN_SIDE = 64
+MAX_ASPECT = 4  # 4:1 either way; anything flatter is a typo, not a picture
+
+# What ffmpeg here reads as a still for the logo bug, by the bytes a file starts with.
+_IMAGE_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", "PNG"),
+    (b"\xff\xd8\xff", "JPEG"),
+    (b"GIF87a", "GIF"),
+    (b"GIF89a", "GIF"),
+    (b"II*\x00", "TIFF"),
+    (b"MM\x00*", "TIFF"),
+    (b"BM", "BMP"),
+)
+
+
+class ManifestProblems(ManifestError):
+    """A manifest with one or more problems; `problems` lists each as 'field: what is wrong'."""
+
+    def __init__(self, problems: Sequence[str], *, path: Path | str) -> None:
+        self.problems = tuple(problems)
+        count = len(self.problems)
+        head = "" if count == 1 else f"{count} problems: "
+        super().__init__(head + "; ".join(self.problems), path=path,
+                         hint="fix every field listed; nothing was started")
+
+
+# -- the manifest alone ------------------------------------------------------------------------------
+
+def sniff_image(path: Path) -> str | None:
+    """The image format of `path` from its first bytes (PNG, JPEG, WebP, GIF, TIFF, BMP, SVG), or None."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4096)
+    except OSError:
+        return None
+    for magic, name in _IMAGE_MAGIC:
+        if head.startswith(magic):
+            return name
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "WebP"
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if text.startswith((b"<?xml", b"<svg", b"<!--", b"<!doctype svg")) and b"<svg" in text:
+        return "SVG"
+    return None
+
+
+def _describe(path: Path) -> str:
+    """What a non-image file looks like, for the message ('a PDF', 'text', 'empty')."""
+    try:
+        head = path.read_bytes()[:512]
+    except OSError as exc:
+        return f"unreadable ({exc.strerror or exc})"
+    if not head:
+        return "an empty file"
+    if head.startswith(b"%PDF"):
+        return "a PDF"
+    if head[4:8] == b"ftyp" or head.startswith(b"\x1aE\xdf\xa3"):
+        return "a video file"
+    if head.startswith(b"PK\x03\x04"):
+        return "a ZIP/Office document"
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        return "not an image"
+    return "text"
+
+
+def _field_values(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Each top-level field of `data` parsed on its own; a field that does not parse is left out, so
+    the checks below still see every field that is right when another one is wrong."""
+    from .manifest import Manifest
+
+    values: dict[str, Any] = {}
+    for name, info in Manifest.model_fields.items():
+        key = info.alias or name
+        if key not in data:
+            if not info.is_required():
+                values[name] = info.get_default(call_default_factory=True)
+            continue
+        try:
+            values[name] = TypeAdapter(info.annotation or Any).validate_python(data[key])
+        except ValidationError:
+            continue
+    return values
+
+
+def _tc(text: str, rate: Fraction) -> Timecode | str:
+    try:
+        return Timecode.parse(text, rate)
+    except ValueError as exc:
+        return str(exc)
+
+
+def _frames_form(text: str) -> tuple[int, ...] | None:
+    """HH:MM:SS:FF as numbers (comparable at any rate above FF), None for the millisecond form."""
+    parts = text.strip().replace(";", ":").split(":")
+    if len(parts) != 4 or not all(p.isdigit() for p in parts):
+        return None
+    return tuple(int(p) for p in parts)
+
+
+def _check_house(values: Mapping[str, Any], out: list[str]) -> None:
+    house = values.get("house")
+    if house is None:
+        return
+    for side in ("width", "height"):
+        size = getattr(house, side)
+        if size % 2:
+            out.append(f"house.{side}: {size} is odd; 4:2:0 and 4:2:2 video need an even {side} "
+                       f"(use {size - 1} or {size + 1})")
+        if size < MIN_SIDE:
+            out.append(f"house.{side}: {size} pixels is too small for a picture (at least {MIN_SIDE})")
+    longer, shorter = max(house.width, house.height), min(house.width, house.height)
+    if shorter and longer / shorter > MAX_ASPECT:
+        out.append(f"house: {house.width}×{house.height} is not a picture shape (wider than {MAX_ASPECT}:1)")
+    rate = house.rate
+    ntsc = {Fraction(f"{float(r):.{digits}f}"): r for r in HOUSE_RATES if r.denominator == 1001 for digits in (2, 3)}
+    if rate in ntsc:
+        exact = ntsc[rate]
+        out.append(f"house.fps: {house.fps} means exactly {rate.numerator}/{rate.denominator} fps, which no camera "
+                   f"shoots; write \"{exact.numerator}/{exact.denominator}\" for {fmt_rate(exact)}")
+    elif rate not in HOUSE_RATES:
+        known = ", ".join(fmt_rate(r) for r in HOUSE_RATES)
+        out.append(f"house.fps: {house.fps} is not a broadcast or web frame rate (known: {known})")
+    if house.sample_rate not in HOUSE_SAMPLE_RATES:
+        out.append(f"house.sample_rate: {house.sample_rate} Hz is not an audio production rate "
+                   f"(known: {', '.join(map(str, HOUSE_SAMPLE_RATES))})")
+
+
+def _check_deliverables(values: Mapping[str, Any], base: Path, out: list[str]) -> None:
+    from .profiles import available_profiles
+
+    names = values.get("deliverables") or []
+    overrides = base / "profiles"
+    known = available_profiles(overrides if overrides.is_dir() else None)
+    seen: set[str] = set()
+    for index, name in enumerate(names):
+        if name not in known:
+            out.append(f"deliverables[{index}]: unknown deliverable {name!r} (known: {', '.join(known)})")
+        elif name in seen:
+            out.append(f"deliverables[{index}]: {name!r} is listed twice")
+        seen.add(name)
+
+
+def _check_files(values: Mapping[str, Any], resolve: Callable[[str, str], Path], out: list[str]) -> None:
+    for field in ("glossary", "script"):
+        relative = values.get(field)
+        if relative:
+            path = resolve(relative, field)
+            if not path.is_file():
+                out.append(f"{field}: file {relative!r} not found")
+    branding = values.get("branding")
+    logo = branding.logo if branding is not None else None
+    if logo:
+        path = resolve(logo, "branding.logo")
+        if not path.is_file():
+            out.append(f"branding.logo: file {logo!r} not found")
+        elif sniff_image(path) is None:
+            out.append(f"branding.logo: {logo!r} is {_describe(path)}, not an image "
+                       "(give a PNG, JPEG, WebP, GIF, TIFF, BMP or SVG; PNG keeps transparency)")
+    timeline = values.get("timeline")
+    if timeline is not None and timeline.master:
+        resolve(timeline.master, "timeline.master")  # refuses a path outside the folder
+
+
+def _footage_ids(manifest: Manifest, manifest_path: Path) -> set[str] | None:
+    """Clip ids of the footage as it is on disk; None when a glob matches nothing yet (the cut list
+    cannot then be proved wrong: the files may still be copying)."""
+    from .manifest import FootageEntry, Programme
+
+    programme = Programme(manifest, manifest_path)
+    for index, entry in enumerate(manifest.footage):
+        pattern = entry if isinstance(entry, str) else entry.glob
+        is_glob = pattern is not None and (isinstance(entry, FootageEntry) or globlib.has_magic(pattern))
+        if is_glob and pattern is not None and not globlib.glob(str(programme.resolve(pattern, f"footage[{index}]"))):
+            return None
+    return {clip.clip_id for clip in programme.sources()}
+
+
+def _check_cut(values: Mapping[str, Any], manifest_path: Path, out: list[str]) -> None:
+    from .manifest import Manifest
+
+    timeline = values.get("timeline")
+    if timeline is None or not timeline.cut:
+        return
+    ids: set[str] | None = None
+    if values.get("footage"):
+        ids = _footage_ids(Manifest.model_construct(**values), manifest_path)
+    for index, event in enumerate(timeline.cut):
+        where = f"timeline.cut[{index}]"
+        if ids is not None and event.clip not in ids:
+            listed = ", ".join(sorted(ids)) or "none"
+            out.append(f"{where}.clip: {event.clip!r} is not in the footage (clip ids: {listed})")
+        # The clip's own rate is known only after probing; 60 is the highest it can be.
+        bad = False
+        for name, text in (("in", event.in_), ("out", event.out)):
+            parsed = _tc(text, Fraction(60))
+            if isinstance(parsed, str):
+                out.append(f"{where}.{name}: {parsed}")
+                bad = True
+        if bad:
+            continue
+        if _not_after(event.in_, event.out):
+            out.append(f"{where}.out: {event.out} is not after its in point {event.in_}")
+
+
+def _not_after(tc_in: str, tc_out: str) -> bool:
+    """Whether `tc_out` is at or before `tc_in` at whatever rate the clip turns out to have: provable
+    when both count frames (HH:MM:SS:FF) or both milliseconds, not when they mix."""
+    frames_in, frames_out = _frames_form(tc_in), _frames_form(tc_out)
+    if frames_in is not None and frames_out is not None:
+        return frames_out <= frames_in
+    if frames_in is None and frames_out is None:
+        return Timecode.parse(tc_out, Fraction(1000)).frames <= Timecode.parse(tc_in, Fraction(1000)).frames
+    return False
+
+
+def _house_rate(values: Mapping[str, Any]) -> Fraction:
+    house = values.get("house")
+    return house.rate if house is not None and house.rate > 0 else Fraction(25)
+
+
+def _check_programme_times(values: Mapping[str, Any], out: list[str]) -> None:
+    rate = _house_rate(values)
+    social = values.get("social")
+    if social is not None:
+        start, end = _tc(social.start, rate), _tc(social.end, rate)
+        for name, parsed in (("in", start), ("out", end)):
+            if isinstance(parsed, str):
+                out.append(f"social.{name}: {parsed}")
+        if isinstance(start, Timecode) and isinstance(end, Timecode) and end.frames <= start.frames:
+            out.append(f"social.out: {social.end} is not after social.in {social.start}")
+    placed: list[tuple[Fraction, Fraction, int, str]] = []
+    for index, lower in enumerate(values.get("lower_thirds") or []):
+        at = _tc(lower.at, rate)
+        if isinstance(at, str):
+            out.append(f"lower_thirds[{index}].at: {at}")
+            continue
+        placed.append((at.seconds, at.seconds + Fraction(lower.duration_s), index, lower.at))
+    placed.sort()
+    showing: tuple[Fraction, Fraction, int, str] | None = None  # of those so far, the one that stays longest
+    for current in placed:
+        if showing is not None and current[0] < showing[1]:
+            shown, gone, first, first_at = showing
+            out.append(f"lower_thirds[{current[2]}].at: {current[3]} is on screen while lower_thirds[{first}] "
+                       f"({first_at} for {float(gone - shown):g} s) still is; move one of them")
+        if showing is None or current[1] > showing[1]:
+            showing = current
+
+
+def manifest_problems(data: Mapping[str, Any], manifest_path: Path) -> list[str]:
+    """Every problem the manifest alone proves, each 'field: what is wrong' (empty when none).
+
+    Runs on the raw document so that it works beside pydantic's own errors: fields pydantic refused
+    are skipped, the rest are checked.
+    """
+    from .manifest import resolve_inside
+
+    values = _field_values(data)
+    base = manifest_path.parent
+    out: list[str] = []
+
+    def resolve(relative: str, field: str) -> Path:
+        return resolve_inside(base, relative, manifest_path, field)
+
+    checks: tuple[Callable[[], None], ...] = (
+        lambda: _check_house(values, out),
+        lambda: _check_deliverables(values, base, out),
+        lambda: _check_files(values, resolve, out),
+        lambda: _check_cut(values, manifest_path, out),
+        lambda: _check_programme_times(values, out),
+    )
+    for check in checks:
+        try:
+            check()
+        except ManifestError as exc:  # a path outside the folder, two files with one clip id
+            out.append(exc.problem)
+    return list(dict.fromkeys(out))
+
+
+# -- after probing -------------------------------------------------------------------------------------
+
+def probed_problems(programme: Programme, infos: Mapping[str, MediaInfo],
+                    failed: frozenset[str] = frozenset(), *, skip_unprobed: bool = False) -> list[str]:
+    """What the clips' probes prove wrong in the cut list, each 'timeline.cut[i].field: …'; run it
+    after probing every clip and before encoding any (cheap: no decoding).
+
+    A cut point is read at the clip's own rate (a 29.97 phone clip counts 30 frames a second); an
+    audio-only clip cannot be cut into the picture. Clips in `failed` are reported by ingest itself.
+    `skip_unprobed`: before encoding, a clip without a probe (missing, not media) is left to fail on
+    its own in ingest, with its own error, instead of being reported here.
+    """
+    problems: list[str] = []
+    master = programme.manifest.timeline.master if programme.manifest.timeline else None
+    if master is not None:
+        from .stages.ingest import MASTER_CLIP_ID
+
+        info = infos.get(MASTER_CLIP_ID)
+        if info is not None and info.video is None:
+            problems.append(f"timeline.master: {master!r} has no picture (an audio-only file)")
+    for index, event in enumerate(programme.cut):
+        where = f"timeline.cut[{index}]"
+        if event.clip in failed:
+            problems.append(f"{where}.clip: {event.clip!r} failed to ingest (its error is above)")
+            continue
+        info = infos.get(event.clip)
+        if info is None and skip_unprobed:
+            continue
+        if info is None:
+            problems.append(f"{where}.clip: {event.clip!r} is not among the ingested footage")
+            continue
+        if info.video is None:
+            problems.append(f"{where}.clip: {event.clip!r} has no picture (an audio-only file); the cut list is "
+                            "picture: lay voice-over or music under a picture clip in the edit")
+            continue
+        rate = info.rate
+        tc_in, tc_out = _tc(event.in_, rate), _tc(event.out, rate)
+        for name, parsed in (("in", tc_in), ("out", tc_out)):
+            if isinstance(parsed, str):
+                problems.append(f"{where}.{name}: {parsed} (clip {event.clip} is {fmt_rate(rate)} fps)")
+        if not isinstance(tc_in, Timecode) or not isinstance(tc_out, Timecode):
+            continue
+        frames = (info.duration_ms or 0) * rate.numerator // (rate.denominator * 1000)
+        end = Timecode(frames, rate)
+        if tc_out.frames <= tc_in.frames:
+            problems.append(f"{where}.out: {event.out} is not after its in point {event.in_}")
+        if tc_in.frames >= frames:
+            problems.append(f"{where}.in: {event.in_} is past the end of clip {event.clip} ({end})")
+        elif tc_out.frames > frames:
+            problems.append(f"{where}.out: {event.out} is past the end of clip {event.clip} ({end})")
+    return problems
+
+
+# -- imported subtitles against the programme ----------------------------------------------------------
+
+# NLEs and broadcast masters count the programme from a whole hour (10:00:00:00 here, 01:00:00:00 in
+# many houses); a subtitle file exported from such a timeline is offset by exactly that.
+HOUR_MS = 3_600_000
+_MAX_LISTED = 6
+
+
+@dataclass(frozen=True)
+class ProgrammeFit:
+    """Imported cues laid on the programme: shifted when they were timed from a start timecode, with
+    a note saying so, and every cue that would still fall outside the programme as a problem."""
+
+    cues: tuple[Cue, ...]
+    shift_ms: int
+    notes: tuple[str, ...]
+    problems: tuple[str, ...]
+
+
+def _clock(ms: int) -> str:
+    return format_time(max(ms, 0))
+
+
+def fit_to_programme(cues: Sequence[Cue], duration_ms: int, rate: Fraction) -> ProgrammeFit:
+    """Check imported cues against the programme's duration (timeline.json), before they are adopted.
+
+    A file whose cues all lie at or after a whole hour H, and that fits the programme once H is taken
+    off, was timed from a start timecode H:00:00:00: it is shifted, and the note says by how much
+    (the shift is certain, and what every editor would do by hand). Whatever still starts at or after
+    the programme's end, or ends more than a frame after it, is a problem naming the cue: it would
+    never be seen, or be cut off.
+    """
+    if not cues:
+        return ProgrammeFit((), 0, (), ())
+    frame_ms = math.ceil(1000 / rate) if rate > 0 else 40
+    first = min(cue.start_ms for cue in cues)
+    last = max(cue.end_ms for cue in cues)
+    shift = 0
+    notes: list[str] = []
+    if last > duration_ms + frame_ms:
+        for hours in range(first // HOUR_MS, 0, -1):
+            offset = hours * HOUR_MS
+            if last - offset <= duration_ms + frame_ms:
+                shift = offset
+                break
+    if shift:
+        cues = [replace(cue, start_ms=cue.start_ms - shift, end_ms=cue.end_ms - shift) for cue in cues]
+        notes.append(f"the cues were timed from {Timecode.from_ms(shift, rate)} (a programme start timecode); "
+                     f"shifted by -{_clock(shift)} to the programme's 00:00:00:00")
+    outside: list[str] = []
+    for cue in cues:
+        if cue.start_ms >= duration_ms:
+            outside.append(f"cue {cue.index} starts at {_clock(cue.start_ms)}, after the programme's end "
+                           f"({_clock(duration_ms)})")
+        elif cue.end_ms > duration_ms + frame_ms:
+            outside.append(f"cue {cue.index} ends at {_clock(cue.end_ms)}, after the programme's end "
+                           f"({_clock(duration_ms)})")
+    if len(outside) > _MAX_LISTED:
+        outside = [*outside[:_MAX_LISTED], f"and {len(outside) - _MAX_LISTED} more cues outside the programme"]
+    return ProgrammeFit(tuple(cues), shift, tuple(notes), tuple(outside))
