@@ -183,12 +183,13 @@ def _check_deliverables(values: Mapping[str, Any], base: Path, out: list[str]) -
 
 
 def _check_files(values: Mapping[str, Any], resolve: Callable[[str, str], Path], out: list[str]) -> None:
-    for field in ("glossary", "script"):
-        relative = values.get(field)
-        if relative:
-            path = resolve(relative, field)
-            if not path.is_file():
-                out.append(f"{field}: file {relative!r} not found")
+    relative = values.get("glossary")
+    if relative and not resolve(relative, "glossary").is_file():
+        out.append(f"glossary: file {relative!r} not found")
+    # The script, like the footage, may arrive after the rushes: only its path is checked here; the
+    # subtitles stage, which reads it, says when it is missing.
+    if values.get("script"):
+        resolve(values["script"], "script")
     branding = values.get("branding")
     logo = branding.logo if branding is not None else None
     if logo:

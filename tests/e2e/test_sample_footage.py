@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 
 from pipeline.manifest import load_manifest
+from pipeline.script import read_script
 from pipeline.timecode import Timecode
 
 REPO = Path(__file__).resolve().parents[2]
@@ -127,6 +128,18 @@ def test_every_clip_is_made_and_reported(footage: tuple[Path, str]) -> None:
     assert len([line for line in stdout.splitlines() if line.startswith("made ")]) == len(CLIPS) + 1
     leftovers = [p.name for p in root.rglob(".*") if p.name != gen.STAMP_NAME]
     assert not leftovers, f"temporary files left behind: {leftovers}"
+
+
+def test_script_documents_beside_the_footage(footage: tuple[Path, str]) -> None:
+    """--small makes the editor's scripts too (the whole script: it is what the editor has), stamped."""
+    root, stdout = footage
+    for doc in gen.SCRIPT_DOCUMENTS:
+        path = root / doc.programme / doc.file
+        assert path.is_file() and f"wrote {doc.programme}/{doc.file}" in stdout
+        spoken = [u for e in gen.load_script(doc.programme).data["clips"].values() for u in e["utterances"]]
+        assert len(read_script(path).lines) == len(spoken)
+        stamp = json.loads((path.parent / gen.STAMP_NAME).read_text(encoding="utf-8"))
+        assert stamp["scripts"][doc.file]["size"] == path.stat().st_size
 
 
 def test_mov_is_25p_h264_with_pcm(footage: tuple[Path, str]) -> None:
@@ -253,14 +266,18 @@ def test_manifest_fits_the_footage(programme: str, footage: tuple[Path, str], tm
     # The manifest resolves footage/… against its own folder: put a copy beside the generated tree.
     for name in (f"{programme}.yaml", "glossary.yaml"):
         shutil.copy(EXAMPLES / name, root.parent / name)
-    assert load_manifest(EXAMPLES / f"{programme}.yaml").id == programme
+    # Loaded beside the generated footage: its `script:` is a generated document, which must exist.
     prog = load_manifest(root.parent / f"{programme}.yaml")
+    assert prog.id == programme
     sources = {s.clip_id: s.path for s in prog.sources()}
     expected = {c.clip_id: root / programme / c.file for c in gen.CLIPS if c.programme == programme}
     assert sources == expected
     assert all(p.is_file() for p in sources.values())
     glossary = prog.glossary_path()
     assert glossary is not None and glossary.is_file()
+    script = prog.script_path()
+    assert script is not None and script.is_file(), "the manifest names the generated script document"
+    assert read_script(script).lines
 
     rates = {cid: gen.FORMATS[CLIPS[cid].fmt].rate for cid in expected}
     durations = {cid: (int(CLIPS[cid].seconds * rates[cid]), rates[cid]) for cid in expected}

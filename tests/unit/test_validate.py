@@ -93,10 +93,10 @@ def test_out_at_or_before_in(tmp_path: Path) -> None:
     )
 
 
-def test_missing_glossary_script_and_logo(tmp_path: Path) -> None:
+def test_missing_glossary_and_logo_but_not_a_script_still_being_written(tmp_path: Path) -> None:
     found = problems_of(tmp_path, BASE + "glossary: g.yaml\nscript: lời bình.docx\nbranding: {logo: logo.png}\n")
-    assert found == ("glossary: file 'g.yaml' not found", "script: file 'lời bình.docx' not found",
-                     "branding.logo: file 'logo.png' not found")
+    assert found == ("glossary: file 'g.yaml' not found", "branding.logo: file 'logo.png' not found")
+    assert problems_of(tmp_path, BASE + "script: ../lời bình.docx\n")  # but never outside the folder
 
 
 @pytest.mark.parametrize(("content", "kind"), [(b"%PDF-1.4\n", "a PDF"), (b"logo goes here\n", "text"),
