@@ -102,6 +102,8 @@ class SubtitlesLanguage:
     cues: int
     lint: dict[str, Any]
     cue_map: list[dict[str, Any]] | None = None
+    # Clips re-transcribed since an editor last changed this language's file: someone must look again.
+    needs_review: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,7 @@ class SubtitlesRecord:
 
     programme: str
     languages: dict[str, SubtitlesLanguage] = field(default_factory=dict)
+    script: dict[str, Any] | None = None  # what aligning the programme's script found (align.Alignment.report)
 
     def to_json(self) -> dict[str, Any]:
         langs: dict[str, Any] = {}
@@ -118,7 +121,10 @@ class SubtitlesRecord:
             if lang == "vi":
                 data.pop("cue_map")
             langs[lang] = data
-        return {"programme": self.programme, "languages": langs}
+        out: dict[str, Any] = {"programme": self.programme, "languages": langs}
+        if self.script is not None:
+            out["script"] = self.script
+        return out
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> SubtitlesRecord:
@@ -127,8 +133,9 @@ class SubtitlesRecord:
             langs[lang] = SubtitlesLanguage(
                 source=str(entry.get("source", "generated")), backend=entry.get("backend"),
                 machine_draft=bool(entry.get("machine_draft")), reviewed=bool(entry.get("reviewed")),
-                cues=int(entry.get("cues") or 0), lint=dict(entry.get("lint") or {}), cue_map=entry.get("cue_map"))
-        return cls(str(data.get("programme", "")), langs)
+                cues=int(entry.get("cues") or 0), lint=dict(entry.get("lint") or {}), cue_map=entry.get("cue_map"),
+                needs_review=[str(c) for c in entry.get("needs_review") or []])
+        return cls(str(data.get("programme", "")), langs, data.get("script"))
 
 
 def subtitles_record_path(ws: Workspace) -> Path:

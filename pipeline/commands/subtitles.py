@@ -16,9 +16,12 @@ import click
 from .. import ui
 from ..errors import SubtitleError
 from ..manifest import Programme, load_manifest
+from ..records import read_subtitles_record
 from ..subs import lint, load_style, read_subtitles
 from ..timecode import ms_to_timecode
 from ..timeline import load_timeline
+from ..validate import fit_to_programme
+from ..workspace import Workspace
 from .common import Ctx, manifest_arg, pass_ctx
 
 file_arg = click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
@@ -43,9 +46,30 @@ def show_subtitles(c: Ctx, programme: Programme, report: Any) -> None:
         for name, status in result.files.items():
             if status == "kept-edited":
                 ui.say(f"  kept hand-edited {name}", c.quiet)
+        if result.needs_review:
+            ui.say(f"  look again: {', '.join(result.needs_review)} re-transcribed since the editor's "
+                   f"{result.lang} file was last changed (the speech under it may have moved)", c.quiet)
+        if result.translated_now:
+            ui.say(f"  translated {result.translated_now} cue(s) now; the rest from the script or the cache",
+                   c.quiet)
+    script = report.record.get("script")
+    if script:
+        ui.say(f"  script: {script['placed']} of {script['sentences']} sentences placed on the speech", c.quiet)
+        for item in script.get("not_in_edit", []):
+            ui.say(f"  not in the edit: {item['ref']}: {item['vi'][:70]}", c.quiet)
+        for item in script.get("spoken_twice", []):
+            ui.say(f"  spoken {len(item['at_ms'])} times: {item['ref']}", c.quiet)
+        if script.get("out_of_script_order"):
+            ui.say(f"  spoken out of script order: sentence(s) {', '.join(script['out_of_script_order'])}", c.quiet)
+        for item in script.get("unscripted_speech", []):
+            ui.say(f"  not in the script (recognised text kept) at {item['start_ms'] / 1000:.1f} s: "
+                   f"{item['text'][:60]}", c.quiet)
+        for note in script.get("notes", []):
+            ui.say(f"  {note}", c.quiet)
     en = report.record.get("languages", {}).get("en", {})
     if en.get("machine_draft") and not en.get("reviewed"):
-        ui.say("  English is an unreviewed machine draft: `reportage subtitles export-sheet` for review", c.quiet)
+        ui.say("  English has unreviewed machine-drafted cues: `reportage subtitles export-sheet` for review",
+               c.quiet)
 
 
 @subtitles.command("make")
@@ -93,14 +117,29 @@ def lint_cmd(c: Ctx, file: Path, profile: str, fps: str | None) -> None:
 @click.option("--force", is_flag=True, help="Import even when lint finds errors.")
 @pass_ctx
 def import_cmd(c: Ctx, manifest: Path, lang: str, file: Path, force: bool) -> None:
-    """Take an outside SRT/VTT as the editor-owned version of LANG (linted first)."""
+    """Take an outside SRT/VTT as the editor-owned version of LANG (checked against the programme and
+    linted first).
+
+    A file timed from a programme start timecode (10:00:00:00) is shifted onto the programme with a
+    note; cues that would still fall outside the programme refuse the import, as lint errors do.
+    """
     programme = load_manifest(manifest)
     from ..stages.subtitles import adopt_cues
 
     document = read_subtitles(file)
-    cues = list(document.cues)
     timeline = load_timeline(c.workspace(programme).timeline_json)
+    fit = fit_to_programme(document.cues, timeline.duration_ms, timeline.rate)
+    cues = list(fit.cues)
+    notes = [f"line {n.line}: {n.message}" if n.line else n.message for n in document.notes] + list(fit.notes)
     report = lint(cues, load_style(lang), timeline.rate, shot_changes_ms=timeline.shot_changes_ms)
+    if not c.as_json:
+        for note in notes:
+            ui.say(f"{file}: {note}", c.quiet)
+    if fit.problems and not force:
+        raise SubtitleError(
+            f"{len(fit.problems)} cue(s) outside the {ms_to_timecode(timeline.duration_ms, timeline.rate)} programme "
+            f"({'; '.join(fit.problems)}); nothing imported", path=file,
+            hint="is this the file for this programme and this cut? Re-time it, or pass --force to import anyway")
     if not report.ok and not force:
         if not c.as_json:
             ui.console.print(report.format_text(str(file)), markup=False)
@@ -109,9 +148,11 @@ def import_cmd(c: Ctx, manifest: Path, lang: str, file: Path, force: bool) -> No
     with c.locked(programme) as ws:
         adopt_cues(ws, lang, cues, file)
     if c.as_json:
-        ui.emit_json({"imported": str(file), "lang": lang, "cues": len(cues), "lint": report.to_dict()})
+        ui.emit_json({"imported": str(file), "lang": lang, "cues": len(cues), "shift_ms": fit.shift_ms,
+                      "notes": notes, "outside_programme": list(fit.problems), "lint": report.to_dict()})
     else:
-        ui.say(f"imported {file} as {programme.id}.{lang} ({len(cues)} cues, {len(report.errors)} errors, "
+        outside = f", {len(fit.problems)} outside the programme" if fit.problems else ""
+        ui.say(f"imported {file} as {programme.id}.{lang} ({len(cues)} cues{outside}, {len(report.errors)} errors, "
                f"{len(report.warnings)} warnings)", c.quiet)
 
 
@@ -120,8 +161,13 @@ def import_cmd(c: Ctx, manifest: Path, lang: str, file: Path, force: bool) -> No
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
 @pass_ctx
 def export_sheet(c: Ctx, manifest: Path, out: Path) -> None:
-    """Write a bilingual review sheet (CSV, or XLSX with openpyxl) from the current subtitles."""
-    from ..translate.sheet_backend import SheetRow, write_sheet
+    """Write a bilingual review sheet (CSV, or XLSX with openpyxl) from the current subtitles.
+
+    After a review, the sheet shows the machine draft under "machine English" and the reviewed
+    English under "final English", so a second pass starts from the first one.
+    """
+    from ..stages.subtitles import source_of
+    from ..translate.sheet_backend import export_rows, export_timecodes, imported_rows, write_sheet
 
     programme = load_manifest(manifest)
     ws = c.workspace(programme)
@@ -129,12 +175,19 @@ def export_sheet(c: Ctx, manifest: Path, out: Path) -> None:
     if not vi_path.is_file():
         raise SubtitleError("no Vietnamese subtitles yet", path=vi_path, hint="run `reportage subtitles make` first")
     vi = read_subtitles(vi_path).cues
-    en = {c.start_ms: c.flat_text for c in read_subtitles(en_path).cues} if en_path.is_file() else {}
-    rows = [SheetRow(n, ms_to_timecode(cue.start_ms, programme.rate), cue.flat_text, en.get(cue.start_ms, ""), "")
-            for n, cue in enumerate(vi, 1)]
+    en = read_subtitles(en_path).cues if en_path.is_file() else ()
+    english = {n: " ".join(e.flat_text for e in en if cue.start_ms <= e.start_ms < cue.end_ms)
+               for n, cue in enumerate(vi, 1)}
+    record = read_subtitles_record(ws)
+    entry = record.languages.get("en") if record else None
+    reviewed = en_path.is_file() and (source_of(ws, en_path) != "generated"
+                                      or (entry is not None and not entry.machine_draft))
+    timecodes = export_timecodes([cue.start_ms for cue in vi], programme.rate)
+    rows = export_rows([(tc, cue.flat_text) for tc, cue in zip(timecodes, vi, strict=True)], english,
+                       reviewed=reviewed, imported=imported_rows(ws))
     write_sheet(out, rows)
     if c.as_json:
-        ui.emit_json({"sheet": str(out), "rows": len(rows)})
+        ui.emit_json({"sheet": str(out), "rows": len(rows), "reviewed": reviewed})
     else:
         ui.say(f"wrote {out} ({len(rows)} cues): fill in 'final English', then `reportage subtitles import-sheet`",
                c.quiet)
@@ -149,9 +202,26 @@ def import_sheet(c: Ctx, manifest: Path, file: Path) -> None:
     from ..stages.subtitles import import_sheet_rows
 
     programme = load_manifest(manifest)
+    check_sheet(programme, c.workspace(programme), file)
     with c.locked(programme) as ws:
         count = import_sheet_rows(programme, ws, file)
     if c.as_json:
         ui.emit_json({"imported": str(file), "cues": count, "reviewed": True})
     else:
         ui.say(f"imported {count} reviewed English cues from {file}", c.quiet)
+
+
+def check_sheet(programme: Programme, ws: Workspace, file: Path, style_name: str = "en") -> None:
+    """Every problem of a review sheet against the Vietnamese cues in force, timecodes included, in one
+    SubtitleError (each with its row); returns quietly when the sheet can be imported."""
+    from ..translate.sheet_backend import export_timecodes, read_sheet, validate_final
+
+    vi_path = ws.subtitle("vi", "srt")
+    if not vi_path.is_file():
+        raise SubtitleError("no Vietnamese subtitles yet", path=vi_path, hint="run `reportage subtitles make` first")
+    vi = read_subtitles(vi_path).cues
+    rows = read_sheet(file)
+    timecodes = export_timecodes([cue.start_ms for cue in vi], programme.rate)
+    problems = validate_final(rows, len(vi), load_style(style_name), timecodes)
+    if problems:
+        raise SubtitleError("the sheet cannot be imported: " + "; ".join(problems), path=file)

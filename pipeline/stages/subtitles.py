@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -26,6 +26,9 @@ from ..intervals import intersection
 from ..manifest import Programme
 from ..progress import Progress, ProgressFn, ignore
 from ..records import SubtitlesRecord, subtitles_record_path
+from ..script.align import Alignment, Placement, align
+from ..script.english import share_out
+from ..script.units import EnglishUnit, cue_blocks, english_units
 from ..subs import (
     WRITTEN_FORMATS,
     Cue,
@@ -39,10 +42,12 @@ from ..subs import (
 )
 from ..subs import segment as segment_words
 from ..subs.condense import fit_cues
+from ..subs.cues import TimedWord
 from ..subs.ownership import is_hand_edited, load_ledger, release, write_if_not_edited
 from ..subs.speech import speech_spans, timeline_words
 from ..timeline import Timeline, load_timeline
 from ..translate import AudioSpan, SourceCue, TranslationContext, Translator, make_translator
+from ..translate.cache import TranslationCache, cue_keys
 from ..workspace import Workspace
 
 STAGE = "subtitles"
@@ -70,10 +75,13 @@ class LanguageResult:
     cues: int
     lint: dict[str, Any]
     files: dict[str, str]  # path -> written | unchanged | kept-edited
+    needs_review: tuple[str, ...] = ()  # clips re-transcribed since the editor's file was last changed
+    translated_now: int | None = None  # English: cues sent to the translator this run (the rest: cache, script)
 
     def to_dict(self) -> dict[str, Any]:
         return {"lang": self.lang, "source": self.source, "cues": self.cues,
-                "errors": self.lint.get("errors", 0), "warnings": self.lint.get("warnings", 0), "files": self.files}
+                "errors": self.lint.get("errors", 0), "warnings": self.lint.get("warnings", 0), "files": self.files,
+                "needs_review": list(self.needs_review), "translated_now": self.translated_now}
 
 
 @dataclass(frozen=True)
@@ -110,6 +118,36 @@ def lint_path(ws: Workspace, lang: str) -> Path:
     return ws.subtitles_dir / f"{ws.programme_id}.{lang}.lint.json"
 
 
+def cache_file(ws: Workspace) -> Path:
+    return ws.subtitles_dir / ".translations.json"
+
+
+def basis_path(ws: Workspace) -> Path:
+    return ws.subtitles_dir / ".editor-basis.json"
+
+
+def changed_under_editor(ws: Workspace, path: Path, transcripts: Mapping[str, str]) -> tuple[str, ...]:
+    """Clips whose transcript changed since the editor's file `path` was last changed (so the words
+    it times may no longer be the ones spoken); () when none did.
+
+    The basis (the transcripts an editor-owned file was made against) is remembered the first time
+    the file is seen and again whenever the editor changes it: an edit after re-transcription is
+    the editor having looked again.
+    """
+    basis_file = basis_path(ws)
+    data = read_json(basis_file) if basis_file.is_file() else {}
+    basis = data if isinstance(data, dict) else {}
+    digest = sha256_file(path)
+    entry = basis.get(path.name)
+    if not isinstance(entry, dict) or entry.get("sha256") != digest:
+        basis[path.name] = {"sha256": digest, "transcripts": dict(transcripts)}
+        write_json(basis_file, basis)
+        return ()
+    before = entry.get("transcripts") or {}
+    changed = {name for name in set(before) | set(transcripts) if before.get(name) != transcripts.get(name)}
+    return tuple(sorted(name.removesuffix(".json") for name in changed))
+
+
 def load_imports(ws: Workspace) -> dict[str, Any]:
     path = imports_path(ws)
     data = read_json(path) if path.is_file() else {}
@@ -140,8 +178,10 @@ def audio_spans(timeline: Timeline, start_ms: int, end_ms: int) -> tuple[AudioSp
 
 # -- one language's files ----------------------------------------------------------------------------
 
-def write_language(ws: Workspace, lang: str, generate: Any) -> tuple[list[Cue], str, dict[str, str]]:
-    """Write `lang`'s SRT and VTT unless edited; returns the cues in force, their source and outcomes.
+def write_language(ws: Workspace, lang: str, generate: Any, transcripts: Mapping[str, str] | None = None,
+                   ) -> tuple[list[Cue], str, dict[str, str], tuple[str, ...]]:
+    """Write `lang`'s SRT and VTT unless edited; returns the cues in force, their source, outcomes,
+    and the clips re-transcribed under an editor's file since it was last changed.
 
     `generate()` is called only when neither file is editor-owned (so no translation is paid for an
     English file the editor has taken over).
@@ -149,17 +189,20 @@ def write_language(ws: Workspace, lang: str, generate: Any) -> tuple[list[Cue], 
     ledger = ledger_path(ws)
     paths = {fmt: ws.subtitle(lang, fmt) for fmt in FORMATS}
     owned = [fmt for fmt in FORMATS if is_hand_edited(paths[fmt], ledger)]
+    stale: tuple[str, ...] = ()
     if owned:
         master = paths[owned[0]]
         cues = list(read_subtitles(master).cues)
         source = source_of(ws, master)
+        if transcripts is not None:
+            stale = changed_under_editor(ws, master, transcripts)
     else:
         cues, source = list(generate()), "generated"
     outcomes: dict[str, str] = {}
     for fmt in FORMATS:
         outcome = write_if_not_edited(paths[fmt], render_subtitles(cues, "." + fmt), ledger)
         outcomes[paths[fmt].name] = outcome.status
-    return cues, source, outcomes
+    return cues, source, outcomes, stale
 
 
 def _fits(lines: Sequence[str], style: Style) -> bool:
@@ -220,6 +263,98 @@ def _strip_dash(line: str) -> str:
     return line[2:] if line.startswith("- ") else line
 
 
+# -- the script ---------------------------------------------------------------------------------------
+
+def _align_script(programme: Programme, words: Sequence[TimedWord]) -> Alignment | None:
+    """The programme's script placed on the recognised words (None when it has no script)."""
+    path = programme.script_path()
+    if path is None:
+        return None
+    from ..script.read import read_script
+
+    return align(read_script(path).lines, words)
+
+
+@dataclass
+class EnglishDraft:
+    """The English for each Vietnamese cue, each cue's origin, and what translated it."""
+
+    texts: list[str]
+    origins: list[dict[str, Any]]
+    used: list[Translator]
+    translated_now: int  # cues sent to the translator this time (the rest came from the cache)
+    backend: str | None  # who translated the machine cues (None: the script had all the English)
+
+
+def _english_texts(
+    vi_cues: Sequence[Cue], blocks: Sequence[Placement | None], timeline: Timeline, glossary: Glossary,
+    programme: Programme, make: Callable[[], Translator], backend: str, options: Mapping[str, Any],
+    cache_path: Path | None, depends_on: Mapping[str, Any] | None = None,
+) -> EnglishDraft:
+    """One English text per Vietnamese cue, where each came from, and the translator used (if any).
+
+    Script sentences with English take the translator's sentence, shared across their cues; script
+    sentences without it are machine-translated whole (from the script's Vietnamese), then shared;
+    recognised speech is machine-translated cue by cue. The translator is made only when needed.
+    """
+    units = english_units(blocks)
+    protected = [t.en for t in glossary.terms]
+    texts = [""] * len(vi_cues)
+    origins: list[dict[str, Any]] = [{} for _ in vi_cues]
+    wanted: list[tuple[EnglishUnit, SourceCue]] = []
+    for unit in units:
+        first, last = vi_cues[unit.cues[0]], vi_cues[unit.cues[-1]]
+        if unit.placement is not None:
+            sentence = unit.placement.sentence
+            for position in unit.cues:
+                origins[position] = {"origin": "script", "sentence": sentence.ref}
+        if unit.script_english:
+            pieces = share_out(unit.script_english, [len(vi_cues[k].text) for k in unit.cues], protected)
+            for position, piece in zip(unit.cues, pieces, strict=True):
+                texts[position] = piece
+                origins[position]["en_origin"] = "script"
+            continue
+        vi_text = unit.placement.sentence.vi if unit.placement else " ".join(_strip_dash(x) for x in first.lines)
+        start, end = first.start_ms, last.end_ms
+        wanted.append((unit, SourceCue(len(wanted) + 1, start, end, vi_text, audio_spans(timeline, start, end))))
+    used: list[Translator] = []
+    if not wanted:
+        return EnglishDraft(texts, origins, used, 0, None)
+    sources = [source for _, source in wanted]
+    keys = cue_keys(sources, {"backend": backend, "options": options, "glossary": glossary.sha256,
+                              **(depends_on or {})})
+    cache = TranslationCache(cache_path) if cache_path is not None else None
+    entries: list[dict[str, Any] | None] = cache.lookup(keys) if cache is not None else [None] * len(keys)
+    missing = [n for n, entry in enumerate(entries) if entry is None]
+    found: dict[str, dict[str, Any]] = {}
+    if missing:
+        chosen = make()
+        used.append(chosen)
+        fresh = [SourceCue(k + 1, sources[n].start_ms, sources[n].end_ms, sources[n].text, sources[n].audio)
+                 for k, n in enumerate(missing)]
+        english = chosen.translate(fresh, TranslationContext(glossary, programme.id))
+        for n, text in zip(missing, english, strict=True):
+            entry = {"en": text, "by": chosen.name, "machine": chosen.is_machine_draft}
+            entries[n] = entry
+            if chosen.name == backend:  # a fallback's English is not remembered as the backend's
+                found[keys[n]] = entry
+    if cache is not None:
+        cache.store(keys, found)
+    for (unit, _), done in zip(wanted, entries, strict=True):
+        assert done is not None
+        entry = done
+        pieces = share_out(str(entry["en"]), [len(vi_cues[k].text) for k in unit.cues], protected)
+        for position, piece in zip(unit.cues, pieces, strict=True):
+            texts[position] = piece
+            origins[position].setdefault("origin", "recognised")
+            origins[position]["en_origin"] = "machine" if entry.get("machine") else str(entry.get("by"))
+            origins[position]["en_by"] = str(entry.get("by"))
+    for origin in origins:
+        origin.setdefault("origin", "recognised")
+    by = used[0].name if used else str(entries[0]["by"]) if entries and entries[0] else None
+    return EnglishDraft(texts, origins, used, len(missing), by)
+
+
 # -- the stage ------------------------------------------------------------------------------------------
 
 Settings = SubtitlesSettings
@@ -248,6 +383,7 @@ def _inputs(programme: Programme, ws: Workspace, settings: SubtitlesSettings, tr
         "translation": {"backend": backend, "options": options, "english": settings.english},
         "editor_files": owned,
         "imports": load_imports(ws),
+        "script": _script_key(programme),
     }
     if backend == "sheet":
         from ..translate.sheet_backend import imported_path
@@ -255,6 +391,17 @@ def _inputs(programme: Programme, ws: Workspace, settings: SubtitlesSettings, tr
         sheet = imported_path(ws)
         inputs["sheet"] = sha256_file(sheet) if sheet.is_file() else None
     return inputs
+
+
+def _script_key(programme: Programme) -> dict[str, str] | None:
+    """The script as an input: its name and content hash (None when the programme has none)."""
+    path = programme.script_path()
+    if path is None:
+        return None
+    if not path.is_file():
+        raise SubtitleError("the programme's script is missing", path=path,
+                            hint="fix `script:` in the manifest, or remove it")
+    return {"name": path.name, "sha256": sha256_file(path)}
 
 
 def inputs(programme: Programme, ws: Workspace, settings: SubtitlesSettings | None = None) -> dict[str, Any]:
@@ -307,48 +454,68 @@ def subtitles_programme(
     load_ledger(ledger_path(ws))  # a broken ledger stops us before anything is written
     progress(Progress("subtitles vi", 0, 2, "languages"))
     names = [t.vi for t in glossary.terms]
-    vi_cues, vi_source, vi_files = write_language(
-        ws, "vi", lambda: segment_words(words, vi_style, timeline.shot_changes_ms, names, timeline.rate))
+    alignment = _align_script(programme, words)
+    cue_words = list(alignment.words) if alignment else words
+    heard = {Path(t).name: sha256_file(Path(t)) for t in transcripts}
+    vi_cues, vi_source, vi_files, vi_stale = write_language(
+        ws, "vi", lambda: segment_words(cue_words, vi_style, timeline.shot_changes_ms, names, timeline.rate), heard)
+    blocks = cue_blocks(vi_cues, alignment)
     spans = speech_spans(words)
     vi_lint = lint(vi_cues, vi_style, timeline.rate, shot_changes_ms=timeline.shot_changes_ms,
                    speech_spans_ms=spans or None)
     write_json_if_changed(lint_path(ws, "vi"), vi_lint.to_dict())
-    languages = [LanguageResult("vi", vi_source, len(vi_cues), vi_lint.to_dict(), vi_files)]
+    languages = [LanguageResult("vi", vi_source, len(vi_cues), vi_lint.to_dict(), vi_files, vi_stale)]
+    vi_backend = ("script" if alignment and alignment.placements else "transcript") if vi_source == "generated" \
+        else None
     record: dict[str, Any] = {
         "programme": programme.id,
-        "languages": {"vi": {"source": vi_source, "backend": "transcript" if vi_source == "generated" else None,
+        "languages": {"vi": {"source": vi_source, "backend": vi_backend,
                              "machine_draft": False, "reviewed": vi_source != "generated",
-                             "cues": len(vi_cues), "lint": _summary(vi_lint)}},
+                             "cues": len(vi_cues), "lint": _summary(vi_lint), "needs_review": list(vi_stale)}},
     }
     if settings.english:
         progress(Progress("subtitles en", 1, 2, "languages"))
         cue_map: list[dict[str, Any]] = []
         engine: list[Translator] = []
+        drafts: list[EnglishDraft] = []
 
         def generate() -> list[Cue]:
-            chosen = translator or make_translator(backend, options, ws)
-            engine.append(chosen)
-            sources = [SourceCue(c.index, c.start_ms, c.end_ms, " ".join(_strip_dash(x) for x in c.lines),
-                                 audio_spans(timeline, c.start_ms, c.end_ms)) for c in vi_cues]
-            texts = chosen.translate(sources, TranslationContext(glossary, programme.id)) if sources else []
-            cues, mapping = english_cues(vi_cues, texts, en_style, glossary, timeline.rate)
+            draft = _english_texts(vi_cues, blocks, timeline, glossary, programme,
+                                   lambda: translator or make_translator(backend, options, ws), backend, options,
+                                   # a sheet is read afresh (its file is the input); whisper hears the audio
+                                   None if backend == "sheet" else cache_file(ws),
+                                   {"transcripts": heard} if backend == "whisper" else None)
+            engine.extend(draft.used)
+            drafts.append(draft)
+            cues, mapping = english_cues(vi_cues, draft.texts, en_style, glossary, timeline.rate)
+            position_of = {cue.index: k for k, cue in enumerate(vi_cues)}
+            for entry in mapping:
+                for index in entry["vi"]:
+                    entry.update(draft.origins[position_of[index]])
             cue_map.extend(mapping)
             return cues
 
-        en_cues, en_source, en_files = write_language(ws, "en", generate)
+        en_cues, en_source, en_files, en_stale = write_language(ws, "en", generate, heard)
         en_lint = lint(en_cues, en_style, timeline.rate, shot_changes_ms=timeline.shot_changes_ms)
         write_json_if_changed(lint_path(ws, "en"), en_lint.to_dict())
-        languages.append(LanguageResult("en", en_source, len(en_cues), en_lint.to_dict(), en_files))
-        machine = bool(engine) and engine[0].is_machine_draft
+        languages.append(LanguageResult("en", en_source, len(en_cues), en_lint.to_dict(), en_files, en_stale,
+                                        drafts[0].translated_now if drafts else None))
+        machine = any(entry.get("en_origin") == "machine" for entry in cue_map)
+        draft = drafts[0] if drafts else None
+        en_backend = draft.backend or "script" if draft else None
         record["languages"]["en"] = {
             "source": en_source,
-            "backend": engine[0].name if engine else None,
+            "backend": en_backend,
             "machine_draft": machine,
             "reviewed": en_source != "generated" or not machine,
             "cues": len(en_cues),
+            "needs_review": list(en_stale),
             "cue_map": cue_map or None,  # None: the English is editor-owned, matched by time only
             "lint": _summary(en_lint),
         }
+    if alignment is not None:
+        record["script"] = {"file": str(programme.script_path()), **alignment.report(),
+                            "notes": list(alignment.notes)}
     record = SubtitlesRecord.from_json(record).to_json()  # the record's one shape, written by its owner
     write_json_if_changed(record_path(ws), record)
     stagerun.record(ws, fresh, [record_path(ws), *wanted], started_at=began)
@@ -381,7 +548,7 @@ def import_sheet_rows(programme: Programme, ws: Workspace, sheet: Path, style_na
 
     Every problem is listed in one SubtitleError; nothing is written unless the whole sheet is good.
     """
-    from ..translate.sheet_backend import read_sheet, save_imported, validate_final
+    from ..translate.sheet_backend import export_timecodes, read_sheet, save_imported, validate_final
 
     vi_path = ws.subtitle("vi", "srt")
     if not vi_path.is_file():
@@ -389,7 +556,8 @@ def import_sheet_rows(programme: Programme, ws: Workspace, sheet: Path, style_na
     vi_cues = read_subtitles(vi_path).cues
     style = load_style(style_name)
     rows = read_sheet(sheet)
-    problems = validate_final(rows, len(vi_cues), style)
+    problems = validate_final(rows, len(vi_cues), style,
+                              export_timecodes([c.start_ms for c in vi_cues], programme.rate))
     if problems:
         raise SubtitleError("the sheet cannot be imported: " + "; ".join(problems), path=sheet)
     glossary = load_glossary(programme=programme.glossary_path())

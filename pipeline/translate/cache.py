@@ -1,0 +1,54 @@
+"""Translations remembered per cue, so a one-cue fix re-translates one cue.
+
+A local model takes seconds a cue; an editor's loop is fix one word, look again. Each translation is
+kept under a key made of everything that shapes it: the Vietnamese text, the texts around it (the
+backends read neighbours as context), the backend and its options, and the glossary. Only cues whose
+key is new go to the translator, in one call, in programme order. The cache is one JSON file in the
+programme's subtitles folder, written atomically; entries no cue uses any more are dropped on write.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from ..fsutil import read_json, sha256_text, write_json
+from .base import SourceCue
+
+CONTEXT = 2
+
+
+def cue_keys(cues: Sequence[SourceCue], setup: Mapping[str, Any]) -> list[str]:
+    """One key per cue: its text, `CONTEXT` neighbours' texts on each side, its audio, and `setup`."""
+    base = json.dumps(setup, sort_keys=True, ensure_ascii=False, default=str)
+    texts = [c.text for c in cues]
+    keys = []
+    for n, cue in enumerate(cues):
+        around = {"before": texts[max(0, n - CONTEXT):n], "after": texts[n + 1:n + 1 + CONTEXT]}
+        audio = [(a.clip_id, a.start_ms, a.end_ms) for a in cue.audio]
+        keys.append(sha256_text(json.dumps([base, cue.text, around, audio], ensure_ascii=False)))
+    return keys
+
+
+class TranslationCache:
+    """The remembered translations of one programme: `lookup` before translating, `store` after."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        data = read_json(path) if path.is_file() else {}
+        entries = data.get("entries", {}) if isinstance(data, dict) else {}
+        self.entries: dict[str, dict[str, Any]] = {k: v for k, v in entries.items() if isinstance(v, dict)}
+
+    def lookup(self, keys: Sequence[str]) -> list[dict[str, Any] | None]:
+        """The entry ({"en", "by", "machine"}) for each key, None where the cue is new."""
+        return [self.entries.get(key) for key in keys]
+
+    def store(self, keys: Sequence[str], found: Mapping[str, dict[str, Any]]) -> None:
+        """Remember `found` and keep only entries some key in `keys` uses; written only on change."""
+        kept = {key: (found.get(key) or self.entries[key]) for key in keys if key in found or key in self.entries}
+        if kept != self.entries:
+            self.entries = kept
+            write_json(self.path, {"about": "translations by cue key; see pipeline/translate/cache.py",
+                                   "entries": kept})
