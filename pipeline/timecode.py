@@ -19,14 +19,24 @@ def parse_rate(text: str | int | float | Fraction) -> Fraction:
     if isinstance(text, int):
         return Fraction(text)
     if isinstance(text, float):
-        return Fraction(text).limit_denominator(1001)
+        return _ntsc(Fraction(text).limit_denominator(1001))
     value = text.strip()
     if "/" in value:
         num, _, den = value.partition("/")
         if int(den) == 0:
             return Fraction(0)
         return Fraction(int(num), int(den))
-    return Fraction(value).limit_denominator(1001)
+    return _ntsc(Fraction(value).limit_denominator(1001))
+
+
+def _ntsc(rate: Fraction) -> Fraction:
+    """A decimal written for an NTSC rate ("29.97", "23.976", "59.94") is that rate, N×1000/1001:
+    nobody means exactly 2997/100, and a timeline at 2997/100 drifts from every file made at 29.97."""
+    for base in (24, 30, 48, 60, 120):
+        ntsc = Fraction(base * 1000, 1001)
+        if rate != base and abs(rate - ntsc) < Fraction(1, 200):
+            return ntsc
+    return rate
 
 
 def nominal_fps(rate: Fraction) -> int:

@@ -153,13 +153,8 @@ def _check_house(values: Mapping[str, Any], out: list[str]) -> None:
     longer, shorter = max(house.width, house.height), min(house.width, house.height)
     if shorter and longer / shorter > MAX_ASPECT:
         out.append(f"house: {house.width}×{house.height} is not a picture shape (wider than {MAX_ASPECT}:1)")
-    rate = house.rate
-    ntsc = {Fraction(f"{float(r):.{digits}f}"): r for r in HOUSE_RATES if r.denominator == 1001 for digits in (2, 3)}
-    if rate in ntsc:
-        exact = ntsc[rate]
-        out.append(f"house.fps: {house.fps} means exactly {rate.numerator}/{rate.denominator} fps, which no camera "
-                   f"shoots; write \"{exact.numerator}/{exact.denominator}\" for {fmt_rate(exact)}")
-    elif rate not in HOUSE_RATES:
+    rate = house.rate  # "29.97" reads as 30000/1001 (timecode.parse_rate)
+    if rate not in HOUSE_RATES:
         known = ", ".join(fmt_rate(r) for r in HOUSE_RATES)
         out.append(f"house.fps: {house.fps} is not a broadcast or web frame rate (known: {known})")
     if house.sample_rate not in HOUSE_SAMPLE_RATES:

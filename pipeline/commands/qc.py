@@ -46,6 +46,8 @@ def show_package(c: Ctx, programme: Programme, report: Any) -> None:
     if c.as_json:
         return
     note = f" (with {len(report.allowed_failures)} QC failure(s), --allow-fail)" if report.allowed_failures else ""
+    if getattr(report, "unapproved", None):
+        note += f" (not approved: {report.unapproved}, --allow-unapproved)"
     state = "up to date" if report.up_to_date else f"{len(report.files)} files"
     ui.say(f"package: {report.bag} — {state}{note}" + (f", zip {report.zip}" if report.zip else ""), c.quiet)
 
@@ -80,13 +82,17 @@ def qc_command(c: Ctx, target: Path, profile_name: str | None) -> None:
 @manifest_arg
 @click.option("--zip", "make_zip", is_flag=True, help="Also write delivery/<BAG>.zip.")
 @click.option("--allow-fail", is_flag=True, help="Package even though QC failed (recorded in bag-info.txt).")
+@click.option("--allow-unapproved", is_flag=True,
+              help="Package outputs not approved in `reportage review` (recorded in bag-info.txt).")
 @pass_ctx
-def package_command(c: Ctx, manifest: Path, make_zip: bool, allow_fail: bool) -> None:
-    """Build the BagIt delivery package in WORKSPACE/<id>/delivery/; refused while QC has a FAIL."""
+def package_command(c: Ctx, manifest: Path, make_zip: bool, allow_fail: bool, allow_unapproved: bool) -> None:
+    """Build the BagIt delivery package in WORKSPACE/<id>/delivery/; refused while QC has a FAIL or
+    while the current renders and subtitles are not the approved ones."""
     from ..stages.package import Settings
 
     programme = load_manifest(manifest)
-    c.stage_command(programme, "package", show_package, Settings(allow_fail=allow_fail, make_zip=make_zip))
+    c.stage_command(programme, "package", show_package,
+                    Settings(allow_fail=allow_fail, make_zip=make_zip, allow_unapproved=allow_unapproved))
 
 
 @click.command("verify")

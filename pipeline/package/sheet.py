@@ -1,7 +1,7 @@
 """The metadata sheet: what a receiving centre files the programme under, as JSON and as a
 printable bilingual HTML page (titles, synopses, duration, technical specs, loudness, credits,
-glossary of names). Built from the manifest, the profiles, the QC verdict and the loudness figures
-of the render record (the package stage gathers them)."""
+glossary of names, the review room's notes and approval). Built from the manifest, the profiles, the
+QC verdict, the loudness figures of the render record and `review/` (the package stage gathers them)."""
 
 from __future__ import annotations
 
@@ -34,9 +34,11 @@ def tech_specs(profile: Profile) -> dict[str, Any]:
 
 
 def build_sheet(programme: Programme, *, duration: str | None, files: list[dict[str, Any]],
-                glossary: list[dict[str, str]], qc_verdict: str) -> dict[str, Any]:
+                glossary: list[dict[str, str]], qc_verdict: str, notes: list[dict[str, Any]] | None = None,
+                approval: dict[str, Any] | None = None) -> dict[str, Any]:
     """The sheet as data. `files`: one dict per deliverable (name, file, specs, loudness: the numbers
-    `integrated` LUFS, `true_peak` dBTP, `lra` LU)."""
+    `integrated` LUFS, `true_peak` dBTP, `lra` LU); `notes`: the review notes (in/out, author, text);
+    `approval`: the review verdict (who, when, comment, the SHA-256 of each file approved)."""
     m, title, synopsis = programme.manifest, programme.title, programme.synopsis
     return {
         "programme_id": m.id,
@@ -50,6 +52,8 @@ def build_sheet(programme: Programme, *, duration: str | None, files: list[dict[
         "deliverables": files,
         "glossary": glossary,
         "qc_verdict": qc_verdict,
+        "review_notes": list(notes or []),
+        "approval": approval,
     }
 
 
@@ -74,6 +78,16 @@ def sheet_html(sheet: dict[str, Any]) -> str:
                       for c in sheet["credits"])
     gloss = "".join(f"<tr><td>{e(g['vi'])}</td><td>{e(g['en'])}</td><td>{e(g.get('kind', ''))}</td></tr>"
                     for g in sheet["glossary"])
+    notes = "".join(f"<tr><td>{e(str(n.get('in_tc') or n.get('in_ms')))}</td>"
+                    f"<td>{e(str(n.get('out_tc') or n.get('out_ms')))}</td>"
+                    f"<td>{e(str(n.get('author', '')))}</td><td>{e(str(n.get('text', '')))}</td></tr>"
+                    for n in sheet.get("review_notes") or []) or "<tr><td colspan=4>—</td></tr>"
+    approval = sheet.get("approval") or None
+    verdicts = {"approved": "Đã duyệt / Approved", "changes_requested": "Yêu cầu sửa / Changes requested"}
+    approved = ("—" if approval is None else
+                f"{e(verdicts.get(str(approval.get('verdict')), str(approval.get('verdict'))))} — "
+                f"{e(str(approval.get('by', '')))}, {e(str(approval.get('at', '')))}"
+                + (f" — {e(str(approval['comment']))}" if approval.get("comment") else ""))
     return f"""<!doctype html><html lang=vi><head><meta charset=utf-8><title>{e(sheet['title']['vi'])}</title>
 <style>body{{font:14px/1.45 'Noto Sans','Be Vietnam Pro',system-ui,sans-serif;max-width:190mm;
 margin:1em auto;color:#111}}
@@ -87,13 +101,17 @@ vertical-align:top;text-align:left}}
 <tr><th>Năm / Year</th><td>{e(str(sheet['year'] or '—'))}</td></tr>
 <tr><th>Thời lượng / Duration</th><td>{e(sheet['duration'] or '—')}</td></tr>
 <tr><th>Đồng sản xuất / Co-producers</th><td>{e(', '.join(sheet['co_producers']) or '—')}</td></tr>
-<tr><th>Kiểm tra kỹ thuật / QC</th><td>{e(sheet['qc_verdict'])}</td></tr></table>
+<tr><th>Kiểm tra kỹ thuật / QC</th><td>{e(sheet['qc_verdict'])}</td></tr>
+<tr><th>Duyệt / Review</th><td>{approved}</td></tr></table>
 <h2>Tóm tắt / Synopsis</h2><p>{e(sheet['synopsis']['vi'])}</p><p class=en>{e(sheet['synopsis']['en'])}</p>
 <h2>Thông số kỹ thuật và độ lớn âm thanh / Technical specifications and loudness</h2>
 <table><tr><th>Sản phẩm / Deliverable</th><th>Thông số / Specs</th><th>Đo được / Measured</th></tr>{rows}</table>
 <h2>Danh đề / Credits</h2><table>{credits or '<tr><td>—</td></tr>'}</table>
 <h2>Tên riêng / Glossary of names</h2>
 <table><tr><th>Tiếng Việt</th><th>English</th><th>loại / kind</th></tr>{gloss}</table>
+<h2>Ghi chú duyệt / Review notes</h2>
+<table><tr><th>Vào / In</th><th>Ra / Out</th><th>Người ghi / Author</th><th>Nội dung / Note</th></tr>
+{notes}</table>
 </body></html>
 """
 

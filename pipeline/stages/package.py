@@ -6,7 +6,10 @@ What goes in comes from the records: the deliverables the manifest lists, as the
 poster frames; the subtitles; the transcripts of the clips the manifest still lists (footage and
 master — a clip taken out of the manifest is not shipped); and the metadata sheet built from the
 manifest. Refuses while the QC report has a FAIL unless `allow_fail`, which is written into
-bag-info.txt so the receiver sees the bag was sent knowingly with failures.
+bag-info.txt so the receiver sees the bag was sent knowingly with failures. Refuses, too, while the
+current renders and subtitles are not the ones approved in the review room (`review/approval.json`,
+compared by SHA-256) unless `allow_unapproved`, also written into bag-info.txt. The review notes and
+the approval go into the metadata sheet.
 
 Freshness is `pipeline.stagerun`'s, and its inputs include the bag's own files by content: a bag
 altered or damaged since it was written is built again.
@@ -36,9 +39,10 @@ from ..package.verify import zip_bag
 from ..profiles import Profile, load_profile
 from ..progress import ProgressFn, ignore
 from ..render.state import RenderedDeliverable, read_render_record, render_record_path
+from ..review.state import approval_path, approval_state, notes_path, read_approval, read_notes
 from ..subs import WRITTEN_FORMATS
 from ..timecode import ms_to_timecode
-from ..timeline import load_timeline
+from ..timeline import Timeline, load_timeline
 from ..workspace import Workspace
 from .ingest import programme_sources
 
@@ -48,11 +52,13 @@ PACKAGE_VERSION = 2
 
 @dataclass(frozen=True)
 class Settings:
-    """`allow_fail`: package even though QC failed (said so in bag-info.txt); `make_zip`: also
-    write `delivery/<BAG_NAME>.zip`."""
+    """`allow_fail`: package even though QC failed (said so in bag-info.txt); `allow_unapproved`:
+    package outputs nobody approved in the review room (said so too); `make_zip`: also write
+    `delivery/<BAG_NAME>.zip`."""
 
     allow_fail: bool = False
     make_zip: bool = False
+    allow_unapproved: bool = False
 
 
 @dataclass
@@ -62,6 +68,8 @@ class PackageResult:
     zip: Path | None = None
     allowed_failures: list[str] = field(default_factory=list)
     up_to_date: bool = False
+    unapproved: str | None = None
+    """Why the outputs were packaged without approval (`allow_unapproved`), None when approved."""
 
     @property
     def ok(self) -> bool:
@@ -69,7 +77,8 @@ class PackageResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {"bag": str(self.bag), "ok": self.ok, "up_to_date": self.up_to_date, "files": self.files,
-                "zip": str(self.zip) if self.zip else None, "allowed_failures": self.allowed_failures}
+                "zip": str(self.zip) if self.zip else None, "allowed_failures": self.allowed_failures,
+                "unapproved": self.unapproved}
 
 
 def _qc(ws: Workspace) -> dict[str, Any]:
@@ -153,7 +162,8 @@ def inputs(programme: Programme, ws: Workspace, settings: Settings | None = None
     glossary = programme.glossary_path()
     record = render_record_path(ws)
     return {stagerun.PROGRAMME: {
-        "version": PACKAGE_VERSION, "settings": {"allow_fail": settings.allow_fail, "zip": settings.make_zip},
+        "version": PACKAGE_VERSION, "settings": {"allow_fail": settings.allow_fail, "zip": settings.make_zip,
+                                                 "allow_unapproved": settings.allow_unapproved},
         "manifest": stagerun.content_hash(ws, programme.manifest_path),
         "glossary": stagerun.content_hash(ws, glossary) if glossary is not None and glossary.is_file() else None,
         "profiles": {name: p.model_dump(mode="json", exclude={"source"}) if (p := _profile(programme, name)) else None
@@ -165,6 +175,7 @@ def inputs(programme: Programme, ws: Workspace, settings: Settings | None = None
         "posters": stagerun.content_hashes(ws, posters),
         "subtitles": stagerun.content_hashes(ws, list(_subtitles(ws).values())),
         "transcripts": stagerun.content_hashes(ws, _transcripts(programme, ws)),
+        "review": stagerun.content_hashes(ws, [notes_path(ws), approval_path(ws)]),
         "bag": _bag_fingerprint(ws, target),
     }}
 
@@ -186,7 +197,8 @@ def run(programme: Programme, ws: Workspace, settings: Settings, progress: Progr
 def package_programme(programme: Programme, ws: Workspace, settings: Settings | None = None) -> PackageResult:
     """Build `delivery/<BAG_NAME>/` (and `<BAG_NAME>.zip` with `make_zip`) unless it is up to date.
 
-    WorkspaceError while the QC report has a FAIL and `allow_fail` is not set.
+    WorkspaceError while the QC report has a FAIL and `allow_fail` is not set, or while the current
+    outputs are not the approved ones and `allow_unapproved` is not set.
     """
     settings = settings or Settings()
     began = time.time()
@@ -196,19 +208,26 @@ def package_programme(programme: Programme, ws: Workspace, settings: Settings | 
         raise WorkspaceError(f"QC has {len(failed)} failed check(s): " + "; ".join(failed[:3]),
                              path=ws.qc_dir / "report.json", hint="fix them, or package with --allow-fail")
     allowed = failed if settings.allow_fail else []
+    approval = approval_state(ws, programme.manifest.deliverables)
+    if not approval.approved and not settings.allow_unapproved:
+        raise WorkspaceError(f"the current renders and subtitles are not approved: {approval.reason}",
+                             path=approval_path(ws), hint="approve them in `reportage review MANIFEST`, "
+                             "or package with --allow-unapproved")
+    unapproved = None if approval.approved else approval.reason
     base, target, zip_path = _paths(programme, ws)
     wanted = [target, *([zip_path] if settings.make_zip else [])]
     fresh = stagerun.check(ws, STAGE, stagerun.PROGRAMME, inputs(programme, ws, settings)[stagerun.PROGRAMME],
                            wanted)
     if fresh.fresh:
         files = sorted(str(p.relative_to(target)) for p in (target / "data").rglob("*") if p.is_file())
-        return PackageResult(target, files, zip_path if settings.make_zip else None, allowed, up_to_date=True)
+        return PackageResult(target, files, zip_path if settings.make_zip else None, allowed, up_to_date=True,
+                             unapproved=unapproved)
     ws.delivery_dir.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{base}.", suffix=".part", dir=ws.delivery_dir))
     os.chmod(tmp, default_dir_mode())
     try:
         copied, sheet = _stage_payload(programme, ws, tmp, base, qc)
-        _bag(tmp, programme, base, qc, allowed, sheet)
+        _bag(tmp, programme, base, qc, allowed, sheet, unapproved)
         if target.exists():
             old = ws.delivery_dir / f".{base}.old"
             shutil.rmtree(old, ignore_errors=True)
@@ -217,7 +236,7 @@ def package_programme(programme: Programme, ws: Workspace, settings: Settings | 
         os.replace(tmp, target)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    result = PackageResult(target, copied, allowed_failures=allowed)
+    result = PackageResult(target, copied, allowed_failures=allowed, unapproved=unapproved)
     if settings.make_zip:
         result.zip = zip_bag(target, zip_path)
     written = inputs(programme, ws, settings)[stagerun.PROGRAMME]  # now with the bag as written
@@ -266,20 +285,42 @@ def _stage_payload(programme: Programme, ws: Workspace, root: Path, base: str,
         src = ws.qc_dir / f"report.{ext}"
         if src.is_file():
             _copy(src, root / "qc" / delivered(base, "qc report", ext), files, root)
-    duration = None
+    duration: str | None = None
+    tl: Timeline | None = None
     if ws.timeline_json.is_file():
         tl = load_timeline(ws.timeline_json)
         duration = ms_to_timecode(tl.duration_ms, tl.rate) + f" ({float(Fraction(tl.duration_frames) / tl.rate):.1f} s)"
     sheet = build_sheet(programme, duration=duration, files=entries, glossary=glossary_entries(programme),
-                        qc_verdict=str(qc.get("verdict", "unknown")))
+                        qc_verdict=str(qc.get("verdict", "unknown")), notes=_notes(ws, tl.rate if tl else None),
+                        approval=review_summary(read_approval(ws)))
     write_json(root / "metadata" / delivered(base, "metadata", "json"), sheet)
     write_text(root / "metadata" / delivered(base, "metadata", "html"), sheet_html(sheet))
     files += [f"metadata/{delivered(base, 'metadata', ext)}" for ext in ("json", "html")]
     return files, sheet
 
 
+def _notes(ws: Workspace, rate: Fraction | None) -> list[dict[str, Any]]:
+    """The review notes as the sheet lists them, with timecodes at the programme's rate."""
+    out = []
+    for n in read_notes(ws):
+        entry = {k: n.get(k) for k in ("id", "in_ms", "out_ms", "author", "text", "created")}
+        if rate is not None:
+            entry["in_tc"] = ms_to_timecode(int(n.get("in_ms", 0)), rate)
+            entry["out_tc"] = ms_to_timecode(int(n.get("out_ms", 0)), rate)
+        out.append(entry)
+    return out
+
+
+def review_summary(record: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Who approved (or asked for changes), when, with what comment, over how many files."""
+    if record is None:
+        return None
+    return {"verdict": record.get("verdict"), "by": record.get("by"), "at": record.get("at"),
+            "comment": record.get("comment") or "", "files": dict(record.get("files") or {})}
+
+
 def _bag(root: Path, programme: Programme, base: str, qc: dict[str, Any], failures: list[str],
-         sheet: dict[str, Any]) -> None:
+         sheet: dict[str, Any], unapproved: str | None = None) -> None:
     m, title = programme.manifest, programme.title
     info: dict[str, Any] = {
         "Source-Organization": m.co_producers[0] if m.co_producers else "unknown",
@@ -300,6 +341,12 @@ def _bag(root: Path, programme: Programme, base: str, qc: dict[str, Any], failur
     if failures:
         info["QC-Override"] = f"packaged with --allow-fail despite {len(failures)} failed check(s)"
         info["QC-Failed-Checks"] = "; ".join(failures)[:900]
+    approval = sheet.get("approval") or {}
+    if unapproved is not None:
+        info["Review-Override"] = f"packaged with --allow-unapproved: {unapproved}"[:900]
+    elif approval.get("verdict") == "approved":
+        info["Review-Approved-By"] = str(approval.get("by") or "")
+        info["Review-Approved-At"] = str(approval.get("at") or "")
     info = {k: v for k, v in info.items() if v}
     try:
         bagit.make_bag(str(root), bag_info=info, checksums=["sha256", "md5"], processes=1)

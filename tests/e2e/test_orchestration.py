@@ -92,7 +92,7 @@ def _renders(folder: Path) -> dict[str, int]:
 
 
 def test_run_walks_every_stage_and_a_rerun_does_nothing(programme: Path) -> None:
-    first = run_json(programme, "--allow-fail")
+    first = run_json(programme, "--allow-fail", "--allow-unapproved")
     stages = first["stages"]
     assert isinstance(stages, list)
     assert [s["stage"] for s in stages] == STAGE_NAMES, first.get("stop_reason")
@@ -101,7 +101,7 @@ def test_run_walks_every_stage_and_a_rerun_does_nothing(programme: Path) -> None
     assert any(render.glob("*.mp4"))
     rendered = _renders(programme)
 
-    again = run_json(programme, "--allow-fail")
+    again = run_json(programme, "--allow-fail", "--allow-unapproved")
     assert [(s["stage"], s["up_to_date"]) for s in again["stages"]] == [(n, True) for n in STAGE_NAMES]  # type: ignore[union-attr]
     assert _renders(programme) == rendered
 
@@ -109,13 +109,13 @@ def test_run_walks_every_stage_and_a_rerun_does_nothing(programme: Path) -> None
     source = programme / "footage" / "Phỏng vấn.mov"
     later = time.time_ns() + 5 * 10**9
     os.utime(source, ns=(later, later))
-    touched = run_json(programme, "--allow-fail")
+    touched = run_json(programme, "--allow-fail", "--allow-unapproved")
     assert all(s["up_to_date"] for s in touched["stages"]), touched  # type: ignore[union-attr]
     assert _renders(programme) == rendered
 
 
 def test_a_clip_taken_out_of_the_manifest_leaves_the_transcripts_and_the_bag(programme: Path) -> None:
-    run_json(programme, "--allow-fail")
+    run_json(programme, "--allow-fail", "--allow-unapproved")
     ws = programme / "ws" / "nho"
     assert (ws / "transcripts" / "b-roll.json").is_file()
     bag = next((ws / "delivery").glob("*/data"))
@@ -125,7 +125,7 @@ def test_a_clip_taken_out_of_the_manifest_leaves_the_transcripts_and_the_bag(pro
     full = manifest.read_text(encoding="utf-8")
     try:
         manifest.write_text(MANIFEST.format(extra_footage=""), encoding="utf-8")
-        doc = run_json(programme, "--allow-fail")
+        doc = run_json(programme, "--allow-fail", "--allow-unapproved")
         assert doc["stopped_after"] is None, doc.get("stop_reason")
         assert not (ws / "transcripts" / "b-roll.json").exists()
         assert not (ws / "ingest" / "b-roll").exists()
@@ -169,7 +169,7 @@ def _ffmpeg_children(folder: Path) -> list[str]:
 
 
 def test_a_second_run_on_a_busy_programme_says_who_holds_it(programme: Path) -> None:
-    run_json(programme, "--allow-fail")
+    run_json(programme, "--allow-fail", "--allow-unapproved")
     first = subprocess.Popen([REPORTAGE, "--workspace", str(programme / "ws"), "render", "--force", "nho.yaml"],
                              cwd=programme, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
@@ -184,7 +184,7 @@ def test_a_second_run_on_a_busy_programme_says_who_holds_it(programme: Path) -> 
 
 
 def test_sigterm_mid_render_stops_ffmpeg_and_leaves_no_file_at_a_final_name(programme: Path) -> None:
-    run_json(programme, "--allow-fail")
+    run_json(programme, "--allow-fail", "--allow-unapproved")
     rendered = _renders(programme)
     proc = subprocess.Popen([REPORTAGE, "--workspace", str(programme / "ws"), "render", "--force", "nho.yaml"],
                             cwd=programme, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -198,7 +198,7 @@ def test_sigterm_mid_render_stops_ffmpeg_and_leaves_no_file_at_a_final_name(prog
     assert [p for p in renders.rglob("*") if ".part" in p.name] == []
     assert _renders(programme) == rendered, "the previous renders are untouched"
     # The next run completes, and the lock was released.
-    doc = run_json(programme, "--allow-fail")
+    doc = run_json(programme, "--allow-fail", "--allow-unapproved")
     assert doc["stopped_after"] is None
 
 
@@ -225,7 +225,7 @@ def read_only(folder: Path) -> Iterator[None]:
 
 
 def test_a_workspace_that_cannot_be_written_is_one_clear_line(programme: Path) -> None:
-    run_json(programme, "--allow-fail")
+    run_json(programme, "--allow-fail", "--allow-unapproved")
     ws_dir = programme / "ws"
     with read_only(ws_dir):
         proc = reportage(programme, "run", "nho.yaml")

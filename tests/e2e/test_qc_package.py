@@ -173,7 +173,7 @@ def test_programme_qc_package_verify(tmp_path: Path, clean: Path, capsys: pytest
     assert _cli(["--workspace", wsroot, "--json", "qc", str(manifest)]) == 0
     again = json.loads(capsys.readouterr().out)  # exactly one JSON document
     assert again["up_to_date"] is True and again["ok"] is True and again["generated"] == report["generated"]
-    assert _cli(["--workspace", wsroot, "package", str(manifest), "--zip"]) == 0
+    assert _cli(["--workspace", wsroot, "package", str(manifest), "--zip", "--allow-unapproved"]) == 0
     bag_dir = tmp_path / "workspace" / "travinh-dautu" / "delivery" / "TRAVINH_DAUTU_2026"
     bag = bagit.Bag(str(bag_dir))
     bag.validate()
@@ -193,7 +193,7 @@ def test_programme_qc_package_verify(tmp_path: Path, clean: Path, capsys: pytest
     assert (bag_dir.parent / "TRAVINH_DAUTU_2026.zip").is_file()
     assert _cli(["verify", str(bag_dir)]) == 0
     capsys.readouterr()
-    assert _cli(["--workspace", wsroot, "package", str(manifest), "--zip"]) == 0
+    assert _cli(["--workspace", wsroot, "package", str(manifest), "--zip", "--allow-unapproved"]) == 0
     assert "up to date" in capsys.readouterr().err  # nothing changed: the bag is not rebuilt
     payload = bag_dir / "data" / "subtitles" / "TRAVINH_DAUTU_2026_SUB_VI.srt"
     data = bytearray(payload.read_bytes())
@@ -207,7 +207,8 @@ def test_programme_qc_package_verify(tmp_path: Path, clean: Path, capsys: pytest
     (bag_dir / "data" / "metadata" / "TRAVINH_DAUTU_2026_METADATA.json").unlink()
     problems = verify_bag(bag_dir).problems
     assert any(p.startswith("data/metadata/TRAVINH_DAUTU_2026_METADATA.json: missing") for p in problems)
-    assert _cli(["--workspace", wsroot, "package", str(manifest)]) == 0  # a damaged bag is built again
+    # a damaged bag is built again
+    assert _cli(["--workspace", wsroot, "package", str(manifest), "--allow-unapproved"]) == 0
     assert verify_bag(bag_dir).problems == []
 
 
@@ -222,7 +223,7 @@ def test_missing_language_fails_and_package_refuses(tmp_path: Path, clean: Path,
     assert _cli(["--workspace", wsroot, "package", str(manifest)]) == 1
     captured = capsys.readouterr()
     assert "failed check" in captured.out + captured.err
-    assert _cli(["--workspace", wsroot, "package", str(manifest), "--allow-fail"]) == 0
+    assert _cli(["--workspace", wsroot, "package", str(manifest), "--allow-fail", "--allow-unapproved"]) == 0
     bag = bagit.Bag(str(tmp_path / "workspace" / "travinh-dautu" / "delivery" / "TRAVINH_DAUTU_2026"))
     assert "allow-fail" in bag.info["QC-Override"]
     bag.validate()

@@ -137,9 +137,9 @@ def test_small_test_sizes_and_ntsc_rates_pass(tmp_path: Path) -> None:
     load_manifest(write(tmp_path, BASE + "house: {width: 1080, height: 1920, fps: '60000/1001'}\n"))
 
 
-def test_a_decimal_ntsc_rate_is_refused_with_the_exact_one(tmp_path: Path) -> None:
-    assert problems_of(tmp_path, BASE + "house: {fps: '29.97'}\n") == (
-        'house.fps: 29.97 means exactly 2997/100 fps, which no camera shoots; write "30000/1001" for 29.97',)
+def test_a_decimal_ntsc_rate_is_the_ntsc_rate(tmp_path: Path) -> None:
+    programme = load_manifest(write(tmp_path, BASE + "house: {width: 160, height: 90, fps: '29.97'}\n"))
+    assert programme.rate == Fraction(30000, 1001)
 
 
 def test_social_out_not_after_in(tmp_path: Path) -> None:

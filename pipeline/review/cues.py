@@ -1,0 +1,307 @@
+"""The cue list as the review page shows it, and the edits a reviewer saves.
+
+Every save reads the language's SRT as it is on disk, checks the cue the page edited is still the
+one it read (its `version`, a hash of times and text: a different one means someone saved it in
+between — `Conflict`, nothing written), applies one edit (text, in/out, split, merge) and hands the
+whole list to `stages.subtitles.adopt_cues`, the code `reportage subtitles import` uses: both SRT and
+VTT are rewritten and become editor-owned, so no later run regenerates them. Lint runs on the result
+and the page shows what it found for that cue. Cues a reviewer saved are remembered by content in
+`review/edits.json`, so the page can show them as reviewed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from ..asr.glossary import Glossary
+from ..errors import WorkspaceError
+from ..fsutil import nfc, read_json, write_json
+from ..records import read_subtitles_record
+from ..stages.subtitles import adopt_cues
+from ..subs import Cue, LintIssue, LintReport, Style, break_lines, lint, load_style, read_subtitles, renumber
+from ..subs.speech import speech_spans, timeline_words
+from ..timecode import ms_to_timecode
+from ..timeline import Timeline
+from ..workspace import Workspace
+from .errors import Conflict, Invalid, NotFound
+from .state import review_dir
+
+LANGS = ("vi", "en")
+RULE_LABELS = {  # subs.style.RULES in the page's language; the English message goes beside it
+    "empty": "Câu trống", "order": "Sai thứ tự thời gian", "overlap": "Chồng lên câu trước",
+    "min-gap": "Khoảng cách giữa hai câu quá ngắn", "gap-close": "Khoảng trống ngắn gây nháy, nên khép lại",
+    "chars-per-line": "Dòng quá dài", "lines-per-cue": "Quá nhiều dòng", "reading-speed": "Tốc độ đọc quá nhanh",
+    "reading-speed-hard": "Tốc độ đọc vượt mức tối đa", "min-duration": "Hiển thị quá ngắn",
+    "max-duration": "Hiển thị quá lâu", "shot-change": "Lệch điểm chuyển cảnh",
+    "speech-sync": "Hiện quá sớm so với lời",
+    "hang-on": "Còn hiện quá lâu sau lời", "speaker-dash": "Thiếu gạch đầu dòng người nói",
+    "not-nfc": "Văn bản không ở dạng NFC", "markup": "Có thẻ định dạng", "markup-removed": "Đã bỏ thẻ định dạng",
+    "sensitive-word": "Từ nhạy cảm — kiểm tra lại",
+}
+ORIGIN_LABELS = {"script": "Kịch bản", "recognised": "Nhận dạng giọng nói", "machine_draft": "Bản dịch máy",
+                 "reviewed": "Đã duyệt"}
+
+
+def version_of(cue: Cue) -> str:
+    """What the page must send back to save a cue: a hash of its times and text."""
+    return hashlib.sha256(f"{cue.start_ms}|{cue.end_ms}|{cue.text}".encode()).hexdigest()[:16]
+
+
+def edits_path(ws: Workspace) -> Path:
+    return review_dir(ws) / "edits.json"
+
+
+def _edited(ws: Workspace) -> dict[str, list[str]]:
+    path = edits_path(ws)
+    try:
+        data = read_json(path) if path.is_file() else {}
+    except (OSError, ValueError):
+        data = {}
+    return {lang: [str(v) for v in data.get(lang, [])] for lang in LANGS} if isinstance(data, dict) else {}
+
+
+def _remember(ws: Workspace, lang: str, cues: Sequence[Cue]) -> None:
+    edited = _edited(ws)
+    known = set(edited.get(lang, []))
+    edited[lang] = sorted(known | {version_of(c) for c in cues})
+    write_json(edits_path(ws), edited)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What lint and line breaking need: the timeline (rate, shot changes), the styles, speech, names."""
+
+    timeline: Timeline
+    styles: dict[str, Style]
+    speech: list[tuple[int, int]] | None
+    protected: tuple[str, ...] = ()
+
+    @property
+    def rate(self) -> Fraction:
+        return self.timeline.rate
+
+
+def make_context(ws: Workspace, timeline: Timeline, glossary: Glossary | None = None) -> Context:
+    try:
+        words, _ = timeline_words(timeline, ws)
+        speech: list[tuple[int, int]] | None = speech_spans(words) or None
+    except WorkspaceError:
+        speech = None
+    protected = tuple(t.en for t in glossary.terms) + tuple(t.vi for t in glossary.terms) if glossary else ()
+    return Context(timeline, {lang: load_style(lang) for lang in LANGS}, speech, protected)
+
+
+def read_cues(ws: Workspace, lang: str) -> list[Cue]:
+    """The cues in force for `lang` (its SRT), [] when there is none yet."""
+    path = ws.subtitle(lang, "srt")
+    if not path.is_file():
+        return []
+    return renumber(read_subtitles(path).cues)
+
+
+def lint_cues(ctx: Context, lang: str, cues: Sequence[Cue]) -> LintReport:
+    """The subtitles stage's lint of one language (speech checks for the Vietnamese, as it does)."""
+    return lint(list(cues), ctx.styles[lang], ctx.rate, shot_changes_ms=ctx.timeline.shot_changes_ms,
+                speech_spans_ms=ctx.speech if lang == "vi" else None)
+
+
+def _origins(ws: Workspace, lang: str, count: int) -> tuple[str, list[str | None]]:
+    """The language's origin, and each cue's where the subtitles record's cue map gives one."""
+    record = read_subtitles_record(ws)
+    entry = record.languages.get(lang) if record is not None else None
+    if entry is None:
+        return "recognised" if lang == "vi" else "machine_draft", [None] * count
+    if entry.source != "generated" or (lang == "en" and entry.reviewed):
+        base = "reviewed"
+    elif entry.backend == "script":
+        base = "script"
+    elif lang == "vi":
+        base = "recognised"
+    else:
+        base = "machine_draft" if entry.machine_draft else "reviewed"
+    per_cue: list[str | None] = [None] * count
+    for item in entry.cue_map or []:
+        origin = item.get("origin")
+        if isinstance(item.get("origins"), dict):
+            origin = item["origins"].get(lang, origin)
+        if not isinstance(origin, str):
+            continue
+        for n in item.get(lang) or []:
+            if isinstance(n, int) and 1 <= n <= count:
+                per_cue[n - 1] = origin.replace(" ", "_")
+    return base, per_cue
+
+
+def issue_dict(issue: LintIssue) -> dict[str, Any]:
+    """A lint issue for the page: the rule in Vietnamese, lint's own message, value and limit."""
+    return {"cue": issue.cue, "rule": issue.rule, "label": RULE_LABELS.get(issue.rule, issue.rule),
+            "severity": issue.severity, "message": issue.message,
+            "value": issue.value if isinstance(issue.value, int | float | str) else None,
+            "limit": issue.limit if isinstance(issue.limit, int | float | str) else None}
+
+
+def board(ws: Workspace, ctx: Context) -> dict[str, Any]:
+    """Both languages' cues with timecodes, version, origin and lint issues, for the page."""
+    out: dict[str, Any] = {}
+    edited = _edited(ws)
+    for lang in LANGS:
+        cues = read_cues(ws, lang)
+        report = lint_cues(ctx, lang, cues)
+        issues: dict[int, list[dict[str, Any]]] = {}
+        for issue in report.issues:
+            issues.setdefault(issue.cue, []).append(issue_dict(issue))
+        base, per_cue = _origins(ws, lang, len(cues))
+        mine = set(edited.get(lang, []))
+        rows = []
+        for n, cue in enumerate(cues, 1):
+            version = version_of(cue)
+            origin = "reviewed" if version in mine else per_cue[n - 1] or base
+            rows.append({"no": n, "start_ms": cue.start_ms, "end_ms": cue.end_ms,
+                         "tc_in": ms_to_timecode(cue.start_ms, ctx.rate),
+                         "tc_out": ms_to_timecode(cue.end_ms, ctx.rate),
+                         "text": cue.text, "version": version, "origin": origin,
+                         "origin_label": ORIGIN_LABELS.get(origin, origin), "issues": issues.get(n, [])})
+        out[lang] = {"cues": rows, "errors": len(report.errors), "warnings": len(report.warnings),
+                     "exists": ws.subtitle(lang, "srt").is_file()}
+    return out
+
+
+# -- edits ------------------------------------------------------------------------------------------
+
+def _lines(text: Any, style: Style, protected: Sequence[str]) -> tuple[str, ...]:
+    """The reviewer's line breaks when given, else the house line breaking."""
+    body = nfc(str(text if text is not None else "")).replace("\r\n", "\n").replace("\r", "\n")
+    given = [" ".join(line.split()) for line in body.split("\n") if line.strip()]
+    if not given:
+        raise Invalid("a cue cannot be empty (merge it with its neighbour instead)")
+    return tuple(given) if len(given) > 1 else break_lines(given[0], style, protected)
+
+
+def _ms(value: Any, what: str) -> int:
+    try:
+        ms = int(value)
+    except (TypeError, ValueError):
+        raise Invalid(f"{what} must be whole milliseconds") from None
+    if ms < 0:
+        raise Invalid(f"{what} is before the start of the programme")
+    return ms
+
+
+def _pick(cues: Sequence[Cue], lang: str, no: int, version: Any) -> Cue:
+    if not 1 <= no <= len(cues):
+        raise NotFound(f"there is no {lang} cue {no} (the file has {len(cues)})")
+    cue = cues[no - 1]
+    if version != version_of(cue):
+        raise Conflict(f"{lang} cue {no} was changed by someone else since this page read it",
+                       hint="reload the cue list and make the change again")
+    return cue
+
+
+def _check_times(cue: Cue, duration_ms: int) -> None:
+    if cue.end_ms <= cue.start_ms:
+        raise Invalid(f"the out point ({cue.end_ms} ms) must be after the in point ({cue.start_ms} ms)")
+    if cue.start_ms >= duration_ms:
+        raise Invalid(f"the in point ({cue.start_ms} ms) is past the end of the programme ({duration_ms} ms)")
+
+
+@dataclass(frozen=True)
+class Saved:
+    """What a save did: the cue numbers it touched (in the new list) and lint of those cues."""
+
+    lang: str
+    touched: list[int]
+    issues: list[dict[str, Any]]
+    errors: int
+    warnings: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"lang": self.lang, "touched": self.touched, "issues": self.issues,
+                "errors": self.errors, "warnings": self.warnings}
+
+
+Edit = Callable[[list[Cue]], tuple[list[Cue], list[int]]]
+
+
+def save(ws: Workspace, ctx: Context, lang: str, edit: Edit) -> Saved:
+    """Apply `edit` to the cues on disk and adopt the result as the editor's file; lint it."""
+    if lang not in LANGS:
+        raise NotFound(f"there are no {lang!r} subtitles (vi or en)")
+    cues = read_cues(ws, lang)
+    if not cues:
+        raise NotFound(f"there are no {lang} subtitles yet", hint="run `reportage subtitles make` first")
+    new, touched = edit(cues)
+    new = renumber(new)
+    for cue in new:
+        _check_times(cue, ctx.timeline.duration_ms)
+    adopt_cues(ws, lang, new, edits_path(ws))
+    _remember(ws, lang, [new[n - 1] for n in touched])
+    report = lint_cues(ctx, lang, new)
+    issues = [issue_dict(i) for i in report.issues if i.cue in touched]
+    return Saved(lang, touched, issues, len(report.errors), len(report.warnings))
+
+
+def edit_cue(ctx: Context, lang: str, no: int, version: Any, text: Any = None, start_ms: Any = None,
+             end_ms: Any = None) -> Edit:
+    """Change a cue's text and/or its in and out points."""
+    def apply(cues: list[Cue]) -> tuple[list[Cue], list[int]]:
+        cue = _pick(cues, lang, no, version)
+        changed = replace(
+            cue,
+            lines=cue.lines if text is None else _lines(text, ctx.styles[lang], ctx.protected),
+            start_ms=cue.start_ms if start_ms is None else _ms(start_ms, "the in point"),
+            end_ms=cue.end_ms if end_ms is None else _ms(end_ms, "the out point"))
+        if changed == cue:
+            raise Invalid("nothing changed")
+        out = [*cues[:no - 1], changed, *cues[no:]]
+        out.sort(key=lambda c: (c.start_ms, c.end_ms))
+        return out, [out.index(changed) + 1]
+    return apply
+
+
+def _split_text(text: str, share: float) -> tuple[str, str]:
+    """Split at the word boundary nearest `share` of the characters."""
+    words = text.split()
+    if len(words) < 2:
+        raise Invalid("a cue of one word cannot be split")
+    target = share * len(text)
+    best = min(range(1, len(words)), key=lambda k: abs(len(" ".join(words[:k])) - target))
+    return " ".join(words[:best]), " ".join(words[best:])
+
+
+def split_cue(ctx: Context, lang: str, no: int, version: Any, at_ms: Any) -> Edit:
+    """Two cues from one at the playhead: the text divided where the time divides it, the house gap
+    between them."""
+    def apply(cues: list[Cue]) -> tuple[list[Cue], list[int]]:
+        cue = _pick(cues, lang, no, version)
+        at = _ms(at_ms, "the split point")
+        style = ctx.styles[lang]
+        gap = int(style.frames_ms(style.min_gap_frames, ctx.rate))
+        if not cue.start_ms < at < cue.end_ms - gap:
+            raise Invalid(f"the split point {ms_to_timecode(at, ctx.rate)} is not inside cue {no} "
+                          f"({ms_to_timecode(cue.start_ms, ctx.rate)}–{ms_to_timecode(cue.end_ms, ctx.rate)})")
+        first, second = _split_text(cue.flat_text, (at - cue.start_ms) / cue.duration_ms)
+        a = replace(cue, end_ms=at, lines=break_lines(first, style, ctx.protected))
+        b = replace(cue, start_ms=at + gap, lines=break_lines(second, style, ctx.protected))
+        return [*cues[:no - 1], a, b, *cues[no:]], [no, no + 1]
+    return apply
+
+
+def merge_cues(ctx: Context, lang: str, no: int, version: Any, next_version: Any) -> Edit:
+    """One cue from a cue and the next: from the first's in to the second's out, texts joined."""
+    def apply(cues: list[Cue]) -> tuple[list[Cue], list[int]]:
+        first = _pick(cues, lang, no, version)
+        if no >= len(cues):
+            raise NotFound(f"{lang} cue {no} is the last one: there is no next cue to merge with")
+        second = _pick(cues, lang, no + 1, next_version)
+        text = f"{first.flat_text} {second.flat_text}"
+        merged = replace(first, end_ms=max(first.end_ms, second.end_ms),
+                         lines=break_lines(text, ctx.styles[lang], ctx.protected),
+                         source_ids=first.source_ids + second.source_ids)
+        return [*cues[:no - 1], merged, *cues[no + 1:]], [no]
+    return apply
+

@@ -1,0 +1,35 @@
+"""Refusals of the review room, each with the HTTP status the page gets (and a one-line reason)."""
+
+from __future__ import annotations
+
+from ..errors import ReportageError
+
+
+class ReviewRefused(ReportageError):
+    """A request the review room will not carry out; nothing has been written."""
+
+    status = 400
+
+
+class NotFound(ReviewRefused):
+    """No such programme, cue or file (or one outside the workspace)."""
+
+    status = 404
+
+
+class Conflict(ReviewRefused):
+    """Someone saved this cue since the page read it: the page must reload it, not overwrite it."""
+
+    status = 409
+
+
+class Invalid(ReviewRefused):
+    """The request is understood but its values cannot be used (times out of order, empty text)."""
+
+    status = 422
+
+
+class Busy(ReviewRefused):
+    """Another process (a `reportage run`) holds the programme's lock right now."""
+
+    status = 423

@@ -1,0 +1,33 @@
+// The list of every programme in the workspace: stage states, QC verdict, approval.
+"use strict";
+const STAGES = { ingest: "Nhập", transcribe: "Nhận dạng lời", assemble: "Dựng", subtitles: "Phụ đề", render: "Xuất bản",
+                 qc: "Kiểm tra", package: "Đóng gói" };
+const APPROVAL = { approved: "Đã duyệt", stale: "Đã thay đổi sau khi duyệt", changes_requested: "Yêu cầu sửa", none: "Chưa duyệt" };
+const VERDICT = { PASS: "Đạt", WARN: "Cảnh báo", FAIL: "Lỗi" };
+function el(tag, attrs = {}, ...kids) {
+  const n = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) { if (k === "class") n.className = v; else if (k === "text") n.textContent = v; else n.setAttribute(k, v); }
+  for (const kid of kids) if (kid != null) n.append(kid);
+  return n;
+}
+fetch("/api/programmes").then((r) => r.json()).then((data) => {
+  document.getElementById("where").textContent = data.workspace;
+  const t = document.getElementById("list");
+  t.append(el("tr", {}, el("th", { text: "Chương trình" }), ...Object.values(STAGES).map((s) => el("th", { text: s })),
+    el("th", { text: "Kiểm tra kỹ thuật" }), el("th", { text: "Duyệt" })));
+  for (const p of data.programmes) {
+    const cells = Object.keys(STAGES).map((s) => {
+      const st = p.stages[s];
+      if (!st) return el("td", { text: "—" });
+      const when = new Date(st.last * 1000).toLocaleString("vi-VN");
+      return el("td", { title: `${st.done} xong, ${st.failed} lỗi · ${when}` },
+        el("span", { class: `badge ${st.state}`, text: st.state === "done" ? "xong" : "lỗi" }));
+    });
+    t.append(el("tr", { class: "programme" },
+      el("td", {}, el("a", { href: `/p/${encodeURIComponent(p.id)}`, text: p.title || p.id }), p.title ? ` (${p.id})` : ""),
+      ...cells,
+      el("td", {}, p.qc ? el("span", { class: `badge ${p.qc}`, text: VERDICT[p.qc] || p.qc }) : "—"),
+      el("td", {}, el("span", { class: `badge ${p.approval.state}`, text: APPROVAL[p.approval.state] || p.approval.state }))));
+  }
+  if (!data.programmes.length) t.append(el("tr", {}, el("td", { text: "Không có chương trình nào trong thư mục làm việc này." })));
+});

@@ -1,0 +1,470 @@
+"""The review room end to end: a tiny real programme (4 s, 320×180 H.264 with espeak-ng Vietnamese
+speech), the app on a free local port (uvicorn in a thread), Debian's chromium driven by
+Playwright, and `reportage package` deciding on the approval.
+
+Set REVIEW_SHOTS=DIR to keep the 1366×768 screenshots.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import bagit
+import pytest
+import uvicorn
+
+from pipeline.asr.transcript import ModelRef, Transcript, TranscriptSegment, TranscriptWord
+from pipeline.cli import main
+from pipeline.fsutil import sha256_file, write_json
+from pipeline.manifest import load_manifest
+from pipeline.media.ffmpeg import run_ffmpeg
+from pipeline.render.state import RenderedDeliverable, RenderRecord, write_render_record
+from pipeline.review.app import create_app
+from pipeline.stages.subtitles import ledger_path, source_of
+from pipeline.subs import is_hand_edited, read_subtitles
+from pipeline.timeline import Segment, Timeline
+from pipeline.workspace import Workspace
+
+PID = "travinh-review"
+SECONDS = 4
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+VI = [(200, 1700, "Chào mừng quý vị đến Trà Vinh"), (1900, 3600, "Ao Bà Om – điểm hẹn của nhà đầu tư")]
+EN = [(200, 1700, "Welcome to Trà Vinh"), (1900, 3600, "Ao Bà Om – where investors meet")]
+WORDS = [(200, 500, "Chào"), (500, 800, "mừng"), (800, 1050, "quý"), (1050, 1250, "vị"), (1250, 1400, "đến"),
+         (1400, 1550, "Trà"), (1550, 1700, "Vinh."), (1900, 2100, "Ao"), (2100, 2300, "Bà"), (2300, 2500, "Om"),
+         (2550, 2800, "điểm"), (2800, 3000, "hẹn"), (3000, 3100, "của"), (3100, 3300, "nhà"), (3300, 3450, "đầu"),
+         (3450, 3600, "tư.")]
+
+
+def _ts(ms: int, sep: str) -> str:
+    return f"00:00:{ms // 1000:02d}{sep}{ms % 1000:03d}"
+
+
+def write_subs(ws: Workspace, lang: str, cues: list[tuple[int, int, str]]) -> None:
+    ws.subtitle(lang, "srt").write_text("".join(f"{i}\n{_ts(a, ',')} --> {_ts(b, ',')}\n{t}\n\n"
+                                                for i, (a, b, t) in enumerate(cues, 1)), encoding="utf-8")
+    ws.subtitle(lang, "vtt").write_text("WEBVTT\n\n" + "".join(f"{_ts(a, '.')} --> {_ts(b, '.')}\n{t}\n\n"
+                                                               for a, b, t in cues), encoding="utf-8")
+
+
+def make_media(path: Path) -> None:
+    """320×180 25p H.264 + AAC with Vietnamese speech from espeak-ng."""
+    wav = path.with_suffix(".wav")
+    subprocess.run(["espeak-ng", "-v", "vi", "-s", "150", "-w", str(wav), "Chào mừng quý vị đến Trà Vinh"],
+                   check=True, capture_output=True)
+    run_ffmpeg(["-f", "lavfi", "-i", f"testsrc2=size=320x180:rate=25:duration={SECONDS}", "-i", str(wav),
+                "-filter_complex", f"[1:a]aresample=48000,apad,atrim=0:{SECONDS},aformat=channel_layouts=stereo[a]",
+                "-map", "0:v", "-map", "[a]", "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p",
+                "-g", "25", "-c:a", "aac", "-b:a", "96k", "-movflags", "+faststart", "-t", str(SECONDS),
+                "file:" + str(path)])
+    wav.unlink()
+
+
+def build_programme(root: Path, media: Path) -> Path:
+    """A programme as the earlier stages leave it: manifest, timeline, transcript, proxy, subtitles
+    (pipeline-written, in the ledger), a web render and its record."""
+    manifest = root / f"{PID}.yaml"
+    manifest.write_text(
+        f"id: {PID}\nyear: 2026\n"
+        "title: {vi: 'Trà Vinh – Điểm hẹn của nhà đầu tư', en: 'Trà Vinh – Where Investors Meet'}\n"
+        "synopsis: {vi: 'Tóm tắt.', en: 'Synopsis.'}\nfootage: [master.mov]\ntimeline: {master: master.mov}\n"
+        "deliverables: [web-720p]\nco_producers: ['Đài PT-TH Trà Vinh', 'Trung tâm Tin tức VTV']\n", encoding="utf-8")
+    ws = Workspace(root / "workspace", PID)
+    render = ws.render_dir("web-720p") / f"{PID}_WEB_720P.mp4"
+    render.parent.mkdir(parents=True)
+    shutil.copy(media, render)
+    ws.ingest_dir("master").mkdir(parents=True)
+    shutil.copy(media, ws.proxy("master"))
+    write_render_record(ws, RenderRecord(PID, {"web-720p": RenderedDeliverable(
+        "web-720p", str(render), "web-720p", float(SECONDS), render.stat().st_size)}))
+    write_json(ws.timeline_json, Timeline(PID, Fraction(25), 320, 180, 48000,
+                                          (Segment("master", "master.mov", 0, SECONDS * 25, 0, True),), ()).to_dict())
+    words = tuple(TranscriptWord(a, b, t, 0.9 if t != "hẹn" else 0.3) for a, b, t in WORDS)
+    segments = (TranscriptSegment(200, 1700, " ".join(w.text for w in words[:7]), -0.2, 0.01, 1.1, words[:7]),
+                TranscriptSegment(1900, 3600, " ".join(w.text for w in words[7:]), -0.2, 0.01, 1.1, words[7:]))
+    write_json(ws.transcript_json("master"),
+               Transcript("master", "vi", SECONDS * 1000, "0" * 64, ModelRef("test", "0" * 64), segments).to_json())
+    ws.subtitles_dir.mkdir()
+    write_subs(ws, "vi", VI)
+    write_subs(ws, "en", EN)
+    ledger = {p.name: sha256_file(p) for p in ws.subtitles_dir.iterdir()}
+    write_json(ledger_path(ws), {"version": 1, "files": ledger})  # as the subtitles stage leaves it
+    write_json(ws.subtitles_dir / f"{PID}.subtitles.json", {"programme": PID, "languages": {
+        "vi": {"source": "generated", "backend": "transcript", "machine_draft": False, "reviewed": False, "cues": 2,
+               "lint": {}},
+        "en": {"source": "generated", "backend": "whisper", "machine_draft": True, "reviewed": False, "cues": 2,
+               "lint": {}, "cue_map": [{"vi": [1], "en": [1]}, {"vi": [2], "en": [2]}]}}})
+    return manifest
+
+
+class Served:
+    """The app on a free local port in a thread of this process."""
+
+    def __init__(self, root: Path, manifest: Path | None, token: str | None = None) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        app = create_app(root, load_manifest(manifest) if manifest else None, token)
+        self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            assert time.monotonic() < deadline, "the review app did not start"
+            time.sleep(0.02)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+        self.sock.close()
+
+
+def request(base: str, method: str, path: str, body: Any = None,
+            headers: dict[str, str] | None = None) -> tuple[int, Any, dict[str, str]]:
+    """One raw HTTP request (the path is sent exactly as given, `..` included)."""
+    conn = http.client.HTTPConnection(base.removeprefix("http://"), timeout=20)
+    data = json.dumps(body).encode() if body is not None else None
+    conn.request(method, path, body=data, headers={"content-type": "application/json", **(headers or {})})
+    res = conn.getresponse()
+    raw = res.read()
+    conn.close()
+    try:
+        parsed: Any = json.loads(raw)
+    except ValueError:
+        parsed = raw
+    return res.status, parsed, {k.lower(): v for k, v in res.getheaders()}
+
+
+def _cli(args: list[str]) -> int:
+    try:
+        main(args)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    return 0
+
+
+@pytest.fixture(scope="module")
+def media(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("media") / "clip.mp4"
+    make_media(path)
+    return path
+
+
+@pytest.fixture()
+def programme(tmp_path: Path, media: Path) -> Iterator[tuple[Path, Workspace, Served]]:
+    manifest = build_programme(tmp_path, media)
+    served = Served(tmp_path / "workspace", manifest)
+    try:
+        yield manifest, Workspace(tmp_path / "workspace", PID), served
+    finally:
+        served.stop()
+
+
+def _snapshot(ws: Workspace) -> dict[str, str]:
+    return {str(p.relative_to(ws.dir)): sha256_file(p) for p in sorted(ws.dir.rglob("*"))
+            if p.is_file() and "catalogue" not in p.name and p.name != ".lock"}
+
+
+def test_refusals_write_nothing(programme: tuple[Path, Workspace, Served], tmp_path: Path) -> None:
+    _, ws, served = programme
+    outside = tmp_path / "secret.txt"
+    outside.write_text("not for the network", encoding="utf-8")
+    (ws.dir / "escape.txt").symlink_to(outside)
+    before = _snapshot(ws)
+    for path in (f"/files/{PID}/../../secret.txt", f"/files/{PID}/%2E%2E/%2E%2E/secret.txt",
+                 f"/files/{PID}/escape.txt", f"/files/{PID}/.lock", f"/files/{PID}//etc/passwd",
+                 "/files/other-programme/timeline.json", f"/files/{PID}/subtitles"):
+        status, _, _ = request(served.url, "GET", path)
+        assert status in (403, 404), path
+    status, body, _ = request(served.url, "GET", f"/files/{PID}/timeline.json")
+    assert status == 200 and "segments" in body
+    board = request(served.url, "GET", f"/api/p/{PID}/cues")[1]
+    version = board["vi"]["cues"][0]["version"]
+    status, body, _ = request(served.url, "POST", f"/api/p/{PID}/cues/vi/99/edit", {"version": version, "text": "x"})
+    assert status == 404 and "no vi cue 99" in body["error"]
+    status, body, _ = request(served.url, "POST", f"/api/p/{PID}/cues/vi/1/edit", {"version": "0" * 16, "text": "x"})
+    assert status == 409 and "changed by someone else" in body["error"]
+    status, body, _ = request(served.url, "POST", f"/api/p/{PID}/cues/vi/1/edit",
+                              {"version": version, "start_ms": 1500, "end_ms": 900})
+    assert status == 422
+    status, body, _ = request(served.url, "POST", f"/api/p/{PID}/notes", {"in_ms": 0, "author": "", "text": "x"})
+    assert status == 422
+    status, _, _ = request(served.url, "POST", f"/api/p/{PID}/approval", {"verdict": "maybe", "author": "Hà"})
+    assert status == 422
+    (ws.dir / "escape.txt").unlink()
+    before.pop("escape.txt", None)
+    assert _snapshot(ws) == before  # nothing written by any refusal
+
+
+def test_two_reviewers_same_cue_conflict(programme: tuple[Path, Workspace, Served]) -> None:
+    _, ws, served = programme
+    cue = request(served.url, "GET", f"/api/p/{PID}/cues")[1]["en"]["cues"][1]
+    first = request(served.url, "POST", f"/api/p/{PID}/cues/en/2/edit",
+                    {"version": cue["version"], "text": "Ao Bà Om – a meeting place for investors"})
+    assert first[0] == 200
+    srt = ws.subtitle("en", "srt").read_bytes()
+    second = request(served.url, "POST", f"/api/p/{PID}/cues/en/2/edit",
+                     {"version": cue["version"], "text": "Ao Bà Om, where investors meet"})
+    assert second[0] == 409
+    assert ws.subtitle("en", "srt").read_bytes() == srt  # the first reviewer's words stand
+    assert read_subtitles(ws.subtitle("en", "vtt")).cues[1].flat_text == "Ao Bà Om – a meeting place for investors"
+
+
+def test_split_and_merge_through_adopt(programme: tuple[Path, Workspace, Served]) -> None:
+    _, ws, served = programme
+    cue = request(served.url, "GET", f"/api/p/{PID}/cues")[1]["vi"]["cues"][1]
+    status, body, _ = request(served.url, "POST", f"/api/p/{PID}/cues/vi/2/split",
+                              {"version": cue["version"], "at_ms": 2500})
+    assert status == 200, body
+    cues = read_subtitles(ws.subtitle("vi", "srt")).cues
+    assert [(c.start_ms, c.end_ms) for c in cues] == [(200, 1700), (1900, 2500), (2580, 3600)]  # 2-frame gap
+    assert " ".join(c.flat_text for c in cues[1:]) == "Ao Bà Om – điểm hẹn của nhà đầu tư"
+    rows = body["board"]["vi"]["cues"]
+    status, body, _ = request(served.url, "POST", f"/api/p/{PID}/cues/vi/2/merge",
+                              {"version": rows[1]["version"], "next_version": rows[2]["version"]})
+    assert status == 200, body
+    cues = read_subtitles(ws.subtitle("vi", "vtt")).cues
+    assert [(c.start_ms, c.end_ms, c.flat_text) for c in cues][1] == (1900, 3600, "Ao Bà Om – điểm hẹn của nhà đầu tư")
+    assert source_of(ws, ws.subtitle("vi", "srt")) == "imported"
+
+
+def test_lan_mode_needs_token(tmp_path: Path, media: Path) -> None:
+    """`reportage review --host 0.0.0.0` prints a token and refuses requests without it."""
+    manifest = build_programme(tmp_path, media)
+    proc = subprocess.Popen([sys.executable, "-c", "from pipeline.cli import main; main()",
+                             "--workspace", str(tmp_path / "workspace"), "--json", "review", str(manifest),
+                             "--host", "0.0.0.0", "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    try:
+        assert proc.stdout is not None
+        text = ""
+        while True:
+            line = proc.stdout.readline()
+            assert line, "reportage review printed no address"
+            text += line
+            if line.startswith("}"):
+                break
+        info = json.loads(text)
+        token = info["token"]
+        assert token and len(token) >= 20
+        base = f"http://127.0.0.1:{info['port']}"
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(base + "/static/style.css", timeout=2)
+            except urllib.error.HTTPError:
+                break
+            except OSError:
+                time.sleep(0.05)
+        assert request(base, "GET", f"/api/p/{PID}")[0] == 401
+        assert request(base, "GET", f"/files/{PID}/timeline.json")[0] == 401
+        assert request(base, "POST", f"/api/p/{PID}/notes", {"in_ms": 0, "author": "A", "text": "x"})[0] == 401
+        assert not (tmp_path / "workspace" / PID / "review").exists()
+        assert request(base, "GET", f"/api/p/{PID}", headers={"x-review-token": "wrong"})[0] == 401
+        assert request(base, "GET", f"/api/p/{PID}", headers={"x-review-token": token})[0] == 200
+        status, _, headers = request(base, "GET", f"/p/{PID}?token={token}")
+        assert status == 200 and "review_token=" in headers.get("set-cookie", "")
+        cookie = headers["set-cookie"].split(";")[0]
+        assert request(base, "GET", f"/files/{PID}/timeline.json", headers={"cookie": cookie})[0] == 200
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def _launch(p: Any) -> Any:
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium is not installed (apt-get install chromium)")
+    return p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+
+
+def _shot(page: Any, name: str, tmp_path: Path) -> Path:
+    folder = Path(os.environ.get("REVIEW_SHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
+    page.screenshot(path=str(path))
+    return path
+
+
+def test_watch_correct_note_approve_package(programme: tuple[Path, Workspace, Served], tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    playwright = pytest.importorskip("playwright.sync_api")
+    manifest, ws, served = programme
+    wsroot = str(ws.root)
+    with playwright.sync_playwright() as p:
+        browser = _launch(p)
+        page = browser.new_page(viewport={"width": 1366, "height": 768})
+        page.goto(f"{served.url}/p/{PID}")
+        page.wait_for_selector("body[data-ready='1']", timeout=15000)
+        assert page.locator("#title").inner_text() == "Trà Vinh – Điểm hẹn của nhà đầu tư"
+        assert page.locator(".cue[data-lang='vi']").count() == 2
+        assert page.locator(".cue[data-lang='en'] .origin").first.inner_text() == "Bản dịch máy"
+        # the page's own font is the one with every Vietnamese mark, served by the app
+        assert page.evaluate("document.fonts.check('14px \"Noto Sans Review\"', 'ẫậặữỹỵĐ')")
+
+        # play
+        page.click("#play")
+        page.wait_for_function("document.getElementById('video').currentTime > 0.3", timeout=15000)
+        page.keyboard.press("k")
+        assert page.evaluate("document.getElementById('video').paused")
+
+        # switch tracks: Vietnamese shows first, then English
+        tracks = "[...document.getElementById('video').textTracks].map(t => [t.language, t.mode])"
+        assert dict(page.evaluate(tracks)) == {"vi": "showing", "en": "disabled"}
+        page.select_option("#track", "en")
+        assert dict(page.evaluate(tracks)) == {"vi": "disabled", "en": "showing"}
+        page.wait_for_function("[...document.getElementById('video').textTracks].find(t => t.language === 'en')"
+                               ".cues?.length === 2", timeout=10000)
+
+        # click a cue: the video is within one frame of its start
+        page.click(".cue[data-lang='vi'][data-no='2'] .text")
+        page.wait_for_function("!document.getElementById('video').seeking", timeout=10000)
+        t = page.evaluate("document.getElementById('video').currentTime")
+        assert abs(t - 1.9) <= 1 / 25
+        cue_tc = page.locator(".cue[data-lang='vi'][data-no='2'] .tc").inner_text()
+        assert page.locator("#tc").inner_text() == "00:00:01:23" and "00:00:01:23 →" in cue_tc  # frame 48
+        page.keyboard.press("ArrowRight")  # one frame on
+        page.wait_for_function("!document.getElementById('video').seeking", timeout=10000)
+        assert abs(page.evaluate("document.getElementById('video').currentTime") - (t + 0.04)) <= 0.002
+        assert page.locator("#tc").inner_text() == "00:00:01:24"
+        page.keyboard.press("ArrowLeft")
+        page.wait_for_function("!document.getElementById('video').seeking", timeout=10000)
+        assert page.locator(".row.current .cue[data-lang='vi'][data-no='2']").count() == 1  # the current cue follows
+        _shot(page, "review-programme", tmp_path)
+
+        # edit a Vietnamese cue in place
+        page.click(".cue[data-lang='vi'][data-no='1'] button.edit")
+        page.fill(".editor textarea", "Xin kính chào quý vị khán giả")
+        page.click(".editor button.save")
+        page.wait_for_selector("#cmsg.good, #cmsg.bad", timeout=15000)
+        assert "Đã lưu" in page.locator("#cmsg").inner_text(), page.locator("#cmsg").inner_text()
+        srt = ws.subtitle("vi", "srt")
+        assert read_subtitles(srt).cues[0].flat_text == "Xin kính chào quý vị khán giả"
+        assert read_subtitles(ws.subtitle("vi", "vtt")).cues[0].flat_text == "Xin kính chào quý vị khán giả"
+        assert is_hand_edited(srt, ledger_path(ws)) and source_of(ws, srt) == "imported"  # editor-owned now
+        assert page.locator(".cue[data-lang='vi'][data-no='1'] .origin").inner_text() == "Đã duyệt"
+        _shot(page, "review-edited", tmp_path)
+
+        # a note, with its in point from the playhead
+        page.fill("#nauthor", "Nguyễn Thị Hà")
+        page.click(".cue[data-lang='vi'][data-no='2'] .text")
+        page.click("#nsetin")
+        page.fill("#ntext", "Âm thanh hơi nhỏ ở đoạn phỏng vấn, đề nghị tăng 2 dB.")
+        page.click("#nadd")
+        page.wait_for_selector("#nmsg.good", timeout=10000)
+        notes = json.loads((ws.dir / "review" / "notes.json").read_text("utf-8"))
+        assert [(n["in_ms"], n["author"]) for n in notes] == [(1920, "Nguyễn Thị Hà")]  # frame 48
+        assert page.locator("#marks .mark.note").count() == 1
+
+        # approve
+        page.click("#tabs button[data-pane='approval']")
+        page.fill("#aauthor", "Trần Minh Khoa")
+        page.click("#approve")
+        page.wait_for_selector("#amsg.good", timeout=10000)
+        assert page.locator("#apbadge").inner_text() == "Đã duyệt"
+        _shot(page, "review-approved", tmp_path)
+        page.click("#tabs button[data-pane='rushes']")
+        page.wait_for_selector(".words span", timeout=10000)
+        page.fill("#q", "diem hen")  # no diacritics: still found
+        page.click("#qgo")
+        page.wait_for_selector(".hit", timeout=10000)
+        assert "hẹn" in page.locator(".hit").first.inner_text()
+        page.locator(".hit").first.click()
+        page.wait_for_function("Math.abs(document.getElementById('rushplayer').currentTime - 2.55) < 0.3",
+                               timeout=10000)
+        _shot(page, "review-rushes", tmp_path)
+        browser.close()
+
+    approval = json.loads((ws.dir / "review" / "approval.json").read_text("utf-8"))
+    assert approval["verdict"] == "approved" and approval["by"] == "Trần Minh Khoa"
+    assert approval["files"]["subtitles/travinh-review.vi.srt"] == sha256_file(ws.subtitle("vi", "srt"))
+    assert approval["files"][f"renders/web-720p/{PID}_WEB_720P.mp4"] == sha256_file(
+        ws.render_dir("web-720p") / f"{PID}_WEB_720P.mp4")
+
+    # package: QC of a 320x180 file against web-720p fails on size, so --allow-fail; approval is separate
+    assert _cli(["--workspace", wsroot, "qc", str(manifest)]) == 1
+    assert _cli(["--workspace", wsroot, "package", str(manifest), "--allow-fail"]) == 0
+    bag_dir = ws.delivery_dir / "TRAVINH_REVIEW_2026"
+    bag = bagit.Bag(str(bag_dir))
+    bag.validate()
+    assert bag.info["Review-Approved-By"] == "Trần Minh Khoa" and "Review-Override" not in bag.info
+    sheet = json.loads((bag_dir / "data" / "metadata" / "TRAVINH_REVIEW_2026_METADATA.json").read_text("utf-8"))
+    assert sheet["review_notes"][0]["text"].startswith("Âm thanh hơi nhỏ") and sheet["review_notes"][0]["in_tc"]
+    assert "Nguyễn Thị Hà" in (bag_dir / "data" / "metadata" / "TRAVINH_REVIEW_2026_METADATA.html").read_text("utf-8")
+
+    # a cue changed after approval: package refuses, unless told
+    cue = request(served.url, "GET", f"/api/p/{PID}/cues")[1]["en"]["cues"][0]
+    assert request(served.url, "POST", f"/api/p/{PID}/cues/en/1/edit",
+                   {"version": cue["version"], "text": "Welcome, everyone, to Trà Vinh"})[0] == 200
+    capsys.readouterr()
+    assert _cli(["--workspace", wsroot, "package", str(manifest), "--allow-fail"]) == 1
+    said = " ".join("".join(capsys.readouterr()).split())
+    assert "are not approved: changed since approval" in said and "subtitles/travinh-review.en.srt" in said
+    assert _cli(["--workspace", wsroot, "package", str(manifest), "--allow-fail", "--allow-unapproved"]) == 0
+    assert "allow-unapproved" in bagit.Bag(str(bag_dir)).info["Review-Override"]
+
+
+def test_qc_tab_marks_and_loudness(programme: tuple[Path, Workspace, Served], tmp_path: Path) -> None:
+    playwright = pytest.importorskip("playwright.sync_api")
+    manifest, ws, served = programme
+    assert _cli(["--workspace", str(ws.root), "qc", str(manifest)]) == 1  # 320x180 is not web-720p
+    with playwright.sync_playwright() as p:
+        browser = _launch(p)
+        page = browser.new_page(viewport={"width": 1366, "height": 768})
+        page.goto(f"{served.url}/p/{PID}")
+        page.wait_for_selector("body[data-ready='1']", timeout=15000)
+        assert page.locator("#qcbadge").inner_text() == "Lỗi"
+        page.click("#tabs button[data-pane='qc']")
+        assert "Kích thước" in page.locator("#qcchecks").inner_text() or "720" in page.locator("#qcchecks").inner_text()
+        page.click("#measure")
+        page.wait_for_function("document.getElementById('mstate').textContent.startsWith('Đã đo')", timeout=60000)
+        silence = page.locator("#marks .mark.silence")
+        assert silence.count() >= 1  # espeak's sentence ends before the 4 s clip does
+        measured = json.loads((ws.dir / "review" / "measure.json").read_text("utf-8"))
+        assert measured["sha256"] == sha256_file(ws.render_dir("web-720p") / f"{PID}_WEB_720P.mp4")
+        assert len(measured["loudness"]) > 10 and measured["silence"]
+        start = measured["silence"][0][0]
+        page.locator("#marklist .mark-item", has_text="Im lặng").first.click()
+        page.wait_for_function("!document.getElementById('video').seeking", timeout=10000)
+        assert abs(page.evaluate("document.getElementById('video').currentTime") - start) <= 1 / 25 + 0.002
+        _shot(page, "review-qc", tmp_path)
+        browser.close()
+
+
+def test_listing_without_manifest(tmp_path: Path, media: Path) -> None:
+    build_programme(tmp_path, media)
+    served = Served(tmp_path / "workspace", None)
+    try:
+        status, body, _ = request(served.url, "GET", "/api/programmes")
+        assert status == 200 and [p["id"] for p in body["programmes"]] == [PID]
+        assert body["programmes"][0]["approval"]["state"] == "none"
+        playwright = pytest.importorskip("playwright.sync_api")
+        with playwright.sync_playwright() as p:
+            browser = _launch(p)
+            page = browser.new_page(viewport={"width": 1366, "height": 768})
+            page.goto(served.url + "/")
+            page.wait_for_selector("tr.programme a")
+            assert page.locator("tr.programme").count() == 1
+            assert "Chưa duyệt" in page.locator("tr.programme").inner_text()
+            _shot(page, "review-listing", tmp_path)
+            browser.close()
+    finally:
+        served.stop()
