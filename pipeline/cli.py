@@ -73,13 +73,15 @@ def _show(c: Ctx, programme: Programme, outcome: StageOutcome) -> None:
 @manifest_arg
 @click.option("--allow-fail", is_flag=True,
               help="Package even though QC failed (recorded in the bag's bag-info.txt).")
+@click.option("--allow-unapproved", is_flag=True,
+              help="Package outputs not approved in `reportage review` (recorded in bag-info.txt).")
 @pass_ctx
-def run(c: Ctx, manifest: Path, allow_fail: bool) -> None:
+def run(c: Ctx, manifest: Path, allow_fail: bool, allow_unapproved: bool) -> None:
     """Run every stage in order on one programme; unchanged work is skipped."""
     from .run import run_programme, stage
 
     programme = load_manifest(manifest)
-    settings = {"package": stage("package").settings(allow_fail=allow_fail)}
+    settings = {"package": stage("package").settings(allow_fail=allow_fail, allow_unapproved=allow_unapproved)}
     with c.locked(programme) as ws, c.bars() as bars:
         report = run_programme(programme, ws, settings, progress=bars, on_stage=lambda o: _show(c, programme, o))
     if c.as_json:
@@ -113,19 +115,26 @@ def doctor(c: Ctx) -> None:
 
 
 # Stage commands that live in their own modules (pipeline/commands/<stage>.py) -------------------
+from .commands.batch import batch as _batch_command  # noqa: E402
+from .commands.batch import worker as _worker_command  # noqa: E402
+from .commands.export import export_command as _export_command  # noqa: E402
 from .commands.ingest import assemble as _assemble_command  # noqa: E402
 from .commands.ingest import ingest as _ingest_command  # noqa: E402
 from .commands.qc import package_command as _package_command  # noqa: E402
 from .commands.qc import qc_command as _qc_command  # noqa: E402
 from .commands.qc import verify_command as _verify_command  # noqa: E402
 from .commands.render import render as _render_command  # noqa: E402
+from .commands.review import review as _review_command  # noqa: E402
 from .commands.subtitles import subtitles as _subtitles_group  # noqa: E402
 from .commands.transcribe import search as _search_command  # noqa: E402
 from .commands.transcribe import transcribe as _transcribe_command  # noqa: E402
 
 for _command in (_ingest_command, _transcribe_command, _assemble_command, _subtitles_group, _render_command,
-                 _qc_command, _package_command, _verify_command, _search_command):
+                 _qc_command, _package_command, _verify_command, _search_command, _export_command):
     cli.add_command(_command)
+cli.add_command(_batch_command)
+cli.add_command(_worker_command)
+cli.add_command(_review_command)
 
 
 def main(argv: list[str] | None = None) -> None:
