@@ -53,10 +53,24 @@ def check(ws: Workspace, stage: str, target: str, inputs: Any, outputs: Sequence
     fresh = (
         previous is not None
         and previous.inputs_hash == key
-        and all(os.path.exists(p) for p in previous.outputs)
+        and all(os.path.exists(_absolute(ws, p)) for p in previous.outputs)
         and all(p.exists() for p in outputs)
     )
     return Freshness(stage, target, key, fresh, previous)
+
+
+def _relative(ws: Workspace, path: Path) -> str:
+    """An output as recorded: relative to the programme's folder when inside it, so a workspace
+    mounted at another path on another machine (a batch worker's) still finds its outputs."""
+    try:
+        return Path(path).absolute().relative_to(ws.dir.absolute()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _absolute(ws: Workspace, recorded: str) -> str:
+    """A recorded output on this machine: relative entries resolve against the programme's folder."""
+    return recorded if os.path.isabs(recorded) else str(ws.dir / recorded)
 
 
 def record(ws: Workspace, freshness: Freshness, outputs: Sequence[Path], *, started_at: float | None = None,
@@ -65,7 +79,7 @@ def record(ws: Workspace, freshness: Freshness, outputs: Sequence[Path], *, star
     began = started_at if started_at is not None else time.time()
     with Catalogue(ws.catalogue_path) as cat:
         cat.record_run(StageRun(freshness.stage, freshness.target, freshness.key, "done", began,
-                                round(time.time() - began, 3), [str(p) for p in outputs], message))
+                                round(time.time() - began, 3), [_relative(ws, p) for p in outputs], message))
 
 
 def record_failure(ws: Workspace, stage: str, target: str, message: str) -> None:

@@ -473,6 +473,27 @@ def _out_of_order(placements: Sequence[Placement], order: dict[str, int]) -> tup
     return tuple(dict.fromkeys(p.sentence.id for n, p in enumerate(placements) if n not in keep))
 
 
+def _yield_edges(fit: _Fit, taken: Sequence[tuple[int, int]], script: Sequence[str],
+                 heard: Sequence[_Heard]) -> _Fit | None:
+    """`fit` without the syllables at its ends that a better-heard sentence already holds (a
+    sentence filled out with its neighbour's first or last syllable); None when it still overlaps
+    one, or too little of it is left heard."""
+    def held(j: int) -> bool:
+        return any(a <= j <= b for a, b in taken)
+
+    pairs = list(fit.pairs)
+    while pairs and held(pairs[0][1]):
+        pairs.pop(0)
+    while pairs and held(pairs[-1][1]):
+        pairs.pop()
+    if not pairs or any(held(j) for _, j in pairs):
+        return None
+    if len(pairs) == len(fit.pairs):
+        return fit
+    share = sum({MATCH: 1.0, NEAR: 0.5}.get(_sub(script[i], heard[j].key), 0.0) for i, j in pairs) / len(script)
+    return _Fit(fit.score, tuple(pairs), share) if share >= MIN_HEARD else None
+
+
 def align(lines: Sequence[ScriptLineLike], words: Sequence[TimedWord]) -> Alignment:
     """Place every script sentence on the recognised `words` (programme time, in time order)."""
     words = sorted(words, key=lambda w: (w.start_ms, w.end_ms))
@@ -496,15 +517,16 @@ def align(lines: Sequence[ScriptLineLike], words: Sequence[TimedWord]) -> Alignm
     taken: list[tuple[int, int]] = []
     chosen: list[tuple[int, _Fit]] = []
     count: dict[int, int] = defaultdict(int)
-    for heard_share, number, fit in options:
-        lo, hi = fit.span
-        if any(lo <= b and a <= hi for a, b in taken):
+    for heard_share, number, option in options:
+        kept = _yield_edges(option, taken, [key for keys in sentences[number].keys for key in keys], heard)
+        if kept is None:
             continue
+        lo, hi = kept.span
         if count[number] and heard_share < MIN_HEARD_AGAIN:
             continue
         count[number] += 1
         taken.append((lo, hi))
-        chosen.append((number, fit))
+        chosen.append((number, kept))
     chosen.sort(key=lambda c: c[1].span[0])
     placements: list[Placement] = []
     seen: dict[int, int] = defaultdict(int)

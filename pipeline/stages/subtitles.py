@@ -10,11 +10,9 @@ a rerun with the same inputs writes nothing at all.
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -27,13 +25,11 @@ from ..manifest import Programme
 from ..progress import Progress, ProgressFn, ignore
 from ..records import SubtitlesRecord, subtitles_record_path
 from ..script.align import Alignment, Placement, align
-from ..script.english import share_out
-from ..script.units import EnglishUnit, cue_blocks, english_units
+from ..script.units import cue_blocks, english_units
 from ..subs import (
     WRITTEN_FORMATS,
     Cue,
     LintReport,
-    Style,
     break_lines,
     lint,
     load_style,
@@ -41,8 +37,9 @@ from ..subs import (
     render_subtitles,
 )
 from ..subs import segment as segment_words
-from ..subs.condense import fit_cues
 from ..subs.cues import TimedWord
+from ..subs.english import EnglishSpan, english_cues
+from ..subs.onset import refine_starts
 from ..subs.ownership import is_hand_edited, load_ledger, release, write_if_not_edited
 from ..subs.speech import speech_spans, timeline_words
 from ..timeline import Timeline, load_timeline
@@ -205,60 +202,6 @@ def write_language(ws: Workspace, lang: str, generate: Any, transcripts: Mapping
     return cues, source, outcomes, stale
 
 
-def _fits(lines: Sequence[str], style: Style) -> bool:
-    return len(lines) <= style.lines_per_cue and all(len(line) <= style.chars_per_line for line in lines)
-
-
-def _halves(text: str) -> tuple[str, str]:
-    """Split at the word boundary nearest the middle, preferring one after punctuation."""
-    words = text.split()
-    total = len(text)
-    best, best_cost = 1, float("inf")
-    for k in range(1, len(words)):
-        left = len(" ".join(words[:k]))
-        cost = abs(left - total / 2) - (total / 6 if words[k - 1][-1:] in ",.;:!?" else 0)
-        if cost < best_cost:
-            best, best_cost = k, cost
-    return " ".join(words[:best]), " ".join(words[best:])
-
-
-def english_cues(
-    vi_cues: Sequence[Cue], texts: Sequence[str], style: Style, glossary: Glossary, rate: Fraction
-) -> tuple[list[Cue], list[dict[str, Any]]]:
-    """English cues on the Vietnamese cues' times, one to one where the English fits.
-
-    English that cannot fit two lines is split into two cues sharing the Vietnamese cue's time (by
-    characters, with the minimum gap between them) when both halves can stay up long enough; the map
-    records it (`{"vi": [3], "en": [3, 4]}`). A cue with no English is left out (`"en": []`).
-    English too long to read in its time borrows the silence after it, then is shortened with "…"
-    (`"shortened": true` in the map) so every written cue passes lint.
-    """
-    protected = [t.en for t in glossary.terms]
-    gap = math.ceil(style.frames_ms(style.min_gap_frames, rate))
-    cues: list[Cue] = []
-    cue_map: list[dict[str, Any]] = []
-    for vi, text in zip(vi_cues, texts, strict=True):
-        if not text.strip():
-            cue_map.append({"vi": [vi.index], "en": []})
-            continue
-        lines = break_lines(text, style, protected)
-        if not _fits(lines, style) and vi.duration_ms - gap >= 2 * style.min_duration_ms and len(text.split()) > 1:
-            first, second = _halves(text)
-            cut = vi.start_ms + (vi.duration_ms - gap) * len(first) // (len(first) + len(second))
-            cut = min(max(cut, vi.start_ms + style.min_duration_ms), vi.end_ms - gap - style.min_duration_ms)
-            cues.append(Cue(len(cues) + 1, vi.start_ms, cut, break_lines(first, style, protected)))
-            cues.append(Cue(len(cues) + 1, cut + gap, vi.end_ms, break_lines(second, style, protected)))
-            cue_map.append({"vi": [vi.index], "en": [len(cues) - 1, len(cues)]})
-            continue
-        cues.append(Cue(len(cues) + 1, vi.start_ms, vi.end_ms, lines))
-        cue_map.append({"vi": [vi.index], "en": [len(cues)]})
-    cues, shortened = fit_cues(cues, style, rate, protected)
-    for entry in cue_map:
-        if set(entry["en"]) & set(shortened):
-            entry["shortened"] = True
-    return cues, cue_map
-
-
 def _strip_dash(line: str) -> str:
     return line[2:] if line.startswith("- ") else line
 
@@ -279,8 +222,8 @@ def _align_script(programme: Programme, words: Sequence[TimedWord]) -> Alignment
 class EnglishDraft:
     """The English for each Vietnamese cue, each cue's origin, and what translated it."""
 
-    texts: list[str]
-    origins: list[dict[str, Any]]
+    spans: list[EnglishSpan]
+    origins: list[dict[str, Any]]  # one per span
     used: list[Translator]
     translated_now: int  # cues sent to the translator this time (the rest came from the cache)
     backend: str | None  # who translated the machine cues (None: the script had all the English)
@@ -298,28 +241,30 @@ def _english_texts(
     recognised speech is machine-translated cue by cue. The translator is made only when needed.
     """
     units = english_units(blocks)
-    protected = [t.en for t in glossary.terms]
-    texts = [""] * len(vi_cues)
-    origins: list[dict[str, Any]] = [{} for _ in vi_cues]
-    wanted: list[tuple[EnglishUnit, SourceCue]] = []
-    for unit in units:
+    texts = [""] * len(units)
+    origins: list[dict[str, Any]] = [{} for _ in units]
+    wanted: list[tuple[int, SourceCue]] = []
+    for number, unit in enumerate(units):
         first, last = vi_cues[unit.cues[0]], vi_cues[unit.cues[-1]]
         if unit.placement is not None:
-            sentence = unit.placement.sentence
-            for position in unit.cues:
-                origins[position] = {"origin": "script", "sentence": sentence.ref}
+            origins[number] = {"origin": "script", "sentence": unit.placement.sentence.ref}
         if unit.script_english:
-            pieces = share_out(unit.script_english, [len(vi_cues[k].text) for k in unit.cues], protected)
-            for position, piece in zip(unit.cues, pieces, strict=True):
-                texts[position] = piece
-                origins[position]["en_origin"] = "script"
+            texts[number] = unit.script_english
+            origins[number]["en_origin"] = "script"
             continue
         vi_text = unit.placement.sentence.vi if unit.placement else " ".join(_strip_dash(x) for x in first.lines)
         start, end = first.start_ms, last.end_ms
-        wanted.append((unit, SourceCue(len(wanted) + 1, start, end, vi_text, audio_spans(timeline, start, end))))
+        wanted.append((number, SourceCue(len(wanted) + 1, start, end, vi_text, audio_spans(timeline, start, end))))
+
+    def spans() -> list[EnglishSpan]:
+        return [EnglishSpan(tuple(vi_cues[k].index for k in unit.cues), vi_cues[unit.cues[0]].start_ms,
+                            vi_cues[unit.cues[-1]].end_ms, text) for unit, text in zip(units, texts, strict=True)]
+
     used: list[Translator] = []
+    for origin in origins:
+        origin.setdefault("origin", "recognised")
     if not wanted:
-        return EnglishDraft(texts, origins, used, 0, None)
+        return EnglishDraft(spans(), origins, used, 0, None)
     sources = [source for _, source in wanted]
     keys = cue_keys(sources, {"backend": backend, "options": options, "glossary": glossary.sha256,
                               **(depends_on or {})})
@@ -340,19 +285,13 @@ def _english_texts(
                 found[keys[n]] = entry
     if cache is not None:
         cache.store(keys, found)
-    for (unit, _), done in zip(wanted, entries, strict=True):
+    for (number, _), done in zip(wanted, entries, strict=True):
         assert done is not None
-        entry = done
-        pieces = share_out(str(entry["en"]), [len(vi_cues[k].text) for k in unit.cues], protected)
-        for position, piece in zip(unit.cues, pieces, strict=True):
-            texts[position] = piece
-            origins[position].setdefault("origin", "recognised")
-            origins[position]["en_origin"] = "machine" if entry.get("machine") else str(entry.get("by"))
-            origins[position]["en_by"] = str(entry.get("by"))
-    for origin in origins:
-        origin.setdefault("origin", "recognised")
+        texts[number] = str(done["en"])
+        origins[number]["en_origin"] = "machine" if done.get("machine") else str(done.get("by"))
+        origins[number]["en_by"] = str(done.get("by"))
     by = used[0].name if used else str(entries[0]["by"]) if entries and entries[0] else None
-    return EnglishDraft(texts, origins, used, len(missing), by)
+    return EnglishDraft(spans(), origins, used, len(missing), by)
 
 
 # -- the stage ------------------------------------------------------------------------------------------
@@ -455,7 +394,7 @@ def subtitles_programme(
     progress(Progress("subtitles vi", 0, 2, "languages"))
     names = [t.vi for t in glossary.terms]
     alignment = _align_script(programme, words)
-    cue_words = list(alignment.words) if alignment else words
+    cue_words = refine_starts(alignment.words if alignment else words, timeline, ws)
     heard = {Path(t).name: sha256_file(Path(t)) for t in transcripts}
     vi_cues, vi_source, vi_files, vi_stale = write_language(
         ws, "vi", lambda: segment_words(cue_words, vi_style, timeline.shot_changes_ms, names, timeline.rate), heard)
@@ -487,11 +426,9 @@ def subtitles_programme(
                                    {"transcripts": heard} if backend == "whisper" else None)
             engine.extend(draft.used)
             drafts.append(draft)
-            cues, mapping = english_cues(vi_cues, draft.texts, en_style, glossary, timeline.rate)
-            position_of = {cue.index: k for k, cue in enumerate(vi_cues)}
-            for entry in mapping:
-                for index in entry["vi"]:
-                    entry.update(draft.origins[position_of[index]])
+            cues, mapping = english_cues(draft.spans, en_style, timeline.rate, [t.en for t in glossary.terms])
+            for entry, origin in zip(mapping, draft.origins, strict=True):
+                entry.update(origin)
             cue_map.extend(mapping)
             return cues
 
