@@ -13,8 +13,11 @@ from rich.table import Table
 
 from .progress import Progress
 
-# Wide enough for the summary tables when output goes to a log file rather than a terminal.
-console = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 160)
+# Wide enough for the summary tables when output goes to a log file rather than a terminal. Lines
+# printed to a file or a pipe are never wrapped (`soft_wrap`): an error line stays one line however
+# long its path, for whoever greps the log; a terminal wraps at its own width.
+console = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 160,
+                  soft_wrap=not sys.stderr.isatty())
 out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
 
 

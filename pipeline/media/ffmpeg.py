@@ -7,13 +7,18 @@ one-line hint for the failures editors meet most.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import logging
+import os
 import shlex
 import shutil
 import subprocess
 import tempfile
+import threading
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -84,32 +89,55 @@ def ffprobe_json(path: Path, extra: Sequence[str] = ()) -> dict[str, Any]:
     return data
 
 
+@dataclass(frozen=True)
+class Feed:
+    """ffmpeg runs that write, one after another, into the same FIFOs, which the main command reads
+    as raw inputs: how a programme of any number of cuts is decoded by processes that each open a
+    few inputs, while the one render reads a single continuous picture and sound.
+
+    The FIFOs are made by `run_ffmpeg` and held open between runs, so the reader sees one stream
+    and its end only after the last run. Raw video and PCM have no headers: runs simply follow."""
+
+    pipes: tuple[Path, ...]
+    runs: tuple[tuple[str, ...], ...]
+
+
+PIPE_BYTES = 1 << 20  # a FIFO's buffer (Linux's default pipe-max-size); the kernel default is 64 KiB
+
+
 def run_ffmpeg(
     args: Sequence[str],
     *,
     duration_s: float | None = None,
     progress: ProgressCallback | None = None,
     subject: Path | str | None = None,
+    feeds: Sequence[Feed] = (),
 ) -> str:
     """Run `ffmpeg ARGS` (no leading 'ffmpeg'); return stderr. Raise FFmpegError naming `subject`.
 
     With `progress` and `duration_s`, ffmpeg's `-progress` output is parsed and the callback gets the
     fraction done (0..1). stderr goes to a temporary file rather than a pipe so a chatty ffmpeg can
-    never dead-lock on a full pipe.
+    never dead-lock on a full pipe. `feeds` run alongside, each in its own thread (see `Feed`); a
+    failed feeder stops the command and its error is the one raised.
     """
     argv = [tool_path("ffmpeg"), "-hide_banner", "-nostdin", "-y"]
     if progress is not None:
         argv += ["-progress", "pipe:1", "-nostats"]
     argv += list(args)
     log.debug("run %s", shlex.join(argv))
-    with tempfile.TemporaryFile() as errfile:
+    with tempfile.TemporaryFile() as errfile, contextlib.ExitStack() as stack:
+        held = [stack.enter_context(_fifo(pipe)) for feed in feeds for pipe in feed.pipes]
         proc = subprocess.Popen(argv, stdout=subprocess.PIPE if progress else subprocess.DEVNULL, stderr=errfile)
+        feeders = _Feeders(feeds, held, proc, subject)
         try:
+            feeders.start()
             if progress is not None and proc.stdout is not None:
                 for fraction in _parse_progress(proc.stdout, duration_s):
                     progress(fraction)
             returncode = proc.wait()
+            feeders.finish()
         except BaseException:
+            feeders.stop()
             _stop(proc)  # a signal or an error in the callback: never leave ffmpeg running on its own
             raise
         finally:
@@ -117,6 +145,8 @@ def run_ffmpeg(
                 proc.stdout.close()
         errfile.seek(0)
         stderr = errfile.read().decode("utf-8", "replace")
+    if feeders.error is not None:
+        raise feeders.error
     write_failure = _write_failure(stderr)
     if returncode != 0 or write_failure:
         last = write_failure or _tail(stderr, 1) or f"ffmpeg exited with {returncode}"
@@ -130,6 +160,101 @@ def run_ffmpeg(
     if progress is not None:
         progress(1.0)
     return stderr
+
+
+@contextlib.contextmanager
+def _fifo(path: Path) -> Iterator[int]:
+    """A FIFO at `path`, held open for reading and writing (so neither side blocks on open and the
+    reader sees its end only when the holder lets go); removed afterwards."""
+    os.mkfifo(path, 0o600)
+    try:
+        fd = os.open(path, os.O_RDWR)
+        with contextlib.suppress(OSError, AttributeError):
+            fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+        try:
+            yield fd
+        finally:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+    finally:
+        with contextlib.suppress(OSError):
+            path.unlink()
+
+
+class _Feeders:
+    """The threads that run each `Feed`'s ffmpeg runs in order while the main command reads them."""
+
+    def __init__(self, feeds: Sequence[Feed], held: list[int], main: subprocess.Popen[bytes],
+                 subject: Path | str | None) -> None:
+        self.feeds, self.main, self.subject = list(feeds), main, subject
+        self.error: FFmpegError | None = None
+        self._held: list[list[int]] = []
+        index = 0
+        for feed in self.feeds:
+            self._held.append(held[index:index + len(feed.pipes)])
+            index += len(feed.pipes)
+        self._threads: list[threading.Thread] = []
+        self._running: set[subprocess.Popen[bytes]] = set()
+        self._lock = threading.Lock()
+        self._stopped = threading.Event()
+
+    def start(self) -> None:
+        for number, feed in enumerate(self.feeds):
+            thread = threading.Thread(target=self._feed, args=(feed, self._held[number]), daemon=True,
+                                      name=f"ffmpeg-feed-{number}")
+            thread.start()
+            self._threads.append(thread)
+
+    def _feed(self, feed: Feed, held: list[int]) -> None:
+        try:
+            for run in feed.runs:
+                if self._stopped.is_set():
+                    return
+                error = self._one(run)
+                if error is not None:
+                    with self._lock:
+                        self.error = self.error or error
+                    self._stopped.set()
+                    _stop(self.main)  # what it has read so far is not the programme
+                    return
+        finally:
+            for fd in held:  # the reader sees the end of this feed
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+            held.clear()
+
+    def _one(self, run: Sequence[str]) -> FFmpegError | None:
+        argv = [tool_path("ffmpeg"), "-hide_banner", "-nostdin", "-y", "-nostats", *run]
+        log.debug("feed %s", shlex.join(argv))
+        with tempfile.TemporaryFile() as errfile:
+            with self._lock:
+                if self._stopped.is_set():
+                    return None
+                proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=errfile)
+                self._running.add(proc)
+            returncode = proc.wait()
+            with self._lock:
+                self._running.discard(proc)
+            if returncode == 0 or self._stopped.is_set():
+                return None
+            errfile.seek(0)
+            stderr = errfile.read().decode("utf-8", "replace")
+        return FFmpegError(f"ffmpeg failed decoding the programme: {_tail(stderr, 1) or f'exit {returncode}'}",
+                           path=self.subject, hint=hint_for(stderr), argv=argv, stderr_tail=_tail(stderr, 15))
+
+    def finish(self) -> None:
+        """After the main command has exited: a feeder still running has nobody to read it (the
+        command reads to the end of every feed, so after a clean exit none is left)."""
+        self.stop()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        with self._lock:
+            running = list(self._running)
+        for proc in running:
+            _stop(proc)
+        for thread in self._threads:
+            thread.join(timeout=10)
 
 
 # ffmpeg 5.1 exits 0 when it cannot finish writing a file (a full disk, a vanished folder): these

@@ -91,6 +91,9 @@ def probe_fields(path: Path) -> tuple[dict[str, Any], float | None]:
         values["audio.bit_depth"] = depth or None
         br = _int(first.get("bit_rate"))
         values["audio.bitrate_kbps"] = round(br / 1000) if br else None
+        if values["container.format"] == "mov,mp4" and first.get("codec_name") == "aac":
+            configured = mp4_audio_max_bitrate(path)
+            values["audio.bitrate_configured_kbps"] = round(configured / 1000) if configured else None
     return values, vdur
 
 
@@ -112,6 +115,80 @@ def packet_fields(path: Path, rate: Fraction) -> dict[str, Any]:
     if seconds:
         values["video.bitrate_kbps"] = round(total_bits / seconds / 1000)
     return values
+
+
+_CONTAINERS = {b"moov": 0, b"trak": 0, b"mdia": 0, b"minf": 0, b"stbl": 0, b"stsd": 8, b"mp4a": 28}
+
+
+def mp4_audio_max_bitrate(path: Path) -> int | None:
+    """The bit rate the AAC encoder was set to, as the MP4 records it: `maxBitrate` of the first
+    `mp4a` entry's `esds` DecoderConfigDescriptor (ffmpeg writes the configured rate there, or the
+    real average when that is higher). None when the file does not carry one."""
+    try:
+        data = path.read_bytes() if path.stat().st_size < 64 << 20 else _moov_bytes(path)
+    except OSError:
+        return None
+    esds = _find_box(data, 0, len(data), b"esds")
+    if esds is None:
+        return None
+    body = esds[4:]  # version and flags
+    tag_at = body.find(b"\x04")
+    while 0 <= tag_at < len(body):
+        at = tag_at + 1
+        for _ in range(4):  # the descriptor's length: up to four 7-bit bytes
+            if at >= len(body):
+                return None
+            more = body[at] & 0x80
+            at += 1
+            if not more:
+                break
+        if at + 13 <= len(body) and body[at] == 0x40:  # objectTypeIndication: MPEG-4 Audio
+            return int.from_bytes(body[at + 5:at + 9], "big") or None
+        tag_at = body.find(b"\x04", tag_at + 1)
+    return None
+
+
+def _moov_bytes(path: Path) -> bytes:
+    """The top-level `moov` box of a large file, read without reading the media data."""
+    with open(path, "rb") as handle:
+        offset = 0
+        while True:
+            handle.seek(offset)
+            head = handle.read(16)
+            if len(head) < 8:
+                return b""
+            size, kind = int.from_bytes(head[:4], "big"), head[4:8]
+            header = 8
+            if size == 1:
+                size, header = int.from_bytes(head[8:16], "big"), 16
+            if kind == b"moov":
+                handle.seek(offset)
+                return handle.read(size)
+            if size < header:
+                return b""
+            offset += size
+
+
+def _find_box(data: bytes, start: int, end: int, wanted: bytes) -> bytes | None:
+    """The payload of the first `wanted` box inside the container boxes of `data[start:end]`."""
+    at = start
+    while at + 8 <= end:
+        size, kind = int.from_bytes(data[at:at + 4], "big"), data[at + 4:at + 8]
+        header = 8
+        if size == 1 and at + 16 <= end:
+            size, header = int.from_bytes(data[at + 8:at + 16], "big"), 16
+        elif size == 0:
+            size = end - at
+        if size < header or at + size > end:
+            return None
+        if kind == wanted:
+            return data[at + header:at + size]
+        if kind in _CONTAINERS:
+            found = _find_box(data, at + header + _CONTAINERS[kind], at + size, wanted)
+            if found is not None:
+                return found
+        at += size
+    return None
 
 
 def moov_first(path: Path) -> bool | None:

@@ -47,12 +47,16 @@ Measure = Literal[
     "video.codec", "video.profile", "video.level", "video.pix_fmt", "video.size", "video.rate",
     "video.field_order", "video.bitrate_kbps", "video.gop_max",
     "audio.codec", "audio.sample_rate", "audio.channels", "audio.tracks", "audio.bit_depth", "audio.bitrate_kbps",
+    "audio.bitrate_configured_kbps",
     "audio.silence", "loudness.integrated", "loudness.true_peak", "loudness.lra",
     "picture.black", "picture.freeze", "picture.legal", "duration.frames",
 ]
 MEASURES: frozenset[str] = frozenset(get_args(Measure))
 """Every measurement a plan may judge (keys of `checks.FileMeasurements.values`)."""
 Interval = tuple[float, float]
+VBR_AUDIO_CODECS = frozenset({"aac"})
+"""Audio codecs whose encoder treats the bit rate as a target it may undershoot (ffmpeg's AAC); any
+other codec given a bit rate (a CBR one such as MP2) is held to it within ±10 %."""
 
 LEGAL_AREA = 0.01  # EBU R103 area rule: a frame is out of gamut when > 1 % of its pixels are
 LEGAL_TOLERANCE = 0.05  # EBU R103: excursions to −5 % / 105 % of the nominal range are tolerated
@@ -101,6 +105,7 @@ class CheckSpec:
     unit: str = ""
     allowed: tuple[Interval, ...] = ()
     why: str = ""
+    undershoot_ok: bool = False  # rule "bitrate" with a limit: below the target is no WARN either
 
     def __post_init__(self) -> None:
         if self.rule not in RULES:
@@ -252,9 +257,20 @@ def plan_for(profile: Profile, ctx: PlanContext = PlanContext()) -> list[CheckSp
     if a.bit_depth:
         specs.append(CheckSpec("audio.bit_depth", "Audio bit depth", "audio.bit_depth", "equals", a.bit_depth,
                                unit="bit"))
-    if a.bitrate_kbps:
+    if a.bitrate_kbps and a.codec in VBR_AUDIO_CODECS:
+        # ffmpeg's AAC encoder undershoots its target on easy content (136 kb/s of 256 on quiet
+        # speech): the target is a ceiling. What proves it was encoded as asked is the rate the
+        # encoder was set to, which the MP4 records (esds maxBitrate).
+        specs.append(CheckSpec("audio.bitrate", "Audio bit rate (average)", "audio.bitrate_kbps", "bitrate",
+                               a.bitrate_kbps, tolerance=10.0, limit=float(a.bitrate_kbps), unit="kb/s",
+                               undershoot_ok=True, why="AAC is VBR in practice: the target is a ceiling (+10 %)"))
+        if profile.container.format in ("mp4", "mov"):
+            specs.append(CheckSpec("audio.bitrate_configured", "Audio bit rate (encoder setting)",
+                                   "audio.bitrate_configured_kbps", "bitrate", a.bitrate_kbps, tolerance=10.0,
+                                   unit="kb/s", why="the rate the encoder was set to, as the MP4 records it"))
+    elif a.bitrate_kbps:
         specs.append(CheckSpec("audio.bitrate", "Audio bit rate", "audio.bitrate_kbps", "bitrate", a.bitrate_kbps,
-                               tolerance=10.0, unit="kb/s"))
+                               tolerance=10.0, unit="kb/s", why="constant bit rate: within ±10 %"))
     specs += [
         CheckSpec("loudness.integrated", "Integrated loudness (programme)", "loudness.integrated", "near",
                   loud.target_lufs, tolerance=loud.tolerance_lu, unit="LUFS", why="ITU-R BS.1770-4 gated"),
@@ -397,9 +413,11 @@ def _bitrate(spec: CheckSpec, value: Any, u: str) -> Judged:
     pct = (x - target) / target * 100
     detail = f"{pct:+.0f} % of target"
     if spec.limit is not None:  # VBR: the ceiling matters, undershoot is only worth a look
-        if x > spec.limit * 1.05:
+        slack = (spec.tolerance or 0.0) / 100 if spec.undershoot_ok else 0.05
+        if x > spec.limit * (1 + slack):
             return Judged(Status.FAIL, f"{x:.0f}{u}", detail + f", above the {spec.limit:g} maxrate", x)
-        return Judged(Status.WARN if x < target * 0.5 else Status.PASS, f"{x:.0f}{u}", detail, x)
+        low = x < target * 0.5 and not spec.undershoot_ok
+        return Judged(Status.WARN if low else Status.PASS, f"{x:.0f}{u}", detail, x)
     tol = spec.tolerance or 0.0
     if abs(pct) <= tol:
         return Judged(Status.PASS, f"{x:.0f}{u}", detail, x)

@@ -32,12 +32,25 @@ from pathlib import Path
 
 from ..media import graphs as g
 from ..media.encode import output_args
-from ..media.ffmpeg import safe_input
+from ..media.ffmpeg import Feed, safe_input
 from ..media.loudness import Normalisation, loudness_chain
 from ..profiles import DEFAULT_SAFE_AREAS, Profile
 from ..timeline import Timeline
 
-PLAN_VERSION = 2
+PLAN_VERSION = 3
+
+FEED_BATCH = 32
+"""Segments one process decodes. A timeline of up to this many is decoded by the render itself (one
+seeked input each); a longer one by feeder processes of this many segments each, one after another,
+writing the conformed picture and sound into FIFOs the render reads as two raw inputs (`Feed`). So
+no process opens more than this many inputs at once (1,200 inputs would mean 1,200 open decoders and
+an argument list the system refuses), and no argument grows with the cut count."""
+
+# The raw inputs from feeders carry their format in the options: nothing to probe, and probing would
+# wait for seconds of one FIFO while its feeder blocks on the other.
+_RAW_INPUT = ("-probesize", "32", "-analyzeduration", "0", "-fpsprobesize", "0")
+_VIDEO_QUEUE = "64"  # frames read ahead from the picture FIFO
+_AUDIO_QUEUE = "8192"  # 1,024-sample packets (~3 min at 48 kHz): the sound never holds the picture back
 
 
 def _sec(value: Fraction | float) -> str:
@@ -95,6 +108,14 @@ class Branding:
     overlays: tuple[Overlay, ...] = ()
 
 
+@dataclass(frozen=True)
+class Pass:
+    """One ffmpeg command and the feeds (`Feed`) it reads; `feeds` is empty for a short timeline."""
+
+    args: list[str]
+    feeds: tuple[Feed, ...] = ()
+
+
 @dataclass
 class _Inputs:
     args: list[str] = field(default_factory=list)
@@ -148,15 +169,65 @@ def segment_chains(timeline: Timeline, inputs: _Inputs, *, video: bool = True,
     return chains, pads
 
 
-def measure_args(timeline: Timeline, excerpt: tuple[float, float] | None = None,
-                 trials: Mapping[str, tuple[Normalisation, bool]] | None = None) -> list[str]:
+def programme_sources(timeline: Timeline, inputs: _Inputs, *, video: bool = True, prefix: str = "",
+                      pix_fmt: str = "yuv420p", feed_dir: Path | None = None
+                      ) -> tuple[list[g.Chain], str, str, list[Feed]]:
+    """The timeline's conformed, joined picture and sound as the labels `<prefix>prog_v` and
+    `<prefix>prog_a` (the picture label is unused when not `video`), and the feeds that supply them.
+
+    Up to `FEED_BATCH` segments are inputs of this command (`segment_chains`, then `concat`); more
+    are decoded by feeders writing FIFOs in `feed_dir` (`feed_for`), read here as raw inputs."""
+    prog_v, prog_a = f"{prefix}prog_v", f"{prefix}prog_a"
+    if len(timeline.segments) <= FEED_BATCH:
+        chains, pads = segment_chains(timeline, inputs, video=video, prefix=f"{prefix}s", pix_fmt=pix_fmt)
+        if video:
+            chains.append(g.concat([(pads[i], pads[i + 1]) for i in range(0, len(pads), 2)], prog_v, prog_a))
+        else:
+            chains.append(g.Chain((g.filter_("concat", n=len(pads), v=0, a=1),), tuple(pads), (prog_a,)))
+        return chains, prog_v, prog_a, []
+    if feed_dir is None:
+        raise ValueError(f"{len(timeline.segments)} segments are decoded by feeders: give feed_dir")
+    feed = feed_for(timeline, feed_dir, prefix or "prog", video=video, pix_fmt=pix_fmt)
+    chains = []
+    rate = timeline.rate
+    if video:
+        n = inputs.add("-thread_queue_size", _VIDEO_QUEUE, *_RAW_INPUT, "-f", "rawvideo", "-pix_fmt", pix_fmt,
+                       "-video_size", f"{timeline.width}x{timeline.height}",
+                       "-framerate", f"{rate.numerator}/{rate.denominator}", "-i", safe_input(feed.pipes[0]))
+        chains.append(g.chain(f"{n}:v", [g.filter_("setsar", "1")], prog_v))
+    n = inputs.add("-thread_queue_size", _AUDIO_QUEUE, *_RAW_INPUT, "-f", "f32le",
+                   "-sample_rate", str(timeline.sample_rate), "-ch_layout", "stereo", "-i", safe_input(feed.pipes[-1]))
+    chains.append(g.chain(f"{n}:a", ["anull"], prog_a))
+    return chains, prog_v, prog_a, [feed]
+
+
+def feed_for(timeline: Timeline, feed_dir: Path, name: str, *, video: bool = True,
+             pix_fmt: str = "yuv420p") -> Feed:
+    """The feeder runs of a long timeline: `FEED_BATCH` segments each, conformed exactly as the
+    render conforms a short one (`segment_chains`: every segment to its frame and sample), written as
+    raw `pix_fmt` video and 32-bit float PCM into `<name>.video.fifo` / `<name>.audio.fifo`."""
+    video_pipe, audio_pipe = feed_dir / f"{_safe(name)}.video.fifo", feed_dir / f"{_safe(name)}.audio.fifo"
+    segments = timeline.segments
+    runs: list[tuple[str, ...]] = []
+    for start in range(0, len(segments), FEED_BATCH):
+        part = replace(timeline, segments=segments[start:start + FEED_BATCH])
+        inputs = _Inputs()
+        chains, v, a, _ = programme_sources(part, inputs, video=video, pix_fmt=pix_fmt)
+        out = ["-map", f"[{v}]", "-f", "rawvideo", "-pix_fmt", pix_fmt, safe_input(video_pipe)] if video else []
+        out += ["-map", f"[{a}]", "-f", "f32le", "-ar", str(timeline.sample_rate), "-ac", "2", safe_input(audio_pipe)]
+        runs.append((*inputs.args, "-filter_complex", g.graph(chains), *out))
+    return Feed((video_pipe, audio_pipe) if video else (audio_pipe,), tuple(runs))
+
+
+def measure_pass(timeline: Timeline, excerpt: tuple[float, float] | None = None,
+                 trials: Mapping[str, tuple[Normalisation, bool]] | None = None, *,
+                 feed_dir: Path | None = None) -> Pass:
     """The audio-only pass: the programme mix measured once (`ebur128@programme`), the social
     excerpt (`ebur128@excerpt`) and any `trials` — name → (correction, on the excerpt?) metered as
     `ebur128@<trial_meter(name)>`, the limiter at the programme rate — all from the same decode.
-    Video is never decoded."""
+    Video is never decoded. `feed_dir`: where a long timeline's FIFOs go (`programme_sources`)."""
     inputs = _Inputs()
-    chains, pads = segment_chains(timeline, inputs, video=False)
-    chains.append(g.Chain((g.filter_("concat", n=len(pads), v=0, a=1),), tuple(pads), ("mix",)))
+    chains, _, mix, feeds = programme_sources(timeline, inputs, video=False, feed_dir=feed_dir)
     meters: list[tuple[str, bool, Sequence[str]]] = [("programme", False, ())]
     if excerpt is not None:
         meters.append(("excerpt", True, ()))
@@ -164,23 +235,30 @@ def measure_args(timeline: Timeline, excerpt: tuple[float, float] | None = None,
         chain = loudness_chain(correction.gain_db, correction.limiter_ceiling_dbtp, timeline.sample_rate,
                                oversample=False)
         meters.append((trial_meter(name), on_excerpt and excerpt is not None, chain))
-    chains += g.fanout("mix", [f"mix_{i}" for i in range(len(meters))], audio=True)
+    chains += g.fanout(mix, [f"mix_{i}" for i in range(len(meters))], audio=True)
     args_out: list[str] = []
     for index, (meter, on_excerpt, filters) in enumerate(meters):
         cut = [g.filter_("atrim", start=_sec(excerpt[0]), end=_sec(excerpt[1]))] if on_excerpt and excerpt else []
         chains.append(g.chain(f"mix_{index}", [*cut, *filters, g.loudness_meter(meter)], f"m_{meter}"))
         args_out += ["-map", f"[m_{meter}]", "-f", "null", "-"]
-    return [*inputs.args, "-filter_complex", g.graph(chains), *args_out]
+    return Pass([*inputs.args, "-filter_complex", g.graph(chains), *args_out], tuple(feeds))
 
 
-def trunk_chains(timeline: Timeline, branding: Branding, inputs: _Inputs,
-                 prefix: str = "", pix_fmt: str = "yuv420p") -> tuple[list[g.Chain], str, str]:
-    """Decode and join the segments, then compose logo and graphics: the shared programme picture,
-    in `pix_fmt` throughout. `prefix` keeps the labels of a second trunk (the excerpt's) apart."""
-    chains, pads = segment_chains(timeline, inputs, prefix=f"{prefix}s", pix_fmt=pix_fmt)
+def measure_args(timeline: Timeline, excerpt: tuple[float, float] | None = None,
+                 trials: Mapping[str, tuple[Normalisation, bool]] | None = None) -> list[str]:
+    """`measure_pass` of a timeline short enough to need no feeders: its arguments."""
+    return measure_pass(timeline, excerpt, trials).args
+
+
+def trunk_chains(timeline: Timeline, branding: Branding, inputs: _Inputs, prefix: str = "",
+                 pix_fmt: str = "yuv420p", feed_dir: Path | None = None
+                 ) -> tuple[list[g.Chain], str, str, list[Feed]]:
+    """Decode and join the segments (`programme_sources`), then compose logo and graphics: the shared
+    programme picture, in `pix_fmt` throughout. `prefix` keeps the labels of a second trunk (the
+    excerpt's) apart."""
+    chains, prog_v, prog_a, feeds = programme_sources(timeline, inputs, prefix=prefix, pix_fmt=pix_fmt,
+                                                      feed_dir=feed_dir)
     blend = g.overlay_format(pix_fmt)
-    prog_v, prog_a = f"{prefix}prog_v", f"{prefix}prog_a"
-    chains.append(g.concat([(pads[i], pads[i + 1]) for i in range(0, len(pads), 2)], prog_v, prog_a))
     current = prog_v
     if branding.logo is not None:
         n = inputs.add("-i", safe_input(branding.logo))
@@ -196,7 +274,7 @@ def trunk_chains(timeline: Timeline, branding: Branding, inputs: _Inputs,
         chains.append(g.chain((current, shifted), [g.filter_("overlay", x=overlay.x, y=overlay.y,
                                                              eof_action="pass", format=blend)], out))
         current = out
-    return chains, current, prog_a
+    return chains, current, prog_a, feeds
 
 
 def branch_chains(branch: Branch, v_src: str, a_src: str, prefix: str) -> tuple[list[g.Chain], list[str]]:
@@ -227,14 +305,22 @@ def branch_chains(branch: Branch, v_src: str, a_src: str, prefix: str) -> tuple[
 
 def render_args(timeline: Timeline, branding: Branding, branches: Sequence[Branch],
                 *, metadata: dict[str, str] | None = None) -> list[str]:
-    """Every argument of the one-pass render (without the leading `ffmpeg`).
+    """`render_pass` of a timeline short enough to need no feeders: its arguments."""
+    return render_pass(timeline, branding, branches, metadata=metadata).args
+
+
+def render_pass(timeline: Timeline, branding: Branding, branches: Sequence[Branch],
+                *, metadata: dict[str, str] | None = None, feed_dir: Path | None = None) -> Pass:
+    """Every argument of the one-pass render (without the leading `ffmpeg`), and its feeds.
 
     Full-length branches share the programme trunk; branches of an excerpt share that excerpt's
-    own trunk (`excerpt_timeline`). A branch with a leader writes the programme body only.
+    own trunk (`excerpt_timeline`). A branch with a leader writes the programme body only. A trunk
+    of more than `FEED_BATCH` segments is fed through FIFOs in `feed_dir`.
     """
     if not branches:
         raise ValueError("nothing to render")
     inputs = _Inputs()
+    feeds: list[Feed] = []
     graphs: list[str] = []
     maps: list[list[str]] = [[] for _ in branches]
     groups: dict[tuple[float, float] | None, list[int]] = {}
@@ -243,8 +329,9 @@ def render_args(timeline: Timeline, branding: Branding, branches: Sequence[Branc
     for number, (cut, members) in enumerate(groups.items()):
         tl, brand = (timeline, branding) if cut is None else (excerpt_timeline(timeline, *cut),
                                                                 excerpt_branding(branding, *cut))
-        chains, v, a = trunk_chains(tl, brand, inputs, prefix="" if number == 0 else f"t{number}",
-                                    pix_fmt=trunk_format([branches[i] for i in members]))
+        chains, v, a, fed = trunk_chains(tl, brand, inputs, prefix="" if number == 0 else f"t{number}",
+                                         pix_fmt=trunk_format([branches[i] for i in members]), feed_dir=feed_dir)
+        feeds += fed
         chains += g.fanout(v, [f"d{i}_in_v" for i in members])
         chains += g.fanout(a, [f"d{i}_in_a" for i in members], audio=True)
         for i in members:
@@ -258,7 +345,7 @@ def render_args(timeline: Timeline, branding: Branding, branches: Sequence[Branc
         for key, value in (metadata or {}).items():
             outputs += ["-metadata", f"{key}={value}"]
         outputs += [*output_args(branch.profile), safe_input(branch.output)]
-    return [*inputs.args, *graphs, *outputs]
+    return Pass([*inputs.args, *graphs, *outputs], tuple(feeds))
 
 
 def excerpt_timeline(timeline: Timeline, start_s: float, end_s: float) -> Timeline:

@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
@@ -50,9 +51,10 @@ from ..media.loudness import (
 from ..profiles import Profile, load_profile
 from ..progress import Progress, ProgressFn, ignore
 from ..records import ingest_record_path
+from ..render.ass import write_burn_ass
 from ..render.branding import BrandingPlan, BrandingSettings, plan_branding
 from ..render.leader import LeaderSpec, ensure_leader, join_args, leader_args, write_concat_list
-from ..render.plan import Branch, Branding, measure_args, meter_name, output_seconds, render_args, trial_meter
+from ..render.plan import Branch, Branding, Pass, measure_pass, meter_name, output_seconds, render_pass, trial_meter
 from ..render.state import (
     RenderedDeliverable,
     RenderedLoudness,
@@ -75,9 +77,11 @@ STAGE = "render"
 @dataclass(frozen=True)
 class Settings:
     """`only` limits the pass to some deliverables; `force` renders even what is up to date;
-    `dry_run` builds the commands (drawing no graphics, rendering nothing; the loudness of the
-    programme is still measured, since the commands carry its correction) and returns them in the
-    report; `branding` sets how long the cards run."""
+    `dry_run` builds the commands (drawing no graphics, rendering nothing) and returns them in the
+    report: the programme's loudness is measured once, in one audio-only pass, since the commands
+    carry its correction, but a limited correction is not settled (a settling round is another
+    decode of the whole programme's sound): its gain is the prediction, and a warning says so;
+    `branding` sets how long the cards run."""
 
     only: tuple[str, ...] = ()
     force: bool = False
@@ -305,7 +309,11 @@ def render_programme(programme: Programme, ws: Workspace, settings: Settings | N
     if stale:
         measured = _measure_programme(timeline, excerpt if any(b.excerpt for b in stale) else None, progress,
                                       f"measure {programme.id}")
-        stale = _levelled(timeline, excerpt, stale, measured, progress)
+        stale = _levelled(timeline, excerpt, stale, measured, progress, settle_limited=not settings.dry_run)
+        if settings.dry_run:
+            warnings += [f"{b.name}: dry run: the limiter's gain {b.level.gain_db:+.2f} dB is a prediction; "
+                         f"the render settles it by measurement"
+                         for b in stale if b.level is not None and not b.level.linear]
         meta = {"title": programme.title.vi, "comment": programme.title.en}
         leaders = {b.name: LeaderSpec(b.profile, slate_lines(programme, b.profile, timeline),
                                       font_path("be-vietnam-pro-bold")) for b in stale if b.profile.leader.enabled}
@@ -340,9 +348,18 @@ def render_programme(programme: Programme, ws: Workspace, settings: Settings | N
 def _measure_programme(timeline: Timeline, excerpt: tuple[float, float] | None,
                        progress: ProgressFn, task: str) -> dict[str, LoudnessMeasurement]:
     total = float(Fraction(timeline.duration_frames) / timeline.rate)
-    stderr = ffmpeg.run_ffmpeg(measure_args(timeline, excerpt), duration_s=total, subject=timeline.programme_id,
-                               progress=lambda f: progress(Progress(task, f * total, total)))
+    with _feed_dir() as feeds:
+        run = measure_pass(timeline, excerpt, feed_dir=feeds)
+        stderr = ffmpeg.run_ffmpeg(run.args, duration_s=total, subject=timeline.programme_id, feeds=run.feeds,
+                                   progress=lambda f: progress(Progress(task, f * total, total)))
     return parse_ebur128(stderr)
+
+
+@contextlib.contextmanager
+def _feed_dir() -> Iterator[Path]:
+    """A private folder for the FIFOs of a long timeline's feeders (`render/plan.FEED_BATCH`)."""
+    with tempfile.TemporaryDirectory(prefix="reportage-feed-") as folder:
+        yield Path(folder)
 
 
 def _source_of(branch: Branch, measured: Mapping[str, LoudnessMeasurement]) -> LoudnessMeasurement | None:
@@ -358,9 +375,10 @@ def _trial_meter(timeline: Timeline, excerpt: tuple[float, float] | None, branch
     def meter(trials: Mapping[str, Normalisation]) -> dict[str, float]:
         spec = {name: (c, branches[name.removesuffix(PROBE_SUFFIX)].excerpt is not None)
                 for name, c in trials.items()}
-        stderr = ffmpeg.run_ffmpeg(measure_args(timeline, excerpt, spec), duration_s=total,
-                                   subject=timeline.programme_id,
-                                   progress=lambda f: progress(Progress("loudness", f * total, total)))
+        with _feed_dir() as feeds:
+            run = measure_pass(timeline, excerpt, spec, feed_dir=feeds)
+            stderr = ffmpeg.run_ffmpeg(run.args, duration_s=total, subject=timeline.programme_id, feeds=run.feeds,
+                                       progress=lambda f: progress(Progress("loudness", f * total, total)))
         found = parse_ebur128(stderr)
         return {name: found[trial_meter(name)].integrated_lufs for name in trials if trial_meter(name) in found}
 
@@ -368,8 +386,10 @@ def _trial_meter(timeline: Timeline, excerpt: tuple[float, float] | None, branch
 
 
 def _levelled(timeline: Timeline, excerpt: tuple[float, float] | None, branches: list[Branch],
-              measured: Mapping[str, LoudnessMeasurement], progress: ProgressFn) -> list[Branch]:
-    """Each branch with its loudness correction, limited ones settled by measurement."""
+              measured: Mapping[str, LoudnessMeasurement], progress: ProgressFn, *,
+              settle_limited: bool = True) -> list[Branch]:
+    """Each branch with its loudness correction, limited ones settled by measurement (unless not
+    `settle_limited`: a dry run shows the predicted gain)."""
     corrections: dict[str, Normalisation] = {}
     for b in branches:
         source = _source_of(b, measured)
@@ -377,6 +397,8 @@ def _levelled(timeline: Timeline, excerpt: tuple[float, float] | None, branches:
             loud = b.profile.loudness
             corrections[b.name] = normalisation_for(source, loud.target_lufs, loud.true_peak_max_dbtp,
                                                     headroom_db=headroom_for(b.profile.audio.codec))
+    if not settle_limited:
+        return [replace(b, level=corrections.get(b.name)) for b in branches]
     targets = {b.name: b.profile.loudness.target_lufs for b in branches}
     settled = settle(corrections, targets, _trial_meter(timeline, excerpt, {b.name: b for b in branches}, progress))
     return [replace(b, level=settled.get(b.name)) for b in branches]
@@ -384,10 +406,14 @@ def _levelled(timeline: Timeline, excerpt: tuple[float, float] | None, branches:
 
 def _dry_commands(timeline: Timeline, branding: Branding, branches: list[Branch], meta: dict[str, str],
                   leaders: Mapping[str, LeaderSpec], leader_files: Mapping[str, Path]) -> list[list[str]]:
-    """What a render would run: leaders not yet cached, the one pass, then each leader's join."""
+    """What a render would run: leaders not yet cached, the one pass (after the feeders that run
+    alongside it, writing the FIFOs it reads, for a long timeline), then each leader's join."""
     commands = [leader_args(spec, leader_files[name]) for name, spec in leaders.items()
                 if not leader_files[name].exists()]
-    commands.append(render_args(timeline, branding, branches, metadata=meta))
+    one = render_pass(timeline, branding, branches, metadata=meta,
+                      feed_dir=Path(tempfile.gettempdir()) / f"reportage-feed-{timeline.programme_id}")
+    commands += [list(run) for feed in one.feeds for run in feed.runs]
+    commands.append(one.args)
     for name, spec in leaders.items():
         body = next(b.output for b in branches if b.name == name)
         commands.append(join_args(body.with_name(body.name + ".ffconcat"), spec.profile, body, tuple(meta.items())))
@@ -408,8 +434,13 @@ def _run(ws: Workspace, timeline: Timeline, branding: Branding, branches: list[B
         bodies = {b.name: stack.enter_context(fsutil.scratch_path(b.output, ".body")) for b in branches
                   if b.name in leaders}
         temps = [replace(b, output=bodies.get(b.name, finals[b.name])) for b in branches]
-        args = render_args(timeline, branding, temps, metadata=meta)
-        stderr = ffmpeg.run_ffmpeg(args, duration_s=total, subject=ws.dir / "renders",
+        for index, b in enumerate(temps):  # burned-in text: the cues' own text, escaped for libass
+            if b.subtitles is not None:
+                ass = stack.enter_context(fsutil.scratch_path(branches[index].output, ".burn", suffix=".ass"))
+                temps[index] = replace(b, subtitles=write_burn_ass(b.subtitles, ass))
+        feeds = stack.enter_context(_feed_dir())
+        one: Pass = render_pass(timeline, branding, temps, metadata=meta, feed_dir=feeds)
+        stderr = ffmpeg.run_ffmpeg(one.args, duration_s=total, subject=ws.dir / "renders", feeds=one.feeds,
                                    progress=lambda f: progress(Progress(task, f * total, total)))
         for b in branches:
             if b.name not in leaders:

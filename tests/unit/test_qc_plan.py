@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pipeline.profiles import load_profile
 from pipeline.qc.plan import (
     CheckSpec,
@@ -233,3 +235,30 @@ def test_verdicts_carry_the_measured_number_and_its_unit() -> None:
     assert codec.value is None and codec.to_dict()["value"] is None
     missing = evaluate(plan["loudness.true_peak"], {})
     assert missing.status is Status.FAIL and missing.value is None and missing.unit == "dBTP"
+
+
+def test_aac_bit_rate_is_a_ceiling_and_the_encoder_setting_is_checked() -> None:
+    """Issue 15: quiet speech came out at 136 kb/s of web-720p's 256 and QC FAILed it."""
+    plan = plan_for(load_profile("web-720p"))
+    average = _spec(plan, "audio.bitrate")
+    assert evaluate(average, {"audio.bitrate_kbps": 136}).status is Status.PASS
+    assert evaluate(average, {"audio.bitrate_kbps": 45}).status is Status.PASS  # near-silence
+    assert evaluate(average, {"audio.bitrate_kbps": 280}).status is Status.PASS  # within +10 %
+    assert evaluate(average, {"audio.bitrate_kbps": 290}).status is Status.FAIL
+    configured = _spec(plan, "audio.bitrate_configured")
+    assert evaluate(configured, {"audio.bitrate_configured_kbps": 256}).status is Status.PASS
+    assert evaluate(configured, {"audio.bitrate_configured_kbps": 128}).status is Status.FAIL  # set wrong
+    # PCM (XDCAM) has no bit rate to check; a codec that is not VBR AAC stays strict (±10 %)
+    assert not any(s.id.startswith("audio.bitrate") for s in plan_for(load_profile("broadcast-xdcam")))
+    strict = CheckSpec("audio.bitrate", "Audio bit rate", "audio.bitrate_kbps", "bitrate", 384, tolerance=10.0)
+    assert evaluate(strict, {"audio.bitrate_kbps": 300}).status is Status.FAIL
+
+
+def test_configured_aac_rate_read_from_the_mp4(tmp_path: Path) -> None:
+    from pipeline.media.ffmpeg import run_ffmpeg, safe_input
+    from pipeline.qc.checks import mp4_audio_max_bitrate
+
+    out = tmp_path / "quiet.mp4"
+    run_ffmpeg(["-f", "lavfi", "-i", "sine=frequency=300:duration=2,volume=-30dB", "-c:a", "aac", "-b:a", "256k",
+                "-ac", "2", safe_input(out)])
+    assert mp4_audio_max_bitrate(out) == 256000

@@ -125,11 +125,11 @@ def test_measure_pass_is_audio_only_with_an_excerpt_meter() -> None:
     args = measure_args(TL, (1.0, 3.0))
     fc = _fc(args)
     assert ":v]" not in fc
-    assert "concat=n=2:v=0:a=1[mix]" in fc
+    assert "concat=n=2:v=0:a=1[prog_a]" in fc
     assert "[mix_0]ebur128@programme=peak=true" in fc and "[mix_1]atrim=start=1:end=3,ebur128@excerpt" in fc
     assert args[-10:] == ["-map", "[m_programme]", "-f", "null", "-", "-map", "[m_excerpt]", "-f", "null", "-"]
     trial = _fc(measure_args(TL, None, {"web-720p": (Normalisation(3.0, None, -4.0, 0.0, ""), False)}))
-    assert "[mix]asplit=2[mix_0][mix_1]" in trial
+    assert "[prog_a]asplit=2[mix_0][mix_1]" in trial
     assert ("[mix_1]volume=volume=3dB:precision=double,ebur128@trial_web_720p=peak=true:framelog=verbose"
             "[m_trial_web_720p]") in trial
     limited = _fc(measure_args(TL, (1.0, 3.0), {"social-9x16": (Normalisation(6.0, -2.0, -2.0, 1.5, ""), True)}))

@@ -1,0 +1,184 @@
+"""A 52-minute documentary of about 1,200 cuts: render time against a bare transcode, and peak memory.
+
+Two working copies are generated (house format as ingest's conform writes them: H.264 veryfast
+CRF 16, GOP of 1 s, AAC stereo), `--size` small by default: the cut count is what is measured.
+A cut list of `--cuts` events of 1–5 s (seeded) over `--minutes` is rendered by the render stage to
+web-720p patched down to that size (bit rate scaled by area, everything else the shipped spec, logo
+bug on, no drawn cards): loudness measured, the render pass (fed through FIFOs by feeder processes,
+`render/plan.FEED_BATCH` segments each), the output measured again. The baseline, in the same run,
+is a bare transcode of the same minutes of the same two files to the same spec: six long segments,
+no branding, no loudness work.
+
+Peak memory is the sum of the resident sizes of every process under the phase, sampled every
+0.2 s (the render, its feeder and ffmpeg run at once; `getrusage` of children would give the
+largest single one); `ru_maxrss` of the largest child is printed beside it.
+
+    .venv/bin/python benchmarks/long_programme.py [--minutes 52] [--cuts 1200] [--size 320x180]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from fractions import Fraction
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+RATE = 25
+AREA_720P = 1280 * 720
+
+
+def _make_clip(path: Path, seconds: int, size: str, pattern: str, tone: int) -> None:
+    from pipeline.media.ffmpeg import run_ffmpeg, safe_input
+
+    run_ffmpeg(["-f", "lavfi", "-i", f"{pattern}=size={size}:rate={RATE}:duration={seconds}",
+                "-f", "lavfi", "-i", f"sine=frequency={tone}:sample_rate=48000:duration={seconds}",
+                "-af", "volume=-12dB,aformat=channel_layouts=stereo",
+                "-c:v", "libx264", "-preset", "veryfast", "-crf", "16", "-pix_fmt", "yuv420p", "-g", str(RATE),
+                "-bf", "0", "-c:a", "aac", "-b:a", "192k", "-f", "mov", safe_input(path)])
+
+
+def _setup(scratch: Path, minutes: float, cuts: int, size: str) -> None:
+    """Clips, manifest, profile patch, and two timelines: the cut list and the baseline's."""
+    from pipeline.timeline import Segment, Timeline
+
+    width, height = (int(n) for n in size.split("x"))
+    total = round(minutes * 60 * RATE)
+    clip_s = int(minutes * 60 / 6) + 2
+    clips = [scratch / "a.mov", scratch / "b.mov"]
+    _make_clip(clips[0], clip_s, size, "testsrc2", 440)
+    _make_clip(clips[1], clip_s, size, "smptebars", 660)
+    rng = random.Random(15)
+    weights = [rng.uniform(1, 5) for _ in range(cuts)]
+    lengths = [max(2, round(w / sum(weights) * total)) for w in weights]
+    lengths[-1] += total - sum(lengths)
+    segments, rec = [], 0
+    for index, length in enumerate(lengths):
+        src = rng.randrange(0, clip_s * RATE - length - RATE)
+        segments.append(Segment(f"c{index % 2}", str(clips[index % 2]), src, src + length, rec, True))
+        rec += length
+    six = total // 6
+    bare = [Segment(f"c{i % 2}", str(clips[i % 2]), 0, six + (total - 6 * six if i == 5 else 0), i * six, True)
+            for i in range(6)]
+    for name, segs in (("cuts", segments), ("bare", bare)):
+        timeline = Timeline("long", Fraction(RATE), width, height, 48000, tuple(segs), ())
+        (scratch / f"{name}.timeline.json").write_text(json.dumps(timeline.to_dict()), encoding="utf-8")
+    kbps = max(100, round(5000 * width * height / AREA_720P))
+    (scratch / "profiles").mkdir()
+    (scratch / "profiles" / "web-720p.yaml").write_text(
+        f"video: {{width: {width}, height: {height}, level: '3.0', bitrate_kbps: {kbps}, "
+        f"maxrate_kbps: {round(kbps * 1.5)}, bufsize_bits: {kbps * 2000}}}\n", encoding="utf-8")
+    (scratch / "long.yaml").write_text(
+        'id: long\ntitle: {vi: "Phim tài liệu", en: "Documentary"}\nsynopsis: {vi: "Thử", en: "Test"}\n'
+        f'year: 2026\nhouse: {{width: {width}, height: {height}, fps: "{RATE}"}}\nfootage: [a.mov, b.mov]\n'
+        'timeline: {cut: [{clip: a, in: "00:00:00:00", out: "00:00:01:00"}]}\ndeliverables: [web-720p]\n',
+        encoding="utf-8")
+
+
+def _tree_rss(root: int) -> int:
+    """Resident bytes of every descendant of `root` (not `root` itself)."""
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            fields = stat.rsplit(")", 1)[1].split()
+            parents[int(entry)], rss[int(entry)] = int(fields[1]), int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, IndexError, ValueError):
+            continue
+    total = 0
+    for pid in rss:
+        up = parents.get(pid)
+        while up is not None and up != root and up in parents:
+            up = parents[up]
+        if up == root:
+            total += rss[pid]
+    return total
+
+
+def _phase(scratch: Path, phase: str) -> None:
+    """One timed phase, in its own process; prints JSON {seconds, peak_mib, max_child_mib}."""
+    from pipeline.manifest import load_manifest
+    from pipeline.media.ffmpeg import run_ffmpeg
+    from pipeline.profiles import load_profile
+    from pipeline.render.branding import BrandingSettings
+    from pipeline.render.plan import Branch, Branding, render_pass
+    from pipeline.stages.render import Settings, render_programme
+    from pipeline.timeline import load_timeline
+    from pipeline.workspace import Workspace
+
+    peak = [0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.2):
+            peak[0] = max(peak[0], _tree_rss(os.getpid()))
+
+    threading.Thread(target=sample, daemon=True).start()
+    began = time.monotonic()
+    if phase == "bare":
+        timeline = load_timeline(scratch / "bare.timeline.json")
+        profile = load_profile("web-720p", scratch / "profiles")
+        with tempfile.TemporaryDirectory() as out:
+            one = render_pass(timeline, Branding(), [Branch("web-720p", profile, Path(out) / "bare.mp4")])
+            run_ffmpeg(one.args, feeds=one.feeds)
+    else:
+        programme = load_manifest(scratch / "long.yaml")
+        ws = Workspace(scratch / "workspace", "long")
+        ws.timeline_json.parent.mkdir(parents=True, exist_ok=True)
+        ws.timeline_json.write_text((scratch / "cuts.timeline.json").read_text(encoding="utf-8"), encoding="utf-8")
+        render_programme(programme, ws, Settings(force=True, branding=BrandingSettings(0, 0, 0)))
+    elapsed = time.monotonic() - began
+    done.set()
+    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(json.dumps({"seconds": elapsed, "peak_mib": peak[0] / 2**20, "max_child_mib": child}))
+
+
+def _run_phase(scratch: Path, phase: str) -> dict[str, float]:
+    proc = subprocess.run([sys.executable, __file__, "--phase", phase, "--scratch", str(scratch)],
+                          capture_output=True, text=True, check=False, cwd=ROOT)
+    if proc.returncode != 0:
+        sys.exit(f"phase {phase} failed:\n{proc.stderr[-3000:]}")
+    result: dict[str, float] = json.loads(proc.stdout.strip().splitlines()[-1])
+    print(f"  {phase:6s} {result['seconds']:7.1f} s   peak {result['peak_mib']:6.0f} MiB (all processes at once; "
+          f"largest single child {result['max_child_mib']:.0f} MiB)", flush=True)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--minutes", type=float, default=52.0)
+    parser.add_argument("--cuts", type=int, default=1200)
+    parser.add_argument("--size", default="320x180", help="house and output frame size")
+    parser.add_argument("--phase", help=argparse.SUPPRESS)
+    parser.add_argument("--scratch", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.phase:
+        _phase(args.scratch, args.phase)
+        return
+    with tempfile.TemporaryDirectory(prefix="reportage-long-") as folder:
+        scratch = Path(folder)
+        began = time.monotonic()
+        _setup(scratch, args.minutes, args.cuts, args.size)
+        print(f"long programme: {args.minutes:g} min, {args.cuts} cuts, {args.size} "
+              f"(sources made in {time.monotonic() - began:.0f} s)", flush=True)
+        bare = _run_phase(scratch, "bare")
+        ours = _run_phase(scratch, "render")
+    print(f"render of {args.cuts} cuts / bare transcode: {ours['seconds'] / bare['seconds']:.2f}×  (goal ≤ 1.15×); "
+          f"peak memory {ours['peak_mib']:.0f} MiB (goal < 2048)")
+
+
+if __name__ == "__main__":
+    main()
