@@ -101,7 +101,7 @@ def run(c: Ctx, manifest: Path, allow_fail: bool, allow_unapproved: bool) -> Non
 @cli.command()
 @pass_ctx
 def doctor(c: Ctx) -> None:
-    """Check that ffmpeg, ffprobe, espeak-ng, fonts and the speech model are in place."""
+    """Check that ffmpeg, ffprobe, espeak-ng, fonts, the speech model and the language model are in place."""
     from .doctor import checks
 
     results = checks()

@@ -9,6 +9,7 @@ from typing import Any
 from .asr.model import model_report
 from .errors import ReportageError
 from .fonts import SUBTITLE_FAMILY, check_vietnamese, fonts_dir
+from .translate.gguf_model import gguf_report
 
 
 def _tool(name: str, args: list[str]) -> dict[str, Any]:
@@ -42,12 +43,30 @@ def _model() -> dict[str, Any]:
     return {"check": "whisper model", "ok": bool(report.get("hash_ok")), "detail": detail}
 
 
+def _language_model() -> dict[str, Any]:
+    """The llama backend's default model (joined and verified) and whether llama.cpp imports."""
+    from .translate.llama_backend import llama_class
+
+    report = gguf_report()
+    fallback = " — the llama backend will use whisper instead"
+    if report.get("error"):
+        return {"check": "language model", "ok": False, "detail": report["error"] + fallback}
+    try:
+        llama_class()
+    except ReportageError as exc:
+        return {"check": "language model", "ok": False, "detail": exc.one_line() + fallback}
+    detail = (f"{report['model_name']} sha256 {str(report['sha256'])[:12]}… verified "
+              f"({report['size_bytes'] / 1e9:.2f} GB); llama-cpp-python {report['llama_cpp_version']}")
+    return {"check": "language model", "ok": True, "detail": detail}
+
+
 def checks() -> list[dict[str, Any]]:
-    """Tools, fonts and model, each with ok and a detail line."""
+    """Tools, fonts and models, each with ok and a detail line."""
     return [
         _tool("ffmpeg", ["-version"]),
         _tool("ffprobe", ["-version"]),
         _tool("espeak-ng", ["--version"]),
         *_fonts(),
         _model(),
+        _language_model(),
     ]

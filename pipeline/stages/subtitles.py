@@ -300,8 +300,12 @@ Settings = SubtitlesSettings
 
 
 def _backend(programme: Programme, settings: SubtitlesSettings) -> tuple[str, dict[str, Any]]:
+    """The translation backend and its options; a relative `model_path` is the manifest folder's."""
     backend = settings.backend or programme.manifest.translation.backend
     options = dict(settings.options if settings.options is not None else programme.manifest.translation.options)
+    model_path = options.get("model_path")
+    if isinstance(model_path, str) and model_path.strip() and not Path(model_path).expanduser().is_absolute():
+        options["model_path"] = str(programme.base_dir / model_path)
     return backend, options
 
 
@@ -324,6 +328,10 @@ def _inputs(programme: Programme, ws: Workspace, settings: SubtitlesSettings, tr
         "imports": load_imports(ws),
         "script": _script_key(programme),
     }
+    if backend == "llama":  # the model's identity: a whisper fallback is redone once the model is there
+        from ..translate.llama_backend import model_identity
+
+        inputs["llama_model"] = model_identity(options)
     if backend == "sheet":
         from ..translate.sheet_backend import imported_path
 

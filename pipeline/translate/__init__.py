@@ -4,8 +4,8 @@ manifest's `translation: {backend, options}`.
 `BACKENDS` maps each name the manifest accepts to the backend's factory. It is checked when this
 package is imported: a name missing on either side, or a backend whose `name` differs from its key,
 fails then, not halfway through a run. The backends' optional libraries (argostranslate, openpyxl,
-sentencepiece, ctranslate2, numpy) are imported only when a backend is used, so a missing one only
-matters to the programme that asks for it.
+sentencepiece, ctranslate2, numpy, llama_cpp) are imported only when a backend is used, so a missing
+one only matters to the programme that asks for it.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from ..workspace import Workspace
 from .argos_backend import ArgosTranslator
 from .base import AudioSpan, SourceCue, TranslationContext, Translator, enforce_spellings, protect, restore
 from .ct2_backend import CT2Translator
+from .llama_backend import LlamaTranslator, make_llama_translator
 from .llm_backend import LLMTranslator
 from .sheet_backend import SheetTranslator
 from .whisper_backend import WhisperTranslator
@@ -30,6 +31,8 @@ def _registry() -> dict[str, tuple[Factory, str]]:
     """name → (factory, the `name` its translators report)."""
     return {
         "whisper": (lambda options, ws: WhisperTranslator(ws, options), WhisperTranslator.name),
+        # the local model; falls back to whisper (one warning) when the default model cannot load
+        "llama": (make_llama_translator, LlamaTranslator.name),
         "argos": (lambda options, ws: ArgosTranslator(options), ArgosTranslator.name),
         "ct2": (lambda options, ws: CT2Translator(options), CT2Translator.name),
         "llm": (lambda options, ws: LLMTranslator(options), LLMTranslator.name),

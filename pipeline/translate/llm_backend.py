@@ -1,5 +1,6 @@
 """Translation through any OpenAI-compatible `/v1/chat/completions` endpoint (a local llama.cpp or
-vLLM server, or a hosted one), with the standard library only.
+vLLM server, or a hosted one), with the standard library only; and `ChatTranslator`, everything such
+a translator does but the transport, shared with the in-process llama.cpp backend (llama_backend.py).
 
 Cues go in numbered batches with a few neighbours on each side as context (a cue is often half a
 sentence) and the glossary as instructions. The reply must be JSON with exactly one English line per
@@ -10,6 +11,7 @@ every following subtitle against the wrong picture.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
 import urllib.error
@@ -29,57 +31,43 @@ _SYSTEM = (
 )
 
 
+log = logging.getLogger(__name__)
+
+
 class LLMError(SubtitleError):
-    """A reply that cannot be used (not JSON, lines missing or extra); retried before it surfaces."""
+    """A reply that cannot be used (not JSON, lines missing or extra, a failed transport); retried
+    before it surfaces, unless `retryable` is False (retrying the same request cannot help)."""
+
+    def __init__(self, problem: str, *, retryable: bool = True, hint: str | None = None) -> None:
+        self.retryable = retryable
+        super().__init__(problem, hint=hint)
 
 
-class LLMTranslator:
-    """Options: base_url (…/v1), model, api_key_env, batch_size, context, timeout_s, retries, backoff_s."""
+class ChatTranslator:
+    """Everything a chat-model translator needs except the transport: the prompt, batching with
+    neighbours as context, the glossary as instructions, reply validation, retries and glossary
+    spelling. Subclasses implement `complete` (one chat request → an OpenAI-shaped reply dict) and
+    `describe` (what failed, for the error). Used by the `llm` (HTTP) and `llama` (in-process) backends.
+    """
 
-    name = "llm"
+    name = "chat"
     is_machine_draft = True
+    batch_size = 20
+    context = 2
+    retries = 3
+    backoff_s = 1.0
+    failure_hint = "check the model, or raise translation.options.retries"
+    # When every attempt at a batch failed, translate its halves separately (each still needs a
+    # complete reply: nothing is patched). Off for servers, whose failures are rarely about size.
+    split_failed_batches = False
 
-    def __init__(self, options: Mapping[str, Any]) -> None:
-        try:
-            self.base_url = str(options["base_url"]).rstrip("/")
-            self.model = str(options.get("model", "default"))
-            self.api_key_env = options.get("api_key_env")
-            self.batch_size = max(1, int(options.get("batch_size", 20)))
-            self.context = max(0, int(options.get("context", 2)))
-            self.timeout_s = float(options.get("timeout_s", 60))
-            self.retries = max(0, int(options.get("retries", 3)))
-            self.backoff_s = float(options.get("backoff_s", 1.0))
-            self.temperature = float(options.get("temperature", 0.0))
-        except KeyError:
-            raise ManifestError("translation.options.base_url is required for the llm backend",
-                                hint="e.g. base_url: http://127.0.0.1:8080/v1") from None
-        except (TypeError, ValueError) as exc:
-            raise ManifestError(f"translation.options for the llm backend: {exc}") from None
+    def complete(self, messages: list[dict[str, str]], ids: Sequence[int], attempt: int) -> Any:
+        """The model's reply to `messages`, shaped like OpenAI's chat completion; LLMError on failure."""
+        raise NotImplementedError
 
-    # -- one request --------------------------------------------------------------------------------
-    def _headers(self) -> dict[str, str]:
-        headers = {"Content-Type": "application/json"}
-        if self.api_key_env:
-            key = os.environ.get(str(self.api_key_env))
-            if not key:
-                raise ManifestError(
-                    f"environment variable {self.api_key_env} (translation.options.api_key_env) is not set")
-            headers["Authorization"] = f"Bearer {key}"
-        return headers
-
-    def _post(self, payload: dict[str, Any]) -> Any:
-        request = urllib.request.Request(
-            f"{self.base_url}/chat/completions",
-            data=json.dumps(payload, ensure_ascii=False).encode("utf-8"),
-            headers=self._headers(),
-            method="POST",
-        )
-        with urllib.request.urlopen(request, timeout=self.timeout_s) as response:
-            body = response.read()
-        try:
-            return json.loads(body.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise LLMError(f"the server's reply is not JSON ({exc})") from None
+    def describe(self) -> str:
+        """The translator as an error message names it."""
+        return f"the {self.name} translator"
 
     def messages(self, texts: Sequence[str], ids: Sequence[int], before: Sequence[str], after: Sequence[str],
                  glossary_lines: Sequence[str]) -> list[dict[str, str]]:
@@ -134,49 +122,127 @@ class LLMTranslator:
         return [found[i] for i in ids]
 
     def _batch(self, messages: list[dict[str, str]], ids: Sequence[int]) -> list[str]:
-        payload = {"model": self.model, "messages": messages, "temperature": self.temperature,
-                   "response_format": {"type": "json_object"}}
+        """One batch: a complete, valid reply within `retries` retries, else SubtitleError."""
         problem = ""
         for attempt in range(self.retries + 1):
-            if attempt:
+            if attempt and self.backoff_s:
                 time.sleep(self.backoff_s * 2 ** (attempt - 1))
             try:
-                return self.parse_reply(self._post(payload), ids)
+                return self.parse_reply(self.complete(messages, ids, attempt), ids)
             except LLMError as exc:
                 problem = exc.problem
-            except TimeoutError:
-                problem = f"no answer within {self.timeout_s:g} s (timeout_s)"
-            except urllib.error.HTTPError as exc:
-                problem = f"HTTP {exc.code} {exc.reason}"
-                if exc.code in (400, 401, 403, 404):
-                    break  # retrying the same request will not help
-            except urllib.error.URLError as exc:
-                reason = exc.reason
-                problem = (f"no answer within {self.timeout_s:g} s (timeout_s)"
-                           if isinstance(reason, TimeoutError) else f"cannot connect: {reason}")
-            except (ConnectionError, OSError) as exc:
-                problem = f"connection failed: {exc}"
+                log.info("%s, cues %s–%s, attempt %d: %s", self.describe(), ids[0], ids[-1], attempt + 1, problem)
+                if not exc.retryable:
+                    break
         raise SubtitleError(
-            f"translation service {self.base_url} failed for cues {ids[0]}–{ids[-1]} after "
-            f"{attempt + 1} attempt(s): {problem}",
-            hint="check the server, or raise translation.options.timeout_s / retries",
+            f"{self.describe()} failed for cues {ids[0]}–{ids[-1]} after {attempt + 1} attempt(s): {problem}",
+            hint=self.failure_hint,
         )
 
+    def _translate_range(self, texts: Sequence[str], ids: Sequence[int], first: int, count: int,
+                         glossary_lines: Sequence[str]) -> list[str]:
+        """Cues `first … first+count-1` of `texts` as one batch, with `context` neighbours each side."""
+        before = texts[max(0, first - self.context) : first]
+        after = texts[first + count : first + count + self.context]
+        chunk_ids = ids[first : first + count]
+        messages = self.messages(texts[first : first + count], chunk_ids, before, after, glossary_lines)
+        try:
+            return self._batch(messages, chunk_ids)
+        except SubtitleError:
+            if not self.split_failed_batches or count == 1:
+                raise
+        half = count // 2
+        return (self._translate_range(texts, ids, first, half, glossary_lines)
+                + self._translate_range(texts, ids, first + half, count - half, glossary_lines))
+
     def translate(self, cues: Sequence[SourceCue], context: TranslationContext) -> list[str]:
-        """Batches of `batch_size` cues, each sent with `context` neighbours on both sides."""
+        """Batches of `batch_size` cues, each sent with `context` neighbours on both sides. A cue
+        with no text gets no English (there is nothing to ask the model about)."""
         glossary = context.glossary
         used = {t for cue in cues for t in protect(cue.text, glossary).terms}
         glossary_lines = [f"- {t.vi} → {t.en}" for t in glossary.terms if t in used]
 
         def run(texts: list[str]) -> list[str]:
-            out: list[str] = []
-            for first in range(0, len(texts), self.batch_size):
-                chunk = cues[first : first + self.batch_size]
-                before = texts[max(0, first - self.context) : first]
-                after = texts[first + len(chunk) : first + len(chunk) + self.context]
-                ids = [c.index for c in chunk]
-                out.extend(self._batch(self.messages(texts[first : first + len(chunk)], ids, before, after,
-                                                     glossary_lines), ids))
+            spoken = [n for n, text in enumerate(texts) if text.strip()]
+            said = [texts[n] for n in spoken]
+            ids = [cues[n].index for n in spoken]
+            english: list[str] = []
+            for first in range(0, len(said), self.batch_size):
+                count = min(self.batch_size, len(said) - first)
+                english.extend(self._translate_range(said, ids, first, count, glossary_lines))
+            out = [""] * len(texts)
+            for n, line in zip(spoken, english, strict=True):
+                out[n] = line
             return out
 
         return translate_protected(cues, glossary, run, placeholders=False)
+
+
+class LLMTranslator(ChatTranslator):
+    """Options: base_url (…/v1), model, api_key_env, batch_size, context, timeout_s, retries, backoff_s."""
+
+    name = "llm"
+    failure_hint = "check the server, or raise translation.options.timeout_s / retries"
+
+    def __init__(self, options: Mapping[str, Any]) -> None:
+        try:
+            self.base_url = str(options["base_url"]).rstrip("/")
+            self.model = str(options.get("model", "default"))
+            self.api_key_env = options.get("api_key_env")
+            self.batch_size = max(1, int(options.get("batch_size", 20)))
+            self.context = max(0, int(options.get("context", 2)))
+            self.timeout_s = float(options.get("timeout_s", 60))
+            self.retries = max(0, int(options.get("retries", 3)))
+            self.backoff_s = float(options.get("backoff_s", 1.0))
+            self.temperature = float(options.get("temperature", 0.0))
+        except KeyError:
+            raise ManifestError("translation.options.base_url is required for the llm backend",
+                                hint="e.g. base_url: http://127.0.0.1:8080/v1") from None
+        except (TypeError, ValueError) as exc:
+            raise ManifestError(f"translation.options for the llm backend: {exc}") from None
+
+    def describe(self) -> str:
+        return f"translation service {self.base_url}"
+
+    # -- one request --------------------------------------------------------------------------------
+    def _headers(self) -> dict[str, str]:
+        headers = {"Content-Type": "application/json"}
+        if self.api_key_env:
+            key = os.environ.get(str(self.api_key_env))
+            if not key:
+                raise ManifestError(
+                    f"environment variable {self.api_key_env} (translation.options.api_key_env) is not set")
+            headers["Authorization"] = f"Bearer {key}"
+        return headers
+
+    def _post(self, payload: dict[str, Any]) -> Any:
+        request = urllib.request.Request(
+            f"{self.base_url}/chat/completions",
+            data=json.dumps(payload, ensure_ascii=False).encode("utf-8"),
+            headers=self._headers(),
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=self.timeout_s) as response:
+            body = response.read()
+        try:
+            return json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise LLMError(f"the server's reply is not JSON ({exc})") from None
+
+    def complete(self, messages: list[dict[str, str]], ids: Sequence[int], attempt: int) -> Any:
+        """POST to `/chat/completions`; transport failures become LLMError (4xx: not retried)."""
+        payload = {"model": self.model, "messages": messages, "temperature": self.temperature,
+                   "response_format": {"type": "json_object"}}
+        try:
+            return self._post(payload)
+        except TimeoutError:
+            raise LLMError(f"no answer within {self.timeout_s:g} s (timeout_s)") from None
+        except urllib.error.HTTPError as exc:
+            # retrying the same request will not help a 400, 401, 403 or 404
+            raise LLMError(f"HTTP {exc.code} {exc.reason}", retryable=exc.code not in (400, 401, 403, 404)) from None
+        except urllib.error.URLError as exc:
+            reason = exc.reason
+            raise LLMError(f"no answer within {self.timeout_s:g} s (timeout_s)" if isinstance(reason, TimeoutError)
+                           else f"cannot connect: {reason}") from None
+        except (ConnectionError, OSError) as exc:
+            raise LLMError(f"connection failed: {exc}") from None

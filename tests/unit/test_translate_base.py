@@ -99,7 +99,7 @@ def test_every_backend_the_manifest_accepts_is_registered(tmp_path: Path) -> Non
 
 
 def test_an_unknown_backend_names_the_known_ones(tmp_path: Path) -> None:
-    with pytest.raises(ManifestError, match=r"'deepl' is not one of whisper, argos, ct2, llm, sheet"):
+    with pytest.raises(ManifestError, match=r"'deepl' is not one of whisper, llama, argos, ct2, llm, sheet"):
         make_translator("deepl", {}, Workspace(tmp_path, "p"))
 
 
