@@ -73,8 +73,8 @@ def start_timecode(programme: Programme) -> str:
 
 
 def qc_markers(ws: Workspace, timeline: Timeline) -> list[Marker]:
-    """WARN/FAIL checks of qc/report.json as markers. QC records no programme time for a check
-    today, so a check is placed at its `spans_s` when the report has them, else at the start."""
+    """WARN/FAIL checks of qc/report.json as markers, one per flagged span (`spans_s`, programme
+    seconds); a check without spans (a container or codec problem) is placed at the start."""
     path = ws.qc_dir / "report.json"
     if not path.is_file():
         return []

@@ -7,7 +7,10 @@ measured value, a centre can read what we hold a file to, and the verdict logic 
 hand-made numbers without ffmpeg. Every rule must have its evaluator when this module is imported,
 and a CheckSpec naming an unknown rule or measurement is refused when it is made, so a typo fails
 at once instead of showing up later as "not measured". A verdict carries the measured value as a
-number (`CheckResult.value`, in `CheckResult.unit`) beside the text the report shows.
+number (`CheckResult.value`, in `CheckResult.unit`) beside the text the report shows, and the
+stretches it flagged as data (`CheckResult.spans_s`: [start, end] in programme seconds, the file's
+leader and excerpt offset taken off by `evaluate(..., offset_s=)`), so an NLE marker or the review
+room's timeline can point at them without parsing the detail text.
 
 Thresholds that are ours rather than a standard's (documented in the report's legend):
 - black / frozen picture / silence: intervals inside *allowed windows* are fine — the broadcast
@@ -149,11 +152,24 @@ class CheckResult:
     detail: str = ""
     value: float | None = None
     unit: str = ""
+    spans_s: tuple[Interval, ...] = ()
+    """What the check flagged, as [start, end] in programme seconds (empty: nothing, or no time)."""
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["status"] = self.status.value
+        data["spans_s"] = [[a, b] for a, b in self.spans_s]
         return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CheckResult:
+        """A verdict as `to_dict` wrote it (a stored part of the QC report)."""
+        value = data.get("value")
+        return cls(str(data["id"]), str(data["label"]), Status(str(data["status"])), str(data.get("measured", "")),
+                   str(data.get("limit", "")), str(data.get("detail", "")),
+                   float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None,
+                   str(data.get("unit", "")),
+                   tuple((float(a), float(b)) for a, b in data.get("spans_s") or ()))
 
 
 @dataclass(frozen=True)
@@ -321,6 +337,8 @@ class Judged:
     detail: str = ""
     value: float | None = None
     unit: str | None = None
+    spans: tuple[Interval, ...] = ()
+    """Flagged stretches in file seconds (`evaluate` moves them to programme seconds)."""
 
 
 Evaluator = Callable[["CheckSpec", Any, str], Judged]
@@ -344,8 +362,10 @@ def _number(value: Any) -> float | None:
     return float(value) if math.isfinite(value) else None
 
 
-def evaluate(spec: CheckSpec, measurements: Mapping[str, Any]) -> CheckResult:
-    """Judge one measurement against its spec; a missing measurement is a FAIL (or INFO for reports)."""
+def evaluate(spec: CheckSpec, measurements: Mapping[str, Any], offset_s: float = 0.0) -> CheckResult:
+    """Judge one measurement against its spec; a missing measurement is a FAIL (or INFO for reports).
+    `offset_s` turns file seconds into programme seconds for the flagged spans (the excerpt's start
+    less the leader)."""
     limit = spec.limit_text()
     if spec.measure not in measurements or measurements[spec.measure] is None:
         status = Status.INFO if spec.rule == "report" else Status.FAIL
@@ -353,8 +373,9 @@ def evaluate(spec: CheckSpec, measurements: Mapping[str, Any]) -> CheckResult:
                            unit=spec.unit)
     u = f" {spec.unit}" if spec.unit else ""
     judged = RULES[spec.rule](spec, measurements[spec.measure], u)
+    spans = tuple((round(max(0.0, a + offset_s), 3), round(max(0.0, b + offset_s), 3)) for a, b in judged.spans)
     return CheckResult(spec.id, spec.label, judged.status, judged.measured, limit, judged.detail, judged.value,
-                       spec.unit if judged.unit is None else judged.unit)
+                       spec.unit if judged.unit is None else judged.unit, spans)
 
 
 @_rule("equals")
@@ -448,7 +469,7 @@ def _intervals(spec: CheckSpec, value: Any, u: str) -> Judged:
     measured = f"{span:.2f} s at {_clock(longest[0])}"
     where = ", ".join(f"{_clock(a)}–{_clock(b)}" for a, b in rest[:5])
     status = Status.FAIL if span >= (spec.limit or 0) else Status.WARN
-    return Judged(status, measured, f"{len(rest)} outside allowed: {where}", round(span, 3), "s")
+    return Judged(status, measured, f"{len(rest)} outside allowed: {where}", round(span, 3), "s", tuple(rest))
 
 
 @_rule("legal_range")
@@ -470,14 +491,8 @@ def _legal(spec: CheckSpec, value: Any, u: str) -> Judged:
     if not out:
         return Judged(Status.PASS, measured, "", 0.0, "s")
     step = _frame_step([f[0] for f in frames])
-    run, best, prev = 0, 0, None
-    for f in frames:
-        if breaks_r103(f):
-            run = run + 1 if prev is not None and abs(f[0] - prev - step) < step / 2 else 1
-            prev = f[0]
-            best = max(best, run)
-        else:
-            run, prev = 0, None
+    runs = breaking_runs(frames, step)
+    best = max((count for _, _, count in runs), default=0)
     best_s = best * step
     worst_out = max(out, key=lambda f: (area(f) or 0.0, excursion(f)))
     worst_area_out = area(worst_out)
@@ -488,7 +503,26 @@ def _legal(spec: CheckSpec, value: Any, u: str) -> Judged:
               f"longest run {best_s:.2f} s")
     # a run of N frames lasts N × step; compare with a little slack for timestamps' float noise
     return Judged(Status.FAIL if best_s >= LEGAL_SUSTAINED_S - 1e-6 else Status.WARN, measured, detail,
-                  round(best_s, 3), "s")
+                  round(best_s, 3), "s", tuple((a, b) for a, b, _ in runs))
+
+
+def breaking_runs(frames: Sequence[Sequence[float]], step: float) -> list[tuple[float, float, int]]:
+    """Runs of consecutive frames that break EBU R103: (start, end, frames), in the frames' time; a
+    frame lasts `step` seconds and a missing frame ends a run."""
+    runs: list[tuple[float, float, int]] = []
+    prev: float | None = None
+    for f in frames:
+        if not breaks_r103(f):
+            prev = None
+            continue
+        t = float(f[0])
+        if prev is not None and runs and abs(t - prev - step) < step / 2:
+            start, _, count = runs[-1]
+            runs[-1] = (start, t + step, count + 1)
+        else:
+            runs.append((t, t + step, 1))
+        prev = t
+    return runs
 
 
 def area(frame: Sequence[float]) -> float | None:

@@ -3,12 +3,14 @@ every stretch of speech covered by a cue, no cue hanging over silence, machine d
 
 The speech spans come from the caller (`subs/speech.py`: transcript words placed on the timeline,
 the same rule the subtitles stage segments and lints by), and the machine-draft state from the
-subtitles record; this module only judges cues against them, so it needs no audio analysis.
+subtitles record; this module only judges cues against them, so it needs no audio analysis. Each
+verdict carries what it flagged as `spans_s` (programme seconds: the cues sit on the programme's
+clock): the uncovered speech, the cues over silence, the cues lint found fault with.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from ..errors import ReportageError
@@ -70,11 +72,14 @@ def check_language(path_by_ext: dict[str, Path], lang: str, timeline: Timeline |
     rate = timeline.rate if timeline else None
     report = lint(cues, style, rate, shot_changes_ms=timeline.shot_changes_ms if timeline else (),
                   speech_spans_ms=list(speech) if speech else None)
-    first = "; ".join(f"cue {i.cue} {i.rule}: {i.message}" for i in (report.errors or report.warnings)[:3])
+    shown = report.errors or report.warnings
+    first = "; ".join(f"cue {i.cue} {i.rule}: {i.message}" for i in shown[:3])
     status = Status.FAIL if report.errors else Status.WARN if report.warnings else Status.PASS
+    faulted = sorted({i.cue for i in shown if 1 <= i.cue <= len(cues)})
     results.append(CheckResult(f"subtitles.{lang}.lint", f"Subtitles {lang} lint ({style.name})", status,
                                f"{len(report.errors)} errors, {len(report.warnings)} warnings",
-                               "no errors", first, value=len(report.errors), unit="errors"))
+                               "no errors", first, value=len(report.errors), unit="errors",
+                               spans_s=_seconds((cues[n - 1].start_ms, cues[n - 1].end_ms) for n in faulted)))
     if speech is None:
         results.append(CheckResult(f"subtitles.{lang}.coverage", f"Subtitles {lang} cover the speech", Status.INFO,
                                    "not measured", "every stretch of speech",
@@ -86,7 +91,8 @@ def check_language(path_by_ext: dict[str, Path], lang: str, timeline: Timeline |
         status = Status.FAIL if longest >= UNCOVERED_FAIL_MS else Status.WARN if gaps else Status.PASS
         results.append(CheckResult(f"subtitles.{lang}.coverage", f"Subtitles {lang} cover the speech", status,
                                    f"{len(gaps)} uncovered, longest {longest} ms",
-                                   f"none ≥ {UNCOVERED_FAIL_MS} ms", where, value=longest, unit="ms"))
+                                   f"none ≥ {UNCOVERED_FAIL_MS} ms", where, value=longest, unit="ms",
+                                   spans_s=_seconds(gaps)))
         frame_ms = round(1000 / float(style.frame_rate if rate is None else rate))
         over = silent_cues(cues, speech, style.lead_in_frames * frame_ms, style.hang_on_frames * frame_ms)
         worst_ms = max((ms for _, ms in over), default=0)
@@ -96,9 +102,15 @@ def check_language(path_by_ext: dict[str, Path], lang: str, timeline: Timeline |
         results.append(CheckResult(f"subtitles.{lang}.silence", f"Subtitles {lang} over silence", status,
                                    f"{len(over)} cues, longest {worst_ms} ms",
                                    f"≤ lead-in {style.lead_in_frames} / hang-on {style.hang_on_frames} frames",
-                                   detail, value=worst_ms, unit="ms"))
+                                   detail, value=worst_ms, unit="ms",
+                                   spans_s=_seconds((c.start_ms, c.end_ms) for c, _ in over)))
     if draft is not None and draft.machine_draft and not draft.reviewed:
         results.append(CheckResult(f"subtitles.{lang}.review", f"Subtitles {lang} reviewed", Status.WARN,
                                    "unreviewed machine draft", "reviewed by a translator",
                                    f"source: {draft.backend or draft.source}"))
     return results
+
+
+def _seconds(spans: Iterable[Span]) -> tuple[tuple[float, float], ...]:
+    """Millisecond spans as the [start, end] seconds a verdict's `spans_s` holds."""
+    return tuple((a / 1000, b / 1000) for a, b in spans)

@@ -257,9 +257,10 @@ def api_qc(request: Request) -> Response:
     tl = room.timeline(ws)
     file, _ = _player_file(ws, tl)
     measured = measure.state(ws, file)
-    marks = views.speech_marks(ws, tl) + (views.measured_marks(measured) if measured["state"] == "done" else [])
-    return JSONResponse({"report": views.qc_report(ws), "marks": marks, "measure": measured,
-                         "duration_ms": tl.duration_ms})
+    report = views.qc_report(ws)
+    marks = (views.speech_marks(ws, tl) + views.qc_marks(report, exclude=measured.get("deliverable"))
+             + (views.measured_marks(measured) if measured["state"] == "done" else []))
+    return JSONResponse({"report": report, "marks": marks, "measure": measured, "duration_ms": tl.duration_ms})
 
 
 def api_qc_measure(request: Request) -> Response:

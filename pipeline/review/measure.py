@@ -1,8 +1,11 @@
-"""QC's own measurement (`qc.checks.measure_file`: one decode) of the file the page plays, for the
-loudness plot and the timeline marks (black, freeze, silence, out-of-range picture), kept in
-`review/measure.json` keyed by the file's SHA-256 so it is made once per render.
+"""The measurement of the file the page plays, for the loudness plot and the timeline marks (black,
+freeze, silence, out-of-range picture), all in programme seconds.
 
-It runs in a background thread when the reviewer asks for it; the page polls `state`.
+When the player's file is a deliverable QC has measured (its record in `qc/deliverables/` has the
+file's SHA-256), QC's own measurements are used as they are: nothing is decoded. Otherwise (a file
+QC has not seen yet) the reviewer can ask for QC's measurement (`qc.checks.measure_file`: one
+decode), which runs in a background thread and is kept in `review/measure.json` keyed by the file's
+SHA-256 so it is made once per render; the page polls `state`.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from .. import stagerun
 from ..errors import ReportageError
 from ..fsutil import read_json, write_json
 from ..qc.checks import measure_file
+from ..qc.record import DeliverableRecord, records
 from ..workspace import Workspace
 from .state import review_dir
 from .views import legal_spans
@@ -28,8 +32,33 @@ def measure_path(ws: Workspace) -> Path:
     return review_dir(ws) / "measure.json"
 
 
+def from_qc(ws: Workspace, file: Path) -> dict[str, Any] | None:
+    """QC's measurement of `file` (a deliverable it measured, same content), in the page's shape."""
+    if not file.is_file():
+        return None
+    digest = stagerun.content_hash(ws, file)
+    record = next((r for r in records(ws) if r.sha256 == digest), None)
+    return None if record is None else qc_view(record, file)
+
+
+def qc_view(record: DeliverableRecord, file: Path) -> dict[str, Any]:
+    """A QC record as the page draws it: series and ranges in programme seconds."""
+    shift = record.programme_offset_s
+    return {
+        "sha256": record.sha256, "file": file.name, "source": "qc", "deliverable": record.deliverable,
+        "loudness": record.loudness_in_programme(),
+        "black": record.ranges_in_programme("picture.black"), "freeze": record.ranges_in_programme("picture.freeze"),
+        "silence": record.ranges_in_programme("audio.silence"),
+        "legal": [[round(a + shift, 3), round(b + shift, 3)] for a, b in legal_spans(record.luma, record.frame_s)],
+        "integrated": record.values.get("loudness.integrated"),
+    }
+
+
 def cached(ws: Workspace, file: Path) -> dict[str, Any] | None:
-    """The measurement of `file` when one of its current content is stored."""
+    """The measurement of `file` when one of its current content is stored: QC's, else the page's own."""
+    found = from_qc(ws, file)
+    if found is not None:
+        return found
     path = measure_path(ws)
     if not path.is_file() or not file.is_file():
         return None
@@ -38,7 +67,7 @@ def cached(ws: Workspace, file: Path) -> dict[str, Any] | None:
     except (OSError, ValueError):
         return None
     if isinstance(data, dict) and data.get("sha256") == stagerun.content_hash(ws, file):
-        return data
+        return {"source": "review", **data}
     return None
 
 
@@ -66,7 +95,8 @@ def measure(ws: Workspace, file: Path, rate: Fraction, offset_s: float, leader_s
 
     data = {
         "sha256": digest, "file": file.name,
-        "loudness": [[round(t + leader_s + shift, 2), round(m, 1), round(s, 1)] for t, m, s in got.loudness_series],
+        # the series is in file seconds already (the leader skipped by the meter is added back)
+        "loudness": [[round(t + shift, 2), round(m, 1), round(s, 1)] for t, m, s in got.loudness_series],
         "black": spans("picture.black"), "freeze": spans("picture.freeze"), "silence": spans("audio.silence"),
         "legal": [[round(a + shift, 3), round(b + shift, 3)] for a, b in legal_spans(got.luma_series, float(1 / rate))],
         "integrated": values.get("loudness.integrated"),
@@ -76,7 +106,10 @@ def measure(ws: Workspace, file: Path, rate: Fraction, offset_s: float, leader_s
 
 
 def start(ws: Workspace, file: Path, rate: Fraction, offset_s: float, leader_s: float = 0.0) -> bool:
-    """Start measuring in the background; False when a measurement is already running."""
+    """Start measuring in the background; False when a measurement is already running, or when QC
+    has measured this very file (its measurements are used, nothing is decoded)."""
+    if from_qc(ws, file) is not None:
+        return False
     key = str(ws.dir)
     with _guard:
         if _running.get(key) == "running":

@@ -183,6 +183,30 @@ def measured_marks(measure: dict[str, Any]) -> list[dict[str, Any]]:
     return marks
 
 
+_QC_MARK_KINDS = {"picture.black": "black", "picture.freeze": "freeze", "audio.silence": "silence",
+                  "picture.legal_range": "legal"}
+
+
+def qc_marks(report: dict[str, Any] | None, exclude: str | None = None) -> list[dict[str, Any]]:
+    """What QC flagged (WARN/FAIL) on each deliverable, from the `spans_s` of report.json (programme
+    seconds): black, freeze, silence and legal range of every deliverable, not only the one the
+    page plays (a broadcast master's out-of-range picture shows even though the player has the web
+    cut). `exclude`: the deliverable whose measured marks the page already draws."""
+    marks: list[dict[str, Any]] = []
+    for deliverable in (report or {}).get("deliverables") or []:
+        if exclude is not None and deliverable.get("deliverable") == exclude:
+            continue
+        for check in deliverable.get("checks") or []:
+            kind = _QC_MARK_KINDS.get(str(check.get("id")))
+            if kind is None or check.get("status") not in ("WARN", "FAIL"):
+                continue
+            for a, b in check.get("spans_s") or []:
+                label = f"QC {check['status']} {deliverable.get('deliverable', '?')}: {check.get('label', '')}"
+                marks.append({"kind": kind, "start_ms": round(float(a) * 1000), "end_ms": round(float(b) * 1000),
+                              "status": check["status"], "label": label})
+    return marks
+
+
 def legal_spans(luma: Sequence[Sequence[float]], frame_s: float) -> list[tuple[float, float]]:
     """Stretches of frames with more than LEGAL_AREA of their pixels out of range (EBU R103)."""
     spans: list[tuple[float, float]] = []

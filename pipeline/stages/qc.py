@@ -4,18 +4,30 @@ What is judged comes from the records the earlier stages wrote, never from their
 guessing at folders: the manifest's `deliverables:` list, the render record (`renders/render.json`:
 each deliverable's file, its excerpt of the programme and its leader), the timeline, the transcripts
 (speech placed on the timeline by `subs/speech.py`, the rule the subtitles stage uses) and the
-subtitles record (machine drafts). The files themselves are measured afresh (`qc/checks.py`), so a
-render that went wrong is caught, not trusted.
+subtitles record (machine drafts). The files themselves are measured (`qc/checks.py`), so a render
+that went wrong is caught, not trusted.
 
-Freshness is `pipeline.stagerun`'s, on the whole programme: the content of every render, the
-timeline, the subtitle files and records, the transcripts, the profiles and titles. Unchanged, a
-rerun reads the previous `qc/report.json` instead of decoding every deliverable again.
+The work is proportional to the change. Freshness is `pipeline.stagerun`'s, on three kinds of target:
+- each deliverable (target = its name): the file's content, its profile, the measuring code and
+  ffmpeg. Measured once per content; the measurements are kept in `qc/deliverables/<name>.json`
+  (`qc/record.py`) and reused while the file is unchanged, so a fixed subtitle that re-rendered the
+  social cut decodes the social cut alone;
+- each subtitle language (target = `subtitles.<lang>`): its SRT and WebVTT, its draft state in the
+  subtitles record, its style, the timeline and transcripts (the speech it must cover), the checking
+  code; verdicts kept in `qc/subtitles/<lang>.json`;
+- the report (target = `programme`): the keys of all those parts, the timeline, the titles and the
+  judging code. When it is fresh the previous `qc/report.json` stands (nothing is rewritten, so
+  package stays up to date); otherwise the report is judged again from the parts (cheap: no decode)
+  and report.json and report.html are rewritten.
 `qc_file` checks any single file against a profile — what the receiving centre runs on arrival.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import functools
+import hashlib
 import time
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -24,24 +36,35 @@ from typing import Any
 
 from .. import stagerun
 from ..errors import ReportageError, WorkspaceError
-from ..fsutil import read_json
+from ..fsutil import read_json, write_json
 from ..manifest import Programme
+from ..media import ffmpeg
 from ..profiles import Profile, load_profile
 from ..progress import Progress, ProgressFn, ignore
 from ..qc.checks import FileMeasurements, measure_file, poster_frames
 from ..qc.plan import CheckResult, PlanContext, Status, evaluate, plan_for, worst
+from ..qc.record import (
+    LOUDNESS_COLUMNS,
+    LOUDNESS_STEP_S,
+    DeliverableRecord,
+    measuring_code,
+    read_record,
+    record_path,
+    write_record,
+)
 from ..qc.report import write_reports
 from ..qc.subtitles import check_language
-from ..records import read_subtitles_record, subtitles_record_path
+from ..records import read_subtitles_record
 from ..render.plan import body_frames
-from ..render.state import RenderRecord, read_render_record
-from ..subs import WRITTEN_FORMATS
+from ..render.state import RenderedDeliverable, RenderRecord, read_render_record
+from ..subs import WRITTEN_FORMATS, load_style
 from ..subs.speech import speech_spans, timeline_words
 from ..timeline import Timeline, load_timeline
 from ..workspace import Workspace
 
 STAGE = "qc"
-QC_VERSION = 3
+QC_VERSION = 4
+SUBTITLES_TARGET = "subtitles.{lang}"
 
 
 @dataclass(frozen=True)
@@ -63,15 +86,28 @@ class FileQC:
     posters: list[Path] = field(default_factory=list)
     leader_s: float = 0.0
     target_lufs: float | None = None
+    record: DeliverableRecord | None = None
+    """The measurements behind the verdicts (None for a file that could not be measured)."""
 
     @property
     def verdict(self) -> Status:
         return worst([c.status for c in self.checks])
 
     def to_dict(self) -> dict[str, Any]:
-        return {"deliverable": self.deliverable, "profile": self.profile, "file": self.path,
-                "verdict": self.verdict.value, "posters": [p.name for p in self.posters],
-                "checks": [c.to_dict() for c in self.checks]}
+        data: dict[str, Any] = {
+            "deliverable": self.deliverable, "profile": self.profile, "file": self.path,
+            "verdict": self.verdict.value, "posters": [p.name for p in self.posters],
+            "checks": [c.to_dict() for c in self.checks]}
+        if self.record is not None:
+            if self.record.sha256:
+                data["sha256"] = self.record.sha256
+            data["measured_at"] = self.record.measured_at
+            data["measure_s"] = self.record.measure_s
+            data["programme_offset_s"] = round(self.record.programme_offset_s, 6)
+            data["loudness_series"] = {"step_s": LOUDNESS_STEP_S, "columns": list(LOUDNESS_COLUMNS),
+                                       "time": "programme seconds",
+                                       "rows": self.record.loudness_in_programme(LOUDNESS_STEP_S)}
+        return data
 
 
 @dataclass
@@ -103,15 +139,31 @@ class QCReport:
 
 
 @dataclass
+class QCWork:
+    """What this run did: which deliverables were measured and which measurements were reused,
+    which subtitle languages were checked and which verdicts were reused."""
+
+    measured: list[str] = field(default_factory=list)
+    reused: list[str] = field(default_factory=list)
+    subtitles_checked: list[str] = field(default_factory=list)
+    subtitles_reused: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, list[str]]:
+        return {"measured": self.measured, "reused": self.reused,
+                "subtitles_checked": self.subtitles_checked, "subtitles_reused": self.subtitles_reused}
+
+
+@dataclass
 class QCRun:
     """What the stage's run returns: the report as `qc/report.json` holds it (read back when up to
-    date, so `report` is None then) and where the HTML is."""
+    date, so `report` is None then), where the HTML is, and what was done to make it."""
 
     programme: str
     data: dict[str, Any]
     up_to_date: bool
     html: Path
     report: QCReport | None = None
+    work: QCWork = field(default_factory=QCWork)
 
     @property
     def failed(self) -> list[str]:
@@ -127,26 +179,50 @@ class QCRun:
         return str(self.data.get("verdict", "unknown"))
 
     def to_dict(self) -> dict[str, Any]:
-        return {**self.data, "ok": self.ok, "up_to_date": self.up_to_date, "html": str(self.html)}
+        return {**self.data, "ok": self.ok, "up_to_date": self.up_to_date, "html": str(self.html),
+                "work": self.work.to_dict()}
+
+
+def judge(record: DeliverableRecord, profile: Profile, *, expected_frames: int | None = None,
+          programme_s: float | None = None, mute_windows: tuple[tuple[float, float], ...] = (),
+          posters_dir: Path | None = None) -> FileQC:
+    """The verdicts of a measured file against `profile` (cheap: no decode), flagged spans in
+    programme seconds."""
+    measured = record.measurements()
+    lead = profile.leader.total_s
+    if programme_s is None and measured.duration_s is not None:
+        programme_s = max(0.0, measured.duration_s - lead)
+    plan = plan_for(profile, PlanContext(expected_frames=expected_frames, programme_s=programme_s,
+                                         mute_windows=mute_windows))
+    checks = [evaluate(spec, measured.values, record.programme_offset_s) for spec in plan]
+    posters = [p for name in record.posters if (p := posters_dir / name).is_file()] if posters_dir else []
+    return FileQC(record.deliverable, profile.name, record.file, checks, measured, posters, lead,
+                  profile.loudness.target_lufs, record)
+
+
+def measure_deliverable(path: Path, profile: Profile, *, deliverable: str, sha256: str = "",
+                        excerpt_start_s: float = 0.0, posters_dir: Path | None = None) -> DeliverableRecord:
+    """Measure `path` once (the decode, ffprobe, the posters) into a record of its measurements."""
+    began = time.monotonic()
+    lead = profile.leader.total_s
+    measured = measure_file(path, profile.video.rate, skip_s=lead)
+    posters = (poster_frames(path, posters_dir, measured.duration_s, deliverable, start_s=lead)
+               if posters_dir is not None else [])
+    return DeliverableRecord.from_measurements(
+        deliverable, profile.name, path, sha256, measured, leader_s=lead, excerpt_start_s=excerpt_start_s,
+        posters=posters, measure_s=time.monotonic() - began, tools={"ffmpeg": _ffmpeg_version()})
 
 
 def qc_file(path: Path, profile: Profile, *, deliverable: str | None = None, expected_frames: int | None = None,
             programme_s: float | None = None, posters_dir: Path | None = None,
             mute_windows: tuple[tuple[float, float], ...] = ()) -> FileQC:
     """Measure `path` and judge it against `profile` (expected duration when known)."""
-    lead = profile.leader.total_s
-    measured = measure_file(path, profile.video.rate, skip_s=lead)
-    if programme_s is None and measured.duration_s is not None:
-        programme_s = max(0.0, measured.duration_s - lead)
-    plan = plan_for(profile, PlanContext(expected_frames=expected_frames, programme_s=programme_s,
-                                         mute_windows=mute_windows))
-    checks = [evaluate(spec, measured.values) for spec in plan]
-    posters: list[Path] = []
-    if posters_dir is not None:
-        stem = deliverable or path.stem
-        posters = poster_frames(path, posters_dir, measured.duration_s, stem, start_s=lead)
-    return FileQC(deliverable or profile.name, profile.name, str(path), checks, measured, posters, lead,
-                  profile.loudness.target_lufs)
+    name = deliverable or path.stem
+    record = measure_deliverable(path, profile, deliverable=name, posters_dir=posters_dir)
+    result = judge(record, profile, expected_frames=expected_frames, programme_s=programme_s,
+                   mute_windows=mute_windows, posters_dir=posters_dir)
+    result.deliverable = deliverable or profile.name
+    return result
 
 
 def expected_frames(profile: Profile, timeline: Timeline, excerpt: tuple[float, float] | None) -> int:
@@ -198,39 +274,151 @@ def _languages(programme: Programme) -> list[str]:
     return list(dict.fromkeys(languages or ["vi", "en"]))
 
 
+# -- what each target depends on ---------------------------------------------------------------------
+
+@functools.cache
+def _ffmpeg_version() -> str:
+    return ffmpeg.version()
+
+
+@functools.cache
+def _code(*modules: str) -> str:
+    """SHA-256 of the named modules' source: the verdicts change when the code judging them does."""
+    import importlib
+
+    digest = hashlib.sha256()
+    for name in modules:
+        digest.update(Path(str(importlib.import_module(name).__file__)).read_bytes())
+    return digest.hexdigest()
+
+
+def _judging_code() -> str:
+    return _code("pipeline.qc.plan", "pipeline.qc.report", __name__)
+
+
+def _subtitle_code() -> str:
+    return _code("pipeline.qc.subtitles", "pipeline.subs.lint", "pipeline.subs.speech")
+
+
+@dataclass
+class _Deliverable:
+    """One deliverable of the manifest as QC sees it: measurable (profile and render known, with the
+    inputs of its measurement), or a verdict saying why not."""
+
+    name: str
+    profile: Profile | None = None
+    entry: RenderedDeliverable | None = None
+    inputs: dict[str, Any] | None = None
+    problem: FileQC | None = None
+
+
+@dataclass
+class _Plan:
+    """Every QC target of the programme and its inputs."""
+
+    deliverables: list[_Deliverable]
+    languages: list[str]
+    subtitles: dict[str, dict[str, Any]]
+    report: dict[str, Any]
+    timeline: Timeline | None
+    render_error: WorkspaceError | None = None
+
+    def targets(self) -> dict[str, Any]:
+        out: dict[str, Any] = {d.name: d.inputs for d in self.deliverables if d.inputs is not None}
+        out.update({SUBTITLES_TARGET.format(lang=lang): inputs for lang, inputs in self.subtitles.items()})
+        out[stagerun.PROGRAMME] = self.report
+        return out
+
+
+def _missing(name: str, profile: str, why: str) -> FileQC:
+    return FileQC(name, profile, "", [CheckResult("render", "Rendered file", Status.FAIL, "missing", "present", why)])
+
+
+def _deliverable(programme: Programme, ws: Workspace, name: str, record: RenderRecord | None,
+                 settings: Settings) -> _Deliverable:
+    try:
+        profile = _profile(programme, name)
+    except ReportageError as exc:
+        return _Deliverable(name, problem=FileQC(name, "?", "", [CheckResult(
+            "profile", "Profile", Status.FAIL, "unknown", "a known profile", exc.problem)]))
+    entry = record.get(name) if record is not None else None
+    if entry is None or not entry.path.is_file():
+        return _Deliverable(name, profile, problem=_missing(
+            name, profile.name, f"no render of {name} recorded in renders/render.json; run `reportage render`"))
+    inputs = {"version": QC_VERSION, "code": measuring_code(), "ffmpeg": _ffmpeg_version(),
+              "file": entry.path.name, "sha256": stagerun.content_hash(ws, entry.path),
+              "profile": profile.model_dump(mode="json", exclude={"source"}),
+              "excerpt_s": list(entry.excerpt_s) if entry.excerpt_s else None, "posters": settings.posters}
+    return _Deliverable(name, profile, entry, inputs)
+
+
+def _subtitle_inputs(ws: Workspace, lang: str, timeline_key: str | None, transcripts: dict[str, str | None],
+                     drafts: dict[str, Any]) -> dict[str, Any]:
+    try:
+        style: Any = load_style(lang)
+    except ReportageError:
+        style = load_style("vi")
+    draft = drafts.get(lang)
+    return {"version": QC_VERSION, "code": _subtitle_code(), "lang": lang,
+            "files": stagerun.content_hashes(ws, [ws.subtitle(lang, ext) for ext in WRITTEN_FORMATS]),
+            "draft": None if draft is None else {"source": draft.source, "backend": draft.backend,
+                                                 "machine_draft": draft.machine_draft, "reviewed": draft.reviewed},
+            "style": _plain({f.name: getattr(style, f.name) for f in dataclasses.fields(style) if f.name != "source"}),
+            "timeline": timeline_key, "transcripts": transcripts}
+
+
+def _plain(value: Any) -> Any:
+    """A value as stable JSON-able data: sets sorted (their order changes from one process to the
+    next), fractions as text."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, set | frozenset):
+        return sorted(str(v) for v in value)
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, Fraction):
+        return str(value)
+    return value
+
+
+def _plan(programme: Programme, ws: Workspace, settings: Settings) -> _Plan:
+    render_error: WorkspaceError | None = None
+    try:
+        record: RenderRecord | None = read_render_record(ws)
+    except WorkspaceError as exc:
+        record, render_error = None, exc
+    deliverables = [_deliverable(programme, ws, name, record, settings) for name in programme.manifest.deliverables]
+    timeline = _timeline(ws)
+    timeline_key = stagerun.content_hash(ws, ws.timeline_json) if ws.timeline_json.is_file() else None
+    clips = sorted({s.clip_id for s in timeline.segments if s.has_audio}) if timeline is not None else []
+    transcripts = stagerun.content_hashes(ws, [ws.transcript_json(c) for c in clips])
+    try:
+        subtitles_record = read_subtitles_record(ws)
+    except ReportageError:
+        subtitles_record = None
+    drafts: dict[str, Any] = dict(subtitles_record.languages) if subtitles_record is not None else {}
+    languages = _languages(programme)
+    subtitles = {lang: _subtitle_inputs(ws, lang, timeline_key, transcripts, drafts) for lang in languages}
+    title = programme.manifest.title
+    report = {
+        "version": QC_VERSION, "code": _judging_code(), "settings": {"posters": settings.posters},
+        "deliverables": {d.name: stagerun.inputs_hash(d.inputs) if d.inputs is not None
+                         else d.problem.to_dict() if d.problem is not None else None for d in deliverables},
+        "leaders": {d.name: d.entry.leader_s for d in deliverables if d.entry is not None},
+        "subtitles": {lang: stagerun.inputs_hash(inputs) for lang, inputs in subtitles.items()},
+        "timeline": timeline_key, "title": title.model_dump() if title else None,
+        "render_record": render_error.problem if render_error is not None else None,
+    }
+    return _Plan(deliverables, languages, subtitles, report, timeline, render_error)
+
+
 # -- the stage model ------------------------------------------------------------------------------
 
 def inputs(programme: Programme, ws: Workspace, settings: Settings | None = None) -> dict[str, Any]:
-    """What the verdicts depend on, by content: every render, the timeline, subtitles, transcripts,
-    the subtitles record, the profiles and the titles."""
-    settings = settings or Settings()
-    try:
-        record: RenderRecord | None = read_render_record(ws)
-    except WorkspaceError:
-        record = None
-    renders: dict[str, Any] = {}
-    profiles: dict[str, Any] = {}
-    for name in programme.manifest.deliverables:
-        entry = record.get(name) if record is not None else None
-        renders[name] = None if entry is None or not entry.path.is_file() else {
-            "file": entry.file, "sha256": stagerun.content_hash(ws, entry.path),
-            "excerpt_s": list(entry.excerpt_s) if entry.excerpt_s else None, "leader_s": entry.leader_s}
-        try:
-            profiles[name] = _profile(programme, name).model_dump(mode="json", exclude={"source"})
-        except ReportageError as exc:
-            profiles[name] = exc.problem
-    timeline = _timeline(ws)
-    clips = sorted({s.clip_id for s in timeline.segments}) if timeline is not None else []
-    subtitle_files = [ws.subtitle(lang, ext) for lang in _languages(programme) for ext in WRITTEN_FORMATS]
-    title = programme.manifest.title
-    return {stagerun.PROGRAMME: {
-        "version": QC_VERSION, "settings": {"posters": settings.posters},
-        "deliverables": list(programme.manifest.deliverables), "renders": renders, "profiles": profiles,
-        "timeline": stagerun.content_hash(ws, ws.timeline_json) if ws.timeline_json.is_file() else None,
-        "subtitles": stagerun.content_hashes(ws, [*subtitle_files, subtitles_record_path(ws)]),
-        "transcripts": stagerun.content_hashes(ws, [ws.transcript_json(c) for c in clips]),
-        "title": title.model_dump() if title else None,
-    }}
+    """`{target: inputs}`: each rendered deliverable (its file's content, profile, the measuring code
+    and ffmpeg), each subtitle language (`subtitles.<lang>`) and the report (`programme`: the keys of
+    all the parts, the timeline, the titles, the judging code)."""
+    return _plan(programme, ws, settings or Settings()).targets()
 
 
 def outputs(programme: Programme, ws: Workspace) -> list[Path]:
@@ -239,22 +427,30 @@ def outputs(programme: Programme, ws: Workspace) -> list[Path]:
 
 def run(programme: Programme, ws: Workspace, settings: Settings, progress: ProgressFn = ignore,
         clips: tuple[str, ...] | None = None) -> QCRun:
-    """QC the programme unless the last report is from the same inputs; write report.json + .html."""
+    """QC the programme unless the last report is from the same inputs; measure only the
+    deliverables whose files changed, check only the subtitle languages that changed, then judge
+    and write report.json + .html from the parts."""
     began = time.time()
     json_path, html_path = outputs(programme, ws)
-    fresh = stagerun.check(ws, STAGE, stagerun.PROGRAMME, inputs(programme, ws, settings)[stagerun.PROGRAMME],
-                           [json_path, html_path])
+    plan = _plan(programme, ws, settings)
+    # the parts must still be there too: a lost record is measured again (the review room reads them)
+    parts = [record_path(ws, d.name) for d in plan.deliverables if d.inputs is not None]
+    parts += [_checks_path(ws, lang) for lang in plan.languages]
+    fresh = stagerun.check(ws, STAGE, stagerun.PROGRAMME, plan.report, [json_path, html_path, *parts])
     if fresh.fresh:
         try:
             data = read_json(json_path)
         except (OSError, ValueError):
             data = None
         if isinstance(data, dict):
-            return QCRun(programme.id, data, True, html_path)
-    report = qc_programme(programme, ws, settings, progress)
+            work = QCWork(reused=[d.name for d in plan.deliverables if d.inputs is not None],
+                          subtitles_reused=list(plan.languages))
+            return QCRun(programme.id, data, True, html_path, work=work)
+    work = QCWork()
+    report = _qc_from_plan(programme, ws, settings, plan, progress, work)
     json_path, html_path = write_reports(report, ws.qc_dir)
     stagerun.record(ws, fresh, [json_path, html_path], started_at=began)
-    return QCRun(programme.id, report.to_dict(), False, html_path, report)
+    return QCRun(programme.id, report.to_dict(), False, html_path, report, work)
 
 
 def proceed(programme: Programme, report: QCRun) -> bool:
@@ -264,58 +460,144 @@ def proceed(programme: Programme, report: QCRun) -> bool:
 
 # -- the work ---------------------------------------------------------------------------------------
 
-def _missing(name: str, profile: str, why: str) -> FileQC:
-    return FileQC(name, profile, "", [CheckResult("render", "Rendered file", Status.FAIL, "missing", "present", why)])
-
-
 def qc_programme(programme: Programme, ws: Workspace, settings: Settings | None = None,
                  progress: ProgressFn = ignore) -> QCReport:
-    """QC every deliverable the manifest lists (the file the render recorded) and the subtitles;
-    posters go to qc/posters/."""
+    """QC every deliverable the manifest lists (the file the render recorded) and the subtitles,
+    measuring only what changed since the stored measurements; posters go to qc/posters/."""
     settings = settings or Settings()
-    timeline = _timeline(ws)
-    record = read_render_record(ws)
-    names = list(programme.manifest.deliverables)
+    return _qc_from_plan(programme, ws, settings, _plan(programme, ws, settings), progress, QCWork())
+
+
+def _qc_from_plan(programme: Programme, ws: Workspace, settings: Settings, plan: _Plan, progress: ProgressFn,
+                  work: QCWork) -> QCReport:
+    if plan.render_error is not None:
+        raise plan.render_error
+    timeline = plan.timeline
     task = f"qc {programme.id}"
     files: list[FileQC] = []
-    for index, name in enumerate(names):
-        progress(Progress(task, index, len(names), "deliverables"))
-        try:
-            profile = _profile(programme, name)
-        except ReportageError as exc:
-            files.append(FileQC(name, "?", "", [CheckResult("profile", "Profile", Status.FAIL, "unknown",
-                                                            "a known profile", exc.problem)]))
+    total = len(plan.deliverables)
+    for index, part in enumerate(plan.deliverables):
+        progress(Progress(task, index, total, "deliverables"))
+        if part.problem is not None or part.profile is None or part.entry is None or part.inputs is None:
+            files.append(part.problem or _missing(part.name, "?", "not measurable"))
             continue
-        entry = record.get(name)
-        if entry is None or not entry.path.is_file():
-            files.append(_missing(name, profile.name, f"no render of {name} recorded in renders/render.json; "
-                                                      "run `reportage render`"))
-            continue
+        record = _measurement(ws, part, settings, work)
+        entry, profile = part.entry, part.profile
         frames = expected_frames(profile, timeline, entry.excerpt_s) if timeline is not None else None
         body_s = None if frames is None else float(Fraction(frames) / profile.video.rate) - profile.leader.total_s
-        files.append(qc_file(entry.path, profile, deliverable=name, expected_frames=frames, programme_s=body_s,
-                             posters_dir=ws.qc_dir / "posters" if settings.posters else None,
-                             mute_windows=mute_windows(profile, timeline, entry.excerpt_s) if timeline else ()))
-    progress(Progress(task, len(names), len(names), "deliverables"))
-    subtitle_checks = qc_subtitles(ws, timeline, _languages(programme))
+        judged = judge(record, profile, expected_frames=frames, programme_s=body_s,
+                       mute_windows=mute_windows(profile, timeline, entry.excerpt_s) if timeline else (),
+                       posters_dir=_posters_dir(ws) if settings.posters else None)
+        judged.path = entry.file  # where the render record says it is now (the record may be from elsewhere)
+        files.append(judged)
+    progress(Progress(task, total, total, "deliverables"))
+    subtitle_checks = _subtitle_checks(ws, plan, work)
+    _prune(ws, plan)
     title = programme.manifest.title
     return QCReport(programme.id, files, subtitle_checks, title=title.vi if title else "")
 
 
+def _prune(ws: Workspace, plan: _Plan) -> None:
+    """Drop the stored parts of deliverables and languages the manifest no longer has."""
+    keep = {record_path(ws, d.name) for d in plan.deliverables} | {_checks_path(ws, lang) for lang in plan.languages}
+    for folder in (record_path(ws, "x").parent, _checks_path(ws, "x").parent):
+        for stale in (folder.glob("*.json") if folder.is_dir() else ()):
+            if stale not in keep:
+                stale.unlink(missing_ok=True)
+
+
+def _posters_dir(ws: Workspace) -> Path:
+    return ws.qc_dir / "posters"
+
+
+def _measurement(ws: Workspace, part: _Deliverable, settings: Settings, work: QCWork) -> DeliverableRecord:
+    """The stored measurements of a deliverable when its file is unchanged, else a new measurement."""
+    assert part.entry is not None and part.profile is not None and part.inputs is not None
+    path = record_path(ws, part.name)
+    fresh = stagerun.check(ws, STAGE, part.name, part.inputs, [path])
+    if fresh.fresh:
+        stored = read_record(path)
+        if stored is not None and stored.sha256 == part.inputs["sha256"]:
+            work.reused.append(part.name)
+            return stored
+    started = time.time()
+    excerpt = part.entry.excerpt_s
+    record = measure_deliverable(part.entry.path, part.profile, deliverable=part.name,
+                                 sha256=str(part.inputs["sha256"]), excerpt_start_s=excerpt[0] if excerpt else 0.0,
+                                 posters_dir=_posters_dir(ws) if settings.posters else None)
+    write_record(path, record)
+    stagerun.record(ws, fresh, [path, *(_posters_dir(ws) / p for p in record.posters)], started_at=started)
+    work.measured.append(part.name)
+    return record
+
+
+def _subtitle_checks(ws: Workspace, plan: _Plan, work: QCWork) -> list[CheckResult]:
+    """Every language's subtitle checks: stored verdicts where nothing they depend on changed."""
+    results: list[CheckResult] = []
+    speech: list[tuple[int, int]] | None = None
+    speech_known = False
+    drafts = None
+    for lang in plan.languages:
+        target = SUBTITLES_TARGET.format(lang=lang)
+        path = _checks_path(ws, lang)
+        fresh = stagerun.check(ws, STAGE, target, plan.subtitles[lang], [path])
+        stored = _read_checks(path) if fresh.fresh else None
+        if stored is not None:
+            results += stored
+            work.subtitles_reused.append(lang)
+            continue
+        started = time.time()
+        if not speech_known:
+            speech, speech_known = _speech(ws, plan.timeline), True
+            record = read_subtitles_record(ws)
+            drafts = record.languages if record is not None else {}
+        checks = _check_language(ws, lang, plan.timeline, speech, drafts or {})
+        write_json(path, {"version": QC_VERSION, "lang": lang, "checks": [c.to_dict() for c in checks]})
+        stagerun.record(ws, fresh, [path], started_at=started)
+        work.subtitles_checked.append(lang)
+        results += checks
+    return results
+
+
+def _checks_path(ws: Workspace, lang: str) -> Path:
+    return ws.qc_dir / "subtitles" / f"{lang}.json"
+
+
+def _read_checks(path: Path) -> list[CheckResult] | None:
+    try:
+        data = read_json(path)
+        if not isinstance(data, dict) or data.get("version") != QC_VERSION:
+            return None
+        return [CheckResult.from_dict(c) for c in data["checks"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _speech(ws: Workspace, timeline: Timeline | None) -> list[tuple[int, int]] | None:
+    """Speech on the programme's clock; None without a timeline or a transcript."""
+    if timeline is None:
+        return None
+    try:
+        words, _ = timeline_words(timeline, ws)
+    except WorkspaceError:
+        return None
+    return speech_spans(words)
+
+
+def _check_language(ws: Workspace, lang: str, timeline: Timeline | None, speech: list[tuple[int, int]] | None,
+                    drafts: Any) -> list[CheckResult]:
+    paths = {ext: ws.subtitle(lang, ext) for ext in WRITTEN_FORMATS}
+    return check_language(paths, lang, timeline, speech, drafts.get(lang))
+
+
 def qc_subtitles(ws: Workspace, timeline: Timeline | None, languages: list[str]) -> list[CheckResult]:
-    """Subtitle checks of every language the deliverables need. Speech is where the transcripts put
-    it on the timeline; without a timeline or a transcript the coverage checks say "not measured"."""
-    speech = None
-    if timeline is not None:
-        try:
-            words, _ = timeline_words(timeline, ws)
-            speech = speech_spans(words)
-        except WorkspaceError:
-            speech = None
+    """Subtitle checks of every language the deliverables need, all checked now. Speech is where the
+    transcripts put it on the timeline; without a timeline or a transcript the coverage checks say
+    "not measured"."""
+    speech = _speech(ws, timeline)
     record = read_subtitles_record(ws)
+    drafts = record.languages if record is not None else {}
     results: list[CheckResult] = []
     for lang in languages:
-        paths = {ext: ws.subtitle(lang, ext) for ext in WRITTEN_FORMATS}
-        draft = record.languages.get(lang) if record is not None else None
-        results += check_language(paths, lang, timeline, speech, draft)
+        results += _check_language(ws, lang, timeline, speech, drafts)
     return results

@@ -438,7 +438,8 @@ def test_qc_tab_marks_and_loudness(programme: tuple[Path, Workspace, Served], tm
         page.wait_for_function("document.getElementById('mstate').textContent.startsWith('Đã đo')", timeout=60000)
         silence = page.locator("#marks .mark.silence")
         assert silence.count() >= 1  # espeak's sentence ends before the 4 s clip does
-        measured = json.loads((ws.dir / "review" / "measure.json").read_text("utf-8"))
+        measured = request(served.url, "GET", f"/api/p/{PID}/qc")[1]["measure"]
+        assert measured["source"] == "qc" and not (ws.dir / "review" / "measure.json").exists()  # QC's: no decode
         assert measured["sha256"] == sha256_file(ws.render_dir("web-720p") / f"{PID}_WEB_720P.mp4")
         assert len(measured["loudness"]) > 10 and measured["silence"]
         start = measured["silence"][0][0]
