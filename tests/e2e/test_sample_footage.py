@@ -282,11 +282,15 @@ def test_manifest_fits_the_footage(programme: str, footage: tuple[Path, str], tm
     rates = {cid: gen.FORMATS[CLIPS[cid].fmt].rate for cid in expected}
     durations = {cid: (int(CLIPS[cid].seconds * rates[cid]), rates[cid]) for cid in expected}
     assert prog.check_cut(durations) == []
-    cut = prog.manifest.timeline.cut or []
-    assert {event.clip for event in cut} == set(expected), "every clip is used in the cut"
-    total = sum(
-        Timecode.parse(e.out, rates[e.clip]).seconds - Timecode.parse(e.in_, rates[e.clip]).seconds for e in cut
-    )
+    edit = gen.load_edit(gen.load_script(programme), [CLIPS[cid] for cid in expected], small=False)
+    if prog.edit_path is not None:  # the cut is the generated NLE edit file, written from the ground truth
+        assert edit is not None and prog.edit_path == root / programme / edit.file and prog.edit_path.is_file()
+        cut = edit.cut_list()  # the full-size edit, checked against the full-size clips by load_edit
+    else:
+        assert edit is None, "a ground truth with an `edit` is the manifest's timeline"
+        cut = [(e.clip, e.in_, e.out) for e in prog.manifest.timeline.cut or []]
+    assert {clip for clip, _, _ in cut} == set(expected), "every clip is used in the cut"
+    total = sum(Timecode.parse(o, rates[c]).seconds - Timecode.parse(i, rates[c]).seconds for c, i, o in cut)
     assert 45 <= total <= 90, f"programme runs {float(total):.1f} s"
     social = prog.manifest.social
     assert social is not None
@@ -297,3 +301,79 @@ def test_manifest_fits_the_footage(programme: str, footage: tuple[Path, str], tm
     assert set(prog.manifest.deliverables) == {"broadcast-xdcam", "web-1080p", "web-720p", "social-9x16"}
     credited = {credit.name for credit in prog.manifest.credits}
     assert set(prog.manifest.co_producers) <= credited and len(prog.manifest.co_producers) == 2
+
+
+def test_edit_file_beside_the_footage(footage: tuple[Path, str]) -> None:
+    """dulich's edit (FCP7 XML) is written with the footage, stamped by its bytes, scaled to --small."""
+    root, stdout = footage
+    edit = gen.load_edit(gen.load_script("dulich"), [c for c in gen.CLIPS if c.programme == "dulich"], small=True)
+    path = root / "dulich" / edit.file
+    assert f"wrote dulich/{edit.file}" in stdout
+    assert path.read_bytes() == gen.edit_xml(edit, root / "dulich", gen.SMALL_SIZE, small=True)
+    stamp = json.loads((path.parent / gen.STAMP_NAME).read_text(encoding="utf-8"))
+    assert stamp["edits"][edit.file]["size"] == path.stat().st_size
+    assert not (root / "dautu" / edit.file).exists(), "dautu keeps its typed cut list"
+    for placed in edit.placed():  # every event inside its 3-second clip, at the house rate
+        assert 0 <= placed.src_in < placed.src_out <= gen.SMALL_SECONDS * 25
+    full = gen.load_edit(gen.load_script("dulich"), [c for c in gen.CLIPS if c.programme == "dulich"], small=False)
+    assert [e.clip.file for e in full.events] == [e.clip.file for e in edit.events]
+    assert full.placed()[-1].rec_out == 1716, "68.64 s at 25 fps, as the typed cut list ran"
+    assert full.marker_frames() == [25, 160], "Ok Om Bok 1 s in; Ao Bà Om where the first narration starts"
+
+
+def test_full_size_edit_places_as_its_cut_list(tmp_path: Path) -> None:
+    """Read back through the importer (OpenTimelineIO's FCP7 reader), the full-size edit lands on the
+    full-size clips at the frames assemble gives the same cut typed as a cut list (ms, then house
+    frames), start 10:00:00:00, markers and Vietnamese intact. No media: the clips as ingest records them."""
+    from pipeline.nle.conform import place_edit
+    from pipeline.nle.edit import edit_from_otio
+    from pipeline.nle.formats import read_edit
+    from pipeline.nle.match import FootageClip
+
+    clips = [c for c in gen.CLIPS if c.programme == "dulich"]
+    edit = gen.load_edit(gen.load_script("dulich"), clips, small=False)
+    path = tmp_path / edit.file
+    path.write_bytes(gen.edit_xml(edit, tmp_path / "footage", gen.FULL_SIZE, small=False))
+    house = Fraction(25)
+    read = edit_from_otio(read_edit(path, "fcp7xml", house))
+    assert read.rate == house and read.rec_tc(0) == "10:00:00:00"
+    footage = [
+        FootageClip(c.clip_id, tmp_path / "footage" / c.file, c.file, gen.FORMATS[c.fmt].rate, Fraction(0),
+                    c.seconds * 1000, True, c.audio != "none")
+        for c in clips
+    ]  # fmt: skip
+    placed = place_edit(read, footage, house, manifest=tmp_path / "dulich.yaml", edit_path=path)
+    expected, rec = [], 0
+    for clip_id, tc_in, tc_out in edit.cut_list():
+        rate = gen.FORMATS[CLIPS[clip_id].fmt].rate
+        src_in, src_out = (round(Fraction(Timecode.parse(t, rate).ms, 1000) * house) for t in (tc_in, tc_out))
+        expected.append((clip_id, src_in, src_out, rec))
+        rec += src_out - src_in
+    assert [(s.clip_id, s.src_in_frame, s.src_out_frame, s.rec_in_frame) for s in placed.segments] == expected
+    assert expected[4] == ("dulich_04_keo_dua", 12, 325, 1278), "the 29.97 phone clip, 30-frame counting"
+    assert [(m.frame, m.name) for m in placed.markers] == [(25, "Lễ hội Ok Om Bok"), (160, "Ao Bà Om")]
+    assert placed.audio == () and placed.transitions == () and placed.notes == ()
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda e: e["events"][1].update(file="C0013.MXF"), r"events\[1\]\.file 'C0013.MXF' is not one of"),
+        (lambda e: e["events"][1].update(out="00:00:21:01"), r"events\[1\]\.out: 00:00:21:01 is past the end of C0012"),
+        (lambda e: e["events"][4].update(out="00:00:13:29"), None),  # 30-frame counting for the phone clip
+        (lambda e: e["events"][0].update(out="00:00:06:25"), r"events\[0\]\.out: .* out of range at 25"),
+        (lambda e: e["events"][2].update(out="00:00:01:00"), r"events\[2\]: out 00:00:01:00 is not after in"),
+        (lambda e: e["markers"][1].update(at="00:00:00:10"), r"markers\[1\]\.at 00:00:00:10 is outside event 2"),
+        (lambda e: e["markers"][0].update(event=7), r"markers\[0\]\.event must be an event number 1–6"),
+    ],
+)
+def test_edit_section_mistakes_are_named(change: Any, message: str | None) -> None:
+    """A typo in the `edit` section is one line naming the field, before anything is rendered."""
+    script = gen.load_script("dulich")
+    change(script.data["edit"])
+    clips = [c for c in gen.CLIPS if c.programme == "dulich"]
+    if message is None:
+        assert gen.load_edit(script, clips, small=False) is not None
+        return
+    with pytest.raises(gen.GenerationError, match=message):
+        gen.load_edit(script, clips, small=False)
