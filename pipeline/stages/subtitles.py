@@ -428,7 +428,8 @@ def subtitles_programme(
 
         def generate() -> list[Cue]:
             draft = _english_texts(vi_cues, blocks, timeline, glossary, programme,
-                                   lambda: translator or make_translator(backend, options, ws), backend, options,
+                                   lambda: translator or make_translator(backend, options, ws),
+                                   translator.name if translator else backend, options,
                                    # a sheet is read afresh (its file is the input); whisper hears the audio
                                    None if backend == "sheet" else cache_file(ws),
                                    {"transcripts": heard} if backend == "whisper" else None)

@@ -1,10 +1,12 @@
 """Translations remembered per cue, so a one-cue fix re-translates one cue.
 
 A local model takes seconds a cue; an editor's loop is fix one word, look again. Each translation is
-kept under a key made of everything that shapes it: the Vietnamese text, the texts around it (the
-backends read neighbours as context), the backend and its options, and the glossary. Only cues whose
-key is new go to the translator, in one call, in programme order. The cache is one JSON file in the
-programme's subtitles folder, written atomically; entries no cue uses any more are dropped on write.
+kept under a key made of what it translates: the Vietnamese text, its audio (for a backend that
+listens), the backend and its options, and the glossary. The neighbours a backend reads as context
+help it but are not in the key: fixing one cue re-translates that cue alone, not the two on either
+side. Only cues whose key is new go to the translator, in one call, in programme order. The cache
+is one JSON file in the programme's subtitles folder, written atomically; entries no cue uses any
+more are dropped on write.
 """
 
 from __future__ import annotations
@@ -17,18 +19,14 @@ from typing import Any
 from ..fsutil import read_json, sha256_text, write_json
 from .base import SourceCue
 
-CONTEXT = 2
-
 
 def cue_keys(cues: Sequence[SourceCue], setup: Mapping[str, Any]) -> list[str]:
-    """One key per cue: its text, `CONTEXT` neighbours' texts on each side, its audio, and `setup`."""
+    """One key per cue: its text, its audio, and `setup` (backend, options, glossary …)."""
     base = json.dumps(setup, sort_keys=True, ensure_ascii=False, default=str)
-    texts = [c.text for c in cues]
     keys = []
-    for n, cue in enumerate(cues):
-        around = {"before": texts[max(0, n - CONTEXT):n], "after": texts[n + 1:n + 1 + CONTEXT]}
+    for cue in cues:
         audio = [(a.clip_id, a.start_ms, a.end_ms) for a in cue.audio]
-        keys.append(sha256_text(json.dumps([base, cue.text, around, audio], ensure_ascii=False)))
+        keys.append(sha256_text(json.dumps([base, cue.text, audio], ensure_ascii=False)))
     return keys
 
 

@@ -121,6 +121,43 @@ def test_hand_edited_file_survives_byte_for_byte(setup: tuple[object, Workspace]
     assert srt.read_bytes() == edited
 
 
+def test_an_editors_file_over_re_transcribed_speech_is_kept_and_flagged(setup: tuple[object, Workspace]) -> None:
+    programme, ws = setup
+    subtitles_programme(programme, ws, translator=FakeTranslator())  # type: ignore[arg-type]
+    srt = ws.subtitle("vi", "srt")
+    edited = srt.read_bytes().replace("Chào mừng".encode(), "Xin chào".encode())
+    srt.write_bytes(edited)
+    first = subtitles_programme(programme, ws, translator=FakeTranslator())  # type: ignore[arg-type]
+    assert first.languages[0].needs_review == ()  # the editor's file, made against today's speech
+    # Clip b is re-transcribed (the audio under it changed): the file is kept, and someone must look.
+    write_json(ws.transcript_json("b"), transcript("b", [segment(B_TEXT, 1500, step_ms=300)]).to_json())
+    second = subtitles_programme(programme, ws, translator=FakeTranslator())  # type: ignore[arg-type]
+    assert srt.read_bytes() == edited
+    assert second.languages[0].needs_review == ("b",)
+    record = json.loads((ws.subtitles_dir / "demo.subtitles.json").read_text(encoding="utf-8"))
+    assert record["languages"]["vi"]["needs_review"] == ["b"]
+    # The editor looks again and saves: the flag goes.
+    srt.write_bytes(edited.replace("Xin chào".encode(), "Kính chào".encode()))
+    third = subtitles_programme(programme, ws, translator=FakeTranslator())  # type: ignore[arg-type]
+    assert third.languages[0].needs_review == ()
+
+
+def test_one_changed_cue_is_translated_again_alone(setup: tuple[object, Workspace]) -> None:
+    programme, ws = setup
+    subtitles_programme(programme, ws, translator=FakeTranslator())  # type: ignore[arg-type]
+    cues = len(read_subtitles(ws.subtitle("vi", "srt")).cues)
+    en_srt, en_vtt = ws.subtitle("en", "srt"), ws.subtitle("en", "vtt")
+    en_srt.unlink()
+    en_vtt.unlink()
+    again = subtitles_programme(programme, ws, translator=FakeTranslator())  # type: ignore[arg-type]
+    assert again.languages[1].translated_now == 0 and cues > 1  # every cue from the cache
+    srt = ws.subtitle("vi", "srt")
+    srt.write_bytes(srt.read_bytes().replace("Chào mừng".encode(), "Xin chào".encode()))
+    fixed = subtitles_programme(programme, ws, translator=FakeTranslator())  # type: ignore[arg-type]
+    assert fixed.languages[1].translated_now == 1
+    assert "EN: Xin chào" in en_srt.read_text(encoding="utf-8")
+
+
 def test_import_and_lint_cli(setup: tuple[object, Workspace], tmp_path: Path) -> None:
     programme, ws = setup
     subtitles_programme(programme, ws, translator=FakeTranslator())  # type: ignore[arg-type]
