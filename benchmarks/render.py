@@ -3,20 +3,27 @@
 (a) our render of one web deliverable (branding + burned/sidecar subtitles + loudness measure,
     normalise, re-measure) vs a bare ffmpeg transcode of the same timeline to the same spec
     → ratio (goal ≤ 1.1×);
-(b) all deliverables in one pass vs one process per deliverable → ratio (goal ≤ 0.8×);
+(b) all deliverables in one pass vs one process per deliverable → ratio (goal ≤ 0.8×), and the
+    encoder floor: the one pass run once more with ffmpeg's `-benchmark_all`, which times every call
+    into an encoder, so the benchmark prints each encoder's own time in the pass and their sum
+    against the pass's wall time (the part of the pass no sharing of decode and filters can save);
 and the peak memory of each (resource.getrusage children maxrss). Each phase runs in its own Python
 subprocess so its children's peak is its own. Graphics and broadcast leaders are made once before
-timing (both are cached by content hash, so a real render reuses them too).
-Work happens in a scratch workspace; the real one is only read.
+timing (both are cached by content hash, so a real render reuses them too). The load average is
+printed before and after: the machine may be shared.
+Work happens in a scratch workspace (the timeline, subtitles, graphics and ingest records copied
+there); the real one is only read.
 
     .venv/bin/python benchmarks/render.py examples/dautu.yaml [--seconds 20] [--web web-720p] [--repeat 3]
-        [--only a|b]
+        [--only a|b] [--workspace DIR]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import resource
 import shutil
 import statistics
@@ -27,6 +34,7 @@ import time
 from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -46,21 +54,20 @@ def _scratch(manifest: Path, workspace: Path, scratch: Path, seconds: float | No
     timeline = load_timeline(src.timeline_json)
     if seconds:
         limit = round(Fraction(str(seconds)) * timeline.rate)
-        kept = []
-        for seg in timeline.segments:
-            if seg.rec_in_frame >= limit:
-                break
-            cut = min(seg.length, limit - seg.rec_in_frame)
-            kept.append(replace(seg, src_out_frame=seg.src_in_frame + cut))
-        timeline = replace(timeline, segments=tuple(kept))
+        timeline = _cut(timeline, limit)
     dst.dir.mkdir(parents=True, exist_ok=True)
     dst.timeline_json.write_text(json.dumps(timeline.to_dict()), encoding="utf-8")
     for folder in ("subtitles", "graphics"):
         if (src.dir / folder).is_dir():
             shutil.copytree(src.dir / folder, dst.dir / folder, dirs_exist_ok=True)
+    for record in src.dir.glob("ingest/*/*.json"):  # content keys, as a real render reads them
+        (dst.dir / record.relative_to(src.dir)).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(record, dst.dir / record.relative_to(src.dir))
     if not seconds:
         return manifest
     data = yaml.safe_load(manifest.read_text(encoding="utf-8"))
+    for key in ("glossary", "script"):  # files beside the real manifest that rendering never reads
+        data.pop(key, None)
     if data.get("social"):
         end = min(seconds, 20.0)
         data["social"] = {"in": "00:00:00:00", "out": f"00:00:{int(end):02d}:{round((end % 1) * 25):02d}"}
@@ -69,12 +76,54 @@ def _scratch(manifest: Path, workspace: Path, scratch: Path, seconds: float | No
     return copy
 
 
+def _cut(timeline: Any, limit: int) -> Any:
+    """The first `limit` frames of the timeline: its segments, its dissolves wholly inside, the
+    edit's own sound and markers cut to it."""
+    kept = []
+    for seg in timeline.segments:
+        if seg.rec_in_frame >= limit:
+            break
+        kept.append(replace(seg, src_out_frame=seg.src_in_frame + min(seg.length, limit - seg.rec_in_frame)))
+    audio = [replace(a, src_out_frame=a.src_in_frame + min(a.length, limit - a.rec_in_frame))
+             for a in timeline.audio if a.rec_in_frame < limit]
+    transitions = [t for t in timeline.transitions if t.index < len(kept) and t.at_frame + t.after <= limit]
+    return replace(timeline, segments=tuple(kept), transitions=tuple(transitions), audio=tuple(audio),
+                   markers=tuple(m for m in timeline.markers if m.frame < limit),
+                   shot_changes_ms=tuple(ms for ms in timeline.shot_changes_ms if ms < timeline.frames_to_ms(limit)))
+
+
+def _encoder_floor(programme: Any, ws: Any) -> dict[str, Any]:
+    """The one pass (as a dry run plans it; graphics and leaders are cached by then) run with
+    `-benchmark_all`: the wall time inside each output's encoder calls, and inside the decoders."""
+    from pipeline.media.ffmpeg import run_ffmpeg
+    from pipeline.stages.render import Settings, render_programme
+
+    report = render_programme(programme, ws, Settings(force=True, dry_run=True))
+    passes = [c for c in report.commands if "-filter_complex" in c]
+    if len(passes) != 1:
+        raise SystemExit("the encoder floor is measured on a programme short enough to need no feeders")
+    one = passes[0]
+    names = [Path(a[5:]).parent.name for i, a in enumerate(one) if a.startswith("file:") and one[i - 1] != "-i"]
+    began = time.monotonic()
+    stderr = run_ffmpeg(["-benchmark_all", *one])
+    wall = time.monotonic() - began
+    spent = dict.fromkeys(names, 0.0)
+    decode = 0.0
+    for match in re.finditer(r"^bench: +\d+ user +\d+ sys +(\d+) real (\w+) (\d+)\.\d+", stderr, re.M):
+        real, task, index = int(match[1]) / 1e6, match[2], int(match[3])
+        if task.startswith(("encode", "flush")):
+            spent[names[index]] += real
+        elif task.startswith("decode"):
+            decode += real
+    return {"pass_s": wall, "encoders": spent, "decode": decode}
+
+
 def _phase(args: argparse.Namespace) -> None:
     """One timed phase (in its own process); prints JSON {seconds, maxrss_mib}."""
     from pipeline.manifest import load_manifest
     from pipeline.media.ffmpeg import run_ffmpeg
     from pipeline.profiles import load_profile
-    from pipeline.render.plan import Branch, Branding, render_args
+    from pipeline.render.plan import Branch, Branding, render_pass
     from pipeline.stages.render import Settings, render_programme
     from pipeline.timeline import load_timeline
     from pipeline.workspace import Workspace
@@ -82,11 +131,17 @@ def _phase(args: argparse.Namespace) -> None:
     programme = load_manifest(args.manifest)
     ws = Workspace(args.scratch, programme.id)
     began = time.monotonic()
-    if args.phase == "bare":
+    if args.phase == "bare":  # the same trunk (feeders and all for a long cut list), nothing added
         timeline = load_timeline(ws.timeline_json)
-        out = Path(tempfile.mkdtemp()) / "bare.mp4"
-        run_ffmpeg(render_args(timeline, Branding(), [Branch(args.web, load_profile(args.web), out)]))
-        shutil.rmtree(out.parent)
+        with tempfile.TemporaryDirectory(prefix="reportage-bare-") as folder:
+            out = Path(folder) / "bare.mp4"
+            one = render_pass(timeline, Branding(), [Branch(args.web, load_profile(args.web), out)],
+                              feed_dir=Path(folder))
+            run_ffmpeg(one.args, feeds=one.feeds)
+    elif args.phase == "encoders":
+        found = _encoder_floor(programme, ws)
+        print(json.dumps({"seconds": time.monotonic() - began, "maxrss_mib": 0.0, **found}))
+        return
     elif args.phase == "ours-web":
         render_programme(programme, ws, Settings(only=(args.web,), force=True))
     elif args.phase == "one-pass":
@@ -97,12 +152,11 @@ def _phase(args: argparse.Namespace) -> None:
     elif args.phase == "graphics":
         render_programme(programme, ws, Settings(dry_run=True))
         from pipeline.fonts import font_path
-        from pipeline.render.branding import BrandingSettings, plan_branding
         from pipeline.render.leader import LeaderSpec, ensure_leader
-        from pipeline.stages.render import slate_lines
+        from pipeline.stages.render import _plan, slate_lines
 
         timeline = load_timeline(ws.timeline_json)
-        plan_branding(programme, timeline, ws.graphics_dir, BrandingSettings())
+        _plan(programme, ws, Settings(), draw=True)  # graphics drawn, and in the trunks' pixel formats
         for name in programme.manifest.deliverables:  # leaders are cached like graphics
             profile = load_profile(name)
             if profile.leader.enabled:
@@ -113,14 +167,19 @@ def _phase(args: argparse.Namespace) -> None:
     print(json.dumps({"seconds": elapsed, "maxrss_mib": rss}))
 
 
-def _run_phase(args: argparse.Namespace, phase: str) -> dict[str, float]:
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def _run_phase(args: argparse.Namespace, phase: str) -> dict[str, Any]:
     cmd = [sys.executable, __file__, str(args.manifest), "--phase", phase, "--scratch", str(args.scratch),
            "--web", args.web]
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=ROOT)
     if proc.returncode != 0:
         sys.exit(f"phase {phase} failed:\n{proc.stderr[-2000:]}")
-    result: dict[str, float] = json.loads(proc.stdout.strip().splitlines()[-1])
-    print(f"  {phase:16s} {result['seconds']:7.1f} s   peak child RSS {result['maxrss_mib']:6.0f} MiB", flush=True)
+    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    print(f"  {phase:16s} {result['seconds']:7.1f} s   peak child RSS {result['maxrss_mib']:6.0f} MiB   "
+          f"load {_load()}", flush=True)
     return result
 
 
@@ -143,13 +202,16 @@ def main() -> None:
         args.manifest = _scratch(args.manifest, args.workspace, args.scratch, args.seconds)
         print(f"render benchmark: {args.manifest} ({args.seconds or 'whole'} s of timeline, "
               f"{args.repeat} run(s) of each, alternating; medians)")
+        print(f"load average before: {_load()}")
         _run_phase(args, "graphics")
-        runs: dict[str, list[dict[str, float]]] = {}
+        runs: dict[str, list[dict[str, Any]]] = {}
         pairs = [("bare", "ours-web"), ("one-pass", "per-deliverable")]
         for baseline, ours in pairs if args.only == "ab" else [pairs["ab".index(args.only)]]:
             for _ in range(args.repeat):  # alternating, so a slow spell of a shared machine hits both
                 runs.setdefault(baseline, []).append(_run_phase(args, baseline))
                 runs.setdefault(ours, []).append(_run_phase(args, ours))
+        floor = _run_phase(args, "encoders") if args.only in ("ab", "b") else None
+        print(f"load average after: {_load()}")
     med = {name: {k: statistics.median(r[k] for r in results) for k in ("seconds", "maxrss_mib")}
            for name, results in runs.items()}
     if "bare" in med:
@@ -159,6 +221,15 @@ def main() -> None:
         one, many = med["one-pass"], med["per-deliverable"]
         print(f"(b) all deliverables in one pass / one process each: {one['seconds'] / many['seconds']:.2f}×  "
               f"(goal ≤ 0.8×); peak memory {one['maxrss_mib']:.0f} vs {many['maxrss_mib']:.0f} MiB")
+    if floor is not None:
+        spent = floor["encoders"]
+        wall = floor["pass_s"]
+        print("    encoder floor (one pass with -benchmark_all; time inside each encoder's calls):")
+        for name, seconds in spent.items():
+            print(f"      {name:18s} {seconds:7.1f} s")
+        total = sum(spent.values())
+        print(f"      {'sum of encoders':18s} {total:7.1f} s of the pass's {wall:.1f} s wall ({total / wall:.0%}); "
+              f"decoding {floor['decode']:.1f} s")
 
 
 if __name__ == "__main__":

@@ -427,6 +427,38 @@ def concat(segments: Sequence[tuple[str, str]], out_v: str, out_a: str) -> Chain
     return Chain((filter_("concat", n=len(segments), v=1, a=1),), pads, (out_v, out_a))
 
 
+def dissolve(outgoing: str, incoming: str, dst: str, *, offset_s: str, duration_s: str,
+             prefix: str) -> list[Chain]:
+    """A cross dissolve (`xfade=transition=fade`) from `outgoing` into `incoming`, starting at
+    `offset_s` of the outgoing stream and lasting `duration_s` (both exact seconds, as argv wants
+    them). The output is `offset_s` of the outgoing picture, then the blend, then the rest of the
+    incoming one: as long as both together less the dissolve.
+
+    The outgoing stream is given two cloned frames past its end first: ffmpeg 5.1's xfade ends the
+    transition early (drops its last blended frame and shifts the incoming stream a frame late) when
+    the outgoing stream reaches its end during the blend, which is exactly where a dissolve's
+    outgoing handle ends; with two frames more it ends the blend by its own count, and drops them.
+    """
+    padded = f"{prefix}_pad"
+    return [chain(outgoing, [filter_("tpad", stop=2, stop_mode="clone")], padded),
+            chain((padded, incoming), [filter_("xfade", transition="fade", duration=duration_s,
+                                               offset=offset_s)], dst)]
+
+
+def crossfade(outgoing: str, incoming: str, dst: str, *, samples: int) -> Chain:
+    """The sound of a dissolve: the last `samples` of `outgoing` faded into the first `samples` of
+    `incoming` (`acrossfade`, constant-power curves, as an NLE's default cross fade), sample-exact."""
+    return chain((outgoing, incoming), [filter_("acrossfade", ns=samples, c1="qsin", c2="qsin")], dst)
+
+
+def mix(sources: Sequence[str], dst: str) -> Chain:
+    """Tracks summed as they are (`amix=normalize=0`): an edit's own audio tracks, mixed the way the
+    NLE plays them, with no level change when a track falls silent or ends."""
+    if len(sources) == 1:
+        return chain(sources[0], ["anull"], dst)
+    return chain(tuple(sources), [filter_("amix", inputs=len(sources), duration="longest", normalize=False)], dst)
+
+
 # ---------------------------------------------------------------------------------------------
 # One deliverable's branch, from its profile
 

@@ -106,7 +106,7 @@ def place_edit(edit: Edit, footage: list[FootageClip], house_rate: Fraction, *, 
     if audio and not mirrored:
         tracks = sorted({f"A{a.track}" for a in audio})
         notes.append(f"the edit has its own sound on {', '.join(tracks)} ({len(audio)} clip(s)), kept in "
-                     "timeline.json `audio`; the render plays each picture clip's own sound until it mixes them")
+                     "timeline.json `audio`; the render mixes them in place of the picture clips' sound")
     duration = segments[-1].rec_out_frame if segments else 0
     markers = []
     for m in edit.markers:

@@ -11,7 +11,7 @@ does not fit a short programme is left out with a warning, never squeezed over s
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 
@@ -23,6 +23,7 @@ from ..manifest import Programme
 from ..timecode import Timecode
 from ..timeline import Timeline
 from .plan import Branding, Overlay
+from .trunk_graphics import ensure_trunk_copy
 
 
 @dataclass(frozen=True)
@@ -123,3 +124,13 @@ def plan_branding(programme: Programme, timeline: Timeline, graphics_dir: Path, 
     branding = Branding(logo=logo_path, corner=m.branding.position, opacity=m.branding.opacity,
                         logo_height_pct=settings.logo_height_pct, overlays=tuple(overlays))
     return BrandingPlan(branding, graphics, placements, warnings, logo_hash)
+
+
+def in_trunk_formats(branding: Branding, pix_fmts: set[str], *, dry_run: bool = False) -> Branding:
+    """The branding with each graphic also in every trunk format of the pass, converted once and
+    cached beside it (`trunk_graphics`); a dry run uses the copies already there."""
+    overlays = []
+    for overlay in branding.overlays:
+        made = ((fmt, ensure_trunk_copy(overlay.path, fmt, dry_run=dry_run)) for fmt in sorted(pix_fmts))
+        overlays.append(replace(overlay, in_format=tuple((fmt, path) for fmt, path in made if path is not None)))
+    return replace(branding, overlays=tuple(overlays))

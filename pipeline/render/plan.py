@@ -30,12 +30,14 @@ from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 
+from ..errors import WorkspaceError
 from ..media import graphs as g
 from ..media.encode import output_args
 from ..media.ffmpeg import Feed, safe_input
 from ..media.loudness import Normalisation, loudness_chain
 from ..profiles import DEFAULT_SAFE_AREAS, Profile
-from ..timeline import Timeline
+from ..timecode import Timecode
+from ..timeline import AudioSegment, Segment, Timeline
 
 PLAN_VERSION = 3
 
@@ -82,6 +84,9 @@ class Overlay:
     duration_s: float = 0.0
     x: int = 0
     y: int = 0
+    in_format: tuple[tuple[str, Path], ...] = ()
+    """The same graphic already in a trunk's pixel format (trunk format → file,
+    `render/trunk_graphics.py`): read instead of `path` by a trunk in that format."""
 
 
 @dataclass(frozen=True)
@@ -134,39 +139,227 @@ def trunk_format(branches: Sequence[Branch]) -> str:
     return "yuv422p" if any(not b.profile.video.pix_fmt.startswith("yuv420") for b in branches) else "yuv420p"
 
 
-def segment_chains(timeline: Timeline, inputs: _Inputs, *, video: bool = True,
-                   prefix: str = "s", pix_fmt: str = "yuv420p") -> tuple[list[g.Chain], list[str]]:
-    """One input per timeline segment (seeked with -ss/-t), conformed and ready for concat.
+def check_transitions(timeline: Timeline) -> None:
+    """Refuse what the render cannot join as the edit shows it: a transition that is not a
+    dissolve, one that is not at a cut of the timeline, or dissolves that run into each other."""
+    segments = timeline.segments
+    last_end = 0
+    for t in sorted(timeline.transitions, key=lambda t: t.index):
+        where = f"the transition at programme frame {t.at_frame} ({_tc(timeline, t.at_frame)})"
+        if t.kind != "dissolve":
+            raise WorkspaceError(f"{where} is a {t.kind!r}; only cuts and dissolves are rendered",
+                                 hint="make it a cut or a cross dissolve in the edit, then assemble again")
+        if not 0 < t.index < len(segments) or segments[t.index].rec_in_frame != t.at_frame:
+            raise WorkspaceError(f"{where} is not at a cut between two segments of the timeline",
+                                 hint="run `reportage assemble MANIFEST` again")
+        outgoing, incoming = segments[t.index - 1], segments[t.index]
+        if t.before < 0 or t.after < 0 or t.length == 0:
+            raise WorkspaceError(f"{where} has no length ({t.before} + {t.after} frames)",
+                                 hint="run `reportage assemble MANIFEST` again")
+        starts_in = t.at_frame - t.before >= max(outgoing.rec_in_frame, last_end)
+        if not starts_in or t.at_frame + t.after > incoming.rec_out_frame or incoming.src_in_frame < t.before:
+            raise WorkspaceError(f"the {t.length}-frame dissolve at programme frame {t.at_frame} "
+                                 f"({_tc(timeline, t.at_frame)}) runs over the next cut or dissolve, or before the "
+                                 "start of its clip",
+                                 hint="shorten the dissolve in the edit, then assemble again")
+        last_end = t.at_frame + t.after
+
+
+def _tc(timeline: Timeline, frame: int) -> str:
+    return str(Timecode(frame, timeline.rate))
+
+
+def _handles(timeline: Timeline) -> list[tuple[int, int]]:
+    """Per segment, the frames it plays before its in point and after its out point: the handles of
+    the dissolves on either side (`Transition`)."""
+    handles = [[0, 0] for _ in timeline.segments]
+    for t in timeline.transitions:
+        handles[t.index][0] += t.before
+        handles[t.index - 1][1] += t.after
+    return [(head, tail) for head, tail in handles]
+
+
+def segment_chains(timeline: Timeline, inputs: _Inputs, *, video: bool = True, audio: bool = True,
+                   prefix: str = "s", pix_fmt: str = "yuv420p") -> tuple[list[g.Chain], list[tuple[str, str]]]:
+    """One input per timeline segment (seeked with -ss/-t), conformed and ready to be joined; the
+    labels (picture, sound) of each ("" for what is not made).
 
     Video is reset to start at zero, brought to the house size, rate and `pix_fmt`; sound is made 48 kHz stereo
     and padded/trimmed to the segment's exact length (a silent segment gets generated silence), so
-    concat never drifts and the programme is exactly `duration_frames` long.
+    the joins never drift and the programme is exactly `duration_frames` long. A segment on either
+    side of a dissolve plays its handle too (`_handles`), which the dissolve overlaps.
     """
     chains: list[g.Chain] = []
-    pads: list[str] = []
+    pads: list[tuple[str, str]] = []
     rate = timeline.rate
     fps = f"{rate.numerator}/{rate.denominator}"
-    for index, seg in enumerate(timeline.segments):
-        start = Fraction(seg.src_in_frame) / rate
-        length = Fraction(seg.length) / rate
+    for index, (seg, (head, tail)) in enumerate(zip(timeline.segments, _handles(timeline), strict=True)):
+        frames = seg.length + head + tail
+        start = Fraction(seg.src_in_frame - head) / rate
+        length = Fraction(frames) / rate
         n = inputs.add("-ss", _sec(start), "-t", _sec(length), "-i", safe_input(Path(seg.working_copy)))
-        v_label, a_label = f"{prefix}{index}v", f"{prefix}{index}a"
+        v_label, a_label = (f"{prefix}{index}v" if video else ""), (f"{prefix}{index}a" if audio else "")
         if video:
             chains.append(g.chain(f"{n}:v", [
-                g.filter_("fps", fps), g.filter_("trim", end_frame=seg.length), g.filter_("setpts", "PTS-STARTPTS"),
+                g.filter_("fps", fps), g.filter_("trim", end_frame=frames), g.filter_("setpts", "PTS-STARTPTS"),
                 g.filter_("scale", w=timeline.width, h=timeline.height), g.pixel_format(pix_fmt),
                 g.filter_("setsar", "1"),
             ], v_label))
-            pads.append(v_label)
-        audio = [*g.audio_conform(timeline.sample_rate), g.filter_("apad", whole_dur=_sec(length)),
-                 g.filter_("atrim", duration=_sec(length)), g.filter_("asetpts", "PTS-STARTPTS")]
-        if seg.has_audio:
-            chains.append(g.chain(f"{n}:a", audio, a_label))
-        else:
-            silence = g.filter_("anullsrc", channel_layout="stereo", sample_rate=timeline.sample_rate)
-            chains.append(g.Chain((silence, *audio[2:]), (), (a_label,)))
-        pads.append(a_label)
+        if audio:
+            chains.append(_sound(timeline, f"{n}:a" if seg.has_audio else None, length, a_label))
+        pads.append((v_label, a_label))
     return chains, pads
+
+
+def _sound(timeline: Timeline, src: str | None, length: Fraction, dst: str) -> g.Chain:
+    """`src` (None: generated silence) at the house rate and layout, exactly `length` seconds long."""
+    fit = [g.filter_("apad", whole_dur=_sec(length)), g.filter_("atrim", duration=_sec(length)),
+           g.filter_("asetpts", "PTS-STARTPTS")]
+    if src is None:
+        silence = g.filter_("anullsrc", channel_layout="stereo", sample_rate=timeline.sample_rate)
+        return g.Chain((silence, *fit), (), (dst,))
+    return g.chain(src, [*g.audio_conform(timeline.sample_rate), *fit], dst)
+
+
+def _joined(timeline: Timeline, pads: Sequence[tuple[str, str]], out_v: str, out_a: str,
+            prefix: str) -> list[g.Chain]:
+    """The segments end to end: `concat` across cuts, a dissolve (`graphs.dissolve`, and
+    `graphs.crossfade` for the sound) across each transition. `out_v`/`out_a` "" for what is not made."""
+    video, audio = bool(out_v), bool(out_a)
+    starts = sorted(t.index for t in timeline.transitions)
+    groups = [list(range(lo, hi)) for lo, hi in zip([0, *starts], [*starts, len(pads)], strict=True)]
+    chains: list[g.Chain] = []
+    joined: list[tuple[str, str]] = []
+    for number, members in enumerate(groups):
+        v, a = pads[members[0]]
+        if len(members) > 1 or not timeline.transitions:
+            v = out_v if not timeline.transitions else (f"{prefix}g{number}v" if video else "")
+            a = out_a if not timeline.transitions else (f"{prefix}g{number}a" if audio else "")
+            labels = tuple(label for i in members for label in pads[i] if label)
+            concat = g.filter_("concat", n=len(members), v=int(video), a=int(audio))
+            chains.append(g.Chain((concat,), labels, tuple(label for label in (v, a) if label)))
+        joined.append((v, a))
+    if not timeline.transitions:
+        return chains
+    by_index = {t.index: t for t in timeline.transitions}
+    rate, acc_v, acc_a = timeline.rate, *joined[0]
+    for number, (members, (v, a)) in enumerate(zip(groups[1:], joined[1:], strict=True), start=1):
+        t = by_index[members[0]]
+        last = number == len(groups) - 1
+        if video:
+            out = out_v if last else f"{prefix}x{number}v"
+            chains += g.dissolve(acc_v, v, out, offset_s=_sec(Fraction(t.at_frame - t.before) / rate),
+                                 duration_s=_sec(Fraction(t.length) / rate), prefix=f"{prefix}x{number}")
+            acc_v = out
+        if audio:
+            out = out_a if last else f"{prefix}x{number}a"
+            chains.append(g.crossfade(acc_a, a, out, samples=_samples(timeline, t.length)))
+            acc_a = out
+    return chains
+
+
+def _samples(timeline: Timeline, frames: int) -> int:
+    return round(Fraction(frames) / timeline.rate * timeline.sample_rate)
+
+
+def _lanes(audio: Sequence[AudioSegment]) -> list[list[AudioSegment]]:
+    """The edit's audio clips as lanes that each play one clip at a time: one per track, and another
+    for a clip that overlaps its track's previous one (which an NLE's track never holds, but a
+    merged interchange file can)."""
+    lanes: list[tuple[int, list[AudioSegment]]] = []
+    for clip in sorted(audio, key=lambda a: (a.track, a.rec_in_frame)):
+        lane = next((clips for track, clips in lanes
+                     if track == clip.track and clips[-1].rec_out_frame <= clip.rec_in_frame), None)
+        if lane is None:
+            lanes.append((clip.track, [clip]))
+        else:
+            lane.append(clip)
+    return [clips for _, clips in lanes]
+
+
+def own_audio_chains(timeline: Timeline, inputs: _Inputs, dst: str, prefix: str = "ea") -> list[g.Chain]:
+    """The programme's sound from the edit's own audio tracks (`timeline.audio`): each lane's clips
+    (seeked inputs, each to its exact length) joined with silence in the gaps, the lanes summed
+    (`graphs.mix`), the whole made exactly the programme's length."""
+    rate, chains, lanes_out = timeline.rate, [], []
+    for number, lane in enumerate(_lanes(timeline.audio)):
+        pieces: list[str] = []
+        cursor = 0
+        for k, clip in enumerate(lane):
+            if clip.rec_in_frame > cursor:
+                pieces.append(f"{prefix}{number}_gap{k}")
+                chains.append(_sound(timeline, None, Fraction(clip.rec_in_frame - cursor) / rate, pieces[-1]))
+            length = Fraction(clip.length) / rate
+            n = inputs.add("-ss", _sec(Fraction(clip.src_in_frame) / rate), "-t", _sec(length), "-vn",
+                           "-i", safe_input(Path(clip.working_copy)))
+            pieces.append(f"{prefix}{number}_{k}")
+            chains.append(_sound(timeline, f"{n}:a", length, pieces[-1]))
+            cursor = clip.rec_out_frame
+        lanes_out.append(f"{prefix}{number}")
+        chains.append(g.Chain((g.filter_("concat", n=len(pieces), v=0, a=1),), tuple(pieces), (lanes_out[-1],)))
+    total = Fraction(timeline.duration_frames) / rate
+    if not lanes_out:  # no clip of the edit's sound falls in this stretch
+        return [_sound(timeline, None, total, dst)]
+    chains.append(g.mix(lanes_out, f"{prefix}_mix"))
+    chains.append(_sound(timeline, f"{prefix}_mix", total, dst))
+    return chains
+
+
+def _cut(timeline: Timeline, first: int, last: int) -> Timeline:
+    """Frames [first, last) of the timeline as a programme of its own from frame 0: its segments,
+    the dissolves that lie wholly inside, and the edit's sound clipped to it. A dissolve the stretch
+    cuts through is left out (callers widen the stretch over it: `_widened`)."""
+    kept: list[Segment] = []
+    index_of: dict[int, int] = {}
+    for number, seg in enumerate(timeline.segments):
+        lo, hi = max(seg.rec_in_frame, first), min(seg.rec_out_frame, last)
+        if hi <= lo:
+            continue
+        src_in = seg.src_in_frame + lo - seg.rec_in_frame
+        index_of[number] = len(kept)
+        kept.append(replace(seg, src_in_frame=src_in, src_out_frame=src_in + hi - lo, rec_in_frame=lo - first))
+    transitions = tuple(replace(t, index=index_of[t.index], at_frame=t.at_frame - first)
+                        for t in timeline.transitions if first <= t.at_frame - t.before and t.at_frame + t.after <= last
+                        and t.index in index_of and t.index - 1 in index_of)
+    audio = []
+    for clip in timeline.audio:
+        lo, hi = max(clip.rec_in_frame, first), min(clip.rec_out_frame, last)
+        if hi > lo:
+            src_in = clip.src_in_frame + lo - clip.rec_in_frame
+            audio.append(replace(clip, src_in_frame=src_in, src_out_frame=src_in + hi - lo, rec_in_frame=lo - first))
+    return replace(timeline, segments=tuple(kept), transitions=transitions, audio=tuple(audio))
+
+
+def _widened(timeline: Timeline, first: int, last: int) -> tuple[int, int]:
+    """[first, last) grown to take in whole every dissolve it touches (with a frame of each side), so
+    a stretch cut from the programme dissolves exactly as the programme does."""
+    while True:
+        grown = (first, last)
+        for t in timeline.transitions:
+            lo, hi = min(t.at_frame - t.before, t.at_frame - 1), max(t.at_frame + t.after, t.at_frame + 1)
+            if lo < last and hi > first:
+                first, last = min(first, lo), max(last, hi)
+        if (first, last) == grown:
+            return first, last
+
+
+def _direct_sources(timeline: Timeline, inputs: _Inputs, *, video: bool, prefix: str, pix_fmt: str,
+                    prog_v: str, prog_a: str) -> list[g.Chain]:
+    """The programme decoded by this command itself: one input per segment (and per clip of the
+    edit's own sound), joined (`_joined`)."""
+    own = bool(timeline.audio)
+    chains: list[g.Chain] = []
+    if video or not own:  # the segments are not opened to measure the edit's own sound
+        chains, pads = segment_chains(timeline, inputs, video=video, audio=not own, prefix=f"{prefix}s",
+                                      pix_fmt=pix_fmt)
+        chains += _joined(timeline, pads, prog_v if video else "", "" if own else prog_a, prefix)
+    if own:
+        chains += own_audio_chains(timeline, inputs, prog_a, prefix=f"{prefix}ea")
+    return chains
+
+
+def _input_count(timeline: Timeline, video: bool) -> int:
+    return (len(timeline.segments) if video or not timeline.audio else 0) + len(timeline.audio)
 
 
 def programme_sources(timeline: Timeline, inputs: _Inputs, *, video: bool = True, prefix: str = "",
@@ -175,15 +368,13 @@ def programme_sources(timeline: Timeline, inputs: _Inputs, *, video: bool = True
     """The timeline's conformed, joined picture and sound as the labels `<prefix>prog_v` and
     `<prefix>prog_a` (the picture label is unused when not `video`), and the feeds that supply them.
 
-    Up to `FEED_BATCH` segments are inputs of this command (`segment_chains`, then `concat`); more
-    are decoded by feeders writing FIFOs in `feed_dir` (`feed_for`), read here as raw inputs."""
+    A timeline of up to `FEED_BATCH` inputs is decoded by this command (`_direct_sources`); a longer
+    one by feeders writing FIFOs in `feed_dir` (`feed_for`), read here as raw inputs."""
+    check_transitions(timeline)
     prog_v, prog_a = f"{prefix}prog_v", f"{prefix}prog_a"
-    if len(timeline.segments) <= FEED_BATCH:
-        chains, pads = segment_chains(timeline, inputs, video=video, prefix=f"{prefix}s", pix_fmt=pix_fmt)
-        if video:
-            chains.append(g.concat([(pads[i], pads[i + 1]) for i in range(0, len(pads), 2)], prog_v, prog_a))
-        else:
-            chains.append(g.Chain((g.filter_("concat", n=len(pads), v=0, a=1),), tuple(pads), (prog_a,)))
+    if _input_count(timeline, video) <= FEED_BATCH:
+        chains = _direct_sources(timeline, inputs, video=video, prefix=prefix, pix_fmt=pix_fmt,
+                                 prog_v=prog_v, prog_a=prog_a)
         return chains, prog_v, prog_a, []
     if feed_dir is None:
         raise ValueError(f"{len(timeline.segments)} segments are decoded by feeders: give feed_dir")
@@ -201,20 +392,56 @@ def programme_sources(timeline: Timeline, inputs: _Inputs, *, video: bool = True
     return chains, prog_v, prog_a, [feed]
 
 
+def feed_batches(timeline: Timeline, video: bool = True) -> list[tuple[int, int]]:
+    """The programme frames [first, last) each feeder run decodes: whole segments, cut only where the
+    edit cuts (never inside a run of dissolves), each run at most `FEED_BATCH` inputs (segments,
+    and clips of the edit's own sound) where the dissolves allow it. A run of more than
+    `FEED_BATCH` segments joined by dissolves is refused: no process opens that many inputs."""
+    segments = timeline.segments
+    dissolved = {t.index for t in timeline.transitions}
+    runs: list[tuple[int, int]] = []  # segment index ranges joined by dissolves
+    for index in range(len(segments)):
+        if index in dissolved:
+            runs[-1] = (runs[-1][0], index + 1)
+        else:
+            runs.append((index, index + 1))
+    def inputs_in(first: int, last: int, count: int) -> int:
+        own = sum(1 for a in timeline.audio if a.rec_in_frame < last and a.rec_out_frame > first)
+        return (count if video or not timeline.audio else 0) + own
+
+    batches: list[tuple[int, int]] = []
+    counts: list[int] = []
+    for lo, hi in runs:
+        if hi - lo > FEED_BATCH:
+            raise WorkspaceError(
+                f"{hi - lo} segments in a row are joined by dissolves, from "
+                f"{_tc(timeline, segments[lo].rec_in_frame)}; "
+                f"the render decodes at most {FEED_BATCH} at once in a programme of this many cuts",
+                hint=f"put a cut among them in the edit (at most {FEED_BATCH} clips between cuts)")
+        span = (segments[lo].rec_in_frame, segments[hi - 1].rec_out_frame)
+        if batches and inputs_in(batches[-1][0], span[1], counts[-1] + hi - lo) <= FEED_BATCH:
+            batches[-1], counts[-1] = (batches[-1][0], span[1]), counts[-1] + hi - lo
+            continue
+        batches.append(span)
+        counts.append(hi - lo)
+    return batches
+
+
 def feed_for(timeline: Timeline, feed_dir: Path, name: str, *, video: bool = True,
              pix_fmt: str = "yuv420p") -> Feed:
-    """The feeder runs of a long timeline: `FEED_BATCH` segments each, conformed exactly as the
-    render conforms a short one (`segment_chains`: every segment to its frame and sample), written as
-    raw `pix_fmt` video and 32-bit float PCM into `<name>.video.fifo` / `<name>.audio.fifo`."""
+    """The feeder runs of a long timeline (`feed_batches`), each stretch conformed and joined exactly
+    as the render joins a short one (`_direct_sources`: every segment to its frame and sample, its
+    dissolves and its own sound), written as raw `pix_fmt` video and 32-bit float PCM into
+    `<name>.video.fifo` / `<name>.audio.fifo`."""
     video_pipe, audio_pipe = feed_dir / f"{_safe(name)}.video.fifo", feed_dir / f"{_safe(name)}.audio.fifo"
-    segments = timeline.segments
     runs: list[tuple[str, ...]] = []
-    for start in range(0, len(segments), FEED_BATCH):
-        part = replace(timeline, segments=segments[start:start + FEED_BATCH])
+    for first, last in feed_batches(timeline, video):
+        part = _cut(timeline, first, last)
         inputs = _Inputs()
-        chains, v, a, _ = programme_sources(part, inputs, video=video, pix_fmt=pix_fmt)
-        out = ["-map", f"[{v}]", "-f", "rawvideo", "-pix_fmt", pix_fmt, safe_input(video_pipe)] if video else []
-        out += ["-map", f"[{a}]", "-f", "f32le", "-ar", str(timeline.sample_rate), "-ac", "2", safe_input(audio_pipe)]
+        chains = _direct_sources(part, inputs, video=video, prefix="", pix_fmt=pix_fmt, prog_v="prog_v",
+                                 prog_a="prog_a")
+        out = ["-map", "[prog_v]", "-f", "rawvideo", "-pix_fmt", pix_fmt, safe_input(video_pipe)] if video else []
+        out += ["-map", "[prog_a]", "-f", "f32le", "-ar", str(timeline.sample_rate), "-ac", "2", safe_input(audio_pipe)]
         runs.append((*inputs.args, "-filter_complex", g.graph(chains), *out))
     return Feed((video_pipe, audio_pipe) if video else (audio_pipe,), tuple(runs))
 
@@ -251,13 +478,22 @@ def measure_args(timeline: Timeline, excerpt: tuple[float, float] | None = None,
 
 
 def trunk_chains(timeline: Timeline, branding: Branding, inputs: _Inputs, prefix: str = "",
-                 pix_fmt: str = "yuv420p", feed_dir: Path | None = None
+                 pix_fmt: str = "yuv420p", feed_dir: Path | None = None, window: tuple[int, int] | None = None
                  ) -> tuple[list[g.Chain], str, str, list[Feed]]:
     """Decode and join the segments (`programme_sources`), then compose logo and graphics: the shared
     programme picture, in `pix_fmt` throughout. `prefix` keeps the labels of a second trunk (the
-    excerpt's) apart."""
+    excerpt's) apart. `window` (frames to drop, frames to keep; `excerpt_window`) cuts an excerpt
+    that was decoded wider, over a dissolve, to the excerpt itself before anything is composed."""
     chains, prog_v, prog_a, feeds = programme_sources(timeline, inputs, prefix=prefix, pix_fmt=pix_fmt,
                                                       feed_dir=feed_dir)
+    if window is not None:
+        drop, keep = window
+        chains.append(g.chain(prog_v, [g.filter_("trim", start_frame=drop, end_frame=drop + keep),
+                                       g.filter_("setpts", "PTS-STARTPTS")], f"{prefix}win_v"))
+        chains.append(g.chain(prog_a, [
+            g.filter_("atrim", start_sample=_samples(timeline, drop), end_sample=_samples(timeline, drop + keep)),
+            g.filter_("asetpts", "PTS-STARTPTS")], f"{prefix}win_a"))
+        prog_v, prog_a = f"{prefix}win_v", f"{prefix}win_a"
     blend = g.overlay_format(pix_fmt)
     current = prog_v
     if branding.logo is not None:
@@ -268,7 +504,7 @@ def trunk_chains(timeline: Timeline, branding: Branding, inputs: _Inputs, prefix
                                  height_pct=branding.logo_height_pct, prefix=f"{prefix}logo", blend=blend)
         current = f"{prefix}logo_v"
     for index, overlay in enumerate(branding.overlays):
-        n = inputs.add("-i", safe_input(overlay.path))
+        n = inputs.add("-i", safe_input(dict(overlay.in_format).get(pix_fmt, overlay.path)))
         shifted, out = f"{prefix}gfx{index}", f"{prefix}brand{index}"
         chains.append(g.chain(f"{n}:v", [g.filter_("setpts", f"PTS+{_sec(overlay.start_s)}/TB")], shifted))
         chains.append(g.chain((current, shifted), [g.filter_("overlay", x=overlay.x, y=overlay.y,
@@ -329,8 +565,10 @@ def render_pass(timeline: Timeline, branding: Branding, branches: Sequence[Branc
     for number, (cut, members) in enumerate(groups.items()):
         tl, brand = (timeline, branding) if cut is None else (excerpt_timeline(timeline, *cut),
                                                                 excerpt_branding(branding, *cut))
+        window = None if cut is None else excerpt_window(timeline, *cut)
         chains, v, a, fed = trunk_chains(tl, brand, inputs, prefix="" if number == 0 else f"t{number}",
-                                         pix_fmt=trunk_format([branches[i] for i in members]), feed_dir=feed_dir)
+                                         pix_fmt=trunk_format([branches[i] for i in members]), feed_dir=feed_dir,
+                                         window=window)
         feeds += fed
         chains += g.fanout(v, [f"d{i}_in_v" for i in members])
         chains += g.fanout(a, [f"d{i}_in_a" for i in members], audio=True)
@@ -348,22 +586,29 @@ def render_pass(timeline: Timeline, branding: Branding, branches: Sequence[Branc
     return Pass([*inputs.args, *graphs, *outputs], tuple(feeds))
 
 
+def _excerpt_frames(timeline: Timeline, start_s: float, end_s: float) -> tuple[int, int]:
+    """[start_s, end_s) of programme time as frames, within the programme."""
+    first = round(Fraction(str(start_s)) * timeline.rate)
+    last = round(Fraction(str(end_s)) * timeline.rate)
+    return max(0, first), min(last, timeline.duration_frames)
+
+
 def excerpt_timeline(timeline: Timeline, start_s: float, end_s: float) -> Timeline:
-    """The timeline cut to [start_s, end_s) of programme time, as its own programme from zero.
+    """The timeline cut to [start_s, end_s) of programme time, as its own programme from zero —
+    widened over any dissolve the cut falls in (`excerpt_window` says what to keep of it).
 
     An excerpt is rendered from its own decode, seeked at the inputs: trimming a shared decode would
     make ffmpeg 5.1 hold every frame before the excerpt's start (9 GiB for the sample's 40 s).
     """
-    first = round(Fraction(str(start_s)) * timeline.rate)
-    last = round(Fraction(str(end_s)) * timeline.rate)
-    kept = []
-    for seg in timeline.segments:
-        lo, hi = max(seg.rec_in_frame, first), min(seg.rec_out_frame, last)
-        if hi <= lo:
-            continue
-        src_in = seg.src_in_frame + lo - seg.rec_in_frame
-        kept.append(replace(seg, src_in_frame=src_in, src_out_frame=src_in + hi - lo, rec_in_frame=lo - first))
-    return replace(timeline, segments=tuple(kept))
+    return _cut(timeline, *_widened(timeline, *_excerpt_frames(timeline, start_s, end_s)))
+
+
+def excerpt_window(timeline: Timeline, start_s: float, end_s: float) -> tuple[int, int] | None:
+    """(frames to drop, frames to keep) of `excerpt_timeline` when it was widened over a dissolve;
+    None when it is the excerpt exactly."""
+    first, last = _excerpt_frames(timeline, start_s, end_s)
+    wide = _widened(timeline, first, last)
+    return None if wide == (first, last) else (first - wide[0], last - first)
 
 
 def excerpt_branding(branding: Branding, start_s: float, end_s: float) -> Branding:
@@ -385,4 +630,5 @@ def body_frames(timeline: Timeline, excerpt: tuple[float, float] | None) -> int:
     timeline, or the excerpt as `excerpt_timeline` cuts it."""
     if excerpt is None:
         return timeline.duration_frames
-    return sum(seg.length for seg in excerpt_timeline(timeline, *excerpt).segments)
+    first, last = _excerpt_frames(timeline, *excerpt)
+    return max(0, last - first)

@@ -26,7 +26,7 @@ import contextlib
 import logging
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
@@ -52,9 +52,20 @@ from ..profiles import Profile, load_profile
 from ..progress import Progress, ProgressFn, ignore
 from ..records import ingest_record_path
 from ..render.ass import write_burn_ass
-from ..render.branding import BrandingPlan, BrandingSettings, plan_branding
+from ..render.branding import BrandingPlan, BrandingSettings, in_trunk_formats, plan_branding
 from ..render.leader import LeaderSpec, ensure_leader, join_args, leader_args, write_concat_list
-from ..render.plan import Branch, Branding, Pass, measure_pass, meter_name, output_seconds, render_pass, trial_meter
+from ..render.plan import (
+    Branch,
+    Branding,
+    Pass,
+    check_transitions,
+    measure_pass,
+    meter_name,
+    output_seconds,
+    render_pass,
+    trial_meter,
+    trunk_format,
+)
 from ..render.state import (
     RenderedDeliverable,
     RenderedLoudness,
@@ -66,7 +77,7 @@ from ..render.state import (
     write_render_record,
 )
 from ..timecode import Timecode
-from ..timeline import Segment, Timeline, load_timeline
+from ..timeline import AudioSegment, Segment, Timeline, load_timeline
 from ..workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -182,13 +193,19 @@ def slate_lines(programme: Programme, profile: Profile, timeline: Timeline) -> t
 def _check_sources(timeline: Timeline) -> None:
     if not timeline.segments:
         raise WorkspaceError("the timeline is empty", hint="run `reportage assemble MANIFEST` first")
-    for seg in timeline.segments:
+    for seg in _clips(timeline):
         if not Path(seg.working_copy).is_file():
             raise WorkspaceError(f"working copy of clip {seg.clip_id} is missing", path=seg.working_copy,
                                  hint="run `reportage ingest MANIFEST` again")
+    check_transitions(timeline)
 
 
-def _content_key(ws: Workspace, seg: Segment) -> str:
+def _clips(timeline: Timeline) -> list[Segment | AudioSegment]:
+    """What the render decodes: the picture's clips and the clips of the edit's own sound."""
+    return [*timeline.segments, *timeline.audio]
+
+
+def _content_key(ws: Workspace, seg: Segment | AudioSegment) -> str:
     """What identifies a segment's working copy: the `content_key` ingest recorded (the source's
     SHA-256 and the conform settings), else the working copy's own SHA-256."""
     path = ingest_record_path(ws, seg.clip_id)
@@ -222,9 +239,10 @@ def _plan(programme: Programme, ws: Workspace, settings: Settings, *, draw: bool
         warnings.append("no `social: {in, out}` in the manifest: excerpt profiles get the whole programme")
     brand = plan_branding(programme, timeline, ws.graphics_dir, settings.branding, dry_run=not draw)
     warnings += brand.warnings
+    brand.branding = in_trunk_formats(brand.branding, _trunk_formats(profiles.values()), dry_run=not draw)
     shared = {
         "timeline": timeline.to_dict(),
-        "working_copies": {seg.clip_id: _content_key(ws, seg) for seg in timeline.segments},
+        "working_copies": {seg.clip_id: _content_key(ws, seg) for seg in _clips(timeline)},
         "graphics": brand.placements, "logo": brand.logo_sha256, "branding": programme.manifest.branding.model_dump(),
         "titles": programme.title.model_dump(), "settings": asdict(settings.branding),
         "ffmpeg": ffmpeg.version(),
@@ -241,6 +259,11 @@ def _plan(programme: Programme, ws: Workspace, settings: Settings, *, draw: bool
         keyed[name] = deliverable_inputs(ws, profile=profile, shared=shared, burn_in=burn, excerpt=cut)
         branches[name] = Branch(name, profile, output, subtitles=burn, excerpt=cut, fonts_dir=fonts_dir())
     return _Plan(timeline, excerpt, brand, branches, keyed, warnings)
+
+
+def _trunk_formats(profiles: Iterable[Profile]) -> set[str]:
+    """The pixel formats the pass's trunks may take (`render/plan.trunk_format`), for the graphics."""
+    return {trunk_format([Branch(p.name, p, Path(p.name))]) for p in profiles}
 
 
 # -- the stage model ------------------------------------------------------------------------------

@@ -377,3 +377,18 @@ def test_unusable_font_files(tmp_path: Path) -> None:
         cmap_codepoints(tmp_path / "absent.ttf")
     with pytest.raises(FontError, match="no shipped font"):
         font_path("comic-sans")
+
+
+def test_dissolve_pads_the_outgoing_picture_against_xfade_ending_early() -> None:
+    chains = g.dissolve("a", "b", "out", offset_s="3.84", duration_s="0.4", prefix="x1")
+    assert g.graph(chains) == ("[a]tpad=stop=2:stop_mode=clone[x1_pad];"
+                               "[x1_pad][b]xfade=transition=fade:duration=0.4:offset=3.84[out]")
+
+
+def test_crossfade_is_sample_exact_and_constant_power() -> None:
+    assert str(g.crossfade("a", "b", "out", samples=19200)) == "[a][b]acrossfade=ns=19200:c1=qsin:c2=qsin[out]"
+
+
+def test_mix_sums_tracks_without_normalising() -> None:
+    assert str(g.mix(["t1", "t2"], "m")) == "[t1][t2]amix=inputs=2:duration=longest:normalize=0[m]"
+    assert str(g.mix(["t1"], "m")) == "[t1]anull[m]"

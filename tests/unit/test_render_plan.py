@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
 
 import pytest
 
+from pipeline.errors import WorkspaceError
 from pipeline.graphics.cards import GraphicSpec
 from pipeline.media.loudness import Normalisation
 from pipeline.profiles import load_profile
@@ -21,7 +23,7 @@ from pipeline.render.plan import (
     render_args,
     trial_meter,
 )
-from pipeline.timeline import Segment, Timeline
+from pipeline.timeline import AudioSegment, Segment, Timeline, Transition
 
 TL = Timeline("p", Fraction(25), 1920, 1080, 48000, (
     Segment("a", "/m/a.mov", 25, 125, 0, True),
@@ -232,3 +234,99 @@ def test_excerpt_timeline_cuts_segments_and_moves_graphics() -> None:
         ("a", 100, 125, 0), ("b", 10, 35, 25)]
     brand = Branding(overlays=(Overlay(Path("/t"), 0.0, 2.0), Overlay(Path("/l"), 4.0, 3.0)))
     assert excerpt_branding(brand, 3.0, 5.0).overlays == (Overlay(Path("/l"), 1.0, 3.0),)
+
+
+# -- dissolves and the edit's own sound ----------------------------------------------------------
+
+DISSOLVED = Timeline("p", Fraction(25), 1920, 1080, 48000, (
+    Segment("a", "/m/a.mov", 25, 125, 0, True),
+    Segment("b", "/m/b b.mov", 10, 60, 100, False),
+    Segment("a", "/m/a.mov", 200, 250, 150, True),
+), (), (Transition(1, 100, 4, 6),))
+
+
+def test_a_dissolve_plays_both_handles_and_replaces_the_concat() -> None:
+    args = render_args(DISSOLVED, Branding(), [Branch("web-720p", load_profile("web-720p"), Path("/o/w.mp4"))])
+    assert args[:6] == ["-ss", "1", "-t", "4.24", "-i", "file:/m/a.mov"]  # 100 frames + 6 of handle after
+    assert args[6:12] == ["-ss", "0.24", "-t", "2.16", "-i", "file:/m/b b.mov"]  # 4 frames of handle before
+    fc = _fc(args)
+    assert "trim=end_frame=106," in fc and "trim=end_frame=54," in fc
+    # a and b dissolve: the join of a (with its handle) and b starts 4 frames before the cut, lasts 10
+    assert "[s1v][s1a][s2v][s2a]concat=n=2:v=1:a=1[g1v][g1a]" in fc  # b then a across the plain cut
+    assert "[s0v]tpad=stop=2:stop_mode=clone[x1_pad];[x1_pad][g1v]xfade=transition=fade:duration=0.4:offset=3.84" \
+           "[prog_v]" in fc
+    assert "[s0a][g1a]acrossfade=ns=19200:c1=qsin:c2=qsin[prog_a]" in fc
+    assert "concat=n=3" not in fc
+
+
+def test_measure_pass_crossfades_the_sound_only() -> None:
+    fc = _fc(measure_args(DISSOLVED))
+    assert "[s0a][g1a]acrossfade=ns=19200:c1=qsin:c2=qsin[prog_a]" in fc
+    assert "[s1a][s2a]concat=n=2:v=0:a=1[g1a]" in fc and "xfade" not in fc and ":v]" not in fc
+
+
+def test_edit_audio_is_mixed_in_place_of_the_segments_sound() -> None:
+    own = replace(TL, audio=(AudioSegment(1, "a", "/m/a.mov", 0, 100, 0),
+                             AudioSegment(1, "m", "/m/music.wav", 0, 50, 120),
+                             AudioSegment(2, "v", "/m/vo.wav", 25, 75, 50)))
+    args = measure_args(own)
+    assert "/m/b b.mov" not in " ".join(args)  # the picture's clips are not even opened to measure
+    fc = _fc(args)
+    assert args[:7] == ["-ss", "0", "-t", "4", "-vn", "-i", "file:/m/a.mov"]
+    assert "atrim=duration=0.8,asetpts=PTS-STARTPTS[ea0_gap1]" in fc  # A1 is silent from 100 to 120
+    assert "[ea0_0][ea0_gap1][ea0_1]concat=n=3:v=0:a=1[ea0]" in fc
+    assert "[ea1_gap0][ea1_0]concat=n=2:v=0:a=1[ea1]" in fc  # A2 starts at 50
+    assert "[ea0][ea1]amix=inputs=2:duration=longest:normalize=0[ea_mix]" in fc
+    assert "[ea_mix]aresample=48000,aformat=sample_rates=48000:channel_layouts=stereo,apad=whole_dur=6," \
+           "atrim=duration=6,asetpts=PTS-STARTPTS[prog_a]" in fc
+    render = _fc(render_args(own, Branding(), [Branch("web-720p", load_profile("web-720p"), Path("/o/w.mp4"))]))
+    assert "[s0v][s1v]concat=n=2:v=1:a=0[prog_v]" in render and "[s0a]" not in render
+
+
+def test_lanes_put_overlapping_clips_of_one_track_apart() -> None:
+    from pipeline.render.plan import _lanes
+
+    clips = (AudioSegment(1, "a", "/a", 0, 50, 0), AudioSegment(1, "b", "/b", 0, 50, 40),
+             AudioSegment(1, "c", "/c", 0, 10, 50), AudioSegment(2, "d", "/d", 0, 10, 0))
+    assert [[c.clip_id for c in lane] for lane in _lanes(clips)] == [["a", "c"], ["b"], ["d"]]
+
+
+def test_an_excerpt_inside_a_dissolve_is_decoded_over_it_and_trimmed() -> None:
+    from pipeline.render.plan import excerpt_timeline, excerpt_window
+
+    cut = excerpt_timeline(DISSOLVED, 3.92, 5.0)  # frame 98: inside the dissolve (96–106)
+    assert [(s.clip_id, s.src_in_frame, s.src_out_frame, s.rec_in_frame) for s in cut.segments] == [
+        ("a", 121, 125, 0), ("b", 10, 35, 4)]
+    assert cut.transitions == (Transition(1, 4, 4, 6),)
+    assert excerpt_window(DISSOLVED, 3.92, 5.0) == (2, 27)
+    assert excerpt_window(DISSOLVED, 4.4, 5.0) is None  # after the dissolve: cut exactly
+    assert body_frames(DISSOLVED, (3.92, 5.0)) == 27
+    social = Branch("social-9x16", load_profile("social-9x16"), Path("/o/s.mp4"), excerpt=(3.92, 5.0))
+    fc = _fc(render_args(DISSOLVED, Branding(), [social]))
+    assert "[prog_v]trim=start_frame=2:end_frame=29,setpts=PTS-STARTPTS[win_v]" in fc
+    assert "[prog_a]atrim=start_sample=3840:end_sample=55680,asetpts=PTS-STARTPTS[win_a]" in fc
+
+
+def test_feeder_runs_cut_only_where_the_edit_cuts(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline.render import plan
+
+    monkeypatch.setattr(plan, "FEED_BATCH", 2)
+    assert plan.feed_batches(DISSOLVED) == [(0, 150), (150, 200)]
+    feed = plan.feed_for(DISSOLVED, Path("/f"), "prog")
+    first = feed.runs[0]
+    assert "xfade=transition=fade:duration=0.4:offset=3.84" in first[first.index("-filter_complex") + 1]
+    monkeypatch.setattr(plan, "FEED_BATCH", 1)
+    with pytest.raises(WorkspaceError, match="2 segments in a row are joined by dissolves, from 00:00:00:00"):
+        plan.feed_batches(DISSOLVED)
+
+
+@pytest.mark.parametrize(("transition", "message"), [
+    (Transition(1, 100, 4, 6, kind="wipe"), "is a 'wipe'"),
+    (Transition(1, 99, 4, 6), "not at a cut"),
+    (Transition(1, 100, 11, 0), "before the start of its clip"),
+    (Transition(1, 100, 0, 51), "runs over the next cut"),
+])
+def test_transitions_the_render_cannot_join_are_refused(transition: Transition, message: str) -> None:
+    bad = replace(DISSOLVED, transitions=(transition,))
+    with pytest.raises(WorkspaceError, match=message):
+        measure_args(bad)
