@@ -47,6 +47,7 @@ class IngestRecord:
     conform_reasons: tuple[str, ...]
     working_copy: str
     summary: str
+    has_video: bool = True  # False for a voice-over: no proxy, poster, thumbnails or shots
     version: int = INGEST_RECORD_VERSION
 
     @property
@@ -66,7 +67,7 @@ class IngestRecord:
             programme_fps=str(data.get("programme_fps") or data.get("fps") or "25"),
             conformed=bool(data.get("conformed")), conform_reasons=tuple(data.get("conform_reasons") or ()),
             working_copy=str(data.get("working_copy") or data["source"]), summary=str(data.get("summary") or ""),
-            version=int(data.get("version") or 2),
+            has_video=bool(data.get("has_video", True)), version=int(data.get("version") or 2),
         )
 
 

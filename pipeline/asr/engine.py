@@ -21,6 +21,7 @@ from typing import Any, Literal, Protocol
 from ..errors import MediaError, ModelError
 from ..fsutil import sha256_file
 from ..intervals import clip
+from .glossary import CorrectionSettings
 from .guards import DROP_PROMPT_ECHO, GuardResult, GuardSettings, apply_guards
 from .model import ModelInfo, resolve_model
 from .transcript import ModelRef, Transcript, TranscriptSegment, TranscriptWord
@@ -64,14 +65,21 @@ class TranscribeSettings:
 
     `glossary_bias` says where the glossary's terms go: `prompt` (the initial prompt, a short
     sentence naming a few terms; it conditions the first 30 s window only), `hotwords` (every
-    window, stronger, but Whisper then often writes the terms over silence or instead of the
-    speech — faster-whisper #731/#853) or `off`. Measured on the sample footage (espeak speech,
-    169 s, 30 glossary names said): a 24-token prompt (two or three names) spelled 9 names right
-    against 4 with `off`, at the same WER (0.68) and CPU time; a 40-token one 12 names, but WER 0.75
-    and 1.4× the CPU time, because a list of names makes Whisper answer with lists. The stage fills `initial_prompt` /
-    `hotwords` from the glossary unless they are set explicitly; where Whisper reads the prompt out
-    instead of listening, the guards remove the echo and the engine decodes that stretch again
-    without the prompt.
+    window) or `off`. Measured with benchmarks/asr_glossary.py (espeak speech: the sample clips,
+    30 names said, and 12 everyday sentences that name nothing but sound close to the glossary):
+    the prompt "Phóng sự về Trà Vinh và Trà Cú." spells 5 names right before correction against 0
+    with `off`, at a WER no worse (0.728–0.735 against 0.754, bare faster-whisper 0.724), and put
+    no term into the everyday sentences; hotwords (same text) put "Trà Cú." after them, 2 terms in
+    12 clips; a prompt that is a list of names ("Trà Vinh, Trà Cú, Định An và Ao Bà Om.") put 2
+    there and 5 into the sample clips, and raised the WER of the everyday sentences from 0.80 to
+    0.93. So: `prompt`, as a sentence. The stage fills `initial_prompt` / `hotwords` from the
+    glossary unless they are set explicitly; where Whisper reads the prompt out instead of
+    listening (whole, or its first word opening a segment, or a lone tail of it), the guards
+    remove the echo and the engine decodes that stretch again without the prompt.
+
+    `correction` is how sure the glossary correction after decoding must be (see
+    `pipeline.asr.glossary.CorrectionSettings`): strict by default, because the loose rule it
+    replaces put 8 terms into the 12 everyday sentences even when they were recognised perfectly.
     """
 
     language: str = "vi"
@@ -92,6 +100,7 @@ class TranscribeSettings:
     initial_prompt: str | None = None
     hotwords: str | None = None
     guards: GuardSettings = field(default_factory=GuardSettings)
+    correction: CorrectionSettings = field(default_factory=CorrectionSettings)
     device: str = "cpu"
     compute_type: str = "default"
     cpu_threads: int = 0

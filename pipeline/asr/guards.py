@@ -72,6 +72,13 @@ class GuardSettings:
     suspect_avg_logprob: float = -0.5
     echo_min_words: int = 2
     echo_max_word_probability: float = 0.3
+    echo_lone_word_probability: float = 0.05
+    """The prompt read out again in pieces too short for `echo_min_words`: its first word opening a
+    segment, or a segment that is nothing but a run of the prompt ("Cú.", "Trà Cú." after the
+    speech), with a word at this confidence or less. Measured under "Phóng sự về Trà Vinh và Trà
+    Cú.": "Tôi đang đứng tại …" decoded "Phóng tài …" with "Phóng" at 0.015, and tails "Cú." at
+    0.013–0.044 after everyday sentences; names from the prompt that were said opened segments at
+    0.21–0.29. 0 turns it off."""
 
 
 @dataclass(frozen=True)
@@ -160,7 +167,9 @@ def find_echoes(
 ) -> list[Loop]:
     """Runs of words that copy the glossary prompt word for word while the model is unsure of every
     one of them: Whisper "reads out" its prompt over music or at a window start (faster-whisper
-    #731, #853). Returned as Loops with repeats=1 (start, size)."""
+    #731, #853); and, where the model all but did not hear them, the prompt's first word opening
+    `words` (one segment) or `words` being nothing but a run of the prompt. Returned as Loops with
+    repeats=1 (start, size)."""
     bias_keys = [fold(bare(t)) for t in bias_text.split()]
     where: dict[str, list[int]] = {}
     for index, key in enumerate(bias_keys):
@@ -183,9 +192,21 @@ def find_echoes(
         if best >= settings.echo_min_words:
             found.append(Loop(i, best, 1))
             i += best
+        elif i == 0 and keys[0] == bias_keys[0] and words[0].probability <= settings.echo_lone_word_probability:
+            found.append(Loop(0, 1, 1))
+            i += 1
         else:
             i += 1
+    if not found and words and _is_run_of(keys, bias_keys) and \
+            min(w.probability for w in words) <= settings.echo_lone_word_probability:
+        found.append(Loop(0, len(words), 1))  # a segment that is nothing but a piece of the prompt
     return found
+
+
+def _is_run_of(keys: Sequence[str], within: Sequence[str]) -> bool:
+    """Whether `keys` occur in `within` one after another, in order."""
+    size = len(keys)
+    return any(list(within[p : p + size]) == list(keys) for p in range(len(within) - size + 1))
 
 
 def _drop_words(

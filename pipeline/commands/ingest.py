@@ -20,7 +20,7 @@ def show_ingest(c: Ctx, programme: Programme, report: Any) -> None:
     if report.up_to_date and not report.timeline_problems:
         ui.say(f"ingest: {programme.id} up to date ({len(report.clips)} clips, nothing to do)", c.quiet)
         return
-    if not c.quiet:
+    if not c.quiet and report.clips:  # none when probing found the cut list wrong before any encode
         rows = []
         for clip in report.clips:
             rows.append([
@@ -29,7 +29,7 @@ def show_ingest(c: Ctx, programme: Programme, report: Any) -> None:
                 ms_to_timecode(clip.duration_ms, programme.rate) if clip.duration_ms else "—",
                 clip.summary or "—",
                 ", ".join(clip.conform_reasons) if clip.conformed else "no",
-                str(clip.shot_count) if clip.status not in ("failed", "removed") else "—",
+                str(clip.shot_count) if clip.status not in ("failed", "removed") and clip.has_video else "—",
             ])
         present = [cl for cl in report.clips if cl.status != "removed"]
         total = sum(cl.duration_ms for cl in present)

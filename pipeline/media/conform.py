@@ -1,5 +1,8 @@
 """Ingest's one-pass transcode, built as data: house-format working copy, review proxy, ASR audio.
 
+An audio-only source (a voice-over: WAV, BWF, MP3, M4A/AAC, FLAC, Ogg, Opus, AIFF) gets the audio
+outputs only: a house-rate stereo PCM working copy when it needs one, and the 16 kHz ASR audio.
+
 Decoding a source once and fanning out (`split`/`asplit`) to every ingest output keeps ingest close
 to the cost of a single decode. Functions here are pure: they return argument lists, tested against
 literal lists; `pipeline.media.ffmpeg` runs them.
@@ -60,6 +63,10 @@ def conform_reasons(info: MediaInfo, house: House) -> list[str]:
         if audio.channels != 2:
             tracks = f" in {len(info.audio)} tracks" if len(info.audio) > 1 else ""
             reasons.append(f"audio {audio.channels} channel(s){tracks}")
+        if video is None and not audio.codec.startswith("pcm_"):
+            # A voice-over is cut to the sample: compressed audio seeks only to its packets and
+            # carries encoder delay (raw AAC: ~23 ms nobody records), so it is cut from PCM.
+            reasons.append(f"{audio.codec} audio, not PCM")
     elif video is not None:
         reasons.append("no audio track")
     return reasons
@@ -132,7 +139,11 @@ def ingest_args(info: MediaInfo, source: Path, house: House, out: IngestOutputs)
         )
         audio_labels["aconf"] = "aconf"
     args += ["-filter_complex", ";".join(graph)]
-    if out.conform:
+    if out.conform and info.video is None:
+        # An audio-only source (a voice-over): its working copy is house-rate stereo PCM, nothing else.
+        args += ["-map", "[aconf]", "-c:a", "pcm_s24le", "-ar", str(house.sample_rate),
+                 "-map_metadata", "-1", "-f", "mov", f"file:{out.conform}"]
+    elif out.conform:
         pix = "yuv422p" if info.video and info.video.pix_fmt and "422" in info.video.pix_fmt else "yuv420p"
         args += ["-map", "[vconf]"]
         if "aconf" in audio_labels:

@@ -14,9 +14,10 @@ from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from statistics import median
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..errors import MediaError
+from ..manifest import AUDIO_EXTS, VIDEO_EXTS
 from ..timecode import fmt_rate, parse_rate
 from .ffmpeg import ffprobe_json, safe_input, tool_path
 
@@ -94,6 +95,8 @@ class MediaInfo:
     vfr: bool = False
     frame_interval_ms: tuple[float, float] | None = None
     tags: dict[str, str] = field(default_factory=dict)
+    time_reference_ms: int | None = None
+    """A BWF's bext time reference: the time of day of its first sample, in ms since midnight."""
 
     @property
     def has_audio(self) -> bool:
@@ -124,7 +127,7 @@ class MediaInfo:
                 parts.append(f"rot{v.rotation}")
             parts.append(v.codec)
         else:
-            parts.append("no video")
+            parts.append("audio only")
         if self.audio:
             a = self.audio[0]
             parts.append(f"/ {a.codec} {a.channels}ch {a.sample_rate / 1000:g}k")
@@ -215,6 +218,8 @@ def parse_probe(path: Path, data: dict[str, Any]) -> MediaInfo:
     if duration in (None, "N/A"):
         durations = [float(s["duration"]) for s in streams if s.get("duration") not in (None, "N/A")]
         duration = max(durations) if durations else None
+    reference = _int((fmt.get("tags") or {}).get("time_reference"))
+    rate = audio[0].sample_rate if audio else 0
     return MediaInfo(
         path=str(path),
         format_name=str(fmt.get("format_name", "unknown")),
@@ -228,6 +233,7 @@ def parse_probe(path: Path, data: dict[str, Any]) -> MediaInfo:
         timecode=timecode,
         creation_time=(fmt.get("tags") or {}).get("creation_time"),
         tags={str(k): str(v) for k, v in (fmt.get("tags") or {}).items()},
+        time_reference_ms=reference * 1000 // rate if reference is not None and rate > 0 else None,
     )
 
 
@@ -250,6 +256,34 @@ def _packet_times(path: Path, stream: str, read_seconds: float | None) -> list[f
     return sorted(times)
 
 
+# Raw streams without an index: ffprobe guesses their duration from the bit rate (a raw AAC file of
+# 2.94 s is reported as 2.60 s), so their packets are counted instead.
+_ESTIMATED_DURATION_FORMATS = frozenset({"aac", "mp3", "ac3", "eac3", "mp2", "mpeg"})
+
+
+def _audio_span_ms(path: Path) -> int | None:
+    """Milliseconds from the first audio packet to the end of the last (demux only, no decode)."""
+    argv = [tool_path("ffprobe"), "-v", "error", "-select_streams", "a:0",
+            "-show_entries", "packet=pts_time,duration_time", "-of", "csv=p=0", safe_input(path)]
+    proc = subprocess.run(argv, capture_output=True, check=False)
+    if proc.returncode != 0:
+        return None
+    first: float | None = None
+    end = 0.0
+    for line in proc.stdout.decode("ascii", "replace").splitlines():
+        pts, _, duration = line.partition(",")
+        try:
+            start = float(pts)
+        except ValueError:
+            continue
+        first = start if first is None else min(first, start)
+        try:
+            end = max(end, start + float(duration.strip(",")))
+        except ValueError:
+            end = max(end, start)
+    return round((end - first) * 1000) if first is not None and end > first else None
+
+
 def frame_intervals(times: list[float]) -> list[float]:
     """Gaps between consecutive frames in ms."""
     return [(b - a) * 1000 for a, b in itertools.pairwise(times) if b > a]
@@ -264,10 +298,91 @@ def is_variable_rate(intervals_ms: list[float]) -> bool:
     return len(off) >= max(2, len(intervals_ms) // 50)
 
 
+SNIFF_BYTES = 4096
+
+_SIGNATURES: tuple[tuple[int, bytes, str], ...] = (
+    (0, b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (0, b"\xff\xd8\xff", "a JPEG image"),
+    (0, b"GIF87a", "a GIF image"),
+    (0, b"GIF89a", "a GIF image"),
+    (0, b"II*\x00", "a TIFF image (or a camera raw photo)"),
+    (0, b"MM\x00*", "a TIFF image (or a camera raw photo)"),
+    (0, b"8BPS", "a Photoshop document"),
+    (0, b"%PDF-", "a PDF document"),
+    (0, b"PK\x03\x04", "a ZIP archive (Word and Excel files are ZIP archives too)"),
+    (0, b"PK\x05\x06", "an empty ZIP archive"),
+    (0, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old-style Microsoft Office document"),
+    (0, b"Rar!\x1a\x07", "a RAR archive"),
+    (0, b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    (0, b"\x1f\x8b", "a gzip archive"),
+    (0, b"SQLite format 3\x00", "an SQLite database"),
+    (0, b"\x7fELF", "a program"),
+    (0, b"MZ", "a Windows program"),
+    (8, b"WEBP", "a WebP image"),  # RIFF....WEBP (RIFF....WAVE and RIFF....AVI are media)
+)
+_IMAGE_BRANDS = {b"heic": "a HEIC photo", b"heix": "a HEIC photo", b"heim": "a HEIC photo", b"heis": "a HEIC photo",
+                 b"mif1": "a HEIF photo", b"msf1": "a HEIF image sequence", b"avif": "an AVIF image",
+                 b"avis": "an AVIF image sequence"}
+# Bytes that never occur in text (NUL and the C0 controls other than tab, LF, FF, CR and ESC); any
+# compressed or PCM media holds them within its first few hundred bytes.
+_BINARY = frozenset(range(0x09)) | {0x0B, *range(0x0E, 0x1B), *range(0x1C, 0x20), 0x7F}
+
+
+class Sniffed(NamedTuple):
+    """What a file's first bytes show it is (`what`), and a detail worth quoting (its first line)."""
+
+    what: str
+    detail: str = ""
+
+
+def sniff(head: bytes) -> Sniffed | None:
+    """What the first bytes of a file say it is when that is plainly not audio or video (an image,
+    a document, an archive, text), else None. Extensions lie (a card's README copied as `.mp4`, a
+    still saved under a clip's name); ffprobe then reads the wrong thing and the error misleads."""
+    for offset, magic, what in _SIGNATURES:
+        if head[offset : offset + len(magic)] == magic and (offset == 0 or head[:4] == b"RIFF"):
+            return Sniffed(what)
+    if head[4:8] == b"ftyp" and head[8:12] in _IMAGE_BRANDS:
+        return Sniffed(_IMAGE_BRANDS[head[8:12]])
+    text = _as_text(head)
+    if text is None:
+        return None
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    lowered = first.lower()
+    if lowered.startswith("<?xml"):
+        return Sniffed("an XML document")
+    if lowered.startswith(("<!doctype html", "<html")):
+        return Sniffed("an HTML page")
+    if not first:
+        return Sniffed("text", "only blank lines")
+    return Sniffed("text", f"it begins “{first[:40]}{'…' if len(first) > 40 else ''}”")
+
+
+def _as_text(head: bytes) -> str | None:
+    """`head` decoded when it reads as text (UTF-16 with its byte-order mark, or 8-bit without binary
+    bytes), else None."""
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        body = head[2 : 2 + (len(head) - 2) // 2 * 2]
+        try:
+            decoded = body.decode("utf-16-le" if head[:1] == b"\xff" else "utf-16-be")
+        except UnicodeDecodeError:
+            return None
+        return decoded if not any(ord(ch) in _BINARY for ch in decoded) else None
+    if not head or any(byte in _BINARY for byte in head):
+        return None
+    return head.decode("utf-8", "replace").removeprefix("\ufeff")
+
+
+def _expected_kind(path: Path) -> str:
+    suffix = path.suffix.lower()
+    return "video" if suffix in VIDEO_EXTS else "audio" if suffix in AUDIO_EXTS else "media"
+
+
 def probe(path: Path) -> MediaInfo:
     """Probe a source file: ffprobe JSON, plus a demux-only packet scan for VFR and missing durations.
 
-    Raises MediaError for missing, empty or unreadable files, with the reason in words.
+    Raises MediaError for missing, empty or unreadable files, and for files whose first bytes show
+    they are something else (an image, a document, text), with the reason in words.
     """
     if not path.exists():
         raise MediaError("file not found", path=path, hint="check the footage path in the manifest")
@@ -275,11 +390,18 @@ def probe(path: Path) -> MediaInfo:
         raise MediaError("is a folder, not a media file", path=path)
     if path.stat().st_size == 0:
         raise MediaError("file is empty (0 bytes)", path=path, hint="copy it again from the camera card")
+    with path.open("rb") as handle:
+        found = sniff(handle.read(SNIFF_BYTES))
+    if found is not None:
+        detail = f" ({found.detail})" if found.detail else ""
+        raise MediaError(f"is {found.what}, not {_expected_kind(path)}{detail}", path=path,
+                         hint="its content is not what its name says: copy the real clip, or take it out of "
+                              "the manifest")
     info = parse_probe(path, ffprobe_json(path))
     if info.video is None and not info.audio:
         raise MediaError("holds no audio or video stream", path=path, hint="is this really a media file?")
     if info.video is not None:
-        stream = "v:0" if info.video else "a:0"
+        stream = "v:0"
         times = _packet_times(path, stream, 30.0)
         intervals = frame_intervals(times)
         vfr = is_variable_rate(intervals)
@@ -291,6 +413,8 @@ def probe(path: Path) -> MediaInfo:
                 step = median(frame_intervals(all_times)) if len(all_times) > 2 else 0
                 duration_ms = round((all_times[-1] - all_times[0]) * 1000 + step)
         info = MediaInfo(**{**info.__dict__, "vfr": vfr, "frame_interval_ms": spread, "duration_ms": duration_ms})
+    elif info.duration_ms is None or info.format_name in _ESTIMATED_DURATION_FORMATS:
+        info = MediaInfo(**{**info.__dict__, "duration_ms": _audio_span_ms(path) or info.duration_ms})
     if info.duration_ms is None or info.duration_ms <= 0:
         raise MediaError("has no measurable duration", path=path, hint="the file may be truncated or still recording")
     return info

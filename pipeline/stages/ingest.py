@@ -3,6 +3,8 @@
 Per clip: probe, SHA-256 of the original (read only), a house-format working copy when the source
 does not already match, a 540p review proxy, 16 kHz mono audio for speech recognition, a poster frame,
 a thumbnail strip and a shot list — all recorded in the catalogue. A bad clip fails alone.
+An audio-only source (a voice-over) has no picture: it gets the probe, the checksum, a 48 kHz stereo
+PCM working copy when it is not one already, and the ASR audio; its outcome says what it lacks.
 
 Freshness is per clip and keyed on content: the source's SHA-256 (read again only when its size or
 mtime changed), the house format, the settings and ffmpeg's version. A `touch`ed source is hashed
@@ -20,10 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .. import fsutil, stagerun
+from .. import fsutil, stagerun, validate
 from ..catalogue import Catalogue, ClipRecord
 from ..errors import MediaError, ReportageError
-from ..manifest import Programme, SourceClip
+from ..manifest import AUDIO_EXTS, Programme, SourceClip
 from ..media import ffmpeg, shots
 from ..media.conform import House, IngestOutputs, conform_reasons, ingest_args, thumbnails_args
 from ..media.probe import MediaInfo, media_info_from_dict, probe
@@ -34,6 +36,7 @@ from ..workspace import Workspace
 log = logging.getLogger(__name__)
 
 INGEST_VERSION = 3
+AUDIO_ONLY_VERSION = 2
 MASTER_CLIP_ID = "master"
 STAGE = "ingest"
 
@@ -60,9 +63,14 @@ class ClipOutcome:
     has_audio: bool = False
     error: str | None = None
     seconds: float = 0.0
+    has_video: bool = True
+    notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__, conform_reasons=list(self.conform_reasons))
+        return dict(self.__dict__, conform_reasons=list(self.conform_reasons), notes=list(self.notes))
+
+
+AUDIO_ONLY_NOTE = "audio only: no proxy, poster, thumbnails or shot list"
 
 
 @dataclass
@@ -131,11 +139,14 @@ def inputs(programme: Programme, ws: Workspace, settings: Settings | None = None
 
 
 def _clip_inputs(ws: Workspace, src: SourceClip, house: House, settings: Settings, tool: str) -> dict[str, Any]:
-    return {
+    inputs = {
         "source_sha256": stagerun.content_hash(ws, src.path),
         "house": [house.width, house.height, str(house.rate), house.sample_rate],
         "settings": settings.__dict__, "version": INGEST_VERSION, "ffmpeg": tool,
     }
+    if src.path.suffix.lower() in AUDIO_EXTS:  # voice-overs gained a working copy: only they re-ingest
+        inputs["audio_only_version"] = AUDIO_ONLY_VERSION
+    return inputs
 
 
 def outputs(programme: Programme, ws: Workspace) -> list[Path]:
@@ -189,6 +200,11 @@ def ingest_programme(
                              hint="clip ids: " + ", ".join(s.clip_id for s in sources))
         sources = [s for s in sources if s.clip_id in clips]
     tool = ffmpeg.version()
+    if clips is None and programme.cut:
+        early = _probed_before_encoding(programme, ws, sources)
+        if early:  # nothing encoded: the manifest's fix takes seconds, the encodes minutes
+            report.timeline_problems = early
+            return report
     for src in sources:
         report.clips.append(_ingest_one(src, ws, house, settings, tool, progress))
     if clips is None:
@@ -214,21 +230,40 @@ def _forget_removed(ws: Workspace, keep: set[str]) -> list[ClipOutcome]:
     return outcomes
 
 
+def _probed_before_encoding(programme: Programme, ws: Workspace, sources: list[SourceClip]) -> list[str]:
+    """What probing the cut's clips proves wrong (cut points past a clip's end at its own rate, an
+    audio-only clip in the picture), all at once, before any clip is encoded. A clip already ingested
+    is read from its probe; one that cannot be probed is left to fail on its own, with its own error."""
+    used = {event.clip for event in programme.cut}
+    infos: dict[str, MediaInfo] = {}
+    for src in sources:
+        if src.clip_id not in used or not src.path.is_file():
+            continue
+        with contextlib.suppress(ReportageError, OSError, ValueError, KeyError):
+            known = ws.probe_json(src.clip_id)
+            infos[src.clip_id] = media_info_from_dict(fsutil.read_json(known)) if known.is_file() else probe(src.path)
+    return [f"{programme.manifest_path.name}: {p}" for p in validate.probed_problems(programme, infos,
+                                                                                     skip_unprobed=True)]
+
+
 def _timeline_problems(programme: Programme, ws: Workspace, ok: dict[str, tuple[int, str]]) -> list[str]:
-    if not programme.cut:
+    """The probe checks again on what ingest produced (also for clips that failed to ingest)."""
+    if not programme.cut and not (programme.manifest.timeline and programme.manifest.timeline.master):
         return []
-    frames: dict[str, Any] = {}
-    for clip_id in ok:
-        data = fsutil.read_json(ws.probe_json(clip_id))
-        info = media_info_from_dict(data)
-        rate = info.rate if info.video else programme.rate
-        frames[clip_id] = (round(info.duration_ms or 0) * rate.numerator // (rate.denominator * 1000), rate)
+    infos = {clip_id: media_info_from_dict(fsutil.read_json(ws.probe_json(clip_id))) for clip_id in ok
+             if ws.probe_json(clip_id).is_file()}
     failed = frozenset({s.clip_id for s in programme_sources(programme)} - set(ok))
-    return [f"{programme.manifest_path.name}: {problem}" for problem in programme.check_cut(frames, failed)]
+    return [f"{programme.manifest_path.name}: {p}" for p in validate.probed_problems(programme, infos, failed)]
+
+
+def _has_video(rec: ClipRecord) -> bool:
+    return rec.width is not None
 
 
 def _outputs_present(ws: Workspace, rec: ClipRecord) -> bool:
-    needed = [ws.probe_json(rec.clip_id), ingest_record_path(ws, rec.clip_id), ws.proxy(rec.clip_id)]
+    needed = [ws.probe_json(rec.clip_id), ingest_record_path(ws, rec.clip_id)]
+    if _has_video(rec):
+        needed.append(ws.proxy(rec.clip_id))
     if rec.conformed:
         needed.append(ws.conform(rec.clip_id))
     if rec.has_audio:
@@ -246,9 +281,11 @@ def _ingest_one(src: SourceClip, ws: Workspace, house: House, settings: Settings
         with Catalogue(ws.catalogue_path) as cat:
             previous = cat.clip(src.clip_id)
         if fresh.fresh and previous and previous.status == "ok" and _outputs_present(ws, previous):
+            video = _has_video(previous)
             return ClipOutcome(
                 src.clip_id, str(src.path), "up to date", previous.summary or "", previous.duration_ms or 0,
                 bool(previous.conformed), (), previous.shot_count or 0, bool(previous.has_audio),
+                has_video=video, notes=() if video else (AUDIO_ONLY_NOTE,),
             )
         outcome = _do_ingest(src, ws, house, settings, fresh, progress)
         return ClipOutcome(**{**outcome.__dict__, "seconds": round(time.monotonic() - started, 2)})
@@ -281,7 +318,7 @@ def _do_ingest(src: SourceClip, ws: Workspace, house: House, settings: Settings,
     reasons = conform_reasons(info, house)
     folder = ws.ingest_dir(src.clip_id)
     folder.mkdir(parents=True, exist_ok=True)
-    want_conform = bool(reasons) and info.video is not None
+    want_conform = bool(reasons)
     duration_s = (info.duration_ms or 0) / 1000
     with contextlib.ExitStack() as stack:
         def media_out(target: Path) -> Path:
@@ -298,6 +335,9 @@ def _do_ingest(src: SourceClip, ws: Workspace, house: House, settings: Settings,
         _check_complete(src.path, info, proxy_tmp or audio_tmp)
     if not want_conform and ws.conform(src.clip_id).exists():
         ws.conform(src.clip_id).unlink()  # the source matches now; a stale copy would mislead
+    if info.video is None:  # left from an earlier version of this clip that had a picture
+        for picture in (ws.proxy, ws.poster, ws.thumbs, ws.shots_json):
+            picture(src.clip_id).unlink(missing_ok=True)
     shot_cuts: list[int] = []
     if info.video is not None:
         with fsutil.atomic_path(ws.poster(src.clip_id)) as poster_tmp, \
@@ -331,6 +371,7 @@ def _do_ingest(src: SourceClip, ws: Workspace, house: House, settings: Settings,
         programme_fps=f"{house.rate.numerator}/{house.rate.denominator}",
         conformed=want_conform, conform_reasons=tuple(reasons),
         working_copy=str(ws.conform(src.clip_id) if want_conform else src.path), summary=info.summary(),
+        has_video=video is not None,
     ))
     with Catalogue(ws.catalogue_path) as cat:
         cat.upsert_clip(record)
@@ -340,6 +381,7 @@ def _do_ingest(src: SourceClip, ws: Workspace, house: House, settings: Settings,
     return ClipOutcome(
         src.clip_id, str(src.path), "ingested", info.summary(), info.duration_ms or 0, want_conform,
         tuple(reasons), record.shot_count or 0, info.has_audio,
+        has_video=video is not None, notes=() if video else (AUDIO_ONLY_NOTE,),
     )
 
 

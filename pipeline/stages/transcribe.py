@@ -311,7 +311,7 @@ def _transcribe_clip(
     """One clip: decode, correct with the glossary, write JSON and text; failures become a result."""
     try:
         raw = engine.transcribe(ws.audio16k(record.clip_id), settings, clip_id=record.clip_id, on_progress=on_audio)
-        corrected, corrections = correct_transcript(raw, glossary)
+        corrected, corrections = correct_transcript(raw, glossary, settings.correction)
         transcript = dataclasses.replace(corrected, clip_id=record.clip_id, audio_sha256=audio_sha,
                                          cache_key=fresh.key)
         _write_outputs(ws, transcript, record.rate or programme_rate)

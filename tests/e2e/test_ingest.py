@@ -32,6 +32,7 @@ footage:
   - zero.mov
   - truncated.mov
   - notes.mov
+  - still.mp4
   - missing.mov
 timeline:
   cut:
@@ -61,6 +62,8 @@ def ingested(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     (src / "zero.mov").write_bytes(b"")
     mediagen.truncated_copy(mov, src / "truncated.mov")
     (src / "notes.mov").write_text("không phải video\n", encoding="utf-8")
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "color=c=red:s=64x36", "-frames:v", "1",
+                    "-f", "image2", "-c:v", "png", str(src / "still.mp4")], check=True)  # a PNG under a clip's name
     (src / "prog.yaml").write_text(MANIFEST, encoding="utf-8")
     before = {p.name: sha(p) for p in src.iterdir()}
     started = time.monotonic()
@@ -79,7 +82,9 @@ def test_bad_files_fail_alone_with_clear_lines(ingested: dict[str, object]) -> N
     assert "zero.mov: file is empty (0 bytes)" in err
     assert "missing.mov: file not found" in err
     assert "truncated.mov: cannot read media" in err
-    assert "notes.mov: cannot read media" in err
+    assert "notes.mov: is text, not video (it begins “không phải video”)" in err
+    assert "still.mp4: is a PNG image, not video" in err
+    assert "still recording" not in err, "only the truncated clip may be blamed on the camera"
     for ok in ("Phỏng vấn 'Giám đốc' Sở", "phone", "field 1080i", "-no audio", "screen"):
         assert f"│ {ok}" in first.stdout and "ingested" in first.stdout
 
@@ -178,8 +183,9 @@ def test_rerun_changes_nothing_and_is_fast(ingested: dict[str, object]) -> None:
     (src / "zero.mov").unlink()
     (src / "truncated.mov").unlink()
     (src / "notes.mov").unlink()
+    (src / "still.mp4").unlink()
     manifest = (src / "prog.yaml").read_text(encoding="utf-8")
-    for gone in ("zero.mov", "truncated.mov", "notes.mov", "missing.mov"):
+    for gone in ("zero.mov", "truncated.mov", "notes.mov", "still.mp4", "missing.mov"):
         manifest = manifest.replace(f"  - {gone}\n", "")
     (src / "prog.yaml").write_text(manifest, encoding="utf-8")
     second = reportage("--workspace", str(ws.parent), "ingest", "prog.yaml", cwd=src)
@@ -215,3 +221,22 @@ def test_debug_env_shows_traceback(tmp_path: Path) -> None:
     plain = reportage("ingest", str(tmp_path / "none.yaml"), cwd=tmp_path)
     assert plain.returncode == 2 and plain.stderr.strip().endswith("give the path of a programme .yaml file")
     assert "Traceback" not in plain.stderr
+
+
+def test_a_cut_list_the_probes_prove_wrong_stops_before_any_encode(tmp_path: Path) -> None:
+    src = tmp_path / "Thẻ nhớ"
+    src.mkdir()
+    mediagen.clip_25p_mov(src / "a.mov", seconds=2, size="160x90")
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=d=2", str(src / "lời bình.mp3")], check=True)
+    (src / "p.yaml").write_text(
+        "id: early\nhouse: {width: 160, height: 90}\nfootage: [a.mov, {file: lời bình.mp3, id: vo}]\n"
+        "timeline:\n  cut:\n"
+        "    - {clip: a, in: '00:00:00:00', out: '00:00:05:00'}\n"
+        "    - {clip: vo, in: '00:00:00:00', out: '00:00:01:00'}\n", encoding="utf-8")
+    result = reportage("--workspace", str(tmp_path / "ws"), "ingest", "p.yaml", cwd=src)
+    assert result.returncode != 0
+    lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert any("timeline.cut[0].out" in line and "past the end of clip a" in line for line in lines), lines
+    assert any("timeline.cut[1].clip" in line and "no picture" in line for line in lines), lines
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "ws" / "early" / "ingest").exists()  # nothing was encoded

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from pipeline.asr import guards
-from pipeline.asr.guards import GuardSettings, apply_guards, find_echoes, find_loops, judge_segment
+from pipeline.asr.guards import (
+    DROP_PROMPT_ECHO,
+    GuardSettings,
+    Loop,
+    apply_guards,
+    find_echoes,
+    find_loops,
+    judge_segment,
+)
 from pipeline.asr.transcript import WORD_LOW_PROBABILITY, TranscriptSegment, TranscriptWord
 from tests.asr_fixtures import segment
 
@@ -103,8 +111,39 @@ def test_names_actually_heard_are_not_taken_for_echo() -> None:
         TranscriptWord(600, 900, "Om", 0.5),
     )
     assert find_echoes(heard, prompt) == []
-    single = (TranscriptWord(0, 300, "Vinh", 0.01),)
-    assert find_echoes(single, prompt) == [], "one word is not an echo"
+    single = (TranscriptWord(0, 300, "Vinh", 0.2),)
+    assert find_echoes(single, prompt) == [], "one word heard with some confidence is not an echo"
+
+
+def test_the_prompt_read_on_at_a_segment_start_is_an_echo() -> None:
+    """Measured: "Tôi đang đứng tại …" came out "Phóng tài …" under "Phóng sự về …", Phóng at 0.015."""
+    prompt = "Phóng sự về Trà Vinh và Trà Cú."
+    leak = (TranscriptWord(0, 300, "Phóng", 0.015), TranscriptWord(300, 600, "tài", 0.24),
+            TranscriptWord(600, 900, "chung", 0.72))
+    assert find_echoes(leak, prompt) == [Loop(0, 1, 1)]
+    seg = TranscriptSegment(0, 900, "Phóng tài chung", -0.7, 0.1, 1.0, leak)
+    result = apply_guards([seg], bias_text=prompt)
+    assert result.kept[0].text == "tài chung" and result.dropped[0].reasons == (DROP_PROMPT_ECHO,)
+    heard = (TranscriptWord(0, 300, "Phóng", 0.4), *leak[1:])
+    assert find_echoes(heard, prompt) == [], "heard with some confidence, it may have been said"
+    later = (leak[1], leak[0], leak[2])
+    assert find_echoes(later, prompt) == [], "only where a segment starts"
+    off = GuardSettings(echo_lone_word_probability=0.0)
+    assert find_echoes(leak, prompt, off) == []
+
+
+def test_a_segment_that_is_only_a_piece_of_the_prompt_is_an_echo() -> None:
+    """Measured: "Cú." at 0.013–0.044, "Trà Cú." after everyday sentences under "… Trà Vinh và Trà Cú."."""
+    prompt = "Phóng sự về Trà Vinh và Trà Cú."
+    assert find_echoes((TranscriptWord(3300, 3760, "Cú.", 0.0198),), prompt) == [Loop(0, 1, 1)]
+    tail = (TranscriptWord(3720, 3720, "Trà", 0.39), TranscriptWord(3720, 3720, "Cú.", 0.013))
+    assert find_echoes(tail, prompt) == [Loop(0, 2, 1)]
+    said = (TranscriptWord(0, 300, "Trà", 0.39), TranscriptWord(300, 600, "Cú.", 0.4))
+    assert find_echoes(said, prompt) == [], "said with confidence: speech"
+    other = (TranscriptWord(0, 300, "Cú", 0.01), TranscriptWord(300, 600, "Trà", 0.01))
+    assert find_echoes(other, prompt) == [], "not in the prompt's order: not read from it"
+    mixed = (TranscriptWord(0, 300, "uống", 0.3), TranscriptWord(300, 600, "Cú.", 0.01))
+    assert find_echoes(mixed, prompt) == [], "a prompt word inside speech is judged as speech"
 
 
 def test_words_after_the_end_of_the_audio_are_dropped() -> None:

@@ -35,7 +35,7 @@ def run(programme: Programme, ws: Workspace, fake: FakeTranscriber, **kwargs: ob
 
 def test_transcribes_clips_with_audio_in_id_order_and_writes_outputs(setup: tuple[Programme, Workspace]) -> None:
     programme, ws = setup
-    fake = FakeTranscriber({"a-interview": "đến với tỉnh chà vinh", "master": "xin chào"})
+    fake = FakeTranscriber({"a-interview": "đến với tỉnh Chà Vinh", "master": "xin chào"})
     report = transcribe_programme(programme, ws, TranscribeSettings(), fake, glossary=GLOSSARY)
     assert [c.clip_id for c in report.clips] == ["a-interview", "b-roll", "master"]
     assert [c.status for c in report.clips] == ["transcribed", "no audio", "transcribed"]
@@ -144,7 +144,7 @@ def test_programme_glossary_from_the_manifest(tmp_path: Path) -> None:
     programme = make_programme(tmp_path / "prog", 'terms:\n  - {vi: "Nhà Lồng", en: "Market Hall"}\n')
     ws = Workspace(tmp_path / "ws", programme.id)
     write_ingest(ws, "c1")
-    fake = FakeTranscriber({"c1": "chợ nhà lồng"})
+    fake = FakeTranscriber({"c1": "chợ nhà Lồng"})
     transcribe_programme(programme, ws, TranscribeSettings(), fake)
     assert Transcript.from_json(read_json(ws.transcript_json("c1"))).segments[0].text == "chợ Nhà Lồng"
     assert fake.calls[0][1].initial_prompt == "Phóng sự về Nhà Lồng và Trà Vinh.", "programme terms first"
