@@ -33,6 +33,8 @@ MISMATCH = -0.8
 GAP = -1.0
 # A placement is accepted when this share of the sentence's syllables was heard (near misses half).
 MIN_HEARD = 0.34
+# The probability given to a script word timed between heard ones rather than heard itself.
+UNHEARD = 0.0
 # A sentence found a second time must be clearer than that to count as spoken twice.
 MIN_HEARD_AGAIN = 0.5
 # Rhymes this common are no evidence of where a sentence is: not voted with.
@@ -336,16 +338,23 @@ def _fit(script: Sequence[str], heard: Sequence[str], offset: int, breaks: Seque
     return _Fit(score, tuple(pairs), heard_score / n)
 
 
-# A pause this long, or a cut to another clip, inside one sentence costs as much as three syllables lost.
+# A pause this long inside one sentence costs as much as three syllables lost; a pause of seconds,
+# or a cut to another clip, far more: a sentence is not spoken across one (the speech between was
+# more likely lost by the recogniser than never said).
 PAUSE_MS = 800
 BREAK_PRICE = -3.0
+LONG_PAUSE_MS = 2000
+LONG_BREAK_PRICE = -12.0
 
 
 def _break_price(heard: Sequence[_Heard], j: int) -> float:
     if j == 0:
         return 0.0
     before, after = heard[j - 1], heard[j]
-    if before.clip != after.clip or after.start_ms - before.end_ms > PAUSE_MS:
+    pause = after.start_ms - before.end_ms
+    if before.clip != after.clip or pause > LONG_PAUSE_MS:
+        return LONG_BREAK_PRICE
+    if pause > PAUSE_MS:
         return BREAK_PRICE
     return 0.0
 
@@ -427,6 +436,7 @@ def _timed_tokens(sentence: Sentence, fit: _Fit, heard: Sequence[_Heard], words:
             at = nxt
         i = k
     source = words[heard[fit.pairs[0][1]].word].source_id
+    paired_tokens = {flat[i][0] for i, _ in fit.pairs}
     out: list[TimedWord] = []
     for t, token in enumerate(sentence.tokens):
         spans = [times[x] for x, (owner, _) in enumerate(flat) if owner == t]
@@ -438,7 +448,9 @@ def _timed_tokens(sentence: Sentence, fit: _Fit, heard: Sequence[_Heard], words:
         end = max(s[1] for s in spans_known)
         if out and start < out[-1].end_ms:
             start = out[-1].end_ms
-        out.append(TimedWord(start, max(start, end), token, 1.0, None, f"{block}|{source}", block))
+        # A token heard (paired) is sure of its time; one placed between heard ones is not (UNHEARD).
+        sure = 1.0 if t in paired_tokens else UNHEARD
+        out.append(TimedWord(start, max(start, end), token, sure, None, f"{block}|{source}", block))
     return tuple(out)
 
 

@@ -26,6 +26,7 @@ FRAME_MS = 10
 PAUSE_MS = 300
 LOOK_BEFORE_MS = 120
 LOOK_AFTER_MS = 600
+UNHEARD_LOOK_BACK_MS = 2500
 # A word moved onto its onset keeps this much before it: a cue up two frames ahead of the voice
 # reads as on time, and fast speech needs every frame it can get.
 LEAD_MS = 80
@@ -65,9 +66,9 @@ def _frame_levels(path: Path) -> np.ndarray | None:
     return np.asarray(20 * np.log10(np.maximum(rms, 1e-6)))
 
 
-def onset_ms(levels: np.ndarray, approx_ms: int, limit_ms: int) -> int | None:
-    """The speech onset nearest after `approx_ms - LOOK_BEFORE_MS` and before `limit_ms`, in clip ms."""
-    first = max(0, (approx_ms - LOOK_BEFORE_MS) // FRAME_MS)
+def onset_ms(levels: np.ndarray, approx_ms: int, limit_ms: int, look_before_ms: int = LOOK_BEFORE_MS) -> int | None:
+    """The speech onset nearest after `approx_ms - look_before_ms` and before `limit_ms`, in clip ms."""
+    first = max(0, (approx_ms - look_before_ms) // FRAME_MS)
     last = min(len(levels) - 5, min(limit_ms, approx_ms + LOOK_AFTER_MS) // FRAME_MS)
     if last <= first:
         return None
@@ -102,7 +103,12 @@ def refine_starts(words: Sequence[TimedWord], timeline: Timeline, ws: Workspace)
                 _, clip_ms, _ = where
                 shift = word.start_ms - clip_ms
                 latest = max(word.start_ms, word.end_ms - 2 * FRAME_MS) - shift
-                found = onset_ms(levels, clip_ms, latest)
+                # A word timed between heard ones (probability 0) may be seconds off: look back to the
+                # end of the speech before it.
+                back = LOOK_BEFORE_MS
+                if word.probability <= 0.0 and previous_end > -math.inf:
+                    back = max(LOOK_BEFORE_MS, min(UNHEARD_LOOK_BACK_MS, int(word.start_ms - previous_end) - 100))
+                found = onset_ms(levels, clip_ms, latest, back)
                 if found is not None:
                     at = found + shift
                     at = max(word.start_ms, at - LEAD_MS) if at > word.start_ms else at
