@@ -32,21 +32,13 @@ def keys(text: str) -> list[str]:
     return [k for token in text.split() for k in syllable_keys(token)]
 
 
-def wer(reference: list[str], hypothesis: list[str]) -> float:
-    """Word (syllable) error rate by edit distance."""
-    previous = list(range(len(hypothesis) + 1))
-    for i, ref in enumerate(reference, start=1):
-        current = [i] + [0] * len(hypothesis)
-        for j, hyp in enumerate(hypothesis, start=1):
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ref != hyp))
-        previous = current
-    return previous[-1] / max(1, len(reference))
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workspace", type=Path, default=REPO / "workspace")
     args = parser.parse_args()
+    sys.path.insert(0, str(REPO))
+    from benchmarks.asr import wer  # the one WER of the benchmarks (on folded syllables here)
+
     worst_ms, worst_wer, sentences = 0, 0.0, 0
     for programme in ("dautu", "dulich"):
         ws = Workspace(args.workspace, programme)
@@ -74,7 +66,8 @@ def main() -> int:
                                if start - 400 <= cues[i - 1].start_ms < end})
                 text = " ".join(" ".join(cues[i - 1].lines) for i in mine)
                 said = [w.text for w in heard if start - 300 <= w.start_ms < end]
-                error, heard_error = wer(ref, keys(text)), wer(ref, keys(" ".join(said)))
+                error = wer(" ".join(ref), " ".join(keys(text)))
+                heard_error = wer(" ".join(ref), " ".join(keys(" ".join(said))))
                 delta = cues[mine[0] - 1].start_ms - start if mine else 10**6
                 sentences += 1
                 worst_ms, worst_wer = max(worst_ms, abs(delta)), max(worst_wer, error)

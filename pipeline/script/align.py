@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from ..asr.glossary import edit_distance
 from ..fsutil import nfc
 from ..subs.cues import TimedWord
 from ..text import fold
@@ -243,17 +244,6 @@ def _onset(syllable: str) -> tuple[str, str]:
     return "", syllable
 
 
-def _one_edit(a: str, b: str) -> bool:
-    if a == b:
-        return True
-    if abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) == len(b):
-        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
-    short, long_ = (a, b) if len(a) < len(b) else (b, a)
-    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
-
-
 def _similar(a: str, b: str) -> bool:
     """A near miss as recognisers make them: the same rhyme after another initial ("cha"/"tra",
     "binh"/"vinh"), or the same initial and a rhyme one letter off ("luong"/"lon")."""
@@ -263,9 +253,9 @@ def _similar(a: str, b: str) -> bool:
     ib, rb = _onset(b)
     if ra == rb:
         return True
-    if ia == ib and _one_edit(ra, rb):
+    if ia == ib and edit_distance(ra, rb, limit=1) <= 1:
         return True
-    return min(len(a), len(b)) >= 3 and _one_edit(a, b)
+    return min(len(a), len(b)) >= 3 and edit_distance(a, b, limit=1) <= 1
 
 
 def _sub(a: str, b: str) -> float:
