@@ -167,3 +167,22 @@ def lavfi_wav(path: Path, source: str, seconds: float) -> Path:
         subject=path,
     )
     return path
+
+
+def speech_mov(folder: Path, name: str, text: str, *, lead_silence_ms: int = 500, size: str = "320x180") -> int:
+    """`name`.mov in `folder`: gray 25p picture, `text` spoken after `lead_silence_ms` and 0.8 s of
+    silence after it; returns the frames a cut may use (its length less two)."""
+    wav = speech_wav(folder / f"{name}.wav", text, lead_silence_ms=lead_silence_ms)
+    with wave.open(str(wav)) as handle:
+        frames = (handle.getnframes() * 25 // handle.getframerate()) + 20
+    out = folder / f"{name}.mov"
+    run_ffmpeg(["-f", "lavfi", "-i", f"color=c=gray:size={size}:rate=25", "-i", str(wav),
+                "-af", "apad=pad_dur=0.8", "-shortest", "-c:v", "libx264", "-preset", "ultrafast",
+                "-pix_fmt", "yuv420p", "-c:a", "aac", "-ar", "48000", "-f", "mov", f"file:{out}"])
+    wav.unlink()
+    return frames - 2
+
+
+def tc25(frames: int) -> str:
+    """Source timecode at 25 fps for a frame count under a minute."""
+    return f"00:00:{frames // 25:02d}:{frames % 25:02d}"

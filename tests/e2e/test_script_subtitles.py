@@ -7,7 +7,6 @@ record says what was not in the edit; a second run translates nothing."""
 from __future__ import annotations
 
 import csv
-import wave
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,6 @@ import pytest
 from pipeline.asr.engine import TranscribeSettings
 from pipeline.fsutil import read_json
 from pipeline.manifest import load_manifest
-from pipeline.media.ffmpeg import run_ffmpeg
 from pipeline.script.align import syllable_keys
 from pipeline.stages.assemble import assemble_programme
 from pipeline.stages.ingest import Settings as IngestSettings
@@ -25,7 +23,7 @@ from pipeline.stages.transcribe import transcribe_programme
 from pipeline.subs import lint, load_style, read_subtitles
 from pipeline.timeline import load_timeline
 from pipeline.workspace import Workspace
-from tests.asr_fixtures import espeak_available, speech_wav
+from tests.asr_fixtures import espeak_available, speech_mov, tc25
 
 pytestmark = [pytest.mark.model, pytest.mark.slow,
               pytest.mark.skipif(not espeak_available(), reason="needs espeak-ng and ffmpeg")]
@@ -40,23 +38,6 @@ ADLIB = "Xin chào các bạn, hôm nay trời nắng đẹp quá."
 LEAD_MS = 600
 
 
-def _clip(folder: Path, name: str, text: str) -> int:
-    """A gray 25p MOV: `LEAD_MS` of silence, the speech, 0.8 s of silence; its length in frames."""
-    wav = speech_wav(folder / f"{name}.wav", text, lead_silence_ms=LEAD_MS)
-    with wave.open(str(wav)) as handle:
-        frames = (handle.getnframes() * 25 // handle.getframerate()) + 20
-    out = folder / f"{name}.mov"
-    run_ffmpeg(["-f", "lavfi", "-i", "color=c=gray:size=160x90:rate=25", "-i", str(wav),
-                "-af", "apad=pad_dur=0.8", "-shortest", "-c:v", "libx264", "-preset", "ultrafast",
-                "-pix_fmt", "yuv420p", "-c:a", "aac", "-ar", "48000", "-f", "mov", f"file:{out}"])
-    wav.unlink()
-    return frames - 2
-
-
-def _tc(frames: int) -> str:
-    return f"00:00:{frames // 25:02d}:{frames % 25:02d}"
-
-
 def _keys(text: str) -> list[str]:
     return [k for token in text.split() for k in syllable_keys(token)]
 
@@ -64,8 +45,8 @@ def _keys(text: str) -> list[str]:
 def test_script_words_on_real_speech(tmp_path: Path) -> None:
     folder = tmp_path / "Chương trình"
     folder.mkdir()
-    lengths = {"mot": _clip(folder, "mot", NARRATION), "hai": _clip(folder, "hai", ADLIB),
-               "ba": _clip(folder, "ba", SECOND)}
+    lengths = {name: speech_mov(folder, name, text, lead_silence_ms=LEAD_MS, size="160x90")
+               for name, text in (("mot", NARRATION), ("hai", ADLIB), ("ba", SECOND))}
     with (folder / "Kịch bản.csv").open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["speaker", "vi", "en"])
@@ -77,7 +58,7 @@ def test_script_words_on_real_speech(tmp_path: Path) -> None:
         "house: {width: 160, height: 90}\nfootage: [mot.mov, hai.mov, ba.mov]\n"
         "script: Kịch bản.csv\n"
         "timeline:\n  cut:\n"
-        + "".join(f"    - {{clip: {c}, in: '00:00:00:00', out: '{_tc(lengths[c])}'}}\n" for c in ("mot", "hai", "ba"))
+        + "".join(f"    - {{clip: {c}, in: '00:00:00:00', out: '{tc25(lengths[c])}'}}\n" for c in ("mot", "hai", "ba"))
         + "translation: {backend: whisper, options: {beam_size: 1, cpu_threads: 2}}\n", encoding="utf-8")
     programme = load_manifest(folder / "p.yaml")
     ws = Workspace(tmp_path / "ws", programme.id)

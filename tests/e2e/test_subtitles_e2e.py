@@ -5,14 +5,12 @@ word (in programme time)."""
 
 from __future__ import annotations
 
-import wave
 from pathlib import Path
 
 import pytest
 
 from pipeline.asr.engine import TranscribeSettings
 from pipeline.manifest import load_manifest
-from pipeline.media.ffmpeg import run_ffmpeg
 from pipeline.stages.assemble import assemble_programme
 from pipeline.stages.ingest import Settings as IngestSettings
 from pipeline.stages.ingest import ingest_programme
@@ -21,7 +19,7 @@ from pipeline.subs import lint, load_style, read_subtitles
 from pipeline.subs.cues import frame_at
 from pipeline.timeline import load_timeline
 from pipeline.workspace import Workspace
-from tests.asr_fixtures import espeak_available, speech_wav
+from tests.asr_fixtures import espeak_available, speech_mov, tc25
 
 pytestmark = [pytest.mark.model, pytest.mark.slow,
               pytest.mark.skipif(not espeak_available(), reason="needs espeak-ng and ffmpeg")]
@@ -32,33 +30,16 @@ SPEECH = {
 }
 
 
-def _clip(folder: Path, name: str, text: str) -> int:
-    """A gray 25p MOV with the speech after 0.5 s and 0.8 s of silence after it; its length in frames."""
-    wav = speech_wav(folder / f"{name}.wav", text, lead_silence_ms=500)
-    with wave.open(str(wav)) as handle:
-        frames = (handle.getnframes() * 25 // handle.getframerate()) + 20
-    out = folder / f"{name}.mov"
-    run_ffmpeg(["-f", "lavfi", "-i", "color=c=gray:size=320x180:rate=25", "-i", str(wav),
-                "-af", "apad=pad_dur=0.8", "-shortest", "-c:v", "libx264", "-preset", "ultrafast",
-                "-pix_fmt", "yuv420p", "-c:a", "aac", "-ar", "48000", "-f", "mov", f"file:{out}"])
-    wav.unlink()
-    return frames - 2
-
-
-def _tc(frames: int) -> str:
-    return f"00:00:{frames // 25:02d}:{frames % 25:02d}"
-
-
 def test_real_speech_to_bilingual_subtitles(tmp_path: Path) -> None:
     footage = tmp_path / "prog"
     footage.mkdir()
-    lengths = {name: _clip(footage, name, text) for name, text in SPEECH.items()}
+    lengths = {name: speech_mov(footage, name, text) for name, text in SPEECH.items()}
     (footage / "p.yaml").write_text(
         "id: e2e\ntitle: {vi: Trà Vinh, en: Trà Vinh}\nsynopsis: {vi: Thử, en: Test}\n"
         "house: {width: 320, height: 180}\nfootage: [mot.mov, hai.mov]\n"
         "timeline:\n  cut:\n"
-        f"    - {{clip: mot, in: '00:00:00:00', out: '{_tc(lengths['mot'])}'}}\n"
-        f"    - {{clip: hai, in: '00:00:00:05', out: '{_tc(lengths['hai'])}'}}\n"
+        f"    - {{clip: mot, in: '00:00:00:00', out: '{tc25(lengths['mot'])}'}}\n"
+        f"    - {{clip: hai, in: '00:00:00:05', out: '{tc25(lengths['hai'])}'}}\n"
         "translation: {backend: whisper, options: {beam_size: 1, cpu_threads: 2}}\n", encoding="utf-8")
     programme = load_manifest(footage / "p.yaml")
     ws = Workspace(tmp_path / "ws", programme.id)
