@@ -97,6 +97,19 @@ def _times(parts: Sequence[str], span: EnglishSpan, gap_ms: int, rate: Fraction,
     return times
 
 
+def _room_to_read(span: EnglishSpan, next_start: int | None, style: Style, gap_ms: int, rate: Fraction,
+                  ) -> EnglishSpan:
+    """`span` lengthened into the silence after it (up to the next span, less the gap) when its
+    English needs more time than the Vietnamese took to be read at the profile's speed: English is
+    longer than Vietnamese, and a translator's words are better late than cut with "…"."""
+    needed = math.ceil(len(" ".join(span.text.split())) * 1000 / style.max_cps)
+    if span.end_ms - span.start_ms >= needed:
+        return span
+    limit = next_start - gap_ms if next_start is not None else span.end_ms + style.min_duration_ms
+    end = max(span.end_ms, frame_ms(frame_floor(min(span.start_ms + needed, limit), rate), rate))
+    return span if end == span.end_ms else EnglishSpan(span.vi, span.start_ms, end, span.text)
+
+
 def english_cues(spans: Sequence[EnglishSpan], style: Style, rate: Fraction, protected: Collection[str] = (),
                  ) -> tuple[list[Cue], list[dict[str, Any]]]:
     """English cues for `spans` in order, and the map from Vietnamese cues to English ones
@@ -105,10 +118,11 @@ def english_cues(spans: Sequence[EnglishSpan], style: Style, rate: Fraction, pro
     gap = math.ceil(style.frames_ms(style.min_gap_frames, rate))
     cues: list[Cue] = []
     cue_map: list[dict[str, Any]] = []
-    for span in spans:
+    for n, span in enumerate(spans):
         if not span.text.strip():
             cue_map.append({"vi": list(span.vi), "en": []})
             continue
+        span = _room_to_read(span, spans[n + 1].start_ms if n + 1 < len(spans) else None, style, gap, rate)
         parts = pieces_for(span, style, protected, gap)
         numbers: list[int] = []
         for part, (start, end) in zip(parts, _times(parts, span, gap, rate, style.max_duration_ms), strict=True):
