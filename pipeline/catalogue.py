@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -135,6 +137,8 @@ def _guarded(method: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+_OPENING = threading.Lock()
+
 class Catalogue:
     """A connection to one programme's catalogue; use as a context manager.
 
@@ -151,10 +155,12 @@ class Catalogue:
                                  hint="use a workspace folder you can write (--workspace)") from exc
         self.db = sqlite3.connect(path, timeout=30)
         self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.executescript(_SCHEMA)
-        self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-        self.db.commit()
+        with _OPENING:  # two ingest threads opening a new catalogue must not race to create it
+            if self.db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                self.db.execute("PRAGMA journal_mode=WAL")  # SQLite does not wait for this one
+            self.db.executescript(_SCHEMA)
+            self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+            self.db.commit()
 
     def __enter__(self) -> Catalogue:
         return self
@@ -238,14 +244,26 @@ class Catalogue:
     def content_hash(self, path: Path) -> str:
         """SHA-256 of `path`; the file is read only when its size or mtime changed since last time."""
         st = path.stat()
+        known = self.known_hash(path, st)
+        if known is not None:
+            return known
+        digest = sha256_file(path)
+        self.store_hash(path, st, digest)
+        return digest
+
+    def known_hash(self, path: Path, st: os.stat_result | None = None) -> str | None:
+        """The SHA-256 read before, if the file's size and mtime are still what they were then."""
+        st = st or path.stat()
         row = self.db.execute("SELECT * FROM file_hashes WHERE path = ?", (str(path),)).fetchone()
         if row is not None and row["size_bytes"] == st.st_size and row["mtime_ns"] == st.st_mtime_ns:
             return str(row["sha256"])
-        digest = sha256_file(path)
+        return None
+
+    def store_hash(self, path: Path, st: os.stat_result, digest: str) -> None:
+        """Remember `digest` for `path` as it was when `st` was taken (before the reading began)."""
         with self.transaction() as db:
             db.execute("INSERT OR REPLACE INTO file_hashes VALUES (?, ?, ?, ?)",
                        (str(path), st.st_size, st.st_mtime_ns, digest))
-        return digest
 
 
 def _clip_from_row(row: sqlite3.Row) -> ClipRecord:

@@ -43,7 +43,6 @@ def cli(ctx: click.Context, workspace: Path, as_json: bool, wait: bool, verbose:
     """
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
     logging.basicConfig(level=logging.ERROR if quiet else level, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("pyscenedetect").setLevel(logging.DEBUG if verbose > 2 else logging.WARNING)
     ctx.obj = Ctx(workspace, as_json, -1 if quiet else verbose, wait)
 
 

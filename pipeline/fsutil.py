@@ -96,6 +96,22 @@ def atomic_path(target: Path, suffix: str | None = None, *, min_bytes: int = 0) 
             tmp.unlink()
 
 
+@contextlib.contextmanager
+def temporary_beside(target: Path, suffix: str) -> Iterator[Path]:
+    """A scratch file beside `target` (named like every temporary, so leftovers are found), removed
+    when the block ends: for a tool's side output that is read, not kept."""
+    try:
+        tmp = _temp_beside(target, ".scratch", suffix)
+    except OSError as exc:
+        raise WorkspaceError(f"cannot write here ({exc.strerror})", path=target.parent,
+                             hint=_write_hint(exc)) from exc
+    try:
+        yield tmp
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
 def _write_hint(exc: OSError) -> str:
     if exc.errno == errno.ENOSPC:
         return "free disk space in the workspace"

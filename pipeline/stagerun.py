@@ -9,16 +9,19 @@ file again only when its size or mtime changed, so a `touch`ed source keeps its 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .catalogue import Catalogue, StageRun
+from .fsutil import sha256_file
 from .workspace import Workspace
 
 PROGRAMME = "programme"
@@ -107,3 +110,50 @@ def content_hashes(ws: Workspace, paths: Sequence[Path]) -> dict[str, str | None
         for path in sorted(set(paths)):
             out[path.name if path.name not in out else str(path)] = cat.content_hash(path) if path.is_file() else None
     return out
+
+
+def known_hash(ws: Workspace, path: Path) -> str | None:
+    """The SHA-256 of `path` without reading it: the last reading's, if size and mtime still match."""
+    with Catalogue(ws.catalogue_path) as cat:
+        return cat.known_hash(path)
+
+
+def never_done(ws: Workspace, stage: str, target: str) -> bool:
+    """No successful run of `stage` on `target` is on record (so nothing can be fresh)."""
+    with Catalogue(ws.catalogue_path) as cat:
+        return cat.last_done(stage, target) is None
+
+
+@contextlib.contextmanager
+def hashing_alongside(ws: Workspace, path: Path) -> Iterator[Callable[[], str]]:
+    """Read `path`'s SHA-256 in a thread while the block decodes the same file, so a camera card is
+    read once, not twice. Yields a function that returns the digest (waiting for the thread)."""
+    known = known_hash(ws, path)
+    if known is not None:
+        yield lambda: known
+        return
+    st = path.stat()
+    result: dict[str, str | BaseException] = {}
+
+    def read() -> None:
+        try:
+            result["sha"] = sha256_file(path)
+        except OSError as exc:
+            result["error"] = exc
+
+    thread = threading.Thread(target=read, name=f"sha256 {path.name}", daemon=True)
+    thread.start()
+
+    def digest() -> str:
+        thread.join()
+        if "error" in result:
+            raise result["error"]  # type: ignore[misc]
+        sha = str(result["sha"])
+        with Catalogue(ws.catalogue_path) as cat:
+            cat.store_hash(path, st, sha)
+        return sha
+
+    try:
+        yield digest
+    finally:
+        thread.join()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 from typing import Any
 
 from rich.console import Console
@@ -28,6 +29,7 @@ class Bars:
         self.enabled = enabled
         self._bars: RichProgress | None = None
         self._tasks: dict[str, Any] = {}
+        self._lock = threading.Lock()  # ingest reports two clips at once, from two threads
 
     def __enter__(self) -> Bars:
         if self.enabled:
@@ -45,11 +47,12 @@ class Bars:
     def __call__(self, event: Progress) -> None:
         if self._bars is None:
             return
-        task = self._tasks.get(event.task)
-        if task is None:
-            task = self._bars.add_task(event.task, total=max(event.total, 1e-9))
-            self._tasks[event.task] = task
-        self._bars.update(task, completed=event.done, total=max(event.total, 1e-9))
+        with self._lock:
+            task = self._tasks.get(event.task)
+            if task is None:
+                task = self._bars.add_task(event.task, total=max(event.total, 1e-9))
+                self._tasks[event.task] = task
+            self._bars.update(task, completed=event.done, total=max(event.total, 1e-9))
 
 
 def table(title: str, columns: list[str], rows: list[list[str]]) -> None:

@@ -3,6 +3,8 @@
 Per clip: probe, SHA-256 of the original (read only), a house-format working copy when the source
 does not already match, a 540p review proxy, 16 kHz mono audio for speech recognition, a poster frame,
 a thumbnail strip and a shot list — all recorded in the catalogue. A bad clip fails alone.
+Everything but the probe comes from one decode (`media.conform.ingest_args`); the checksum of a file
+never read before is taken while ffmpeg decodes it, from the same pages of the disk cache.
 An audio-only source (a voice-over) has no picture: it gets the probe, the checksum, a 48 kHz stereo
 PCM working copy when it is not one already, and the ASR audio; its outcome says what it lacks.
 
@@ -16,8 +18,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import shutil
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,7 +31,7 @@ from ..catalogue import Catalogue, ClipRecord
 from ..errors import MediaError, ReportageError
 from ..manifest import AUDIO_EXTS, Programme, SourceClip
 from ..media import ffmpeg, shots
-from ..media.conform import House, IngestOutputs, conform_reasons, ingest_args, thumbnails_args
+from ..media.conform import House, IngestOutputs, conform_reasons, ingest_args, read_shot_log
 from ..media.probe import MediaInfo, media_info_from_dict, probe
 from ..progress import Progress, ProgressFn, ignore
 from ..records import IngestRecord, ingest_record_path, write_ingest_record
@@ -35,7 +39,7 @@ from ..workspace import Workspace
 
 log = logging.getLogger(__name__)
 
-INGEST_VERSION = 3
+INGEST_VERSION = 4
 AUDIO_ONLY_VERSION = 2
 MASTER_CLIP_ID = "master"
 STAGE = "ingest"
@@ -46,7 +50,8 @@ class Settings:
     """Options that change ingest outputs (and so belong in the up-to-date key)."""
 
     thumbnails: int = 8
-    shot_threshold: float = 27.0
+    shot_threshold: float = 20.0
+    """scdet's score (0–100) between two frames of 16×9 block averages that counts as a cut."""
     detect_shots: bool = True
 
 
@@ -205,14 +210,33 @@ def ingest_programme(
         if early:  # nothing encoded: the manifest's fix takes seconds, the encodes minutes
             report.timeline_problems = early
             return report
-    for src in sources:
-        report.clips.append(_ingest_one(src, ws, house, settings, tool, progress))
+    with ThreadPoolExecutor(max_workers=clips_at_once(), thread_name_prefix="ingest") as pool:
+        # The biggest files start first, so no long clip is left running alone at the end.
+        started = {src.clip_id: pool.submit(_ingest_one, src, ws, house, settings, tool, progress)
+                   for src in sorted(sources, key=_size, reverse=True)}
+        report.clips += [started[src.clip_id].result() for src in sources]
     if clips is None:
         report.clips += _forget_removed(ws, {s.clip_id for s in sources})
     durations = {c.clip_id: (c.duration_ms, c.source) for c in report.clips if c.status not in ("failed", "removed")}
     if clips is None:
         report.timeline_problems = _timeline_problems(programme, ws, durations)
     return report
+
+
+def _size(src: SourceClip) -> int:
+    try:
+        return src.path.stat().st_size
+    except OSError:
+        return 0
+
+
+def clips_at_once() -> int:
+    """How many clips ingest side by side. One ffmpeg keeps about one and a half cores busy (its
+    filters run on one thread), so two at once fill a 2-core machine; `REPORTAGE_INGEST_JOBS` sets it."""
+    value = os.environ.get("REPORTAGE_INGEST_JOBS", "")
+    if value.isdigit() and int(value) > 0:
+        return int(value)
+    return max(2, (os.cpu_count() or 2) // 2)
 
 
 def _forget_removed(ws: Workspace, keep: set[str]) -> list[ClipOutcome]:
@@ -277,6 +301,10 @@ def _ingest_one(src: SourceClip, ws: Workspace, house: House, settings: Settings
     try:
         if not src.path.exists():
             raise MediaError("file not found", path=src.path, hint=f"check `{src.declared_as}` in the manifest")
+        if stagerun.never_done(ws, STAGE, src.clip_id) and stagerun.known_hash(ws, src.path) is None:
+            # Nothing to compare with: the checksum is read alongside the decode, not before it.
+            outcome = _do_ingest(src, ws, house, settings, tool, progress)
+            return ClipOutcome(**{**outcome.__dict__, "seconds": round(time.monotonic() - started, 2)})
         fresh = stagerun.check(ws, STAGE, src.clip_id, _clip_inputs(ws, src, house, settings, tool))
         with Catalogue(ws.catalogue_path) as cat:
             previous = cat.clip(src.clip_id)
@@ -287,7 +315,7 @@ def _ingest_one(src: SourceClip, ws: Workspace, house: House, settings: Settings
                 bool(previous.conformed), (), previous.shot_count or 0, bool(previous.has_audio),
                 has_video=video, notes=() if video else (AUDIO_ONLY_NOTE,),
             )
-        outcome = _do_ingest(src, ws, house, settings, fresh, progress)
+        outcome = _do_ingest(src, ws, house, settings, tool, progress)
         return ClipOutcome(**{**outcome.__dict__, "seconds": round(time.monotonic() - started, 2)})
     except ReportageError as exc:
         return _failed(src, ws, exc.one_line(), started)
@@ -308,47 +336,47 @@ def _failed(src: SourceClip, ws: Workspace, message: str, started: float) -> Cli
                        seconds=round(time.monotonic() - started, 2))
 
 
-def _do_ingest(src: SourceClip, ws: Workspace, house: House, settings: Settings, fresh: stagerun.Freshness,
+def _do_ingest(src: SourceClip, ws: Workspace, house: House, settings: Settings, tool: str,
                progress: ProgressFn) -> ClipOutcome:
     wall = time.time()
     task = f"ingest {src.clip_id}"
     info = probe(src.path)
-    sha = stagerun.content_hash(ws, src.path)
     stat = src.path.stat()
     reasons = conform_reasons(info, house)
     folder = ws.ingest_dir(src.clip_id)
     folder.mkdir(parents=True, exist_ok=True)
     want_conform = bool(reasons)
     duration_s = (info.duration_ms or 0) / 1000
+    picture = info.video is not None
     with contextlib.ExitStack() as stack:
         def media_out(target: Path) -> Path:
             return stack.enter_context(fsutil.atomic_path(target, min_bytes=1))
 
         conform_tmp = media_out(ws.conform(src.clip_id)) if want_conform else None
-        proxy_tmp = media_out(ws.proxy(src.clip_id)) if info.video else None
+        proxy_tmp = media_out(ws.proxy(src.clip_id)) if picture else None
         audio_tmp = media_out(ws.audio16k(src.clip_id)) if info.audio else None
-        args = ingest_args(info, src.path, house, IngestOutputs(conform_tmp, proxy_tmp, audio_tmp))
-        ffmpeg.run_ffmpeg(
-            args, duration_s=duration_s, subject=src.path,
-            progress=lambda f: progress(Progress(task, f * duration_s, duration_s)),
-        )
+        poster_tmp = media_out(ws.poster(src.clip_id)) if picture else None
+        strip_tmp = media_out(ws.thumbs(src.clip_id)) if picture else None
+        shot_log = stack.enter_context(fsutil.temporary_beside(ws.shots_json(src.clip_id), ".txt")) \
+            if picture and settings.detect_shots else None
+        args = ingest_args(info, src.path, house, IngestOutputs(
+            conform_tmp, proxy_tmp, audio_tmp, poster_tmp, strip_tmp, shot_log,
+            settings.thumbnails, settings.shot_threshold))
+        with stagerun.hashing_alongside(ws, src.path) as checksum:
+            ffmpeg.run_ffmpeg(
+                args, duration_s=duration_s, subject=src.path,
+                progress=lambda f: progress(Progress(task, f * duration_s, duration_s)),
+            )
+        sha = checksum()
         _check_complete(src.path, info, proxy_tmp or audio_tmp)
+        fresh = stagerun.check(ws, STAGE, src.clip_id, _clip_inputs(ws, src, house, settings, tool))
+        shot_cuts = read_shot_log(shot_log, info.duration_ms or 0) if shot_log else []
     if not want_conform and ws.conform(src.clip_id).exists():
         ws.conform(src.clip_id).unlink()  # the source matches now; a stale copy would mislead
-    if info.video is None:  # left from an earlier version of this clip that had a picture
-        for picture in (ws.proxy, ws.poster, ws.thumbs, ws.shots_json):
-            picture(src.clip_id).unlink(missing_ok=True)
-    shot_cuts: list[int] = []
-    if info.video is not None:
-        with fsutil.atomic_path(ws.poster(src.clip_id)) as poster_tmp, \
-                fsutil.atomic_path(ws.thumbs(src.clip_id)) as strip_tmp:
-            ffmpeg.run_ffmpeg(
-                thumbnails_args(ws.proxy(src.clip_id), info.duration_ms or 0, poster_tmp, strip_tmp,
-                                settings.thumbnails),
-                subject=src.path,
-            )
-        if settings.detect_shots:
-            shot_cuts = shots.detect_cuts(ws.proxy(src.clip_id), house.rate, settings.shot_threshold)
+    if not picture:  # left from an earlier version of this clip that had a picture
+        for kind in (ws.proxy, ws.poster, ws.thumbs, ws.shots_json):
+            kind(src.clip_id).unlink(missing_ok=True)
+    else:
         shots.write_shots(ws.shots_json(src.clip_id), shot_cuts, info.duration_ms or 0, house.rate)
     probe_dict = info.to_dict()
     fsutil.write_json(ws.probe_json(src.clip_id), probe_dict)
