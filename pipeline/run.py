@@ -16,9 +16,12 @@ stays fast. Adding a stage is one module and one entry in `STAGES`.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -74,15 +77,16 @@ class Stage:
         return result
 
     def run(self, programme: Programme, ws: Workspace, settings: Any = None, progress: ProgressFn = ignore,
-            clips: Sequence[str] | None = None) -> StageReport:
-        """Check the manifest has what this stage needs, then run it (fresh targets are skipped)."""
+            clips: Sequence[str] | None = None, **hooks: Any) -> StageReport:
+        """Check the manifest has what this stage needs, then run it (fresh targets are skipped).
+        `hooks` go to the stage's own run (ingest's `on_clip`)."""
         programme.require(self.needs, self.name)
         mod = self._mod()
         if clips is not None and not self.per_clip:
             raise ManifestError(f"the {self.name} stage works on the whole programme, not on single clips",
                                 path=programme.manifest_path)
         report: StageReport = mod.run(programme, ws, settings or mod.Settings(), progress,
-                                      tuple(clips) if clips is not None else None)
+                                      tuple(clips) if clips is not None else None, **hooks)
         return report
 
     def proceed(self, programme: Programme, report: StageReport) -> bool:
@@ -176,11 +180,22 @@ def run_programme(programme: Programme, ws: Workspace, settings: Mapping[str, An
     """
     settings = settings or {}
     report = RunReport(programme.id)
+    names = [s.name for s in stages]
+    early: _EarlyTranscripts | None = None
     for s in stages:
         began = time.monotonic()
         outcome = StageOutcome(s.name)
         try:
-            outcome.report = s.run(programme, ws, settings.get(s.name), progress)
+            if s.name == "ingest" and "transcribe" in names:
+                early = _EarlyTranscripts(stage("transcribe"), programme, ws, settings.get("transcribe"), progress)
+                try:
+                    outcome.report = s.run(programme, ws, settings.get(s.name), progress, on_clip=early.submit)
+                finally:
+                    early.finish()
+            else:
+                outcome.report = s.run(programme, ws, settings.get(s.name), progress)
+                if s.name == "transcribe" and early is not None:
+                    outcome.report = early.merged(outcome.report)
         except ReportageError as exc:
             outcome.error = exc
         outcome.seconds = time.monotonic() - began
@@ -196,6 +211,53 @@ def run_programme(programme: Programme, ws: Workspace, settings: Mapping[str, An
             report.stop_reason = _stop_reason(s.name, outcome.report)
             break
     return report
+
+
+class _EarlyTranscripts:
+    """Transcribes each clip as soon as ingest has it, one at a time beside the ingest, so the
+    rushes are searchable clip by clip while the rest of the card is still being ingested. The
+    transcribe stage then runs as usual and finds these clips fresh; its report shows them as
+    transcribed in this walk. A failure here is left for that run to meet and report."""
+
+    def __init__(self, transcribe: Stage, programme: Programme, ws: Workspace, settings: Any,
+                 progress: ProgressFn) -> None:
+        self._stage, self._programme, self._ws, self._progress = transcribe, programme, ws, progress
+        self._settings = settings or transcribe.default_settings()
+        self._stopped = threading.Event()
+        if getattr(self._settings, "transcriber", "absent") is None:
+            try:  # one engine for every clip: the model is loaded once
+                self._settings = dataclasses.replace(self._settings, transcriber=self._settings.engine())
+            except Exception:
+                self._stopped.set()  # no engine: the transcribe stage will say why
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="early-transcribe")
+        self._futures: list[Future[StageReport]] = []
+
+    def submit(self, clip: Any) -> None:
+        """Ingest's `on_clip`: queue a clip that ingest has ready (with sound) for transcription."""
+        if clip.status in ("ingested", "up to date") and clip.has_audio and not self._stopped.is_set():
+            self._futures.append(self._pool.submit(self._one, clip.clip_id))
+
+    def _one(self, clip_id: str) -> StageReport:
+        if self._stopped.is_set():
+            raise _Skipped
+        try:
+            return self._stage.run(self._programme, self._ws, self._settings, self._progress, (clip_id,))
+        except Exception:
+            self._stopped.set()  # a missing model fails every clip: the stage itself will say so
+            raise
+
+    def finish(self) -> None:
+        self._pool.shutdown(wait=True)
+
+    def merged(self, report: StageReport) -> StageReport:
+        earlier = [f.result() for f in self._futures if f.exception() is None]
+        merge: Callable[[StageReport, list[StageReport]], StageReport] | None = getattr(
+            self._stage._mod(), "with_earlier", None)
+        return merge(report, earlier) if merge and earlier else report
+
+
+class _Skipped(Exception):
+    """An early transcription not started because an earlier one failed."""
 
 
 def _stop_reason(name: str, report: StageReport) -> str:

@@ -21,6 +21,7 @@ import logging
 import os
 import shutil
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -160,9 +161,10 @@ def outputs(programme: Programme, ws: Workspace) -> list[Path]:
 
 
 def run(programme: Programme, ws: Workspace, settings: Settings, progress: ProgressFn = ignore,
-        clips: tuple[str, ...] | None = None) -> IngestReport:
+        clips: tuple[str, ...] | None = None, *, on_clip: Callable[[ClipOutcome], None] | None = None,
+        ) -> IngestReport:
     """The registry's entry point: `ingest_programme`."""
-    return ingest_programme(programme, ws, settings, progress, clips=clips)
+    return ingest_programme(programme, ws, settings, progress, clips=clips, on_clip=on_clip)
 
 
 def proceed(programme: Programme, report: IngestReport) -> bool:
@@ -187,9 +189,12 @@ def ingest_programme(
     progress: ProgressFn = ignore,
     *,
     clips: tuple[str, ...] | None = None,
+    on_clip: Callable[[ClipOutcome], None] | None = None,
 ) -> IngestReport:
     """Ingest every source of `programme` (or the clips named in `clips`) into `ws`; failures are
-    recorded per clip, never raised. With every clip, those no longer in the manifest are forgotten."""
+    recorded per clip, never raised. With every clip, those no longer in the manifest are forgotten.
+    `on_clip` sees each clip's outcome as soon as that clip is done (the walk starts its
+    transcription then, so a card is searchable clip by clip)."""
     settings = settings or Settings()
     ws.ensure()
     report = IngestReport(programme.id)
@@ -212,8 +217,13 @@ def ingest_programme(
             return report
     with ThreadPoolExecutor(max_workers=clips_at_once(), thread_name_prefix="ingest") as pool:
         # The biggest files start first, so no long clip is left running alone at the end.
-        started = {src.clip_id: pool.submit(_ingest_one, src, ws, house, settings, tool, progress)
-                   for src in sorted(sources, key=_size, reverse=True)}
+        def one(src: SourceClip) -> ClipOutcome:
+            outcome = _ingest_one(src, ws, house, settings, tool, progress)
+            if on_clip is not None:
+                on_clip(outcome)
+            return outcome
+
+        started = {src.clip_id: pool.submit(one, src) for src in sorted(sources, key=_size, reverse=True)}
         report.clips += [started[src.clip_id].result() for src in sources]
     if clips is None:
         report.clips += _forget_removed(ws, {s.clip_id for s in sources})

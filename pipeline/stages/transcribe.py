@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -189,6 +189,17 @@ def run(programme: Programme, ws: Workspace, settings: Settings, progress: Progr
     """The registry's entry point: `transcribe_programme` with the settings' engine and glossary."""
     return transcribe_programme(programme, ws, settings.asr, settings.engine(), progress,
                                 glossary=settings.glossary, model=settings.model, clips=clips)
+
+
+def with_earlier(report: TranscribeReport, earlier: Sequence[TranscribeReport]) -> TranscribeReport:
+    """`report` with the clips transcribed earlier in the same walk (while ingest went on) shown as
+    transcribed then, not as found up to date now."""
+    done = {c.clip_id: c for r in earlier for c in r.clips if c.status in (STATUS_DONE, STATUS_FAILED)}
+    if not done:
+        return report
+    clips = tuple(done.get(c.clip_id, c) if c.status == STATUS_CACHED else c for c in report.clips)
+    spent = sum(r.elapsed_ms for r in earlier)
+    return dataclasses.replace(report, clips=clips, elapsed_ms=report.elapsed_ms + spent)
 
 
 def proceed(programme: Programme, report: TranscribeReport) -> bool:
