@@ -13,14 +13,15 @@ import logging
 import math
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from ..errors import MediaError, ModelError
 from ..fsutil import sha256_file
-from ..intervals import clip
+from ..intervals import clip, overlaps
+from . import lost
 from .glossary import CorrectionSettings
 from .guards import DROP_PROMPT_ECHO, GuardResult, GuardSettings, apply_guards
 from .model import ModelInfo, resolve_model
@@ -101,6 +102,8 @@ class TranscribeSettings:
     hotwords: str | None = None
     guards: GuardSettings = field(default_factory=GuardSettings)
     correction: CorrectionSettings = field(default_factory=CorrectionSettings)
+    redecode_lost_speech: bool = True
+    """Decode again each stretch the voice detector hears and no word covers (`pipeline.asr.lost`)."""
     device: str = "cpu"
     compute_type: str = "default"
     cpu_threads: int = 0
@@ -244,6 +247,75 @@ def redecode_echoes(
     return tuple(sorted(kept, key=lambda seg: seg.start_ms))
 
 
+FLAG_LOST_SPEECH = "redecoded_lost_speech"
+
+
+def speech_regions(audio_path: Path, settings: TranscribeSettings) -> list[tuple[int, int]]:
+    """The voice detector's speech regions (ms), with the stage's VAD settings."""
+    from faster_whisper.audio import decode_audio
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    audio = decode_audio(str(audio_path), sampling_rate=16000)
+    found = get_speech_timestamps(audio, VadOptions(**settings.vad.engine_options()))
+    return [(round(r["start"] / 16), round(r["end"] / 16)) for r in found]
+
+
+def redecode_lost_speech(
+    model: Any, audio_path: Path, settings: TranscribeSettings, kept: tuple[TranscriptSegment, ...],
+    duration_ms: int, speech: Sequence[tuple[int, int]],
+) -> tuple[TranscriptSegment, ...]:
+    """Decode again, alone, each stretch of `speech` that no kept word covers (see `lost`).
+
+    What survives the guards there is added, flagged; a 'word' the decoder stretched over the lost
+    stretch is dropped when real words are found under it.
+    """
+    words = sorted((w for seg in kept for w in seg.words), key=lambda w: w.start_ms)
+    stretches = lost.uncovered(speech, words)
+    if not stretches:
+        return kept
+    # Decoded from a few seconds before, so Whisper starts on speech it can follow (a stretch decoded
+    # alone from mid-sentence loops: "Ơ Ơ Ơ …"); only the words inside the stretch are taken. Few
+    # sampled fallbacks: they lost the speech in the first place, and each costs a window again.
+    plain = {**settings.engine_options(), "initial_prompt": None, "hotwords": None, "vad_filter": False,
+             "temperature": [0.0, 0.2, 0.4]}
+    plain.pop("vad_parameters")
+    found: list[TranscriptSegment] = []
+    for stretch in stretches:
+        low, high = lost.bounds(stretch, words, duration_ms)
+        since = max(0, low - lost.CONTEXT_MS)
+        segments, _ = model.transcribe(str(audio_path), **plain, clip_timestamps=[since / 1000, high / 1000])
+        again = [_inside(convert_segment(seg, duration_ms), low, high) for seg in segments]
+        for seg in apply_guards([s for s in again if s.text], settings.guards, duration_ms=high).kept:
+            if seg.words:
+                found.append(dataclasses.replace(seg, flags=(*seg.flags, FLAG_LOST_SPEECH)))
+    if not found:
+        return kept
+    heard = [(w.start_ms, w.end_ms) for seg in found for w in seg.words]
+    out = []
+    for seg in kept:
+        keep_words = tuple(
+            w for w in seg.words
+            if w.end_ms - w.start_ms <= lost.MAX_WORD_MS or not any(overlaps((w.start_ms, w.end_ms), h) for h in heard)
+        )
+        if len(keep_words) != len(seg.words):
+            if not keep_words:
+                continue
+            seg = dataclasses.replace(seg, words=keep_words, text=" ".join(w.text for w in keep_words),
+                                      end_ms=max(w.end_ms for w in keep_words))
+        out.append(seg)
+    return tuple(sorted([*out, *found], key=lambda seg: seg.start_ms))
+
+
+def _inside(segment: TranscriptSegment, low: int, high: int) -> TranscriptSegment:
+    """The segment cut down to its words that start inside [low, high] ms (the context decoded
+    before `low` was heard already), held inside it."""
+    words = tuple(w for w in segment.words if low - lost.START_SLACK_MS <= w.start_ms < high)
+    text = " ".join(w.text for w in words)
+    start = words[0].start_ms if words else low
+    end = words[-1].end_ms if words else low
+    return _clamp(dataclasses.replace(segment, words=words, text=text, start_ms=start, end_ms=end), low, high)
+
+
 def _clamp(segment: TranscriptSegment, low: int, high: int) -> TranscriptSegment:
     """A segment with it and its words held inside [low, high] ms."""
     words = []
@@ -334,6 +406,13 @@ class FasterWhisperTranscriber:
         bias = " ".join(t for t in (settings.initial_prompt, settings.hotwords) if t)
         guarded = apply_guards(raw, settings.guards, bias_text=bias, duration_ms=duration_ms)
         kept = redecode_echoes(model, audio_path, settings, guarded, duration_ms)
+        if settings.redecode_lost_speech:
+            try:
+                kept = redecode_lost_speech(model, audio_path, settings, kept, duration_ms,
+                                            speech_regions(audio_path, settings))
+            except Exception as exc:
+                raise MediaError(f"speech recognition failed ({type(exc).__name__}: {exc})", path=audio_path,
+                                 hint="check the audio plays; rerun `reportage ingest` to rebuild it") from exc
         decoded = time.monotonic()
         if on_progress is not None:
             on_progress(duration_ms)

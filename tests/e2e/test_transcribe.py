@@ -132,3 +132,29 @@ def test_undecodable_audio_is_a_media_error(engine: FasterWhisperTranscriber, tm
     with pytest.raises(MediaError, match="speech recognition failed") as caught:
         engine.transcribe(bad, SETTINGS)
     assert caught.value.path == str(bad)
+
+
+def test_speech_the_decoder_skipped_is_decoded_again(engine: FasterWhisperTranscriber, tmp_path: Path) -> None:
+    """Whisper stopping early (a sampled fallback ending the window, measured on the dulich sample)
+    is simulated by keeping only the first sentence's nine words; the voice detector still hears
+    the second, which comes back from the real model, flagged, after them."""
+    import dataclasses
+
+    from pipeline.asr.engine import FLAG_LOST_SPEECH, redecode_lost_speech, speech_regions
+
+    audio = speech_wav(tmp_path / "two.wav", SPEECH, lead_silence_ms=500)
+    full = engine.transcribe(audio, SETTINGS, clip_id="two")
+    words = list(full.words())
+    assert len(words) >= 15, full.text
+    first = words[:9]  # "Chào mừng quý vị đến với tỉnh Trà Vinh."
+    cut_at = first[-1].end_ms
+    kept = (dataclasses.replace(full.segments[0], end_ms=cut_at, words=tuple(first),
+                                text=" ".join(w.text for w in first)),)
+    speech = speech_regions(audio, SETTINGS)
+    assert speech and speech[-1][1] > cut_at + 1500
+    again = redecode_lost_speech(engine._load(SETTINGS), audio, SETTINGS, kept, full.duration_ms, speech)
+    assert again[0] == kept[0]
+    back = [seg for seg in again if FLAG_LOST_SPEECH in seg.flags]
+    assert back and all(seg.start_ms >= cut_at - 300 for seg in back)
+    heard = " ".join(seg.text for seg in back).lower()
+    assert "là một" in heard and "tiếng" in heard, heard  # "Ao Bà Om là một danh thắng nổi tiếng."
