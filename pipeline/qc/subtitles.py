@@ -1,5 +1,7 @@
 """Subtitle QC for a programme: every language file present and readable, lint against its style,
-every stretch of speech covered by a cue, no cue hanging over silence, machine drafts flagged.
+every stretch of speech covered by a cue, no cue hanging over silence, machine drafts flagged; and,
+per deliverable that burns subtitles in, no burned-in cue on top of a lower third
+(`lower_third_checks`: a WARN naming each cue, since which one gives way is the editor's call).
 
 The speech spans come from the caller (`subs/speech.py`: transcript words placed on the timeline,
 the same rule the subtitles stage segments and lints by), and the machine-draft state from the
@@ -10,14 +12,21 @@ clock): the uncovered speech, the cues over silence, the cues lint found fault w
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from fractions import Fraction
 from pathlib import Path
 
 from ..errors import ReportageError
 from ..intervals import overlap, subtract
+from ..manifest import Programme
+from ..profiles import Profile
 from ..records import SubtitlesLanguage
+from ..render.branding import lower_third_areas
+from ..render.overlap import FIX, LowerThirdArea, Overlap, cue_label, find_overlaps
 from ..subs import Cue, lint, load_style, read_subtitles
+from ..timecode import Timecode
 from ..timeline import Timeline
+from ..workspace import Workspace
 from .plan import CheckResult, Status
 
 Span = tuple[int, int]
@@ -109,6 +118,49 @@ def check_language(path_by_ext: dict[str, Path], lang: str, timeline: Timeline |
                                    "unreviewed machine draft", "reviewed by a translator",
                                    f"source: {draft.backend or draft.source}"))
     return results
+
+
+LOWER_THIRDS_CHECK = "subtitles.burn_in.lower_thirds"
+
+
+def lower_third_verdict(overlaps: Sequence[Overlap], lang: str, rate: Fraction) -> CheckResult:
+    """WARN (never FAIL: the file is deliverable, someone should look) for burned-in cues that sit
+    on a lower third, each named with its timecode and the lower third's name; PASS when none do."""
+    def tc(seconds: float) -> str:
+        return str(Timecode.from_seconds(Fraction(str(seconds)), rate))
+
+    cues = sorted({o.cue.index for o in overlaps})
+    where = "; ".join(f"{cue_label(o, rate)} over the lower third \u201c{o.lower_third.name}\u201d "
+                      f"({tc(o.start_s)}–{tc(o.end_s)})" for o in overlaps[:4])
+    return CheckResult(LOWER_THIRDS_CHECK, f"Burned-in subtitles ({lang}) clear of lower thirds",
+                       Status.WARN if overlaps else Status.PASS,
+                       f"{len(cues)} cues over a lower third" if overlaps else "none over a lower third",
+                       "no burned-in cue over a lower third", f"{where}; {FIX}" if overlaps else "",
+                       value=len(cues), unit="cues", spans_s=tuple((o.start_s, o.end_s) for o in overlaps))
+
+
+def lower_third_checks(programme: Programme, ws: Workspace, timeline: Timeline | None,
+                       burning: Mapping[str, tuple[Profile, tuple[float, float] | None]]) -> dict[str, CheckResult]:
+    """`lower_third_verdict` of each deliverable in `burning` (name → its profile and the excerpt it
+    was rendered from) that burns subtitles in, against the lower thirds as the render placed them
+    (`render/branding.lower_third_areas`). Cheap, no decode; none without lower thirds, a timeline or
+    a readable subtitle file (the language's own checks say why)."""
+    if timeline is None or not programme.manifest.lower_thirds:
+        return {}
+    areas: list[LowerThirdArea] | None = None
+    out: dict[str, CheckResult] = {}
+    for name, (profile, excerpt) in burning.items():
+        lang = profile.subtitles.burn_in
+        if not lang:
+            continue
+        try:
+            cues = read_subtitles(ws.subtitle(lang, "srt")).cues
+        except (ReportageError, OSError):
+            continue
+        areas = lower_third_areas(programme, timeline, ws.graphics_dir) if areas is None else areas
+        found = find_overlaps(cues, areas, profile, (timeline.width, timeline.height), excerpt)
+        out[name] = lower_third_verdict(found, lang, timeline.rate)
+    return out
 
 
 def _seconds(spans: Iterable[Span]) -> tuple[tuple[float, float], ...]:

@@ -7,6 +7,7 @@ the subtitles and sidecars keep their times):
 
 Bumpers cover the first/last seconds (the sample programmes open and close on music for that). What
 does not fit a short programme is left out with a warning, never squeezed over something else.
+A burned-in cue that would sit on a lower third is warned about (`overlap_warnings`), never moved.
 """
 
 from __future__ import annotations
@@ -15,14 +16,17 @@ from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 
+from ..errors import ReportageError
 from ..fsutil import sha256_file
 from ..graphics import cards
 from ..graphics.cache import Graphic, ensure_graphic
 from ..graphics.cards import GraphicSpec
 from ..manifest import Programme
+from ..subs import read_subtitles
 from ..timecode import Timecode
 from ..timeline import Timeline
-from .plan import Branding, Overlay
+from .overlap import LowerThirdArea, Rect, describe, estimated_lower_third_box, find_overlaps
+from .plan import Branch, Branding, Overlay
 from .trunk_graphics import ensure_trunk_copy
 
 
@@ -43,6 +47,8 @@ class BrandingPlan:
     placements: list[dict[str, object]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     logo_sha256: str | None = None
+    lower_thirds: list[LowerThirdArea] = field(default_factory=list)
+    """Each lower third placed, with the box it covers (for `overlap_warnings`)."""
 
 
 def default_logo() -> Path:
@@ -55,7 +61,6 @@ def _specs(programme: Programme, timeline: Timeline, settings: BrandingSettings,
     title = programme.title
     w, h, rate = timeline.width, timeline.height, timeline.rate
     total = float(Fraction(timeline.duration_frames) / rate)
-    frame = float(1 / rate)
     placed: list[tuple[GraphicSpec, float]] = []
     bumper = settings.bumper_s
     ends = settings.title_s + settings.credits_s
@@ -85,7 +90,17 @@ def _specs(programme: Programme, timeline: Timeline, settings: BrandingSettings,
             placed.append((spec, tail - settings.credits_s))
         else:
             warnings.append("the end credits do not fit the programme: left out")
-    for index, lt in enumerate(m.lower_thirds):
+    return placed + _lower_third_specs(programme, timeline, warnings)
+
+
+def _lower_third_specs(programme: Programme, timeline: Timeline,
+                       warnings: list[str]) -> list[tuple[GraphicSpec, float]]:
+    """The manifest's lower thirds at their timecodes, cut at the programme's end."""
+    w, h, rate = timeline.width, timeline.height, timeline.rate
+    total = float(Fraction(timeline.duration_frames) / rate)
+    frame = float(1 / rate)
+    placed: list[tuple[GraphicSpec, float]] = []
+    for index, lt in enumerate(programme.manifest.lower_thirds):
         at = float(Timecode.parse(lt.at, rate).seconds)
         duration = min(lt.duration_s, total - at)
         if duration < 2 * frame:
@@ -123,7 +138,43 @@ def plan_branding(programme: Programme, timeline: Timeline, graphics_dir: Path, 
                            "duration_s": spec.duration_s})
     branding = Branding(logo=logo_path, corner=m.branding.position, opacity=m.branding.opacity,
                         logo_height_pct=settings.logo_height_pct, overlays=tuple(overlays))
-    return BrandingPlan(branding, graphics, placements, warnings, logo_hash)
+    areas = [_area(graphic, start) for graphic, (spec, start) in zip(graphics, specs, strict=True)
+             if spec.kind == "lower-third"]
+    return BrandingPlan(branding, graphics, placements, warnings, logo_hash, areas)
+
+
+def _area(graphic: Graphic, start_s: float) -> LowerThirdArea:
+    """Where a lower third's pixels are: its recorded box, the whole frame for a graphic cached
+    without one, or the template's estimate for one not drawn yet."""
+    spec = graphic.spec
+    if graphic.box is not None:
+        box, estimated = Rect(graphic.box.x, graphic.box.y, graphic.box.width, graphic.box.height), False
+    elif graphic.path.exists():
+        box, estimated = Rect(0, 0, spec.width, spec.height), False
+    else:
+        box, estimated = estimated_lower_third_box(spec.width, spec.height), True
+    return LowerThirdArea(spec.texts[0], round(start_s, 6), spec.duration_s, box, estimated)
+
+
+def lower_third_areas(programme: Programme, timeline: Timeline, graphics_dir: Path) -> list[LowerThirdArea]:
+    """The programme's lower thirds as the render places them, boxes from the graphics cache
+    (nothing is drawn): what QC checks burned-in cues against."""
+    return [_area(ensure_graphic(graphics_dir, spec, dry_run=True), start)
+            for spec, start in _lower_third_specs(programme, timeline, [])]
+
+
+def overlap_warnings(branch: Branch, lower_thirds: list[LowerThirdArea], timeline: Timeline) -> list[str]:
+    """One line per burned-in cue of `branch` that sits on a lower third (`overlap.find_overlaps`),
+    naming the deliverable, the cue, its timecode, the lower third and the fix. Nothing is moved.
+    A subtitle file that cannot be read is left to the render itself to report."""
+    if branch.subtitles is None or not lower_thirds:
+        return []
+    try:
+        cues = read_subtitles(branch.subtitles).cues
+    except ReportageError:
+        return []
+    found = find_overlaps(cues, lower_thirds, branch.profile, (timeline.width, timeline.height), branch.excerpt)
+    return [f"{branch.name}: {describe(o, timeline.rate)}" for o in found]
 
 
 def in_trunk_formats(branding: Branding, pix_fmts: set[str], *, dry_run: bool = False) -> Branding:

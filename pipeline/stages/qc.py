@@ -15,10 +15,11 @@ The work is proportional to the change. Freshness is `pipeline.stagerun`'s, on t
 - each subtitle language (target = `subtitles.<lang>`): its SRT and WebVTT, its draft state in the
   subtitles record, its style, the timeline and transcripts (the speech it must cover), the checking
   code; verdicts kept in `qc/subtitles/<lang>.json`;
-- the report (target = `programme`): the keys of all those parts, the timeline, the titles and the
-  judging code. When it is fresh the previous `qc/report.json` stands (nothing is rewritten, so
-  package stays up to date); otherwise the report is judged again from the parts (cheap: no decode)
-  and report.json and report.html are rewritten.
+- the report (target = `programme`): the keys of all those parts, the timeline, the titles, the
+  judging code and the verdict on burned-in cues over lower thirds (`qc/subtitles.lower_third_checks`,
+  cheap enough to work out every time). When it is fresh the previous `qc/report.json` stands
+  (nothing is rewritten, so package stays up to date); otherwise the report is judged again from
+  the parts (cheap: no decode) and report.json and report.html are rewritten.
 `qc_file` checks any single file against a profile — what the receiving centre runs on arrival.
 """
 
@@ -53,7 +54,7 @@ from ..qc.record import (
     write_record,
 )
 from ..qc.report import write_reports
-from ..qc.subtitles import check_language
+from ..qc.subtitles import check_language, lower_third_checks
 from ..records import read_subtitles_record
 from ..render.plan import body_frames
 from ..render.state import RenderedDeliverable, RenderRecord, read_render_record
@@ -322,6 +323,8 @@ class _Plan:
     report: dict[str, Any]
     timeline: Timeline | None
     render_error: WorkspaceError | None = None
+    lower_thirds: dict[str, CheckResult] = field(default_factory=dict)
+    """Per deliverable that burns subtitles in: are its cues clear of the lower thirds (no decode)."""
 
     def targets(self) -> dict[str, Any]:
         out: dict[str, Any] = {d.name: d.inputs for d in self.deliverables if d.inputs is not None}
@@ -399,6 +402,8 @@ def _plan(programme: Programme, ws: Workspace, settings: Settings) -> _Plan:
     drafts: dict[str, Any] = dict(subtitles_record.languages) if subtitles_record is not None else {}
     languages = _languages(programme)
     subtitles = {lang: _subtitle_inputs(ws, lang, timeline_key, transcripts, drafts) for lang in languages}
+    burning = {d.name: (d.profile, d.entry.excerpt_s) for d in deliverables if d.profile and d.entry}
+    lower_thirds = lower_third_checks(programme, ws, timeline, burning)
     title = programme.manifest.title
     report = {
         "version": QC_VERSION, "code": _judging_code(), "settings": {"posters": settings.posters},
@@ -408,8 +413,9 @@ def _plan(programme: Programme, ws: Workspace, settings: Settings) -> _Plan:
         "subtitles": {lang: stagerun.inputs_hash(inputs) for lang, inputs in subtitles.items()},
         "timeline": timeline_key, "title": title.model_dump() if title else None,
         "render_record": render_error.problem if render_error is not None else None,
+        "lower_thirds": {name: check.to_dict() for name, check in lower_thirds.items()},
     }
-    return _Plan(deliverables, languages, subtitles, report, timeline, render_error)
+    return _Plan(deliverables, languages, subtitles, report, timeline, render_error, lower_thirds)
 
 
 # -- the stage model ------------------------------------------------------------------------------
@@ -489,6 +495,7 @@ def _qc_from_plan(programme: Programme, ws: Workspace, settings: Settings, plan:
                        mute_windows=mute_windows(profile, timeline, entry.excerpt_s) if timeline else (),
                        posters_dir=_posters_dir(ws) if settings.posters else None)
         judged.path = entry.file  # where the render record says it is now (the record may be from elsewhere)
+        judged.checks += [plan.lower_thirds[part.name]] if part.name in plan.lower_thirds else []
         files.append(judged)
     progress(Progress(task, total, total, "deliverables"))
     subtitle_checks = _subtitle_checks(ws, plan, work)

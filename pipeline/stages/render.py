@@ -52,7 +52,7 @@ from ..profiles import Profile, load_profile
 from ..progress import Progress, ProgressFn, ignore
 from ..records import ingest_record_path
 from ..render.ass import write_burn_ass
-from ..render.branding import BrandingPlan, BrandingSettings, in_trunk_formats, plan_branding
+from ..render.branding import BrandingPlan, BrandingSettings, in_trunk_formats, overlap_warnings, plan_branding
 from ..render.leader import LeaderSpec, ensure_leader, join_args, leader_args, write_concat_list
 from ..render.plan import (
     Branch,
@@ -316,6 +316,8 @@ def render_programme(programme: Programme, ws: Workspace, settings: Settings | N
     plan = _plan(programme, ws, settings, draw=not settings.dry_run)
     timeline, excerpt = plan.timeline, plan.excerpt
     warnings = list(plan.warnings)
+    # burned-in cues over a lower third: told, never moved (`render/overlap.py`)
+    warnings += [w for b in plan.branches.values() for w in overlap_warnings(b, plan.brand.lower_thirds, timeline)]
     record = _read_record(ws, warnings)
     record_path = render_record_path(ws)
     results: dict[str, DeliverableResult] = {}
