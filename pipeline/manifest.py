@@ -324,36 +324,6 @@ class Programme:
         gloss = self.manifest.glossary
         return self.resolve(gloss, "glossary") if gloss else None
 
-    def check_cut(self, durations_frames: dict[str, tuple[int, Fraction]],
-                  failed: frozenset[str] = frozenset()) -> list[str]:
-        """Problems with the cut list given each clip's (duration in frames, rate) and the clips that
-        failed to ingest; empty when fine.
-
-        Messages read like `cut[3].out 00:01:12:30 is past the end of clip B-roll-07 (00:01:10:04)`.
-        """
-        problems: list[str] = []
-        for index, event in enumerate(self.cut):
-            where = f"cut[{index}]"
-            if event.clip in failed:
-                problems.append(f"{where}.clip {event.clip!r} failed to ingest (its error is above)")
-                continue
-            if event.clip not in durations_frames:
-                problems.append(f"{where}.clip {event.clip!r} is not among the ingested footage")
-                continue
-            frames, rate = durations_frames[event.clip]
-            try:
-                tc_in = Timecode.parse(event.in_, rate)
-                tc_out = Timecode.parse(event.out, rate)
-            except ValueError as exc:
-                problems.append(f"{where}: {exc}")
-                continue
-            end = Timecode(frames, rate)
-            if tc_out.frames <= tc_in.frames:
-                problems.append(f"{where}.out {event.out} is not after its in point {event.in_}")
-            if tc_out.frames > frames:
-                problems.append(f"{where}.out {event.out} is past the end of clip {event.clip} ({end})")
-        return problems
-
 
 def clip_id_for(path: Path) -> str:
     """A clip id from a file name: the NFC stem, spaces kept (ids appear in reports, not argv)."""

@@ -28,6 +28,8 @@ import pytest
 from pipeline.manifest import load_manifest
 from pipeline.script import read_script
 from pipeline.timecode import Timecode
+from pipeline.validate import probed_problems
+from tests.unit.test_validate import video_info
 
 REPO = Path(__file__).resolve().parents[2]
 GENERATOR = REPO / "scripts" / "make-sample-footage"
@@ -280,8 +282,9 @@ def test_manifest_fits_the_footage(programme: str, footage: tuple[Path, str], tm
     assert read_script(script).lines
 
     rates = {cid: gen.FORMATS[CLIPS[cid].fmt].rate for cid in expected}
-    durations = {cid: (int(CLIPS[cid].seconds * rates[cid]), rates[cid]) for cid in expected}
-    assert prog.check_cut(durations) == []
+    infos = {cid: video_info(str(sources[cid]), CLIPS[cid].seconds, f"{r.numerator}/{r.denominator}")
+             for cid, r in rates.items()}
+    assert probed_problems(prog, infos) == []
     edit = gen.load_edit(gen.load_script(programme), [CLIPS[cid] for cid in expected], small=False)
     if prog.edit_path is not None:  # the cut is the generated NLE edit file, written from the ground truth
         assert edit is not None and prog.edit_path == root / programme / edit.file and prog.edit_path.is_file()
