@@ -77,11 +77,7 @@ def atomic_path(target: Path, suffix: str | None = None, *, min_bytes: int = 0) 
     (ffmpeg) still do the right thing. `min_bytes=1` for media: a tool that "succeeded" without
     writing anything (a full disk) must not leave an empty file at the final name.
     """
-    try:
-        tmp = _temp_beside(target, "", suffix)
-    except OSError as exc:
-        raise WorkspaceError(f"cannot write here ({exc.strerror})", path=target.parent,
-                             hint=_write_hint(exc)) from exc
+    tmp = _writable_temp(target, "", suffix)
     try:
         yield tmp
         if not tmp.exists():
@@ -100,16 +96,21 @@ def atomic_path(target: Path, suffix: str | None = None, *, min_bytes: int = 0) 
 def temporary_beside(target: Path, suffix: str) -> Iterator[Path]:
     """A scratch file beside `target` (named like every temporary, so leftovers are found), removed
     when the block ends: for a tool's side output that is read, not kept."""
-    try:
-        tmp = _temp_beside(target, ".scratch", suffix)
-    except OSError as exc:
-        raise WorkspaceError(f"cannot write here ({exc.strerror})", path=target.parent,
-                             hint=_write_hint(exc)) from exc
+    tmp = _writable_temp(target, ".scratch", suffix)
     try:
         yield tmp
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+
+
+def _writable_temp(target: Path, tag: str, suffix: str | None) -> Path:
+    """`_temp_beside`, with a folder that cannot be written said as the workspace's problem."""
+    try:
+        return _temp_beside(target, tag, suffix)
+    except OSError as exc:
+        raise WorkspaceError(f"cannot write here ({exc.strerror})", path=target.parent,
+                             hint=_write_hint(exc)) from exc
 
 
 def _write_hint(exc: OSError) -> str:

@@ -311,14 +311,14 @@ def _ingest_one(src: SourceClip, ws: Workspace, house: House, settings: Settings
     try:
         if not src.path.exists():
             raise MediaError("file not found", path=src.path, hint=f"check `{src.declared_as}` in the manifest")
-        if stagerun.never_done(ws, STAGE, src.clip_id) and stagerun.known_hash(ws, src.path) is None:
-            # Nothing to compare with: the checksum is read alongside the decode, not before it.
-            outcome = _do_ingest(src, ws, house, settings, tool, progress)
-            return ClipOutcome(**{**outcome.__dict__, "seconds": round(time.monotonic() - started, 2)})
-        fresh = stagerun.check(ws, STAGE, src.clip_id, _clip_inputs(ws, src, house, settings, tool))
+        # Never ingested and never read: nothing to compare with, so the checksum is read alongside
+        # the decode, not before it.
+        first_time = stagerun.never_done(ws, STAGE, src.clip_id) and stagerun.known_hash(ws, src.path) is None
+        fresh = None if first_time else stagerun.check(ws, STAGE, src.clip_id,
+                                                       _clip_inputs(ws, src, house, settings, tool))
         with Catalogue(ws.catalogue_path) as cat:
             previous = cat.clip(src.clip_id)
-        if fresh.fresh and previous and previous.status == "ok" and _outputs_present(ws, previous):
+        if fresh and fresh.fresh and previous and previous.status == "ok" and _outputs_present(ws, previous):
             video = _has_video(previous)
             return ClipOutcome(
                 src.clip_id, str(src.path), "up to date", previous.summary or "", previous.duration_ms or 0,
