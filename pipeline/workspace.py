@@ -77,6 +77,11 @@ class Workspace:
     def graphics_dir(self) -> Path:
         return self.dir / "graphics"
 
+    @property
+    def loudness_cache_dir(self) -> Path:
+        """The render's remembered audio-only measurements (`render/meter_cache.py`)."""
+        return self.dir / "cache" / "loudness"
+
     def render_dir(self, deliverable: str) -> Path:
         return self.dir / "renders" / deliverable
 

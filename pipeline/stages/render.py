@@ -54,6 +54,7 @@ from ..records import ingest_record_path
 from ..render.ass import write_burn_ass
 from ..render.branding import BrandingPlan, BrandingSettings, in_trunk_formats, overlap_warnings, plan_branding
 from ..render.leader import LeaderSpec, ensure_leader, join_args, leader_args, write_concat_list
+from ..render.meter_cache import MeterCache, Trials
 from ..render.plan import (
     Branch,
     Branding,
@@ -127,6 +128,8 @@ class RenderReport:
     elapsed_s: float = 0.0
     graphics_made: int = 0
     leaders_made: int = 0
+    loudness_passes: int = 0  # audio-only passes run before the render pass
+    loudness_reused: int = 0  # the same passes answered from `render/meter_cache.py`
 
     @property
     def ok(self) -> bool:
@@ -146,6 +149,7 @@ class RenderReport:
         return {"programme": self.programme_id, "ok": self.ok, "up_to_date": self.up_to_date,
                 "warnings": self.warnings, "elapsed_s": round(self.elapsed_s, 2),
                 "graphics_made": self.graphics_made, "leaders_made": self.leaders_made,
+                "loudness_passes": self.loudness_passes, "loudness_reused": self.loudness_reused,
                 "commands": [ffmpeg.command_line(c) for c in self.commands],
                 "deliverables": [asdict(d) for d in self.deliverables]}
 
@@ -226,6 +230,7 @@ class _Plan:
     branches: dict[str, Branch]
     inputs: dict[str, dict[str, Any]]
     warnings: list[str]
+    meters: MeterCache
 
 
 def _plan(programme: Programme, ws: Workspace, settings: Settings, *, draw: bool) -> _Plan:
@@ -258,7 +263,8 @@ def _plan(programme: Programme, ws: Workspace, settings: Settings, *, draw: bool
         cut = excerpt if profile.excerpt else None
         keyed[name] = deliverable_inputs(ws, profile=profile, shared=shared, burn_in=burn, excerpt=cut)
         branches[name] = Branch(name, profile, output, subtitles=burn, excerpt=cut, fonts_dir=fonts_dir())
-    return _Plan(timeline, excerpt, brand, branches, keyed, warnings)
+    sound = {key: shared[key] for key in ("timeline", "working_copies", "ffmpeg")}
+    return _Plan(timeline, excerpt, brand, branches, keyed, warnings, MeterCache(ws.loudness_cache_dir, sound))
 
 
 def _trunk_formats(profiles: Iterable[Profile]) -> set[str]:
@@ -332,9 +338,10 @@ def render_programme(programme: Programme, ws: Workspace, settings: Settings | N
         stale.append(branch)
     report = RenderReport(programme.id, [], warnings, graphics_made=sum(g.made for g in plan.brand.graphics))
     if stale:
-        measured = _measure_programme(timeline, excerpt if any(b.excerpt for b in stale) else None, progress,
-                                      f"measure {programme.id}")
-        stale = _levelled(timeline, excerpt, stale, measured, progress, settle_limited=not settings.dry_run)
+        measured = _measure_programme(timeline, excerpt if any(b.excerpt for b in stale) else None, plan.meters,
+                                      progress, f"measure {programme.id}")
+        stale = _levelled(timeline, excerpt, stale, measured, plan.meters, progress,
+                          settle_limited=not settings.dry_run)
         if settings.dry_run:
             warnings += [f"{b.name}: dry run: the limiter's gain {b.level.gain_db:+.2f} dB is a prediction; "
                          f"the render settles it by measurement"
@@ -366,15 +373,23 @@ def render_programme(programme: Programme, ws: Workspace, settings: Settings | N
             if missing:
                 warnings.append(f"{name}: no {', '.join(missing)} subtitle sidecars yet")
     report.deliverables = [results[n] for n in plan.branches]
+    report.loudness_passes, report.loudness_reused = plan.meters.passes_run, plan.meters.passes_reused
     report.elapsed_s = time.monotonic() - began
     return report
 
 
-def _measure_programme(timeline: Timeline, excerpt: tuple[float, float] | None,
+def _measure_programme(timeline: Timeline, excerpt: tuple[float, float] | None, meters: MeterCache,
                        progress: ProgressFn, task: str) -> dict[str, LoudnessMeasurement]:
+    """The programme mix (and the excerpt) measured: one audio-only pass, or remembered from one."""
+    return meters.measured(excerpt, None, lambda: _metered(timeline, excerpt, None, progress, task))
+
+
+def _metered(timeline: Timeline, excerpt: tuple[float, float] | None, trials: Trials | None,
+             progress: ProgressFn, task: str) -> dict[str, LoudnessMeasurement]:
+    """One audio-only pass (`render/plan.measure_pass`) run: every meter's figures."""
     total = float(Fraction(timeline.duration_frames) / timeline.rate)
     with _feed_dir() as feeds:
-        run = measure_pass(timeline, excerpt, feed_dir=feeds)
+        run = measure_pass(timeline, excerpt, trials, feed_dir=feeds)
         stderr = ffmpeg.run_ffmpeg(run.args, duration_s=total, subject=timeline.programme_id, feeds=run.feeds,
                                    progress=lambda f: progress(Progress(task, f * total, total)))
     return parse_ebur128(stderr)
@@ -393,25 +408,21 @@ def _source_of(branch: Branch, measured: Mapping[str, LoudnessMeasurement]) -> L
 
 
 def _trial_meter(timeline: Timeline, excerpt: tuple[float, float] | None, branches: Mapping[str, Branch],
-                 progress: ProgressFn) -> TrialMeter:
-    """`settle`'s meter: the trials in one audio-only pass (`measure_args`), each on its own stretch."""
-    total = float(Fraction(timeline.duration_frames) / timeline.rate)
+                 meters: MeterCache, progress: ProgressFn) -> TrialMeter:
+    """`settle`'s meter: the trials in one audio-only pass (`measure_pass`), each on its own stretch;
+    a round asked before of the same sound is answered from `meters`."""
 
     def meter(trials: Mapping[str, Normalisation]) -> dict[str, float]:
         spec = {name: (c, branches[name.removesuffix(PROBE_SUFFIX)].excerpt is not None)
                 for name, c in trials.items()}
-        with _feed_dir() as feeds:
-            run = measure_pass(timeline, excerpt, spec, feed_dir=feeds)
-            stderr = ffmpeg.run_ffmpeg(run.args, duration_s=total, subject=timeline.programme_id, feeds=run.feeds,
-                                       progress=lambda f: progress(Progress("loudness", f * total, total)))
-        found = parse_ebur128(stderr)
+        found = meters.measured(excerpt, spec, lambda: _metered(timeline, excerpt, spec, progress, "loudness"))
         return {name: found[trial_meter(name)].integrated_lufs for name in trials if trial_meter(name) in found}
 
     return meter
 
 
 def _levelled(timeline: Timeline, excerpt: tuple[float, float] | None, branches: list[Branch],
-              measured: Mapping[str, LoudnessMeasurement], progress: ProgressFn, *,
+              measured: Mapping[str, LoudnessMeasurement], meters: MeterCache, progress: ProgressFn, *,
               settle_limited: bool = True) -> list[Branch]:
     """Each branch with its loudness correction, limited ones settled by measurement (unless not
     `settle_limited`: a dry run shows the predicted gain)."""
@@ -425,7 +436,8 @@ def _levelled(timeline: Timeline, excerpt: tuple[float, float] | None, branches:
     if not settle_limited:
         return [replace(b, level=corrections.get(b.name)) for b in branches]
     targets = {b.name: b.profile.loudness.target_lufs for b in branches}
-    settled = settle(corrections, targets, _trial_meter(timeline, excerpt, {b.name: b for b in branches}, progress))
+    settled = settle(corrections, targets,
+                     _trial_meter(timeline, excerpt, {b.name: b for b in branches}, meters, progress))
     return [replace(b, level=settled.get(b.name)) for b in branches]
 
 

@@ -5,7 +5,8 @@ over the excerpt, broadcast-h264 1080i50); each output is probed against its pro
 loudness re-measured independently and compared with what the render record holds. Frames at the
 title card, a lower third and the social cut are left in /tmp/reportage-render-checks/ for a person
 to look at; the logo is checked pixel by pixel to sit inside title-safe. A second run renders
-nothing, nor does one after the working copy is touched; an edited SRT re-renders only the social cut.
+nothing, nor does one after the working copy is touched; an edited SRT re-renders only the social cut,
+from the loudness measured the first time (`render/meter_cache.py`).
 """
 
 from __future__ import annotations
@@ -91,6 +92,7 @@ def test_one_pass_render(tiny: tuple[Any, Workspace]) -> None:
     programme, ws = tiny
     report = render_programme(programme, ws, SETTINGS)
     assert [d.status for d in report.deliverables] == ["rendered"] * 3
+    assert report.loudness_passes >= 1 and report.loudness_reused == 0  # measured (and any limited one settled)
     assert report.graphics_made == 5  # bumpers ×2, title, credits, one lower third
     from pipeline.graphics.cache import read_box
 
@@ -161,6 +163,10 @@ def test_rerun_renders_nothing_and_subtitle_edit_rerenders_burned_only(tiny: tup
     report = render_programme(programme, ws, SETTINGS)
     status = {d.name: d.status for d in report.deliverables}
     assert status == {"web-720p": "up to date", "social-9x16": "rendered", "broadcast-h264": "up to date"}
+    # the same sound: the measurement and the settling rounds are remembered, not decoded again
+    assert report.loudness_passes == 0 and report.loudness_reused >= 1
+    social = report.deliverables[1]
+    assert social.loudness is not None and social.loudness.within_tolerance
     web = Path(report.deliverables[0].file)
     assert web.with_name(f"{web.stem}.vi.srt").read_text(encoding="utf-8") == srt.read_text(encoding="utf-8")
 
