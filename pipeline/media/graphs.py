@@ -360,14 +360,16 @@ def mono_tracks(src: str, outputs: Sequence[str], layout: str = "stereo") -> Cha
     return chain(src, [filter_("channelsplit", channel_layout=layout)], tuple(outputs))
 
 
-def loudness_meter(instance: str) -> str:
+def loudness_meter(instance: str, *, true_peak: bool = True) -> str:
     """`ebur128` with true peak, named `ebur128@<instance>` so its summary can be found in stderr.
 
     Per-frame lines go to the verbose log level, leaving only the summary at the default level.
+    Without `true_peak` (a settling trial, which reads only the integrated loudness) the meter
+    skips the 4× oversampling that finding the true peak costs; its summary has no peak then.
     """
     if not _LABEL_RE.match(instance):
         raise ValueError(f"{instance!r} is not a usable filter instance name")
-    return f"ebur128@{instance}=peak=true:framelog=verbose"
+    return f"ebur128@{instance}=peak={'true' if true_peak else 'none'}:framelog=verbose"
 
 
 # ---------------------------------------------------------------------------------------------

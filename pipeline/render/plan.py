@@ -449,14 +449,16 @@ def feed_for(timeline: Timeline, feed_dir: Path, name: str, *, video: bool = Tru
 def measure_pass(timeline: Timeline, excerpt: tuple[float, float] | None = None,
                  trials: Mapping[str, tuple[Normalisation, bool]] | None = None, *,
                  feed_dir: Path | None = None) -> Pass:
-    """The audio-only pass: the programme mix measured once (`ebur128@programme`), the social
-    excerpt (`ebur128@excerpt`) and any `trials` — name → (correction, on the excerpt?) metered as
-    `ebur128@<trial_meter(name)>`, the limiter at the programme rate — all from the same decode.
-    Video is never decoded. `feed_dir`: where a long timeline's FIFOs go (`programme_sources`)."""
+    """The audio-only pass: the programme mix measured once (`ebur128@programme`) and the social
+    excerpt (`ebur128@excerpt`) from the same decode; or, given `trials` — name → (correction, on
+    the excerpt?) — only those, each metered as `ebur128@<trial_meter(name)>` with the limiter at the
+    programme rate and no true peak (a settling round reads the integrated loudness alone, and the
+    programme was measured before it). Video is never decoded. `feed_dir`: where a long timeline's
+    FIFOs go (`programme_sources`)."""
     inputs = _Inputs()
     chains, _, mix, feeds = programme_sources(timeline, inputs, video=False, feed_dir=feed_dir)
-    meters: list[tuple[str, bool, Sequence[str]]] = [("programme", False, ())]
-    if excerpt is not None:
+    meters: list[tuple[str, bool, Sequence[str]]] = [] if trials else [("programme", False, ())]
+    if excerpt is not None and not trials:
         meters.append(("excerpt", True, ()))
     for name, (correction, on_excerpt) in (trials or {}).items():
         chain = loudness_chain(correction.gain_db, correction.limiter_ceiling_dbtp, timeline.sample_rate,
@@ -466,7 +468,8 @@ def measure_pass(timeline: Timeline, excerpt: tuple[float, float] | None = None,
     args_out: list[str] = []
     for index, (meter, on_excerpt, filters) in enumerate(meters):
         cut = [g.filter_("atrim", start=_sec(excerpt[0]), end=_sec(excerpt[1]))] if on_excerpt and excerpt else []
-        chains.append(g.chain(f"mix_{index}", [*cut, *filters, g.loudness_meter(meter)], f"m_{meter}"))
+        peak = not trials  # a trial is read for its integrated loudness only (`settle`)
+        chains.append(g.chain(f"mix_{index}", [*cut, *filters, g.loudness_meter(meter, true_peak=peak)], f"m_{meter}"))
         args_out += ["-map", f"[m_{meter}]", "-f", "null", "-"]
     return Pass([*inputs.args, "-filter_complex", g.graph(chains), *args_out], tuple(feeds))
 

@@ -130,14 +130,19 @@ def test_measure_pass_is_audio_only_with_an_excerpt_meter() -> None:
     assert "concat=n=2:v=0:a=1[prog_a]" in fc
     assert "[mix_0]ebur128@programme=peak=true" in fc and "[mix_1]atrim=start=1:end=3,ebur128@excerpt" in fc
     assert args[-10:] == ["-map", "[m_programme]", "-f", "null", "-", "-map", "[m_excerpt]", "-f", "null", "-"]
+    # a settling round meters its trials only (the programme was measured before it), and no true
+    # peak: it reads their integrated loudness alone
     trial = _fc(measure_args(TL, None, {"web-720p": (Normalisation(3.0, None, -4.0, 0.0, ""), False)}))
-    assert "[prog_a]asplit=2[mix_0][mix_1]" in trial
-    assert ("[mix_1]volume=volume=3dB:precision=double,ebur128@trial_web_720p=peak=true:framelog=verbose"
+    assert "ebur128@programme" not in trial and "asplit" not in trial
+    assert ("[mix_0]volume=volume=3dB:precision=double,ebur128@trial_web_720p=peak=none:framelog=verbose"
             "[m_trial_web_720p]") in trial
-    limited = _fc(measure_args(TL, (1.0, 3.0), {"social-9x16": (Normalisation(6.0, -2.0, -2.0, 1.5, ""), True)}))
+    limited = _fc(measure_args(TL, (1.0, 3.0), {"social-9x16": (Normalisation(6.0, -2.0, -2.0, 1.5, ""), True),
+                                                "web-720p": (Normalisation(3.0, -1.0, -1.0, 1.0, ""), False)}))
     # a trial runs the limiter at the programme rate (no 4× oversampling) and meters the excerpt
-    assert "[mix_2]atrim=start=1:end=3,volume=volume=6dB:precision=double,alimiter=" in limited
-    assert "aresample" not in limited.split("[mix_2]", 1)[1].split("[m_trial", 1)[0]
+    assert "[prog_a]asplit=2[mix_0][mix_1]" in limited and "ebur128@excerpt" not in limited
+    assert "[mix_0]atrim=start=1:end=3,volume=volume=6dB:precision=double,alimiter=" in limited
+    assert "[mix_1]volume=volume=3dB:precision=double,alimiter=" in limited
+    assert "aresample" not in limited.split("[mix_0]", 2)[2].split("[m_trial", 1)[0]
     assert trial_meter("social-9x16__probe") == "trial_social_9x16__probe"
 
 
