@@ -1,11 +1,12 @@
 """A 52-minute documentary of about 1,200 cuts: render time against a bare transcode, and peak memory.
 
-Two working copies are generated (house format as ingest's conform writes them: H.264 veryfast
-CRF 16, GOP of 1 s, AAC stereo), `--size` small by default: the cut count is what is measured.
-A cut list of `--cuts` events of 1–5 s (seeded) over `--minutes` is rendered by the render stage to
-web-720p patched down to that size (bit rate scaled by area, everything else the shipped spec, logo
-bug on, no drawn cards): loudness measured, the render pass (fed through FIFOs by feeder processes,
-`render/plan.FEED_BATCH` segments each), the output measured again. The baseline, in the same run,
+Two working copies are generated (house format as ingest's conform writes them: H.264 ultrafast
+CRF 16, GOP of 1 s, AAC stereo) at `--house` size, `--size` small by default: the cut count is
+what is measured. A cut list of `--cuts` events of 1–5 s (seeded) over `--minutes` is rendered by
+the render stage to web-720p at `--size` (below 1280×720 the profile is patched down: bit rate
+scaled by area, everything else the shipped spec; logo bug on, no drawn cards): loudness
+measured, the render pass (fed through FIFOs by feeder processes, `render/plan.FEED_BATCH`
+segments each), the output measured again. The baseline, in the same run,
 is a bare transcode of the same minutes of the same two files to the same spec: six long segments,
 no branding, no loudness work.
 
@@ -14,6 +15,10 @@ Peak memory is the sum of the resident sizes of every process under the phase, s
 largest single one); `ru_maxrss` of the largest child is printed beside it.
 
     .venv/bin/python benchmarks/long_programme.py [--minutes 52] [--cuts 1200] [--size 320x180]
+
+The full-size run is house 1080p rendered to the shipped web-720p:
+
+    .venv/bin/python benchmarks/long_programme.py --house 1920x1080 --size 1280x720
 """
 
 from __future__ import annotations
@@ -44,20 +49,21 @@ def _make_clip(path: Path, seconds: int, size: str, pattern: str, tone: int) -> 
     run_ffmpeg(["-f", "lavfi", "-i", f"{pattern}=size={size}:rate={RATE}:duration={seconds}",
                 "-f", "lavfi", "-i", f"sine=frequency={tone}:sample_rate=48000:duration={seconds}",
                 "-af", "volume=-12dB,aformat=channel_layouts=stereo",
-                "-c:v", "libx264", "-preset", "veryfast", "-crf", "16", "-pix_fmt", "yuv420p", "-g", str(RATE),
+                "-c:v", "libx264", "-preset", "ultrafast", "-crf", "16", "-pix_fmt", "yuv420p", "-g", str(RATE),
                 "-bf", "0", "-c:a", "aac", "-b:a", "192k", "-f", "mov", safe_input(path)])
 
 
-def _setup(scratch: Path, minutes: float, cuts: int, size: str) -> None:
+def _setup(scratch: Path, minutes: float, cuts: int, size: str, house: str) -> None:
     """Clips, manifest, profile patch, and two timelines: the cut list and the baseline's."""
     from pipeline.timeline import Segment, Timeline
 
     width, height = (int(n) for n in size.split("x"))
+    house_w, house_h = (int(n) for n in house.split("x"))
     total = round(minutes * 60 * RATE)
     clip_s = int(minutes * 60 / 6) + 2
     clips = [scratch / "a.mov", scratch / "b.mov"]
-    _make_clip(clips[0], clip_s, size, "testsrc2", 440)
-    _make_clip(clips[1], clip_s, size, "smptebars", 660)
+    _make_clip(clips[0], clip_s, house, "testsrc2", 440)
+    _make_clip(clips[1], clip_s, house, "smptebars", 660)
     rng = random.Random(15)
     weights = [rng.uniform(1, 5) for _ in range(cuts)]
     lengths = [max(2, round(w / sum(weights) * total)) for w in weights]
@@ -71,16 +77,17 @@ def _setup(scratch: Path, minutes: float, cuts: int, size: str) -> None:
     bare = [Segment(f"c{i % 2}", str(clips[i % 2]), 0, six + (total - 6 * six if i == 5 else 0), i * six, True)
             for i in range(6)]
     for name, segs in (("cuts", segments), ("bare", bare)):
-        timeline = Timeline("long", Fraction(RATE), width, height, 48000, tuple(segs), ())
+        timeline = Timeline("long", Fraction(RATE), house_w, house_h, 48000, tuple(segs), ())
         (scratch / f"{name}.timeline.json").write_text(json.dumps(timeline.to_dict()), encoding="utf-8")
     kbps = max(100, round(5000 * width * height / AREA_720P))
     (scratch / "profiles").mkdir()
-    (scratch / "profiles" / "web-720p.yaml").write_text(
+    if width * height < AREA_720P:
+        (scratch / "profiles" / "web-720p.yaml").write_text(
         f"video: {{width: {width}, height: {height}, level: '3.0', bitrate_kbps: {kbps}, "
-        f"maxrate_kbps: {round(kbps * 1.5)}, bufsize_bits: {kbps * 2000}}}\n", encoding="utf-8")
+            f"maxrate_kbps: {round(kbps * 1.5)}, bufsize_bits: {kbps * 2000}}}\n", encoding="utf-8")
     (scratch / "long.yaml").write_text(
         'id: long\ntitle: {vi: "Phim tài liệu", en: "Documentary"}\nsynopsis: {vi: "Thử", en: "Test"}\n'
-        f'year: 2026\nhouse: {{width: {width}, height: {height}, fps: "{RATE}"}}\nfootage: [a.mov, b.mov]\n'
+        f'year: 2026\nhouse: {{width: {house_w}, height: {house_h}, fps: "{RATE}"}}\nfootage: [a.mov, b.mov]\n'
         'timeline: {cut: [{clip: a, in: "00:00:00:00", out: "00:00:01:00"}]}\ndeliverables: [web-720p]\n',
         encoding="utf-8")
 
@@ -161,7 +168,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--minutes", type=float, default=52.0)
     parser.add_argument("--cuts", type=int, default=1200)
-    parser.add_argument("--size", default="320x180", help="house and output frame size")
+    parser.add_argument("--size", default="320x180", help="output frame size (web-720p's own at 1280x720)")
+    parser.add_argument("--house", default=None, help="house (working copy) frame size; --size when not given")
     parser.add_argument("--phase", help=argparse.SUPPRESS)
     parser.add_argument("--scratch", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -171,8 +179,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="reportage-long-") as folder:
         scratch = Path(folder)
         began = time.monotonic()
-        _setup(scratch, args.minutes, args.cuts, args.size)
-        print(f"long programme: {args.minutes:g} min, {args.cuts} cuts, {args.size} "
+        house = args.house or args.size
+        _setup(scratch, args.minutes, args.cuts, args.size, house)
+        print(f"long programme: {args.minutes:g} min, {args.cuts} cuts, house {house} to {args.size} "
               f"(sources made in {time.monotonic() - began:.0f} s)", flush=True)
         bare = _run_phase(scratch, "bare")
         ours = _run_phase(scratch, "render")
