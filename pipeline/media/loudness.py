@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from ..errors import MediaError
 from .ffmpeg import ProgressCallback, run_ffmpeg, safe_input
@@ -57,6 +58,19 @@ class LoudnessMeasurement:
     def as_dict(self) -> dict[str, float | None]:
         """JSON-safe figures (−inf becomes None)."""
         return {key: (value if math.isfinite(value) else None) for key, value in asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> LoudnessMeasurement:
+        """The figures back from `as_dict` (None was −inf: digital silence); ValueError or KeyError
+        when one is missing or not a number."""
+        def number(key: str) -> float:
+            value = data[key]
+            if value is None:
+                return -math.inf
+            if not isinstance(value, int | float) or isinstance(value, bool):
+                raise ValueError(f"{key} is not a number")
+            return float(value)
+        return cls(**{key: number(key) for key in cls.__dataclass_fields__})
 
 
 def parse_ebur128(stderr: str) -> dict[str, LoudnessMeasurement]:

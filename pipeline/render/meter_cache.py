@@ -15,16 +15,13 @@ measured again and replaced, never trusted.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from .. import fsutil
+from .. import fsutil, stagerun
 from ..errors import WorkspaceError
 from ..media.loudness import LoudnessMeasurement, Normalisation
 
@@ -35,18 +32,6 @@ MEASURE_VERSION = 1
 
 Trials = Mapping[str, tuple[Normalisation, bool]]
 """name → (correction, metered on the excerpt?), as `render/plan.measure_pass` takes them."""
-
-
-def _figures(data: Mapping[str, Any]) -> LoudnessMeasurement:
-    """A measurement back from `LoudnessMeasurement.as_dict` (None was −inf: digital silence)."""
-    def number(key: str) -> float:
-        value = data[key]
-        if value is None:
-            return -math.inf
-        if not isinstance(value, int | float) or isinstance(value, bool):
-            raise ValueError(f"{key} is not a number")
-        return float(value)
-    return LoudnessMeasurement(**{key: number(key) for key in LoudnessMeasurement.__dataclass_fields__})
 
 
 class MeterCache:
@@ -60,17 +45,15 @@ class MeterCache:
 
     def key(self, excerpt: tuple[float, float] | None, trials: Trials | None) -> str:
         """The entry's name: the sound's shape and this pass's question."""
-        asked = {name: {**asdict(c), "on_excerpt": on} for name, (c, on) in sorted((trials or {}).items())}
-        question = {"excerpt": list(excerpt) if excerpt else None, "trials": asked}
-        text = json.dumps({**self._shape, **question}, sort_keys=True, ensure_ascii=False, default=str)
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+        asked = {name: {**asdict(c), "on_excerpt": on} for name, (c, on) in (trials or {}).items()}
+        return stagerun.inputs_hash({**self._shape, "excerpt": list(excerpt) if excerpt else None, "trials": asked})
 
     def _read(self, path: Path) -> dict[str, LoudnessMeasurement] | None:
         if not path.is_file():
             return None
         try:
             data = fsutil.read_json(path)
-            return {str(name): _figures(figures) for name, figures in data["meters"].items()}
+            return {str(name): LoudnessMeasurement.from_dict(figures) for name, figures in data["meters"].items()}
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
             log.warning("%s: unreadable remembered loudness (%s); measuring again", path, exc)
             return None

@@ -466,9 +466,9 @@ def measure_pass(timeline: Timeline, excerpt: tuple[float, float] | None = None,
         meters.append((trial_meter(name), on_excerpt and excerpt is not None, chain))
     chains += g.fanout(mix, [f"mix_{i}" for i in range(len(meters))], audio=True)
     args_out: list[str] = []
+    peak = not trials  # a trial is read for its integrated loudness only (`settle`)
     for index, (meter, on_excerpt, filters) in enumerate(meters):
         cut = [g.filter_("atrim", start=_sec(excerpt[0]), end=_sec(excerpt[1]))] if on_excerpt and excerpt else []
-        peak = not trials  # a trial is read for its integrated loudness only (`settle`)
         chains.append(g.chain(f"mix_{index}", [*cut, *filters, g.loudness_meter(meter, true_peak=peak)], f"m_{meter}"))
         args_out += ["-map", f"[m_{meter}]", "-f", "null", "-"]
     return Pass([*inputs.args, "-filter_complex", g.graph(chains), *args_out], tuple(feeds))
