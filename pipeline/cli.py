@@ -37,7 +37,7 @@ from .run import StageOutcome
 @click.option("-q", "--quiet", is_flag=True, help="Only errors.")
 @click.pass_context
 def cli(ctx: click.Context, workspace: Path, as_json: bool, wait: bool, verbose: int, quiet: bool) -> None:
-    """reportage — factual-TV pipeline: ingest → transcribe → assemble → subtitles → render → QC → package.
+    """reportage — factual-TV pipeline: ingest → transcribe → assemble → conform → subtitles → render → QC → package.
 
     Each command takes a programme manifest (YAML). Outputs go to WORKSPACE/<programme-id>/.
     """
@@ -51,6 +51,7 @@ def cli(ctx: click.Context, workspace: Path, as_json: bool, wait: bool, verbose:
 # an entry gets one generic line.
 _SHOW = {
     "ingest": ("ingest", "show_ingest"), "assemble": ("ingest", "show_assemble"),
+    "conform": ("ingest", "show_conform"),
     "transcribe": ("transcribe", "show_transcribe"), "subtitles": ("subtitles", "show_subtitles"),
     "render": ("render", "show_render"), "qc": ("qc", "show_qc"), "package": ("qc", "show_package"),
 }
@@ -118,6 +119,7 @@ from .commands.batch import batch as _batch_command  # noqa: E402
 from .commands.batch import worker as _worker_command  # noqa: E402
 from .commands.export import export_command as _export_command  # noqa: E402
 from .commands.ingest import assemble as _assemble_command  # noqa: E402
+from .commands.ingest import conform as _conform_command  # noqa: E402
 from .commands.ingest import ingest as _ingest_command  # noqa: E402
 from .commands.qc import package_command as _package_command  # noqa: E402
 from .commands.qc import qc_command as _qc_command  # noqa: E402
@@ -128,8 +130,8 @@ from .commands.subtitles import subtitles as _subtitles_group  # noqa: E402
 from .commands.transcribe import search as _search_command  # noqa: E402
 from .commands.transcribe import transcribe as _transcribe_command  # noqa: E402
 
-for _command in (_ingest_command, _transcribe_command, _assemble_command, _subtitles_group, _render_command,
-                 _qc_command, _package_command, _verify_command, _search_command, _export_command):
+for _command in (_ingest_command, _transcribe_command, _assemble_command, _conform_command, _subtitles_group,
+                 _render_command, _qc_command, _package_command, _verify_command, _search_command, _export_command):
     cli.add_command(_command)
 cli.add_command(_batch_command)
 cli.add_command(_worker_command)

@@ -96,11 +96,13 @@ class Stage:
 
 
 STAGES: tuple[Stage, ...] = (
-    Stage("ingest", "pipeline.stages.ingest", "probe, checksum, conform, proxy, ASR audio, shots",
+    Stage("ingest", "pipeline.stages.ingest", "probe, checksum, proxy, ASR audio, thumbnails, shots",
           ("footage",), per_clip=True),
     Stage("transcribe", "pipeline.stages.transcribe", "Vietnamese speech to timed words (Whisper)",
           ("footage",), per_clip=True),
     Stage("assemble", "pipeline.stages.assemble", "the cut list or master as timeline.json", ("timeline",)),
+    Stage("conform", "pipeline.stages.conform", "house-format working copies of the clips the timeline uses",
+          ("timeline",)),
     Stage("subtitles", "pipeline.stages.subtitles", "Vietnamese and English cues, SRT and WebVTT", ("timeline",)),
     Stage("render", "pipeline.stages.render", "branding, subtitles, loudness: every deliverable in one pass",
           ("timeline", "title", "deliverables")),

@@ -27,6 +27,7 @@ _FIX = {
     "ingest": "replace or re-export the clip (or take it out of the manifest's footage), then run the batch again",
     "transcribe": "check the clip's audio and the speech model (`reportage doctor`), then run the batch again",
     "assemble": "correct the manifest's timeline, then run the batch again",
+    "conform": "check the clip's source file (the message names it), ingest it again, then run the batch again",
     "subtitles": "check the transcripts and the translation backend, then run the batch again",
     "render": "rerun it alone with `reportage -vv render MANIFEST` to see ffmpeg's message",
     "qc": "rerun `reportage qc MANIFEST` to see the measurement that failed",

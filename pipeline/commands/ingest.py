@@ -1,4 +1,4 @@
-"""`reportage ingest` and `reportage assemble`, and how their reports are drawn."""
+"""`reportage ingest`, `reportage assemble` and `reportage conform`, and how their reports are drawn."""
 
 from __future__ import annotations
 
@@ -28,13 +28,13 @@ def show_ingest(c: Ctx, programme: Programme, report: Any) -> None:
                 clip.status,
                 ms_to_timecode(clip.duration_ms, programme.rate) if clip.duration_ms else "—",
                 clip.summary or "—",
-                ", ".join(clip.conform_reasons) if clip.conformed else "no",
+                ", ".join(clip.conform_reasons) if clip.conformed else "not needed",
                 str(clip.shot_count) if clip.status not in ("failed", "removed") and clip.has_video else "—",
             ])
         present = [cl for cl in report.clips if cl.status != "removed"]
         total = sum(cl.duration_ms for cl in present)
         ui.table(f"ingest {programme.id}: {len(present)} clips, {ms_to_timecode(total, programme.rate)}",
-                 ["clip", "status", "duration", "format", "conformed", "shots"], rows)
+                 ["clip", "status", "duration", "format", "working copy (made by conform)", "shots"], rows)
     for clip in report.failed:
         ui.console.print(f"error: {clip.error}", markup=False)
     for problem in report.timeline_problems:
@@ -47,13 +47,29 @@ def show_assemble(c: Ctx, programme: Programme, report: Any) -> None:
            f"{ms_to_timecode(report.timeline.duration_ms, programme.rate)})", c.quiet)
 
 
+def show_conform(c: Ctx, programme: Programme, report: Any) -> None:
+    """One line when nothing was needed, else a row per timeline clip; one line per failed clip."""
+    if c.as_json:
+        return
+    made = [clip for clip in report.clips if clip.status == "conformed"]
+    if not made and not report.failed:
+        ui.say(f"conform: {programme.id} up to date ({len(report.clips)} timeline clips, nothing to do)", c.quiet)
+        return
+    if not c.quiet:
+        rows = [[clip.clip_id, clip.status, ", ".join(clip.reasons) or "—",
+                 f"{clip.seconds:.1f} s" if clip.status == "conformed" else "—"] for clip in report.clips]
+        ui.table(f"conform {programme.id}: {len(made)} working copies made", ["clip", "status", "why", "took"], rows)
+    for clip in report.failed:
+        ui.console.print(f"error: {clip.error}", markup=False)
+
+
 @click.command()
 @manifest_arg
 @clips_option
 @click.option("--no-shots", is_flag=True, help="Skip shot detection.")
 @pass_ctx
 def ingest(c: Ctx, manifest: Path, clips: tuple[str, ...], no_shots: bool) -> None:
-    """Probe, checksum, conform and proxy every source clip; record them in the catalogue."""
+    """Probe, checksum and proxy every source clip, with its ASR audio and shots; record them in the catalogue."""
     from ..stages.ingest import Settings
 
     programme = load_manifest(manifest)
@@ -67,3 +83,12 @@ def assemble(c: Ctx, manifest: Path) -> None:
     """Build timeline.json from the cut list (or the master) and the ingested clips."""
     programme = load_manifest(manifest)
     c.stage_command(programme, "assemble", show_assemble)
+
+
+@click.command()
+@manifest_arg
+@pass_ctx
+def conform(c: Ctx, manifest: Path) -> None:
+    """Make house-format working copies of the clips the timeline uses (after `assemble`)."""
+    programme = load_manifest(manifest)
+    c.stage_command(programme, "conform", show_conform)

@@ -23,7 +23,7 @@ from ..timeline import Timeline
 from ..workspace import Workspace
 from .state import approval_state
 
-STAGE_ORDER = ("ingest", "transcribe", "assemble", "subtitles", "render", "qc", "package")
+STAGE_ORDER = ("ingest", "transcribe", "assemble", "conform", "subtitles", "render", "qc", "package")
 
 
 def rel(ws: Workspace, path: Path) -> str | None:

@@ -1,16 +1,18 @@
-"""Ingest: turn every source file into facts and working media the rest of the pipeline trusts.
+"""Ingest: turn every source file into facts and media an editor can search, look at and cut from.
 
-Per clip: probe, SHA-256 of the original (read only), a house-format working copy when the source
-does not already match, a 540p review proxy, 16 kHz mono audio for speech recognition, a poster frame,
-a thumbnail strip and a shot list — all recorded in the catalogue. A bad clip fails alone.
-Everything but the probe comes from one decode (`media.conform.ingest_args`); the checksum of a file
-never read before is taken while ffmpeg decodes it, from the same pages of the disk cache.
-An audio-only source (a voice-over) has no picture: it gets the probe, the checksum, a 48 kHz stereo
-PCM working copy when it is not one already, and the ASR audio; its outcome says what it lacks.
+Per clip: probe, SHA-256 of the original (read only), a 540p review proxy, 16 kHz mono audio for
+speech recognition, a poster frame, a thumbnail strip and a shot list — all recorded in the
+catalogue. A bad clip fails alone. Everything but the probe comes from one decode
+(`media.conform.ingest_args`); the checksum of a file never read before is taken while ffmpeg
+decodes it, from the same pages of the disk cache. Ingest also decides whether a clip needs a
+house-format working copy and why (`conform_reasons`); the conform stage makes it, after the edit,
+for the clips the timeline uses.
+An audio-only source (a voice-over) has no picture: it gets the probe, the checksum and the ASR
+audio; its outcome says what it lacks.
 
 Freshness is per clip and keyed on content: the source's SHA-256 (read again only when its size or
 mtime changed), the house format, the settings and ffmpeg's version. A `touch`ed source is hashed
-again, found the same, and not re-conformed. Clips no longer in the manifest lose their ingest
+again, found the same, and not ingested again. Clips no longer in the manifest lose their ingest
 folder and catalogue entry.
 """
 
@@ -298,8 +300,6 @@ def _outputs_present(ws: Workspace, rec: ClipRecord) -> bool:
     needed = [ws.probe_json(rec.clip_id), ingest_record_path(ws, rec.clip_id)]
     if _has_video(rec):
         needed.append(ws.proxy(rec.clip_id))
-    if rec.conformed:
-        needed.append(ws.conform(rec.clip_id))
     if rec.has_audio:
         needed.append(ws.audio16k(rec.clip_id))
     return all(p.exists() for p in needed)
@@ -362,7 +362,6 @@ def _do_ingest(src: SourceClip, ws: Workspace, house: House, settings: Settings,
         def media_out(target: Path) -> Path:
             return stack.enter_context(fsutil.atomic_path(target, min_bytes=1))
 
-        conform_tmp = media_out(ws.conform(src.clip_id)) if want_conform else None
         proxy_tmp = media_out(ws.proxy(src.clip_id)) if picture else None
         audio_tmp = media_out(ws.audio16k(src.clip_id)) if info.audio else None
         poster_tmp = media_out(ws.poster(src.clip_id)) if picture else None
@@ -370,7 +369,7 @@ def _do_ingest(src: SourceClip, ws: Workspace, house: House, settings: Settings,
         shot_log = stack.enter_context(fsutil.temporary_beside(ws.shots_json(src.clip_id), ".txt")) \
             if picture and settings.detect_shots else None
         args = ingest_args(info, src.path, house, IngestOutputs(
-            conform_tmp, proxy_tmp, audio_tmp, poster_tmp, strip_tmp, shot_log,
+            None, proxy_tmp, audio_tmp, poster_tmp, strip_tmp, shot_log,
             settings.thumbnails, settings.shot_threshold))
         with stagerun.hashing_alongside(ws, src.path) as checksum:
             ffmpeg.run_ffmpeg(
@@ -381,8 +380,9 @@ def _do_ingest(src: SourceClip, ws: Workspace, house: House, settings: Settings,
         _check_complete(src.path, info, proxy_tmp or audio_tmp)
         fresh = stagerun.check(ws, STAGE, src.clip_id, _clip_inputs(ws, src, house, settings, tool))
         shot_cuts = read_shot_log(shot_log, info.duration_ms or 0) if shot_log else []
-    if not want_conform and ws.conform(src.clip_id).exists():
-        ws.conform(src.clip_id).unlink()  # the source matches now; a stale copy would mislead
+    if not want_conform or fresh.previous is None or fresh.previous.inputs_hash != fresh.key:
+        # A working copy of what the source or the house format was: conform makes it again.
+        ws.conform(src.clip_id).unlink(missing_ok=True)
     if not picture:  # left from an earlier version of this clip that had a picture
         for kind in (ws.proxy, ws.poster, ws.thumbs, ws.shots_json):
             kind(src.clip_id).unlink(missing_ok=True)
@@ -414,7 +414,7 @@ def _do_ingest(src: SourceClip, ws: Workspace, house: House, settings: Settings,
     with Catalogue(ws.catalogue_path) as cat:
         cat.upsert_clip(record)
     outputs = [p for p in (ws.probe_json(src.clip_id), ingest_record_path(ws, src.clip_id), ws.proxy(src.clip_id),
-                           ws.audio16k(src.clip_id), ws.conform(src.clip_id)) if p.exists()]
+                           ws.audio16k(src.clip_id)) if p.exists()]
     stagerun.record(ws, fresh, outputs, started_at=wall)
     return ClipOutcome(
         src.clip_id, str(src.path), "ingested", info.summary(), info.duration_ms or 0, want_conform,

@@ -80,6 +80,7 @@ from ..render.state import (
 from ..timecode import Timecode
 from ..timeline import AudioSegment, Segment, Timeline, load_timeline
 from ..workspace import Workspace
+from .conform import check_working_copies
 
 log = logging.getLogger(__name__)
 
@@ -194,13 +195,18 @@ def slate_lines(programme: Programme, profile: Profile, timeline: Timeline) -> t
     return tuple(lines)
 
 
-def _check_sources(timeline: Timeline) -> None:
+def _check_sources(ws: Workspace, timeline: Timeline) -> None:
+    """Every clip the timeline cuts from is there, and its working copy (when it needs one) is made
+    from the clip as ingested now."""
     if not timeline.segments:
         raise WorkspaceError("the timeline is empty", hint="run `reportage assemble MANIFEST` first")
+    ingested = list(dict.fromkeys(seg.clip_id for seg in _clips(timeline)
+                                  if ingest_record_path(ws, seg.clip_id).is_file()))
+    check_working_copies(ws, ingested)
     for seg in _clips(timeline):
         if not Path(seg.working_copy).is_file():
             raise WorkspaceError(f"working copy of clip {seg.clip_id} is missing", path=seg.working_copy,
-                                 hint="run `reportage ingest MANIFEST` again")
+                                 hint="run `reportage ingest MANIFEST` and `reportage conform MANIFEST` again")
     check_transitions(timeline)
 
 
@@ -235,7 +241,7 @@ class _Plan:
 
 def _plan(programme: Programme, ws: Workspace, settings: Settings, *, draw: bool) -> _Plan:
     timeline = load_timeline(ws.timeline_json)
-    _check_sources(timeline)
+    _check_sources(ws, timeline)
     profiles = _profiles(programme, settings.only)
     warnings: list[str] = []
     wants_excerpt = any(p.excerpt for p in profiles.values())

@@ -1,4 +1,5 @@
-"""Ingest on real, deliberately awkward media: probe facts, conform, proxies, bad files, reruns."""
+"""Ingest on real, deliberately awkward media: probe facts, proxies, bad files, reruns; then the
+conform stage's working copies of the clips the cut uses."""
 
 from __future__ import annotations
 
@@ -37,6 +38,9 @@ footage:
 timeline:
   cut:
     - {clip: phone, in: "00:00:00:00", out: "00:00:02:00"}
+    - {clip: "field 1080i", in: "00:00:00:00", out: "00:00:01:00"}
+    - {clip: "-no audio", in: "00:00:00:00", out: "00:00:01:00"}
+    - {clip: screen, in: "00:00:00:00", out: "00:00:01:00"}
 """
 
 
@@ -69,8 +73,13 @@ def ingested(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     started = time.monotonic()
     first = reportage("--workspace", str(root / "ws"), "ingest", "prog.yaml", cwd=src)
     first_s = time.monotonic() - started
-    return {"root": root, "src": src, "ws": root / "ws" / "ingest-test", "before": before, "first": first,
-            "first_s": first_s}
+    ws = root / "ws" / "ingest-test"
+    made_by_ingest = sorted(ws.rglob("conform.mov"))
+    assembled = reportage("--workspace", str(root / "ws"), "assemble", "prog.yaml", cwd=src)
+    assert assembled.returncode == 0, assembled.stderr
+    conformed = reportage("--workspace", str(root / "ws"), "conform", "prog.yaml", cwd=src)
+    return {"root": root, "src": src, "ws": ws, "before": before, "first": first,
+            "first_s": first_s, "made_by_ingest": made_by_ingest, "conformed": conformed}
 
 
 def test_bad_files_fail_alone_with_clear_lines(ingested: dict[str, object]) -> None:
@@ -116,8 +125,12 @@ def _stream(path: Path, kind: str) -> dict[str, object]:
 
 
 def test_working_copies_are_house_format(ingested: dict[str, object]) -> None:
-    ws = ingested["ws"]
-    assert isinstance(ws, Path)
+    ws, conformed = ingested["ws"], ingested["conformed"]
+    assert isinstance(ws, Path) and isinstance(conformed, subprocess.CompletedProcess)
+    assert ingested["made_by_ingest"] == [], "ingest makes no working copy: conform does, after the edit"
+    assert conformed.returncode == 0, conformed.stderr
+    assert "4 working copies made" in conformed.stdout
+    assert not (ws / "ingest" / "Phỏng vấn 'Giám đốc' Sở" / "conform.mov").exists(), "not in the cut: no copy"
     for clip in ("phone", "field 1080i", "-no audio", "screen"):
         conform = ws / "ingest" / clip / "conform.mov"
         video = _stream(conform, "video")

@@ -19,8 +19,11 @@ from typing import Any, NamedTuple
 
 import pytest
 
+from pipeline.manifest import load_manifest
 from pipeline.media.ffmpeg import ffprobe_json, run_ffmpeg
+from pipeline.stages.conform import conform_clips
 from pipeline.text import fold
+from pipeline.workspace import Workspace
 
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")
 
@@ -153,6 +156,10 @@ def test_probe_facts_and_checksum(ingested: Ingested) -> None:
 
 
 def test_working_audio_is_house_format_and_holds_the_speech(ingested: Ingested) -> None:
+    assert not list(ingested.ws.rglob("conform.mov")), "ingest makes no working copy: conform does"
+    programme = load_manifest(ingested.root / "prog.yaml")
+    made = conform_clips(programme, Workspace(ingested.root / "ws", programme.id), [f.clip_id for f in FORMATS])
+    assert made.ok, made.to_dict()
     for fmt in FORMATS:
         folder = ingested.ws / "ingest" / fmt.clip_id
         record = json.loads((folder / "ingest.json").read_text(encoding="utf-8"))

@@ -87,7 +87,7 @@ def test_default_jobs_keeps_two_programmes_going_on_two_cores() -> None:
 
 def _batch(tmp_path: Path) -> list[ProgrammeResult]:
     good = ProgrammeResult("dautu", "/m/dautu.yaml", [_outcome(s) for s in
-                           ("ingest", "transcribe", "assemble", "subtitles", "render", "qc", "package")],
+                           ("ingest", "transcribe", "assemble", "conform", "subtitles", "render", "qc", "package")],
                            finished=True, seconds=60)
     clip_error = "/m/footage/Hỏng.mov: cannot read media — copy it again from the card"
     broken = ProgrammeResult("hong", "/m/hong.yaml", [_outcome("ingest", ok=False, report={"clips": [
@@ -95,7 +95,7 @@ def _batch(tmp_path: Path) -> list[ProgrammeResult]:
         stopped_after="ingest", stop_reason="clips the timeline needs failed to ingest: hong_01")
     render = ProgrammeResult("dulich", "/m/dulich.yaml", [
         _outcome("ingest", up_to_date=True), _outcome("transcribe", up_to_date=True),
-        _outcome("assemble", up_to_date=True), _outcome("subtitles"),
+        _outcome("assemble", up_to_date=True), _outcome("conform", up_to_date=True), _outcome("subtitles"),
         _outcome("render", ok=False, error="/w/dulich/renders: ffmpeg failed (Conversion failed)",
                  problem="ffmpeg failed (Conversion failed)", hint=None)],
         finished=True, stopped_after="render", stop_reason="/w/dulich/renders: ffmpeg failed (Conversion failed)")
@@ -110,16 +110,16 @@ def test_the_summary_says_what_failed_why_and_the_fix(tmp_path: Path) -> None:
     by = {p["programme"]: p for p in summary["programmes"]}
     assert not summary["ok"] and summary["totals"]["finished"] == 1 and summary["totals"]["failed"] == 3
     assert by["dautu"]["ok"] and by["dautu"]["failure"] is None
-    assert [s["state"] for s in by["dautu"]["stages"]] == ["done"] * 7
+    assert [s["state"] for s in by["dautu"]["stages"]] == ["done"] * 8
     assert by["hong"]["failure"] == {"stage": "ingest", "reason": "clip hong_01 failed to ingest: "
                                      "/m/footage/Hỏng.mov: cannot read media", "fix": "copy it again from the card"}
     assert [s["state"] for s in by["hong"]["stages"]][:2] == ["failed", "not run"]
     assert by["dulich"]["failure"]["stage"] == "render"
     assert "ffmpeg failed" in by["dulich"]["failure"]["reason"] and "-vv render" in by["dulich"]["failure"]["fix"]
-    assert [s["state"] for s in by["dulich"]["stages"]][:5] == ["up to date"] * 3 + ["done", "failed"]
+    assert [s["state"] for s in by["dulich"]["stages"]][:6] == ["up to date"] * 4 + ["done", "failed"]
     assert by["bad"]["failure"] == {"stage": "manifest", "reason": "/m/bad.yaml: bogus is not a known field",
                                     "fix": "fix every field listed"}
-    assert summary["totals"]["stages_up_to_date"] == 3 and summary["totals"]["seconds"] == 90.0
+    assert summary["totals"]["stages_up_to_date"] == 4 and summary["totals"]["seconds"] == 90.0
 
 
 def test_the_summary_files_are_written_and_the_html_is_self_contained(tmp_path: Path) -> None:

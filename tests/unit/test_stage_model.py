@@ -20,7 +20,8 @@ from pipeline.workspace import Workspace
 
 
 def test_the_registry_lists_every_stage_in_order_and_each_module_has_the_stage_api() -> None:
-    assert [s.name for s in STAGES] == ["ingest", "transcribe", "assemble", "subtitles", "render", "qc", "package"]
+    assert [s.name for s in STAGES] == ["ingest", "transcribe", "assemble", "conform", "subtitles", "render", "qc",
+                                       "package"]
     for s in STAGES:
         module = s._mod()
         for name in ("Settings", "inputs", "outputs", "run"):

@@ -1,0 +1,248 @@
+"""Conform: house-format working copies of the clips the timeline uses, made after the edit exists.
+
+Ingest makes what an editor needs to find and cut footage (probe, checksum, proxy, ASR audio,
+thumbnails, shots) from one decode, so a card is searchable soon after it is copied. The working
+copy — deinterlaced, CFR at the house rate, rotation applied, 48 kHz stereo — is what the render
+cuts from. It is the dearest output by far (a 1080 H.264 encode, about four times a bare decode) and
+only the clips in the cut need one, so it is made here, for those clips only: the online of an
+offline edit. A clip whose source already matches the house format is cut from the source itself.
+
+Freshness is per clip: the ingest key (the source's SHA-256, the house format, ffmpeg's version) and
+this stage's version. A source changed since ingest is refused, not conformed under a stale key.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .. import fsutil, stagerun
+from ..catalogue import Catalogue
+from ..errors import MediaError, ReportageError, WorkspaceError
+from ..manifest import Programme
+from ..media import ffmpeg
+from ..media.conform import IngestOutputs, ingest_args
+from ..media.probe import MediaInfo, media_info_from_dict
+from ..progress import Progress, ProgressFn, ignore
+from ..records import IngestRecord, ingest_record_path, read_ingest_record
+from ..timeline import Timeline
+from ..workspace import Workspace
+from .ingest import clips_at_once, house_of
+
+log = logging.getLogger(__name__)
+
+STAGE = "conform"
+CONFORM_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Conform has no options: the house format and the ingest settings decide the working copy."""
+
+
+@dataclass(frozen=True)
+class ConformOutcome:
+    clip_id: str
+    status: str  # conformed | up to date | not needed | failed
+    reasons: tuple[str, ...] = ()
+    seconds: float = 0.0
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__, reasons=list(self.reasons))
+
+
+@dataclass
+class ConformReport:
+    programme_id: str
+    clips: list[ConformOutcome] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[ConformOutcome]:
+        return [c for c in self.clips if c.status == "failed"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    @property
+    def up_to_date(self) -> bool:
+        return all(c.status in ("up to date", "not needed") for c in self.clips)
+
+    @property
+    def stop_reason(self) -> str:
+        return "clips the timeline needs have no working copy: " + ", ".join(c.clip_id for c in self.failed)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"programme": self.programme_id, "ok": self.ok, "up_to_date": self.up_to_date,
+                "failed": len(self.failed), "clips": [c.to_dict() for c in self.clips]}
+
+
+def timeline_clips(ws: Workspace) -> list[str]:
+    """The clips the assembled timeline decodes (picture and the edit's own sound), in order; none
+    before assemble has run."""
+    if not ws.timeline_json.is_file():
+        return []
+    try:
+        timeline = Timeline.from_dict(fsutil.read_json(ws.timeline_json))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise WorkspaceError(f"the timeline cannot be read: {exc}", path=ws.timeline_json,
+                             hint="run `reportage assemble MANIFEST` again") from exc
+    return list(dict.fromkeys([*(seg.clip_id for seg in timeline.segments),
+                               *(seg.clip_id for seg in timeline.audio)]))
+
+
+def _record(ws: Workspace, clip_id: str) -> IngestRecord:
+    if not ingest_record_path(ws, clip_id).is_file():
+        raise WorkspaceError(f"clip {clip_id} is not ingested", path=ws.ingest_dir(clip_id),
+                             hint="run `reportage ingest MANIFEST` first")
+    return read_ingest_record(ws, clip_id)
+
+
+def _clip_inputs(record: IngestRecord) -> dict[str, Any]:
+    return {"ingest": record.content_key, "version": CONFORM_VERSION}
+
+
+def inputs(programme: Programme, ws: Workspace, settings: Settings | None = None) -> dict[str, Any]:
+    """`{clip id: inputs}` for every timeline clip that needs a working copy."""
+    out: dict[str, Any] = {}
+    for clip_id in timeline_clips(ws):
+        with contextlib.suppress(ReportageError, OSError, ValueError, KeyError):
+            record = _record(ws, clip_id)
+            if record.conformed:
+                out[clip_id] = _clip_inputs(record)
+    return out
+
+
+def outputs(programme: Programme, ws: Workspace) -> list[Path]:
+    """The working copies of the timeline's clips that need one."""
+    return [ws.conform(clip_id) for clip_id in inputs(programme, ws)]
+
+
+def run(programme: Programme, ws: Workspace, settings: Settings, progress: ProgressFn = ignore,
+        clips: tuple[str, ...] | None = None) -> ConformReport:
+    """The registry's entry point: `conform_programme`."""
+    return conform_programme(programme, ws, progress)
+
+
+def proceed(programme: Programme, report: ConformReport) -> bool:
+    return report.ok
+
+
+def check_working_copies(ws: Workspace, clip_ids: list[str]) -> None:
+    """Refuse to cut from a working copy that is missing or was made from other inputs than the
+    clip's ingest record says (the source changed, and conform has not run since)."""
+    for clip_id in clip_ids:
+        record = _record(ws, clip_id)
+        if not record.conformed:
+            continue
+        if not ws.conform(clip_id).is_file():
+            raise WorkspaceError(f"clip {clip_id} has no working copy yet", path=ws.conform(clip_id),
+                                 hint="run `reportage conform MANIFEST` (or `reportage run`)")
+        if not stagerun.check(ws, STAGE, clip_id, _clip_inputs(record)).fresh and not _made_by_ingest(ws, record):
+            raise WorkspaceError(f"the working copy of clip {clip_id} is older than its ingest",
+                                 path=ws.conform(clip_id), hint="run `reportage conform MANIFEST` (or `reportage run`)")
+
+
+def conform_programme(programme: Programme, ws: Workspace, progress: ProgressFn = ignore) -> ConformReport:
+    """Make the missing or stale working copies of the timeline's clips."""
+    clip_ids = timeline_clips(ws)
+    if not clip_ids:
+        raise WorkspaceError("there is no timeline to conform", path=ws.timeline_json,
+                             hint="run `reportage assemble MANIFEST` first")
+    return conform_clips(programme, ws, clip_ids, progress)
+
+
+def conform_clips(programme: Programme, ws: Workspace, clip_ids: list[str],
+                  progress: ProgressFn = ignore) -> ConformReport:
+    """Make the working copies of `clip_ids` that need one and lack a fresh one, two clips at a time,
+    the longest first; a clip that fails is reported and the others go on."""
+    report = ConformReport(programme.id)
+
+    def one(clip_id: str) -> ConformOutcome:
+        return _conform_one(programme, ws, clip_id, progress)
+
+    with ThreadPoolExecutor(max_workers=clips_at_once(), thread_name_prefix="conform") as pool:
+        started = {c: pool.submit(one, c) for c in sorted(clip_ids, key=lambda c: _duration(ws, c), reverse=True)}
+        report.clips = [started[c].result() for c in clip_ids]
+    return report
+
+
+def _duration(ws: Workspace, clip_id: str) -> int:
+    with contextlib.suppress(ReportageError, OSError, ValueError, KeyError):
+        return _record(ws, clip_id).duration_ms
+    return 0
+
+
+def _conform_one(programme: Programme, ws: Workspace, clip_id: str, progress: ProgressFn) -> ConformOutcome:
+    began = time.monotonic()
+    try:
+        record = _record(ws, clip_id)
+        if not record.conformed:
+            return ConformOutcome(clip_id, "not needed")
+        fresh = stagerun.check(ws, STAGE, clip_id, _clip_inputs(record), [ws.conform(clip_id)])
+        if fresh.fresh:
+            return ConformOutcome(clip_id, "up to date", record.conform_reasons)
+        if _made_by_ingest(ws, record):
+            stagerun.record(ws, fresh, [ws.conform(clip_id)])
+            return ConformOutcome(clip_id, "up to date", record.conform_reasons)
+        wall = time.time()
+        _make_working_copy(programme, ws, record, progress)
+        stagerun.record(ws, fresh, [ws.conform(clip_id)], started_at=wall)
+        return ConformOutcome(clip_id, "conformed", record.conform_reasons, round(time.monotonic() - began, 2))
+    except ReportageError as exc:
+        message = exc.one_line()
+    except OSError as exc:  # a full disk or a folder that cannot be written: this clip fails, cleanly
+        message = f"{exc.filename or ws.conform(clip_id)}: {exc.strerror or exc}"
+    except Exception as exc:  # one bad clip must not stop the others
+        log.debug("unexpected failure conforming %s", clip_id, exc_info=True)
+        message = f"{clip_id}: unexpected error: {exc}"
+    with contextlib.suppress(ReportageError):
+        stagerun.record_failure(ws, STAGE, clip_id, message)
+    return ConformOutcome(clip_id, "failed", error=message, seconds=round(time.monotonic() - began, 2))
+
+
+def _made_by_ingest(ws: Workspace, record: IngestRecord) -> bool:
+    """A working copy an earlier version of ingest made in the same run that wrote this record (the
+    same key): the same file conform would make, so it is kept, not encoded again."""
+    with Catalogue(ws.catalogue_path) as cat:
+        last = cat.last_done("ingest", record.clip_id)
+    made = ws.conform(record.clip_id)
+    return (last is not None and last.inputs_hash == record.content_key and made.is_file()
+            and any(Path(ws.dir, out) == made for out in last.outputs))
+
+
+def _make_working_copy(programme: Programme, ws: Workspace, record: IngestRecord, progress: ProgressFn) -> None:
+    """One decode of the source into the working copy alone, at ingest's presets; written to a
+    temporary name, checked complete, then renamed into place."""
+    source = Path(record.source)
+    if not source.is_file():
+        raise MediaError("file not found", path=source,
+                         hint="put the footage back where the manifest says, or run `reportage ingest` again")
+    if stagerun.content_hash(ws, source) != record.sha256:
+        raise MediaError("the file changed since it was ingested", path=source,
+                         hint="run `reportage ingest MANIFEST` again, then conform")
+    info: MediaInfo = media_info_from_dict(fsutil.read_json(ws.probe_json(record.clip_id)))
+    seconds = record.duration_ms / 1000
+    task = f"conform {record.clip_id}"
+    with fsutil.atomic_path(ws.conform(record.clip_id), min_bytes=1) as tmp:
+        args = ingest_args(info, source, house_of(programme), IngestOutputs(tmp, None, None))
+        ffmpeg.run_ffmpeg(args, duration_s=seconds, subject=source,
+                          progress=lambda f: progress(Progress(task, f * seconds, seconds)))
+        _check_complete(source, record, tmp)
+
+
+def _check_complete(source: Path, record: IngestRecord, made: Path) -> None:
+    """Refuse a working copy much shorter than the clip ingest measured (a source damaged since)."""
+    got = ffmpeg.ffprobe_json(made).get("format", {}).get("duration")
+    decoded_ms = round(float(got) * 1000) if got not in (None, "N/A") else 0
+    if record.duration_ms and decoded_ms < record.duration_ms * 0.9 and record.duration_ms - decoded_ms > 1000:
+        raise MediaError(
+            f"the working copy decoded to {decoded_ms / 1000:.1f} s of the clip's {record.duration_ms / 1000:.1f} s",
+            path=source, hint="copy the file again from the camera card, then run `reportage ingest` again",
+        )
