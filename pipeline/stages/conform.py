@@ -134,21 +134,6 @@ def proceed(programme: Programme, report: ConformReport) -> bool:
     return report.ok
 
 
-def check_working_copies(ws: Workspace, clip_ids: list[str]) -> None:
-    """Refuse to cut from a working copy that is missing or was made from other inputs than the
-    clip's ingest record says (the source changed, and conform has not run since)."""
-    for clip_id in clip_ids:
-        record = _record(ws, clip_id)
-        if not record.conformed:
-            continue
-        if not ws.conform(clip_id).is_file():
-            raise WorkspaceError(f"clip {clip_id} has no working copy yet", path=ws.conform(clip_id),
-                                 hint="run `reportage conform MANIFEST` (or `reportage run`)")
-        if not stagerun.check(ws, STAGE, clip_id, _clip_inputs(record)).fresh and not _made_by_ingest(ws, record):
-            raise WorkspaceError(f"the working copy of clip {clip_id} is older than its ingest",
-                                 path=ws.conform(clip_id), hint="run `reportage conform MANIFEST` (or `reportage run`)")
-
-
 def conform_programme(programme: Programme, ws: Workspace, progress: ProgressFn = ignore) -> ConformReport:
     """Make the missing or stale working copies of the timeline's clips."""
     clip_ids = timeline_clips(ws)

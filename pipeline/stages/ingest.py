@@ -325,6 +325,10 @@ def _ingest_one(src: SourceClip, ws: Workspace, house: House, settings: Settings
                 bool(previous.conformed), (), previous.shot_count or 0, bool(previous.has_audio),
                 has_video=video, notes=() if video else (AUDIO_ONLY_NOTE,),
             )
+        if fresh is None or fresh.previous is None or fresh.previous.inputs_hash != fresh.key:
+            # The source or the house format changed: a working copy of what they were must not
+            # be cut from, even if this ingest fails. Conform makes it again.
+            ws.conform(src.clip_id).unlink(missing_ok=True)
         outcome = _do_ingest(src, ws, house, settings, tool, progress)
         return ClipOutcome(**{**outcome.__dict__, "seconds": round(time.monotonic() - started, 2)})
     except ReportageError as exc:
@@ -380,9 +384,8 @@ def _do_ingest(src: SourceClip, ws: Workspace, house: House, settings: Settings,
         _check_complete(src.path, info, proxy_tmp or audio_tmp)
         fresh = stagerun.check(ws, STAGE, src.clip_id, _clip_inputs(ws, src, house, settings, tool))
         shot_cuts = read_shot_log(shot_log, info.duration_ms or 0) if shot_log else []
-    if not want_conform or fresh.previous is None or fresh.previous.inputs_hash != fresh.key:
-        # A working copy of what the source or the house format was: conform makes it again.
-        ws.conform(src.clip_id).unlink(missing_ok=True)
+    if not want_conform:
+        ws.conform(src.clip_id).unlink(missing_ok=True)  # the source matches now; a stale copy would mislead
     if not picture:  # left from an earlier version of this clip that had a picture
         for kind in (ws.proxy, ws.poster, ws.thumbs, ws.shots_json):
             kind(src.clip_id).unlink(missing_ok=True)

@@ -80,7 +80,6 @@ from ..render.state import (
 from ..timecode import Timecode
 from ..timeline import AudioSegment, Segment, Timeline, load_timeline
 from ..workspace import Workspace
-from .conform import check_working_copies
 
 log = logging.getLogger(__name__)
 
@@ -195,18 +194,20 @@ def slate_lines(programme: Programme, profile: Profile, timeline: Timeline) -> t
     return tuple(lines)
 
 
-def _check_sources(ws: Workspace, timeline: Timeline) -> None:
-    """Every clip the timeline cuts from is there, and its working copy (when it needs one) is made
-    from the clip as ingested now."""
+def check_sources(ws: Workspace, timeline: Timeline) -> None:
+    """Every file the timeline cuts from is there: a missing working copy names the conform stage,
+    a missing source the footage."""
     if not timeline.segments:
         raise WorkspaceError("the timeline is empty", hint="run `reportage assemble MANIFEST` first")
-    ingested = list(dict.fromkeys(seg.clip_id for seg in _clips(timeline)
-                                  if ingest_record_path(ws, seg.clip_id).is_file()))
-    check_working_copies(ws, ingested)
     for seg in _clips(timeline):
-        if not Path(seg.working_copy).is_file():
-            raise WorkspaceError(f"working copy of clip {seg.clip_id} is missing", path=seg.working_copy,
-                                 hint="run `reportage ingest MANIFEST` and `reportage conform MANIFEST` again")
+        if Path(seg.working_copy).is_file():
+            continue
+        if Path(seg.working_copy).name == ws.conform(seg.clip_id).name:
+            raise WorkspaceError(f"clip {seg.clip_id} has no working copy yet", path=seg.working_copy,
+                                 hint="run `reportage conform MANIFEST` (or `reportage run`)")
+        raise WorkspaceError(f"the source of clip {seg.clip_id} is missing", path=seg.working_copy,
+                             hint="put the footage back where the manifest says, then run `reportage ingest "
+                                  "MANIFEST` again")
     check_transitions(timeline)
 
 
@@ -241,7 +242,7 @@ class _Plan:
 
 def _plan(programme: Programme, ws: Workspace, settings: Settings, *, draw: bool) -> _Plan:
     timeline = load_timeline(ws.timeline_json)
-    _check_sources(ws, timeline)
+    check_sources(ws, timeline)
     profiles = _profiles(programme, settings.only)
     warnings: list[str] = []
     wants_excerpt = any(p.excerpt for p in profiles.values())

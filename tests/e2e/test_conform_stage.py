@@ -13,8 +13,10 @@ from pipeline.errors import WorkspaceError
 from pipeline.manifest import Programme, load_manifest
 from pipeline.media.ffmpeg import ffprobe_json
 from pipeline.stages.assemble import assemble_programme
-from pipeline.stages.conform import ConformReport, check_working_copies, conform_programme
+from pipeline.stages.conform import ConformReport, conform_programme
 from pipeline.stages.ingest import ingest_programme
+from pipeline.stages.render import check_sources
+from pipeline.timeline import load_timeline
 from pipeline.workspace import Workspace
 from tests import mediagen
 
@@ -53,8 +55,9 @@ def _statuses(report: ConformReport) -> dict[str, str]:
 def test_only_the_cut_is_conformed_and_a_rerun_does_nothing(ingested: tuple[Programme, Workspace]) -> None:
     programme, ws = ingested
     assert not list(ws.dir.rglob("conform.mov")), "ingest makes no working copy"
-    with pytest.raises(WorkspaceError, match="has no working copy yet"):
-        check_working_copies(ws, [USED])
+    with pytest.raises(WorkspaceError, match=f"clip {USED} has no working copy yet") as err:
+        check_sources(ws, load_timeline(ws.timeline_json))
+    assert "reportage conform" in err.value.one_line()
     report = conform_programme(programme, ws)
     assert report.ok and _statuses(report) == {MATCHING: "not needed", USED: "conformed"}
     copy = ws.conform(USED)
@@ -64,7 +67,7 @@ def test_only_the_cut_is_conformed_and_a_rerun_does_nothing(ingested: tuple[Prog
     assert video.get("field_order", "progressive") == "progressive" and video["codec_name"] == "h264"
     assert (audio["sample_rate"], audio["channels"]) == ("48000", 2)
     assert not ws.conform(UNUSED).exists() and not ws.conform(MATCHING).exists()
-    check_working_copies(ws, [USED, MATCHING])
+    check_sources(ws, load_timeline(ws.timeline_json))
 
     stamp = copy.stat().st_mtime_ns
     again = conform_programme(programme, ws)
@@ -91,15 +94,15 @@ def test_a_changed_source_is_refused_then_conformed_after_ingest(ingested: tuple
     assert duration == pytest.approx(3.0, abs=0.1)
 
 
-def test_a_reingest_removes_the_stale_copy_and_the_render_check_says_so(ingested: tuple[Programme, Workspace],
+def test_a_reingest_removes_the_stale_copy_and_the_render_says_so(ingested: tuple[Programme, Workspace],
                                                                         tmp_path: Path) -> None:
     programme, ws = ingested
     assert conform_programme(programme, ws).ok
     mediagen.clip_interlaced_mxf(tmp_path / "Hội trường 1080i.mxf", seconds=3)
     assert ingest_programme(programme, ws).ok
     assert not ws.conform(USED).exists(), "a working copy of the old source must not be cut from"
-    with pytest.raises(WorkspaceError, match="reportage conform"):
-        check_working_copies(ws, [USED])
+    with pytest.raises(WorkspaceError, match="has no working copy yet"):
+        check_sources(ws, load_timeline(ws.timeline_json))
 
 
 def test_a_copy_made_by_an_earlier_ingest_is_kept(ingested: tuple[Programme, Workspace]) -> None:
@@ -116,4 +119,3 @@ def test_a_copy_made_by_an_earlier_ingest_is_kept(ingested: tuple[Programme, Wor
     report = conform_programme(programme, ws)
     assert report.ok and _statuses(report)[USED] == "up to date"
     assert ws.conform(USED).stat().st_mtime_ns == stamp
-    check_working_copies(ws, [USED])
