@@ -253,3 +253,35 @@ def test_a_cut_list_the_probes_prove_wrong_stops_before_any_encode(tmp_path: Pat
     assert any("timeline.cut[1].clip" in line and "no picture" in line for line in lines), lines
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "ws" / "early" / "ingest").exists()  # nothing was encoded
+
+
+def _rgb(path: Path, width: int, height: int) -> list[bytes]:
+    raw = subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-frames:v", "1", "-f", "rawvideo",
+                          "-pix_fmt", "rgb24", "-"], capture_output=True, check=True).stdout
+    assert len(raw) == width * height * 3
+    return [raw[row * width * 3:(row + 1) * width * 3] for row in range(height)]
+
+
+def test_the_proxy_of_1080i_is_one_field_filling_the_frame(tmp_path: Path) -> None:
+    """A 1080i clip's 540p proxy comes from one field: whole frame, right colours, progressive, 25 fps."""
+    src = tmp_path / "Thẻ 1080i"
+    src.mkdir()
+    subprocess.run([
+        "ffmpeg", "-v", "error", "-f", "lavfi", "-i", "color=c=red:s=1920x540:r=25:d=1", "-f", "lavfi",
+        "-i", "color=c=blue:s=1920x540:r=25:d=1", "-f", "lavfi", "-i", "sine=frequency=500:sample_rate=48000:d=1",
+        "-filter_complex", "[0:v][1:v]vstack,setfield=tff[v]", "-map", "[v]", "-map", "2:a",
+        "-c:v", "mpeg2video", "-pix_fmt", "yuv422p", "-b:v", "20M", "-flags", "+ilme+ildct", "-top", "1",
+        "-field_order", "tt", "-c:a", "pcm_s24le", str(src / "C0001.MXF")], check=True)
+    (src / "p.yaml").write_text('id: i1080\nhouse: {width: 1920, height: 1080, fps: "25"}\nfootage: [C0001.MXF]\n',
+                                encoding="utf-8")
+    result = reportage("--workspace", str(tmp_path / "ws"), "ingest", "p.yaml", cwd=src)
+    assert result.returncode == 0, result.stderr
+    proxy = tmp_path / "ws" / "i1080" / "ingest" / "C0001" / "proxy.mp4"
+    video = _stream(proxy, "video")
+    assert (video["width"], video["height"], video["r_frame_rate"]) == (960, 540, "25/1")
+    assert video.get("field_order", "progressive") == "progressive"
+    rows = _rgb(proxy, 960, 540)
+    for row, (r, g, b) in ((4, (255, 0, 0)), (535, (0, 0, 255))):  # the top and bottom, no letterbox
+        for x in (4, 480, 955):  # the left and right edges too, no pillar-box
+            got = rows[row][x * 3:x * 3 + 3]
+            assert all(abs(got[i] - (r, g, b)[i]) < 40 for i in range(3)), (row, x, tuple(got))

@@ -58,6 +58,22 @@ def test_interlaced_chain_deinterlaces_top_field_first() -> None:
     assert "in_color_matrix=auto:out_color_matrix=bt709" in pal_sd
 
 
+def test_a_half_height_proxy_of_an_interlaced_source_is_one_field() -> None:
+    """A 540-line proxy of 1080i takes the first field (540 lines already): no deinterlacer runs."""
+    chain = picture_chain(info(video(field_order="tt", pix_fmt="yuv422p"), STEREO), HOUSE, height=540,
+                          scaler="fast_bilinear")
+    assert chain.startswith("field=type=top,fps=25/1,scale=960:540:flags=fast_bilinear:")
+    assert "bwdif" not in chain and "force_original_aspect_ratio" not in chain
+    bottom_first = picture_chain(info(video(field_order="bb")), HOUSE, height=540)
+    assert bottom_first.startswith("field=type=bottom,")
+    # PAL SD has 288 lines a field, fewer than the proxy shows: deinterlaced as before
+    pal_sd = picture_chain(info(video(field_order="bb", width=720, height=576, sar="64:45")), HOUSE, height=540)
+    assert pal_sd.startswith("bwdif=mode=send_frame:parity=bff,") and "force_original_aspect_ratio" in pal_sd
+    # a 4:3 picture in 1080i (1440×1080 square-pixelled) is fitted by its shown shape, pillar-boxed
+    four_three = picture_chain(info(video(field_order="tt", width=1440)), HOUSE, height=540)
+    assert "scale=720:540:" in four_three and "pad=960:540:(ow-iw)/2:(oh-ih)/2:black" in four_three
+
+
 def test_one_decode_feeds_every_output() -> None:
     out = IngestOutputs(Path("/w/c.mov"), Path("/w/p.mp4"), Path("/w/a.wav"), Path("/w/poster.jpg"),
                         Path("/w/thumbs.jpg"), Path("/w/shots log.txt"))
@@ -79,6 +95,8 @@ def test_one_decode_feeds_every_output() -> None:
         assert f"file:/w/{path}" in args
     conform = args[args.index("[vconf]"):args.index("file:/w/c.mov")]
     assert conform[conform.index("-c:v") + 1] == "libx264" and "-bf" in conform
+    proxy = args[args.index("[vprox]"):args.index("file:/w/p.mp4")]
+    assert proxy[proxy.index("-c:a") + 1:proxy.index("-c:a") + 4] == ["aac", "-aac_coder", "fast"]
 
 
 def test_a_picture_that_matches_is_copied_when_only_the_sound_is_converted() -> None:
