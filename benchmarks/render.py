@@ -122,7 +122,9 @@ def _encoder_floor(programme: Any, ws: Any) -> dict[str, Any]:
 
 
 def _phase(args: argparse.Namespace) -> None:
-    """One timed phase (in its own process); prints JSON {seconds, maxrss_mib}."""
+    """One timed phase (in its own process); prints JSON {seconds, cpu_s, maxrss_mib}: wall time, the
+    CPU seconds of this process and its children (on a shared machine the wall time swings with what
+    else runs; the CPU seconds show whether the work itself did), and the children's peak memory."""
     from pipeline.manifest import load_manifest
     from pipeline.media.ffmpeg import run_ffmpeg
     from pipeline.profiles import load_profile
@@ -133,7 +135,7 @@ def _phase(args: argparse.Namespace) -> None:
 
     programme = load_manifest(args.manifest)
     ws = Workspace(args.scratch, programme.id)
-    began = time.monotonic()
+    began, cpu = time.monotonic(), _cpu()
     if args.phase == "bare":  # the same trunk (feeders and all for a long cut list), nothing added
         timeline = load_timeline(ws.timeline_json)
         with tempfile.TemporaryDirectory(prefix="reportage-bare-") as folder:
@@ -143,12 +145,12 @@ def _phase(args: argparse.Namespace) -> None:
             run_ffmpeg(one.args, feeds=one.feeds)
     elif args.phase == "encoders":
         found = _encoder_floor(programme, ws)
-        print(json.dumps({"seconds": time.monotonic() - began, "maxrss_mib": 0.0, **found}))
+        print(json.dumps({"seconds": time.monotonic() - began, "cpu_s": _cpu() - cpu, "maxrss_mib": 0.0, **found}))
         return
     elif args.phase in ("ours-web", "ours-web-cold"):
         if args.phase == "ours-web-cold":
             shutil.rmtree(ws.loudness_cache_dir, ignore_errors=True)
-            began = time.monotonic()
+            began, cpu = time.monotonic(), _cpu()
         render_programme(programme, ws, Settings(only=(args.web,), force=True))
     elif args.phase == "one-pass":
         render_programme(programme, ws, Settings(force=True))
@@ -170,7 +172,13 @@ def _phase(args: argparse.Namespace) -> None:
                 ensure_leader(ws.graphics_dir, spec)
     elapsed = time.monotonic() - began
     rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(json.dumps({"seconds": elapsed, "maxrss_mib": rss}))
+    print(json.dumps({"seconds": elapsed, "cpu_s": _cpu() - cpu, "maxrss_mib": rss}))
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and its finished children."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def _load() -> str:
@@ -184,7 +192,8 @@ def _run_phase(args: argparse.Namespace, phase: str) -> dict[str, Any]:
     if proc.returncode != 0:
         sys.exit(f"phase {phase} failed:\n{proc.stderr[-2000:]}")
     result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
-    print(f"  {phase:16s} {result['seconds']:7.1f} s   peak child RSS {result['maxrss_mib']:6.0f} MiB   "
+    print(f"  {phase:16s} {result['seconds']:7.1f} s   CPU {result['cpu_s']:6.1f} s   "
+          f"peak child RSS {result['maxrss_mib']:6.0f} MiB   "
           f"load {_load()}", flush=True)
     return result
 
@@ -218,13 +227,14 @@ def main() -> None:
                     runs.setdefault(phase, []).append(_run_phase(args, phase))
         floor = _run_phase(args, "encoders") if args.only in ("ab", "b") else None
         print(f"load average after: {_load()}")
-    med = {name: {k: statistics.median(r[k] for r in results) for k in ("seconds", "maxrss_mib")}
+    med = {name: {k: statistics.median(r[k] for r in results) for k in ("seconds", "cpu_s", "maxrss_mib")}
            for name, results in runs.items()}
     if "bare" in med:
         for phase, when in (("ours-web-cold", "cold: first render of this sound"),
                             ("ours-web", "warm: loudness passes remembered")):
             print(f"(a) {args.web} with branding+subtitles+loudness / bare transcode, {when}: "
-                  f"{med[phase]['seconds'] / med['bare']['seconds']:.2f}×  (goal ≤ 1.1×)")
+                  f"{med[phase]['seconds'] / med['bare']['seconds']:.2f}×  (goal ≤ 1.1×); "
+                  f"CPU {med[phase]['cpu_s'] / med['bare']['cpu_s']:.2f}×")
     if "one-pass" in med:
         one, many = med["one-pass"], med["per-deliverable"]
         print(f"(b) all deliverables in one pass / one process each: {one['seconds'] / many['seconds']:.2f}×  "
