@@ -112,6 +112,10 @@ class Timeline:
     def duration_frames(self) -> int:
         return self.segments[-1].rec_out_frame if self.segments else 0
 
+    def decoded(self) -> list[Segment | AudioSegment]:
+        """What a render decodes: the picture's segments and the segments of the edit's own sound."""
+        return [*self.segments, *self.audio]
+
     @property
     def duration_ms(self) -> int:
         return self.frames_to_ms(self.duration_frames)

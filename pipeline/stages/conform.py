@@ -30,9 +30,9 @@ from ..media.conform import IngestOutputs, ingest_args
 from ..media.probe import MediaInfo, media_info_from_dict
 from ..progress import Progress, ProgressFn, ignore
 from ..records import IngestRecord, ingest_record_path, read_ingest_record
-from ..timeline import Timeline
+from ..timeline import load_timeline
 from ..workspace import Workspace
-from .ingest import clips_at_once, house_of
+from .ingest import check_complete, clips_at_once, house_of
 
 log = logging.getLogger(__name__)
 
@@ -89,12 +89,11 @@ def timeline_clips(ws: Workspace) -> list[str]:
     if not ws.timeline_json.is_file():
         return []
     try:
-        timeline = Timeline.from_dict(fsutil.read_json(ws.timeline_json))
+        timeline = load_timeline(ws.timeline_json)
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise WorkspaceError(f"the timeline cannot be read: {exc}", path=ws.timeline_json,
                              hint="run `reportage assemble MANIFEST` again") from exc
-    return list(dict.fromkeys([*(seg.clip_id for seg in timeline.segments),
-                               *(seg.clip_id for seg in timeline.audio)]))
+    return list(dict.fromkeys(seg.clip_id for seg in timeline.decoded()))
 
 
 def _record(ws: Workspace, clip_id: str) -> IngestRecord:
@@ -219,15 +218,4 @@ def _make_working_copy(programme: Programme, ws: Workspace, record: IngestRecord
         args = ingest_args(info, source, house_of(programme), IngestOutputs(tmp, None, None))
         ffmpeg.run_ffmpeg(args, duration_s=seconds, subject=source,
                           progress=lambda f: progress(Progress(task, f * seconds, seconds)))
-        _check_complete(source, record, tmp)
-
-
-def _check_complete(source: Path, record: IngestRecord, made: Path) -> None:
-    """Refuse a working copy much shorter than the clip ingest measured (a source damaged since)."""
-    got = ffmpeg.ffprobe_json(made).get("format", {}).get("duration")
-    decoded_ms = round(float(got) * 1000) if got not in (None, "N/A") else 0
-    if record.duration_ms and decoded_ms < record.duration_ms * 0.9 and record.duration_ms - decoded_ms > 1000:
-        raise MediaError(
-            f"the working copy decoded to {decoded_ms / 1000:.1f} s of the clip's {record.duration_ms / 1000:.1f} s",
-            path=source, hint="copy the file again from the camera card, then run `reportage ingest` again",
-        )
+        check_complete(source, info, tmp)

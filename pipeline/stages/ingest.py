@@ -381,11 +381,9 @@ def _do_ingest(src: SourceClip, ws: Workspace, house: House, settings: Settings,
                 progress=lambda f: progress(Progress(task, f * duration_s, duration_s)),
             )
         sha = checksum()
-        _check_complete(src.path, info, proxy_tmp or audio_tmp)
+        check_complete(src.path, info, proxy_tmp or audio_tmp)
         fresh = stagerun.check(ws, STAGE, src.clip_id, _clip_inputs(ws, src, house, settings, tool))
         shot_cuts = read_shot_log(shot_log, info.duration_ms or 0) if shot_log else []
-    if not want_conform:
-        ws.conform(src.clip_id).unlink(missing_ok=True)  # the source matches now; a stale copy would mislead
     if not picture:  # left from an earlier version of this clip that had a picture
         for kind in (ws.proxy, ws.poster, ws.thumbs, ws.shots_json):
             kind(src.clip_id).unlink(missing_ok=True)
@@ -426,8 +424,9 @@ def _do_ingest(src: SourceClip, ws: Workspace, house: House, settings: Settings,
     )
 
 
-def _check_complete(path: Path, info: MediaInfo, output: Path | None) -> None:
-    """Refuse a clip that decoded to much less than its header claims: truncated or damaged."""
+def check_complete(path: Path, info: MediaInfo, output: Path | None) -> None:
+    """Refuse a clip that decoded (into `output`) to much less than its header claims: truncated or
+    damaged. Conform asks the same of the working copy it makes."""
     if output is None or not info.duration_ms:
         return
     got = ffmpeg.ffprobe_json(output).get("format", {}).get("duration")

@@ -199,7 +199,7 @@ def check_sources(ws: Workspace, timeline: Timeline) -> None:
     a missing source the footage."""
     if not timeline.segments:
         raise WorkspaceError("the timeline is empty", hint="run `reportage assemble MANIFEST` first")
-    for seg in _clips(timeline):
+    for seg in timeline.decoded():
         if Path(seg.working_copy).is_file():
             continue
         if Path(seg.working_copy).name == ws.conform(seg.clip_id).name:
@@ -209,11 +209,6 @@ def check_sources(ws: Workspace, timeline: Timeline) -> None:
                              hint="put the footage back where the manifest says, then run `reportage ingest "
                                   "MANIFEST` again")
     check_transitions(timeline)
-
-
-def _clips(timeline: Timeline) -> list[Segment | AudioSegment]:
-    """What the render decodes: the picture's clips and the clips of the edit's own sound."""
-    return [*timeline.segments, *timeline.audio]
 
 
 def _content_key(ws: Workspace, seg: Segment | AudioSegment) -> str:
@@ -254,7 +249,7 @@ def _plan(programme: Programme, ws: Workspace, settings: Settings, *, draw: bool
     brand.branding = in_trunk_formats(brand.branding, _trunk_formats(profiles.values()), dry_run=not draw)
     shared = {
         "timeline": timeline.to_dict(),
-        "working_copies": {seg.clip_id: _content_key(ws, seg) for seg in _clips(timeline)},
+        "working_copies": {seg.clip_id: _content_key(ws, seg) for seg in timeline.decoded()},
         "graphics": brand.placements, "logo": brand.logo_sha256, "branding": programme.manifest.branding.model_dump(),
         "titles": programme.title.model_dump(), "settings": asdict(settings.branding),
         "ffmpeg": ffmpeg.version(),
