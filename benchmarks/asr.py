@@ -1,207 +1,145 @@
-"""Speech recognition speed and accuracy: our transcriber against bare faster-whisper, same run.
+"""Recognition on real human speech: Whisper base, the CTC model and the two combined, in one run.
 
-    .venv/bin/python benchmarks/asr.py [AUDIO.wav ...] [--ref refs.json] [--threads 2]
+    .venv/bin/python benchmarks/asr.py [--engines whisper,vietctc,combined] [--threads 2]
 
-Audio defaults to every `workspace/*/ingest/*/audio16k.wav` (references then come from the sample
-footage's ground truth, `examples/scripts/<programme>.json`, and the glossary from the programme's
-manifest in examples/); with none, ~30 s of Vietnamese speech is synthesised with espeak-ng (its
-reference text is known, so WER is printed too). For each file
-it prints the real-time factor (decode wall time / audio duration; model load excluded) and the CPU
-seconds per audio second (steadier than wall time on a shared machine) of
-  ours  FasterWhisperTranscriber with default settings (VAD, word timings, glossary prompt, guards,
-        glossary correction), and
-  nobias  the same without the glossary prompt, and
-  bare  faster-whisper's WhisperModel.transcribe(language="vi", beam_size=5), otherwise defaults,
-and the word error rate against `--ref` (JSON: {"file name or stem": "reference text"}).
+On the development set (`tests/data/speech/`, human Vietnamese speech with human transcripts) it
+prints, for each recogniser as the transcribe stage runs it (voice detector, guards; no glossary):
+- WER and CER (NFC, lower case, punctuation removed), overall and for clean and noisy clips;
+- punctuation: of the words both the reference and the recogniser have (aligned), how many carry
+  the same mark class after them (none / comma / stop), and the F1 of "a mark after this word";
+- capitalisation: of the same aligned words, how many start with a capital exactly when the
+  reference's do;
+- real-time factor: decoding wall time over audio time (model loading excluded);
+- for engines with word confidences, how well the `low_probability` flag finds the wrong words:
+  at each threshold, the share of wrong words flagged (recall) and of flagged words that are wrong.
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import functools
-import glob
-import json
-import re
-import subprocess
 import sys
 import tempfile
 import time
-import unicodedata
-import wave
-from collections.abc import Callable
 from pathlib import Path
 
-from pipeline.asr.engine import FasterWhisperTranscriber, TranscribeSettings
-from pipeline.asr.glossary import Glossary, correct_transcript, load_glossary
-from pipeline.asr.model import resolve_model
-from pipeline.manifest import load_manifest
-from pipeline.media.ffmpeg import run_ffmpeg
-from pipeline.stages.transcribe import prepare_settings
+if not __package__:  # run as a script: make `tests` and `pipeline` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-SYNTH_TEXT = (
-    "Chào mừng quý vị đến với tỉnh Trà Vinh. Ao Bà Om là một danh thắng nổi tiếng của tỉnh. "
-    "Mỗi năm, lễ hội Ok Om Bok thu hút hàng nghìn du khách. Người dân ở huyện Cầu Ngang nuôi tôm sú "
-    "và làm kẹo dừa. Chùa Âng nằm cạnh Ao Bà Om, có kiến trúc Khmer độc đáo. Biển Ba Động là điểm du "
-    "lịch hấp dẫn vào mùa hè. Ủy ban nhân dân tỉnh đang phát triển du lịch cộng đồng."
-)
+from pipeline.asr.combine import CombinedTranscriber, align_pairs
+from pipeline.asr.engine import FasterWhisperTranscriber, Transcriber, TranscribeSettings
+from pipeline.asr.transcript import Transcript, split_punctuation
+from pipeline.asr.vietctc import VietCtcTranscriber
+from tests.speechset import SpeechClip, corpus_cer, corpus_wer, load_set, to_wav16k, words_of
+
+THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9)
 
 
-def words_of(text: str) -> list[str]:
-    """Words for WER: NFC, lower case, punctuation removed."""
-    return re.findall(r"[^\W_]+", unicodedata.normalize("NFC", text).casefold())
+def _mark(tail: str) -> str:
+    tail = tail.strip()
+    if any(c in tail for c in ".?!…"):
+        return "stop"
+    return "comma" if any(c in tail for c in ",;:") else ""
 
 
-def wer(reference: str, hypothesis: str) -> float:
-    """Word error rate: word-level edit distance over the reference length."""
-    ref, hyp = words_of(reference), words_of(hypothesis)
-    row = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        previous, row[0] = row[0], i
-        for j, h in enumerate(hyp, 1):
-            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (r != h))
-    return row[-1] / max(1, len(ref))
-
-
-def term_hits(glossary: Glossary, reference: str, hypothesis: str) -> tuple[int, int]:
-    """(glossary terms said in the reference that the hypothesis spells exactly, terms said)."""
-    ref, hyp = unicodedata.normalize("NFC", reference).casefold(), unicodedata.normalize("NFC", hypothesis)
-    said = [t.vi for t in glossary.terms if t.vi.casefold() in ref]
-    return sum(1 for term in said if term in hyp or (term[:1].islower() and term.capitalize() in hyp)), len(said)
-
-
-def duration_s(path: Path) -> float:
-    with wave.open(str(path)) as handle:
-        return float(handle.getnframes() / handle.getframerate())
-
-
-def synthesise(folder: Path) -> Path:
-    raw, out = folder / "speech.espeak.wav", folder / "speech.wav"
-    subprocess.run(["espeak-ng", "-v", "vi", "-s", "150", "-w", str(raw), SYNTH_TEXT], check=True)
-    run_ffmpeg(["-i", str(raw), "-ar", "16000", "-ac", "1", "-c:a", "pcm_s16le", str(out)], subject=out)
+def _tokens(text: str) -> list[tuple[str, bool, str]]:
+    """(key, starts with a capital, mark after it) of each written word."""
+    out = []
+    for raw in text.split():
+        _lead, core, tail = split_punctuation(raw)
+        for key in words_of(core):
+            out.append((key, core[:1].isupper(), ""))
+        if out and core:
+            out[-1] = (out[-1][0], out[-1][1], _mark(tail))
     return out
 
 
-def sample_refs(files: list[Path]) -> dict[str, str]:
-    """Reference texts of sample-footage clips, keyed by audio path, from the ground-truth scripts."""
-    refs: dict[str, str] = {}
-    for path in files:
-        parts = path.parts  # <workspace>/<programme>/ingest/<clip>/audio16k.wav
-        if len(parts) >= 4 and parts[-3] == "ingest":
-            programme, clip = parts[-4], parts[-2]
-            script = Path("examples/scripts") / f"{programme}.json"
-            if script.is_file():
-                clips = json.loads(script.read_text(encoding="utf-8")).get("clips", {})
-                utterances = clips.get(clip, {}).get("utterances", [])
-                if utterances:
-                    refs[str(path)] = " ".join(u["vi"] for u in utterances)
-    return refs
+def writing_scores(pairs: list[tuple[str, str]]) -> dict[str, float]:
+    """Punctuation accuracy and F1, capitalisation accuracy, over aligned matching words."""
+    same_mark = same_case = matched = 0
+    true_pos = false_pos = false_neg = 0
+    for ref_text, hyp_text in pairs:
+        ref, hyp = _tokens(ref_text), _tokens(hyp_text)
+        for i, j in align_pairs([k for k, _c, _m in ref], [k for k, _c, _m in hyp]):
+            matched += 1
+            _, ref_cap, ref_mark = ref[i]
+            _, hyp_cap, hyp_mark = hyp[j]
+            same_mark += ref_mark == hyp_mark
+            same_case += ref_cap == hyp_cap
+            true_pos += bool(ref_mark) and bool(hyp_mark)
+            false_pos += not ref_mark and bool(hyp_mark)
+            false_neg += bool(ref_mark) and not hyp_mark
+    f1 = 2 * true_pos / max(1, 2 * true_pos + false_pos + false_neg)
+    return {"punct_acc": same_mark / max(1, matched), "punct_f1": f1, "case_acc": same_case / max(1, matched)}
 
 
-def glossary_for(path: Path) -> Glossary:
-    """House glossary plus the sample programme's own, when the audio belongs to one."""
-    programme = path.parts[-4] if len(path.parts) >= 4 and path.parts[-3] == "ingest" else ""
-    manifest = Path("examples") / f"{programme}.yaml"
-    if programme and manifest.is_file():
-        return load_glossary(programme=load_manifest(manifest).glossary_path())
-    return load_glossary()
+def flag_scores(results: list[tuple[SpeechClip, Transcript]]) -> list[tuple[float, float, float, float]]:
+    """(threshold, recall of wrong words, share of flags on wrong words, share of words flagged)."""
+    scored: list[tuple[float, bool]] = []
+    for clip, transcript in results:
+        words = list(transcript.words())
+        keys = [(words_of(w.text) or [""])[0] for w in words]
+        right = {j for _i, j in align_pairs(words_of(clip.text), keys)}
+        scored += [(w.probability, j not in right) for j, w in enumerate(words)]
+    wrong = sum(1 for _p, bad in scored if bad)
+    out = []
+    for threshold in THRESHOLDS:
+        flagged = [bad for p, bad in scored if p < threshold]
+        out.append((threshold, sum(flagged) / max(1, wrong), sum(flagged) / max(1, len(flagged)),
+                    len(flagged) / max(1, len(scored))))
+    return out
 
 
-@dataclasses.dataclass
-class Totals:
-    """Audio, wall and CPU seconds, word errors and glossary hits, summed over clips."""
-
-    audio_s: float = 0.0
-    wall_s: float = 0.0
-    cpu_s: float = 0.0
-    errors: float = 0.0
-    ref_words: int = 0
-    hits: int = 0
-    said: int = 0
-
-    def add(self, other: Totals) -> None:
-        for field in dataclasses.fields(self):
-            setattr(self, field.name, getattr(self, field.name) + getattr(other, field.name))
-
-    def line(self, who: str) -> str:
-        score = f"{self.errors / self.ref_words:6.2f}" if self.ref_words else "     -"
-        terms = f"{self.hits}/{self.said}" if self.said else "-"
-        rtf, cpu = self.wall_s / self.audio_s, self.cpu_s / self.audio_s
-        return f"{self.audio_s:8.1f} {who:>6} {rtf:6.3f} {cpu:8.3f} {score} {terms:>6}"
+def engines(names: list[str]) -> dict[str, Transcriber]:
+    made: dict[str, Transcriber] = {}
+    for name in names:
+        if name == "whisper":
+            made[name] = FasterWhisperTranscriber()
+        elif name == "vietctc":
+            made[name] = VietCtcTranscriber()
+        elif name == "combined":
+            made[name] = CombinedTranscriber()
+        else:
+            raise SystemExit(f"unknown engine {name!r}")
+    return made
 
 
-def timed(run: Callable[[], str]) -> tuple[str, float, float]:
-    wall, cpu = time.perf_counter(), time.process_time()
-    text = run()
-    return text, time.perf_counter() - wall, time.process_time() - cpu
-
-
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("audio", nargs="*", type=Path)
-    parser.add_argument("--ref", type=Path, help="JSON of reference texts by file name or stem")
-    parser.add_argument("--synth", action="store_true", help="use ~30 s of espeak-ng speech, not the workspace")
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--engines", default="whisper,vietctc,combined")
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--bias-budget", type=int, default=TranscribeSettings().bias_budget_tokens)
-    parser.add_argument("--only", nargs="+", choices=("ours", "nobias", "bare"), help="run only these")
-    parser.add_argument("--model", type=Path, help="a CTranslate2 Whisper folder (default: the bundled one)")
+    parser.add_argument("--show", action="store_true", help="print every clip's text")
     args = parser.parse_args()
-
-    found = [] if args.synth else sorted(Path(p) for p in glob.glob("workspace/*/ingest/*/audio16k.wav"))
-    files = args.audio or found
-    refs = sample_refs(files)
-    refs.update(json.loads(args.ref.read_text(encoding="utf-8")) if args.ref else {})
-    tmp = tempfile.TemporaryDirectory()
-    if not files:
-        files = [synthesise(Path(tmp.name))]
-        refs[str(files[0])] = SYNTH_TEXT
-
-    from faster_whisper import WhisperModel
-
-    info = resolve_model(args.model)
-    plain = TranscribeSettings(cpu_threads=args.threads, bias_budget_tokens=args.bias_budget)
-    ours = FasterWhisperTranscriber(info)
-    bare = WhisperModel(str(info.path), device="cpu", compute_type="int8", cpu_threads=args.threads)
-    print(f"model {info.name} {info.sha256[:12]}…, int8, {args.threads} threads, beam 5")
-    totals: dict[str, Totals] = {}
-    print(f"{'clip':32} {'audio s':>8} {'who':>6} {'RTF':>6} {'cpu s/s':>8} {'WER':>6} {'terms':>6}")
-    warm = Path(tmp.name) / "warm.wav"
-    run_ffmpeg(["-f", "lavfi", "-t", "1", "-i", "anullsrc=r=16000:cl=mono", str(warm)], subject=warm)
-    ours.transcribe(warm, plain)  # loads the model: loading is not what we measure
-
-    def run_ours(path: Path, settings: TranscribeSettings, glossary: Glossary) -> str:
-        return correct_transcript(ours.transcribe(path, settings), glossary)[0].text
-
-    def run_bare(path: Path) -> str:
-        return " ".join(s.text.strip() for s in bare.transcribe(str(path), language="vi", beam_size=5)[0])
-
-    for path in files:
-        audio_s = duration_s(path)
-        glossary = glossary_for(path)
-        settings = prepare_settings(plain, glossary)
-        runs: dict[str, Callable[[], str]] = {
-            "ours": functools.partial(run_ours, path, settings, glossary),
-            "nobias": functools.partial(run_ours, path, dataclasses.replace(settings, initial_prompt=None), glossary),
-            "bare": functools.partial(run_bare, path),
-        }
-        ref = refs.get(str(path)) or refs.get(path.name) or refs.get(path.stem)
-        name = (path.parent.name if path.name == "audio16k.wav" else path.name)[-32:]
-        for who, run in runs.items():
-            if args.only and who not in args.only:
-                continue
-            text, wall, cpu = timed(run)
-            row = Totals(audio_s, wall, cpu)
-            if ref:
-                row.errors, row.ref_words = wer(ref, text) * len(words_of(ref)), len(words_of(ref))
-                row.hits, row.said = term_hits(glossary, ref, text)
-            totals.setdefault(who, Totals()).add(row)
-            print(f"{name:32} {row.line(who)}")
-            print(f"{'':32} {text[:160]}")
-    for who, total in totals.items():
-        print(f"{'ALL':32} {total.line(who)}")
-    tmp.cleanup()
-    return 0
+    clips = load_set()
+    audio_s = sum(c.duration_s for c in clips)
+    print(f"development set: {len(clips)} clips, {audio_s:.0f} s of real speech")
+    with tempfile.TemporaryDirectory() as tmp:
+        wavs = {c.id: to_wav16k(c, Path(tmp)) for c in clips}
+        for name, engine in engines(args.engines.split(",")).items():
+            settings = TranscribeSettings(engine="whisper" if name == "whisper" else "vietctc",
+                                          cpu_threads=args.threads)
+            engine.transcribe(wavs[clips[0].id], settings)  # load the model(s) outside the timing
+            results: list[tuple[SpeechClip, Transcript]] = []
+            decode = 0.0
+            for clip in clips:
+                began = time.monotonic()
+                transcript = engine.transcribe(wavs[clip.id], settings, clip_id=clip.id)
+                decode += time.monotonic() - began
+                results.append((clip, transcript))
+                if args.show:
+                    print(f"  {clip.id}: {clip.text}\n  {' ' * len(clip.id)}  {transcript.text}")
+            pairs = [(c.text, t.text) for c, t in results]
+            clean = [(c.text, t.text) for c, t in results if c.condition == "clean"]
+            noisy = [(c.text, t.text) for c, t in results if c.condition != "clean"]
+            scores = writing_scores(pairs)
+            print(f"{name:9s} WER {corpus_wer(pairs):.3f} (clean {corpus_wer(clean):.3f}, noisy "
+                  f"{corpus_wer(noisy):.3f})  CER {corpus_cer(pairs):.3f}  punctuation {scores['punct_acc']:.3f} "
+                  f"(F1 {scores['punct_f1']:.3f})  capitals {scores['case_acc']:.3f}  RTF {decode / audio_s:.3f}")
+            if name != "whisper":
+                flags = flag_scores(results)
+                print("          uncertain-word flag: " + "; ".join(
+                    f"<{t:.1f}: {f:.0%} of words flagged, finding {r:.0%} of the wrong ones ({p:.0%} of flags wrong)"
+                    for t, r, p, f in flags))
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -66,10 +66,10 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-if not __package__:  # run as a script: make `benchmarks.asr` importable
+if not __package__:  # run as a script: make `benchmarks.asr_whisper_prompt` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.asr import term_hits, wer, words_of
+from benchmarks.asr_whisper_prompt import term_hits, wer, words_of
 from pipeline.asr.engine import FasterWhisperTranscriber, TranscribeSettings
 from pipeline.asr.glossary import (
     LOOSE_CORRECTION,

@@ -37,7 +37,7 @@ def main() -> int:
     parser.add_argument("--workspace", type=Path, default=REPO / "workspace")
     args = parser.parse_args()
     sys.path.insert(0, str(REPO))
-    from benchmarks.asr import wer  # the one WER of the benchmarks (on folded syllables here)
+    from benchmarks.asr_whisper_prompt import wer  # the one WER of the benchmarks (on folded syllables here)
 
     worst_ms, worst_wer, sentences = 0, 0.0, 0
     for programme in ("dautu", "dulich"):

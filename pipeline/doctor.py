@@ -43,6 +43,28 @@ def _model() -> dict[str, Any]:
     return {"check": "whisper model", "ok": bool(report.get("hash_ok")), "detail": detail}
 
 
+def _vietnamese_model() -> dict[str, Any]:
+    """The Vietnamese CTC recogniser (taken out of the viet-asr wheel and verified)."""
+    from .asr.ctc_model import model_report as ctc_report
+
+    report = ctc_report()
+    if report.get("error"):
+        return {"check": "vietnamese recogniser", "ok": False,
+                "detail": report["error"] + " — or set asr: {engine: whisper} in the manifest"}
+    detail = (f"viet-asr {report['version']}: model sha256 {str(report['sha256'])[:12]}… verified; "
+              f"onnxruntime {_version('onnxruntime')}")
+    return {"check": "vietnamese recogniser", "ok": bool(report.get("hash_ok")), "detail": detail}
+
+
+def _version(dist: str) -> str:
+    import importlib.metadata
+
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"
+
+
 def _language_model() -> dict[str, Any]:
     """The llama backend's default model (joined and verified) and whether llama.cpp imports."""
     from .translate.llama_backend import llama_class
@@ -68,5 +90,6 @@ def checks() -> list[dict[str, Any]]:
         _tool("espeak-ng", ["--version"]),
         *_fonts(),
         _model(),
+        _vietnamese_model(),
         _language_model(),
     ]

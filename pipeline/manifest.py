@@ -161,6 +161,12 @@ class TranslationSettings(_Strict):
     options: dict[str, Any] = Field(default_factory=dict)
 
 
+class AsrSpec(_Strict):
+    """Which recogniser turns the programme's speech into words (README: "Recognition")."""
+
+    engine: Literal["vietctc", "whisper", "combined"] = "vietctc"
+
+
 class Manifest(_Strict):
     """The YAML document as written; see `Programme` for the resolved, ready-to-use form."""
 
@@ -181,6 +187,7 @@ class Manifest(_Strict):
     credits: list[Credit] = Field(default_factory=list)
     co_producers: list[str] = Field(default_factory=list)
     translation: TranslationSettings = TranslationSettings()  # type: ignore[call-arg]
+    asr: AsrSpec = AsrSpec()
 
     @field_validator("id")
     @classmethod

@@ -228,7 +228,7 @@ class _EarlyTranscripts:
         self._stopped = threading.Event()
         if getattr(self._settings, "transcriber", "absent") is None:
             try:  # one engine for every clip: the model is loaded once
-                self._settings = dataclasses.replace(self._settings, transcriber=self._settings.engine())
+                self._settings = dataclasses.replace(self._settings, transcriber=self._settings.engine(programme))
             except Exception:
                 self._stopped.set()  # no engine: the transcribe stage will say why
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="early-transcribe")

@@ -83,6 +83,11 @@ class TranscribeSettings:
     replaces put 8 terms into the 12 everyday sentences even when they were recognised perfectly.
     """
 
+    engine: Literal["vietctc", "whisper", "combined"] | None = None
+    """Which recogniser: the Vietnamese CTC model (`pipeline.asr.vietctc`: on real speech it makes
+    less than half Whisper base's errors, README), Whisper base, or the two combined (CTC syllables,
+    Whisper's capitals and punctuation where they agree). None: the manifest's `asr.engine`
+    (default vietctc), resolved by the transcribe stage."""
     language: str = "vi"
     beam_size: int = 5
     best_of: int = 5

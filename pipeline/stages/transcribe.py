@@ -23,6 +23,8 @@ from .. import stagerun
 from ..asr.engine import FasterWhisperTranscriber, Transcriber, TranscribeSettings
 from ..asr.glossary import Glossary, bias_text, correct_transcript, load_glossary
 from ..asr.transcript import SCHEMA_VERSION, Transcript, plain_text
+from ..asr.combine import CombinedTranscriber
+from ..asr.vietctc import VietCtcTranscriber
 from ..errors import ModelError, ReportageError, WorkspaceError
 from ..fsutil import read_json, write_json, write_text
 from ..manifest import Programme
@@ -51,10 +53,28 @@ class Settings:
     transcriber: Transcriber | None = field(default=None, compare=False)
     glossary: Glossary | None = field(default=None, compare=False)
 
-    def engine(self) -> Transcriber:
+    def engine(self, programme: Programme | None = None) -> Transcriber:
+        """The transcriber: the one given, else the recogniser `resolve` chooses."""
         if self.transcriber is not None:
             return self.transcriber
+        chosen = resolve(self.asr, programme, self.model).engine
+        if chosen == "vietctc":
+            return VietCtcTranscriber()
+        if chosen == "combined":
+            return CombinedTranscriber()
         return FasterWhisperTranscriber(self.model) if self.model else FasterWhisperTranscriber()
+
+
+def resolve(settings: TranscribeSettings, programme: Programme | None, model: Path | None = None) -> TranscribeSettings:
+    """The settings with the recogniser chosen, in one place for the CLI, `run` and the batch: the
+    one the settings name, else Whisper when a Whisper model folder is given, else the manifest's
+    `asr.engine` (vietctc unless it says otherwise)."""
+    if settings.engine is not None:
+        return settings
+    if model is not None:
+        return dataclasses.replace(settings, engine="whisper")
+    chosen = programme.manifest.asr.engine if programme is not None else "vietctc"
+    return dataclasses.replace(settings, engine=chosen)
 
 
 @dataclass(frozen=True)
@@ -170,8 +190,8 @@ def inputs(programme: Programme, ws: Workspace, settings: Settings | None = None
     """`{clip id: inputs}` for the ingested clips with audio (the model is verified to know its hash)."""
     settings = settings or Settings()
     gloss = _glossary(programme, settings)
-    run_settings = prepare_settings(settings.asr, gloss)
-    model = settings.engine().model_info()
+    run_settings = prepare_settings(resolve(settings.asr, programme, settings.model), gloss)
+    model = settings.engine(programme).model_info()
     out: dict[str, Any] = {}
     for record in ingested_clips(programme, ws, clips):
         audio = ws.audio16k(record.clip_id)
@@ -232,9 +252,9 @@ def transcribe_programme(
     """
     started = time.monotonic()
     stage_settings = Settings(settings, model, transcriber, glossary)
-    engine = stage_settings.engine()
+    engine = stage_settings.engine(programme)
     gloss = _glossary(programme, stage_settings)
-    run_settings = prepare_settings(settings, gloss)
+    run_settings = prepare_settings(resolve(settings, programme, model), gloss)
     info = engine.model_info()
     records = ingested_clips(programme, ws, clips)
 
