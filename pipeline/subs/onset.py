@@ -5,13 +5,16 @@ routinely comes back 100–450 ms before the voice (measured on the sample progr
 cue on screen before anyone speaks. The audio knows better. For each word that follows a pause, the
 16 kHz recognition audio of its clip is searched around the recognised start for the first 10 ms
 frame that is clearly louder than the stretch before it and stays so; the word then starts there
-(less `LEAD_MS` when that moves it later). Only words after a pause are moved, never past their end.
+(less `LEAD_MS` when that moves it later). Only words after a pause are moved, never past their end,
+and never back across a sound break (`speech.sound_breaks_ms`: the clip's sound before the cut is
+not in the programme; the sound there is another segment's).
 """
 
 from __future__ import annotations
 
 import math
 import wave
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -21,6 +24,7 @@ import numpy as np
 from ..subs.cues import TimedWord
 from ..timeline import Timeline
 from ..workspace import Workspace
+from .speech import sound_breaks_ms
 
 FRAME_MS = 10
 PAUSE_MS = 300
@@ -93,6 +97,7 @@ def _clip_time(timeline: Timeline, programme_ms: int) -> tuple[str, int, int] | 
 def refine_starts(words: Sequence[TimedWord], timeline: Timeline, ws: Workspace) -> list[TimedWord]:
     """`words` (programme time, in order) with each start after a pause moved onto the speech onset."""
     audio = ClipAudio(ws)
+    breaks = sound_breaks_ms(timeline)
     out: list[TimedWord] = []
     previous_end = -math.inf
     for word in words:
@@ -100,6 +105,8 @@ def refine_starts(words: Sequence[TimedWord], timeline: Timeline, ws: Workspace)
             where = _clip_time(timeline, word.start_ms)
             levels = audio.levels(where[0]) if where else None
             if where is not None and levels is not None:
+                at_break = bisect_right(breaks, word.start_ms)
+                floor = breaks[at_break - 1] if at_break else 0
                 _, clip_ms, _ = where
                 shift = word.start_ms - clip_ms
                 latest = max(word.start_ms, word.end_ms - 2 * FRAME_MS) - shift
@@ -111,7 +118,7 @@ def refine_starts(words: Sequence[TimedWord], timeline: Timeline, ws: Workspace)
                 found = onset_ms(levels, clip_ms, latest, back)
                 if found is not None:
                     at = found + shift
-                    at = max(word.start_ms, at - LEAD_MS) if at > word.start_ms else at
+                    at = max(word.start_ms, at - LEAD_MS) if at > word.start_ms else max(at, floor)
                     start = max(int(previous_end) if previous_end > -math.inf else 0, at)
                     word = replace(word, start_ms=start, end_ms=max(word.end_ms, start))
         out.append(word)

@@ -7,15 +7,20 @@ duration (known from the next cue's first word), and where it ends (a full stop 
 inside a name or between a number and its unit is forbidden). Timing is then fixed per cue in
 frames: start on the first word's frame, end after the speech plus what reading needs, close small
 gaps, keep the minimum gap, and move outs onto nearby shot changes.
+
+A sound break (a cut where the speech on either side comes from different clips, or from parts of
+one clip that do not run on) is a hard boundary: the words before it and after it never share a cue,
+and a cue of the speech before it ends on it at the latest, whatever reading time, gap closing or a
+shot change nearby would want, so no speaker's words are shown over the next shot's speaker.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from ..fsutil import nfc
@@ -28,25 +33,62 @@ _CUE_COST = 6.0
 _BREATH_MS = 400
 
 
-def normalise_words(words: Sequence[TimedWord]) -> list[TimedWord]:
-    """Words in time order, NFC, trimmed; a word that is only punctuation joins the word before.
+def normalise_words(words: Sequence[TimedWord], sound_breaks_ms: Sequence[int] = ()) -> list[TimedWord]:
+    """Words in time order, NFC, trimmed; a word that is only punctuation joins the word before
+    (of the same block, and on the same side of every sound break).
 
     Recognisers emit ' Trà' with a leading space, or ',' as a word of its own; neither should reach
     a cue as its own token.
     """
+    breaks = sorted(sound_breaks_ms)
     out: list[TimedWord] = []
     for word in sorted(words, key=lambda w: (w.start_ms, w.end_ms)):
         text = " ".join(nfc(word.text).split())
         if not text:
             continue
         end = max(word.end_ms, word.start_ms)
-        if out and not token_key(text) and not text[:1].isalnum() and out[-1].block == word.block:
+        if (out and not token_key(text) and not text[:1].isalnum() and out[-1].block == word.block
+                and bisect_right(breaks, out[-1].start_ms) == bisect_right(breaks, word.start_ms)):
             last = out[-1]
             out[-1] = TimedWord(last.start_ms, max(last.end_ms, end), last.text + text, last.probability,
                                 last.speaker, last.source_id, last.block)
             continue
         out.append(TimedWord(word.start_ms, end, text, word.probability, word.speaker, word.source_id, word.block))
     return out
+
+
+def hold_to_sound(words: Sequence[TimedWord], sound_breaks_ms: Sequence[int]) -> list[TimedWord]:
+    """`words` in time order, with each block's words that were not heard (probability 0: a script
+    word the alignment timed by interpolation) before its first heard word or after its last kept
+    on that heard word's side of every sound break.
+
+    Such a word's time is an estimate from its neighbours: run on past the last heard syllable it can
+    land in the next clip's speech, and the sentence's tail would then be shown over another speaker.
+    It is moved to the edge of its sentence's side instead (the sentence's cue ends on the cut).
+    """
+    ordered = sorted(words, key=lambda w: (w.start_ms, w.end_ms))
+    breaks = sorted(set(sound_breaks_ms))
+    if not breaks:
+        return ordered
+    members: dict[str, list[int]] = {}
+    for k, word in enumerate(ordered):
+        if word.block is not None:
+            members.setdefault(word.block, []).append(k)
+    out = list(ordered)
+    for indexes in members.values():
+        heard = [k for k in indexes if ordered[k].probability > 0.0]
+        if not heard:
+            continue
+        edges = [(k, heard[0]) for k in indexes if k < heard[0]] + [(k, heard[-1]) for k in indexes if k > heard[-1]]
+        for k, anchor in edges:
+            word, side = ordered[k], bisect_right(breaks, ordered[anchor].start_ms)
+            if bisect_right(breaks, word.start_ms) == side:
+                continue
+            low = breaks[side - 1] if side > 0 else word.start_ms
+            high = breaks[side] if side < len(breaks) else word.end_ms + 1
+            start = min(max(word.start_ms, low), high - 1)
+            out[k] = replace(word, start_ms=start, end_ms=min(max(word.end_ms, start), high))
+    return sorted(out, key=lambda w: (w.start_ms, w.end_ms))
 
 
 @dataclass(frozen=True)
@@ -82,7 +124,13 @@ class _Segmenter:
     """State shared by the cue-break search and the timing pass over one word stream."""
 
     def __init__(
-        self, words: list[TimedWord], style: Style, cuts_ms: Sequence[int], protected: Collection[str], rate: Fraction
+        self,
+        words: list[TimedWord],
+        style: Style,
+        cuts_ms: Sequence[int],
+        protected: Collection[str],
+        rate: Fraction,
+        sound_breaks_ms: Sequence[int] = (),
     ) -> None:
         self.words = words
         self.style = style
@@ -98,13 +146,18 @@ class _Segmenter:
         self.glued = glue_mask(self.tokens, style, protected)
         self.costs = gap_costs(self.tokens, self.glued, style)
         self.cuts = sorted({frame_at(ms, rate) for ms in cuts_ms})
+        # Sound breaks: word k lies on side `side[k]`, between walls[side - 1] and walls[side] (frames).
+        breaks_ms = sorted(set(sound_breaks_ms))
+        self.walls = [frame_at(ms, rate) for ms in breaks_ms]
+        self.side = [bisect_right(breaks_ms, word.start_ms) for word in words]
         self.speech_end = [frame_ceil(word.end_ms, rate) for word in words]
-        self.starts = [self._start_frame(word) for word in words]
+        self.starts = [self._start_frame(word, side) for word, side in zip(words, self.side, strict=True)]
         self.speakers = [word.speaker for word in words]
-        # The first word of each word's run of one block (None counts as a block of its own).
+        # The first word of each word's run of one block (None counts as a block of its own) on one
+        # side of every sound break: a cue never holds words of two runs.
         self.run_start: list[int] = []
         for k, word in enumerate(words):
-            same = k > 0 and words[k - 1].block == word.block
+            same = k > 0 and words[k - 1].block == word.block and self.side[k - 1] == self.side[k]
             self.run_start.append(self.run_start[-1] if same else k)
         self.speed_is_error = style.severity("reading-speed") == "error"
         self.prefix = [0]
@@ -117,14 +170,28 @@ class _Segmenter:
             pause = after.start_ms - before.end_ms
             self.silence.append(self.silence[-1] + max(0, pause - _BREATH_MS) / 50)
 
-    def _start_frame(self, word: TimedWord) -> int:
-        """The first word's frame, or a shot change within the lead-in of the word's start."""
+    def _start_frame(self, word: TimedWord, side: int) -> int:
+        """The first word's frame, or a shot change within the lead-in of the word's start; never
+        before the sound break the word follows, nor on or after the one it precedes."""
+        floor, wall = self._bounds(side)
         frame = frame_floor(word.start_ms, self.f.rate)
         near = self._nearest_cut(frame, self.f.lead_in + 1)
         lead_in_ms = self.f.ms(self.f.lead_in)
         if near is not None and abs(self.f.ms(near) - word.start_ms) <= lead_in_ms:
-            return near
-        return frame
+            frame = near
+        if wall is not None:
+            frame = min(frame, wall - 1)
+        return frame if floor is None else max(frame, floor)
+
+    def _bounds(self, side: int) -> tuple[int | None, int | None]:
+        """The sound breaks (frames) before and after side `side`; None where there is none."""
+        floor = self.walls[side - 1] if side > 0 else None
+        wall = self.walls[side] if side < len(self.walls) else None
+        return floor, wall
+
+    def _wall(self, k: int) -> int | None:
+        """The frame of the first sound break after word `k`'s side (None: none follows)."""
+        return self._bounds(self.side[k])[1]
 
     def _nearest_cut(self, frame: int, within: int) -> int | None:
         at = bisect_left(self.cuts, frame - within)
@@ -187,8 +254,12 @@ class _Segmenter:
         if last > first and f.ms(speech_end) - f.ms(start) > style.max_duration_ms:
             cost += _HUGE
         cap = start + f.most_within(start, style.max_duration_ms)
+        wall = self._wall(first)
+        if wall is not None:
+            cap = min(cap, wall)
         if last + 1 < len(self.words):
-            cap = min(cap, self.starts[last + 1] + f.lead_in - f.gap)
+            across = self.side[last + 1] != self.side[last]
+            cap = min(cap, self.starts[last + 1] - f.gap + (0 if across else f.lead_in))
         chars = sum(len(line) for line in layout.lines)
         available = f.ms(cap) - f.ms(start)
         if available < style.min_duration_ms:
@@ -268,12 +339,19 @@ class _Segmenter:
             need = max(style.min_duration_ms, chars * 1000 / style.max_cps)
             want = max(self.speech_end[last], start + f.length_for(start, need))
             cap = start + f.most_within(start, style.max_duration_ms)
+            wall = self._wall(first)
+            if wall is not None:  # the speech after a sound break is another's: end on it at the latest
+                cap = min(cap, wall)
+                want = min(want, wall)
             limit: int | None = None
             if number + 1 < len(groups):
                 next_first = groups[number + 1][0]
                 limit = starts[number + 1] - f.gap
-                if want > limit:
+                if want > limit and self.side[next_first] == self.side[first]:
+                    # The next cue may wait a little for this one, but not past its own side's wall.
                     latest = frame_floor(self.words[next_first].start_ms, f.rate) + f.lead_in
+                    if wall is not None:
+                        latest = min(latest, wall - 1)
                     starts[number + 1] = max(starts[number + 1], min(latest, want + f.gap))
                     limit = starts[number + 1] - f.gap
             end = min(want, cap) if limit is None else min(want, cap, limit)
@@ -305,16 +383,21 @@ def segment(
     shot_changes_ms: Sequence[int] = (),
     protected: Collection[str] = (),
     frame_rate: Fraction | None = None,
+    sound_breaks_ms: Sequence[int] = (),
 ) -> list[Cue]:
     """Group timed words into cues that follow `style` at `frame_rate` (the profile's by default).
 
     `protected` phrases (glossary terms, names) are never split across lines or cues;
     `shot_changes_ms` are cut times of the timeline. Words with two speaker labels in one cue get
-    the dash convention. The result passes `lint` without errors for ordinary speech; speech too
-    fast to read at the profile's speed still produces cues, which lint then reports.
+    the dash convention. `sound_breaks_ms` are the cuts where the sound changes
+    (`speech.sound_breaks_ms`): a word belongs to the side its start is on (a script word not heard,
+    to its sentence's side: `hold_to_sound`), no cue holds words of both sides, and a cue ends on the
+    break at the latest. The result passes `lint` without errors for ordinary speech; speech too
+    fast to read at the profile's speed still produces cues, which lint then reports (a cue held to
+    a break can be too short or too fast: the break wins).
     """
-    clean = normalise_words(words)
+    clean = normalise_words(hold_to_sound(words, sound_breaks_ms), sound_breaks_ms)
     if not clean:
         return []
-    segmenter = _Segmenter(clean, style, shot_changes_ms, protected, frame_rate or style.frame_rate)
+    segmenter = _Segmenter(clean, style, shot_changes_ms, protected, frame_rate or style.frame_rate, sound_breaks_ms)
     return segmenter.time_cues(segmenter.choose_groups())

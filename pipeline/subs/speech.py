@@ -4,10 +4,16 @@ hang-on) and for QC (coverage, cues over silence).
 
 A word belongs to a segment when it starts inside the segment's [src_in, src_out) of clip time; it
 is cut at src_out. Words closer than `SPEECH_GAP_MS` make one stretch of speech.
+
+A cut where the sound changes (`sound_breaks_ms`: to another clip, to another part of the same clip,
+or between sound and none) separates speech that was never one utterance, however close the words on
+either side: cues never join it. A cut between contiguous pieces of one clip (a dissolve or a split
+that leaves the sound running) is no break.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 
 from ..asr.transcript import Transcript
@@ -39,6 +45,25 @@ def place_words(timeline: Timeline, transcripts: Mapping[str, Transcript]) -> li
                 words.append(TimedWord(word.start_ms - src_in + rec_in, end - src_in + rec_in, word.text,
                                   word.probability, None, f"{seg.clip_id}@{word.start_ms}"))
     return words
+
+
+def sound_breaks_ms(timeline: Timeline) -> list[int]:
+    """Programme ms of every cut where the sound does not run on from one segment into the next: the
+    next segment is another clip, or the same clip from another point, or one has sound and the other
+    none. Cuts between two segments without sound are not breaks (no speech on either side)."""
+    breaks: list[int] = []
+    for before, after in itertools.pairwise(timeline.segments):
+        if not before.has_audio and not after.has_audio:
+            continue
+        runs_on = (
+            before.has_audio == after.has_audio
+            and before.clip_id == after.clip_id
+            and before.src_out_frame == after.src_in_frame
+            and before.rec_out_frame == after.rec_in_frame
+        )
+        if not runs_on:
+            breaks.append(timeline.frames_to_ms(after.rec_in_frame))
+    return breaks
 
 
 def timeline_words(timeline: Timeline, ws: Workspace) -> tuple[list[TimedWord], list[str]]:
