@@ -31,13 +31,22 @@ class AudioSpan:
 
 @dataclass(frozen=True)
 class SourceCue:
-    """One Vietnamese cue to translate: its position (1-based), programme times, flat text, audio."""
+    """One Vietnamese text to translate (a cue, or a whole sentence): its position (1-based),
+    programme times, flat text, audio.
+
+    `before` and `after` are the sentences said just before and after it, for understanding only:
+    never translated, never part of the English ("" where there is none). None (the default) means
+    the caller gave no context; a backend that reads context then takes the texts beside it in the
+    list it was given.
+    """
 
     index: int
     start_ms: int
     end_ms: int
     text: str
     audio: tuple[AudioSpan, ...] = ()
+    before: str | None = None
+    after: str | None = None
 
 
 @dataclass(frozen=True)
@@ -51,7 +60,11 @@ class TranslationContext:
 
 @runtime_checkable
 class Translator(Protocol):
-    """Anything that turns Vietnamese cues into English lines, exactly one per cue, in order."""
+    """Anything that turns Vietnamese cues into English lines, exactly one per cue, in order.
+
+    A cue may carry the sentences around it (`SourceCue.before`/`after`): a backend that can use
+    context reads them; one that cannot (an audio or a sentence-at-a-time model) ignores them.
+    """
 
     name: str
     is_machine_draft: bool

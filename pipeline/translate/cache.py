@@ -1,12 +1,13 @@
-"""Translations remembered per cue, so a one-cue fix re-translates one cue.
+"""Translations remembered per text sent, so a one-word fix re-translates only what it touches.
 
-A local model takes seconds a cue; an editor's loop is fix one word, look again. Each translation is
-kept under a key made of what it translates: the Vietnamese text, its audio (for a backend that
-listens), the backend and its options, and the glossary. The neighbours a backend reads as context
-help it but are not in the key: fixing one cue re-translates that cue alone, not the two on either
-side. Only cues whose key is new go to the translator, in one call, in programme order. The cache
-is one JSON file in the programme's subtitles folder, written atomically; entries no cue uses any
-more are dropped on write.
+A local model takes seconds a sentence; an editor's loop is fix one word, look again. Each
+translation is kept under a key made of what it translates: the Vietnamese text, its audio (for a
+backend that listens), the sentences given as its context (`SourceCue.before`/`after`, when given:
+the model read them, so they shaped the English), the backend and its options, and the glossary.
+Fixing one sentence therefore re-translates it and the sentence on either side (whose context it
+is), nothing else. Only texts whose key is new go to the translator, in one call, in programme
+order. The cache is one JSON file in the programme's subtitles folder, written atomically; entries
+nothing uses any more are dropped on write.
 """
 
 from __future__ import annotations
@@ -21,12 +22,16 @@ from .base import SourceCue
 
 
 def cue_keys(cues: Sequence[SourceCue], setup: Mapping[str, Any]) -> list[str]:
-    """One key per cue: its text, its audio, and `setup` (backend, options, glossary …)."""
+    """One key per cue: its text, its audio, its context when it has some, and `setup` (backend,
+    options, glossary …). A cue without context keeps the key it always had."""
     base = json.dumps(setup, sort_keys=True, ensure_ascii=False, default=str)
     keys = []
     for cue in cues:
         audio = [(a.clip_id, a.start_ms, a.end_ms) for a in cue.audio]
-        keys.append(sha256_text(json.dumps([base, cue.text, audio], ensure_ascii=False)))
+        parts: list[Any] = [base, cue.text, audio]
+        if cue.before is not None or cue.after is not None:
+            parts.append({"before": cue.before or "", "after": cue.after or ""})
+        keys.append(sha256_text(json.dumps(parts, ensure_ascii=False)))
     return keys
 
 

@@ -2,10 +2,13 @@
 vLLM server, or a hosted one), with the standard library only; and `ChatTranslator`, everything such
 a translator does but the transport, shared with the in-process llama.cpp backend (llama_backend.py).
 
-Cues go in numbered batches with a few neighbours on each side as context (a cue is often half a
-sentence) and the glossary as instructions. The reply must be JSON with exactly one English line per
-cue id: a reply that drops or invents a line is retried, not patched, because a shifted line puts
-every following subtitle against the wrong picture.
+Cues go in numbered batches with context on each side and the glossary as instructions. The context
+is the sentence before and after, when the caller gives them (`SourceCue.before`/`after`: the
+subtitles stage sends recognised speech as whole sentences, each with its neighbours), and a batch
+then holds only sentences that follow one another, so every sentence's neighbours are in its
+request; otherwise it is a few of the batch's neighbours in the list. The reply must be JSON with
+exactly one English line per cue id: a reply that drops or invents a line is retried, not patched,
+because a shifted line puts every following subtitle against the wrong picture.
 """
 
 from __future__ import annotations
@@ -20,13 +23,15 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..errors import ManifestError, SubtitleError
+from ..fsutil import nfc
 from .base import SourceCue, TranslationContext, protect, translate_protected
 
 _SYSTEM = (
     "You translate Vietnamese television subtitles into natural, concise English subtitles. "
-    "Translate each numbered cue on its own and keep its meaning inside that cue; the context "
-    "cues are for understanding only. Use the glossary's English for its terms. Other proper names "
-    "keep their Vietnamese spelling with diacritics. Reply with JSON only: "
+    "Translate each numbered cue on its own and keep its meaning inside that cue; context_before "
+    "and context_after are the text around the cues, for understanding only: do not translate them. "
+    "Do not add an ellipsis the Vietnamese does not have. Use the glossary's English for its terms. "
+    "Other proper names keep their Vietnamese spelling with diacritics. Reply with JSON only: "
     '{"translations": [{"id": <cue id>, "en": "<English>"}, ...]} with exactly one entry per cue id.'
 )
 
@@ -140,10 +145,18 @@ class ChatTranslator:
         )
 
     def _translate_range(self, texts: Sequence[str], ids: Sequence[int], first: int, count: int,
-                         glossary_lines: Sequence[str]) -> list[str]:
-        """Cues `first … first+count-1` of `texts` as one batch, with `context` neighbours each side."""
-        before = texts[max(0, first - self.context) : first]
-        after = texts[first + count : first + count + self.context]
+                         glossary_lines: Sequence[str], around: Sequence[tuple[str, str]] | None = None,
+                         ) -> list[str]:
+        """Cues `first … first+count-1` of `texts` as one batch, with context on each side: the
+        sentence before the first and after the last from `around` (each cue's (before, after))
+        when given, else `context` neighbours in `texts`."""
+        if around is not None:
+            opening, closing = around[first][0], around[first + count - 1][1]
+            before = [opening] if opening and self.context else []
+            after = [closing] if closing and self.context else []
+        else:
+            before = list(texts[max(0, first - self.context) : first])
+            after = list(texts[first + count : first + count + self.context])
         chunk_ids = ids[first : first + count]
         messages = self.messages(texts[first : first + count], chunk_ids, before, after, glossary_lines)
         try:
@@ -152,24 +165,43 @@ class ChatTranslator:
             if not self.split_failed_batches or count == 1:
                 raise
         half = count // 2
-        return (self._translate_range(texts, ids, first, half, glossary_lines)
-                + self._translate_range(texts, ids, first + half, count - half, glossary_lines))
+        return (self._translate_range(texts, ids, first, half, glossary_lines, around)
+                + self._translate_range(texts, ids, first + half, count - half, glossary_lines, around))
+
+    def _batches(self, texts: Sequence[str], around: Sequence[tuple[str, str]] | None) -> list[tuple[int, int]]:
+        """(first, count) of each batch: up to `batch_size` cues; with `around`, only cues that follow
+        one another (each the next one's context before, the previous one's context after)."""
+        batches: list[tuple[int, int]] = []
+        for k in range(len(texts)):
+            joined = batches and batches[-1][1] < self.batch_size and (
+                around is None or (around[k - 1][1] == texts[k] and around[k][0] == texts[k - 1]))
+            if joined:
+                batches[-1] = (batches[-1][0], batches[-1][1] + 1)
+            else:
+                batches.append((k, 1))
+        return batches
 
     def translate(self, cues: Sequence[SourceCue], context: TranslationContext) -> list[str]:
-        """Batches of `batch_size` cues, each sent with `context` neighbours on both sides. A cue
-        with no text gets no English (there is nothing to ask the model about)."""
+        """Batches of up to `batch_size` cues, each sent with context on both sides: the sentences
+        the cues carry (`before`/`after`; a batch then holds only consecutive sentences), or else
+        `context` neighbours from the list. A cue with no text gets no English (there is nothing to
+        ask the model about)."""
         glossary = context.glossary
         used = {t for cue in cues for t in protect(cue.text, glossary).terms}
         glossary_lines = [f"- {t.vi} → {t.en}" for t in glossary.terms if t in used]
+        given = any(cue.before is not None or cue.after is not None for cue in cues)
+
+        def flat(text: str | None) -> str:
+            return " ".join(nfc(text or "").split())
 
         def run(texts: list[str]) -> list[str]:
             spoken = [n for n, text in enumerate(texts) if text.strip()]
-            said = [texts[n] for n in spoken]
+            said = [" ".join(texts[n].split()) for n in spoken] if given else [texts[n] for n in spoken]
             ids = [cues[n].index for n in spoken]
+            around = [(flat(cues[n].before), flat(cues[n].after)) for n in spoken] if given else None
             english: list[str] = []
-            for first in range(0, len(said), self.batch_size):
-                count = min(self.batch_size, len(said) - first)
-                english.extend(self._translate_range(said, ids, first, count, glossary_lines))
+            for first, count in self._batches(said, around):
+                english.extend(self._translate_range(said, ids, first, count, glossary_lines, around))
             out = [""] * len(texts)
             for n, line in zip(spoken, english, strict=True):
                 out[n] = line

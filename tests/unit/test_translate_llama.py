@@ -106,6 +106,31 @@ def test_prompt_batches_context_glossary_and_the_llama_call(gguf: Path) -> None:
     assert call["max_tokens"] == 48 + 80 * 3
 
 
+def test_sentences_with_their_own_context_go_in_runs_with_the_sentence_before_and_after(gguf: Path) -> None:
+    # Sentences 1-3 follow one another; the next one sent follows a sentence already translated (cached).
+    said = ["Hồi trước nghèo lắm.", "Bây giờ khác rồi.", "Con cái đi làm xa.", "Tết mới về.", "Năm nay được mùa."]
+    sentences = [SourceCue(1, 0, 900, said[0], before="", after=said[1]),
+                 SourceCue(2, 1000, 1900, said[1], before=said[0], after=said[2]),
+                 SourceCue(3, 2000, 2900, said[2], before=said[1], after=said[3]),
+                 SourceCue(4, 4000, 4900, said[4], before=said[3], after="")]
+    translator, llm = _translator(gguf, fake_factory(), batch_size=6)
+    assert translator.translate(sentences, CONTEXT) == [f"English {i} in Trà Vinh" for i in range(1, 5)]
+    requests = [json.loads(call["messages"][1]["content"]) for call in llm.calls]
+    assert [[c["vi"] for c in r["cues"]] for r in requests] == [said[:3], said[4:]]
+    assert [(r["context_before"], r["context_after"]) for r in requests] == [([], [said[3]]), ([said[3]], [])]
+    assert "for understanding only: do not translate them" in llm.calls[0]["messages"][0]["content"]
+    # A run longer than a batch: the next batch opens with the sentence before it as context.
+    translator, llm = _translator(gguf, fake_factory(), batch_size=2)
+    translator.translate(sentences[:3], CONTEXT)
+    requests = [json.loads(call["messages"][1]["content"]) for call in llm.calls]
+    assert [(r["context_before"], [c["id"] for c in r["cues"]], r["context_after"]) for r in requests] == [
+        ([], [1, 2], [said[2]]), ([said[1]], [3], [said[3]])]
+    translator, llm = _translator(gguf, fake_factory(), context=0)
+    translator.translate(sentences[:2], CONTEXT)
+    request = json.loads(llm.calls[0]["messages"][1]["content"])
+    assert request["context_before"] == [] and request["context_after"] == []
+
+
 def test_a_dropped_line_is_retried_constrained_never_patched(gguf: Path) -> None:
     translator, llm = _translator(gguf, fake_factory(), batch_size=4)
     llm.script = ["drop", "extra", "good"]
