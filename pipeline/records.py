@@ -17,15 +17,19 @@ Nobody parses another stage's display text: a reader takes the numbers and names
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import fsutil
 from .errors import WorkspaceError
 from .timecode import parse_rate
 from .workspace import Workspace
+
+if TYPE_CHECKING:
+    from .subs.cues import Cue
 
 INGEST_RECORD_VERSION = 3
 
@@ -96,6 +100,55 @@ def read_ingest_record(ws: Workspace, clip_id: str) -> IngestRecord:
 
 
 @dataclass(frozen=True)
+class UncertainWord:
+    """A word of a cue that the recogniser was unsure of (the transcript's `low_probability` flag).
+
+    `start`/`end` are a character span of the cue's text as written (its lines joined by line
+    breaks), the word's edge punctuation left out; `at_ms` is when it is spoken, in programme ms.
+    """
+
+    start: int
+    end: int
+    text: str
+    probability: float
+    at_ms: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"start": self.start, "end": self.end, "text": self.text,
+                "probability": round(self.probability, 4), "at_ms": self.at_ms}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> UncertainWord:
+        return cls(int(data["start"]), int(data["end"]), str(data["text"]), float(data.get("probability") or 0.0),
+                   int(data.get("at_ms") or 0))
+
+
+@dataclass(frozen=True)
+class UncertainCue:
+    """A Vietnamese cue made from recognised speech with the words in it nobody has checked yet.
+
+    The cue is named by its number and by what it is (times and text as the subtitles stage wrote
+    them): the words are uncertain only while the cue in force is still exactly that one. A cue a
+    person has edited, split, merged or re-timed is theirs, and has no uncertain words any more.
+    """
+
+    cue: int
+    start_ms: int
+    end_ms: int
+    text: str
+    words: tuple[UncertainWord, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"cue": self.cue, "start_ms": self.start_ms, "end_ms": self.end_ms, "text": self.text,
+                "words": [w.to_json() for w in self.words]}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> UncertainCue:
+        return cls(int(data["cue"]), int(data["start_ms"]), int(data["end_ms"]), str(data["text"]),
+                   tuple(UncertainWord.from_json(w) for w in data.get("words") or ()))
+
+
+@dataclass(frozen=True)
 class SubtitlesLanguage:
     """Where one language's cues came from and what lint said of them."""
 
@@ -108,6 +161,26 @@ class SubtitlesLanguage:
     cue_map: list[dict[str, Any]] | None = None
     # Clips re-transcribed since an editor last changed this language's file: someone must look again.
     needs_review: list[str] = field(default_factory=list)
+    # Vietnamese: the cues made from recognised speech that hold words the recogniser was unsure of
+    # and nobody has changed since ([] none; None not recorded: English, or a record from before).
+    uncertain_words: tuple[UncertainCue, ...] | None = None
+
+    def uncertain_in(self, cues: Sequence[Cue]) -> list[UncertainCue]:
+        """The uncertain cues still in force in `cues` (the file as it is now, perhaps edited since
+        the record was written), renumbered as they stand there; a cue changed in any way drops out."""
+        return still_in_force(self.uncertain_words or (), cues)
+
+
+def still_in_force(entries: Sequence[UncertainCue], cues: Sequence[Cue]) -> list[UncertainCue]:
+    """The entries whose cue is in `cues` exactly as recorded (times and text), numbered as there."""
+    where = {(c.start_ms, c.end_ms, c.text): n for n, c in enumerate(cues, 1)}
+    out: list[UncertainCue] = []
+    for entry in entries:
+        number = where.get((entry.start_ms, entry.end_ms, entry.text))
+        if number is not None and entry.words:
+            out.append(entry if number == entry.cue else UncertainCue(
+                number, entry.start_ms, entry.end_ms, entry.text, entry.words))
+    return out
 
 
 @dataclass(frozen=True)
@@ -124,6 +197,10 @@ class SubtitlesRecord:
             data = asdict(entry)
             if lang == "vi":
                 data.pop("cue_map")
+            if entry.uncertain_words is None:
+                data.pop("uncertain_words")
+            else:
+                data["uncertain_words"] = [u.to_json() for u in entry.uncertain_words]
             langs[lang] = data
         out: dict[str, Any] = {"programme": self.programme, "languages": langs}
         if self.script is not None:
@@ -138,8 +215,19 @@ class SubtitlesRecord:
                 source=str(entry.get("source", "generated")), backend=entry.get("backend"),
                 machine_draft=bool(entry.get("machine_draft")), reviewed=bool(entry.get("reviewed")),
                 cues=int(entry.get("cues") or 0), lint=dict(entry.get("lint") or {}), cue_map=entry.get("cue_map"),
-                needs_review=[str(c) for c in entry.get("needs_review") or []])
+                needs_review=[str(c) for c in entry.get("needs_review") or []],
+                uncertain_words=_uncertain(entry.get("uncertain_words")))
         return cls(str(data.get("programme", "")), langs, data.get("script"))
+
+
+def _uncertain(value: Any) -> tuple[UncertainCue, ...] | None:
+    """The recorded uncertain cues; None when there are none recorded (or they are unreadable)."""
+    if not isinstance(value, list):
+        return None
+    try:
+        return tuple(UncertainCue.from_json(u) for u in value)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
 
 
 def subtitles_record_path(ws: Workspace) -> Path:

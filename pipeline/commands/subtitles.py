@@ -16,7 +16,7 @@ import click
 from .. import ui
 from ..errors import SubtitleError
 from ..manifest import Programme, load_manifest
-from ..records import read_subtitles_record
+from ..records import SubtitlesRecord, read_subtitles_record
 from ..subs import lint, load_style, read_subtitles
 from ..timecode import ms_to_timecode
 from ..timeline import load_timeline
@@ -70,6 +70,12 @@ def show_subtitles(c: Ctx, programme: Programme, report: Any) -> None:
     if en.get("machine_draft") and not en.get("reviewed"):
         ui.say("  English has unreviewed machine-drafted cues: `reportage subtitles export-sheet` for review",
                c.quiet)
+    vi = SubtitlesRecord.from_json(report.record).languages.get("vi")
+    unsure = vi.uncertain_words if vi is not None and vi.uncertain_words else ()
+    if unsure:
+        words = sum(len(u.words) for u in unsure)
+        ui.say(f"  {words} uncertain recognised word(s) in {len(unsure)} Vietnamese cue(s) to hear again: "
+               "`reportage review` (key N jumps to the next)", c.quiet)
 
 
 @subtitles.command("make")

@@ -8,6 +8,10 @@ one-hour master is read once, not four times. The result is a flat dict keyed li
 
 `signalstats=stat=brng` adds, per frame, BRNG: the fraction (0..1) of pixels whose Y leaves 16–235 or
 whose Cb/Cr leave 16–240 (limits scaled for 10-bit) — the area figure of EBU R103's gamut rule.
+
+One measurement is of the programme's subtitles, not of a file: `uncertain_words`, the recognised
+words the recogniser was unsure of that are still in the delivered Vietnamese cues as it left them
+(read from the subtitles record, checked against the file in force).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import itertools
 import re
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -23,7 +28,9 @@ from typing import Any
 from ..errors import MediaError
 from ..media.ffmpeg import ffprobe_json, run_ffmpeg, safe_input
 from ..media.loudness import parse_ebur128
-from ..timecode import parse_rate
+from ..records import SubtitlesLanguage
+from ..subs.cues import Cue
+from ..timecode import ms_to_timecode, parse_rate
 
 _FRAME_RE = re.compile(r"^frame:\s*(\d+)\s+pts:\s*\S+\s+pts_time:\s*([-\d.e]+)")
 _META_RE = re.compile(r"^lavfi\.(\w+)\.(\w+)=(.*)$")
@@ -324,6 +331,24 @@ def measure_file(path: Path, rate: Fraction, *, skip_s: float = 0.0) -> FileMeas
                             mono_tracks=mono_pair)
     decoded.values.update(values)
     return decoded
+
+
+def uncertain_words(entry: SubtitlesLanguage | None, cues: Sequence[Cue], rate: Fraction) -> dict[str, Any] | None:
+    """`subtitles.uncertain_words`: how many uncertain recognised words the subtitles record lists in
+    cues still in force as the subtitles stage made them (`SubtitlesLanguage.uncertain_in`: a cue a
+    person has edited since counts as reviewed), in how many cues, the first one's programme
+    timecode at `rate`, and the cues' spans in programme seconds. None without a record of the
+    language; {"recorded": False} for a record written before uncertain words were recorded."""
+    if entry is None:
+        return None
+    if entry.uncertain_words is None:
+        return {"recorded": False}
+    left = entry.uncertain_in(cues)
+    words = [w for cue in left for w in cue.words]
+    first = min((w.at_ms for w in words), default=None)
+    return {"recorded": True, "words": len(words), "cues": len(left),
+            "first_ms": first, "first_tc": ms_to_timecode(first, rate) if first is not None else None,
+            "spans_s": [[cue.start_ms / 1000, cue.end_ms / 1000] for cue in left]}
 
 
 def poster_frames(path: Path, out_dir: Path, duration_s: float | None, stem: str, count: int = 3,

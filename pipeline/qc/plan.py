@@ -44,7 +44,7 @@ from ..intervals import subtract
 from ..profiles import Profile
 
 Rule = Literal["equals", "one_of", "near", "at_most", "at_least", "level_at_most", "intervals",
-               "legal_range", "report", "bitrate"]
+               "legal_range", "report", "bitrate", "unreviewed_words"]
 Measure = Literal[
     "container.format", "container.extension", "container.moov_first",
     "video.codec", "video.profile", "video.level", "video.pix_fmt", "video.size", "video.rate",
@@ -53,9 +53,11 @@ Measure = Literal[
     "audio.bitrate_configured_kbps",
     "audio.silence", "loudness.integrated", "loudness.true_peak", "loudness.lra",
     "picture.black", "picture.freeze", "picture.legal", "duration.frames",
+    "subtitles.uncertain_words",
 ]
 MEASURES: frozenset[str] = frozenset(get_args(Measure))
-"""Every measurement a plan may judge (keys of `checks.FileMeasurements.values`)."""
+"""Every measurement a plan may judge (keys of `checks.FileMeasurements.values`, and of the
+programme's subtitles: `checks.uncertain_words`)."""
 Interval = tuple[float, float]
 VBR_AUDIO_CODECS = frozenset({"aac"})
 """Audio codecs whose encoder treats the bit rate as a target it may undershoot (ffmpeg's AAC); any
@@ -136,6 +138,8 @@ class CheckSpec:
                     f"FAIL for ≥ {LEGAL_SUSTAINED_S:g} s")
         if self.rule == "bitrate":
             return f"{self.expected:g} kb/s ±{self.tolerance:g}%" + (f", ≤ {self.limit:g}" if self.limit else "")
+        if self.rule == "unreviewed_words":
+            return "none left unreviewed (WARN)"
         return "reported"
 
 
@@ -314,6 +318,21 @@ def plan_for(profile: Profile, ctx: PlanContext = PlanContext()) -> list[CheckSp
     return specs
 
 
+RECOGNISED_LANG = "vi"
+"""The language recognised speech gives cues in: the one whose uncertain words are counted."""
+
+
+def subtitles_plan(lang: str) -> list[CheckSpec]:
+    """The checks of a language's delivered subtitles judged by a rule of this plan (lint, coverage
+    and silence are `qc.subtitles`' own): for recognised Vietnamese, the words the recogniser was
+    unsure of that nobody has looked at yet (a WARN: the file is deliverable, a person should listen)."""
+    if lang != RECOGNISED_LANG:
+        return []
+    return [CheckSpec(f"subtitles.{lang}.uncertain_words", f"Subtitles {lang}: uncertain recognised words reviewed",
+                      "subtitles.uncertain_words", "unreviewed_words", unit="words",
+                      why="words the recogniser flagged low_probability, in cues nobody has edited since")]
+
+
 def _norm_profile(text: str | None) -> str:
     """'4:2:2' and '422', 'High' and 'high', 'HQ' → comparable lower-case alphanumerics."""
     return "".join(ch for ch in (text or "").lower() if ch.isalnum())
@@ -449,6 +468,24 @@ def _bitrate(spec: CheckSpec, value: Any, u: str) -> Judged:
 def _report(spec: CheckSpec, value: Any, u: str) -> Judged:
     shown = f"{value:.1f}" if isinstance(value, float) else str(value)
     return Judged(Status.INFO, f"{shown}{u}", "", _number(value))
+
+
+@_rule("unreviewed_words")
+def _unreviewed_words(spec: CheckSpec, value: Any, u: str) -> Judged:
+    """Value (`checks.uncertain_words`): {"recorded", "words", "cues", "first_tc", "spans_s"}. WARN
+    naming how many uncertain words in how many cues are left and where the first is; PASS when none."""
+    if not value.get("recorded", True):
+        return Judged(Status.INFO, "not recorded", "the subtitles record predates uncertain words: "
+                      "run `reportage subtitles make MANIFEST` again")
+    words, cues = int(value.get("words") or 0), int(value.get("cues") or 0)
+    if words == 0:
+        return Judged(Status.PASS, "none", "", 0.0)
+    plural = "s" if words != 1 else ""
+    detail = (f"{words} uncertain recognised word{plural} in {cues} cue{'s' if cues != 1 else ''} nobody has "
+              f"reviewed (first at {value.get('first_tc', '?')}): review them in the review room")
+    spans = tuple((float(a), float(b)) for a, b in value.get("spans_s") or ())
+    return Judged(Status.WARN, f"{words} word{plural} in {cues} cue{'s' if cues != 1 else ''}", detail,
+                  float(words), None, spans)
 
 
 def outside(intervals: Sequence[Interval], allowed: Sequence[Interval]) -> list[Interval]:

@@ -1,5 +1,7 @@
 """Subtitle QC for a programme: every language file present and readable, lint against its style,
-every stretch of speech covered by a cue, no cue hanging over silence, machine drafts flagged; and,
+every stretch of speech covered by a cue, no cue hanging over silence, machine drafts flagged, the
+recognised words nobody has reviewed counted (`plan.subtitles_plan`, measured by
+`checks.uncertain_words` from the subtitles record); and,
 per deliverable that burns subtitles in, no burned-in cue on top of a lower third
 (`lower_third_checks`: a WARN naming each cue, since which one gives way is the editor's call).
 
@@ -27,7 +29,8 @@ from ..subs import Cue, lint, load_style, read_subtitles
 from ..timecode import Timecode
 from ..timeline import Timeline
 from ..workspace import Workspace
-from .plan import CheckResult, Status
+from .checks import uncertain_words
+from .plan import CheckResult, Status, evaluate, subtitles_plan
 
 Span = tuple[int, int]
 
@@ -117,6 +120,8 @@ def check_language(path_by_ext: dict[str, Path], lang: str, timeline: Timeline |
         results.append(CheckResult(f"subtitles.{lang}.review", f"Subtitles {lang} reviewed", Status.WARN,
                                    "unreviewed machine draft", "reviewed by a translator",
                                    f"source: {draft.backend or draft.source}"))
+    measured = {"subtitles.uncertain_words": uncertain_words(draft, cues, rate or style.frame_rate)}
+    results += [evaluate(spec, measured) for spec in subtitles_plan(lang) if measured[spec.measure] is not None]
     return results
 
 

@@ -6,7 +6,9 @@ between — `Conflict`, nothing written), applies one edit (text, in/out, split,
 whole list to `stages.subtitles.adopt_cues`, the code `reportage subtitles import` uses: both SRT and
 VTT are rewritten and become editor-owned, so no later run regenerates them. Lint runs on the result
 and the page shows what it found for that cue. Cues a reviewer saved are remembered by content in
-`review/edits.json`, so the page can show them as reviewed.
+`review/edits.json`, so the page can show them as reviewed. Each Vietnamese cue carries the words
+the recogniser was unsure of (the subtitles record's, while the cue is as the stage made it); a cue
+saved here has none any more.
 """
 
 from __future__ import annotations
@@ -137,6 +139,18 @@ def _origins(ws: Workspace, lang: str, count: int) -> tuple[str, list[str | None
     return base, per_cue
 
 
+def _uncertain(ws: Workspace, lang: str, cues: Sequence[Cue]) -> dict[int, list[dict[str, Any]]]:
+    """Per cue number, the uncertain recognised words the subtitles record gives for cues still in
+    force as the stage made them: character span in the cue's text, the word, its confidence and
+    when it is spoken (programme ms)."""
+    record = read_subtitles_record(ws)
+    entry = record.languages.get(lang) if record is not None else None
+    if entry is None:
+        return {}
+    return {u.cue: [{"start": w.start, "end": w.end, "text": w.text, "probability": round(w.probability, 3),
+                     "at_ms": w.at_ms} for w in u.words] for u in entry.uncertain_in(cues)}
+
+
 def issue_dict(issue: LintIssue) -> dict[str, Any]:
     """A lint issue for the page: the rule in Vietnamese, lint's own message, value and limit."""
     return {"cue": issue.cue, "rule": issue.rule, "label": RULE_LABELS.get(issue.rule, issue.rule),
@@ -157,17 +171,25 @@ def board(ws: Workspace, ctx: Context) -> dict[str, Any]:
             issues.setdefault(issue.cue, []).append(issue_dict(issue))
         base, per_cue = _origins(ws, lang, len(cues))
         mine = set(edited.get(lang, []))
+        unsure = _uncertain(ws, lang, cues)
         rows = []
+        left = 0
         for n, cue in enumerate(cues, 1):
             version = version_of(cue)
-            origin = "reviewed" if version in mine else per_cue[n - 1] or base
+            # a cue still exactly as the machine made it from recognised speech is that, whoever
+            # owns the file now; one a reviewer saved here is reviewed, its words with it
+            words = [] if version in mine else unsure.get(n, [])
+            origin = "reviewed" if version in mine else "recognised" if words else per_cue[n - 1] or base
+            left += len(words)
             rows.append({"no": n, "start_ms": cue.start_ms, "end_ms": cue.end_ms,
                          "tc_in": ms_to_timecode(cue.start_ms, ctx.rate),
                          "tc_out": ms_to_timecode(cue.end_ms, ctx.rate),
                          "text": cue.text, "version": version, "origin": origin,
-                         "origin_label": ORIGIN_LABELS.get(origin, origin), "issues": issues.get(n, [])})
+                         "origin_label": ORIGIN_LABELS.get(origin, origin), "issues": issues.get(n, []),
+                         "uncertain": words})
         out[lang] = {"cues": rows, "errors": len(report.errors), "warnings": len(report.warnings),
-                     "exists": ws.subtitle(lang, "srt").is_file()}
+                     "exists": ws.subtitle(lang, "srt").is_file(),
+                     "uncertain": left}
     return out
 
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..asr.transcript import Transcript
+from ..asr.transcript import WORD_LOW_PROBABILITY, Transcript
 from ..errors import ReportageError
 from ..fsutil import read_json
 from ..manifest import Programme
@@ -131,7 +131,8 @@ def clip_ids(ws: Workspace, programme: Programme | None) -> list[str]:
 
 
 def rushes(ws: Workspace, programme: Programme | None) -> list[dict[str, Any]]:
-    """Every clip with its proxy and its transcript's words (clip time), low-confidence ones marked."""
+    """Every clip with its proxy and its transcript's words (clip time), the ones the recogniser
+    flagged `low_probability` marked."""
     out = []
     for clip in clip_ids(ws, programme):
         words: list[dict[str, Any]] = []
@@ -141,7 +142,11 @@ def rushes(ws: Workspace, programme: Programme | None) -> list[dict[str, Any]]:
                 transcript = Transcript.from_json(read_json(path), source=str(path))
                 for seg in transcript.segments:
                     for w in seg.words:
-                        words.append({"t": w.text, "s": w.start_ms, "e": w.end_ms, "p": round(w.probability, 2)})
+                        word: dict[str, Any] = {"t": w.text, "s": w.start_ms, "e": w.end_ms,
+                                                "p": round(w.probability, 2)}
+                        if WORD_LOW_PROBABILITY in w.flags:
+                            word["u"] = 1  # the recogniser was unsure of it
+                        words.append(word)
                     if words:
                         words[-1]["br"] = True  # a segment ends here
         proxy = ws.proxy(clip)

@@ -12,9 +12,9 @@ The work is proportional to the change. Freshness is `pipeline.stagerun`'s, on t
   ffmpeg. Measured once per content; the measurements are kept in `qc/deliverables/<name>.json`
   (`qc/record.py`) and reused while the file is unchanged, so a fixed subtitle that re-rendered the
   social cut decodes the social cut alone;
-- each subtitle language (target = `subtitles.<lang>`): its SRT and WebVTT, its draft state in the
-  subtitles record, its style, the timeline and transcripts (the speech it must cover), the checking
-  code; verdicts kept in `qc/subtitles/<lang>.json`;
+- each subtitle language (target = `subtitles.<lang>`): its SRT and WebVTT, its draft state and
+  uncertain recognised words in the subtitles record, its style, the timeline and transcripts (the
+  speech it must cover), the checking code; verdicts kept in `qc/subtitles/<lang>.json`;
 - the report (target = `programme`): the keys of all those parts, the timeline, the titles, the
   judging code and the verdict on burned-in cues over lower thirds (`qc/subtitles.lower_third_checks`,
   cheap enough to work out every time). When it is fresh the previous `qc/report.json` stands
@@ -298,7 +298,8 @@ def _judging_code() -> str:
 
 
 def _subtitle_code() -> str:
-    return _code("pipeline.qc.subtitles", "pipeline.subs.lint", "pipeline.subs.speech")
+    return _code("pipeline.qc.subtitles", "pipeline.subs.lint", "pipeline.subs.speech", "pipeline.qc.plan",
+                 "pipeline.qc.checks", "pipeline.records")
 
 
 @dataclass
@@ -365,7 +366,9 @@ def _subtitle_inputs(ws: Workspace, lang: str, timeline_key: str | None, transcr
     return {"version": QC_VERSION, "code": _subtitle_code(), "lang": lang,
             "files": stagerun.content_hashes(ws, [ws.subtitle(lang, ext) for ext in WRITTEN_FORMATS]),
             "draft": None if draft is None else {"source": draft.source, "backend": draft.backend,
-                                                 "machine_draft": draft.machine_draft, "reviewed": draft.reviewed},
+                                                 "machine_draft": draft.machine_draft, "reviewed": draft.reviewed,
+                                                 "uncertain_words": None if draft.uncertain_words is None
+                                                 else [u.to_json() for u in draft.uncertain_words]},
             "style": _plain({f.name: getattr(style, f.name) for f in dataclasses.fields(style) if f.name != "source"}),
             "timeline": timeline_key, "transcripts": transcripts}
 

@@ -469,3 +469,118 @@ def test_listing_without_manifest(tmp_path: Path, media: Path) -> None:
             browser.close()
     finally:
         served.stop()
+
+
+UNSURE = {"Trà": 0.28, "Om": 0.35, "hẹn": 0.3}
+SHIFT_MS = 450
+
+
+def _flag_and_make_subtitles(manifest: Path, ws: Workspace) -> None:
+    """The transcript with three words the recogniser flagged, then the subtitles stage for real: the
+    cues, and the record that says where in them those words are."""
+    from pipeline.asr.transcript import WORD_LOW_PROBABILITY
+    from pipeline.stages.subtitles import subtitles_programme
+    from pipeline.translate import SourceCue, TranslationContext
+
+    class Echo:
+        name = "echo"
+        is_machine_draft = True
+
+        def translate(self, cues: list[SourceCue], context: TranslationContext) -> list[str]:
+            return [f"EN {c.text}" for c in cues]
+
+    data = json.loads(ws.transcript_json("master").read_text("utf-8"))
+    for seg in data["segments"]:
+        for word in seg["words"]:
+            if word["text"] in UNSURE:
+                word.update(probability=UNSURE[word["text"]], flags=[WORD_LOW_PROBABILITY])
+            if seg is data["segments"][1]:  # a breath between the sentences: two cues
+                word.update(start_ms=word["start_ms"] + SHIFT_MS, end_ms=word["end_ms"] + SHIFT_MS)
+    write_json(ws.transcript_json("master"), data)
+    subtitles_programme(load_manifest(manifest), ws, translator=Echo())  # type: ignore[arg-type]
+
+
+def _video_at(page: Any, seconds: float) -> None:
+    video = "document.getElementById('video')"
+    page.wait_for_function(f"!{video}.seeking && Math.abs({video}.currentTime - {seconds}) <= 0.041", timeout=10000)
+
+
+def test_uncertain_words_marked_and_jumped_to(programme: tuple[Path, Workspace, Served], tmp_path: Path) -> None:
+    playwright = pytest.importorskip("playwright.sync_api")
+    manifest, ws, served = programme
+    _flag_and_make_subtitles(manifest, ws)
+    cues = read_subtitles(ws.subtitle("vi", "srt")).cues
+    with playwright.sync_playwright() as p:
+        browser = _launch(p)
+        page = browser.new_page(viewport={"width": 1366, "height": 768})
+        page.goto(f"{served.url}/p/{PID}")
+        page.wait_for_selector("body[data-ready='1']", timeout=15000)
+        marked = page.locator("#cues .cue[data-lang='vi'] .unsure")
+        assert [marked.nth(k).inner_text() for k in range(marked.count())] == ["Trà", "Om", "hẹn"]
+        assert marked.nth(2).get_attribute("title") == "Từ nhận dạng chưa chắc chắn — độ tin cậy 30 %"
+        # the cue reads as written: the marks are inline, so copying and the browser's search see it whole
+        texts = page.locator("#cues .cue[data-lang='vi'] .text")
+        assert [texts.nth(k).inner_text() for k in range(texts.count())] == [c.text for c in cues]
+        found = page.evaluate("window.find('Bà Om điểm hẹn') && window.getSelection().anchorNode.parentElement"
+                              ".closest('.cue').dataset.lang")  # across the marked word "Om"
+        assert found == "vi"
+        page.evaluate("window.getSelection().removeAllRanges()")
+        assert "3 từ nhận dạng chưa chắc chắn trong 2 câu" in page.locator("#unsurebar").inner_text()
+        assert "N / Shift+N" in page.locator("#keys").inner_text()
+        style = page.evaluate("getComputedStyle(document.querySelector('#cues .unsure'))"
+                              "['text-decoration-style']")
+        assert style == "dotted"
+
+        # N: the next uncertain word, the player on it, its cue selected; round the programme and back
+        page.keyboard.press("k")
+        for word, cue_no in (("Trà", "1"), ("Om", "2"), ("hẹn", "2"), ("Trà", "1")):
+            page.keyboard.press("n")
+            assert page.locator(".unsure.focus").inner_text() == word
+            assert page.locator(".cue.selected").get_attribute("data-no") == cue_no
+            _video_at(page, next(a + (SHIFT_MS if a >= 1900 else 0) for a, _, t in WORDS if t == word) / 1000)
+            if word == "Om":
+                _shot(page, "review-uncertain", tmp_path)
+        page.keyboard.press("Shift+N")
+        assert page.locator(".unsure.focus").inner_text() == "hẹn"
+        page.click("#nextunsure")
+        assert page.locator(".unsure.focus").inner_text() == "Trà"
+        _video_at(page, 1.4)
+        assert "Từ 1/3: “Trà” · câu #1" in page.locator("#unsurestat").inner_text()
+
+        # the clip's transcript marks the same words; the search still finds them
+        page.click("#tabs button[data-pane='rushes']")
+        page.wait_for_selector(".words span", timeout=10000)
+        rush = page.locator(".words span.unsure")
+        assert [rush.nth(k).inner_text() for k in range(rush.count())] == ["Trà", "Om", "hẹn"]
+        assert (rush.nth(0).get_attribute("title") or "").startswith("Từ nhận dạng chưa chắc chắn — độ tin cậy 28 %")
+        page.fill("#q", "hen")
+        page.click("#qgo")
+        page.wait_for_selector(".hit", timeout=10000)
+        assert "hẹn" in page.locator(".hit").first.inner_text()
+        _shot(page, "review-uncertain-rushes", tmp_path)
+
+        # a reviewer corrects cue 2: its words are reviewed now; cue 1's is still to look at
+        page.click(".cue[data-lang='vi'][data-no='2'] button.edit")
+        page.fill(".editor textarea", "Ao Bà Om – điểm hẹn của nhà đầu tư.")
+        page.click(".editor button.save")
+        page.wait_for_selector("#cmsg.good, #cmsg.bad", timeout=15000)
+        assert page.locator("#cues .unsure").count() == 1
+        assert "1 từ nhận dạng chưa chắc chắn trong 1 câu" in page.locator("#unsurebar").inner_text()
+
+        # a phone: one column, nothing wider than the screen, the marks and the button still there
+        phone = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+        phone.goto(f"{served.url}/p/{PID}")
+        phone.wait_for_selector("body[data-ready='1']", timeout=15000)
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+        assert phone.locator("#cues .unsure").count() == 1 and phone.locator("#nextunsure").is_visible()
+        phone.click("#nextunsure")
+        assert phone.locator(".unsure.focus").inner_text() == "Trà"
+        _shot(phone, "review-uncertain-phone", tmp_path)
+        browser.close()
+
+    # QC counts what is left for a person to hear again
+    assert _cli(["--workspace", str(ws.root), "qc", str(manifest)]) == 1  # 320x180 is not web-720p
+    report = json.loads((ws.qc_dir / "report.json").read_text("utf-8"))
+    check = next(c for c in report["subtitles"]["checks"] if c["id"] == "subtitles.vi.uncertain_words")
+    assert check["status"] == "WARN" and check["value"] == 1
+    assert check["detail"].startswith("1 uncertain recognised word in 1 cue nobody has reviewed (first at 00:00:01:10)")

@@ -85,6 +85,7 @@ document.addEventListener("keydown", (ev) => {
   else if (k === "arrowleft" || k === ",") stepFrames(-1);
   else if (k === "arrowright" || k === ".") stepFrames(1);
   else if (k === "i") setNote("in"); else if (k === "o") setNote("out");
+  else if (k === "n") jumpUnsure(ev.shiftKey ? -1 : 1);
   else return;
   ev.preventDefault();
 });
@@ -145,11 +146,68 @@ function cueCell(lang, cue, all) {
     el("span", { class: "tc", text: `#${cue.no} ${cue.tc_in} → ${cue.tc_out}` }),
     el("span", { class: `origin ${cue.origin}`, text: ORIGIN[cue.origin] || cue.origin }),
     el("button", { class: "edit", text: "Sửa", title: "Sửa câu này", onclick: (ev) => { ev.stopPropagation(); openEditor(box, lang, cue, all); } })));
-  box.append(el("div", { class: "text", text: cue.text }));
+  box.append(markedText(cue.text, cue.uncertain || []));
   for (const issue of cue.issues) box.append(el("div", { class: `issue ${issue.severity}`, title: issue.message, text: issueText(issue) }));
   box.addEventListener("click", (ev) => { if (!ev.target.closest(".editor")) seekMs(cue.start_ms); });
   return box;
 }
+// Uncertain recognised words: spans of the cue's text from the subtitles record. The text stays one
+// run of characters (the words are inline spans), so copying, the browser's search and the editor
+// see the cue exactly as written.
+function confidence(p) { return `${Math.round(p * 100)} %`; }
+function unsureTitle(p) { return `Từ nhận dạng chưa chắc chắn — độ tin cậy ${confidence(p)}`; }
+function markedText(text, marks) {
+  const box = el("div", { class: "text" });
+  let at = 0;
+  for (const m of marks.slice().sort((a, b) => a.start - b.start)) {
+    if (m.start < at || m.end > text.length) continue;
+    box.append(text.slice(at, m.start));
+    box.append(el("span", { class: "unsure", title: unsureTitle(m.probability), "data-ms": String(m.at_ms), "data-p": String(m.probability),
+                            onclick: (ev) => { ev.stopPropagation(); goUnsure(unsure.findIndex((u) => u.node === ev.currentTarget)); } },
+                  text.slice(m.start, m.end)));
+    at = m.end;
+  }
+  box.append(text.slice(at));
+  return box;
+}
+let unsure = [], unsureAt = -1, unsureFrame = -1;
+function collectUnsure() {
+  unsure = [...document.querySelectorAll("#cues .cue[data-lang='vi'] .unsure")].map((node) => ({
+    node, ms: Number(node.dataset.ms), cue: node.closest(".cue") }));
+  unsure.sort((a, b) => a.ms - b.ms);
+  unsureAt = -1;
+  $("unsurebar").hidden = !unsure.length;
+  const cues = new Set(unsure.map((u) => u.cue)).size;
+  $("unsurestat").textContent = unsure.length ? `${unsure.length} từ nhận dạng chưa chắc chắn trong ${cues} câu` : "";
+}
+function goUnsure(i) {
+  if (i < 0 || i >= unsure.length) return;
+  const u = unsure[i];
+  unsureAt = i;
+  document.querySelectorAll(".unsure.focus, .cue.selected").forEach((n) => n.classList.remove("focus", "selected"));
+  u.node.classList.add("focus"); u.cue.classList.add("selected");
+  video.pause(); stopReverse(); shuttle = 0;
+  seekMs(u.ms);
+  unsureFrame = progFrame();  // where the playhead is now: N from here steps on from this word
+  // the word in the middle of the cue list, and the list (its N button on top) in view: under the
+  // player on a phone, where the page scrolls
+  const list = $("cues"), box = list.getBoundingClientRect(), at = u.node.getBoundingClientRect();
+  list.scrollTop += at.top - box.top - (box.height - at.height) / 2;
+  if (matchMedia("(max-width: 900px)").matches) $("right").scrollIntoView({ block: "start" });
+  $("unsurestat").textContent = `Từ ${i + 1}/${unsure.length}: “${u.node.textContent}” · câu #${u.cue.dataset.no} · ${tc(u.ms)} · độ tin cậy ${confidence(Number(u.node.dataset.p))}`;
+}
+function jumpUnsure(step) {
+  if (!unsure.length) { say("cmsg", "Không còn từ nhận dạng chưa chắc chắn nào.", true); return; }
+  const f = progFrame();
+  let i;
+  if (unsureAt >= 0 && unsureFrame === f) i = unsureAt + step;  // the playhead has not moved since
+  else if (step > 0) i = unsure.findIndex((u) => frameAt(u.ms) > f);
+  else i = unsure.map((u) => frameAt(u.ms) < f).lastIndexOf(true);
+  if (i < 0 || i >= unsure.length) i = step > 0 ? 0 : unsure.length - 1;  // round the programme
+  goUnsure(i);
+}
+$("nextunsure").onclick = () => jumpUnsure(1);
+$("prevunsure").onclick = () => jumpUnsure(-1);
 function renderCues() {
   const list = $("cues");
   list.replaceChildren();
@@ -165,6 +223,7 @@ function renderCues() {
     list.append(row);
   }
   $("vistat").textContent = `${vi.length} câu · ${board.vi.errors} lỗi · ${board.vi.warnings} cảnh báo`;
+  collectUnsure();
   $("enstat").textContent = `${en.length} cues · ${board.en.errors} lỗi · ${board.en.warnings} cảnh báo`;
 }
 let currentRow = null;
@@ -325,10 +384,12 @@ async function loadRushes() {
   $("clips").replaceChildren(...data.clips.map((c) => {
     const words = el("div", { class: "words" });
     for (const w of c.words) {
-      words.append(el("span", { class: w.p < 0.5 ? "low" : "", "data-ms": String(w.s), title: tc(w.s), text: w.t, onclick: () => playClip(c.proxy, w.s) }), w.br ? el("br") : " ");
+      words.append(el("span", { class: w.u ? "unsure" : "", "data-ms": String(w.s), title: w.u ? `${unsureTitle(w.p)} · ${tc(w.s)}` : tc(w.s),
+                                text: w.t, onclick: () => playClip(c.proxy, w.s) }), w.br ? el("br") : " ");
     }
+    const unsureWords = c.words.filter((w) => w.u).length;
     return el("div", { class: "clip", "data-clip": c.clip }, el("b", { text: c.clip }), " ",
-      el("span", { class: "sub", text: c.transcribed ? `${c.words.length} từ` : "chưa có bản ghi lời" }), words);
+      el("span", { class: "sub", text: c.transcribed ? `${c.words.length} từ` + (unsureWords ? ` · ${unsureWords} chưa chắc chắn` : "") : "chưa có bản ghi lời" }), words);
   }));
 }
 async function doSearch() {
