@@ -64,6 +64,10 @@ class VietCtcTranscriber:
             self._info = ensure_model(self._model_dir)
         return self._info
 
+    def loaded(self, threads: int = 0) -> ctc.CtcModel:
+        """The model itself (for forced alignment), loaded once."""
+        return self._load(TranscribeSettings(cpu_threads=threads))
+
     def _load(self, settings: TranscribeSettings) -> ctc.CtcModel:
         threads = settings.resolved_cpu_threads()
         if self._model is None or self._threads != threads:

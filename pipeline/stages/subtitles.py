@@ -4,15 +4,16 @@ Editors own what they edit: every file goes through `write_if_not_edited`, and a
 differ from what the pipeline wrote is read back, linted and used as it is (its sibling format is
 regenerated from it, so SRT and VTT always agree). `subtitles/<id>.subtitles.json` (the
 `SubtitlesRecord`) records where each language came from, whether the English is an unreviewed
-machine draft, the cue map and the lint summary. Freshness is the catalogue's, as for every stage:
-a rerun with the same inputs writes nothing at all.
+machine draft, the cue map, the lint summary and, per Vietnamese cue of recognised speech, the
+words the recogniser was unsure of (`pipeline/uncertain.py`). Freshness is the catalogue's, as for
+every stage: a rerun with the same inputs writes nothing at all.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ from ..manifest import Programme
 from ..progress import Progress, ProgressFn, ignore
 from ..records import SubtitlesRecord, subtitles_record_path
 from ..script.align import Alignment, Placement, align
-from ..script.units import cue_blocks, english_units
+from ..script.units import cue_blocks, english_groups
 from ..subs import (
     WRITTEN_FORMATS,
     Cue,
@@ -41,13 +42,16 @@ from ..subs.cues import TimedWord
 from ..subs.english import EnglishSpan, english_cues
 from ..subs.onset import refine_starts
 from ..subs.ownership import is_hand_edited, load_ledger, release, write_if_not_edited
-from ..subs.speech import speech_spans, timeline_words
+from ..subs.sentences import without_added_ellipsis
+from ..subs.speech import sound_breaks_ms, speech_spans, timeline_words
 from ..timeline import Timeline, load_timeline
 from ..translate import AudioSpan, SourceCue, TranslationContext, Translator, make_translator
 from ..translate.cache import TranslationCache, cue_keys
+from ..uncertain import read_flagged, uncertain_cues
 from ..workspace import Workspace
 
 STAGE = "subtitles"
+RECORD_VERSION = 2  # 2: the Vietnamese cues' uncertain recognised words
 LANGS = ("vi", "en")
 FORMATS = WRITTEN_FORMATS
 
@@ -202,20 +206,28 @@ def write_language(ws: Workspace, lang: str, generate: Any, transcripts: Mapping
     return cues, source, outcomes, stale
 
 
-def _strip_dash(line: str) -> str:
-    return line[2:] if line.startswith("- ") else line
-
-
 # -- the script ---------------------------------------------------------------------------------------
 
-def _align_script(programme: Programme, words: Sequence[TimedWord]) -> Alignment | None:
-    """The programme's script placed on the recognised words (None when it has no script)."""
+def _align_script(programme: Programme, ws: Workspace, words: Sequence[TimedWord]) -> Alignment | None:
+    """The programme's script placed on the recognised words (None when it has no script), each
+    sentence then timed by forced alignment on the CTC model (`pipeline.script.timing`) unless the
+    programme keeps to Whisper (`asr: {engine: whisper}`)."""
     path = programme.script_path()
     if path is None:
         return None
     from ..script.read import read_script
 
-    return align(read_script(path).lines, words)
+    alignment = align(read_script(path).lines, words)
+    if programme.manifest.asr.engine == "whisper" or not alignment.placements:
+        return alignment
+    from ..asr.vietctc import VietCtcTranscriber
+    from ..script.timing import force_times
+
+    def audio_of(clip_id: str) -> Path | None:
+        return ws.audio16k(clip_id)
+
+    model = VietCtcTranscriber().loaded()
+    return force_times(alignment, words, audio_of, model)[0]
 
 
 @dataclass
@@ -225,44 +237,59 @@ class EnglishDraft:
     spans: list[EnglishSpan]
     origins: list[dict[str, Any]]  # one per span
     used: list[Translator]
-    translated_now: int  # cues sent to the translator this time (the rest came from the cache)
+    translated_now: int  # texts (sentences) sent to the translator this time (the rest came from the cache)
     backend: str | None  # who translated the machine cues (None: the script had all the English)
 
 
 def _english_texts(
     vi_cues: Sequence[Cue], blocks: Sequence[Placement | None], timeline: Timeline, glossary: Glossary,
     programme: Programme, make: Callable[[], Translator], backend: str, options: Mapping[str, Any],
-    cache_path: Path | None, depends_on: Mapping[str, Any] | None = None,
+    cache_path: Path | None, depends_on: Mapping[str, Any] | None = None, words: Sequence[TimedWord] = (),
 ) -> EnglishDraft:
-    """One English text per Vietnamese cue, where each came from, and the translator used (if any).
+    """One English text per group of Vietnamese cues, where each came from, and the translator used.
 
     Script sentences with English take the translator's sentence, shared across their cues; script
-    sentences without it are machine-translated whole (from the script's Vietnamese), then shared;
-    recognised speech is machine-translated cue by cue. The translator is made only when needed.
+    sentences without it are machine-translated whole (from the script's Vietnamese), then shared.
+    Recognised speech is cut into sentences (`subs.sentences`: punctuation, pauses in `words`, the
+    edit); each is machine-translated whole with the sentence before and after it as context, and its
+    English shared across its cues like a script sentence's. The `sheet` backend's English is a
+    reviewer's, row by Vietnamese cue, so with it recognised speech goes cue by cue, as the sheet
+    was made. The translator is made only when needed.
     """
-    units = english_units(blocks)
+    by_sentence = backend != "sheet"
+
+    def clip_at(ms: int) -> tuple[str, int] | None:
+        spans = audio_spans(timeline, ms, ms + 1)
+        return (spans[0].clip_id, spans[0].start_ms) if spans else None
+
+    units = english_groups(vi_cues, blocks, words, clip_at, by_sentence)
     texts = [""] * len(units)
     origins: list[dict[str, Any]] = [{} for _ in units]
-    wanted: list[tuple[int, SourceCue]] = []
+    said = [(number, text, start, end) for number, unit in enumerate(units) for text, start, end in unit.said]
+    wanted: list[tuple[int, SourceCue]] = []  # (position in `said`, what to translate)
+    for k, (number, text, start, end) in enumerate(said):
+        unit = units[number]
+        if unit.script_english:
+            continue
+        before: str | None = None
+        after: str | None = None
+        if by_sentence:  # the sentences around it, whoever's English they have
+            before = said[k - 1][1] if k > 0 else ""
+            after = said[k + 1][1] if k + 1 < len(said) else ""
+        wanted.append((k, SourceCue(len(wanted) + 1, start, end, text, audio_spans(timeline, start, end),
+                                    before, after)))
     for number, unit in enumerate(units):
-        first, last = vi_cues[unit.cues[0]], vi_cues[unit.cues[-1]]
-        if unit.placement is not None:
-            origins[number] = {"origin": "script", "sentence": unit.placement.sentence.ref}
+        origins[number] = {"origin": "script", "sentence": unit.placement.sentence.ref} if unit.placement \
+            else {"origin": "recognised"}
         if unit.script_english:
             texts[number] = unit.script_english
             origins[number]["en_origin"] = "script"
-            continue
-        vi_text = unit.placement.sentence.vi if unit.placement else " ".join(_strip_dash(x) for x in first.lines)
-        start, end = first.start_ms, last.end_ms
-        wanted.append((number, SourceCue(len(wanted) + 1, start, end, vi_text, audio_spans(timeline, start, end))))
 
     def spans() -> list[EnglishSpan]:
         return [EnglishSpan(tuple(vi_cues[k].index for k in unit.cues), vi_cues[unit.cues[0]].start_ms,
                             vi_cues[unit.cues[-1]].end_ms, text) for unit, text in zip(units, texts, strict=True)]
 
     used: list[Translator] = []
-    for origin in origins:
-        origin.setdefault("origin", "recognised")
     if not wanted:
         return EnglishDraft(spans(), origins, used, 0, None)
     sources = [source for _, source in wanted]
@@ -275,8 +302,7 @@ def _english_texts(
     if missing:
         chosen = make()
         used.append(chosen)
-        fresh = [SourceCue(k + 1, sources[n].start_ms, sources[n].end_ms, sources[n].text, sources[n].audio)
-                 for k, n in enumerate(missing)]
+        fresh = [replace(sources[n], index=k + 1) for k, n in enumerate(missing)]
         english = chosen.translate(fresh, TranslationContext(glossary, programme.id))
         for n, text in zip(missing, english, strict=True):
             entry = {"en": text, "by": chosen.name, "machine": chosen.is_machine_draft}
@@ -285,13 +311,24 @@ def _english_texts(
                 found[keys[n]] = entry
     if cache is not None:
         cache.store(keys, found)
-    for (number, _), done in zip(wanted, entries, strict=True):
+    english_of: dict[int, list[str]] = {}
+    done_of: dict[int, list[dict[str, Any]]] = {}
+    for (k, source), done in zip(wanted, entries, strict=True):
         assert done is not None
-        texts[number] = str(done["en"])
-        origins[number]["en_origin"] = "machine" if done.get("machine") else str(done.get("by"))
-        origins[number]["en_by"] = str(done.get("by"))
-    by = used[0].name if used else str(entries[0]["by"]) if entries and entries[0] else None
-    return EnglishDraft(spans(), origins, used, len(missing), by)
+        line = str(done["en"])
+        if by_sentence:
+            line = without_added_ellipsis(line, source.text)
+        number = said[k][0]
+        english_of.setdefault(number, []).append(line)
+        done_of.setdefault(number, []).append(done)
+    for number, parts in english_of.items():
+        texts[number] = " ".join(part for part in parts if part)
+        machine = any(done.get("machine") for done in done_of[number])
+        by = list(dict.fromkeys(str(done.get("by")) for done in done_of[number]))
+        origins[number]["en_origin"] = "machine" if machine else by[0]
+        origins[number]["en_by"] = ", ".join(by)
+    by_first = used[0].name if used else str(entries[0]["by"]) if entries and entries[0] else None
+    return EnglishDraft(spans(), origins, used, len(missing), by_first)
 
 
 # -- the stage ------------------------------------------------------------------------------------------
@@ -327,6 +364,8 @@ def _inputs(programme: Programme, ws: Workspace, settings: SubtitlesSettings, tr
         "editor_files": owned,
         "imports": load_imports(ws),
         "script": _script_key(programme),
+        "script_timing": "heard" if programme.manifest.asr.engine == "whisper" else SCRIPT_TIMING,
+        "record": RECORD_VERSION,
     }
     if backend == "llama":  # the model's identity: a whisper fallback is redone once the model is there
         from ..translate.llama_backend import model_identity
@@ -338,6 +377,10 @@ def _inputs(programme: Programme, ws: Workspace, settings: SubtitlesSettings, tr
         sheet = imported_path(ws)
         inputs["sheet"] = sha256_file(sheet) if sheet.is_file() else None
     return inputs
+
+
+SCRIPT_TIMING = "forced-ctc/1"
+"""How script sentences are timed (part of the stage's inputs: a change re-times them)."""
 
 
 def _script_key(programme: Programme) -> dict[str, str] | None:
@@ -401,11 +444,18 @@ def subtitles_programme(
     load_ledger(ledger_path(ws))  # a broken ledger stops us before anything is written
     progress(Progress("subtitles vi", 0, 2, "languages"))
     names = [t.vi for t in glossary.terms]
-    alignment = _align_script(programme, words)
+    alignment = _align_script(programme, ws, words)
     cue_words = refine_starts(alignment.words if alignment else words, timeline, ws)
     heard = {Path(t).name: sha256_file(Path(t)) for t in transcripts}
-    vi_cues, vi_source, vi_files, vi_stale = write_language(
-        ws, "vi", lambda: segment_words(cue_words, vi_style, timeline.shot_changes_ms, names, timeline.rate), heard)
+    breaks = sound_breaks_ms(timeline)  # no cue joins speech across a cut where the sound changes
+
+    def machine_vi() -> list[Cue]:
+        return segment_words(cue_words, vi_style, timeline.shot_changes_ms, names, timeline.rate,
+                             sound_breaks_ms=breaks)
+
+    vi_cues, vi_source, vi_files, vi_stale = write_language(ws, "vi", machine_vi, heard)
+    uncertain = uncertain_cues(vi_cues, cue_words, read_flagged(timeline, transcripts),
+                               (lambda: vi_cues) if vi_source == "generated" else machine_vi)
     blocks = cue_blocks(vi_cues, alignment)
     spans = speech_spans(words)
     vi_lint = lint(vi_cues, vi_style, timeline.rate, shot_changes_ms=timeline.shot_changes_ms,
@@ -418,7 +468,8 @@ def subtitles_programme(
         "programme": programme.id,
         "languages": {"vi": {"source": vi_source, "backend": vi_backend,
                              "machine_draft": False, "reviewed": vi_source != "generated",
-                             "cues": len(vi_cues), "lint": _summary(vi_lint), "needs_review": list(vi_stale)}},
+                             "cues": len(vi_cues), "lint": _summary(vi_lint), "needs_review": list(vi_stale),
+                             "uncertain_words": [u.to_json() for u in uncertain]}},
     }
     if settings.english:
         progress(Progress("subtitles en", 1, 2, "languages"))
@@ -432,7 +483,7 @@ def subtitles_programme(
                                    translator.name if translator else backend, options,
                                    # a sheet is read afresh (its file is the input); whisper hears the audio
                                    None if backend == "sheet" else cache_file(ws),
-                                   {"transcripts": heard} if backend == "whisper" else None)
+                                   {"transcripts": heard} if backend == "whisper" else None, cue_words)
             engine.extend(draft.used)
             drafts.append(draft)
             cues, mapping = english_cues(draft.spans, en_style, timeline.rate, [t.en for t in glossary.terms])

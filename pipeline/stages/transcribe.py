@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from .. import stagerun
+from ..asr.combine import CombinedTranscriber
 from ..asr.engine import FasterWhisperTranscriber, Transcriber, TranscribeSettings
 from ..asr.glossary import Glossary, bias_text, correct_transcript, load_glossary
 from ..asr.transcript import SCHEMA_VERSION, Transcript, plain_text
-from ..asr.combine import CombinedTranscriber
 from ..asr.vietctc import VietCtcTranscriber
 from ..errors import ModelError, ReportageError, WorkspaceError
 from ..fsutil import read_json, write_json, write_text

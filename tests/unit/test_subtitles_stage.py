@@ -78,10 +78,12 @@ def test_cues_span_segments_in_programme_time(setup: tuple[object, Workspace]) -
     en = read_subtitles(ws.subtitle("en", "srt")).cues
     record = json.loads((ws.subtitles_dir / "demo.subtitles.json").read_text(encoding="utf-8"))
     cue_map = record["languages"]["en"]["cue_map"]
-    assert [m["vi"] for m in cue_map] == [[c.index] for c in vi]
-    for entry in cue_map:  # each English cue sits inside its Vietnamese cue's time
-        source = vi[entry["vi"][0] - 1]
-        assert entry["en"] and all(source.start_ms <= en[k - 1].start_ms < en[k - 1].end_ms <= source.end_ms
+    # Recognised speech takes its English by sentence: "… Trà Vinh. Ao Bà Om … nổi tiếng" / "của tỉnh." is
+    # one group of two cues (two whole sentences), then clip b's sentence on its own cue.
+    assert [m["vi"] for m in cue_map] == [[1, 2], [3]] and len(vi) == 3
+    for entry in cue_map:  # each English cue sits inside its Vietnamese cues' time
+        first, last = vi[entry["vi"][0] - 1], vi[entry["vi"][-1] - 1]
+        assert entry["en"] and all(first.start_ms <= en[k - 1].start_ms < en[k - 1].end_ms <= last.end_ms
                                    for k in entry["en"])
     assert sorted(k for m in cue_map for k in m["en"]) == list(range(1, len(en) + 1))
     assert "chars-per-line" not in record["languages"]["en"]["lint"]["rules"]
@@ -142,7 +144,8 @@ def test_an_editors_file_over_re_transcribed_speech_is_kept_and_flagged(setup: t
     assert third.languages[0].needs_review == ()
 
 
-def test_one_changed_cue_is_translated_again_alone(setup: tuple[object, Workspace]) -> None:
+def test_one_changed_sentence_is_translated_again_with_the_one_it_is_context_for(
+        setup: tuple[object, Workspace]) -> None:
     programme, ws = setup
     subtitles_programme(programme, ws, translator=FakeTranslator())  # type: ignore[arg-type]
     cues = len(read_subtitles(ws.subtitle("vi", "srt")).cues)
@@ -150,12 +153,13 @@ def test_one_changed_cue_is_translated_again_alone(setup: tuple[object, Workspac
     en_srt.unlink()
     en_vtt.unlink()
     again = subtitles_programme(programme, ws, translator=FakeTranslator())  # type: ignore[arg-type]
-    assert again.languages[1].translated_now == 0 and cues > 1  # every cue from the cache
+    assert again.languages[1].translated_now == 0 and cues > 1  # every sentence from the cache
     srt = ws.subtitle("vi", "srt")
     srt.write_bytes(srt.read_bytes().replace("Chào mừng".encode(), "Xin chào".encode()))
     fixed = subtitles_programme(programme, ws, translator=FakeTranslator())  # type: ignore[arg-type]
-    assert fixed.languages[1].translated_now == 1
-    assert "EN: Xin chào" in en_srt.read_text(encoding="utf-8")
+    # The first sentence changed, and with it the context of the second; clip b's sentence is kept.
+    assert fixed.languages[1].translated_now == 2
+    assert "EN: Xin chào" in " ".join(c.flat_text for c in read_subtitles(en_srt).cues)
 
 
 def test_import_and_lint_cli(setup: tuple[object, Workspace], tmp_path: Path) -> None:
