@@ -11,13 +11,14 @@ from __future__ import annotations
 import glob as globlib
 import os
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import ManifestError
 from .fsutil import nfc
@@ -25,6 +26,7 @@ from .timecode import Timecode, parse_rate
 from .validate import ManifestProblems, manifest_problems
 from .yamlmodel import problems as pydantic_problems
 from .yamlmodel import read_yaml
+from .workspace import segment_problem, shown
 
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 # What a glob picks up: camera, phone and NLE video, and the audio formats voice-overs arrive in.
@@ -33,6 +35,23 @@ VIDEO_EXTS = frozenset({".mov", ".mp4", ".m4v", ".mxf", ".mts", ".m2ts", ".ts", 
                         ".mpeg", ".dv"})
 AUDIO_EXTS = frozenset({".wav", ".bwf", ".mp3", ".m4a", ".aac", ".flac", ".ogg", ".oga", ".opus", ".aif", ".aiff"})
 _MEDIA_EXTS = VIDEO_EXTS | AUDIO_EXTS
+_CLIP_ID_FIX = "a clip id names the clip's folder in the workspace: use letters, digits, spaces, '-' or '_'"
+
+
+def check_clip_id(value: str) -> str:
+    """`value` when it can name a clip (one clean file name: no path, no `..`, no leading dot, no
+    control character); ValueError saying why not. Ids become folders of the workspace."""
+    problem = segment_problem(value)
+    if problem is not None:
+        raise ValueError(f"{value[:80]!r} is not a usable clip id: it {problem}; {_CLIP_ID_FIX}")
+    return value
+
+
+def _deliverable_name(value: str) -> str:
+    if not _ID_RE.match(value):
+        raise ValueError(f"{value[:80]!r} is not a deliverable name: use lower-case letters, digits, "
+                         "'-' or '_' (it names a profile and the folder of its renders)")
+    return value
 
 
 class _Strict(BaseModel):
@@ -59,6 +78,13 @@ class HouseFormat(_Strict):
     fps: str = "25"
     sample_rate: int = Field(48000, ge=8000, le=192000)
 
+    @field_validator("fps", mode="before")
+    @classmethod
+    def _quoted(cls, value: Any) -> Any:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            raise ValueError(f'{value} is read by YAML as a number; write the frame rate in quotes: fps: "{value}"')
+        return value
+
     @field_validator("fps")
     @classmethod
     def _rate(cls, value: Any) -> str:
@@ -79,6 +105,13 @@ class FootageEntry(_Strict):
     glob: str | None = None
     id: str | None = None
 
+    @field_validator("id")
+    @classmethod
+    def _clip_id(cls, value: str | None) -> str | None:
+        if value is not None:
+            check_clip_id(value)
+        return value
+
     @model_validator(mode="after")
     def _one_of(self) -> FootageEntry:
         if (self.file is None) == (self.glob is None):
@@ -96,6 +129,11 @@ class CutSpec(_Strict):
     out: str
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @field_validator("clip")
+    @classmethod
+    def _clip_id(cls, value: str) -> str:
+        return check_clip_id(value)
 
 
 EditFormat = Literal["fcp7xml", "fcpxml", "otio", "edl"]
@@ -165,6 +203,16 @@ class AsrSpec(_Strict):
     """Which recogniser turns the programme's speech into words (README: "Recognition")."""
 
     engine: Literal["vietctc", "whisper", "combined"] = "vietctc"
+    script_timing: Literal["ctc", "words"] | None = None
+    """How script sentences are timed: `ctc`, forced alignment on the CTC model's posteriors; `words`,
+    by the recognised words alone. Default: `ctc` unless the engine is Whisper (a department that
+    keeps to Whisper keeps the CTC model unread)."""
+
+    @property
+    def forced_script_timing(self) -> bool:
+        if self.script_timing is not None:
+            return self.script_timing == "ctc"
+        return self.engine != "whisper"
 
 
 class Manifest(_Strict):
@@ -182,7 +230,7 @@ class Manifest(_Strict):
     script: str | None = None
     branding: BrandingSpec = BrandingSpec()  # type: ignore[call-arg]
     lower_thirds: list[LowerThird] = Field(default_factory=list)
-    deliverables: list[str] = Field(default_factory=list)
+    deliverables: list[Annotated[str, AfterValidator(_deliverable_name)]] = Field(default_factory=list)
     social: SocialCut | None = None
     credits: list[Credit] = Field(default_factory=list)
     co_producers: list[str] = Field(default_factory=list)
@@ -193,7 +241,7 @@ class Manifest(_Strict):
     @classmethod
     def _id(cls, value: str) -> str:
         if not _ID_RE.match(value):
-            raise ValueError(f"{value!r} must be lower-case letters, digits, '-' or '_' (it names folders and files)")
+            raise ValueError(f"{value[:80]!r} must be lower-case letters, digits, '-' or '_' (it names folders and files)")
         return value
 
     @field_validator("footage")
@@ -242,12 +290,13 @@ class Programme:
         return self.manifest.house.rate
 
     def resolve(self, relative: str, field: str) -> Path:
-        """A manifest path made absolute against the manifest's folder; refuse one that escapes it."""
+        """A manifest path made absolute against the manifest's folder; refuse one that escapes it.
+        A file stored under another Unicode form of its name (macOS keeps names decomposed) is found."""
         return resolve_inside(self.base_dir, relative, self.manifest_path, field)
 
     def sources(self) -> list[SourceClip]:
         """Every footage file, globs expanded in name order; clip ids unique. Missing files stay listed
-        so ingest can report each one."""
+        so ingest can report each one; a glob that matches nothing is a ManifestError naming it."""
         clips: list[SourceClip] = []
         seen: dict[str, str] = {}
         for index, entry in enumerate(self.manifest.footage):
@@ -256,14 +305,19 @@ class Programme:
                 entry = FootageEntry(glob=entry) if globlib.has_magic(entry) else FootageEntry(file=entry)
             if entry.file is not None:
                 path = self.resolve(entry.file, field)
-                clips.append(SourceClip(entry.id or clip_id_for(path), path, entry.file))
+                clips.append(self._clip(entry.id or clip_id_for(path), path, entry.file, field))
             else:
                 assert entry.glob is not None
-                pattern = self.resolve(entry.glob, field)
-                matches = sorted(Path(p) for p in globlib.glob(str(pattern)) if Path(p).is_file())
-                matches = [p for p in matches if p.suffix.lower() in _MEDIA_EXTS]
+                matched = glob_footage(resolve_inside(self.base_dir, entry.glob, self.manifest_path, field,
+                                                      on_disk=False))
+                matches = [p for p in matched if p.suffix.lower() in _MEDIA_EXTS]
+                if not matches:
+                    found = f" ({len(matched)} other files: none video or audio)" if matched else ""
+                    raise ManifestError(f"{field}: the glob {entry.glob!r} matches no footage{found}",
+                                        path=self.manifest_path,
+                                        hint="correct the pattern, or take the entry out until its files are there")
                 for path in matches:
-                    clips.append(SourceClip(clip_id_for(path), path, entry.glob))
+                    clips.append(self._clip(clip_id_for(path), path, entry.glob, field))
         for clip in clips:
             if clip.clip_id in seen and seen[clip.clip_id] != str(clip.path):
                 raise ManifestError(
@@ -275,6 +329,18 @@ class Programme:
         unique = {c.clip_id: c for c in clips}
         return list(unique.values())
 
+    def _clip(self, clip_id: str, path: Path, declared_as: str, field: str) -> SourceClip:
+        """A source with its clip id, which must be one clean file name (a file `..mov` gives `.`)."""
+        problem = derived_id_problem(field, path, clip_id)
+        if problem is not None:
+            raise ManifestError(problem, path=self.manifest_path)
+        return SourceClip(clip_id, path, declared_as)
+
+    def given(self, name: str) -> bool:
+        """Whether the manifest gives the top-level field `name` (an empty list is not given)."""
+        value = getattr(self.manifest, name)
+        return value is not None and value != []
+
     def require(self, fields: Sequence[str], stage: str) -> None:
         """ManifestError naming the file and the first of `fields` the manifest leaves out.
 
@@ -282,10 +348,34 @@ class Programme:
         the timeline, titles and synopsis are asked for by the stages that use them.
         """
         for name in fields:
-            value = getattr(self.manifest, name)
-            if value is None or value == []:
+            if not self.given(name):
                 raise ManifestError(f"{name} is required from the {stage} stage on", path=self.manifest_path,
                                     hint=_REQUIRED_HINTS.get(name, f"add `{name}:` to the manifest"))
+
+    def missing(self, fields: Sequence[str], stage: str) -> list[str]:
+        """Each of `fields` the manifest leaves out, as 'field: required from the <stage> stage on (fix)'."""
+        return [f"{name}: required from the {stage} stage on "
+                f"({_REQUIRED_HINTS.get(name, f'add `{name}:` to the manifest')})"
+                for name in fields if not self.given(name)]
+
+    def missing_files(self, fields: Sequence[str], stage: str) -> list[str]:
+        """Each of `fields` (dotted, e.g. `timeline.edit`) that names a file not on disk, as
+        'field: file … not found (the <stage> stage reads it)'. A field left out is not checked."""
+        out = []
+        for name in fields:
+            value: Any = self.manifest
+            for part in name.split("."):
+                value = getattr(value, part, None)
+            if isinstance(value, str) and not self.resolve(value, name).is_file():
+                out.append(f"{name}: file {value!r} not found (the {stage} stage reads it: "
+                           "put the file there, or correct the path)")
+        return out
+
+    def require_files(self, fields: Sequence[str], stage: str) -> None:
+        """ManifestError naming the first of `fields` whose file is not on disk."""
+        missing = self.missing_files(fields, stage)
+        if missing:
+            raise ManifestError(missing[0], path=self.manifest_path)
 
     @property
     def timeline_spec(self) -> TimelineSpec:
@@ -337,8 +427,21 @@ def clip_id_for(path: Path) -> str:
     return nfc(path.stem).strip() or "clip"
 
 
-def resolve_inside(base: Path, relative: str, manifest_path: Path, field: str) -> Path:
-    """`relative` against `base`, refusing absolute paths or `..` that leave the manifest's folder."""
+def derived_id_problem(field: str, path: Path, clip_id: str) -> str | None:
+    """'field: …' when the clip id a file's name gives cannot name a folder (None when it can)."""
+    problem = segment_problem(clip_id)
+    if problem is None:
+        return None
+    return (f"{field}: the file name {shown(path.name)[:80]!r} gives the clip id {clip_id[:80]!r}, which {problem} "
+            "(give the file an explicit `id:`)")
+
+
+def resolve_inside(base: Path, relative: str, manifest_path: Path, field: str, *, on_disk: bool = True) -> Path:
+    """`relative` against `base`, refusing absolute paths or `..` that leave the manifest's folder.
+
+    `on_disk`: when the path as written (NFC) does not exist, the same name in another Unicode form
+    is looked for (`on_disk_name`); a glob pattern passes False.
+    """
     text = nfc(relative)
     candidate = Path(os.path.normpath(base / text))
     base_norm = Path(os.path.normpath(base))
@@ -348,7 +451,55 @@ def resolve_inside(base: Path, relative: str, manifest_path: Path, field: str) -
             path=manifest_path,
             hint="keep footage and assets in or below the folder that holds the manifest",
         )
-    return candidate
+    return on_disk_name(base_norm, candidate) if on_disk else candidate
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return os.path.lexists(path)
+    except (OSError, ValueError):
+        return False
+
+
+def on_disk_name(base: Path, path: Path) -> Path:
+    """`path` (inside `base`) as the file system spells it, when the manifest writes the name in
+    another Unicode form: a Vietnamese name typed composed (NFC) is stored decomposed (NFD) by
+    macOS, and a file copied from a Mac keeps that spelling on Linux. Tried in order: the name as
+    written, its NFC and NFD forms, then each folder's listing compared under NFC. `path` itself
+    when nothing matches (the caller reports it missing)."""
+    if _exists(path):
+        return path
+    for form in ("NFC", "NFD"):
+        other = Path(unicodedata.normalize(form, str(path)))
+        if _exists(other):
+            return other
+    try:
+        parts = path.relative_to(base).parts
+    except ValueError:
+        return path
+    found = base
+    for part in parts:
+        if _exists(found / part):
+            found = found / part
+            continue
+        wanted = nfc(part)
+        try:
+            names = sorted(name for name in os.listdir(found) if nfc(name) == wanted)
+        except (OSError, ValueError):
+            return path
+        if not names:
+            return path
+        found = found / names[0]
+    return found
+
+
+def glob_footage(pattern: Path) -> list[Path]:
+    """The files `pattern` matches, in name order, under either Unicode form of a Vietnamese
+    pattern (names stored decomposed on a Mac's disk match a pattern typed composed)."""
+    found: set[str] = set()
+    for form in ("NFC", "NFD"):
+        found.update(globlib.glob(unicodedata.normalize(form, str(pattern))))
+    return sorted(path for path in map(Path, found) if path.is_file())
 
 
 def load_manifest(path: Path | str) -> Programme:

@@ -211,14 +211,14 @@ def write_language(ws: Workspace, lang: str, generate: Any, transcripts: Mapping
 def _align_script(programme: Programme, ws: Workspace, words: Sequence[TimedWord]) -> Alignment | None:
     """The programme's script placed on the recognised words (None when it has no script), each
     sentence then timed by forced alignment on the CTC model (`pipeline.script.timing`) unless the
-    programme keeps to Whisper (`asr: {engine: whisper}`)."""
+    manifest says otherwise (`asr.script_timing`; Whisper programmes time by words by default)."""
     path = programme.script_path()
     if path is None:
         return None
     from ..script.read import read_script
 
     alignment = align(read_script(path).lines, words)
-    if programme.manifest.asr.engine == "whisper" or not alignment.placements:
+    if not programme.manifest.asr.forced_script_timing or not alignment.placements:
         return alignment
     from ..asr.vietctc import VietCtcTranscriber
     from ..script.timing import force_times
@@ -364,7 +364,7 @@ def _inputs(programme: Programme, ws: Workspace, settings: SubtitlesSettings, tr
         "editor_files": owned,
         "imports": load_imports(ws),
         "script": _script_key(programme),
-        "script_timing": "heard" if programme.manifest.asr.engine == "whisper" else SCRIPT_TIMING,
+        "script_timing": SCRIPT_TIMING if programme.manifest.asr.forced_script_timing else "heard",
         "record": RECORD_VERSION,
     }
     if backend == "llama":  # the model's identity: a whisper fallback is redone once the model is there

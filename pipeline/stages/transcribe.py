@@ -207,7 +207,7 @@ def outputs(programme: Programme, ws: Workspace) -> list[Path]:
 def run(programme: Programme, ws: Workspace, settings: Settings, progress: ProgressFn = ignore,
         clips: tuple[str, ...] | None = None) -> TranscribeReport:
     """The registry's entry point: `transcribe_programme` with the settings' engine and glossary."""
-    return transcribe_programme(programme, ws, settings.asr, settings.engine(), progress,
+    return transcribe_programme(programme, ws, settings.asr, settings.engine(programme), progress,
                                 glossary=settings.glossary, model=settings.model, clips=clips)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -149,3 +150,22 @@ def test_programme_glossary_from_the_manifest(tmp_path: Path) -> None:
     assert Transcript.from_json(read_json(ws.transcript_json("c1"))).segments[0].text == "chợ Nhà Lồng"
     assert fake.calls[0][1].initial_prompt == "Phóng sự về Nhà Lồng và Trà Vinh.", "programme terms first"
     assert load_glossary(programme=programme.glossary_path()).terms[0].vi == "Nhà Lồng"
+
+
+def test_the_recogniser_is_chosen_in_one_place(tmp_path: Path) -> None:
+    """The settings' engine wins, then a Whisper model folder, then the manifest's asr.engine."""
+    from pipeline.asr.engine import FasterWhisperTranscriber
+    from pipeline.asr.vietctc import VietCtcTranscriber
+    from pipeline.stages.transcribe import Settings, resolve
+
+    programme = make_programme(tmp_path)
+    assert resolve(TranscribeSettings(), programme).engine == "vietctc"
+    assert resolve(TranscribeSettings(), None, tmp_path).engine == "whisper"
+    assert resolve(TranscribeSettings(engine="combined"), programme).engine == "combined"
+    manifest = programme.manifest.model_copy(update={"asr": programme.manifest.asr.model_copy(
+        update={"engine": "whisper"})})
+    whisper_programme = dataclasses.replace(programme, manifest=manifest)
+    assert resolve(TranscribeSettings(), whisper_programme).engine == "whisper"
+    assert isinstance(Settings().engine(whisper_programme), FasterWhisperTranscriber)
+    assert isinstance(Settings().engine(programme), VietCtcTranscriber)
+    assert not whisper_programme.manifest.asr.forced_script_timing and programme.manifest.asr.forced_script_timing
