@@ -14,6 +14,7 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -44,6 +45,7 @@ def cli(ctx: click.Context, workspace: Path, as_json: bool, wait: bool, verbose:
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
     logging.basicConfig(level=logging.ERROR if quiet else level, format="%(levelname)s %(name)s: %(message)s")
     ctx.obj = Ctx(workspace, as_json, -1 if quiet else verbose, wait)
+    ui.json_requested(as_json)
 
 
 # run ---------------------------------------------------------------------------------------------
@@ -78,9 +80,10 @@ def _show(c: Ctx, programme: Programme, outcome: StageOutcome) -> None:
 @pass_ctx
 def run(c: Ctx, manifest: Path, allow_fail: bool, allow_unapproved: bool) -> None:
     """Run every stage in order on one programme; unchanged work is skipped."""
-    from .run import run_programme, stage
+    from .run import preflight, run_programme, stage
 
     programme = load_manifest(manifest)
+    preflight(programme)
     settings = {"package": stage("package").settings(allow_fail=allow_fail, allow_unapproved=allow_unapproved)}
     with c.locked(programme) as ws, c.bars() as bars:
         report = run_programme(programme, ws, settings, progress=bars, on_stage=lambda o: _show(c, programme, o))
@@ -138,38 +141,49 @@ cli.add_command(_worker_command)
 cli.add_command(_review_command)
 
 
+def _fail(line: str, exit_code: int, error: dict[str, object]) -> NoReturn:
+    """Print the error's one line on stderr and exit; under `--json`, when the command printed no
+    document yet, stdout gets one: `{"ok": false, "error": {…}}` (type, path, problem, hint, line)."""
+    ui.console.print(line, markup=False)
+    if ui.json_pending():
+        ui.emit_json({"ok": False, "error": {**error, "exit_code": exit_code}})
+    sys.exit(exit_code)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: one clear line per problem, an exit code, no traceback for user errors."""
     debug = os.environ.get("PIPELINE_DEBUG") == "1"
+    ui.json_requested(False)
     try:
         cli.main(args=argv, prog_name="reportage", standalone_mode=False)
     except click.exceptions.Abort as exc:
         # click turns every KeyboardInterrupt (our Interrupted among them) into Abort.
         cause = exc.__cause__
         if isinstance(cause, Interrupted):
-            ui.console.print(f"stopped by {cause}: outputs in progress were discarded, finished ones are kept",
-                             markup=False)
-            sys.exit(cause.exit_code)
-        ui.console.print("interrupted: outputs in progress were discarded, finished ones are kept", markup=False)
-        sys.exit(130)
+            _stopped(cause)
+        _fail("interrupted: outputs in progress were discarded, finished ones are kept", 130,
+              {"type": "Interrupted", "problem": "interrupted"})
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
     except ReportageError as exc:
         if debug:
             raise
-        ui.console.print(f"error: {exc.one_line()}", markup=False)
-        sys.exit(exc.exit_code)
+        _fail(f"error: {exc.one_line()}", exc.exit_code, exc.to_dict())
     except Interrupted as exc:
-        ui.console.print(f"stopped by {exc}: outputs in progress were discarded, finished ones are kept",
-                         markup=False)
-        sys.exit(exc.exit_code)
+        _stopped(exc)
     except KeyboardInterrupt:
-        ui.console.print("interrupted: outputs in progress were discarded, finished ones are kept", markup=False)
-        sys.exit(130)
+        _fail("interrupted: outputs in progress were discarded, finished ones are kept", 130,
+              {"type": "Interrupted", "problem": "interrupted"})
     except OSError as exc:
         if debug:
             raise
         where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
-        ui.console.print(f"error: {where}{exc.strerror or exc}", markup=False)
-        sys.exit(1)
+        problem = f"{exc.strerror or exc}"
+        _fail(f"error: {where}{problem}", 1, {"type": type(exc).__name__, "path": exc.filename,
+                                                "problem": problem, "line": f"{where}{problem}"})
+
+
+def _stopped(exc: Interrupted) -> NoReturn:
+    _fail(f"stopped by {exc}: outputs in progress were discarded, finished ones are kept", exc.exit_code,
+          {"type": "Interrupted", "problem": f"stopped by {exc}"})

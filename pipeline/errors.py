@@ -7,6 +7,7 @@ print a single line an editor can act on.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 
 class ReportageError(Exception):
@@ -26,6 +27,11 @@ class ReportageError(Exception):
         if self.hint:
             text += f" — {self.hint}"
         return text
+
+    def to_dict(self) -> dict[str, Any]:
+        """The error for `--json`: its kind, file, problem, fix, the printed line and the exit code."""
+        return {"type": type(self).__name__, "path": self.path, "problem": self.problem, "hint": self.hint,
+                "line": self.one_line(), "exit_code": self.exit_code}
 
 
 class ManifestError(ReportageError):

@@ -24,9 +24,9 @@ from .errors import ManifestError
 from .fsutil import nfc
 from .timecode import Timecode, parse_rate
 from .validate import ManifestProblems, manifest_problems
+from .workspace import segment_problem, shown
 from .yamlmodel import problems as pydantic_problems
 from .yamlmodel import read_yaml
-from .workspace import segment_problem, shown
 
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 # What a glob picks up: camera, phone and NLE video, and the audio formats voice-overs arrive in.
@@ -195,7 +195,12 @@ class SocialCut(_Strict):
 
 
 class TranslationSettings(_Strict):
-    backend: Literal["whisper", "llama", "argos", "ct2", "llm", "sheet"] = "whisper"
+    """Who drafts the English the script lacks. Default: the local language model (`llama`), which
+    falls back to Whisper's translate task with a warning when it cannot load. Whisper's translate
+    task is no default: measured on the development set it invents YouTube lines ("Please subscribe
+    to the…") over interview answers, and its chrF is 11.7 against the local model's 45.9."""
+
+    backend: Literal["whisper", "llama", "argos", "ct2", "llm", "sheet"] = "llama"
     options: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -241,7 +246,8 @@ class Manifest(_Strict):
     @classmethod
     def _id(cls, value: str) -> str:
         if not _ID_RE.match(value):
-            raise ValueError(f"{value[:80]!r} must be lower-case letters, digits, '-' or '_' (it names folders and files)")
+            raise ValueError(f"{value[:80]!r} must be lower-case letters, digits, '-' or '_' "
+                             "(it names folders and files)")
         return value
 
     @field_validator("footage")

@@ -56,6 +56,9 @@ class Stage:
     """Manifest fields the stage cannot do without (checked before it runs, with a located error)."""
     per_clip: bool = False
     """Work is addressable per clip (`clips=`), so a worker can run one clip of it."""
+    files: tuple[str, ...] = ()
+    """Manifest fields naming a file the stage reads (dotted: `timeline.edit`); when the manifest
+    gives one, the file must exist before the stage runs."""
 
     def _mod(self) -> ModuleType:
         return importlib.import_module(self.module)
@@ -81,6 +84,7 @@ class Stage:
         """Check the manifest has what this stage needs, then run it (fresh targets are skipped).
         `hooks` go to the stage's own run (ingest's `on_clip`)."""
         programme.require(self.needs, self.name)
+        programme.require_files(self.files, self.name)
         mod = self._mod()
         if clips is not None and not self.per_clip:
             raise ManifestError(f"the {self.name} stage works on the whole programme, not on single clips",
@@ -100,7 +104,8 @@ STAGES: tuple[Stage, ...] = (
           ("footage",), per_clip=True),
     Stage("transcribe", "pipeline.stages.transcribe", "Vietnamese speech to timed words (Whisper)",
           ("footage",), per_clip=True),
-    Stage("assemble", "pipeline.stages.assemble", "the cut list or master as timeline.json", ("timeline",)),
+    Stage("assemble", "pipeline.stages.assemble", "the cut list or master as timeline.json", ("timeline",),
+          files=("timeline.edit",)),
     Stage("conform", "pipeline.stages.conform", "house-format working copies of the clips the timeline uses",
           ("timeline",)),
     Stage("subtitles", "pipeline.stages.subtitles", "Vietnamese and English cues, SRT and WebVTT", ("timeline",)),
@@ -111,6 +116,34 @@ STAGES: tuple[Stage, ...] = (
     Stage("package", "pipeline.stages.package", "the BagIt delivery bag for the centre",
           ("timeline", "title", "synopsis", "deliverables")),
 )
+
+
+RUSHES_LACK = ("timeline",)
+"""What a manifest of rushes leaves out by design: without it a walk ingests and transcribes, then
+stops where the edit is needed (README: "Rushes arrive before the edit exists")."""
+
+
+def preflight(programme: Programme, stages: Sequence[Stage] = STAGES) -> None:
+    """Before a walk (`run`, a batch): everything its stages need from the manifest, checked at once,
+    so a missing `title:` or edit file is said in the first second, not after hours of encoding.
+
+    Each stage's `needs` and `files` decide, as they do when the stage itself runs. A manifest of
+    rushes (no `timeline:` yet) is walked as far as it goes, as before; commands that run one stage
+    (ingest, transcribe, search) never call this. ManifestProblems lists every field missing.
+    """
+    if not all(programme.given(name) for name in RUSHES_LACK):
+        return
+    from .validate import ManifestProblems
+
+    problems: list[str] = []
+    named: set[str] = set()
+    for s in stages:
+        needs = [name for name in s.needs if name not in named]
+        named.update(s.needs)
+        problems += programme.missing(needs, s.name) + programme.missing_files(s.files, s.name)
+    if problems:
+        raise ManifestProblems(list(dict.fromkeys(problems)), path=programme.manifest_path,
+                               hint="the walk needs these before it can finish; nothing was started")
 
 
 def stage(name: str) -> Stage:

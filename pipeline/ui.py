@@ -65,9 +65,23 @@ def table(title: str, columns: list[str], rows: list[list[str]]) -> None:
     out.print(tab)
 
 
+_json = {"requested": False, "emitted": False}
+
+
+def json_requested(requested: bool) -> None:
+    """The CLI says whether `--json` was given (and forgets any document printed before)."""
+    _json.update(requested=requested, emitted=False)
+
+
+def json_pending() -> bool:
+    """Whether `--json` was given and no document has been printed yet (an error then prints one)."""
+    return _json["requested"] and not _json["emitted"]
+
+
 def emit_json(data: Any) -> None:
     """Machine-readable output for `--json`: one JSON document on stdout."""
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+    _json["emitted"] = True
 
 
 def say(text: str, quiet: bool = False) -> None:

@@ -53,15 +53,34 @@ _IMAGE_MAGIC: tuple[tuple[bytes, str], ...] = (
 )
 
 
-class ManifestProblems(ManifestError):
-    """A manifest with one or more problems; `problems` lists each as 'field: what is wrong'."""
+MAX_LISTED_PROBLEMS = 20
+_MAX_IDS = 12  # clip ids named in one problem
+MAX_PROBLEM_CHARS = 300
 
-    def __init__(self, problems: Sequence[str], *, path: Path | str) -> None:
+
+class ManifestProblems(ManifestError):
+    """A manifest with one or more problems; `problems` lists each as 'field: what is wrong'.
+
+    The message lists the first MAX_LISTED_PROBLEMS (each cut to MAX_PROBLEM_CHARS) and counts the
+    rest, so a generated manifest with 10,000 mistakes is one readable line; `problems` keeps all.
+    """
+
+    def __init__(self, problems: Sequence[str], *, path: Path | str,
+                 hint: str = "fix every field listed; nothing was started") -> None:
         self.problems = tuple(problems)
         count = len(self.problems)
         head = "" if count == 1 else f"{count} problems: "
-        super().__init__(head + "; ".join(self.problems), path=path,
-                         hint="fix every field listed; nothing was started")
+        listed = [_cut(problem) for problem in self.problems[:MAX_LISTED_PROBLEMS]]
+        if count > MAX_LISTED_PROBLEMS:
+            listed.append(f"… and {count - MAX_LISTED_PROBLEMS} more")
+        super().__init__(head + "; ".join(listed), path=path, hint=hint)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "problems": list(self.problems)}
+
+
+def _cut(problem: str) -> str:
+    return problem if len(problem) <= MAX_PROBLEM_CHARS else problem[:MAX_PROBLEM_CHARS - 1] + "…"
 
 
 # -- the manifest alone ------------------------------------------------------------------------------
@@ -197,19 +216,38 @@ def _check_files(values: Mapping[str, Any], resolve: Callable[[str, str], Path],
     timeline = values.get("timeline")
     if timeline is not None and timeline.master:
         resolve(timeline.master, "timeline.master")  # refuses a path outside the folder
+    if timeline is not None and timeline.edit:
+        resolve(timeline.edit, "timeline.edit")
+
+
+def _check_footage(values: Mapping[str, Any], out: list[str]) -> None:
+    """A clip id taken from a file's name must be able to name a folder (`..mov` gives `.`); explicit
+    ids are checked by the model itself."""
+    from .manifest import FootageEntry, clip_id_for, derived_id_problem
+
+    for index, entry in enumerate(values.get("footage") or []):
+        if isinstance(entry, str):
+            entry = FootageEntry(glob=entry) if globlib.has_magic(entry) else FootageEntry(file=entry)
+        if entry.file is not None and entry.id is None:
+            path = Path(entry.file)
+            problem = derived_id_problem(f"footage[{index}]", path, clip_id_for(path))
+            if problem is not None:
+                out.append(problem)
 
 
 def _footage_ids(manifest: Manifest, manifest_path: Path) -> set[str] | None:
     """Clip ids of the footage as it is on disk; None when a glob matches nothing yet (the cut list
     cannot then be proved wrong: the files may still be copying)."""
-    from .manifest import FootageEntry, Programme
+    from .manifest import AUDIO_EXTS, VIDEO_EXTS, FootageEntry, Programme, glob_footage, resolve_inside
 
     programme = Programme(manifest, manifest_path)
     for index, entry in enumerate(manifest.footage):
         pattern = entry if isinstance(entry, str) else entry.glob
         is_glob = pattern is not None and (isinstance(entry, FootageEntry) or globlib.has_magic(pattern))
-        if is_glob and pattern is not None and not globlib.glob(str(programme.resolve(pattern, f"footage[{index}]"))):
-            return None
+        if is_glob and pattern is not None:
+            where = resolve_inside(manifest_path.parent, pattern, manifest_path, f"footage[{index}]", on_disk=False)
+            if not any(p.suffix.lower() in VIDEO_EXTS | AUDIO_EXTS for p in glob_footage(where)):
+                return None
     return {clip.clip_id for clip in programme.sources()}
 
 
@@ -225,7 +263,10 @@ def _check_cut(values: Mapping[str, Any], manifest_path: Path, out: list[str]) -
     for index, event in enumerate(timeline.cut):
         where = f"timeline.cut[{index}]"
         if ids is not None and event.clip not in ids:
-            listed = ", ".join(sorted(ids)) or "none"
+            known = sorted(ids)
+            listed = ", ".join(known[:_MAX_IDS]) or "none"
+            if len(known) > _MAX_IDS:
+                listed += f", … ({len(known)} in all)"
             out.append(f"{where}.clip: {event.clip!r} is not in the footage (clip ids: {listed})")
         # The clip's own rate is known only after probing; 60 is the highest it can be.
         bad = False
@@ -303,6 +344,7 @@ def manifest_problems(data: Mapping[str, Any], manifest_path: Path) -> list[str]
         lambda: _check_house(values, out),
         lambda: _check_deliverables(values, base, out),
         lambda: _check_files(values, resolve, out),
+        lambda: _check_footage(values, out),
         lambda: _check_cut(values, manifest_path, out),
         lambda: _check_programme_times(values, out),
     )

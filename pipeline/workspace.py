@@ -2,12 +2,62 @@
 
 Stages ask this module for paths instead of building them, so the layout documented in the README
 is the layout on disk.
+
+Names that come from a manifest (the programme id, clip ids, deliverable names) become folder and
+file names here. The manifest refuses any that is not one clean path segment (`segment_problem`),
+and, in case one arrives another way, every method below refuses to build a path outside the
+programme's folder (WorkspaceError).
 """
 
 from __future__ import annotations
 
+import os
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+
+from .errors import WorkspaceError
+
+MAX_SEGMENT_BYTES = 240
+"""Longest name (UTF-8 bytes) used as a folder or file name: file systems allow 255, and a clip's
+transcript adds `.json`."""
+
+
+def segment_problem(name: object) -> str | None:
+    """Why `name` cannot be one folder or file name inside the workspace, or None when it can.
+
+    A clean segment is relative, has no separator (`/` or `\\`), is not `.` or `..` and does not
+    start with a dot (hidden files, `..` tricks), has no control character, NUL or lone surrogate,
+    no space at either end, and fits a file system's name limit.
+    """
+    if not isinstance(name, str):
+        return f"is {type(name).__name__}, not text"
+    if not name or not name.strip():
+        return "is empty"
+    if name in (".", ".."):
+        return f"is {name!r}, a folder's own name"
+    for bad, what in (("/", "'/'"), ("\\", "a backslash"), ("\0", "a NUL character")):
+        if bad in name:
+            return f"contains {what} (it must be one name, not a path)"
+    if name.startswith("."):
+        return "starts with a dot (a hidden name)"
+    if name != name.strip():
+        return "starts or ends with a space"
+    for char in name:
+        category = unicodedata.category(char)
+        if category == "Cc":
+            return f"contains the control character {char!r}"
+        if category == "Cs":
+            return f"contains a lone surrogate ({ascii(char)[1:-1]})"
+    if len(name.encode("utf-8")) > MAX_SEGMENT_BYTES:
+        return f"is longer than {MAX_SEGMENT_BYTES} bytes"
+    return None
+
+
+def shown(text: str) -> str:
+    """`text` for a message: as it is when printable, else with escapes (a control character or a
+    lone surrogate would garble the terminal or fail to print)."""
+    return text if text.isprintable() else ascii(text)[1:-1]
 
 
 @dataclass(frozen=True)
@@ -17,16 +67,40 @@ class Workspace:
     root: Path
     programme_id: str
 
+    def __post_init__(self) -> None:
+        self._segment(self.programme_id, "programme id")
+
     @property
     def dir(self) -> Path:
         return self.root / self.programme_id
+
+    def _segment(self, name: str, what: str) -> str:
+        """`name` when it is one clean folder or file name; WorkspaceError otherwise."""
+        problem = segment_problem(name)
+        if problem is not None:
+            raise WorkspaceError(f"the {what} {repr(name)[:120]} {problem}", path=self.root,
+                                 hint="a name used in the workspace must be one clean file name; "
+                                      "fix it in the manifest")
+        return name
+
+    def _inside(self, path: Path) -> Path:
+        """`path` when it lies inside the programme's folder; WorkspaceError otherwise. The test is
+        on the path as written (normalised), not on symlinks: a `renders/` linked to another disk
+        is the editor's choice."""
+        base = os.path.normpath(os.path.abspath(self.dir))
+        target = os.path.normpath(os.path.abspath(path))
+        if os.path.commonpath([base, target]) != base:
+            raise WorkspaceError(f"refused the path {shown(target)}: it is outside the programme's folder",
+                                 path=base,
+                                 hint="a name from the manifest tried to leave the workspace; fix it there")
+        return path
 
     @property
     def catalogue_path(self) -> Path:
         return self.dir / "catalogue.sqlite"
 
     def ingest_dir(self, clip_id: str) -> Path:
-        return self.dir / "ingest" / clip_id
+        return self._inside(self.dir / "ingest" / self._segment(clip_id, "clip id"))
 
     def probe_json(self, clip_id: str) -> Path:
         return self.ingest_dir(clip_id) / "probe.json"
@@ -56,10 +130,10 @@ class Workspace:
         return self.dir / "transcripts"
 
     def transcript_json(self, clip_id: str) -> Path:
-        return self.transcripts_dir / f"{clip_id}.json"
+        return self._inside(self.transcripts_dir / (self._segment(clip_id, "clip id") + ".json"))
 
     def transcript_txt(self, clip_id: str) -> Path:
-        return self.transcripts_dir / f"{clip_id}.txt"
+        return self._inside(self.transcripts_dir / (self._segment(clip_id, "clip id") + ".txt"))
 
     @property
     def timeline_json(self) -> Path:
@@ -71,7 +145,8 @@ class Workspace:
 
     def subtitle(self, lang: str, ext: str) -> Path:
         """e.g. subtitle('vi', 'srt') → subtitles/<id>.vi.srt"""
-        return self.subtitles_dir / f"{self.programme_id}.{lang}.{ext}"
+        name = self._segment(f"{self.programme_id}.{lang}.{ext}", "subtitle file name")
+        return self._inside(self.subtitles_dir / name)
 
     @property
     def graphics_dir(self) -> Path:
@@ -83,7 +158,7 @@ class Workspace:
         return self.dir / "cache" / "loudness"
 
     def render_dir(self, deliverable: str) -> Path:
-        return self.dir / "renders" / deliverable
+        return self._inside(self.dir / "renders" / self._segment(deliverable, "deliverable name"))
 
     @property
     def qc_dir(self) -> Path:

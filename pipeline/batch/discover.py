@@ -16,6 +16,7 @@ import yaml
 
 from ..errors import ManifestError, ReportageError
 from ..manifest import Programme, load_manifest
+from ..run import preflight
 
 _SUFFIXES = (".yaml", ".yml")
 
@@ -37,7 +38,7 @@ class Entry:
 def _looks_like_manifest(path: Path) -> bool:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError):
         return True  # unreadable: let the loader say why
     return isinstance(data, dict) and ("id" in data or "footage" in data)
 
@@ -63,13 +64,14 @@ def find_manifests(paths: Sequence[Path]) -> list[Path]:
 
 
 def load_entries(paths: Sequence[Path]) -> list[Entry]:
-    """Load every manifest; a bad one (or a second manifest with an id already taken) is an entry
-    carrying its error."""
+    """Load every manifest; a bad one (or one missing what the walk needs, or a second manifest with
+    an id already taken) is an entry carrying its error."""
     entries: list[Entry] = []
     ids: dict[str, Path] = {}
     for path in find_manifests(paths):
         try:
             programme = load_manifest(path)
+            preflight(programme)  # a batch walks every stage: a missing title is said now, not after hours
         except ReportageError as exc:
             entries.append(Entry(path, error=exc))
             continue
