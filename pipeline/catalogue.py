@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 from .errors import WorkspaceError
-from .fsutil import sha256_file
+from .fsutil import sha256_unchanged
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -115,11 +115,23 @@ def _sqlite_problem(exc: sqlite3.Error) -> tuple[str, str]:
         return "cannot be written: the workspace is read-only", "use a workspace folder you can write (--workspace)"
     if "full" in text:
         return "cannot be written: the disk is full", "free disk space in the workspace"
+    if "locked" in text or "busy" in text:
+        return ("is locked by another process (it stayed locked while this one waited)",
+                "wait for the other process using this workspace to finish, then try again")
     if "unable to open" in text:
         return "cannot be opened", "check that the workspace folder exists and can be written (--workspace)"
-    if "not a database" in text or "malformed" in text:
-        return "is damaged", "move it aside; `reportage ingest` builds a new one"
+    if "no such module: fts5" in text:
+        return "cannot be searched: this Python's SQLite has no FTS5", "use a Python built with SQLite 3.9 or newer"
+    if any(sign in text for sign in ("not a database", "malformed", "no such table", "no such column",
+                                     "vtable constructor failed", "has no column", "disk i/o error")):
+        return f"is damaged ({exc})", "move it aside; `reportage ingest` builds a new one"
     return f"failed ({exc})", "check the workspace folder and the disk"
+
+
+def catalogue_error(exc: sqlite3.Error, path: Path | None) -> WorkspaceError:
+    """A SQLite failure on the catalogue at `path` as the one-line error an editor can act on."""
+    problem, hint = _sqlite_problem(exc)
+    return WorkspaceError(problem, path=path, hint=hint)
 
 
 def _guarded(method: Callable[P, R]) -> Callable[P, R]:
@@ -130,9 +142,7 @@ def _guarded(method: Callable[P, R]) -> Callable[P, R]:
         try:
             return method(*args, **kwargs)
         except sqlite3.Error as exc:
-            path = getattr(args[0], "path", None)
-            problem, hint = _sqlite_problem(exc)
-            raise WorkspaceError(problem, path=path, hint=hint) from exc
+            raise catalogue_error(exc, getattr(args[0], "path", None)) from exc
 
     return wrapper
 
@@ -247,7 +257,7 @@ class Catalogue:
         known = self.known_hash(path, st)
         if known is not None:
             return known
-        digest = sha256_file(path)
+        digest = sha256_unchanged(path, st)  # a file still being copied is refused, not remembered
         self.store_hash(path, st, digest)
         return digest
 

@@ -11,13 +11,14 @@ import errno
 import hashlib
 import json
 import os
+import re
 import tempfile
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .errors import WorkspaceError
+from .errors import MediaError, WorkspaceError
 
 _CHUNK = 1 << 20
 
@@ -47,6 +48,36 @@ def sha256_file(path: Path) -> str:
         while chunk := handle.read(_CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def sha256_unchanged(path: Path, before: os.stat_result) -> str:
+    """SHA-256 of a file that must not change while it is read: `before` is its stat taken before the
+    reading began. A file still being copied (appended, rewritten) gives a checksum of bytes that are
+    not the file: refused (`refuse_if_changed`), never returned."""
+    digest = hashlib.sha256()
+    read = 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+            read += len(chunk)
+    refuse_if_changed(path, before, "while its checksum was being read", read=read)
+    return digest.hexdigest()
+
+
+def refuse_if_changed(path: Path, before: os.stat_result, during: str, *, read: int | None = None) -> None:
+    """MediaError when `path` is no longer what `before` says (size or modification time), or `read`
+    bytes of it were read where `before` had another size: the file changed `during` the work."""
+    try:
+        after = path.stat()
+    except OSError as exc:
+        raise MediaError(f"disappeared {during} ({exc.strerror or exc})", path=path,
+                         hint="wait until the copy or move finishes, then run ingest again") from None
+    sizes = {before.st_size, after.st_size} | ({read} if read is not None else set())
+    if len(sizes) > 1 or after.st_mtime_ns != before.st_mtime_ns:
+        size = (f"{before.st_size:,} bytes, then {max(sizes - {before.st_size}):,}" if len(sizes) > 1
+                else f"{before.st_size:,} bytes, modified again")
+        raise MediaError(f"changed {during} ({size}): it is probably still being copied", path=path,
+                         hint="wait until the copy finishes, then run ingest again")
 
 
 def sha256_text(text: str) -> str:
@@ -133,13 +164,19 @@ def scratch_path(beside: Path, tag: str, suffix: str | None = None) -> Iterator[
             tmp.unlink()
 
 
+def leftover_pattern(target: Path) -> re.Pattern[str]:
+    """The names `_temp_beside` gives the temporaries of `target` (any tag, any extension):
+    `.<stem><tag>.<8 characters of mkstemp>.part<ext>`, and nothing else."""
+    return re.compile(rf"\.{re.escape(target.stem[:40])}(?:\.[a-z]+)?\.[a-z0-9_]{{8}}\.part(?:\.[A-Za-z0-9]+)?")
+
+
 def clear_leftovers(target: Path) -> list[Path]:
     """Delete the temporary files (`atomic_path`, `scratch_path`) a killed process left beside
     `target`; a process that dies by SIGKILL cannot clean up after itself. Returns what was deleted."""
     if not target.parent.is_dir():
         return []
-    prefix = f".{target.stem[:40]}"
-    gone = [p for p in target.parent.iterdir() if p.name.startswith(prefix) and ".part" in p.name and p.is_file()]
+    pattern = leftover_pattern(target)
+    gone = [p for p in target.parent.iterdir() if pattern.fullmatch(p.name) and p.is_file()]
     for path in gone:
         with contextlib.suppress(FileNotFoundError):
             path.unlink()

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .asr.transcript import Transcript, bare
+from .catalogue import catalogue_error
 from .errors import WorkspaceError
 from .fsutil import read_json, sha256_file
 from .intervals import overlaps
@@ -31,6 +32,8 @@ from .timecode import ms_to_timecode
 from .workspace import Workspace
 
 CONTEXT_WORDS = 8
+BUSY_TIMEOUT_S = 30.0
+"""How long a search waits for another process's write lock on the catalogue before it gives up."""
 _TOKEN = re.compile(r"[^\W_]+")  # letters and digits, as unicode61 splits
 
 _SCHEMA = """
@@ -95,20 +98,22 @@ def _tokens(text: str) -> list[str]:
 
 @contextlib.contextmanager
 def _connect(path: Path) -> Iterator[sqlite3.Connection]:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """The catalogue, its search tables made; any SQLite failure (a damaged, truncated or foreign file,
+    missing tables, a lock held too long, a read-only folder) is the catalogue's one-line error."""
     try:
-        conn = sqlite3.connect(path, timeout=30)
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WorkspaceError(f"cannot create the programme folder ({exc.strerror})", path=path.parent,
+                             hint="use a workspace folder you can write (--workspace)") from exc
+    try:
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S)
     except sqlite3.Error as exc:
-        raise WorkspaceError(f"cannot open the catalogue ({exc})", path=path) from exc
+        raise catalogue_error(exc, path) from exc
     try:
         conn.executescript(_SCHEMA)
         yield conn
-    except sqlite3.OperationalError as exc:
-        if "fts5" in str(exc).lower():
-            raise WorkspaceError(
-                "this Python's SQLite has no FTS5", path=path, hint="use a Python built with SQLite 3.9 or newer"
-            ) from exc
-        raise WorkspaceError(f"catalogue error ({exc})", path=path) from exc
+    except sqlite3.Error as exc:
+        raise catalogue_error(exc, path) from exc
     finally:
         conn.close()
 
@@ -156,7 +161,11 @@ def refresh_index(ws: Workspace) -> int:
             digest = sha256_file(path)
             if known.get(clip_id) == digest:
                 continue
-            transcript = Transcript.from_json(read_json(path), source=str(path))
+            try:
+                transcript = Transcript.from_json(read_json(path), source=str(path))
+            except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:  # bad JSON is a ValueError
+                raise WorkspaceError(f"is not a readable transcript ({type(exc).__name__}: {exc})", path=path,
+                                     hint=f"run `reportage transcribe --clip {clip_id}` again") from None
             if transcript.clip_id != clip_id:
                 transcript = dataclasses.replace(transcript, clip_id=clip_id)
             _index_transcript(conn, transcript, digest)

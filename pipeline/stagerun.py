@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from .catalogue import Catalogue, StageRun
-from .fsutil import sha256_file
+from .errors import ReportageError
+from .fsutil import refuse_if_changed, sha256_unchanged
 from .workspace import Workspace
 
 PROGRAMME = "programme"
@@ -137,8 +138,8 @@ def hashing_alongside(ws: Workspace, path: Path) -> Iterator[Callable[[], str]]:
 
     def read() -> None:
         try:
-            result["sha"] = sha256_file(path)
-        except OSError as exc:
+            result["sha"] = sha256_unchanged(path, st)  # refused when the file changes while it is read
+        except (OSError, ReportageError) as exc:
             result["error"] = exc
 
     thread = threading.Thread(target=read, name=f"sha256 {path.name}", daemon=True)
@@ -149,6 +150,7 @@ def hashing_alongside(ws: Workspace, path: Path) -> Iterator[Callable[[], str]]:
         if "error" in result:
             raise result["error"]  # type: ignore[misc]
         sha = str(result["sha"])
+        refuse_if_changed(path, st, "while it was being read")  # since the reading ended, too
         with Catalogue(ws.catalogue_path) as cat:
             cat.store_hash(path, st, sha)
         return sha

@@ -82,9 +82,36 @@ def show_subtitles(c: Ctx, programme: Programme, report: Any) -> None:
 @manifest_arg
 @pass_ctx
 def make(c: Ctx, manifest: Path) -> None:
-    """Write vi/en SRT and VTT for the assembled timeline (hand-edited files are kept)."""
+    """Write vi/en SRT and VTT for the assembled timeline (hand-edited files are kept).
+
+    Exit status, the same judgement `reportage run` and QC make: 0 when the subtitles are made and
+    lint finds no error in a language a deliverable carries; 1 when it does (QC fails those
+    deliverables for the same errors; `run` renders them and leaves the verdict to QC), also on a
+    rerun with nothing to do while the errors are still there. Lint errors in a language no
+    deliverable carries are listed but do not fail, as QC does not check that language. Lint
+    warnings never fail. `reportage subtitles lint FILE` lists every issue of a file.
+    """
     programme = load_manifest(manifest)
-    c.stage_command(programme, "subtitles", show_subtitles)
+    report = c.run_stage(programme, "subtitles")
+    from ..stages.qc import lint_errors_by_delivery
+
+    failing, undelivered = lint_errors_by_delivery(programme, getattr(report, "record", None) or {})
+    ws = c.workspace(programme)
+    if c.as_json:
+        ui.emit_json({**report.to_dict(), "ok": not failing, "stage_ok": report.ok,
+                      "delivered_lint_errors": failing, "undelivered_lint_errors": undelivered})
+    show_subtitles(c, programme, report)
+    if not c.as_json:
+        for lang, count in undelivered.items():
+            ui.say(f"  {ws.subtitle(lang, 'srt')}: {count} lint error(s) in a language no deliverable carries "
+                   "(QC does not check it)", c.quiet)
+        for lang, count in failing.items():
+            ui.console.print(f"error: {ws.subtitle(lang, 'srt')}: {count} lint error(s); QC fails the deliverables "
+                             f"that carry {lang} — `reportage subtitles lint {ws.subtitle(lang, 'srt')} --profile "
+                             f"{lang}` lists them; fix them and run `reportage subtitles make` again",
+                             markup=False)
+    if failing:
+        sys.exit(1)
 
 
 @subtitles.command("lint")

@@ -3,18 +3,27 @@
 No other module starts these programs. Commands are argument lists (never a shell string), the
 command line is logged with `shlex.join`, and a failure carries ffmpeg's last lines of stderr plus a
 one-line hint for the failures editors meet most.
+
+Every child dies with us. A stop signal unwinds through the runner, which stops its ffmpeg; a
+process killed outright (kill -9, the out-of-memory killer) runs no code at all, so on Linux each
+child asks the kernel, before ffmpeg starts, to be killed when the thread that started it goes
+(PR_SET_PDEATHSIG): a killed ingest or render leaves no ffmpeg running on its own, writing on into
+temporaries the next run deletes.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import fcntl
 import json
 import logging
 import os
 import shlex
 import shutil
+import signal
 import subprocess
+import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -40,6 +49,40 @@ _HINTS: list[tuple[str, str]] = [
     ("does not contain any stream", "the file holds no audio or video streams"),
     ("Output file is empty", "nothing was encoded: the input may have no decodable frames"),
 ]
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _load_prctl() -> Callable[..., int] | None:
+    """libc's prctl, looked up once here: a child between fork and exec must not load anything."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl: Callable[..., int] = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    return prctl
+
+
+_PRCTL = _load_prctl()
+
+
+def die_with_parent() -> Callable[[], None] | None:
+    """A `preexec_fn` that has the child killed (SIGKILL) when the thread starting it goes, or None
+    where the kernel cannot do it. The running thread always waits for (or stops) its child, so only
+    a parent killed outright sets it off; a parent already gone by then stops the child at once."""
+    prctl = _PRCTL
+    if prctl is None:
+        return None
+    parent, kill = os.getpid(), int(signal.SIGKILL)
+
+    def setup() -> None:  # runs in the child, after fork, before exec: only the system calls
+        prctl(_PR_SET_PDEATHSIG, kill, 0, 0, 0)
+        if os.getppid() != parent:
+            os._exit(137)
+
+    return setup
 
 
 def tool_path(name: str) -> str:
@@ -75,7 +118,7 @@ def ffprobe_json(path: Path, extra: Sequence[str] = ()) -> dict[str, Any]:
         "-show_format", "-show_streams", *extra, safe_input(path),
     ]
     log.debug("run %s", shlex.join(argv))
-    proc = subprocess.run(argv, capture_output=True, check=False)
+    proc = subprocess.run(argv, capture_output=True, check=False, preexec_fn=die_with_parent())
     stderr = proc.stderr.decode("utf-8", "replace")
     if proc.returncode != 0:
         problem = _tail(stderr, 1) or f"ffprobe exited with {proc.returncode}"
@@ -127,7 +170,8 @@ def run_ffmpeg(
     log.debug("run %s", shlex.join(argv))
     with tempfile.TemporaryFile() as errfile, contextlib.ExitStack() as stack:
         held = [stack.enter_context(_fifo(pipe)) for feed in feeds for pipe in feed.pipes]
-        proc = subprocess.Popen(argv, stdout=subprocess.PIPE if progress else subprocess.DEVNULL, stderr=errfile)
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE if progress else subprocess.DEVNULL, stderr=errfile,
+                                preexec_fn=die_with_parent())
         feeders = _Feeders(feeds, held, proc, subject)
         try:
             feeders.start()
@@ -230,7 +274,8 @@ class _Feeders:
             with self._lock:
                 if self._stopped.is_set():
                     return None
-                proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=errfile)
+                proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=errfile,
+                                        preexec_fn=die_with_parent())
                 self._running.add(proc)
             returncode = proc.wait()
             with self._lock:

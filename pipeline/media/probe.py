@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 from ..errors import MediaError
 from ..manifest import AUDIO_EXTS, VIDEO_EXTS
 from ..timecode import fmt_rate, parse_rate
-from .ffmpeg import ffprobe_json, safe_input, tool_path
+from .ffmpeg import die_with_parent, ffprobe_json, safe_input, tool_path
 
 
 @dataclass(frozen=True)
@@ -244,7 +244,7 @@ def _packet_times(path: Path, stream: str, read_seconds: float | None) -> list[f
     if read_seconds is not None:
         argv += ["-read_intervals", f"%+{read_seconds:g}"]
     argv.append(safe_input(path))
-    proc = subprocess.run(argv, capture_output=True, check=False)
+    proc = subprocess.run(argv, capture_output=True, check=False, preexec_fn=die_with_parent())
     if proc.returncode != 0:
         return []
     packets = json.loads(proc.stdout or b"{}").get("packets", [])
@@ -265,7 +265,7 @@ def _audio_span_ms(path: Path) -> int | None:
     """Milliseconds from the first audio packet to the end of the last (demux only, no decode)."""
     argv = [tool_path("ffprobe"), "-v", "error", "-select_streams", "a:0",
             "-show_entries", "packet=pts_time,duration_time", "-of", "csv=p=0", safe_input(path)]
-    proc = subprocess.run(argv, capture_output=True, check=False)
+    proc = subprocess.run(argv, capture_output=True, check=False, preexec_fn=die_with_parent())
     if proc.returncode != 0:
         return None
     first: float | None = None

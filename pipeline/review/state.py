@@ -22,6 +22,7 @@ from .. import stagerun
 from ..errors import WorkspaceError
 from ..fsutil import nfc, read_json, write_json
 from ..render.state import read_render_record
+from ..sheetcells import csv_row
 from ..subs import WRITTEN_FORMATS
 from ..timecode import ms_to_timecode
 from ..workspace import Workspace
@@ -118,8 +119,9 @@ def notes_csv(notes: Sequence[dict[str, Any]], rate: Any) -> str:
     writer = csv.writer(out)
     writer.writerow(["id", "in", "out", "in_ms", "out_ms", "author", "text", "created"])
     for n in notes:
-        writer.writerow([n["id"], ms_to_timecode(int(n["in_ms"]), rate), ms_to_timecode(int(n["out_ms"]), rate),
-                         n["in_ms"], n["out_ms"], n["author"], n["text"], n["created"]])
+        writer.writerow(csv_row([n["id"], ms_to_timecode(int(n["in_ms"]), rate),
+                                 ms_to_timecode(int(n["out_ms"]), rate), n["in_ms"], n["out_ms"], n["author"],
+                                 n["text"], n["created"]]))  # formula-like text quote-prefixed (sheetcells)
     return "\ufeff" + out.getvalue()
 
 

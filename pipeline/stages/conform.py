@@ -166,6 +166,8 @@ def _duration(ws: Workspace, clip_id: str) -> int:
 def _conform_one(programme: Programme, ws: Workspace, clip_id: str, progress: ProgressFn) -> ConformOutcome:
     began = time.monotonic()
     try:
+        for path in fsutil.clear_leftovers(ws.conform(clip_id)):  # a killed conform's `.conform.*.part.mov`
+            log.info("deleted %s, left by an interrupted conform", path)
         record = _record(ws, clip_id)
         if not record.conformed:
             return ConformOutcome(clip_id, "not needed")

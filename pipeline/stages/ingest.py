@@ -14,6 +14,12 @@ Freshness is per clip and keyed on content: the source's SHA-256 (read again onl
 mtime changed), the house format, the settings and ffmpeg's version. A `touch`ed source is hashed
 again, found the same, and not ingested again. Clips no longer in the manifest lose their ingest
 folder and catalogue entry.
+
+A source that changes while it is read (a copy from the card still running) is refused: its size
+and modification time are taken before anything reads it and checked again after the checksum and
+after the decode, so no checksum or proxy of a partial file is ever recorded. A killed ingest leaves
+no ffmpeg behind (`media.ffmpeg`: children die with their parent) and its temporaries in a clip's
+folder are deleted when that clip is next worked on (`clear_leftovers`).
 """
 
 from __future__ import annotations
@@ -309,6 +315,7 @@ def _ingest_one(src: SourceClip, ws: Workspace, house: House, settings: Settings
                 progress: ProgressFn) -> ClipOutcome:
     started = time.monotonic()
     try:
+        clear_leftovers(ws, src.clip_id)
         if not src.path.exists():
             raise MediaError("file not found", path=src.path, hint=f"check `{src.declared_as}` in the manifest")
         # Never ingested and never read: nothing to compare with, so the checksum is read alongside
@@ -341,6 +348,25 @@ def _ingest_one(src: SourceClip, ws: Workspace, house: House, settings: Settings
         return _failed(src, ws, f"{src.path}: unexpected error: {exc}", started)
 
 
+def own_outputs(ws: Workspace, clip_id: str) -> list[Path]:
+    """Every file ingest writes into a clip's ingest folder (not conform's working copy)."""
+    return [ws.probe_json(clip_id), ingest_record_path(ws, clip_id), ws.proxy(clip_id), ws.audio16k(clip_id),
+            ws.poster(clip_id), ws.thumbs(clip_id), ws.shots_json(clip_id)]
+
+
+def clear_leftovers(ws: Workspace, clip_id: str) -> list[Path]:
+    """Delete the temporaries of ingest's own outputs that a killed ingest left in the clip's folder
+    (`.proxy.*.part.mp4`, `.audio16k.*.part.wav`, `.shots.scratch.*.part.txt` …: `fsutil`'s temporary
+    names); nothing else there is touched. Only one process works on a programme at a time (its lock),
+    so a temporary found here before the clip's work starts is nobody's."""
+    if not ws.ingest_dir(clip_id).is_dir():
+        return []
+    gone = [path for target in own_outputs(ws, clip_id) for path in fsutil.clear_leftovers(target)]
+    for path in gone:
+        log.info("deleted %s, left by an interrupted ingest", path)
+    return gone
+
+
 def _failed(src: SourceClip, ws: Workspace, message: str, started: float) -> ClipOutcome:
     with contextlib.suppress(ReportageError):  # the catalogue itself may be what cannot be written
         with Catalogue(ws.catalogue_path) as cat:
@@ -354,8 +380,8 @@ def _do_ingest(src: SourceClip, ws: Workspace, house: House, settings: Settings,
                progress: ProgressFn) -> ClipOutcome:
     wall = time.time()
     task = f"ingest {src.clip_id}"
+    stat = src.path.stat()  # before anything reads it: a file that changes from here on is refused
     info = probe(src.path)
-    stat = src.path.stat()
     reasons = conform_reasons(info, house)
     folder = ws.ingest_dir(src.clip_id)
     folder.mkdir(parents=True, exist_ok=True)
@@ -381,6 +407,9 @@ def _do_ingest(src: SourceClip, ws: Workspace, house: House, settings: Settings,
                 progress=lambda f: progress(Progress(task, f * duration_s, duration_s)),
             )
         sha = checksum()
+        # A file still being copied onto the disk decoded and hashed as far as it had come: refuse it
+        # rather than record a checksum and media of bytes that are not the file.
+        fsutil.refuse_if_changed(src.path, stat, "while it was being ingested")
         check_complete(src.path, info, proxy_tmp or audio_tmp)
         fresh = stagerun.check(ws, STAGE, src.clip_id, _clip_inputs(ws, src, house, settings, tool))
         shot_cuts = read_shot_log(shot_log, info.duration_ms or 0) if shot_log else []

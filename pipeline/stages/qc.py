@@ -30,6 +30,7 @@ import datetime as dt
 import functools
 import hashlib
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -261,6 +262,26 @@ def _timeline(ws: Workspace) -> Timeline | None:
         return load_timeline(ws.timeline_json)
     except (ReportageError, OSError, ValueError, KeyError, TypeError):
         return None
+
+
+def delivered_languages(programme: Programme) -> list[str]:
+    """The subtitle languages QC checks (and fails on lint errors): `_languages`. `subtitles make`
+    judges its lint errors by the same list."""
+    return _languages(programme)
+
+
+def lint_errors_by_delivery(programme: Programme,
+                            record: Mapping[str, Any]) -> tuple[dict[str, int], dict[str, int]]:
+    """Lint errors by language from a subtitles record (`subtitles/<id>.subtitles.json`, as the
+    subtitles stage made it now or as its up-to-date files are): `(delivered, not_delivered)`, split
+    by whether a deliverable carries the language. QC fails the delivered ones' lint check and never
+    checks the others; `subtitles make` exits by the same rule."""
+    delivered = set(delivered_languages(programme))
+    languages = record.get("languages") or {}
+    errors = {str(lang): int((entry.get("lint") or {}).get("errors") or 0)
+              for lang, entry in languages.items() if isinstance(entry, Mapping)}
+    return ({lang: n for lang, n in errors.items() if n and lang in delivered},
+            {lang: n for lang, n in errors.items() if n and lang not in delivered})
 
 
 def _languages(programme: Programme) -> list[str]:

@@ -23,6 +23,7 @@ from typing import Any
 
 from ..errors import SubtitleError
 from ..fsutil import nfc, read_json, write_bytes, write_json
+from ..sheetcells import FORMULA_HINT, csv_row, formula_problem, unescape, xlsx_row
 from ..subs import Style, break_lines
 from ..timecode import Timecode
 from ..workspace import Workspace
@@ -58,7 +59,7 @@ def write_sheet(path: Path, rows: Sequence[SheetRow]) -> None:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(COLUMNS)
-        writer.writerows(values)
+        writer.writerows(csv_row(row) for row in values)  # formula-like text quote-prefixed (sheetcells)
         write_bytes(path, ("\ufeff" + nfc(buffer.getvalue())).encode("utf-8"))
         return
     if suffix != ".xlsx":
@@ -71,9 +72,9 @@ def write_sheet(path: Path, rows: Sequence[SheetRow]) -> None:
     book = Workbook()
     sheet = book.active
     sheet.title = "subtitles"
-    sheet.append(list(COLUMNS))
-    for row in values:
-        sheet.append([nfc(v) if isinstance(v, str) else v for v in row])
+    table: list[list[Any]] = [list(COLUMNS), *values]
+    for number, row in enumerate(table, 1):  # text cells escaped, never formulas
+        xlsx_row(sheet, number, [nfc(v) if isinstance(v, str) else v for v in row])
     for column, width in zip("ABCDE", (6, 14, 50, 50, 50), strict=True):
         sheet.column_dimensions[column].width = width
     buffer_b = io.BytesIO()
@@ -90,20 +91,35 @@ def _cells(path: Path) -> list[list[str]]:
             raise SubtitleError(f"cannot read the sheet: {exc.strerror or exc}", path=path) from None
         except UnicodeDecodeError:
             raise SubtitleError("the sheet is not UTF-8 CSV", path=path, hint="export it as CSV UTF-8") from None
-        return _csv_cells(text, path)
+        return _unescaped(path, [[(c, None) for c in row] for row in _csv_cells(text, path)])
     if suffix == ".xlsx":
         try:
             from openpyxl import load_workbook
         except ImportError:
             raise SubtitleError("reading .xlsx needs openpyxl", path=path, hint="pip install openpyxl") from None
         try:
-            book = load_workbook(path, read_only=True, data_only=True)
+            book = load_workbook(path, read_only=True, data_only=False)  # formulas seen as formulas
         except Exception as exc:  # openpyxl raises zipfile/KeyError/InvalidFileException
             raise SubtitleError(f"cannot read the workbook: {exc}", path=path) from None
-        rows = [["" if c is None else nfc(str(c)) for c in row] for row in book.active.iter_rows(values_only=True)]
-        book.close()
-        return rows
+        try:
+            cells = [[("" if c.value is None else nfc(str(c.value)), getattr(c, "data_type", None)) for c in row]
+                     for row in book.active.iter_rows()]
+        finally:
+            book.close()
+        return _unescaped(path, cells)
     raise SubtitleError("a review sheet must be .csv or .xlsx", path=path)
+
+
+def _unescaped(path: Path, cells: Sequence[Sequence[tuple[str, str | None]]]) -> list[list[str]]:
+    """The cells' text as `write_sheet` was given it (the quote of the formula escape removed); a sheet
+    holding a formula anywhere is refused, every such cell named."""
+    problems = [problem for number, row in enumerate(cells, 1) for column, (text, kind) in enumerate(row, 1)
+                if (problem := formula_problem(text, kind, number, column, COLUMNS))]
+    if problems:
+        more = f" and {len(problems) - 5} more" if len(problems) > 5 else ""
+        raise SubtitleError("the sheet cannot be imported: " + "; ".join(problems[:5]) + more, path=path,
+                            hint=FORMULA_HINT)
+    return [[unescape(text) for text, _ in row] for row in cells]
 
 
 def _unclosed_quote(row: int, line: int, column: int) -> str:
