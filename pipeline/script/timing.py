@@ -24,9 +24,6 @@ MAX_REACH_MS = 3000
 MIN_SCORE = -4.0
 """Mean log posterior of the sentence's units on the forced path below which the forced times are
 not trusted (a unit on a frame where the model gives it 2 % or less)."""
-ONSET_LEAD_MS = 40
-"""The model's first frame of a syllable lies about a frame after the voice starts (measured on the
-samples' ground truth with benchmarks/script_alignment.py): starts are moved this much earlier."""
 
 
 def _clip_offset(words: Sequence[TimedWord]) -> tuple[str, int] | None:
@@ -73,7 +70,9 @@ def force_placement(placement: Placement, heard: Sequence[TimedWord], audio: Pat
     if sum(f.score for f in found) / len(found) < MIN_SCORE:
         return None
     words = list(placement.words)
-    starts = {i: low - offset + f.first * ctc.FRAME_MS - ONSET_LEAD_MS for i, f in zip(timed, found, strict=True)}
+    # The model fires late in a syllable (`ctc.ONSET_LAG_MS`): starts are moved back as for recognition.
+    starts = {i: low - offset + ctc.onset_ms(f.first, found[n - 1].last if n else None)
+              for n, (i, f) in enumerate(zip(timed, found, strict=True))}
     ends = {i: low - offset + (f.last + 2) * ctc.FRAME_MS for i, f in zip(timed, found, strict=True)}
     for index in timed:
         later = [starts[j] for j in timed if j > index]
