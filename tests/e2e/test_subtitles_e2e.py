@@ -47,7 +47,9 @@ def test_real_speech_to_bilingual_subtitles(tmp_path: Path) -> None:
     assert ingest.ok, ingest.to_dict()
     from pipeline.stages.transcribe import transcribe_programme
 
-    assert transcribe_programme(programme, ws, TranscribeSettings(cpu_threads=2, beam_size=1, best_of=1)).ok
+    # espeak-ng speech: Whisper recognises it, the CTC model does not (README "Recognition").
+    assert transcribe_programme(programme, ws, TranscribeSettings(engine="whisper", cpu_threads=2, beam_size=1,
+                                                                  best_of=1)).ok
     assemble_programme(programme, ws)
     report = subtitles_programme(programme, ws)
     assert not report.up_to_date and [r.lang for r in report.languages] == ["vi", "en"]
