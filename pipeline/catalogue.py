@@ -12,7 +12,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -239,6 +239,27 @@ class Catalogue:
         return StageRun(row["stage"], row["target"], row["inputs_hash"], row["status"], row["started_at"],
                         row["seconds"], json.loads(row["outputs"] or "[]"), row["message"])
 
+
+    @_guarded
+    def latest_failures(self, stages: Sequence[str]) -> list[StageRun]:
+        """The targets of `stages` whose most recent run failed (a later success clears a failure),
+        oldest first."""
+        if not stages:
+            return []
+        marks = ", ".join("?" * len(stages))
+        rows = self.db.execute(
+            f"SELECT r.* FROM stage_runs r JOIN (SELECT MAX(id) AS id FROM stage_runs WHERE stage IN ({marks})"
+            " GROUP BY stage, target) latest ON r.id = latest.id WHERE r.status = 'failed' ORDER BY r.id",
+            tuple(stages),
+        ).fetchall()
+        return [StageRun(row["stage"], row["target"], row["inputs_hash"], row["status"], row["started_at"],
+                         row["seconds"], json.loads(row["outputs"] or "[]"), row["message"]) for row in rows]
+
+    @_guarded
+    def clear_failures(self, stage: str, target: str) -> None:
+        """Forget the failed runs of `stage` on `target` (the stage has since run without failing)."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM stage_runs WHERE stage = ? AND target = ? AND status = 'failed'", (stage, target))
 
     @_guarded
     def forget_runs(self, stage: str, target: str | None = None) -> None:

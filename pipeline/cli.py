@@ -62,6 +62,19 @@ _SHOW = {
 def _show(c: Ctx, programme: Programme, outcome: StageOutcome) -> None:
     if c.as_json or outcome.report is None:
         return
+    if outcome.failed_upstream:  # never "up to date" while what it is made from failed
+        if outcome.report.up_to_date:
+            ui.say(f"{outcome.name}: {programme.id} stale: made without what failed upstream", c.quiet)
+        else:
+            _draw(c, programme, outcome)
+        for line in outcome.failed_upstream[:5]:
+            ui.say(f"  stale: {line}", c.quiet)
+        return
+    _draw(c, programme, outcome)
+
+
+def _draw(c: Ctx, programme: Programme, outcome: StageOutcome) -> None:
+    assert outcome.report is not None
     module, name = _SHOW.get(outcome.name, ("", ""))
     draw = getattr(importlib.import_module(f"pipeline.commands.{module}"), name, None) if module else None
     if draw is not None:

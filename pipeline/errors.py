@@ -79,3 +79,8 @@ class WorkspaceError(ReportageError):
 
 class SubtitleError(ReportageError):
     """A subtitle file cannot be read, or breaks a rule that stops the pipeline."""
+
+
+class NothingProduced(ReportageError):
+    """A stage produced nothing where something was expected (`stagerun.enforce`): it fails by
+    name, and nothing of 0 bytes is written at a final name."""

@@ -183,15 +183,16 @@ def clear_leftovers(target: Path) -> list[Path]:
     return gone
 
 
-def write_bytes(target: Path, data: bytes) -> None:
-    """Write bytes atomically."""
-    with atomic_path(target) as tmp:
+def write_bytes(target: Path, data: bytes, *, min_bytes: int = 0) -> None:
+    """Write bytes atomically; with `min_bytes`, fewer bytes are refused and nothing is written at
+    `target` (`atomic_path`)."""
+    with atomic_path(target, min_bytes=min_bytes) as tmp:
         tmp.write_bytes(data)
 
 
-def write_text(target: Path, text: str) -> None:
+def write_text(target: Path, text: str, *, min_bytes: int = 0) -> None:
     """Write NFC-normalised UTF-8 text atomically (no BOM, LF line endings)."""
-    write_bytes(target, nfc(text).encode("utf-8"))
+    write_bytes(target, nfc(text).encode("utf-8"), min_bytes=min_bytes)
 
 
 def write_json(target: Path, data: Any) -> None:

@@ -164,6 +164,12 @@ class SubtitlesLanguage:
     # Vietnamese: the cues made from recognised speech that hold words the recogniser was unsure of
     # and nobody has changed since ([] none; None not recorded: English, or a record from before).
     uncertain_words: tuple[UncertainCue, ...] | None = None
+    # English: the cues whose text was cut with "…" to be read in its time (no longer the
+    # translator's or the draft's sentence), and the Vietnamese cues the translator gave no English.
+    shortened: list[int] = field(default_factory=list)
+    untranslated: list[int] = field(default_factory=list)
+    # Why this language has no cues when it should have some (the stage failed by name), else None.
+    failed: str | None = None
 
     def uncertain_in(self, cues: Sequence[Cue]) -> list[UncertainCue]:
         """The uncertain cues still in force in `cues` (the file as it is now, perhaps edited since
@@ -190,6 +196,14 @@ class SubtitlesRecord:
     programme: str
     languages: dict[str, SubtitlesLanguage] = field(default_factory=dict)
     script: dict[str, Any] | None = None  # what aligning the programme's script found (align.Alignment.report)
+    speech: bool | None = None
+    """Whether any speech lies under the timeline (False: a programme without speech, which has no
+    subtitle files at all; None: a record from before this was kept)."""
+
+    @property
+    def no_speech(self) -> bool:
+        """A programme without speech: nothing to subtitle, no subtitle files, by design."""
+        return self.speech is False
 
     def to_json(self) -> dict[str, Any]:
         langs: dict[str, Any] = {}
@@ -197,12 +211,18 @@ class SubtitlesRecord:
             data = asdict(entry)
             if lang == "vi":
                 data.pop("cue_map")
+                data.pop("shortened")
+                data.pop("untranslated")
             if entry.uncertain_words is None:
                 data.pop("uncertain_words")
             else:
                 data["uncertain_words"] = [u.to_json() for u in entry.uncertain_words]
+            if entry.failed is None:
+                data.pop("failed")
             langs[lang] = data
         out: dict[str, Any] = {"programme": self.programme, "languages": langs}
+        if self.speech is not None:
+            out["speech"] = self.speech
         if self.script is not None:
             out["script"] = self.script
         return out
@@ -216,8 +236,19 @@ class SubtitlesRecord:
                 machine_draft=bool(entry.get("machine_draft")), reviewed=bool(entry.get("reviewed")),
                 cues=int(entry.get("cues") or 0), lint=dict(entry.get("lint") or {}), cue_map=entry.get("cue_map"),
                 needs_review=[str(c) for c in entry.get("needs_review") or []],
-                uncertain_words=_uncertain(entry.get("uncertain_words")))
-        return cls(str(data.get("programme", "")), langs, data.get("script"))
+                uncertain_words=_uncertain(entry.get("uncertain_words")),
+                shortened=_numbers(entry.get("shortened")), untranslated=_numbers(entry.get("untranslated")),
+                failed=str(entry["failed"]) if entry.get("failed") else None)
+        speech = data.get("speech")
+        return cls(str(data.get("programme", "")), langs, data.get("script"),
+                   speech if isinstance(speech, bool) else None)
+
+
+def _numbers(value: Any) -> list[int]:
+    """Cue numbers as recorded ([] when none, or unreadable)."""
+    if not isinstance(value, list):
+        return []
+    return [n for n in value if isinstance(n, int) and not isinstance(n, bool)]
 
 
 def _uncertain(value: Any) -> tuple[UncertainCue, ...] | None:

@@ -59,6 +59,11 @@ class Stage:
     files: tuple[str, ...] = ()
     """Manifest fields naming a file the stage reads (dotted: `timeline.edit`); when the manifest
     gives one, the file must exist before the stage runs."""
+    uses: tuple[str, ...] = ()
+    """The stages whose outputs this one reads: a failure in them, or further up (`upstream`), makes
+    this stage's work stale (`stagerun.check`)."""
+    clip_targets: bool = False
+    """Its targets are clips: only a failure of the same clip upstream makes one stale."""
 
     def _mod(self) -> ModuleType:
         return importlib.import_module(self.module)
@@ -89,8 +94,18 @@ class Stage:
         if clips is not None and not self.per_clip:
             raise ManifestError(f"the {self.name} stage works on the whole programme, not on single clips",
                                 path=programme.manifest_path)
-        report: StageReport = mod.run(programme, ws, settings or mod.Settings(), progress,
-                                      tuple(clips) if clips is not None else None, **hooks)
+        from . import stagerun
+
+        try:
+            report: StageReport = mod.run(programme, ws, settings or mod.Settings(), progress,
+                                          tuple(clips) if clips is not None else None, **hooks)
+        except ManifestError:
+            raise  # the command or the manifest was wrong: the stage never started its work
+        except ReportageError as exc:
+            # the stage failed: everything made from it is stale (and says so) until it succeeds
+            stagerun.note_failure(ws, self.name, exc.one_line())
+            raise
+        stagerun.clear_failure(ws, self.name)
         return report
 
     def proceed(self, programme: Programme, report: StageReport) -> bool:
@@ -101,21 +116,41 @@ class Stage:
 
 STAGES: tuple[Stage, ...] = (
     Stage("ingest", "pipeline.stages.ingest", "probe, checksum, proxy, ASR audio, thumbnails, shots",
-          ("footage",), per_clip=True),
+          ("footage",), per_clip=True, clip_targets=True),
     Stage("transcribe", "pipeline.stages.transcribe", "Vietnamese speech to timed words (Whisper)",
-          ("footage",), per_clip=True),
+          ("footage",), per_clip=True, uses=("ingest",), clip_targets=True),
     Stage("assemble", "pipeline.stages.assemble", "the cut list or master as timeline.json", ("timeline",),
-          files=("timeline.edit",)),
+          files=("timeline.edit",), uses=("ingest",)),
     Stage("conform", "pipeline.stages.conform", "house-format working copies of the clips the timeline uses",
-          ("timeline",)),
-    Stage("subtitles", "pipeline.stages.subtitles", "Vietnamese and English cues, SRT and WebVTT", ("timeline",)),
+          ("timeline",), uses=("ingest", "assemble"), clip_targets=True),
+    Stage("subtitles", "pipeline.stages.subtitles", "Vietnamese and English cues, SRT and WebVTT", ("timeline",),
+          uses=("ingest", "transcribe", "assemble")),
     Stage("render", "pipeline.stages.render", "branding, subtitles, loudness: every deliverable in one pass",
-          ("timeline", "title", "deliverables")),
+          ("timeline", "title", "deliverables"), uses=("assemble", "conform", "subtitles")),
     Stage("qc", "pipeline.stages.qc", "every deliverable measured against its profile",
-          ("timeline", "deliverables")),
+          ("timeline", "deliverables"), uses=("render", "subtitles", "transcribe")),
     Stage("package", "pipeline.stages.package", "the BagIt delivery bag for the centre",
-          ("timeline", "title", "synopsis", "deliverables")),
+          ("timeline", "title", "synopsis", "deliverables"), uses=("qc", "render", "subtitles", "transcribe")),
 )
+
+
+def upstream(name: str) -> tuple[str, ...]:
+    """Every stage whose outputs `name` is made from, directly or further up (`Stage.uses`), in the
+    list's order; () for a name that is not a stage."""
+    by_name = {s.name: s for s in STAGES}
+    found: set[str] = set()
+    todo = list(by_name[name].uses) if name in by_name else []
+    while todo:
+        current = todo.pop()
+        if current not in found and current in by_name:
+            found.add(current)
+            todo += by_name[current].uses
+    return tuple(s.name for s in STAGES if s.name in found)
+
+
+def clip_stage(name: str) -> bool:
+    """Whether the targets of stage `name` are clips (`Stage.clip_targets`)."""
+    return any(s.name == name and s.clip_targets for s in STAGES)
 
 
 RUSHES_LACK = ("timeline",)
@@ -162,15 +197,24 @@ class StageOutcome:
     report: StageReport | None = None
     error: ReportageError | None = None
     seconds: float = 0.0
+    failed_upstream: list[str] = field(default_factory=list)
+    """What failed upstream and still stands (`stagerun.upstream_failures`): this stage's work is
+    stale, made without it, however up to date its own report says it is."""
 
     @property
     def ok(self) -> bool:
         return self.error is None and self.report is not None and self.report.ok
 
+    @property
+    def up_to_date(self) -> bool:
+        return self.report is not None and self.report.up_to_date and not self.failed_upstream
+
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"stage": self.name, "ok": self.ok, "seconds": round(self.seconds, 2)}
+        if self.failed_upstream:
+            data["failed_upstream"] = list(self.failed_upstream)
         if self.report is not None:
-            data["up_to_date"] = self.report.up_to_date
+            data["up_to_date"] = self.up_to_date
             data["report"] = self.report.to_dict()
         if self.error is not None:
             data["error"] = self.error.one_line()
@@ -192,7 +236,7 @@ class RunReport:
 
     @property
     def up_to_date(self) -> bool:
-        return all(s.report is not None and s.report.up_to_date for s in self.stages)
+        return all(s.up_to_date for s in self.stages)
 
     @property
     def error(self) -> ReportageError | None:
@@ -234,6 +278,7 @@ def run_programme(programme: Programme, ws: Workspace, settings: Mapping[str, An
         except ReportageError as exc:
             outcome.error = exc
         outcome.seconds = time.monotonic() - began
+        outcome.failed_upstream = _failed_upstream(ws, s.name)
         report.stages.append(outcome)
         if on_stage is not None:
             on_stage(outcome)
@@ -293,6 +338,17 @@ class _EarlyTranscripts:
 
 class _Skipped(Exception):
     """An early transcription not started because an earlier one failed."""
+
+
+def _failed_upstream(ws: Workspace, name: str) -> list[str]:
+    """The failures upstream of stage `name` that still stand, one line each (none when the
+    catalogue cannot be read: the stage's own error says why)."""
+    from . import stagerun
+
+    try:
+        return [f.line() for f in stagerun.upstream_failures(ws, name)]
+    except ReportageError:
+        return []
 
 
 def _stop_reason(name: str, report: StageReport) -> str:

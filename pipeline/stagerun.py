@@ -5,6 +5,17 @@ programme) as a JSON-able dict. `check` hashes that dict and compares it with th
 run of the same stage on the same target, whose outputs must still exist; `record` writes the run
 once the outputs are in place. Files enter an inputs dict through `content_hash`, which reads a
 file again only when its size or mtime changed, so a `touch`ed source keeps its key.
+
+A failure upstream is part of every downstream key: `check` adds the failures that still stand in
+the stages a stage is made from (`upstream_failures`: `run.upstream`, a failure cleared by a later
+success), so a clip whose transcription failed makes the subtitles, the QC report and the bag stale,
+and `Freshness.failed_upstream` names what failed so the stage can say so. Work keyed by content
+alone (a render of the same inputs, a measurement of the same file) asks `check(upstream=False)`.
+
+One rule for a stage that produced nothing where something was expected (`Shortfall`, `enforce`):
+nothing at all fails the stage by name (`NothingProduced`, recorded as the stage's failure by
+`run.Stage.run`), less than expected is a warning the stage reports; either way nothing of 0 bytes is
+written at a final name.
 """
 
 from __future__ import annotations
@@ -21,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from .catalogue import Catalogue, StageRun
-from .errors import ReportageError
+from .errors import NothingProduced, ReportageError
 from .fsutil import refuse_if_changed, sha256_unchanged
 from .workspace import Workspace
 
@@ -36,31 +47,86 @@ def inputs_hash(inputs: Any) -> str:
 
 
 @dataclass(frozen=True)
+class Failure:
+    """The last run of `stage` on `target` failed, and nothing has succeeded there since."""
+
+    stage: str
+    target: str
+    message: str
+
+    def line(self) -> str:
+        """`transcribe failed on clip_02: …` (no target named for a stage as a whole)."""
+        where = "" if self.target == PROGRAMME else f" on {self.target}"
+        return f"{self.stage} failed{where}: {self.message}"
+
+    def to_json(self) -> dict[str, str]:
+        return {"stage": self.stage, "target": self.target, "message": self.message}
+
+
+@dataclass(frozen=True)
 class Freshness:
-    """The answer of `check`: the inputs key of `stage` on `target`, and whether it is up to date."""
+    """The answer of `check`: the inputs key of `stage` on `target`, and whether it is up to date;
+    `failed_upstream`: the failures upstream that are part of the key (the stage says so)."""
 
     stage: str
     target: str
     key: str
     fresh: bool
     previous: StageRun | None = None
+    failed_upstream: tuple[Failure, ...] = ()
 
 
-def check(ws: Workspace, stage: str, target: str, inputs: Any, outputs: Sequence[Path] = ()) -> Freshness:
+def _failures(cat: Catalogue, stage: str, target: str) -> tuple[Failure, ...]:
+    from .run import clip_stage, upstream  # the stage list is run.py's; imported when first needed
+
+    before = upstream(stage)
+    if not before:
+        return ()
+    per_clip = clip_stage(stage)
+    return tuple(Failure(r.stage, r.target, r.message or "failed") for r in cat.latest_failures(before)
+                 if not per_clip or r.target in (target, PROGRAMME))
+
+
+def upstream_failures(ws: Workspace, stage: str, target: str = PROGRAMME) -> tuple[Failure, ...]:
+    """The failures that still stand in the stages `stage` is made from, directly or further up
+    (`run.upstream`); for a stage whose targets are clips, only those of the same clip (or of an
+    upstream stage as a whole)."""
+    with Catalogue(ws.catalogue_path) as cat:
+        return _failures(cat, stage, target)
+
+
+def failed_targets(ws: Workspace, stage: str) -> set[str]:
+    """The targets (clips) whose last run of `stage` failed: for a reader of its outputs, a gap to
+    report, not an old output to use."""
+    with Catalogue(ws.catalogue_path) as cat:
+        return {r.target for r in cat.latest_failures([stage])}
+
+
+def check(ws: Workspace, stage: str, target: str, inputs: Any, outputs: Sequence[Path] = (), *,
+          upstream: bool = True) -> Freshness:
     """Is the last successful run of `stage` on `target` from the same inputs, with outputs present?
 
-    `outputs` are the files the caller needs now; the ones the run recorded must exist as well.
+    `outputs` are the files the caller needs now; the ones the run recorded must exist as well. The
+    failures upstream that still stand are part of the key (`upstream=False` leaves them out: work
+    that the same inputs make the same whatever failed elsewhere; so is the work of a stage whose
+    targets are clips, which its own clip's new inputs make stale when the failure is mended); the
+    key is the inputs' alone when there are none, so nothing is redone when nothing failed.
     """
-    key = inputs_hash(inputs)
+    from .run import clip_stage
+
     with Catalogue(ws.catalogue_path) as cat:
         previous = cat.last_done(stage, target)
+        failed = _failures(cat, stage, target) if upstream else ()
+    keyed = failed if not clip_stage(stage) else ()
+    key = inputs_hash(inputs if not keyed else
+                      {"inputs": inputs, "failed_upstream": sorted([f.stage, f.target] for f in keyed)})
     fresh = (
         previous is not None
         and previous.inputs_hash == key
         and all(os.path.exists(_absolute(ws, p)) for p in previous.outputs)
         and all(p.exists() for p in outputs)
     )
-    return Freshness(stage, target, key, fresh, previous)
+    return Freshness(stage, target, key, fresh, previous, failed)
 
 
 def _relative(ws: Workspace, path: Path) -> str:
@@ -90,6 +156,68 @@ def record_failure(ws: Workspace, stage: str, target: str, message: str) -> None
     """Remember that `stage` failed on `target` (a failed run never counts as fresh)."""
     with Catalogue(ws.catalogue_path) as cat:
         cat.record_run(StageRun(stage, target, "", "failed", time.time(), None, [], message))
+
+
+def note_failure(ws: Workspace, stage: str, message: str) -> None:
+    """Remember that `stage` as a whole failed (`run.Stage.run`, on a ReportageError): everything
+    made from it is stale until it runs again without failing (`clear_failure`). Never raises: a
+    workspace that cannot be written is the error being reported already."""
+    with contextlib.suppress(Exception):
+        record_failure(ws, stage, PROGRAMME, message)
+
+
+def clear_failure(ws: Workspace, stage: str) -> None:
+    """`stage` as a whole ran without failing: its earlier failure no longer stands. Its failures on
+    single targets (clips) stand until those targets succeed. Never raises."""
+    with contextlib.suppress(Exception), Catalogue(ws.catalogue_path) as cat:
+        cat.clear_failures(stage, PROGRAMME)
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """Less than expected came back from a step of a stage: `missing` of `expected` `unit` empty.
+    `enforce` applies the one rule to it."""
+
+    what: str
+    """What is short, as the editor knows it: "English"."""
+    source: str
+    """Who returned nothing: "the translator (whisper)"."""
+    missing: int
+    expected: int
+    unit: str
+    fix: str
+    path: Path | None = None
+
+    @property
+    def nothing(self) -> bool:
+        return self.missing >= self.expected
+
+    def line(self) -> str:
+        """`English: the translator (whisper) returned nothing for 67 of 67 cues — check …`."""
+        return f"{self.problem()} — {self.fix}"
+
+    def problem(self) -> str:
+        return f"{self.what}: {self.source} returned nothing for {self.missing} of {self.expected} {self.unit}"
+
+
+def shortfall(what: str, source: str, missing: int, expected: int, unit: str, fix: str,
+              path: Path | None = None) -> Shortfall | None:
+    """A Shortfall when something was expected (`expected` > 0) and some of it is missing, else None."""
+    if expected <= 0 or missing <= 0:
+        return None
+    return Shortfall(what, source, min(missing, expected), expected, unit, fix, path)
+
+
+def enforce(found: Shortfall | None) -> str | None:
+    """The one rule for a stage that produced nothing where something was expected: nothing at all
+    raises NothingProduced naming what, who, how much and the fix (the stage stops before writing
+    it; `run.Stage.run` records the failure, so everything downstream is stale and says so); part
+    of it missing returns the warning line for the stage's report; None when all of it came."""
+    if found is None:
+        return None
+    if found.nothing:
+        raise NothingProduced(found.problem(), path=found.path, hint=found.fix)
+    return found.line()
 
 
 def forget(ws: Workspace, stage: str, target: str | None = None) -> None:

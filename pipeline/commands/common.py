@@ -61,8 +61,22 @@ class Ctx:
         if self.as_json:
             ui.emit_json(report.to_dict())
         show(self, programme, report)
+        self.say_failed_upstream(programme, name)
         if not report.ok:
             sys.exit(1)
+
+    def say_failed_upstream(self, programme: Programme, name: str) -> None:
+        """What failed upstream of stage `name` and still stands: its work is stale, made without it
+        (`stagerun.upstream_failures`); `reportage run` says the same for every stage it walks."""
+        from .. import stagerun
+        from ..errors import ReportageError
+
+        try:
+            failed = stagerun.upstream_failures(self.workspace(programme), name)
+        except ReportageError:
+            return
+        for failure in failed[:5]:
+            ui.say(f"  stale: {failure.line()} — fix it and run again", self.quiet)
 
 
 pass_ctx = click.make_pass_decorator(Ctx)

@@ -50,6 +50,9 @@ def show_package(c: Ctx, programme: Programme, report: Any) -> None:
         note += f" (not approved: {report.unapproved}, --allow-unapproved)"
     state = "up to date" if report.up_to_date else f"{len(report.files)} files"
     ui.say(f"package: {report.bag} — {state}{note}" + (f", zip {report.zip}" if report.zip else ""), c.quiet)
+    failed = getattr(report, "stage_failures", None) or []
+    if failed:
+        ui.say(f"  bag-info.txt Stage-Failures: made without {len(failed)} failed step(s) — {failed[0]}", c.quiet)
 
 
 @click.command("qc")

@@ -21,8 +21,10 @@ def _size(n: int | None) -> str:
 
 
 def _loudness(loud: Any) -> str:
-    if loud is None or loud.integrated_lufs is None:
+    if loud is None:
         return "—"
+    if loud.integrated_lufs is None or loud.integrated_lufs <= -70:
+        return "silent (nothing above the −70 LUFS gate)"
     tp = "—" if loud.true_peak_dbtp is None else f"{loud.true_peak_dbtp:.1f}"
     text = f"{loud.integrated_lufs:.1f} LUFS / {tp} dBTP"
     return text if loud.within_tolerance else text + " (OUT OF TOLERANCE)"

@@ -43,6 +43,10 @@ def show_subtitles(c: Ctx, programme: Programme, report: Any) -> None:
         errors, warnings = result.lint.get("errors", 0), result.lint.get("warnings", 0)
         ui.say(f"subtitles: {programme.id}.{result.lang} {result.source}, {result.cues} cues, "
                f"{errors} lint errors, {warnings} warnings", c.quiet)
+        if result.note:
+            ui.say(f"  {result.note}", c.quiet)
+        for problem in result.problems:
+            ui.say(f"  warning: {problem}", c.quiet)
         for name, status in result.files.items():
             if status == "kept-edited":
                 ui.say(f"  kept hand-edited {name}", c.quiet)
@@ -101,6 +105,7 @@ def make(c: Ctx, manifest: Path) -> None:
         ui.emit_json({**report.to_dict(), "ok": not failing, "stage_ok": report.ok,
                       "delivered_lint_errors": failing, "undelivered_lint_errors": undelivered})
     show_subtitles(c, programme, report)
+    c.say_failed_upstream(programme, "subtitles")
     if not c.as_json:
         for lang, count in undelivered.items():
             ui.say(f"  {ws.subtitle(lang, 'srt')}: {count} lint error(s) in a language no deliverable carries "

@@ -386,6 +386,10 @@ def evaluate(spec: CheckSpec, measurements: Mapping[str, Any], offset_s: float =
     `offset_s` turns file seconds into programme seconds for the flagged spans (the excerpt's start
     less the leader)."""
     limit = spec.limit_text()
+    if spec.measure in SILENCE_MEASURES and measurements.get("audio.codec") and _silent(measurements):
+        judged = _silence(spec)
+        return CheckResult(spec.id, spec.label, judged.status, judged.measured, limit, judged.detail,
+                           judged.value, spec.unit)
     if spec.measure not in measurements or measurements[spec.measure] is None:
         status = Status.INFO if spec.rule == "report" else Status.FAIL
         return CheckResult(spec.id, spec.label, status, "not measured", limit, "the file does not carry it",
@@ -395,6 +399,33 @@ def evaluate(spec: CheckSpec, measurements: Mapping[str, Any], offset_s: float =
     spans = tuple((round(max(0.0, a + offset_s), 3), round(max(0.0, b + offset_s), 3)) for a, b in judged.spans)
     return CheckResult(spec.id, spec.label, judged.status, judged.measured, limit, judged.detail, judged.value,
                        spec.unit if judged.unit is None else judged.unit, spans)
+
+
+SILENCE_LUFS = -70.0
+"""BS.1770's absolute gate: a programme with nothing louder has no integrated loudness (−inf)."""
+SILENCE_MEASURES = frozenset({"loudness.integrated", "loudness.true_peak", "loudness.lra"})
+SILENCE_FIX = ("the programme has no sound to bring to the target: a deliverable needs programme sound — add a "
+               "music bed or a voice-over to the edit (a clip with sound in the cut, or an audio track in the NLE "
+               "edit), then run again")
+
+
+def _silent(measurements: Mapping[str, Any]) -> bool:
+    """The file has a sound track and nothing in it passes the absolute gate (measured −70 LUFS or
+    −inf, which the record keeps as no number)."""
+    if "loudness.integrated" not in measurements:
+        return False  # not measured at all: the usual "not measured"
+    x = measurements["loudness.integrated"]
+    return x is None or (isinstance(x, int | float) and not isinstance(x, bool) and x <= SILENCE_LUFS)
+
+
+def _silence(spec: CheckSpec) -> Judged:
+    """The loudness checks of a silent programme: one FAIL with the fix (no gain makes silence
+    −23 LUFS), its true peak no problem, its range not a figure."""
+    if spec.measure == "loudness.integrated":
+        return Judged(Status.FAIL, "silent (−inf LUFS, nothing above the −70 LUFS gate)", SILENCE_FIX)
+    if spec.measure == "loudness.true_peak":
+        return Judged(Status.PASS, "−inf dBTP (silent)")
+    return Judged(Status.INFO, "— (silent)")
 
 
 @_rule("equals")

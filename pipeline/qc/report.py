@@ -152,6 +152,10 @@ def render_html(report: QCReport) -> str:
     ]
     if report.failed:
         body.append("<p><b>Failed:</b> " + html.escape("; ".join(report.failed)) + "</p>")
+    if report.pipeline:  # what failed upstream: everything below was made without it
+        verdict = max((c.status for c in report.pipeline), key=lambda s: ["INFO", "PASS", "WARN", "FAIL"]
+                      .index(s.value))
+        body.append(f"<h2>{badge(verdict.value)} Earlier stages</h2>" + _rows(report.pipeline))
     body += [_file_section(f) for f in report.files]
     body.append(f"<h2>{badge(sub_verdict.value)} Subtitles</h2>" + _rows(report.subtitles))
     body.append(

@@ -10,6 +10,12 @@ the same rule the subtitles stage segments and lints by), and the machine-draft 
 subtitles record; this module only judges cues against them, so it needs no audio analysis. Each
 verdict carries what it flagged as `spans_s` (programme seconds: the cues sit on the programme's
 clock): the uncovered speech, the cues over silence, the cues lint found fault with.
+
+A programme without speech (the subtitles record's `speech: false`) has no subtitle files by design:
+each language is one INFO saying so, not a FAIL for missing files. A language whose file is missing
+or empty while another language has cues FAILs, naming the other's count and the fix (the English
+the translator never returned). Lint runs with the programme's end, so a cue past it FAILs; English
+cues shortened with "…" and Vietnamese cues left without English are WARNs naming the cues.
 """
 
 from __future__ import annotations
@@ -54,25 +60,51 @@ def silent_cues(cues: Sequence[Cue], speech: Sequence[Span], lead_ms: int, hang_
     return found
 
 
+NO_SPEECH = ("the programme has no speech under the timeline: nothing to subtitle, no subtitle files, and the "
+             "deliverables carry no subtitle track")
+
+
+def _without_cues(path: Path, lang: str, problem: str, draft: SubtitlesLanguage | None,
+                  others: Mapping[str, int]) -> str:
+    """Why a language has a file missing, empty or without cues, and the fix: said against the
+    languages that do have cues, and with the subtitles stage's own reason when it recorded one."""
+    having = ", ".join(f"{other} has {n} cues" for other, n in others.items() if other != lang and n)
+    text = f"{path.name}: {problem}" + (f" while {having}" if having else "")
+    if draft is not None and draft.failed:
+        return f"{text}: {draft.failed}"
+    fix = ("check the translator (`reportage doctor`), then run `reportage subtitles make MANIFEST`" if lang != "vi"
+           else "run `reportage subtitles make MANIFEST`")
+    return f"{text} — {fix}"
+
+
 def check_language(path_by_ext: dict[str, Path], lang: str, timeline: Timeline | None,
-                   speech: Sequence[Span] | None, draft: SubtitlesLanguage | None) -> list[CheckResult]:
-    """All subtitle checks of one language; `speech` None when it could not be placed."""
+                   speech: Sequence[Span] | None, draft: SubtitlesLanguage | None, *, no_speech: bool = False,
+                   others: Mapping[str, int] | None = None) -> list[CheckResult]:
+    """All subtitle checks of one language; `speech` None when it could not be placed. `no_speech`:
+    the subtitles record says the programme has none (no files are expected); `others`: the cues of
+    each language as the record counts them."""
+    others = others or {}
+    if no_speech and not any(p.is_file() for p in path_by_ext.values()):
+        return [CheckResult(f"subtitles.{lang}", f"Subtitles {lang}", Status.INFO, "none: no speech",
+                            "cues for the speech", NO_SPEECH, value=0, unit="cues")]
     results: list[CheckResult] = []
     cues: tuple[Cue, ...] | None = None
     for ext, path in sorted(path_by_ext.items()):
         cid = f"subtitles.{lang}.{ext}"
         if not path.is_file():
             results.append(CheckResult(cid, f"Subtitles {lang} .{ext}", Status.FAIL, "missing", "present",
-                                       f"{path.name} not found; run `reportage subtitles`"))
+                                       _without_cues(path, lang, "not found", draft, others)))
             continue
         try:
             doc = read_subtitles(path)
         except ReportageError as exc:
             results.append(CheckResult(cid, f"Subtitles {lang} .{ext}", Status.FAIL, "unreadable", "readable",
-                                       exc.problem))
+                                       _without_cues(path, lang, exc.problem, draft, others)))
             continue
         results.append(CheckResult(cid, f"Subtitles {lang} .{ext}", Status.PASS if doc.cues else Status.FAIL,
-                                   f"{len(doc.cues)} cues", "present, ≥ 1 cue", value=len(doc.cues), unit="cues"))
+                                   f"{len(doc.cues)} cues", "present, ≥ 1 cue",
+                                   "" if doc.cues else _without_cues(path, lang, "no cues", draft, others),
+                                   value=len(doc.cues), unit="cues"))
         if cues is None:
             cues = doc.cues
     if cues is None:
@@ -83,7 +115,8 @@ def check_language(path_by_ext: dict[str, Path], lang: str, timeline: Timeline |
         style = load_style("vi")
     rate = timeline.rate if timeline else None
     report = lint(cues, style, rate, shot_changes_ms=timeline.shot_changes_ms if timeline else (),
-                  speech_spans_ms=list(speech) if speech else None)
+                  speech_spans_ms=list(speech) if speech else None,
+                  end_ms=timeline.duration_ms if timeline else None)
     shown = report.errors or report.warnings
     first = "; ".join(f"cue {i.cue} {i.rule}: {i.message}" for i in shown[:3])
     status = Status.FAIL if report.errors else Status.WARN if report.warnings else Status.PASS
@@ -120,9 +153,39 @@ def check_language(path_by_ext: dict[str, Path], lang: str, timeline: Timeline |
         results.append(CheckResult(f"subtitles.{lang}.review", f"Subtitles {lang} reviewed", Status.WARN,
                                    "unreviewed machine draft", "reviewed by a translator",
                                    f"source: {draft.backend or draft.source}"))
+    results += _short_checks(lang, draft, rate or style.frame_rate, cues)
     measured = {"subtitles.uncertain_words": uncertain_words(draft, cues, rate or style.frame_rate)}
     results += [evaluate(spec, measured) for spec in subtitles_plan(lang) if measured[spec.measure] is not None]
     return results
+
+
+def _short_checks(lang: str, draft: SubtitlesLanguage | None, rate: Fraction,
+                  cues: Sequence[Cue]) -> list[CheckResult]:
+    """WARNs from the subtitles record, while the file is still as the stage made it: English cues
+    shortened with "…" (not the whole sentence any more) and Vietnamese cues left without English."""
+    if draft is None or draft.source != "generated":
+        return []
+    out: list[CheckResult] = []
+    shortened = [n for n in draft.shortened if 1 <= n <= len(cues)]
+    if shortened:
+        first = cues[shortened[0] - 1]
+        out.append(CheckResult(
+            f"subtitles.{lang}.shortened", f"Subtitles {lang}: sentences shown whole", Status.WARN,
+            f"{len(shortened)} cues shortened with “…”", "none shortened",
+            f"cues {', '.join(map(str, shortened[:8]))}{' …' if len(shortened) > 8 else ''}, the first at "
+            f"{Timecode.from_seconds(Fraction(first.start_ms, 1000), rate)}: the sentence did not fit its time — give "
+            "it more time in the edit or a shorter English, or edit the cues in `reportage review`",
+            value=len(shortened), unit="cues",
+            spans_s=_seconds((cues[n - 1].start_ms, cues[n - 1].end_ms) for n in shortened)))
+    if draft.untranslated:
+        out.append(CheckResult(
+            f"subtitles.{lang}.untranslated", f"Subtitles {lang}: every Vietnamese cue translated", Status.WARN,
+            f"{len(draft.untranslated)} Vietnamese cues without {lang}", "none",
+            f"the translator returned nothing for Vietnamese cues {', '.join(map(str, draft.untranslated[:8]))}"
+            f"{' …' if len(draft.untranslated) > 8 else ''} — check it (`reportage doctor`) and run "
+            "`reportage subtitles make MANIFEST` again, or write those cues in `reportage review`",
+            value=len(draft.untranslated), unit="cues"))
+    return out
 
 
 LOWER_THIRDS_CHECK = "subtitles.burn_in.lower_thirds"

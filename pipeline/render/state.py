@@ -176,17 +176,20 @@ def deliverable_inputs(ws: Workspace, *, profile: Profile, shared: dict[str, Any
 def copy_sidecars(ws: Workspace, profile: Profile, output: Path) -> list[Path]:
     """Copy the subtitle files a web/broadcast deliverable carries beside it (`<stem>.<lang>.<fmt>`).
 
-    Copied only when different, atomically; a missing subtitle file is skipped (the caller warns).
+    Copied only when different, atomically, never empty; a missing subtitle file is skipped (the
+    caller warns, unless the programme has no speech) and the copy an earlier render left beside the
+    deliverable is removed: no sidecar outlives the subtitles it was copied from.
     """
     copied: list[Path] = []
     for lang in profile.subtitles.sidecar:
         for fmt in profile.subtitles.formats:
             source = ws.subtitle(lang, fmt)
-            if not source.exists():
-                continue
             target = output.with_name(f"{output.stem}.{lang}.{fmt}")
+            if not source.exists():
+                target.unlink(missing_ok=True)
+                continue
             if not target.exists() or target.read_bytes() != source.read_bytes():
-                with fsutil.atomic_path(target) as tmp:
+                with fsutil.atomic_path(target, min_bytes=1) as tmp:
                     shutil.copyfile(source, tmp)
             copied.append(target)
     return copied

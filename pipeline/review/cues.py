@@ -20,6 +20,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from .. import stagerun
 from ..asr.glossary import Glossary
 from ..errors import WorkspaceError
 from ..fsutil import nfc, read_json, write_json
@@ -44,9 +45,10 @@ RULE_LABELS = {  # subs.style.RULES in the page's language; the English message 
     "hang-on": "Còn hiện quá lâu sau lời", "speaker-dash": "Thiếu gạch đầu dòng người nói",
     "not-nfc": "Văn bản không ở dạng NFC", "markup": "Có thẻ định dạng", "markup-removed": "Đã bỏ thẻ định dạng",
     "sensitive-word": "Từ nhạy cảm — kiểm tra lại",
+    "past-end": "Còn hiện sau khi chương trình kết thúc",
 }
 ORIGIN_LABELS = {"script": "Kịch bản", "recognised": "Nhận dạng giọng nói", "machine_draft": "Bản dịch máy",
-                 "reviewed": "Đã duyệt"}
+                 "reviewed": "Đã duyệt", "shortened": "Bản dịch bị cắt ngắn (…)"}
 
 
 def version_of(cue: Cue) -> str:
@@ -90,7 +92,7 @@ class Context:
 
 def make_context(ws: Workspace, timeline: Timeline, glossary: Glossary | None = None) -> Context:
     try:
-        words, _ = timeline_words(timeline, ws)
+        words, _ = timeline_words(timeline, ws, stagerun.failed_targets(ws, "transcribe"))
         speech: list[tuple[int, int]] | None = speech_spans(words) or None
     except WorkspaceError:
         speech = None
@@ -109,7 +111,7 @@ def read_cues(ws: Workspace, lang: str) -> list[Cue]:
 def lint_cues(ctx: Context, lang: str, cues: Sequence[Cue]) -> LintReport:
     """The subtitles stage's lint of one language (speech checks for the Vietnamese, as it does)."""
     return lint(list(cues), ctx.styles[lang], ctx.rate, shot_changes_ms=ctx.timeline.shot_changes_ms,
-                speech_spans_ms=ctx.speech if lang == "vi" else None)
+                speech_spans_ms=ctx.speech if lang == "vi" else None, end_ms=ctx.timeline.duration_ms)
 
 
 def _origins(ws: Workspace, lang: str, count: int) -> tuple[str, list[str | None]]:
@@ -136,6 +138,10 @@ def _origins(ws: Workspace, lang: str, count: int) -> tuple[str, list[str | None
         for n in item.get(lang) or []:
             if isinstance(n, int) and 1 <= n <= count:
                 per_cue[n - 1] = origin.replace(" ", "_")
+        if lang == "en" and isinstance(item.get("shortened"), list):  # cut with "…": nobody's sentence
+            for n in item["shortened"]:
+                if isinstance(n, int) and 1 <= n <= count:
+                    per_cue[n - 1] = "shortened"
     return base, per_cue
 
 

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from .. import stagerun
 from ..asr.transcript import WORD_LOW_PROBABILITY, Transcript
 from ..errors import ReportageError
 from ..fsutil import read_json
@@ -161,7 +162,7 @@ def speech_marks(ws: Workspace, timeline: Timeline | None) -> list[dict[str, Any
     if timeline is None:
         return []
     try:
-        words, _ = timeline_words(timeline, ws)
+        words, _ = timeline_words(timeline, ws, stagerun.failed_targets(ws, "transcribe"))
     except ReportageError:
         return []
     speech = speech_spans(words)

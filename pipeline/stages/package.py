@@ -12,7 +12,10 @@ compared by SHA-256) unless `allow_unapproved`, also written into bag-info.txt. 
 the approval go into the metadata sheet.
 
 Freshness is `pipeline.stagerun`'s, and its inputs include the bag's own files by content: a bag
-altered or damaged since it was written is built again.
+altered or damaged since it was written is built again. What failed upstream and still stands (a clip
+whose transcription failed, a stage that stopped: `stagerun.upstream_failures`) is part of the key and
+is written into bag-info.txt (`Stage-Failures`), so a bag says what it was made without. A bag of no
+deliverable at all is refused (`stagerun.enforce`).
 """
 
 from __future__ import annotations
@@ -70,6 +73,8 @@ class PackageResult:
     up_to_date: bool = False
     unapproved: str | None = None
     """Why the outputs were packaged without approval (`allow_unapproved`), None when approved."""
+    stage_failures: list[str] = field(default_factory=list)
+    """What failed upstream and still stands, as bag-info.txt's `Stage-Failures` says."""
 
     @property
     def ok(self) -> bool:
@@ -78,7 +83,7 @@ class PackageResult:
     def to_dict(self) -> dict[str, Any]:
         return {"bag": str(self.bag), "ok": self.ok, "up_to_date": self.up_to_date, "files": self.files,
                 "zip": str(self.zip) if self.zip else None, "allowed_failures": self.allowed_failures,
-                "unapproved": self.unapproved}
+                "unapproved": self.unapproved, "stage_failures": self.stage_failures}
 
 
 def _qc(ws: Workspace) -> dict[str, Any]:
@@ -214,6 +219,11 @@ def package_programme(programme: Programme, ws: Workspace, settings: Settings | 
                              path=approval_path(ws), hint="approve them in `reportage review MANIFEST`, "
                              "or package with --allow-unapproved")
     unapproved = None if approval.approved else approval.reason
+    expected = len(programme.manifest.deliverables)
+    missing = stagerun.enforce(stagerun.shortfall(
+        "Delivery", "the render", expected - len(_renders(programme, ws)), expected, "deliverables",
+        "run `reportage render MANIFEST` (or `reportage run`) before packaging", render_record_path(ws)))
+    failures = [f.line() for f in stagerun.upstream_failures(ws, STAGE)] + ([missing] if missing else [])
     base, target, zip_path = _paths(programme, ws)
     wanted = [target, *([zip_path] if settings.make_zip else [])]
     fresh = stagerun.check(ws, STAGE, stagerun.PROGRAMME, inputs(programme, ws, settings)[stagerun.PROGRAMME],
@@ -221,13 +231,13 @@ def package_programme(programme: Programme, ws: Workspace, settings: Settings | 
     if fresh.fresh:
         files = sorted(str(p.relative_to(target)) for p in (target / "data").rglob("*") if p.is_file())
         return PackageResult(target, files, zip_path if settings.make_zip else None, allowed, up_to_date=True,
-                             unapproved=unapproved)
+                             unapproved=unapproved, stage_failures=failures)
     ws.delivery_dir.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{base}.", suffix=".part", dir=ws.delivery_dir))
     os.chmod(tmp, default_dir_mode())
     try:
         copied, sheet = _stage_payload(programme, ws, tmp, base, qc)
-        _bag(tmp, programme, base, qc, allowed, sheet, unapproved)
+        _bag(tmp, programme, base, qc, allowed, sheet, unapproved, failures)
         if target.exists():
             old = ws.delivery_dir / f".{base}.old"
             shutil.rmtree(old, ignore_errors=True)
@@ -236,7 +246,8 @@ def package_programme(programme: Programme, ws: Workspace, settings: Settings | 
         os.replace(tmp, target)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    result = PackageResult(target, copied, allowed_failures=allowed, unapproved=unapproved)
+    result = PackageResult(target, copied, allowed_failures=allowed, unapproved=unapproved,
+                           stage_failures=failures)
     if settings.make_zip:
         result.zip = zip_bag(target, zip_path)
     written = inputs(programme, ws, settings)[stagerun.PROGRAMME]  # now with the bag as written
@@ -320,7 +331,7 @@ def review_summary(record: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 def _bag(root: Path, programme: Programme, base: str, qc: dict[str, Any], failures: list[str],
-         sheet: dict[str, Any], unapproved: str | None = None) -> None:
+         sheet: dict[str, Any], unapproved: str | None = None, stage_failures: list[str] | None = None) -> None:
     m, title = programme.manifest, programme.title
     info: dict[str, Any] = {
         "Source-Organization": m.co_producers[0] if m.co_producers else "unknown",
@@ -341,6 +352,8 @@ def _bag(root: Path, programme: Programme, base: str, qc: dict[str, Any], failur
     if failures:
         info["QC-Override"] = f"packaged with --allow-fail despite {len(failures)} failed check(s)"
         info["QC-Failed-Checks"] = "; ".join(failures)[:900]
+    if stage_failures:  # what the outputs were made without: a failure upstream that still stands
+        info["Stage-Failures"] = "; ".join(" ".join(line.split()) for line in stage_failures)[:900]
     approval = sheet.get("approval") or {}
     if unapproved is not None:
         info["Review-Override"] = f"packaged with --allow-unapproved: {unapproved}"[:900]

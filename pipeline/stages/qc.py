@@ -21,6 +21,12 @@ The work is proportional to the change. Freshness is `pipeline.stagerun`'s, on t
   (nothing is rewritten, so package stays up to date); otherwise the report is judged again from
   the parts (cheap: no decode) and report.json and report.html are rewritten.
 `qc_file` checks any single file against a profile — what the receiving centre runs on arrival.
+
+What failed upstream and still stands (`stagerun.upstream_failures`: a clip whose transcription
+failed, English the translator never returned, a stage that stopped) is judged too, one check each in
+the report's `pipeline` part: FAIL when it is in the programme (a clip the edit uses, or a stage as a
+whole), WARN for a clip the edit does not use. It is part of the report's key, so the verdict changes
+when a failure comes or goes; a deliverable's measurements are keyed by its file alone.
 """
 
 from __future__ import annotations
@@ -56,7 +62,7 @@ from ..qc.record import (
 )
 from ..qc.report import write_reports
 from ..qc.subtitles import check_language, lower_third_checks
-from ..records import read_subtitles_record
+from ..records import SubtitlesRecord, read_subtitles_record
 from ..render.plan import body_frames
 from ..render.state import RenderedDeliverable, RenderRecord, read_render_record
 from ..subs import WRITTEN_FORMATS, load_style
@@ -121,23 +127,30 @@ class QCReport:
     subtitles: list[CheckResult]
     title: str = ""
     generated: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"))
+    pipeline: list[CheckResult] = field(default_factory=list)
+    """What failed upstream and still stands (`failure_checks`): the outputs were made without it."""
 
     @property
     def verdict(self) -> Status:
-        return worst([f.verdict for f in self.files] + [c.status for c in self.subtitles])
+        return worst([f.verdict for f in self.files] + [c.status for c in self.subtitles + self.pipeline])
 
     @property
     def failed(self) -> list[str]:
         """`deliverable: check` for every FAIL."""
-        out = [f"{f.deliverable}: {c.label}" for f in self.files for c in f.checks if c.status is Status.FAIL]
+        out = [f"pipeline: {c.measured}" for c in self.pipeline if c.status is Status.FAIL]
+        out += [f"{f.deliverable}: {c.label}" for f in self.files for c in f.checks if c.status is Status.FAIL]
         return out + [f"subtitles: {c.label}" for c in self.subtitles if c.status is Status.FAIL]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"programme": self.programme, "title": self.title, "generated": self.generated,
+        data = {"programme": self.programme, "title": self.title, "generated": self.generated,
                 "verdict": self.verdict.value, "failed": self.failed,
                 "deliverables": [f.to_dict() for f in self.files],
                 "subtitles": {"verdict": worst([c.status for c in self.subtitles]).value,
                               "checks": [c.to_dict() for c in self.subtitles]}}
+        if self.pipeline:
+            data["pipeline"] = {"verdict": worst([c.status for c in self.pipeline]).value,
+                                "checks": [c.to_dict() for c in self.pipeline]}
+        return data
 
 
 @dataclass
@@ -378,18 +391,23 @@ def _deliverable(programme: Programme, ws: Workspace, name: str, record: RenderR
 
 
 def _subtitle_inputs(ws: Workspace, lang: str, timeline_key: str | None, transcripts: dict[str, str | None],
-                     drafts: dict[str, Any]) -> dict[str, Any]:
+                     record: SubtitlesRecord | None) -> dict[str, Any]:
     try:
         style: Any = load_style(lang)
     except ReportageError:
         style = load_style("vi")
+    drafts = record.languages if record is not None else {}
     draft = drafts.get(lang)
     return {"version": QC_VERSION, "code": _subtitle_code(), "lang": lang,
             "files": stagerun.content_hashes(ws, [ws.subtitle(lang, ext) for ext in WRITTEN_FORMATS]),
             "draft": None if draft is None else {"source": draft.source, "backend": draft.backend,
                                                  "machine_draft": draft.machine_draft, "reviewed": draft.reviewed,
                                                  "uncertain_words": None if draft.uncertain_words is None
-                                                 else [u.to_json() for u in draft.uncertain_words]},
+                                                 else [u.to_json() for u in draft.uncertain_words],
+                                                 "shortened": draft.shortened, "untranslated": draft.untranslated,
+                                                 "failed": draft.failed},
+            "speech": record.speech if record is not None else None,
+            "cues": {other: entry.cues for other, entry in drafts.items()},
             "style": _plain({f.name: getattr(style, f.name) for f in dataclasses.fields(style) if f.name != "source"}),
             "timeline": timeline_key, "transcripts": transcripts}
 
@@ -423,9 +441,8 @@ def _plan(programme: Programme, ws: Workspace, settings: Settings) -> _Plan:
         subtitles_record = read_subtitles_record(ws)
     except ReportageError:
         subtitles_record = None
-    drafts: dict[str, Any] = dict(subtitles_record.languages) if subtitles_record is not None else {}
     languages = _languages(programme)
-    subtitles = {lang: _subtitle_inputs(ws, lang, timeline_key, transcripts, drafts) for lang in languages}
+    subtitles = {lang: _subtitle_inputs(ws, lang, timeline_key, transcripts, subtitles_record) for lang in languages}
     burning = {d.name: (d.profile, d.entry.excerpt_s) for d in deliverables if d.profile and d.entry}
     lower_thirds = lower_third_checks(programme, ws, timeline, burning)
     title = programme.manifest.title
@@ -525,7 +542,24 @@ def _qc_from_plan(programme: Programme, ws: Workspace, settings: Settings, plan:
     subtitle_checks = _subtitle_checks(ws, plan, work)
     _prune(ws, plan)
     title = programme.manifest.title
-    return QCReport(programme.id, files, subtitle_checks, title=title.vi if title else "")
+    return QCReport(programme.id, files, subtitle_checks, title=title.vi if title else "",
+                    pipeline=failure_checks(ws, timeline))
+
+
+def failure_checks(ws: Workspace, timeline: Timeline | None) -> list[CheckResult]:
+    """One check per failure upstream of QC that still stands: FAIL when the programme is made
+    without it (a clip the edit uses, a stage as a whole), WARN for a clip the edit leaves out."""
+    used = ({s.clip_id for s in timeline.segments} | {a.clip_id for a in timeline.audio}) if timeline else None
+    out: list[CheckResult] = []
+    for failure in stagerun.upstream_failures(ws, STAGE):
+        in_edit = failure.target == stagerun.PROGRAMME or used is None or failure.target in used
+        what = failure.stage if failure.target == stagerun.PROGRAMME else f"{failure.stage} {failure.target}"
+        effect = ("the outputs were made without it" if in_edit else "the clip is not in the edit")
+        out.append(CheckResult(
+            f"pipeline.{failure.stage}.{failure.target}", f"Earlier stage: {failure.stage}",
+            Status.FAIL if in_edit else Status.WARN, f"{what} failed", "no failure upstream",
+            f"{failure.line()} — {effect}; fix it and run `reportage run MANIFEST` again"))
+    return out
 
 
 def _prune(ws: Workspace, plan: _Plan) -> None:
@@ -545,7 +579,7 @@ def _measurement(ws: Workspace, part: _Deliverable, settings: Settings, work: QC
     """The stored measurements of a deliverable when its file is unchanged, else a new measurement."""
     assert part.entry is not None and part.profile is not None and part.inputs is not None
     path = record_path(ws, part.name)
-    fresh = stagerun.check(ws, STAGE, part.name, part.inputs, [path])
+    fresh = stagerun.check(ws, STAGE, part.name, part.inputs, [path], upstream=False)  # the file's alone
     if fresh.fresh:
         stored = read_record(path)
         if stored is not None and stored.sha256 == part.inputs["sha256"]:
@@ -568,6 +602,7 @@ def _subtitle_checks(ws: Workspace, plan: _Plan, work: QCWork) -> list[CheckResu
     speech: list[tuple[int, int]] | None = None
     speech_known = False
     drafts = None
+    record: SubtitlesRecord | None = None
     for lang in plan.languages:
         target = SUBTITLES_TARGET.format(lang=lang)
         path = _checks_path(ws, lang)
@@ -582,7 +617,7 @@ def _subtitle_checks(ws: Workspace, plan: _Plan, work: QCWork) -> list[CheckResu
             speech, speech_known = _speech(ws, plan.timeline), True
             record = read_subtitles_record(ws)
             drafts = record.languages if record is not None else {}
-        checks = _check_language(ws, lang, plan.timeline, speech, drafts or {})
+        checks = _check_language(ws, lang, plan.timeline, speech, drafts or {}, record)
         write_json(path, {"version": QC_VERSION, "lang": lang, "checks": [c.to_dict() for c in checks]})
         stagerun.record(ws, fresh, [path], started_at=started)
         work.subtitles_checked.append(lang)
@@ -609,16 +644,18 @@ def _speech(ws: Workspace, timeline: Timeline | None) -> list[tuple[int, int]] |
     if timeline is None:
         return None
     try:
-        words, _ = timeline_words(timeline, ws)
+        words, _ = timeline_words(timeline, ws, stagerun.failed_targets(ws, "transcribe"))
     except WorkspaceError:
         return None
     return speech_spans(words)
 
 
 def _check_language(ws: Workspace, lang: str, timeline: Timeline | None, speech: list[tuple[int, int]] | None,
-                    drafts: Any) -> list[CheckResult]:
+                    drafts: Any, record: SubtitlesRecord | None) -> list[CheckResult]:
     paths = {ext: ws.subtitle(lang, ext) for ext in WRITTEN_FORMATS}
-    return check_language(paths, lang, timeline, speech, drafts.get(lang))
+    others = {other: entry.cues for other, entry in record.languages.items()} if record is not None else {}
+    return check_language(paths, lang, timeline, speech, drafts.get(lang),
+                          no_speech=record is not None and record.no_speech, others=others)
 
 
 def qc_subtitles(ws: Workspace, timeline: Timeline | None, languages: list[str]) -> list[CheckResult]:
@@ -630,5 +667,5 @@ def qc_subtitles(ws: Workspace, timeline: Timeline | None, languages: list[str])
     drafts = record.languages if record is not None else {}
     results: list[CheckResult] = []
     for lang in languages:
-        results += _check_language(ws, lang, timeline, speech, drafts)
+        results += _check_language(ws, lang, timeline, speech, drafts, record)
     return results

@@ -18,6 +18,14 @@
    deleted by the next one (`fsutil.clear_leftovers`).
 
 Illegal profiles are refused (profiles.check_legal, at load) before anything runs.
+
+A programme without speech has no subtitle files (the subtitles record says `speech: false`): its
+deliverables are rendered with nothing burned in and carry no sidecars (copies left beside them by an
+earlier render are removed), and nothing warns. A programme without sound (no clip in the edit has an
+audio track) or whose sound is silence is rendered all the same: no gain makes silence −23 LUFS, so
+such a deliverable is reported silent with the fix (a music bed or a voice-over in the edit), the walk
+goes on, and QC fails its loudness saying the same. Any other deliverable out of loudness tolerance
+stops the walk, with the figures and what to do.
 """
 
 from __future__ import annotations
@@ -33,12 +41,13 @@ from pathlib import Path
 from typing import Any
 
 from .. import fsutil, stagerun
-from ..errors import ManifestError, WorkspaceError
+from ..errors import ManifestError, ReportageError, WorkspaceError
 from ..fonts import font_path, fonts_dir
 from ..manifest import Programme
 from ..media import ffmpeg
 from ..media.loudness import (
     PROBE_SUFFIX,
+    SILENCE_LUFS,
     LoudnessMeasurement,
     Normalisation,
     TrialMeter,
@@ -50,7 +59,7 @@ from ..media.loudness import (
 )
 from ..profiles import Profile, load_profile
 from ..progress import Progress, ProgressFn, ignore
-from ..records import ingest_record_path
+from ..records import SubtitlesRecord, ingest_record_path, read_subtitles_record
 from ..render.ass import write_burn_ass
 from ..render.branding import BrandingPlan, BrandingSettings, in_trunk_formats, overlap_warnings, plan_branding
 from ..render.leader import LeaderSpec, ensure_leader, join_args, leader_args, write_concat_list
@@ -118,6 +127,12 @@ class DeliverableResult:
         """False only when the loudness was measured and missed the profile's target or ceiling."""
         return self.loudness is None or self.loudness.within_tolerance
 
+    @property
+    def silent(self) -> bool:
+        """Measured, and nothing passed the −70 LUFS gate (−inf): no gain can bring it to a target."""
+        return self.loudness is not None and (self.loudness.integrated_lufs is None
+                                              or self.loudness.integrated_lufs <= SILENCE_LUFS)
+
 
 @dataclass
 class RenderReport:
@@ -133,8 +148,9 @@ class RenderReport:
 
     @property
     def ok(self) -> bool:
-        """Every deliverable within its loudness tolerance (the files are kept either way)."""
-        return all(d.within_tolerance for d in self.deliverables)
+        """Every deliverable within its loudness tolerance (the files are kept either way), or silent:
+        a programme without sound is rendered, warned about with the fix, and failed by QC."""
+        return all(d.within_tolerance or d.silent for d in self.deliverables)
 
     @property
     def up_to_date(self) -> bool:
@@ -142,8 +158,12 @@ class RenderReport:
 
     @property
     def stop_reason(self) -> str:
-        missed = [d.name for d in self.deliverables if not d.within_tolerance]
-        return f"out of loudness tolerance: {', '.join(missed)}" if missed else ""
+        missed = [d for d in self.deliverables if not d.within_tolerance and not d.silent]
+        if not missed:
+            return ""
+        return ("out of loudness tolerance: " + "; ".join(_missed(d) for d in missed)
+                + " — the mix is too uneven for the correction (a tone, clipping, a sudden loud stretch): "
+                  "level it in the edit and run again (`reportage render MANIFEST --force` to retry as it is)")
 
     def to_dict(self) -> dict[str, Any]:
         return {"programme": self.programme_id, "ok": self.ok, "up_to_date": self.up_to_date,
@@ -152,6 +172,43 @@ class RenderReport:
                 "loudness_passes": self.loudness_passes, "loudness_reused": self.loudness_reused,
                 "commands": [ffmpeg.command_line(c) for c in self.commands],
                 "deliverables": [asdict(d) for d in self.deliverables]}
+
+
+def _missed(d: DeliverableResult) -> str:
+    """`web-720p −18.3 LUFS (target −23 ± 1), true peak −0.2 dBTP (≤ −1)`."""
+    loud = d.loudness
+    if loud is None:
+        return d.name
+    lufs = "—" if loud.integrated_lufs is None else f"{loud.integrated_lufs:.1f}"
+    peak = "—" if loud.true_peak_dbtp is None else f"{loud.true_peak_dbtp:.1f}"
+    return (f"{d.name} {lufs} LUFS (target {loud.target_lufs:g} ± {loud.tolerance_lu:g}), true peak {peak} dBTP "
+            f"(≤ {loud.true_peak_max_dbtp:g})")
+
+
+def silence_warning(name: str, loud: RenderedLoudness, timeline: Timeline) -> str:
+    """What a silent deliverable gets: why (no sound in the edit, or silence), and what to do."""
+    soundless = not any(seg.has_audio for seg in timeline.segments) and not timeline.audio
+    why = ("the programme has no sound: no clip in the edit has an audio track" if soundless else
+           "the programme's sound is silence: nothing above the −70 LUFS gate (−inf LUFS)")
+    return (f"{name}: {why}; its profile needs programme sound at {loud.target_lufs:g} LUFS, and no gain makes "
+            "silence that loud — add a music bed or a voice-over to the edit (a clip with sound in the cut, or an "
+            "audio track in the NLE edit), then run again; QC fails the loudness until then")
+
+
+def _subtitles_record(ws: Workspace) -> SubtitlesRecord | None:
+    try:
+        return read_subtitles_record(ws)
+    except (ReportageError, OSError, ValueError):
+        return None
+
+
+def _no_file(record: SubtitlesRecord | None, lang: str) -> str | None:
+    """Why `lang` has no subtitle file when that is as it should be (a programme without speech);
+    None when it should have one (then it is a warning)."""
+    if record is not None and record.no_speech and (lang not in record.languages
+                                                    or record.languages[lang].cues == 0):
+        return "no speech"
+    return None
 
 
 def _profiles(programme: Programme, only: tuple[str, ...]) -> dict[str, Profile]:
@@ -256,11 +313,16 @@ def _plan(programme: Programme, ws: Workspace, settings: Settings, *, draw: bool
     }
     branches: dict[str, Branch] = {}
     keyed: dict[str, dict[str, Any]] = {}
+    subtitles = _subtitles_record(ws)
     for name, profile in profiles.items():
         output = ws.render_dir(name) / profile.output_name(programme.id)
-        burn = ws.subtitle(profile.subtitles.burn_in, "srt") if profile.subtitles.burn_in else None
-        if burn is not None and not burn.exists():
-            warnings.append(f"{name}: no {profile.subtitles.burn_in} subtitles yet ({burn}): rendered without them")
+        lang = profile.subtitles.burn_in
+        burn = ws.subtitle(lang, "srt") if lang else None
+        if lang and burn is not None and not burn.exists():
+            if _no_file(subtitles, lang) is None:  # no speech: nothing to burn in, nothing to say
+                entry = subtitles.languages.get(lang) if subtitles is not None else None
+                why = f" ({entry.failed})" if entry is not None and entry.failed else ""
+                warnings.append(f"{name}: no {lang} subtitles yet ({burn}){why}: rendered without them")
             burn = None
         cut = excerpt if profile.excerpt else None
         keyed[name] = deliverable_inputs(ws, profile=profile, shared=shared, burn_in=burn, excerpt=cut)
@@ -332,7 +394,10 @@ def render_programme(programme: Programme, ws: Workspace, settings: Settings | N
     stale: list[Branch] = []
     checks: dict[str, stagerun.Freshness] = {}
     for name, branch in plan.branches.items():
-        checks[name] = stagerun.check(ws, STAGE, name, plan.inputs[name], [branch.output, record_path])
+        # the same inputs make the same file, whatever failed elsewhere: upstream failures re-render
+        # through what they change (the subtitles), and the walk says this stage is stale
+        checks[name] = stagerun.check(ws, STAGE, name, plan.inputs[name], [branch.output, record_path],
+                                      upstream=False)
         entry = record.get(name)
         if not settings.force and checks[name].fresh and entry is not None and entry.path == branch.output:
             results[name] = _from_record(entry)
@@ -367,14 +432,18 @@ def render_programme(programme: Programme, ws: Workspace, settings: Settings | N
             for name, entry in rendered.items():
                 results[name] = replace(_from_record(entry), status="rendered")
                 stagerun.record(ws, checks[name], [entry.path, record_path], started_at=started_at)
+    subtitles = _subtitles_record(ws)
     for name, branch in plan.branches.items():
         output = Path(results[name].file)
         if not settings.dry_run and output.exists():
             results[name].sidecars = [str(p) for p in copy_sidecars(ws, branch.profile, output)]
-            missing = [lang for lang in branch.profile.subtitles.sidecar if not ws.subtitle(lang, "srt").exists()]
+            missing = [lang for lang in branch.profile.subtitles.sidecar
+                       if not ws.subtitle(lang, "srt").exists() and _no_file(subtitles, lang) is None]
             if missing:
                 warnings.append(f"{name}: no {', '.join(missing)} subtitle sidecars yet")
     report.deliverables = [results[n] for n in plan.branches]
+    warnings += [silence_warning(d.name, d.loudness, timeline) for d in report.deliverables
+                 if d.silent and d.loudness is not None]
     report.loudness_passes, report.loudness_reused = plan.meters.passes_run, plan.meters.passes_reused
     report.elapsed_s = time.monotonic() - began
     return report
@@ -469,7 +538,7 @@ def _run(ws: Workspace, timeline: Timeline, branding: Branding, branches: list[B
         for path in fsutil.clear_leftovers(b.output):
             log.info("deleted %s, left by an interrupted render", path)
     with contextlib.ExitStack() as stack:
-        finals = {b.name: stack.enter_context(fsutil.atomic_path(b.output)) for b in branches}
+        finals = {b.name: stack.enter_context(fsutil.atomic_path(b.output, min_bytes=1)) for b in branches}
         bodies = {b.name: stack.enter_context(fsutil.scratch_path(b.output, ".body")) for b in branches
                   if b.name in leaders}
         temps = [replace(b, output=bodies.get(b.name, finals[b.name])) for b in branches]

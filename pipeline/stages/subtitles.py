@@ -7,6 +7,18 @@ regenerated from it, so SRT and VTT always agree). `subtitles/<id>.subtitles.jso
 machine draft, the cue map, the lint summary and, per Vietnamese cue of recognised speech, the
 words the recogniser was unsure of (`pipeline/uncertain.py`). Freshness is the catalogue's, as for
 every stage: a rerun with the same inputs writes nothing at all.
+
+A language without cues has no files at all: a programme without speech (B-roll with music, a drone
+sequence) has no Vietnamese and no English subtitles, and its deliverables carry no subtitle track.
+An empty SRT is 0 bytes, which players, NLEs and our own reader refuse, and a track with nothing in it
+would tell the receiving centre there are subtitles; the record says `speech: false` instead, render
+burns and copies nothing, and QC reports it as INFO. Files the pipeline wrote before are removed
+(`ownership.withdraw`), an editor's are kept. English that the translator returned nothing for is the
+stage's failure by name when none came back at all, a warning naming the cues when some did
+(`stagerun.enforce`, the one rule for a stage that produced nothing); no cue is left on screen after
+the programme's end (`subs.cues.clamp_to_end`; lint's `past-end` for files an editor owns), and an
+English cue shortened with "…" to be read in its time is marked in the cue map (`shortened`), not
+counted as the translator's sentence.
 """
 
 from __future__ import annotations
@@ -19,7 +31,7 @@ from typing import Any
 
 from .. import stagerun
 from ..asr.glossary import Glossary, load_glossary
-from ..errors import SubtitleError
+from ..errors import NothingProduced, SubtitleError
 from ..fsutil import read_json, sha256_file, write_json, write_json_if_changed, write_text
 from ..intervals import intersection
 from ..manifest import Programme
@@ -38,10 +50,10 @@ from ..subs import (
     render_subtitles,
 )
 from ..subs import segment as segment_words
-from ..subs.cues import TimedWord
+from ..subs.cues import TimedWord, clamp_to_end
 from ..subs.english import EnglishSpan, english_cues
 from ..subs.onset import refine_starts
-from ..subs.ownership import is_hand_edited, load_ledger, release, write_if_not_edited
+from ..subs.ownership import is_hand_edited, load_ledger, release, withdraw, write_if_not_edited
 from ..subs.sentences import without_added_ellipsis
 from ..subs.speech import sound_breaks_ms, speech_spans, timeline_words
 from ..timeline import Timeline, load_timeline
@@ -51,7 +63,8 @@ from ..uncertain import read_flagged, uncertain_cues
 from ..workspace import Workspace
 
 STAGE = "subtitles"
-RECORD_VERSION = 2  # 2: the Vietnamese cues' uncertain recognised words
+RECORD_VERSION = 3  # 2: the Vietnamese cues' uncertain recognised words; 3: no files without cues, speech,
+# shortened and untranslated English, nothing past the programme's end
 LANGS = ("vi", "en")
 FORMATS = WRITTEN_FORMATS
 
@@ -78,11 +91,14 @@ class LanguageResult:
     files: dict[str, str]  # path -> written | unchanged | kept-edited
     needs_review: tuple[str, ...] = ()  # clips re-transcribed since the editor's file was last changed
     translated_now: int | None = None  # English: cues sent to the translator this run (the rest: cache, script)
+    problems: tuple[str, ...] = ()  # what came back short (untranslated cues, shortened English), with the fix
+    note: str = ""  # why the language has no files, when that is as it should be (no speech)
 
     def to_dict(self) -> dict[str, Any]:
         return {"lang": self.lang, "source": self.source, "cues": self.cues,
                 "errors": self.lint.get("errors", 0), "warnings": self.lint.get("warnings", 0), "files": self.files,
-                "needs_review": list(self.needs_review), "translated_now": self.translated_now}
+                "needs_review": list(self.needs_review), "translated_now": self.translated_now,
+                "problems": list(self.problems), "note": self.note}
 
 
 @dataclass(frozen=True)
@@ -91,6 +107,9 @@ class SubtitlesReport:
     up_to_date: bool
     languages: tuple[LanguageResult, ...] = ()
     record: dict[str, Any] = field(default_factory=dict)
+    failed_upstream: tuple[str, ...] = ()
+    """What failed upstream and still stands (`stagerun.Freshness.failed_upstream`): these subtitles
+    were made without it (a clip whose transcription failed has no words in them)."""
 
     @property
     def ok(self) -> bool:
@@ -98,7 +117,8 @@ class SubtitlesReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {"programme": self.programme_id, "ok": self.ok, "up_to_date": self.up_to_date,
-                "languages": [r.to_dict() for r in self.languages], "record": self.record}
+                "languages": [r.to_dict() for r in self.languages], "record": self.record,
+                "failed_upstream": list(self.failed_upstream)}
 
 
 # -- paths and small helpers -------------------------------------------------------------------------
@@ -185,7 +205,8 @@ def write_language(ws: Workspace, lang: str, generate: Any, transcripts: Mapping
     and the clips re-transcribed under an editor's file since it was last changed.
 
     `generate()` is called only when neither file is editor-owned (so no translation is paid for an
-    English file the editor has taken over).
+    English file the editor has taken over). No cues: no file (`ownership.withdraw` removes the one
+    the pipeline wrote before), never an empty one.
     """
     ledger = ledger_path(ws)
     paths = {fmt: ws.subtitle(lang, fmt) for fmt in FORMATS}
@@ -201,6 +222,9 @@ def write_language(ws: Workspace, lang: str, generate: Any, transcripts: Mapping
         cues, source = list(generate()), "generated"
     outcomes: dict[str, str] = {}
     for fmt in FORMATS:
+        if not cues:
+            outcomes[paths[fmt].name] = "kept-edited" if fmt in owned else withdraw(paths[fmt], ledger).status
+            continue
         outcome = write_if_not_edited(paths[fmt], render_subtitles(cues, "." + fmt), ledger)
         outcomes[paths[fmt].name] = outcome.status
     return cues, source, outcomes, stale
@@ -239,6 +263,10 @@ class EnglishDraft:
     used: list[Translator]
     translated_now: int  # texts (sentences) sent to the translator this time (the rest came from the cache)
     backend: str | None  # who translated the machine cues (None: the script had all the English)
+    expected: int = 0  # texts (sentences, or cues for a sheet) whose English was asked of the translator
+    empty: int = 0  # those it returned nothing for
+    unit: str = "sentences"
+    untranslated: list[int] = field(default_factory=list)  # the Vietnamese cues of those texts
 
 
 def _english_texts(
@@ -307,7 +335,8 @@ def _english_texts(
         for n, text in zip(missing, english, strict=True):
             entry = {"en": text, "by": chosen.name, "machine": chosen.is_machine_draft}
             entries[n] = entry
-            if chosen.name == backend:  # a fallback's English is not remembered as the backend's
+            # a fallback's English is not remembered as the backend's, nor nothing as an answer
+            if chosen.name == backend and str(text).strip():
                 found[keys[n]] = entry
     if cache is not None:
         cache.store(keys, found)
@@ -328,7 +357,12 @@ def _english_texts(
         origins[number]["en_origin"] = "machine" if machine else by[0]
         origins[number]["en_by"] = ", ".join(by)
     by_first = used[0].name if used else str(entries[0]["by"]) if entries and entries[0] else None
-    return EnglishDraft(spans(), origins, used, len(missing), by_first)
+    lost = {said[k][0] for (k, _), done in zip(wanted, entries, strict=True) if done is not None
+            and not str(done["en"]).strip()}
+    untranslated = sorted(vi_cues[k].index for number in lost for k in units[number].cues)
+    empty = sum(1 for done in entries if done is not None and not str(done["en"]).strip())
+    return EnglishDraft(spans(), origins, used, len(missing), by_first, len(wanted), empty,
+                        "sentences" if by_sentence else "cues", untranslated)
 
 
 # -- the stage ------------------------------------------------------------------------------------------
@@ -399,7 +433,7 @@ def inputs(programme: Programme, ws: Workspace, settings: SubtitlesSettings | No
     translation backend and options, and every editor-owned or imported file."""
     settings = settings or SubtitlesSettings()
     timeline = load_timeline(ws.timeline_json)
-    _, used = timeline_words(timeline, ws)
+    _, used = timeline_words(timeline, ws, stagerun.failed_targets(ws, "transcribe"))
     glossary = load_glossary(programme=programme.glossary_path())
     return {stagerun.PROGRAMME: _inputs(programme, ws, settings, used, glossary)}
 
@@ -426,19 +460,28 @@ def subtitles_programme(
     translator: Translator | None = None,
     progress: ProgressFn = ignore,
 ) -> SubtitlesReport:
-    """Vietnamese then English subtitles for the assembled timeline; nothing written when up to date."""
+    """Vietnamese then English subtitles for the assembled timeline; nothing written when up to date.
+
+    NothingProduced (`stagerun.enforce`) when the translator returned no English at all for
+    Vietnamese cues that needed it: the English files the pipeline wrote before are removed, the
+    record says why, and nothing downstream takes the old English for the new."""
     began = time.time()
     settings = settings or SubtitlesSettings()
     timeline = load_timeline(ws.timeline_json)
     glossary = load_glossary(programme=programme.glossary_path())
     vi_style, en_style = load_style(settings.vi_style), load_style(settings.en_style)
     backend, options = _backend(programme, settings)
-    words, transcripts = timeline_words(timeline, ws)
-    wanted = [ws.subtitle(lang, fmt) for lang in (LANGS if settings.english else ("vi",)) for fmt in FORMATS]
+    # a clip whose transcription failed is a gap (its old words were removed), said as failed upstream
+    failed_clips = stagerun.failed_targets(ws, "transcribe")
+    words, transcripts = timeline_words(timeline, ws, failed_clips)
+    gaps = sorted({seg.clip_id for seg in timeline.segments if seg.has_audio} & failed_clips)
+    # The files in force are the ones the last run recorded (a language without cues has none).
     fresh = stagerun.check(ws, STAGE, stagerun.PROGRAMME, _inputs(programme, ws, settings, transcripts, glossary),
-                           [record_path(ws), *wanted])
+                           [record_path(ws)])
+    failed_upstream = tuple(f.line() for f in fresh.failed_upstream)
     if fresh.fresh:
-        return SubtitlesReport(programme.id, True, record=read_json(record_path(ws)))
+        return SubtitlesReport(programme.id, True, record=read_json(record_path(ws)),
+                               failed_upstream=failed_upstream)
 
     ws.subtitles_dir.mkdir(parents=True, exist_ok=True)
     load_ledger(ledger_path(ws))  # a broken ledger stops us before anything is written
@@ -448,10 +491,16 @@ def subtitles_programme(
     cue_words = refine_starts(alignment.words if alignment else words, timeline, ws)
     heard = {Path(t).name: sha256_file(Path(t)) for t in transcripts}
     breaks = sound_breaks_ms(timeline)  # no cue joins speech across a cut where the sound changes
+    end_ms = timeline.duration_ms  # nothing on screen after the programme's last frame
 
     def machine_vi() -> list[Cue]:
-        return segment_words(cue_words, vi_style, timeline.shot_changes_ms, names, timeline.rate,
-                             sound_breaks_ms=breaks)
+        cues = clamp_to_end(segment_words(cue_words, vi_style, timeline.shot_changes_ms, names, timeline.rate,
+                                          sound_breaks_ms=breaks), end_ms)
+        stagerun.enforce(stagerun.shortfall(
+            "Vietnamese", "the cue maker", 0 if cues else len(cue_words), len(cue_words), "recognised words",
+            "run `reportage subtitles make MANIFEST -vv` again and report it with the transcripts",
+            ws.subtitle("vi", "srt")))
+        return cues
 
     vi_cues, vi_source, vi_files, vi_stale = write_language(ws, "vi", machine_vi, heard)
     uncertain = uncertain_cues(vi_cues, cue_words, read_flagged(timeline, transcripts),
@@ -459,23 +508,36 @@ def subtitles_programme(
     blocks = cue_blocks(vi_cues, alignment)
     spans = speech_spans(words)
     vi_lint = lint(vi_cues, vi_style, timeline.rate, shot_changes_ms=timeline.shot_changes_ms,
-                   speech_spans_ms=spans or None)
+                   speech_spans_ms=spans or None, end_ms=end_ms)
     write_json_if_changed(lint_path(ws, "vi"), vi_lint.to_dict())
-    languages = [LanguageResult("vi", vi_source, len(vi_cues), vi_lint.to_dict(), vi_files, vi_stale)]
+    # no speech is known only when every clip with sound was heard; a failed one may hold some
+    no_speech = not words and not vi_cues and not gaps
+    silent_note = ("no speech under the timeline: no subtitle files, and the deliverables carry no subtitle "
+                   "track" if no_speech else "")
+    if gaps and not vi_cues:
+        silent_note = (f"no words under the timeline: the transcription of {', '.join(gaps)} failed — fix it "
+                       "(`reportage transcribe MANIFEST`), then run again")
+    languages = [LanguageResult("vi", vi_source, len(vi_cues), vi_lint.to_dict(), vi_files, vi_stale,
+                                note=silent_note)]
     vi_backend = ("script" if alignment and alignment.placements else "transcript") if vi_source == "generated" \
         else None
     record: dict[str, Any] = {
         "programme": programme.id,
+        "speech": True if words else None if gaps else False,
         "languages": {"vi": {"source": vi_source, "backend": vi_backend,
                              "machine_draft": False, "reviewed": vi_source != "generated",
                              "cues": len(vi_cues), "lint": _summary(vi_lint), "needs_review": list(vi_stale),
                              "uncertain_words": [u.to_json() for u in uncertain]}},
     }
+    if alignment is not None:
+        record["script"] = {"file": str(programme.script_path()), **alignment.report(),
+                            "notes": list(alignment.notes)}
     if settings.english:
         progress(Progress("subtitles en", 1, 2, "languages"))
         cue_map: list[dict[str, Any]] = []
         engine: list[Translator] = []
         drafts: list[EnglishDraft] = []
+        problems: list[str] = []
 
         def generate() -> list[Cue]:
             draft = _english_texts(vi_cues, blocks, timeline, glossary, programme,
@@ -486,17 +548,34 @@ def subtitles_programme(
                                    {"transcripts": heard} if backend == "whisper" else None, cue_words)
             engine.extend(draft.used)
             drafts.append(draft)
-            cues, mapping = english_cues(draft.spans, en_style, timeline.rate, [t.en for t in glossary.terms])
+            short = stagerun.enforce(stagerun.shortfall(  # none at all: the stage fails by name
+                "English", f"the translator ({draft.backend or backend})", draft.empty, draft.expected,
+                draft.unit, "check the backend (`reportage doctor`) or choose another (`translation: {backend: …}` "
+                "in the manifest), then run `reportage subtitles make MANIFEST` again", ws.subtitle("en", "srt")))
+            if short is not None:
+                problems.append(f"{short} (in Vietnamese cues {_numbers(draft.untranslated)})")
+            cues, mapping = english_cues(draft.spans, en_style, timeline.rate, [t.en for t in glossary.terms],
+                                         end_ms=end_ms)
             for entry, origin in zip(mapping, draft.origins, strict=True):
                 entry.update(origin)
             cue_map.extend(mapping)
-            return cues
+            return clamp_to_end(cues, end_ms, drop=False)  # the cue map's numbers stay
 
-        en_cues, en_source, en_files, en_stale = write_language(ws, "en", generate, heard)
-        en_lint = lint(en_cues, en_style, timeline.rate, shot_changes_ms=timeline.shot_changes_ms)
+        try:
+            en_cues, en_source, en_files, en_stale = write_language(ws, "en", generate, heard)
+        except NothingProduced as exc:
+            _english_failed(ws, programme, record, drafts, exc)
+            raise
+        en_lint = lint(en_cues, en_style, timeline.rate, shot_changes_ms=timeline.shot_changes_ms, end_ms=end_ms)
         write_json_if_changed(lint_path(ws, "en"), en_lint.to_dict())
+        shortened = sorted(n for entry in cue_map for n in entry.get("shortened") or ())
+        if shortened:
+            problems.append(f"English: {len(shortened)} cue(s) shortened with “…” to be read in their time (cues "
+                            f"{_numbers(shortened)}): they no longer show the whole sentence — give it more time in "
+                            "the edit or a shorter English, or edit those cues in `reportage review`")
         languages.append(LanguageResult("en", en_source, len(en_cues), en_lint.to_dict(), en_files, en_stale,
-                                        drafts[0].translated_now if drafts else None))
+                                        drafts[0].translated_now if drafts else None, tuple(problems),
+                                        silent_note if not en_cues and no_speech else ""))
         machine = any(entry.get("en_origin") == "machine" for entry in cue_map)
         draft = drafts[0] if drafts else None
         en_backend = draft.backend or "script" if draft else None
@@ -504,20 +583,43 @@ def subtitles_programme(
             "source": en_source,
             "backend": en_backend,
             "machine_draft": machine,
-            "reviewed": en_source != "generated" or not machine,
+            # a sentence cut with "…" is nobody's: someone must look at it, as at a machine draft
+            "reviewed": en_source != "generated" or not (machine or shortened),
             "cues": len(en_cues),
             "needs_review": list(en_stale),
             "cue_map": cue_map or None,  # None: the English is editor-owned, matched by time only
             "lint": _summary(en_lint),
+            "shortened": shortened,
+            "untranslated": draft.untranslated if draft else [],
         }
-    if alignment is not None:
-        record["script"] = {"file": str(programme.script_path()), **alignment.report(),
-                            "notes": list(alignment.notes)}
     record = SubtitlesRecord.from_json(record).to_json()  # the record's one shape, written by its owner
     write_json_if_changed(record_path(ws), record)
-    stagerun.record(ws, fresh, [record_path(ws), *wanted], started_at=began)
+    written = [ws.subtitle(lang, fmt) for lang in LANGS for fmt in FORMATS]
+    stagerun.record(ws, fresh, [record_path(ws), *(p for p in written if p.is_file())], started_at=began)
     progress(Progress("subtitles", 2, 2, "languages"))
-    return SubtitlesReport(programme.id, False, tuple(languages), record)
+    return SubtitlesReport(programme.id, False, tuple(languages), record, failed_upstream)
+
+
+def _numbers(numbers: Sequence[int], shown: int = 8) -> str:
+    """`3, 4, 9 …` : the first cue numbers of a list."""
+    head = ", ".join(str(n) for n in numbers[:shown])
+    return head + (" …" if len(numbers) > shown else "")
+
+
+def _english_failed(ws: Workspace, programme: Programme, record: dict[str, Any], drafts: Sequence[EnglishDraft],
+                    exc: NothingProduced) -> None:
+    """No English came back at all: the English files the pipeline wrote before go (no earlier
+    English outlives the cues it was made for), and the record says why, before the stage fails."""
+    ledger = ledger_path(ws)
+    for fmt in FORMATS:
+        withdraw(ws.subtitle("en", fmt), ledger)
+    draft = drafts[0] if drafts else None
+    record["languages"]["en"] = {
+        "source": "generated", "backend": draft.backend if draft else None, "machine_draft": True,
+        "reviewed": False, "cues": 0, "needs_review": [], "cue_map": None, "lint": {},
+        "untranslated": draft.untranslated if draft else [], "failed": exc.one_line(),
+    }
+    write_json_if_changed(record_path(ws), SubtitlesRecord.from_json(record).to_json())
 
 
 def adopt_cues(ws: Workspace, lang: str, cues: Sequence[Cue], origin: Path) -> list[Path]:

@@ -223,8 +223,9 @@ def with_earlier(report: TranscribeReport, earlier: Sequence[TranscribeReport]) 
 
 
 def proceed(programme: Programme, report: TranscribeReport) -> bool:
-    """A clip that failed recognition leaves a gap in the subtitles, which lint and QC report;
-    the later stages still run."""
+    """A clip that failed recognition leaves a gap in the subtitles (its transcript of earlier sound
+    is removed); the later stages still run, stale while the failure stands (`stagerun.check`), and
+    QC fails the programme and the bag records it until the clip is transcribed."""
     return True
 
 
@@ -299,6 +300,9 @@ def transcribe_programme(
             # The text file is made from the JSON; a lost one is rebuilt without decoding again.
             stagerun.record(ws, fresh, [ws.transcript_json(record.clip_id)], started_at=began)
         else:
+            if _drop_other_speech(ws, record.clip_id, audio_sha):
+                result = dataclasses.replace(result, message=f"{result.message}; the transcript of the clip's "
+                                             "earlier sound was removed (its words are no longer the clip's)")
             stagerun.record_failure(ws, STAGE, record.clip_id, result.message)
         results[record.clip_id] = result
         done_ms = offset + record.duration_ms
@@ -312,6 +316,25 @@ def transcribe_programme(
         clips=tuple(results[r.clip_id] for r in records) + tuple(removed),
         elapsed_ms=round((time.monotonic() - started) * 1000),
     )
+
+
+def _drop_other_speech(ws: Workspace, clip_id: str, audio_sha: str) -> bool:
+    """After a failed transcription: delete the clip's transcript when it is of other audio (the
+    clip changed since), so nothing downstream lays the old speech's words on the new picture. One of
+    the same audio stays (a re-run with other settings failed: the words are still the clip's).
+    Returns whether one was deleted."""
+    path = ws.transcript_json(clip_id)
+    if not path.is_file():
+        return False
+    try:
+        heard = read_json(path).get("audio_sha256")
+    except (OSError, ValueError, AttributeError):
+        heard = None
+    if heard == audio_sha:
+        return False
+    path.unlink(missing_ok=True)
+    ws.transcript_txt(clip_id).unlink(missing_ok=True)
+    return True
 
 
 def _remove_stale(programme: Programme, ws: Workspace) -> list[ClipResult]:

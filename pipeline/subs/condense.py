@@ -48,9 +48,11 @@ def _shorten(text: str, max_chars: int) -> str:
 
 
 def fit_cues(
-    cues: Sequence[Cue], style: Style, rate: Fraction, protected: Collection[str] = (),
+    cues: Sequence[Cue], style: Style, rate: Fraction, protected: Collection[str] = (), *,
+    end_ms: int | None = None,
 ) -> tuple[list[Cue], list[int]]:
-    """Cues that pass chars-per-line, lines-per-cue and reading speed; plus the indexes shortened."""
+    """Cues that pass chars-per-line, lines-per-cue and reading speed; plus the indexes shortened.
+    With `end_ms` (the programme's end) no cue borrows time past it."""
     limit = _cps_limit(style)
     gap_ms = math.ceil(style.frames_ms(style.min_gap_frames, rate))
     out: list[Cue] = []
@@ -62,6 +64,8 @@ def fit_cues(
                       cue.source_ids)
         if not _fits(current, style, limit):
             next_start = cues[i + 1].start_ms if i + 1 < len(cues) else cue.end_ms + style.max_duration_ms
+            if end_ms is not None:  # the last frame is the last chance: nothing borrows past it
+                next_start = min(next_start, max(cue.end_ms, end_ms) + gap_ms)
             latest = min(next_start - gap_ms, cue.start_ms + style.max_duration_ms)
             needed = math.ceil(current.char_count * 1000 / limit)
             end = min(max(cue.end_ms, cue.start_ms + needed), latest)

@@ -91,6 +91,15 @@ def renumber(cues: Iterable[Cue]) -> list[Cue]:
     return [replace(cue, index=n) if cue.index != n else cue for n, cue in enumerate(cues, 1)]
 
 
+def clamp_to_end(cues: Sequence[Cue], end_ms: int, *, drop: bool = True) -> list[Cue]:
+    """`cues` with nothing on screen after the programme's end `end_ms`: a cue that runs past it
+    ends on it; one that would start at or after it is dropped (the rest renumbered), or with
+    `drop=False` kept as it is (numbers that a map refers to stay; lint's `past-end` names it)."""
+    kept = [cue if cue.end_ms <= end_ms or cue.start_ms >= end_ms else cue.with_times(cue.start_ms, end_ms)
+            for cue in cues if cue.start_ms < end_ms or not drop]
+    return kept if len(kept) == len(cues) else renumber(kept)
+
+
 def words_text(words: Sequence[TimedWord]) -> str:
     """The words as one line of text."""
     return " ".join(word.text.strip() for word in words if word.text.strip())

@@ -98,23 +98,28 @@ def _times(parts: Sequence[str], span: EnglishSpan, gap_ms: int, rate: Fraction,
 
 
 def _room_to_read(span: EnglishSpan, next_start: int | None, style: Style, gap_ms: int, rate: Fraction,
-                  ) -> EnglishSpan:
-    """`span` lengthened into the silence after it (up to the next span, less the gap) when its
-    English needs more time than the Vietnamese took to be read at the profile's speed: English is
-    longer than Vietnamese, and a translator's words are better late than cut with "…"."""
+                  end_ms: int | None = None) -> EnglishSpan:
+    """`span` lengthened into the silence after it (up to the next span, less the gap; never past
+    the programme's end `end_ms`) when its English needs more time than the Vietnamese took to be
+    read at the profile's speed: English is longer than Vietnamese, and a translator's words are
+    better late than cut with "…"."""
     needed = math.ceil(len(" ".join(span.text.split())) * 1000 / style.max_cps)
     if span.end_ms - span.start_ms >= needed:
         return span
     limit = next_start - gap_ms if next_start is not None else span.end_ms + style.min_duration_ms
+    if end_ms is not None:
+        limit = max(span.end_ms, min(limit, end_ms)) if span.end_ms <= end_ms else span.end_ms
     end = max(span.end_ms, frame_ms(frame_floor(min(span.start_ms + needed, limit), rate), rate))
     return span if end == span.end_ms else EnglishSpan(span.vi, span.start_ms, end, span.text)
 
 
 def english_cues(spans: Sequence[EnglishSpan], style: Style, rate: Fraction, protected: Collection[str] = (),
-                 ) -> tuple[list[Cue], list[dict[str, Any]]]:
+                 end_ms: int | None = None) -> tuple[list[Cue], list[dict[str, Any]]]:
     """English cues for `spans` in order, and the map from Vietnamese cues to English ones
-    (`{"vi": [3, 4], "en": [5, 6, 7]}`; `"en": []` for a span without English; `"shortened": true`
-    where English too long to read in its time had to be cut with "…")."""
+    (`{"vi": [3, 4], "en": [5, 6, 7]}`; `"en": []` for a span without English; `"shortened": [6]`,
+    the English cues whose text, too long to read in its time, had to be cut with "…": what they
+    show is no longer anybody's sentence). With `end_ms`, the programme's end, no cue is lengthened
+    past it and none is left on screen after it."""
     gap = math.ceil(style.frames_ms(style.min_gap_frames, rate))
     cues: list[Cue] = []
     cue_map: list[dict[str, Any]] = []
@@ -122,15 +127,16 @@ def english_cues(spans: Sequence[EnglishSpan], style: Style, rate: Fraction, pro
         if not span.text.strip():
             cue_map.append({"vi": list(span.vi), "en": []})
             continue
-        span = _room_to_read(span, spans[n + 1].start_ms if n + 1 < len(spans) else None, style, gap, rate)
+        span = _room_to_read(span, spans[n + 1].start_ms if n + 1 < len(spans) else None, style, gap, rate, end_ms)
         parts = pieces_for(span, style, protected, gap)
         numbers: list[int] = []
         for part, (start, end) in zip(parts, _times(parts, span, gap, rate, style.max_duration_ms), strict=True):
             cues.append(Cue(len(cues) + 1, start, end, break_lines(part, style, protected)))
             numbers.append(len(cues))
         cue_map.append({"vi": list(span.vi), "en": numbers})
-    cues, shortened = fit_cues(cues, style, rate, protected)
+    cues, shortened = fit_cues(cues, style, rate, protected, end_ms=end_ms)
     for entry in cue_map:
-        if set(entry["en"]) & set(shortened):
-            entry["shortened"] = True
+        cut = sorted(set(entry["en"]) & set(shortened))
+        if cut:
+            entry["shortened"] = cut
     return cues, cue_map

@@ -335,6 +335,17 @@ class _Checker:
                 )
 
 
+    def end(self, position: int, cue: Cue, end_ms: int) -> None:
+        """A cue on screen after the programme's last frame: no deliverable shows it whole, and a
+        player holds it over black or the next programme."""
+        if cue.end_ms > end_ms + 1:  # 1 ms of slack: frame times are rounded to whole ms
+            over = cue.end_ms - end_ms
+            where = "starts" if cue.start_ms >= end_ms else "ends"
+            self.add(position, cue, "past-end",
+                     f"{where} after the programme's end at {ms_to_timecode(end_ms, self.rate)} "
+                     f"(ends {over} ms past it): end it by then", over, 0)
+
+
 def _nearest(frames: Sequence[int], frame: int, within: int) -> int | None:
     at = bisect_left(frames, frame - within)
     best: int | None = None
@@ -365,11 +376,13 @@ def lint(
     *,
     shot_changes_ms: Sequence[int] = (),
     speech_spans_ms: Sequence[tuple[int, int]] | None = None,
+    end_ms: int | None = None,
 ) -> LintReport:
     """Check `cues` against `style` at `frame_rate` (the profile's by default).
 
     With `shot_changes_ms`, outs near a cut are checked; with `speech_spans_ms` (start, end of
-    each stretch of speech), lead-in and hang-on are checked too.
+    each stretch of speech), lead-in and hang-on are checked too; with `end_ms` (the programme's
+    duration), a cue still up after it is an error (`past-end`).
     """
     rate = frame_rate or style.frame_rate
     checker = _Checker(style, rate)
@@ -379,6 +392,8 @@ def lint(
     for position, cue in enumerate(cues, 1):
         checker.text(position, cue)
         checker.timing(position, cue)
+        if end_ms is not None:
+            checker.end(position, cue, end_ms)
         if position > 1:
             checker.pair(position, cues[position - 2], cue, cut_frames)
         if cut_frames:

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from ..errors import WorkspaceError
+from ..errors import SubtitleError, WorkspaceError
 from ..fsutil import nfc, sha256_file, sha256_text, write_json, write_text
 
 _VERSION = 1
 
-Status = Literal["written", "unchanged", "kept-edited"]
+Status = Literal["written", "unchanged", "kept-edited", "removed", "none"]
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,8 @@ class WriteOutcome:
             "written": f"wrote {self.path.name}",
             "unchanged": f"{self.path.name} is up to date",
             "kept-edited": f"kept hand-edited file {self.path.name}",
+            "removed": f"removed {self.path.name}: nothing to show in it",
+            "none": f"no {self.path.name}: nothing to show in it",
         }[self.status]
 
 
@@ -111,6 +113,10 @@ def write_if_not_edited(path: Path, text: str, ledger: Path) -> WriteOutcome:
     An existing file identical to `text` is left alone (its time stamp too), so downstream stages
     that look at files see nothing new.
     """
+    if not text.strip():
+        raise SubtitleError("nothing to write: a subtitle file without cues is not written", path=path,
+                            hint="leave the language without a file (`withdraw`), as a programme without "
+                                 "speech has none")
     digest = sha256_text(nfc(text))
     entries = load_ledger(ledger)  # first, so a broken ledger stops us before anything is written
     key = _key(path, ledger)
@@ -120,7 +126,25 @@ def write_if_not_edited(path: Path, text: str, ledger: Path) -> WriteOutcome:
             return WriteOutcome(path, "kept-edited", on_disk)
         if on_disk == digest:
             return WriteOutcome(path, "unchanged", digest)
-    write_text(path, text)
+    write_text(path, text, min_bytes=1)
     entries[key] = digest
     _save_ledger(ledger, entries)
     return WriteOutcome(path, "written", digest)
+
+
+def withdraw(path: Path, ledger: Path) -> WriteOutcome:
+    """There is nothing to show in `path` (no cues): remove the file the pipeline wrote there
+    before, so no earlier cues outlive what they were made from; an editor's file is kept."""
+    entries = load_ledger(ledger)
+    key = _key(path, ledger)
+    if not path.exists():
+        if entries.pop(key, None) is not None:
+            _save_ledger(ledger, entries)
+        return WriteOutcome(path, "none", "")
+    on_disk = sha256_file(path)
+    if entries.get(key) != on_disk:
+        return WriteOutcome(path, "kept-edited", on_disk)
+    path.unlink()
+    entries.pop(key, None)
+    _save_ledger(ledger, entries)
+    return WriteOutcome(path, "removed", on_disk)

@@ -14,7 +14,7 @@ that leaves the sound running) is no break.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from ..asr.transcript import Transcript
 from ..errors import WorkspaceError
@@ -66,10 +66,13 @@ def sound_breaks_ms(timeline: Timeline) -> list[int]:
     return breaks
 
 
-def timeline_words(timeline: Timeline, ws: Workspace) -> tuple[list[TimedWord], list[str]]:
+def timeline_words(timeline: Timeline, ws: Workspace,
+                   gaps: Collection[str] = ()) -> tuple[list[TimedWord], list[str]]:
     """`place_words` from the transcripts in the workspace; also the transcript files read.
 
-    WorkspaceError when a segment with sound has no transcript (or an unreadable one).
+    WorkspaceError when a segment with sound has no transcript (or an unreadable one), unless its
+    clip is in `gaps`: clips whose transcription failed (`stagerun.failed_targets`), whose speech
+    is a gap the caller reports.
     """
     transcripts: dict[str, Transcript] = {}
     used: list[str] = []
@@ -77,6 +80,8 @@ def timeline_words(timeline: Timeline, ws: Workspace) -> tuple[list[TimedWord], 
         if not seg.has_audio or seg.clip_id in transcripts:
             continue
         path = ws.transcript_json(seg.clip_id)
+        if not path.is_file() and seg.clip_id in gaps:
+            continue
         if not path.is_file():
             raise WorkspaceError(f"no transcript for clip {seg.clip_id}", path=path,
                                  hint="run `reportage transcribe MANIFEST` first")

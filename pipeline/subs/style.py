@@ -38,6 +38,7 @@ RULES: dict[str, tuple[str, str]] = {
     "reading-speed-hard": ("error", "characters per second above the hard ceiling"),
     "min-duration": ("error", "a cue is on screen for too short a time"),
     "max-duration": ("error", "a cue is on screen for too long"),
+    "past-end": ("error", "a cue is still on screen after the programme ends"),
     "shot-change": ("warning", "a cue starts or ends just off a shot change"),
     "speech-sync": ("warning", "a cue starts too long before the speech"),
     "hang-on": ("warning", "a cue stays up too long after the speech ends"),

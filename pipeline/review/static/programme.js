@@ -9,7 +9,8 @@ const video = $("video");
 let info = null, fps = 25, frame = 0.04, offset = 0, board = null, rows = [], marks = [], notes = [];
 let shuttle = 0, reverseTimer = null;
 
-const ORIGIN = { script: "Kịch bản", recognised: "Nhận dạng giọng nói", machine_draft: "Bản dịch máy", reviewed: "Đã duyệt" };
+const ORIGIN = { script: "Kịch bản", recognised: "Nhận dạng giọng nói", machine_draft: "Bản dịch máy", reviewed: "Đã duyệt",
+                 shortened: "Bản dịch bị cắt ngắn (…)" };
 const APPROVAL = { approved: "Đã duyệt", stale: "Đã thay đổi sau khi duyệt", changes_requested: "Yêu cầu sửa",
                    none: "Chưa duyệt", unreadable: "Không đọc được" };
 const VERDICT = { PASS: "Đạt", WARN: "Cảnh báo", FAIL: "Lỗi", INFO: "Thông tin" };
