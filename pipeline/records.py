@@ -53,13 +53,14 @@ class IngestRecord:
     summary: str
     has_video: bool = True  # False for a voice-over: no proxy, poster, thumbnails or shots
     version: int = INGEST_RECORD_VERSION
+    warnings: tuple[str, ...] = ()  # damage the decode met, a picture too small: said again on every rerun
 
     @property
     def rate(self) -> Fraction:
         return parse_rate(self.fps)
 
     def to_json(self) -> dict[str, Any]:
-        return {**asdict(self), "conform_reasons": list(self.conform_reasons)}
+        return {**asdict(self), "conform_reasons": list(self.conform_reasons), "warnings": list(self.warnings)}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> IngestRecord:
@@ -72,6 +73,7 @@ class IngestRecord:
             conformed=bool(data.get("conformed")), conform_reasons=tuple(data.get("conform_reasons") or ()),
             working_copy=str(data.get("working_copy") or data["source"]), summary=str(data.get("summary") or ""),
             has_video=bool(data.get("has_video", True)), version=int(data.get("version") or 2),
+            warnings=tuple(str(w) for w in data.get("warnings") or ()),
         )
 
 

@@ -104,7 +104,7 @@ def batch(c: Ctx, paths: tuple[Path, ...], jobs: int | None, allow_fail: bool, a
             else:
                 distributed.show_status(state)
             return
-        entries = load_entries(list(paths))
+        entries = load_entries(list(paths), skip=[root])
         submitted = distributed.submit(broker, entries, root, options, pm)
         if c.as_json:
             ui.emit_json(submitted)
@@ -121,7 +121,7 @@ def batch(c: Ctx, paths: tuple[Path, ...], jobs: int | None, allow_fail: bool, a
     from ..batch.local import default_jobs, run_local
     from ..batch.summary import build_summary, write_summary
 
-    entries = load_entries(list(paths))
+    entries = load_entries(list(paths), skip=[root])
     if not entries:
         raise ReportageError("no programme manifests found", path=", ".join(map(str, paths)),
                              hint="name manifest files, or folders holding them")

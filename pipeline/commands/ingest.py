@@ -19,6 +19,8 @@ def show_ingest(c: Ctx, programme: Programme, report: Any) -> None:
         return
     if report.up_to_date and not report.timeline_problems:
         ui.say(f"ingest: {programme.id} up to date ({len(report.clips)} clips, nothing to do)", c.quiet)
+        for warning in report.warnings:
+            ui.console.print(f"warning: {warning}", markup=False)
         return
     if not c.quiet and report.clips:  # none when probing found the cut list wrong before any encode
         rows = []
@@ -35,6 +37,8 @@ def show_ingest(c: Ctx, programme: Programme, report: Any) -> None:
         total = sum(cl.duration_ms for cl in present)
         ui.table(f"ingest {programme.id}: {len(present)} clips, {ms_to_timecode(total, programme.rate)}",
                  ["clip", "status", "duration", "format", "working copy (made by conform)", "shots"], rows)
+    for warning in report.warnings:
+        ui.console.print(f"warning: {warning}", markup=False)
     for clip in report.failed:
         ui.console.print(f"error: {clip.error}", markup=False)
     for problem in report.timeline_problems:

@@ -19,6 +19,7 @@ import fcntl
 import json
 import logging
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -102,8 +103,49 @@ def hint_for(stderr: str) -> str | None:
 
 
 def _tail(text: str, lines: int = 8) -> str:
-    # Our `file:` input prefix is an implementation detail; editors should see their own path.
-    return "\n".join(text.strip().replace("file:/", "/").splitlines()[-lines:])
+    # Our `file:` input prefix is an implementation detail; editors should see their own path; the
+    # level tags of a `COUNTED_LOG` run are for `decode_errors`, not for editors.
+    return "\n".join(_LEVEL_TAG.sub("", text.strip().replace("file:/", "/")).splitlines()[-lines:])
+
+
+COUNTED_LOG = ("-loglevel", "repeat+level+info")
+"""ffmpeg options that make its log countable: every line tagged with its level ("[error]"), and
+no "Last message repeated N times" folding repeats away. For `decode_errors`."""
+_LEVEL_TAG = re.compile(r"\[(?:panic|fatal|error|warning|info|verbose|debug|trace)\] ")
+_LOG_LINE = re.compile(r"^(?:\[(?P<context>[^\]@]+?) @ 0x[0-9a-fA-F]+\] )?\[(?P<level>panic|fatal|error|warning)\] "
+                       r"(?P<message>.*)$")
+
+
+@dataclass(frozen=True)
+class DecodeErrors:
+    """What ffmpeg said was damaged while it decoded: how many errors, and the first of them."""
+
+    count: int
+    first: str
+
+    def __bool__(self) -> bool:
+        return self.count > 0
+
+
+def decode_errors(stderr: str) -> DecodeErrors:
+    """The errors in the log of a run made with `COUNTED_LOG` that completed: a decoder that met
+    bytes it could not decode ("[h264 @ 0x…] [error] error while decoding MB 2 5"), ffmpeg's own
+    "Error while decoding stream #0:1", and frames it passed on as corrupt. A run that completed
+    wrote all its outputs, so every error it logged was about its input."""
+    count = 0
+    first = ""
+    for line in stderr.splitlines():
+        found = _LOG_LINE.match(line)
+        if found is None:
+            continue
+        level, message = found.group("level"), found.group("message").strip()
+        if level == "warning" and "corrupt decoded frame" not in message:
+            continue
+        count += 1
+        if not first:
+            context = found.group("context")
+            first = f"{context}: {message}" if context else message
+    return DecodeErrors(count, first.replace("file:/", "/"))
 
 
 def safe_input(path: Path) -> str:
@@ -312,7 +354,7 @@ def _write_failure(stderr: str) -> str | None:
     """The line of ffmpeg's log that says an output was not written completely, if any."""
     for line in stderr.splitlines():
         if any(needle in line for needle in _WRITE_FAILURES):
-            return line.strip()
+            return _LEVEL_TAG.sub("", line).strip()
     return None
 
 

@@ -16,12 +16,16 @@ another order than the script's are found where they are, and speech that matche
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
 
 from ..asr.glossary import edit_distance
 from ..fsutil import nfc
@@ -236,6 +240,7 @@ _INITIALS = ("ngh", "ng", "nh", "ch", "tr", "gh", "gi", "kh", "ph", "th", "qu", 
              "m", "n", "p", "r", "s", "t", "v", "x")
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def _onset(syllable: str) -> tuple[str, str]:
     """A folded syllable as (initial consonants, rhyme): "truong" → ("tr", "uong")."""
     for initial in _INITIALS:
@@ -258,6 +263,7 @@ def _similar(a: str, b: str) -> bool:
     return min(len(a), len(b)) >= 3 and edit_distance(a, b, limit=1) <= 1
 
 
+@functools.lru_cache(maxsize=1 << 18)
 def _sub(a: str, b: str) -> float:
     if a == b:
         return MATCH
@@ -275,46 +281,92 @@ class _Fit:
         return self.pairs[0][1], self.pairs[-1][1]
 
 
-def _fit(script: Sequence[str], heard: Sequence[str], offset: int, breaks: Sequence[float] = ()) -> _Fit | None:
+class _Scores:
+    """`_sub` of script syllables against the heard ones as arrays: each heard syllable has an id in
+    the vocabulary of the speech, and each script syllable a row of scores over that vocabulary,
+    filled in as windows need them, so every distinct pair is scored once per alignment."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+        self.vocabulary: list[str] = []
+        self._rows: dict[str, npt.NDArray[np.float64]] = {}
+
+    def id_of(self, key: str) -> int:
+        found = self.ids.get(key)
+        if found is None:
+            found = self.ids[key] = len(self.vocabulary)
+            self.vocabulary.append(key)
+        return found
+
+    def matrix(self, script: Sequence[str], columns: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
+        """n × m: `_sub(script[i], vocabulary[columns[j]])`."""
+        size = len(self.vocabulary)
+        for a in dict.fromkeys(script):
+            row = self._rows.get(a)
+            if row is None or len(row) < size:
+                grown = np.full(size, np.nan)
+                if row is not None:
+                    grown[: len(row)] = row
+                row = self._rows[a] = grown
+            for b in np.unique(columns[np.isnan(row[columns])]).tolist():
+                row[b] = _sub(a, self.vocabulary[b])
+        return np.stack([self._rows[a][columns] for a in script])
+
+
+def _fit(script: Sequence[str], heard: Sequence[str], offset: int,
+         breaks: Sequence[float] | npt.NDArray[np.float64] = (),
+         subs: npt.NDArray[np.float64] | None = None) -> _Fit | None:
     """The best alignment of all of `script` against any stretch of `heard` (whose first index is
     `offset` in the whole stream). `breaks[j]` is the price of a sentence running on from heard[j-1]
-    into heard[j] (a long pause, a cut to another clip): one sentence is rarely spoken across one."""
+    into heard[j] (a long pause, a cut to another clip): one sentence is rarely spoken across one.
+
+    score[i][j] is the best for script[:i] ending at heard[:j], from score[i-1][j-1] plus the pair
+    (step 0), score[i-1][j] with a script syllable unheard (step 1, on ties the pair wins), or
+    score[i][j-1] with a heard syllable skipped (step 2, only when strictly better). A row is
+    computed at once: the first two elementwise, then the third by passing each gain on to the
+    right until nothing changes (a run of skipped syllables is short); the sums are the same
+    floating-point sums, in the same order, as one cell at a time. `subs`: the n × m scores of each
+    pair when the caller has them (`_Scores`)."""
     n, m = len(script), len(heard)
-    if not breaks:
-        breaks = [0.0] * m
     if n == 0 or m == 0:
         return None
-    # score[i][j]: best for script[:i] ending at heard[:j]; step 0 diag, 1 up (script gap), 2 left.
-    prev = [0.0] * (m + 1)
-    steps: list[bytearray] = [bytearray(m + 1)]
+    run_on = np.zeros(m + 1)  # run_on[j]: the price of entering heard[j-1] from heard[j-2]
+    if len(breaks):
+        run_on[2:] = breaks[1:m]
+    if subs is None:
+        scores = _Scores()
+        subs = scores.matrix(script, np.fromiter((scores.id_of(k) for k in heard), dtype=np.int64, count=m))
+    prev = np.zeros(m + 1)
+    steps = np.zeros((n + 1, m + 1), dtype=np.uint8)
+    best = np.empty(m + 1)
     for i in range(1, n + 1):
-        cur = [0.0] * (m + 1)
-        step = bytearray(m + 1)
-        cur[0] = prev[0] + GAP
-        step[0] = 1
-        a = script[i - 1]
-        for j in range(1, m + 1):
-            run_on = breaks[j - 1] if j > 1 else 0.0
-            diag = prev[j - 1] + _sub(a, heard[j - 1]) + (run_on if i > 1 else 0.0)
-            up = prev[j] + GAP
-            left = cur[j - 1] + GAP + run_on
-            if diag >= up and diag >= left:
-                cur[j], step[j] = diag, 0
-            elif up >= left:
-                cur[j], step[j] = up, 1
-            else:
-                cur[j], step[j] = left, 2
-        steps.append(step)
+        up = prev + GAP
+        diag = prev[:-1] + subs[i - 1]
+        if i > 1:
+            diag = diag + run_on[1:]
+        best[0] = up[0]
+        np.maximum(diag, up[1:], out=best[1:])
+        step = np.ones(m + 1, dtype=np.uint8)
+        step[1:][diag >= up[1:]] = 0
+        cur = best.copy()
+        while True:
+            left = (cur[:-1] + GAP) + run_on[1:]
+            better = left > cur[1:]
+            if not better.any():
+                break
+            cur[1:][better] = left[better]
+        step[1:][cur[1:] > best[1:]] = 2
+        steps[i] = step
         prev = cur
-    end = max(range(m + 1), key=lambda j: prev[j])
-    score = prev[end]
+    end = int(np.argmax(prev))
+    score = float(prev[end])
     pairs: list[tuple[int, int]] = []
     heard_score = 0.0
     i, j = n, end
     while i > 0:
         move = steps[i][j] if j > 0 else 1
         if move == 0:
-            s = _sub(script[i - 1], heard[j - 1])
+            s = subs[i - 1][j - 1]
             heard_score += 1.0 if s == MATCH else 0.5 if s == NEAR else 0.0
             pairs.append((i - 1, offset + j - 1))
             i, j = i - 1, j - 1
@@ -349,9 +401,35 @@ def _break_price(heard: Sequence[_Heard], j: int) -> float:
     return 0.0
 
 
+@dataclass
+class _Stream:
+    """The heard syllables as arrays for `_fit`: vocabulary ids, clip ids, the price of running on
+    into each one (`_break_price`), and the scores of script syllables against them."""
+
+    heard: Sequence[_Heard]
+    scores: _Scores = field(default_factory=_Scores)
+
+    def __post_init__(self) -> None:
+        clips: dict[str, int] = {}
+        self.ids = np.fromiter((self.scores.id_of(h.key) for h in self.heard), dtype=np.int64, count=len(self.heard))
+        self.clips = np.fromiter((clips.setdefault(h.clip, len(clips)) for h in self.heard), dtype=np.int64,
+                                 count=len(self.heard))
+        self.clip_ids = clips
+        self.breaks = np.array([_break_price(self.heard, j) for j in range(len(self.heard))], dtype=np.float64)
+        self.elsewhere = self.scores.id_of("\0")  # a syllable of another clip than the sentence's
+
+    def fit(self, sentence_keys: Sequence[str], lo: int, hi: int, clip: str | None) -> _Fit | None:
+        columns = self.ids[lo:hi]
+        if clip is not None:
+            columns = np.where(self.clips[lo:hi] == self.clip_ids.get(clip, -1), columns, self.elsewhere)
+        return _fit(sentence_keys, [""] * (hi - lo), lo, self.breaks[lo:hi],
+                    self.scores.matrix(sentence_keys, columns))
+
+
 def _candidates(sentence_keys: Sequence[str], heard: Sequence[_Heard], index: dict[str, list[int]],
-                clip: str | None) -> list[_Fit]:
+                clip: str | None, stream: _Stream | None = None) -> list[_Fit]:
     """Fits of one sentence around every stretch of speech that shares enough of its syllables."""
+    stream = stream or _Stream(heard)
     n = len(sentence_keys)
     width = max(4, n // 2)
     votes: dict[int, int] = defaultdict(int)
@@ -377,8 +455,7 @@ def _candidates(sentence_keys: Sequence[str], heard: Sequence[_Heard], index: di
         lo, hi = windows.pop()
         if hi - lo < max(2, n // 2):
             continue
-        keys = [h.key if clip is None or h.clip == clip else "\0" for h in heard[lo:hi]]
-        fit = _fit(sentence_keys, keys, lo, [_break_price(heard, j) for j in range(lo, hi)])
+        fit = stream.fit(sentence_keys, lo, hi, clip)
         if fit is None or fit.heard < MIN_HEARD:
             continue
         fits.append(fit)
@@ -505,14 +582,16 @@ def align(lines: Sequence[ScriptLineLike], words: Sequence[TimedWord]) -> Alignm
     for j, h in enumerate(heard):
         index[_onset(h.key)[1]].append(j)  # by rhyme: a misheard initial still votes
     clips = {h.clip for h in heard}
-    notes: list[str] = []
+    stream = _Stream(heard)
+    # what reading the script changed (`ScriptLine.notes`: a double-encoded file repaired)
+    notes: list[str] = list(dict.fromkeys(note for line in lines for note in getattr(line, "notes", ())))
     options: list[tuple[float, int, _Fit]] = []
     for number, sentence in enumerate(sentences):
         flat = [key for keys in sentence.keys for key in keys]
         clip = sentence.clip if sentence.clip in clips else None
         if sentence.clip and clip is None:
             notes.append(f"{sentence.ref}: clip {sentence.clip!r} is not in the edit; looked everywhere")
-        for fit in _candidates(flat, heard, index, clip):
+        for fit in _candidates(flat, heard, index, clip, stream):
             if fit.heard >= MIN_HEARD and fit.score > 0:
                 options.append((fit.heard, number, fit))
     options.sort(key=lambda o: (-o[0], -o[2].score))

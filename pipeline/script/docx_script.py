@@ -78,20 +78,35 @@ class _Table:
         return table_lines(self.rows, layout, self.where, path, skip=lambda index: index in skip)
 
 
-def _is_script_paragraph(paragraph: Any) -> bool:
-    style = getattr(paragraph.style, "name", "") or ""
-    return not style.casefold().startswith(_NOT_SCRIPT_STYLES)
+class _StyleNames:
+    """Paragraph style names by the style id a paragraph names, looked up once per id: python-docx's
+    `paragraph.style` searches every style of the document for the default each time a paragraph
+    names none (4 ms a paragraph, a minute for a long script)."""
+
+    def __init__(self) -> None:
+        self._names: dict[str | None, str] = {}
+
+    def of(self, paragraph: Any) -> str:
+        style_id = paragraph._p.style
+        if style_id not in self._names:
+            self._names[style_id] = getattr(paragraph.style, "name", "") or ""
+        return self._names[style_id]
+
+
+def _is_script_paragraph(paragraph: Any, styles: _StyleNames) -> bool:
+    return not styles.of(paragraph).casefold().startswith(_NOT_SCRIPT_STYLES)
 
 
 def _paragraph_lines(document: Any, path: Path) -> list[ScriptLine]:
     blocks: list[Block] = []
     number = 0
+    styles = _StyleNames()
     for paragraph in document.paragraphs:
         text = paragraph.text
         if not text.strip():
             continue
         number += 1
-        if _is_script_paragraph(paragraph):
+        if _is_script_paragraph(paragraph, styles):
             blocks.append(block_from_lines(f"paragraph {number}", text.splitlines()))
     return pair_blocks(blocks, path)
 

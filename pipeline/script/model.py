@@ -34,6 +34,7 @@ class ScriptLine:
     en: str | None  # the translator's English (NFC), None when the script has none for it
     speaker: str | None  # e.g. "Lê Quốc Thắng", "PV", "Lời bình", as written
     clip: str | None  # a clip id or shot/file reference when the script names one
+    notes: tuple[str, ...] = ()  # what reading changed; the first line carries the file's (a repair)
 
 
 @dataclass(frozen=True)
@@ -43,3 +44,4 @@ class Script:
     path: Path
     sha256: str
     lines: tuple[ScriptLine, ...]
+    notes: tuple[str, ...] = ()  # what reading changed (a double-encoded text repaired), for the report

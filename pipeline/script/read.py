@@ -8,18 +8,29 @@ The file is read once: its SHA-256 (a stage input) and its lines come from the s
 
 Refused with the fix named: the legacy binary formats (.doc, .xls: "save it as .docx/.xlsx"), other
 office formats (.odt, .ods, .rtf, .pdf, .pages), a .docx or .xlsx that is not a zip (damaged, or
-another format renamed), text that is not UTF-8 or UTF-16, and a script with no line in it.
+another format renamed), text that is not UTF-8 or UTF-16, a script with no line in it, and one
+longer than any programme's script could be (`limits`: measured before it is parsed, so a huge
+file is refused in a moment).
+
+Double-encoded text (UTF-8 read as Windows-1252 and saved again: "TrÃ  Vinh") is repaired when the
+repair is exact (`encoding.undo_double_encoding`), with a note in `Script.notes`; otherwise it is
+refused, naming a damaged word and the fix.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
+import re
+import stat
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
+from . import limits
 from .docx_script import read_docx
+from .encoding import decode, shown, undo_double_encoding
 from .model import Script, ScriptError, ScriptLine
 from .sheet_script import read_delimited, read_xlsx
 from .text_script import read_text
@@ -58,9 +69,21 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _SUPPORTED = ", ".join(sorted(_READERS))
 
 
-def _read_bytes(path: Path) -> bytes:
+def _read_bytes(path: Path, most: int) -> bytes:
+    """The file's bytes; refused unread when it is not a plain file or holds more than `most`."""
     try:
-        return path.read_bytes()
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError
+        if not stat.S_ISREG(info.st_mode):
+            raise ScriptError("is not a plain file (a device or a pipe)", path=path, hint="name the script file itself")
+        if info.st_size > most:
+            raise limits.refuse(path, f"the script file is {limits.size(info.st_size)}", limits.size(most))
+        with path.open("rb") as handle:
+            data = handle.read(most + 1)
+        if len(data) > most:  # it grew while being read
+            raise limits.refuse(path, f"the script file is over {limits.size(most)}", limits.size(most))
+        return data
     except FileNotFoundError:
         raise ScriptError(
             "the script file does not exist", path=path, hint="check the manifest's `script:` path"
@@ -119,16 +142,112 @@ def read_script(path: Path) -> Script:
     reader = _READERS.get(suffix)
     if reader is None:
         raise ScriptError(f"a script must be one of {_SUPPORTED}", path=path, hint="save it as .docx, .xlsx or .csv")
-    data = _read_bytes(path)
+    zipped = suffix in _ZIPPED
+    data = _read_bytes(path, limits.MAX_ARCHIVE_BYTES if zipped else limits.MAX_TEXT_BYTES)
     if not data:
         raise ScriptError("the script file is empty (0 bytes)", path=path, hint="save the script again")
-    if suffix in _ZIPPED:
+    if zipped:
         _check_container(data, path, suffix)
-    lines = reader(data, path)
+        text, notes = _zipped_text(data, path, suffix)
+    else:
+        text, notes = _plain_text(data, path)
+    lines = reader(text, path)
     if not lines:
         raise ScriptError(
             "no script lines in it (every row or paragraph is empty, a heading or a bracketed direction)",
             path=path,
             hint="put the Vietnamese text in a table column headed Tiếng Việt, or as paragraphs",
         )
-    return Script(path, hashlib.sha256(data).hexdigest(), tuple(lines))
+    from .align import sentences_of
+
+    sentences = sentences_of(lines)
+    limits.check_length(len(sentences), sum(s.syllables for s in sentences), path)
+    if notes:  # the aligner sees the lines only: the first carries the file's notes to its report
+        lines[0] = dataclasses.replace(lines[0], notes=tuple(notes))
+    return Script(path, hashlib.sha256(data).hexdigest(), tuple(lines), tuple(notes))
+
+
+_DAMAGED_FIX = {
+    "word/": "paste the text again from the original document (this copy was opened in the wrong encoding and "
+             "saved again), or retype the garbled words, and save it as .docx",
+    "xl/": "take the script from the original workbook (this copy was opened in the wrong encoding and saved "
+           "again), or retype the garbled cells, and save it as .xlsx",
+    "": "take the script from its original file (this copy was opened as Windows-1252 and saved again), or "
+        "retype the garbled words; then save it as UTF-8 (Excel: CSV UTF-8)",
+}
+
+
+def _damaged(path: Path, where: str, example: str, kind: str) -> ScriptError:
+    return ScriptError(
+        f"{where}the text is double-encoded (UTF-8 read as Windows-1252 and saved again: “{shown(example)}”), "
+        "and cannot be repaired exactly (a byte of it was lost or changed, or correct text was typed into it)",
+        path=path, hint=_DAMAGED_FIX[kind])
+
+
+def _plain_text(data: bytes, path: Path) -> tuple[bytes, list[str]]:
+    """A text script within the limits, repaired when it was double-encoded (as UTF-8 then)."""
+    limits.check_text(data, path)
+    text = decode(data, path)
+    found = undo_double_encoding(text)
+    if found is None:
+        return data, []
+    if found.repaired is None:
+        line = text.count("\n", 0, found.where) + 1
+        raise _damaged(path, f"line {line}: ", found.example, "")
+    return found.repaired.encode("utf-8"), [found.note(path)]
+
+
+# Numeric character references (openpyxl writes every non-ASCII character as one: "Tr&#195;&#160;").
+_CHARACTER_REFERENCE = re.compile(r"&#(?:(\d{1,7})|x([0-9A-Fa-f]{1,6}));")
+
+
+def _literal(match: re.Match[str]) -> str:
+    """A reference to a character beyond ASCII as the character itself (markup stays escaped)."""
+    number = int(match.group(1)) if match.group(1) else int(match.group(2), 16)
+    return chr(number) if 0x80 <= number <= 0x10FFFF and not 0xD800 <= number <= 0xDFFF else match.group()
+
+
+def _zipped_text(data: bytes, path: Path, suffix: str) -> tuple[bytes, list[str]]:
+    """A .docx/.xlsx within the limits, its text parts repaired when they were double-encoded (the
+    archive is then rebuilt in memory with the repaired parts)."""
+    kind = _ZIPPED[suffix]
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        infos = archive.infolist()
+        if kind == "word/":
+            texts = [i for i in infos if i.filename == "word/document.xml"]
+        else:
+            texts = [i for i in infos if i.filename == "xl/sharedStrings.xml"
+                     or (i.filename.startswith("xl/worksheets/") and i.filename.endswith(".xml"))]
+        xml_size = sum(i.file_size for i in texts)
+        limits.check_archive(sum(i.file_size for i in infos), xml_size, path,
+                             "word/document.xml" if kind == "word/" else "its sheets and shared strings")
+        try:
+            parts = {i.filename: archive.read(i) for i in texts}
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+            raise ScriptError(f"this {suffix} is a damaged zip ({exc})", path=path,
+                              hint="copy it again, or save it again from Word or Excel") from None
+    if kind == "word/":
+        limits.check_docx(parts.get("word/document.xml", b""), path)
+    else:
+        limits.check_xlsx([body for name, body in parts.items() if name.startswith("xl/worksheets/")], path)
+    repaired: dict[str, bytes] = {}
+    notes: list[str] = []
+    for name, body in parts.items():
+        try:
+            xml = _CHARACTER_REFERENCE.sub(_literal, body.decode("utf-8"))
+        except UnicodeDecodeError:
+            continue  # not UTF-8 XML: the reader says what is wrong with it
+        found = undo_double_encoding(xml)
+        if found is None:
+            continue
+        if found.repaired is None:
+            raise _damaged(path, "", found.example, kind)
+        repaired[name] = found.repaired.encode("utf-8")
+        notes.append(found.note(path))
+    if not repaired:
+        return data, []
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            target.writestr(info, repaired.get(info.filename) or source.read(info))
+    return out.getvalue(), notes[:1]

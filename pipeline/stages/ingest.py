@@ -10,6 +10,11 @@ for the clips the timeline uses.
 An audio-only source (a voice-over) has no picture: it gets the probe, the checksum and the ASR
 audio; its outcome says what it lacks.
 
+A clip that ingests but will not look or sound right is warned about by name, with the fix
+(`clip_warnings`, kept in its ingest record so a rerun says it again): damage the decode met (ffmpeg's
+decoding errors, counted from its log: `media.ffmpeg.decode_errors`), and a picture too small to be
+footage (under `MIN_PICTURE`) or that the house format would blow up more than `MAX_UPSCALE` times.
+
 Freshness is per clip and keyed on content: the source's SHA-256 (read again only when its size or
 mtime changed), the house format, the settings and ffmpeg's version. A `touch`ed source is hashed
 again, found the same, and not ingested again. Clips no longer in the manifest lose their ingest
@@ -26,6 +31,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import os
 import shutil
 import time
@@ -43,7 +49,7 @@ from ..media import ffmpeg, shots
 from ..media.conform import House, IngestOutputs, conform_reasons, ingest_args, read_shot_log
 from ..media.probe import MediaInfo, media_info_from_dict, probe
 from ..progress import Progress, ProgressFn, ignore
-from ..records import IngestRecord, ingest_record_path, write_ingest_record
+from ..records import IngestRecord, ingest_record_path, read_ingest_record, write_ingest_record
 from ..workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -52,6 +58,10 @@ INGEST_VERSION = 4
 AUDIO_ONLY_VERSION = 2
 MASTER_CLIP_ID = "master"
 STAGE = "ingest"
+MIN_PICTURE = 64
+"""A picture narrower or lower than this many pixels is no camera's: a thumbnail or a broken export."""
+MAX_UPSCALE = 8.0
+"""Scaled up more than this many times to fit the house format, a picture is a blur of blocks."""
 
 
 @dataclass(frozen=True)
@@ -79,9 +89,11 @@ class ClipOutcome:
     seconds: float = 0.0
     has_video: bool = True
     notes: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()  # ingested, but it will not look or sound right: each names the file and the fix
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__, conform_reasons=list(self.conform_reasons), notes=list(self.notes))
+        return dict(self.__dict__, conform_reasons=list(self.conform_reasons), notes=list(self.notes),
+                    warnings=list(self.warnings))
 
 
 AUDIO_ONLY_NOTE = "audio only: no proxy, poster, thumbnails or shot list"
@@ -102,6 +114,11 @@ class IngestReport:
         return all(c.status == "up to date" for c in self.clips)
 
     @property
+    def warnings(self) -> list[str]:
+        """Every clip's warnings, in clip order."""
+        return [w for c in self.clips for w in c.warnings]
+
+    @property
     def ok(self) -> bool:
         return not self.failed and not self.timeline_problems
 
@@ -120,6 +137,7 @@ class IngestReport:
             "up_to_date": self.up_to_date,
             "failed": len(self.failed),
             "timeline_problems": self.timeline_problems,
+            "warnings": self.warnings,
         }
 
 
@@ -330,7 +348,7 @@ def _ingest_one(src: SourceClip, ws: Workspace, house: House, settings: Settings
             return ClipOutcome(
                 src.clip_id, str(src.path), "up to date", previous.summary or "", previous.duration_ms or 0,
                 bool(previous.conformed), (), previous.shot_count or 0, bool(previous.has_audio),
-                has_video=video, notes=() if video else (AUDIO_ONLY_NOTE,),
+                has_video=video, notes=() if video else (AUDIO_ONLY_NOTE,), warnings=_recorded_warnings(ws, src),
             )
         if fresh is None or fresh.previous is None or fresh.previous.inputs_hash != fresh.key:
             # The source or the house format changed: a working copy of what they were must not
@@ -402,8 +420,8 @@ def _do_ingest(src: SourceClip, ws: Workspace, house: House, settings: Settings,
             None, proxy_tmp, audio_tmp, poster_tmp, strip_tmp, shot_log,
             settings.thumbnails, settings.shot_threshold))
         with stagerun.hashing_alongside(ws, src.path) as checksum:
-            ffmpeg.run_ffmpeg(
-                args, duration_s=duration_s, subject=src.path,
+            log_text = ffmpeg.run_ffmpeg(
+                [*ffmpeg.COUNTED_LOG, *args], duration_s=duration_s, subject=src.path,
                 progress=lambda f: progress(Progress(task, f * duration_s, duration_s)),
             )
         sha = checksum()
@@ -418,6 +436,9 @@ def _do_ingest(src: SourceClip, ws: Workspace, house: House, settings: Settings,
             kind(src.clip_id).unlink(missing_ok=True)
     else:
         shots.write_shots(ws.shots_json(src.clip_id), shot_cuts, info.duration_ms or 0, house.rate)
+    warnings = clip_warnings(src, info, house, ffmpeg.decode_errors(log_text))
+    for warning in warnings:
+        log.info("%s", warning)  # the report says it (`reportage ingest` prints it); -v logs it as it happens
     probe_dict = info.to_dict()
     fsutil.write_json(ws.probe_json(src.clip_id), probe_dict)
     video = info.video
@@ -439,7 +460,7 @@ def _do_ingest(src: SourceClip, ws: Workspace, house: House, settings: Settings,
         programme_fps=f"{house.rate.numerator}/{house.rate.denominator}",
         conformed=want_conform, conform_reasons=tuple(reasons),
         working_copy=str(ws.conform(src.clip_id) if want_conform else src.path), summary=info.summary(),
-        has_video=video is not None,
+        has_video=video is not None, warnings=warnings,
     ))
     with Catalogue(ws.catalogue_path) as cat:
         cat.upsert_clip(record)
@@ -449,8 +470,42 @@ def _do_ingest(src: SourceClip, ws: Workspace, house: House, settings: Settings,
     return ClipOutcome(
         src.clip_id, str(src.path), "ingested", info.summary(), info.duration_ms or 0, want_conform,
         tuple(reasons), record.shot_count or 0, info.has_audio,
-        has_video=video is not None, notes=() if video else (AUDIO_ONLY_NOTE,),
+        has_video=video is not None, notes=() if video else (AUDIO_ONLY_NOTE,), warnings=warnings,
     )
+
+
+def clip_warnings(src: SourceClip, info: MediaInfo, house: House, damage: ffmpeg.DecodeErrors) -> tuple[str, ...]:
+    """What is wrong with a clip that ingested all the same, each naming the file and the fix:
+    damage the decode met, and a picture too small to be footage or to fill the house format."""
+    warnings: list[str] = []
+    name = f"{src.path} (clip {src.clip_id})"
+    if damage:
+        warnings.append(
+            f"{name}: damaged: ffmpeg met {damage.count} decoding error(s) in it (the first: {damage.first}), so "
+            "its picture or sound breaks up where the damage is — copy it again from the camera card, or export "
+            "it again from its source, then run ingest again")
+    if info.video is not None:
+        width, height = info.video.display_size
+        upscale = min(house.width / width, house.height / height) if width > 0 and height > 0 else math.inf
+        if min(width, height) < MIN_PICTURE:
+            warnings.append(
+                f"{name}: the picture is {width}×{height} pixels, smaller than any camera records "
+                f"({MIN_PICTURE}×{MIN_PICTURE} at least): a thumbnail, a placeholder or a broken export — use the "
+                "original footage at its real size")
+        elif upscale > MAX_UPSCALE:
+            warnings.append(
+                f"{name}: the picture is {width}×{height}, which the house format {house.width}×{house.height} "
+                f"scales up {upscale:.1f}× (more than {MAX_UPSCALE:g}×): it will look soft and blocky on air — use "
+                "a larger original of it if there is one")
+    return tuple(warnings)
+
+
+def _recorded_warnings(ws: Workspace, src: SourceClip) -> tuple[str, ...]:
+    """The warnings the clip's last ingest recorded (none from an ingest before they were kept)."""
+    try:
+        return read_ingest_record(ws, src.clip_id).warnings
+    except ReportageError:
+        return ()
 
 
 def check_complete(path: Path, info: MediaInfo, output: Path | None) -> None:

@@ -33,6 +33,32 @@ def test_folders_give_their_manifests_but_not_glossaries(tmp_path: Path) -> None
     assert [p.name for p in found] == ["a.yml", "b.yaml"]  # each once, in order
 
 
+def test_folders_are_searched_with_their_subfolders_but_not_workspaces_hidden_folders_or_footage(
+        tmp_path: Path) -> None:
+    def manifest(relative: str, programme: str) -> None:
+        path = tmp_path / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(GOOD.format(id=programme), encoding="utf-8")
+
+    manifest("top.yaml", "top")
+    manifest("dautu/dautu.yaml", "dautu")
+    manifest("2024/06/dulich/dulich.yaml", "dulich")  # three levels down: the deepest searched
+    manifest("a/b/c/d/too-deep.yaml", "deep")
+    manifest(".git/hidden.yaml", "hidden")
+    manifest("workspace/dautu/ingest/copied.yaml", "ws")  # the batch's own workspace
+    manifest("old-ws/dautu/notes.yaml", "old")
+    (tmp_path / "old-ws" / "dautu" / "catalogue.sqlite").write_bytes(b"")  # another programme workspace
+    manifest("card/DCIM/100/on-card.yaml", "dcim")
+    (tmp_path / "rushes").mkdir()
+    (tmp_path / "rushes" / "C0001.MP4").write_bytes(b"")
+    manifest("rushes/deeper/in-footage.yaml", "rushes")  # under a folder of media and no manifest
+    (tmp_path / "dautu" / "loop").symlink_to(tmp_path)  # a link back up the tree
+    found = find_manifests([tmp_path], skip=[tmp_path / "workspace"])
+    assert [p.relative_to(tmp_path).as_posix() for p in found] == [
+        "top.yaml", "2024/06/dulich/dulich.yaml", "dautu/dautu.yaml"]
+    assert [e.key for e in load_entries([tmp_path], skip=[tmp_path / "workspace"])] == ["top", "dulich", "dautu"]
+
+
 def test_a_missing_path_is_a_located_error(tmp_path: Path) -> None:
     with pytest.raises(ManifestError) as err:
         find_manifests([tmp_path / "nope"])
