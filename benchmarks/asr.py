@@ -137,7 +137,8 @@ def main() -> None:
             if name != "whisper":
                 flags = flag_scores(results)
                 print("          uncertain-word flag: " + "; ".join(
-                    f"<{t:.1f}: {f:.0%} of words flagged, finding {r:.0%} of the wrong ones ({p:.0%} of flags on a wrong word)"
+                    f"<{t:.1f}: {f:.0%} of words flagged, finding {r:.0%} of the wrong ones "
+                    f"({p:.0%} of flags on a wrong word)"
                     for t, r, p, f in flags))
 
 
