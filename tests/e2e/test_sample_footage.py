@@ -163,8 +163,45 @@ def test_full_size_is_1080(footage: tuple[Path, str]) -> None:
     labels = [Path(f"label{i}.txt") for i in range(len(clip.shots))]
     gen.video_graph(plan, clip, gen.FULL_SIZE, clip.seconds, Path("font.ttf"), labels)
     argv = plan.argv("ffmpeg", Path("out.mxf")) + gen.encode_args(clip, gen.FULL_SIZE, False, "-fps_mode")
-    assert "scale=1920:1080" in " ".join(argv)
+    assert "crop=1920:1080:" in " ".join(argv)  # drawn a little larger; the camera moves inside the margin
     assert argv[argv.index("-b:v") + 1] == "50000000"
+
+
+def test_pictures_are_camera_like_and_broadcast_legal(footage: tuple[Path, str]) -> None:
+    """Measured as QC measures a master (signalstats, blackdetect, freezedetect), every clip as its
+    camera coded it: no frame with more than a tenth of EBU R103's 1 % of pixels outside Y 16–235 /
+    C 16–240, nothing black, nothing frozen (sensor grain and a moving camera). The binary cells the
+    samples once had came out of MPEG-2 a fifth illegal: tests/unit/test_qc_legal_area.py keeps them."""
+    from pipeline.qc.checks import decode_fields
+    from pipeline.qc.plan import LEGAL_AREA, area
+
+    for clip_id in CLIPS:
+        values = decode_fields(clip_path(footage[0], clip_id), has_audio=False).values
+        frames = values["picture.legal"]
+        assert len(frames) >= gen.SMALL_SECONDS * 25 * 0.9, clip_id
+        worst = max(area(f) or 0.0 for f in frames)
+        assert worst <= LEGAL_AREA / 10, f"{clip_id}: {worst:.2%} of a frame outside legal range"
+        assert values["picture.black"] == [] and values["picture.freeze"] == [], clip_id
+
+
+def test_every_cut_is_a_cut_to_the_shot_detector(footage: tuple[Path, str]) -> None:
+    """Shots of one clip differ in framing or exposure, as a camera's set-ups do, so ingest's detector
+    (scdet on 16-block-wide averages, its default threshold) finds each cut and nothing else: a grainy,
+    moving camera-like picture scores far below it between cuts."""
+    from pipeline.stages.ingest import Settings
+
+    threshold = Settings().shot_threshold
+    for clip_id, clip in CLIPS.items():
+        done = subprocess.run(
+            ["ffmpeg", "-hide_banner", "-nostdin", "-i", str(clip_path(footage[0], clip_id)), "-map", "0:v:0",
+             "-vf", "scale=192:-2:flags=fast_bilinear,scale=16:-2:flags=area,scdet=threshold=100,"
+             "metadata=mode=print:file=-", "-f", "null", "-"],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        scores = [float(v) for v in re.findall(r"lavfi\.scd\.score=([\d.]+)", done.stdout)]
+        cuts = [v for v in scores if v > threshold]
+        assert len(cuts) == len(clip.shots) - 1, f"{clip_id}: scores above {threshold}: {cuts}"
+        assert sorted(scores)[-len(clip.shots)] < threshold / 2, f"{clip_id}: a shot's own frames score high"
 
 
 def test_phone_clip_is_rotated_and_variable_rate(footage: tuple[Path, str]) -> None:
