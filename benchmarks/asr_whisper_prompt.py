@@ -22,7 +22,6 @@ import dataclasses
 import functools
 import glob
 import json
-import re
 import subprocess
 import sys
 import tempfile
@@ -32,12 +31,16 @@ import wave
 from collections.abc import Callable
 from pathlib import Path
 
+if not __package__:  # run as a script: make `tests` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 from pipeline.asr.engine import FasterWhisperTranscriber, TranscribeSettings
 from pipeline.asr.glossary import Glossary, correct_transcript, load_glossary
 from pipeline.asr.model import resolve_model
 from pipeline.manifest import load_manifest
 from pipeline.media.ffmpeg import run_ffmpeg
 from pipeline.stages.transcribe import prepare_settings
+from tests.speechset import edits, words_of
 
 SYNTH_TEXT = (
     "Chào mừng quý vị đến với tỉnh Trà Vinh. Ao Bà Om là một danh thắng nổi tiếng của tỉnh. "
@@ -47,20 +50,11 @@ SYNTH_TEXT = (
 )
 
 
-def words_of(text: str) -> list[str]:
-    """Words for WER: NFC, lower case, punctuation removed."""
-    return re.findall(r"[^\W_]+", unicodedata.normalize("NFC", text).casefold())
-
-
 def wer(reference: str, hypothesis: str) -> float:
-    """Word error rate: word-level edit distance over the reference length."""
-    ref, hyp = words_of(reference), words_of(hypothesis)
-    row = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        previous, row[0] = row[0], i
-        for j, h in enumerate(hyp, 1):
-            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (r != h))
-    return row[-1] / max(1, len(ref))
+    """Word error rate of one text: word-level edit distance over the reference length (the words
+    and the distance are `tests.speechset`'s, the one normalisation every benchmark scores with)."""
+    ref = words_of(reference)
+    return edits(ref, words_of(hypothesis)) / max(1, len(ref))
 
 
 def term_hits(glossary: Glossary, reference: str, hypothesis: str) -> tuple[int, int]:

@@ -186,3 +186,12 @@ def speech_mov(folder: Path, name: str, text: str, *, lead_silence_ms: int = 500
 def tc25(frames: int) -> str:
     """Source timecode at 25 fps for a frame count under a minute."""
     return f"00:00:{frames // 25:02d}:{frames % 25:02d}"
+
+
+NO_SPEECH_SOURCES = [
+    ("silence", "anullsrc=r=16000:cl=mono"),
+    ("tones", "sine=f=220:r=16000[a];sine=f=277:r=16000[b];sine=f=330:r=16000[c];"
+              "[a][b][c]amix=inputs=3,tremolo=f=2:d=0.7"),
+    ("noise", "anoisesrc=c=pink:r=16000:a=0.3"),
+]
+"""lavfi sources of 20 s in which no recogniser may find a word (`lavfi_wav`)."""

@@ -4,8 +4,8 @@ The CTC model hears Vietnamese syllables far better than Whisper base but writes
 writes capitals and punctuation. Within each CTC sentence, the two syllable sequences (Whisper's
 words in the same stretch of time) are aligned by edit distance; where both heard the same syllable
 (marks included, case aside), the CTC syllable takes Whisper's capitals and the punctuation Whisper
-attached to it. Where they disagree the CTC syllable stands as heard. Punctuation from pauses is kept
-where Whisper put none at a long pause. Numbers stay as the CTC model says them ("bảy", not "7"),
+attached to it. Where they disagree the CTC syllable stands as heard. Punctuation from pauses
+(`written.punctuate`) is added where Whisper put none. Numbers stay as the CTC model says them ("bảy", not "7"),
 which is how a Vietnamese subtitle reads a small number and how a transcript is scored.
 """
 
@@ -20,7 +20,7 @@ from ..fsutil import sha256_text
 from .engine import AudioProgress, TranscribeSettings
 from .model import ModelInfo
 from .transcript import ModelRef, Transcript, TranscriptWord, bare, split_punctuation
-from .written import WrittenSettings
+from .written import WrittenSettings, punctuate
 
 WINDOW_MS = 600
 _MATCH, _MISMATCH, _GAP = 2, -1, -1
@@ -84,36 +84,11 @@ def combine(ctc: Transcript, whisper: Transcript, written: WrittenSettings | Non
         keys = [_key(w.text) for w in plain]
         pairs = align_pairs(keys, [k for k, _c, _t in nearby])
         written_words = list(plain)
-        punctuated: set[int] = set()
         for i, j in pairs:
             _key_j, core, tail = nearby[j]
             written_words[i] = dataclasses.replace(plain[i], text=core + tail.strip())
-            if tail.strip():
-                punctuated.add(i)
-        out.append(_finish(written_words, punctuated, written or WrittenSettings()))
-    return out
-
-
-def _finish(words: list[TranscriptWord], punctuated: set[int], written: WrittenSettings) -> list[TranscriptWord]:
-    """Pause punctuation where Whisper gave none, a capital after every sentence end, a stop at the
-    end of the stretch."""
-    out: list[TranscriptWord] = []
-    capital_next = True
-    for index, word in enumerate(words):
-        text = word.text
-        gap = words[index + 1].start_ms - word.end_ms if index + 1 < len(words) else None
-        if index not in punctuated and gap is not None:
-            if gap >= written.sentence_pause_ms:
-                text += "."
-            elif gap >= written.comma_pause_ms:
-                text += ","
-        if capital_next:
-            lead, core, tail = split_punctuation(text)
-            text = lead + core[:1].upper() + core[1:] + tail
-        capital_next = text.endswith((".", "?", "!"))
-        out.append(dataclasses.replace(word, text=text))
-    if out and not out[-1].text.endswith((".", "?", "!", "…")):
-        out[-1] = dataclasses.replace(out[-1], text=out[-1].text.rstrip(",;:") + ".")
+        # Pause punctuation where Whisper put none; capitals after every sentence end.
+        out.append(punctuate(written_words, written or WrittenSettings()))
     return out
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from .ctc import FRAME_MS, WORD_START
+from .ctc import WORD_START
 
 _NEG = -1e9
 
@@ -124,7 +124,3 @@ def _syllable_frames(path: npt.NDArray[np.int64], owner: Sequence[int], count: i
         else:
             out.append(ForcedSyllable(-1, -1, _NEG))
     return out
-
-
-def frame_ms(frame: int) -> int:
-    return frame * FRAME_MS

@@ -23,9 +23,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import numpy.typing as npt
-
 from ..errors import MediaError
 from ..fsutil import sha256_file
 from . import ctc, fbank
@@ -75,18 +72,6 @@ class VietCtcTranscriber:
             self._threads = threads
         return self._model
 
-    def log_probs(self, audio_path: Path, settings: TranscribeSettings) -> tuple[list[tuple[int, int]], list[Any]]:
-        """The speech regions (ms) of a clip and each region's per-frame log posteriors (for forced
-        alignment and for decoding)."""
-        samples = ctc.load_samples(audio_path)
-        model = self._load(settings)
-        regions = _regions(audio_path, settings, len(samples))
-        out = []
-        for low, high in regions:
-            piece = samples[low * 16:high * 16]
-            out.append(model.log_probs(ctc_features(piece)))
-        return regions, out
-
     def transcribe(
         self,
         audio_path: Path,
@@ -115,7 +100,7 @@ class VietCtcTranscriber:
         segments: list[TranscriptSegment] = []
         for low, high in regions:
             piece = samples[low * 16:high * 16]
-            log_probs = model.log_probs(ctc_features(piece))
+            log_probs = model.log_probs(fbank.features(piece))
             found = ctc.syllables(ctc.emissions(log_probs), model.units, offset_ms=low, end_limit_ms=high)
             words = [TranscriptWord(s.start_ms, s.end_ms, s.text, s.confidence) for s in found]
             segments.extend(sentences(punctuate(words, self.written)))
@@ -146,10 +131,6 @@ class VietCtcTranscriber:
             options=options,
             timings_ms={"load_ms": round((loaded - started) * 1000), "decode_ms": round((decoded - loaded) * 1000)},
         )
-
-
-def ctc_features(samples: npt.NDArray[np.int16]) -> npt.NDArray[np.float32]:
-    return fbank.features(samples)
 
 
 def _regions(audio_path: Path, settings: TranscribeSettings, sample_count: int) -> list[tuple[int, int]]:

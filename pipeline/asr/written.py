@@ -84,7 +84,8 @@ def capitalise_names(words: Sequence[TranscriptWord], glossary: Glossary | None)
 def punctuate(words: Sequence[TranscriptWord], settings: WrittenSettings = WrittenSettings(),
               *, ends_sentence: bool = True) -> list[TranscriptWord]:
     """Stops and commas at pauses, capitals at sentence starts. The first word is capitalised; the
-    last gets a full stop when `ends_sentence` (a stretch of speech that ends in silence)."""
+    last gets a full stop when `ends_sentence` (a stretch of speech that ends in silence). A word
+    that already carries a mark (one another recogniser wrote) keeps it."""
     out: list[TranscriptWord] = []
     capital_next = True
     for index, word in enumerate(words):
@@ -105,5 +106,7 @@ def punctuate(words: Sequence[TranscriptWord], settings: WrittenSettings = Writt
                 text += ","
         elif text and text[-1] in SENTENCE_END:
             capital_next = True
+        elif text and gap is None and ends_sentence:  # a comma at the end of the speech becomes a stop
+            text = text.rstrip(",;:") + "."
         out.append(replace(word, text=text))
     return out

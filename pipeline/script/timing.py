@@ -15,6 +15,9 @@ import dataclasses
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
+
 from ..asr import ctc, fbank, force
 from ..subs.cues import TimedWord
 from .align import Alignment, Placement
@@ -39,14 +42,10 @@ def _clip_offset(words: Sequence[TimedWord]) -> tuple[str, int] | None:
     return next(iter(found))
 
 
-def force_placement(placement: Placement, heard: Sequence[TimedWord], audio: Path, model: ctc.CtcModel,
-                    speller: force.Speller) -> Placement | None:
-    """The placement with its words timed by forced alignment, or None to keep it as it is."""
-    located = _clip_offset(heard[placement.first_word:placement.last_word + 1])
-    if located is None:
-        return None
-    _clip, offset = located
-    samples = ctc.load_samples(audio)
+def force_placement(placement: Placement, heard: Sequence[TimedWord], samples: npt.NDArray[np.int16],
+                    offset: int, model: ctc.CtcModel, speller: force.Speller) -> Placement | None:
+    """The placement with its words timed by forced alignment on its clip's `samples` (clip ms =
+    programme ms + `offset`), or None to keep it as it is."""
     clip_ms = len(samples) * 1000 // fbank.SAMPLE_RATE
     # The window reaches out to the heard words on either side (a sentence whose first words were
     # not heard was placed too late by interpolation), at least MARGIN_MS, at most MAX_REACH_MS.
@@ -109,12 +108,19 @@ def force_times(alignment: Alignment, heard: Sequence[TimedWord], audio_of: Call
     speller = force.Speller(model.units)
     heard = sorted(heard, key=lambda w: (w.start_ms, w.end_ms))  # the order `align` indexes
     refined: dict[str, Placement] = {}
+    clips: dict[str, npt.NDArray[np.int16] | None] = {}  # each clip's audio read once
     for placement in alignment.placements:
         located = _clip_offset(heard[placement.first_word:placement.last_word + 1])
-        audio = audio_of(located[0]) if located else None
-        if audio is None or not audio.is_file():
+        if located is None:
             continue
-        better = force_placement(placement, heard, audio, model, speller)
+        clip, offset = located
+        if clip not in clips:
+            audio = audio_of(clip)
+            clips[clip] = ctc.load_samples(audio) if audio is not None and audio.is_file() else None
+        samples = clips[clip]
+        if samples is None:
+            continue
+        better = force_placement(placement, heard, samples, offset, model, speller)
         if better is not None:
             refined[placement.block] = better
     if not refined:

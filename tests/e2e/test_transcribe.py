@@ -26,7 +26,7 @@ from pipeline.manifest import Programme
 from pipeline.search import search
 from pipeline.stages.transcribe import TranscribeReport, transcribe_programme
 from pipeline.workspace import Workspace
-from tests.asr_fixtures import espeak_available, lavfi_wav, make_programme, speech_wav, write_ingest
+from tests.asr_fixtures import NO_SPEECH_SOURCES, espeak_available, lavfi_wav, make_programme, speech_wav, write_ingest
 
 pytestmark = [
     pytest.mark.model,
@@ -96,15 +96,7 @@ def test_transcript_records_model_options_and_is_reused(
     assert hits and hits[0].clip_id == "interview" and hits[0].match == "Trà Vinh"
 
 
-@pytest.mark.parametrize(
-    ("name", "source"),
-    [
-        ("silence", "anullsrc=r=16000:cl=mono"),
-        ("tones", "sine=f=220:r=16000[a];sine=f=277:r=16000[b];sine=f=330:r=16000[c];"
-                  "[a][b][c]amix=inputs=3,tremolo=f=2:d=0.7"),
-        ("noise", "anoisesrc=c=pink:r=16000:a=0.3"),
-    ],
-)
+@pytest.mark.parametrize(("name", "source"), NO_SPEECH_SOURCES)
 def test_no_words_from_silence_or_music(
     engine: FasterWhisperTranscriber, tmp_path: Path, name: str, source: str
 ) -> None:

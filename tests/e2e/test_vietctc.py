@@ -17,7 +17,7 @@ from pipeline.asr.engine import TranscribeSettings
 from pipeline.asr.transcript import WORD_LOW_PROBABILITY, Transcript
 from pipeline.asr.vietctc import VietCtcTranscriber
 from pipeline.errors import ModelError
-from tests.asr_fixtures import lavfi_wav
+from tests.asr_fixtures import NO_SPEECH_SOURCES, lavfi_wav
 from tests.speechset import SpeechClip, corpus_wer, load_set, to_wav16k, words_of
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
@@ -95,10 +95,7 @@ def test_uncertain_flags_sit_on_the_wrong_words(heard: list[tuple[SpeechClip, Tr
 @pytest.mark.parametrize(
     ("name", "source"),
     [
-        ("silence", "anullsrc=r=16000:cl=mono"),
-        ("tones", "sine=f=220:r=16000[a];sine=f=277:r=16000[b];sine=f=330:r=16000[c];"
-                  "[a][b][c]amix=inputs=3,tremolo=f=2:d=0.7"),
-        ("noise", "anoisesrc=c=pink:r=16000:a=0.3"),
+        *NO_SPEECH_SOURCES,
         ("music", "sine=f=440:r=16000:d=20[a];anoisesrc=c=brown:r=16000:a=0.05[b];[a][b]amix=inputs=2,"
                   "apulsator=hz=2"),
     ],

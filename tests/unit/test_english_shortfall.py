@@ -7,40 +7,25 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from fractions import Fraction
 from pathlib import Path
 
 import pytest
 
 from pipeline import stagerun
 from pipeline.errors import NothingProduced
-from pipeline.fsutil import write_json
 from pipeline.manifest import Programme
 from pipeline.qc.plan import Status
 from pipeline.qc.subtitles import check_language
 from pipeline.stages.subtitles import subtitles_programme
-from pipeline.timeline import Segment, Timeline
 from pipeline.translate import SourceCue, TranslationContext
 from pipeline.workspace import Workspace
-from tests.asr_fixtures import make_programme, segment, transcript, write_silent_wav
-from tests.unit.test_subtitles_stage import A_TEXT, B_OUTSIDE, B_TEXT, FakeTranslator
+from tests.unit.test_subtitles_stage import FakeTranslator, two_clip_workspace
 
 
 @pytest.fixture()
 def setup(tmp_path: Path) -> tuple[Programme, Workspace]:
     """The subtitles stage's two-clip programme (tests/unit/test_subtitles_stage.py)."""
-    programme = make_programme(tmp_path / "prog")
-    ws = Workspace(tmp_path / "ws", programme.id)
-    timeline = Timeline("demo", Fraction(25), 320, 180, 48000,
-                        (Segment("a", "a.mov", 0, 250, 0, True), Segment("b", "b.mov", 50, 200, 250, True)),
-                        (10_000,))
-    write_json(ws.timeline_json, timeline.to_dict())
-    write_json(ws.transcript_json("a"), transcript("a", [segment(A_TEXT, 500, step_ms=330)]).to_json())
-    write_json(ws.transcript_json("b"), transcript("b", [segment(B_OUTSIDE, 0, step_ms=300),
-                                                         segment(B_TEXT, 2500, step_ms=330)]).to_json())
-    for clip in ("a", "b"):
-        write_silent_wav(ws.audio16k(clip), 10_000)
-    return programme, ws
+    return two_clip_workspace(tmp_path)
 
 
 class SilentTranslator:

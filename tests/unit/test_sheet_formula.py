@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
 
@@ -16,17 +15,14 @@ from openpyxl import Workbook, load_workbook
 
 from pipeline.cli import cli
 from pipeline.errors import SubtitleError
-from pipeline.fsutil import write_json
 from pipeline.manifest import Programme
 from pipeline.review import state
 from pipeline.sheetcells import escape, unescape
-from pipeline.stages.subtitles import subtitles_programme
 from pipeline.subs import read_subtitles
-from pipeline.timeline import Segment, Timeline
-from pipeline.translate import SourceCue, TranslationContext
 from pipeline.translate.sheet_backend import COLUMNS, SheetRow, read_sheet, write_sheet
 from pipeline.workspace import Workspace
-from tests.asr_fixtures import make_programme, segment, transcript, write_silent_wav
+from tests.asr_fixtures import make_programme
+from tests.unit.test_sheet_review import one_clip_subtitles
 
 ATTACK = "=cmd|' /C calc'!A0"
 TRICKY = [ATTACK, "+84 912 345 678", "- Anh đi đâu?", "-Em về nhà.", "@channel", "\tindented", "\rreturn",
@@ -103,29 +99,15 @@ def test_review_notes_csv_is_escaped() -> None:
     assert rows[1][5:7] == ["'@boss", "'" + ATTACK] and rows[2][6] == "'- Tiếng nhỏ"
 
 
-class Draft:
-    name = "draft"
-    is_machine_draft = True
-
-    def translate(self, cues: Sequence[SourceCue], context: TranslationContext) -> list[str]:
-        return [f"Draft {cue.index}." for cue in cues]
-
-
-@pytest.fixture()
-def made(tmp_path: Path) -> tuple[Programme, Workspace]:
-    programme = make_programme(tmp_path / "prog")
-    ws = Workspace(tmp_path / "ws", programme.id)
-    timeline = Timeline("demo", Fraction(25), 320, 180, 48000, (Segment("a", "a.mov", 0, 500, 0, True),), ())
-    write_json(ws.timeline_json, timeline.to_dict())
-    words = "Chào mừng quý vị đến với tỉnh Trà Vinh. Ao Bà Om là một danh thắng nổi tiếng của tỉnh."
-    write_json(ws.transcript_json("a"), transcript("a", [segment(words, 500, step_ms=330)]).to_json())
-    write_silent_wav(ws.audio16k("a"), 20_000)
-    subtitles_programme(programme, ws, translator=Draft())  # type: ignore[arg-type]
-    return programme, ws
 
 
 def _ts(ms: int) -> str:
     return f"{ms // 3_600_000:02d}:{ms // 60_000 % 60:02d}:{ms // 1000 % 60:02d},{ms % 1000:03d}"
+
+
+@pytest.fixture()
+def made(tmp_path: Path) -> tuple[Programme, Workspace]:
+    return one_clip_subtitles(make_programme(tmp_path / "prog"), tmp_path)
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx"])

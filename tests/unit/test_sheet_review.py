@@ -34,9 +34,8 @@ class Draft:
         return [f"Draft {cue.index}." for cue in cues]
 
 
-@pytest.fixture()
-def made(tmp_path: Path) -> tuple[Programme, Workspace]:
-    programme = make_programme(tmp_path / "prog")
+def one_clip_subtitles(programme: Programme, tmp_path: Path) -> tuple[Programme, Workspace]:
+    """One recognised clip of two sentences, through the subtitles stage with the `Draft` translator."""
     ws = Workspace(tmp_path / "ws", programme.id)
     timeline = Timeline("demo", Fraction(25), 320, 180, 48000, (Segment("a", "a.mov", 0, 500, 0, True),), ())
     write_json(ws.timeline_json, timeline.to_dict())
@@ -45,6 +44,11 @@ def made(tmp_path: Path) -> tuple[Programme, Workspace]:
     write_silent_wav(ws.audio16k("a"), 20_000)
     subtitles_programme(programme, ws, translator=Draft())  # type: ignore[arg-type]
     return programme, ws
+
+
+@pytest.fixture()
+def made(tmp_path: Path) -> tuple[Programme, Workspace]:
+    return one_clip_subtitles(make_programme(tmp_path / "prog"), tmp_path)
 
 
 def cli_run(ws: Workspace, *args: str) -> object:

@@ -4,31 +4,18 @@ deliverable carries, which QC does not check, are listed and do not."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from fractions import Fraction
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
 from pipeline.cli import cli
-from pipeline.fsutil import write_json
 from pipeline.manifest import Programme, load_manifest
 from pipeline.stages import subtitles as subtitles_stage
-from pipeline.stages.subtitles import subtitles_programme
 from pipeline.subs import read_subtitles
-from pipeline.timeline import Segment, Timeline
-from pipeline.translate import SourceCue, TranslationContext
 from pipeline.workspace import Workspace
-from tests.asr_fixtures import make_programme, segment, transcript, write_silent_wav
-
-
-class Draft:
-    name = "draft"
-    is_machine_draft = True
-
-    def translate(self, cues: Sequence[SourceCue], context: TranslationContext) -> list[str]:
-        return [f"Draft {cue.index}." for cue in cues]
+from tests.asr_fixtures import make_programme
+from tests.unit.test_sheet_review import Draft, one_clip_subtitles
 
 
 def _made(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, deliverables: str | None) -> tuple[Programme, Workspace]:
@@ -38,14 +25,7 @@ def _made(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, deliverables: str | N
             handle.write(f"deliverables: [{deliverables}]\n")
         programme = load_manifest(programme.manifest_path)
     monkeypatch.setattr(subtitles_stage, "make_translator", lambda *args: Draft())
-    ws = Workspace(tmp_path / "ws", programme.id)
-    timeline = Timeline("demo", Fraction(25), 320, 180, 48000, (Segment("a", "a.mov", 0, 500, 0, True),), ())
-    write_json(ws.timeline_json, timeline.to_dict())
-    words = "Chào mừng quý vị đến với tỉnh Trà Vinh. Ao Bà Om là một danh thắng nổi tiếng của tỉnh."
-    write_json(ws.transcript_json("a"), transcript("a", [segment(words, 500, step_ms=330)]).to_json())
-    write_silent_wav(ws.audio16k("a"), 20_000)
-    subtitles_programme(programme, ws, translator=Draft())  # type: ignore[arg-type]
-    return programme, ws
+    return one_clip_subtitles(programme, tmp_path)
 
 
 def _make(programme: Programme, ws: Workspace) -> Result:

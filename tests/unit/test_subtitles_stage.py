@@ -16,6 +16,7 @@ from click.testing import CliRunner
 
 from pipeline.cli import cli
 from pipeline.fsutil import write_json
+from pipeline.manifest import Programme
 from pipeline.stages.subtitles import SubtitlesSettings, subtitles_programme
 from pipeline.subs import read_subtitles
 from pipeline.timeline import Segment, Timeline
@@ -43,8 +44,9 @@ class FakeTranslator:
         return translate_protected(cues, context.glossary, lambda texts: [f"EN: {t}" for t in texts])
 
 
-@pytest.fixture()
-def setup(tmp_path: Path) -> tuple[object, Workspace]:
+def two_clip_workspace(tmp_path: Path) -> tuple[Programme, Workspace]:
+    """Two clips cut together, as the transcribe and assemble stages leave them: the timeline, each
+    clip's transcript (clip b also has speech outside its in/out points) and silent 16 kHz audio."""
     programme = make_programme(tmp_path / "prog")
     ws = Workspace(tmp_path / "ws", programme.id)
     rate = Fraction(25)
@@ -58,6 +60,11 @@ def setup(tmp_path: Path) -> tuple[object, Workspace]:
     for clip in ("a", "b"):
         write_silent_wav(ws.audio16k(clip), 10_000)
     return programme, ws
+
+
+@pytest.fixture()
+def setup(tmp_path: Path) -> tuple[Programme, Workspace]:
+    return two_clip_workspace(tmp_path)
 
 
 def _snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
