@@ -13,11 +13,17 @@ import math
 from collections.abc import Collection, Sequence
 
 from ..fsutil import nfc
+from ..subs.linebreak import token_key
 
 _CLAUSE_END = (",", ";", ":", "—", "–")
 _CLAUSE_START = frozenset({"and", "but", "or", "which", "where", "while", "when", "as", "with", "from", "to",
                            "into", "that", "who", "whose", "because", "so", "for", "across", "through"})
 _SENTENCE_END = (".", "!", "?", "…")
+
+
+AVOIDED_END = 3.0
+"""Price of ending a piece on an `avoid_after` word: above any plain word boundary (1.5), so the cut
+moves by a word or two rather than leave an article hanging."""
 
 
 def _boundary_price(before: str, after: str) -> float:
@@ -42,9 +48,12 @@ def _inside_term(words: Sequence[str], cut: int, terms: Collection[str]) -> bool
     return False
 
 
-def share_out(english: str, weights: Sequence[int], terms: Collection[str] = ()) -> list[str]:
+def share_out(english: str, weights: Sequence[int], terms: Collection[str] = (),
+              avoid_after: Collection[str] = ()) -> list[str]:
     """`english` cut into len(weights) consecutive pieces sized like `weights` (the Vietnamese cues'
-    characters), at the most natural boundaries. Fewer words than pieces leaves the last pieces empty."""
+    characters), at the most natural boundaries. Fewer words than pieces leaves the last pieces empty.
+    `avoid_after` are the words a line may not end on (the style's `avoid_break_after`: articles,
+    possessives): a cue may not end on them either ("…received the / highest…")."""
     words = nfc(english).split()
     count = len(weights)
     if count <= 1 or not words:
@@ -64,7 +73,9 @@ def share_out(english: str, weights: Sequence[int], terms: Collection[str] = ())
         pos += len(w) + 1
         ends.append(min(1.0, (pos - 1) / text_len))
     cuts = range(1, len(words))  # cut k: before words[k]
+    avoid = {word.casefold() for word in avoid_after}
     price = {k: _boundary_price(words[k - 1], words[k]) + (math.inf if _inside_term(words, k, terms) else 0.0)
+             + (AVOIDED_END if token_key(words[k - 1]) in avoid else 0.0)
              for k in cuts}
     # best[p][k]: cheapest way to place cuts 1..p with cut p before word k.
     best: list[dict[int, float]] = [{0: 0.0}]

@@ -57,12 +57,12 @@ def pieces_for(span: EnglishSpan, style: Style, protected: Collection[str], gap_
     duration = span.end_ms - span.start_ms
     most = max(1, min(MAX_PIECES, (duration + gap_ms) // (style.min_duration_ms + gap_ms)))
     least = min(most, max(1, -(-(duration + gap_ms) // (style.max_duration_ms + gap_ms))), len(text.split()))
-    first = [text] if least == 1 else share_out(text, [1] * least, protected)
+    first = [text] if least == 1 else share_out(text, [1] * least, protected, style.avoid_break_after)
     best, best_overflow = first, _overflow(first, style, protected)
     for count in range(least + 1, int(most) + 1):
         if best_overflow == 0:
             break
-        candidate = share_out(text, [1] * count, protected)
+        candidate = share_out(text, [1] * count, protected, style.avoid_break_after)
         if not all(candidate):
             break
         overflow = _overflow(candidate, style, protected)

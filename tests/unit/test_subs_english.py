@@ -29,3 +29,15 @@ def test_english_that_fits_keeps_the_vietnamese_time() -> None:
     style = load_style("en")
     cues, _ = english_cues([EnglishSpan((1,), 1_000, 4_000, "A short line.")], style, RATE)
     assert (cues[0].start_ms, cues[0].end_ms) == (1_000, 4_000)
+
+
+def test_a_cue_does_not_end_on_an_article() -> None:
+    """The sample's machine sentence laid over two cues read "…received the / highest tax rate…"."""
+    from pipeline.script.english import share_out
+
+    sentence = ("The first investor in the Định An Economic Zone received the highest tax rate benefit "
+                "for corporate income and land rent.")
+    assert share_out(sentence, [1, 1])[0].endswith(" received the")  # without the style's word list
+    kept = share_out(sentence, [1, 1], avoid_after={"the", "a", "an"})
+    assert len(kept) == 2 and " ".join(kept) == sentence
+    assert kept[0].endswith(" received")
