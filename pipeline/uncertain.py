@@ -27,7 +27,7 @@ from pathlib import Path
 from .asr.transcript import WORD_LOW_PROBABILITY, Transcript, split_punctuation
 from .errors import WorkspaceError
 from .fsutil import nfc, read_json
-from .records import UncertainCue, UncertainWord, still_in_force
+from .records.subtitles import UncertainCue, UncertainWord, still_in_force
 from .subs.cues import Cue, TimedWord
 from .subs.speech import place_words
 from .timeline import Timeline

@@ -16,7 +16,7 @@ import click
 from .. import ui
 from ..errors import SubtitleError
 from ..manifest import Programme, load_manifest
-from ..records import SubtitlesRecord, read_subtitles_record
+from ..records.subtitles import SubtitlesRecord, read_subtitles_record
 from ..subs import lint, load_style, read_subtitles
 from ..timecode import ms_to_timecode
 from ..timeline import load_timeline

@@ -16,7 +16,7 @@ from pathlib import Path
 from .. import fsutil
 from ..fsutil import nfc
 from ..media.probe import media_info_from_dict
-from ..records import read_ingest_record
+from ..records.ingest import read_ingest_record
 from ..text import ascii_fold
 from ..timecode import Timecode
 from ..workspace import Workspace

@@ -28,7 +28,7 @@ from typing import Any
 from ..errors import MediaError
 from ..media.ffmpeg import ffprobe_json, run_ffmpeg, safe_input
 from ..media.loudness import parse_ebur128
-from ..records import SubtitlesLanguage
+from ..records.subtitles import SubtitlesLanguage
 from ..subs.cues import Cue
 from ..timecode import ms_to_timecode, parse_rate
 

@@ -28,7 +28,7 @@ from ..errors import ReportageError
 from ..intervals import overlap, subtract
 from ..manifest import Programme
 from ..profiles import Profile
-from ..records import SubtitlesLanguage
+from ..records.subtitles import SubtitlesLanguage
 from ..render.branding import lower_third_areas
 from ..render.overlap import FIX, LowerThirdArea, Overlap, cue_label, find_overlaps
 from ..subs import Cue, lint, load_style, read_subtitles

@@ -24,7 +24,7 @@ from .. import stagerun
 from ..asr.glossary import Glossary
 from ..errors import WorkspaceError
 from ..fsutil import nfc, read_json, write_json
-from ..records import read_subtitles_record
+from ..records.subtitles import read_subtitles_record
 from ..stages.subtitles import adopt_cues
 from ..subs import Cue, LintIssue, LintReport, Style, break_lines, lint, load_style, read_subtitles, renumber
 from ..subs.speech import speech_spans, timeline_words

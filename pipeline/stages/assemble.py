@@ -23,7 +23,7 @@ from ..manifest import Programme
 from ..media.probe import media_info_from_dict
 from ..nle.importer import import_edit
 from ..progress import ProgressFn, ignore
-from ..records import read_ingest_record
+from ..records.ingest import read_ingest_record
 from ..timecode import Timecode
 from ..timeline import Segment, Timeline
 from ..workspace import Workspace

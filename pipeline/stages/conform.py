@@ -29,7 +29,7 @@ from ..media import ffmpeg
 from ..media.conform import IngestOutputs, ingest_args
 from ..media.probe import MediaInfo, media_info_from_dict
 from ..progress import Progress, ProgressFn, ignore
-from ..records import IngestRecord, ingest_record_path, read_ingest_record
+from ..records.ingest import IngestRecord, ingest_record_path, read_ingest_record
 from ..timeline import load_timeline
 from ..workspace import Workspace
 from .ingest import check_complete, clips_at_once, house_of

@@ -49,7 +49,7 @@ from ..media import ffmpeg, shots
 from ..media.conform import House, IngestOutputs, conform_reasons, ingest_args, read_shot_log
 from ..media.probe import MediaInfo, media_info_from_dict, probe
 from ..progress import Progress, ProgressFn, ignore
-from ..records import IngestRecord, ingest_record_path, read_ingest_record, write_ingest_record
+from ..records.ingest import IngestRecord, ingest_record_path, read_ingest_record, write_ingest_record
 from ..workspace import Workspace
 
 log = logging.getLogger(__name__)

@@ -62,7 +62,7 @@ from ..qc.record import (
 )
 from ..qc.report import write_reports
 from ..qc.subtitles import check_language, lower_third_checks
-from ..records import SubtitlesRecord, read_subtitles_record
+from ..records.subtitles import SubtitlesRecord, read_subtitles_record
 from ..render.plan import body_frames
 from ..render.state import RenderedDeliverable, RenderRecord, read_render_record
 from ..subs import WRITTEN_FORMATS, load_style

@@ -59,7 +59,8 @@ from ..media.loudness import (
 )
 from ..profiles import Profile, load_profile
 from ..progress import Progress, ProgressFn, ignore
-from ..records import SubtitlesRecord, ingest_record_path, read_subtitles_record
+from ..records.ingest import ingest_record_path
+from ..records.subtitles import SubtitlesRecord, read_subtitles_record
 from ..render.ass import write_burn_ass
 from ..render.branding import BrandingPlan, BrandingSettings, in_trunk_formats, overlap_warnings, plan_branding
 from ..render.leader import LeaderSpec, ensure_leader, join_args, leader_args, write_concat_list

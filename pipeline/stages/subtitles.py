@@ -36,7 +36,7 @@ from ..fsutil import read_json, sha256_file, write_json, write_json_if_changed, 
 from ..intervals import intersection
 from ..manifest import Programme
 from ..progress import Progress, ProgressFn, ignore
-from ..records import SubtitlesRecord, subtitles_record_path
+from ..records.subtitles import SubtitlesRecord, subtitles_record_path
 from ..script.align import Alignment, Placement, align
 from ..script.units import cue_blocks, english_groups
 from ..subs import (

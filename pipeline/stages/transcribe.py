@@ -29,7 +29,7 @@ from ..errors import ModelError, ReportageError, WorkspaceError
 from ..fsutil import read_json, write_json, write_text
 from ..manifest import Programme
 from ..progress import Progress, ProgressFn, ignore
-from ..records import IngestRecord, read_ingest_record
+from ..records.ingest import IngestRecord, read_ingest_record
 from ..workspace import Workspace
 from .ingest import programme_sources
 

@@ -11,7 +11,7 @@ import pytest
 from benchmarks.interviews import run_interviews, subtitle_text, transcript_texts
 from pipeline.asr.transcript import Transcript
 from pipeline.fsutil import read_json
-from pipeline.records import read_subtitles_record
+from pipeline.records.subtitles import read_subtitles_record
 from tests.speechset import corpus_wer, load_set
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]

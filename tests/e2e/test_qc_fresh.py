@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pipeline.fsutil import write_json
 from pipeline.media.ffmpeg import run_ffmpeg
-from pipeline.records import SubtitlesLanguage, SubtitlesRecord
+from pipeline.records.subtitles import SubtitlesLanguage, SubtitlesRecord
 from pipeline.render.state import RenderedDeliverable, RenderRecord, write_render_record
 from pipeline.timeline import Segment, Timeline
 from pipeline.workspace import Workspace

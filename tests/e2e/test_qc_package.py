@@ -20,7 +20,7 @@ from pipeline.media.ffmpeg import run_ffmpeg
 from pipeline.package.verify import verify_bag
 from pipeline.profiles import load_profile
 from pipeline.qc.plan import Status
-from pipeline.records import SubtitlesLanguage, SubtitlesRecord
+from pipeline.records.subtitles import SubtitlesLanguage, SubtitlesRecord
 from pipeline.render.state import RenderedDeliverable, RenderedLoudness, RenderRecord, write_render_record
 from pipeline.stages.qc import qc_file
 from pipeline.timeline import Segment, Timeline

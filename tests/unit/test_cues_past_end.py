@@ -13,7 +13,7 @@ from pipeline.fsutil import write_json
 from pipeline.manifest import load_manifest
 from pipeline.qc.plan import Status
 from pipeline.qc.subtitles import check_language
-from pipeline.records import SubtitlesLanguage, read_subtitles_record
+from pipeline.records.subtitles import SubtitlesLanguage, read_subtitles_record
 from pipeline.review.cues import _origins
 from pipeline.stages.subtitles import subtitles_programme
 from pipeline.subs import Cue, lint, load_style, read_subtitles

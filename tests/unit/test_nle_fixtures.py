@@ -12,7 +12,7 @@ import opentimelineio as otio  # type: ignore[import-untyped]
 from pipeline.fsutil import write_json
 from pipeline.manifest import Programme, load_manifest
 from pipeline.media.probe import AudioStream, MediaInfo, VideoStream
-from pipeline.records import IngestRecord, write_ingest_record
+from pipeline.records.ingest import IngestRecord, write_ingest_record
 from pipeline.workspace import Workspace
 
 RT, TR = otio.opentime.RationalTime, otio.opentime.TimeRange

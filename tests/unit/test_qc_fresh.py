@@ -23,7 +23,7 @@ from pipeline.qc import report as qc_report
 from pipeline.qc.checks import FileMeasurements
 from pipeline.qc.plan import CheckResult, CheckSpec, Status, evaluate
 from pipeline.qc.record import DeliverableRecord, read_record, record_path, thin_loudness, write_record
-from pipeline.records import SubtitlesLanguage, SubtitlesRecord
+from pipeline.records.subtitles import SubtitlesLanguage, SubtitlesRecord
 from pipeline.render.state import RenderedDeliverable, RenderRecord, read_render_record, write_render_record
 from pipeline.review import measure as review_measure
 from pipeline.review.views import qc_marks

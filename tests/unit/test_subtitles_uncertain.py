@@ -22,7 +22,7 @@ from pipeline.fsutil import write_json
 from pipeline.qc.checks import uncertain_words
 from pipeline.qc.plan import CheckResult, CheckSpec, Status, evaluate, subtitles_plan
 from pipeline.qc.subtitles import check_language
-from pipeline.records import SubtitlesLanguage, UncertainCue, UncertainWord, read_subtitles_record
+from pipeline.records.subtitles import SubtitlesLanguage, UncertainCue, UncertainWord, read_subtitles_record
 from pipeline.stages.subtitles import adopt_cues, subtitles_programme
 from pipeline.subs import Cue, TimedWord, read_subtitles
 from pipeline.timeline import Segment, Timeline
