@@ -107,9 +107,13 @@ def _serve(root: Path, programme: Any) -> tuple[Any, threading.Thread, int]:
 
 
 def _call(port: int, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+    """One request; a change is sent as the page sends it (its origin, the session's CSRF token)."""
+    headers = {"content-type": "application/json"}
+    if method != "GET":
+        csrf = _call(port, "GET", "/api/session")[1]["csrf"]
+        headers |= {"origin": f"http://127.0.0.1:{port}", "x-review-csrf": csrf}
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-    conn.request(method, path, body=json.dumps(body) if body is not None else None,
-                 headers={"content-type": "application/json"})
+    conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
     res = conn.getresponse()
     data = json.loads(res.read() or b"null")
     conn.close()
@@ -124,7 +128,7 @@ def main() -> int:
     parser.add_argument("--cue", type=int, default=1)
     args = parser.parse_args()
 
-    from pipeline.manifest import load_manifest
+    from pipeline.validate import load_manifest
 
     scratch = Path(tempfile.mkdtemp(prefix="review-fix-"))
     root = scratch / "workspace"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -39,6 +39,7 @@ from . import measure, state, views
 from .auth import TokenMiddleware
 from .errors import Busy, Invalid, NotFound, ReviewRefused
 from .files import media_type, resolve_inside
+from .origin import OriginMiddleware, new_csrf, session
 
 STATIC = Path(__file__).resolve().parent / "static"
 FONT_FILES = {"NotoSans-Regular.ttf": "noto-sans-regular", "NotoSans-Bold.ttf": "noto-sans-bold"}
@@ -260,7 +261,8 @@ def api_qc(request: Request) -> Response:
     report = views.qc_report(ws)
     marks = (views.speech_marks(ws, tl) + views.qc_marks(report, exclude=measured.get("deliverable"))
              + (views.measured_marks(measured) if measured["state"] == "done" else []))
-    return JSONResponse({"report": report, "marks": marks, "measure": measured, "duration_ms": tl.duration_ms})
+    return JSONResponse({"report": report.to_json() if report is not None else None, "marks": marks,
+                         "measure": measured, "duration_ms": tl.duration_ms})
 
 
 def api_qc_measure(request: Request) -> Response:
@@ -277,7 +279,7 @@ def api_qc_measure(request: Request) -> Response:
 
 def api_notes(request: Request) -> Response:
     ws = _room(request).workspace(request.path_params["pid"])
-    return JSONResponse({"notes": state.read_notes(ws)})
+    return JSONResponse({"notes": _notes(ws)})
 
 
 async def api_note_add(request: Request) -> Response:
@@ -290,7 +292,7 @@ async def api_note_add(request: Request) -> Response:
         with room.writing(ws, "adding a note"):
             note = state.add_note(ws, body.get("in_ms"), body.get("out_ms"), body.get("author"), body.get("text"),
                                   duration)
-        return {"note": note, "notes": state.read_notes(ws)}
+        return {"note": note.to_json(), "notes": _notes(ws)}
 
     return JSONResponse(await run_in_threadpool(work), status_code=201)
 
@@ -300,7 +302,7 @@ def api_note_delete(request: Request) -> Response:
     ws = room.workspace(request.path_params["pid"])
     with room.writing(ws, "deleting a note"):
         state.delete_note(ws, request.path_params["nid"])
-    return JSONResponse({"notes": state.read_notes(ws)})
+    return JSONResponse({"notes": _notes(ws)})
 
 
 def api_notes_export(request: Request) -> Response:
@@ -312,7 +314,13 @@ def api_notes_export(request: Request) -> Response:
         rate = room.timeline(ws).rate if ws.timeline_json.is_file() else Fraction(25)
         return Response(state.notes_csv(notes, rate), media_type="text/csv; charset=utf-8",
                         headers={"content-disposition": f'attachment; filename="{name}.csv"'})
-    return JSONResponse(notes, headers={"content-disposition": f'attachment; filename="{name}.json"'})
+    return JSONResponse([n.to_json() for n in notes],
+                        headers={"content-disposition": f'attachment; filename="{name}.json"'})
+
+
+def _notes(ws: Workspace) -> list[dict[str, Any]]:
+    """The notes as the page and the export read them (`notes.json`'s shape)."""
+    return [n.to_json() for n in state.read_notes(ws)]
 
 
 def api_approval(request: Request) -> Response:
@@ -353,15 +361,18 @@ def _not_found(request: Request, exc: Exception) -> Response:
     return JSONResponse({"error": "không có trang này / no such page", "status": 404}, status_code=404)
 
 
-def create_app(root: Path, programme: Programme | None = None, token: str | None = None) -> Starlette:
+def create_app(root: Path, programme: Programme | None = None, token: str | None = None,
+               names: Iterable[str] = ()) -> Starlette:
     """The review room over workspace `root` (one programme when `programme` is given); `token`
-    required of every request when set."""
+    required of every request when set. Only this server's own page may change anything
+    (`origin.py`); `names` are the host names a networked room answers to besides its address."""
     p = "/api/p/{pid:str}"
     routes = [
         Route("/", index_page),
         Route("/p/{pid:str}", programme_page),
         Route("/fonts/{name:str}", font),
         Route("/files/{pid:str}/{path:path}", programme_file),
+        Route("/api/session", session),
         Route("/api/programmes", api_programmes),
         Route(p, api_programme),
         Route(p + "/cues", api_cues),
@@ -378,7 +389,10 @@ def create_app(root: Path, programme: Programme | None = None, token: str | None
         Route(p + "/approval", api_approval_set, methods=["POST"]),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]
-    app = Starlette(routes=routes, middleware=[Middleware(TokenMiddleware, token=token)],
+    csrf = new_csrf()
+    middleware = [Middleware(TokenMiddleware, token=token), Middleware(OriginMiddleware, csrf=csrf, names=names)]
+    app = Starlette(routes=routes, middleware=middleware,
                     exception_handlers={ReviewRefused: _refused, ReportageError: _problem, 404: _not_found})
     app.state.room = Room(root, programme)
+    app.state.csrf = csrf
     return app

@@ -9,14 +9,24 @@ const video = $("video");
 let info = null, fps = 25, frame = 0.04, offset = 0, board = null, rows = [], marks = [], notes = [];
 let shuttle = 0, reverseTimer = null;
 
-const ORIGIN = { script: "Kịch bản", recognised: "Nhận dạng giọng nói", machine_draft: "Bản dịch máy", reviewed: "Đã duyệt",
-                 shortened: "Bản dịch bị cắt ngắn (…)" };
+// Each cue's origin in its own language (the server sends its label; these are for an older server).
+const ORIGIN = { script: "Kịch bản", recognised: "Nhận dạng giọng nói", machine: "Bản dịch máy", reviewed: "Đã duyệt",
+                 imported: "Nhập từ tệp", shortened: "Bản dịch bị cắt ngắn (…)" };
 const APPROVAL = { approved: "Đã duyệt", stale: "Đã thay đổi sau khi duyệt", changes_requested: "Yêu cầu sửa",
                    none: "Chưa duyệt", unreadable: "Không đọc được" };
 const VERDICT = { PASS: "Đạt", WARN: "Cảnh báo", FAIL: "Lỗi", INFO: "Thông tin" };
 
+// Every change carries this server session's token in a header, which no other site's page can send
+// (pipeline/review/origin.py); asked for once, again after a failure.
+let csrf = null;
+function csrfToken() {
+  csrf = csrf || fetch("/api/session").then((r) => r.json()).then((d) => d.csrf)
+    .catch((e) => { csrf = null; throw e; });
+  return csrf;
+}
 async function call(path, opts = {}) {
-  const init = { headers: { "content-type": "application/json" }, ...opts };
+  const init = { ...opts, headers: { "content-type": "application/json", ...(opts.headers || {}) } };
+  if ((init.method || "GET") !== "GET") init.headers["x-review-csrf"] = await csrfToken();
   if (init.body && typeof init.body !== "string") init.body = JSON.stringify(init.body);
   const res = await fetch(api + path, init);
   const data = await res.json().catch(() => ({}));
@@ -145,7 +155,7 @@ function cueCell(lang, cue, all) {
   const box = el("div", { class: "cue", "data-lang": lang, "data-no": String(cue.no), "data-start": String(cue.start_ms) });
   box.append(el("div", { class: "meta" },
     el("span", { class: "tc", text: `#${cue.no} ${cue.tc_in} → ${cue.tc_out}` }),
-    el("span", { class: `origin ${cue.origin}`, text: ORIGIN[cue.origin] || cue.origin }),
+    el("span", { class: `origin ${cue.origin}`, text: cue.origin_label || ORIGIN[cue.origin] || cue.origin }),
     el("button", { class: "edit", text: "Sửa", title: "Sửa câu này", onclick: (ev) => { ev.stopPropagation(); openEditor(box, lang, cue, all); } })));
   box.append(markedText(cue.text, cue.uncertain || []));
   for (const issue of cue.issues) box.append(el("div", { class: `issue ${issue.severity}`, title: issue.message, text: issueText(issue) }));
