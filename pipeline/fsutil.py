@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import tempfile
 import unicodedata
 from collections.abc import Iterator
@@ -121,6 +122,35 @@ def atomic_path(target: Path, suffix: str | None = None, *, min_bytes: int = 0) 
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+
+
+@contextlib.contextmanager
+def atomic_dir(target: Path) -> Iterator[Path]:
+    """Yield an empty folder beside `target`; put it at `target` only if the block succeeds and wrote
+    a file into it. A deliverable that is a set of files (a streaming package: playlists and
+    segments) is built beside and renamed into place whole, so nobody ever sees half of one; the
+    folder it replaces is moved aside first and deleted after, never merged with."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent))
+    except OSError as exc:
+        raise WorkspaceError(f"cannot write here ({exc.strerror})", path=target.parent,
+                             hint=_write_hint(exc)) from exc
+    old = target.with_name(f".{target.name}.old")
+    try:
+        yield tmp
+        if not any(p.is_file() for p in tmp.rglob("*")):
+            raise WorkspaceError("the step finished without writing any file of its output", path=target)
+        os.chmod(tmp, default_dir_mode())
+        shutil.rmtree(old, ignore_errors=True)
+        if target.is_dir():
+            os.replace(target, old)
+        elif target.exists():
+            target.unlink()
+        os.replace(tmp, target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(old, ignore_errors=True)
 
 
 @contextlib.contextmanager

@@ -18,16 +18,18 @@ import math
 import shutil
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 from .. import fsutil, stagerun
 from ..errors import WorkspaceError
 from ..profiles import Profile
+from ..timecode import Excerpt
 from ..workspace import Workspace
 from .plan import PLAN_VERSION
 
-RENDER_RECORD_VERSION = 2
+RENDER_RECORD_VERSION = 3  # 3: files relative to the programme folder, each deliverable's files listed
 
 
 def _num(value: Any) -> float | None:
@@ -73,8 +75,39 @@ class RenderedLoudness:
 
 
 @dataclass(frozen=True)
+class DeliverableFile:
+    """One file of a deliverable: where it is inside the deliverable (the file's own name when the
+    deliverable is one file), its size and content."""
+
+    name: str
+    size_bytes: int
+    sha256: str
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> DeliverableFile:
+        return cls(str(data["name"]), int(data.get("size_bytes") or 0), str(data.get("sha256") or ""))
+
+
+def deliverable_files(ws: Workspace, path: Path) -> tuple[DeliverableFile, ...]:
+    """What a deliverable at `path` is, file by file: the file itself, or every file under the
+    folder (sorted, hidden temporaries left out), each with its size and SHA-256 (`content_hash`,
+    so the readers after render — QC, approval, the bag — do not read it again)."""
+    if path.is_dir():
+        members = sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+        return tuple(DeliverableFile(p.relative_to(path).as_posix(), p.stat().st_size, stagerun.content_hash(ws, p))
+                     for p in members)
+    return (DeliverableFile(path.name, path.stat().st_size, stagerun.content_hash(ws, path)),)
+
+
+@dataclass(frozen=True)
 class RenderedDeliverable:
-    """One deliverable as the render left it."""
+    """One deliverable as the render left it: a file, or a folder of files (a streaming package)
+    written whole (`fsutil.atomic_dir`). `file` is where it is on this machine; the record on disk
+    names it relative to the programme folder, so a workspace copied, restored or mounted elsewhere
+    finds its renders."""
 
     name: str
     file: str
@@ -87,27 +120,72 @@ class RenderedDeliverable:
     leader_s: float = 0.0
     """Seconds of broadcast leader before the programme body."""
     rendered_at: float = 0.0
+    files: tuple[DeliverableFile, ...] = ()
+    """Every file it is made of: one, its own, for a file; the playable one first for a folder."""
+    folder: bool = False
 
     @property
     def path(self) -> Path:
         return Path(self.file)
 
-    def to_json(self) -> dict[str, Any]:
+    @property
+    def main(self) -> Path:
+        """The file to play and measure: the deliverable itself, or the first file of a folder."""
+        return self.path / self.files[0].name if self.folder and self.files else self.path
+
+    @property
+    def members(self) -> list[Path]:
+        """Every file of the deliverable on this machine."""
+        if not self.folder:
+            return [self.path]
+        return [self.path / f.name for f in self.files]
+
+    def present(self) -> bool:
+        """Whether every file of it is where the record says, at the size it was written."""
+        if not self.folder:
+            return self.path.is_file()
+        return bool(self.files) and all(
+            (p := self.path / f.name).is_file() and p.stat().st_size == f.size_bytes for f in self.files)
+
+    def excerpt_at(self, rate: Fraction) -> Excerpt | None:
+        """The stretch it carries in frames of a programme at `rate` (the record keeps seconds)."""
+        return Excerpt.from_seconds(*self.excerpt_s, rate) if self.excerpt_s else None
+
+    def to_json(self, base: Path | None = None) -> dict[str, Any]:
+        """As recorded: `file` relative to `base` (the programme folder) when it is inside it."""
         data = asdict(self)
+        data["file"] = _relative(self.path, base)
         data["loudness"] = self.loudness.to_json() if self.loudness else None
         data["excerpt_s"] = list(self.excerpt_s) if self.excerpt_s else None
+        data["files"] = [f.to_json() for f in self.files]
         return data
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> RenderedDeliverable:
+    def from_json(cls, data: Mapping[str, Any], base: Path | None = None) -> RenderedDeliverable:
+        """As on this machine: a relative `file` is under `base` (the programme folder)."""
         excerpt = data.get("excerpt_s")
         loudness = data.get("loudness")
+        file = Path(str(data["file"]))
+        if not file.is_absolute() and base is not None:
+            file = base / file
         return cls(
-            name=str(data["name"]), file=str(data["file"]), profile=str(data.get("profile") or data["name"]),
+            name=str(data["name"]), file=str(file), profile=str(data.get("profile") or data["name"]),
             duration_s=float(data.get("duration_s") or 0.0), size_bytes=int(data.get("size_bytes") or 0),
             loudness=RenderedLoudness.from_json(loudness) if isinstance(loudness, Mapping) else None,
             excerpt_s=(float(excerpt[0]), float(excerpt[1])) if excerpt else None,
-            leader_s=float(data.get("leader_s") or 0.0), rendered_at=float(data.get("rendered_at") or 0.0))
+            leader_s=float(data.get("leader_s") or 0.0), rendered_at=float(data.get("rendered_at") or 0.0),
+            files=tuple(DeliverableFile.from_json(f) for f in data.get("files") or ()),
+            folder=bool(data.get("folder")))
+
+
+def _relative(path: Path, base: Path | None) -> str:
+    """`path` relative to `base` when inside it (POSIX separators), else as it is."""
+    if base is None:
+        return str(path)
+    try:
+        return path.absolute().relative_to(base.absolute()).as_posix()
+    except ValueError:
+        return str(path)
 
 
 @dataclass(frozen=True)
@@ -121,17 +199,17 @@ class RenderRecord:
     def get(self, name: str) -> RenderedDeliverable | None:
         return self.deliverables.get(name)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, base: Path | None = None) -> dict[str, Any]:
         return {"version": self.version, "programme": self.programme,
-                "deliverables": {name: d.to_json() for name, d in self.deliverables.items()}}
+                "deliverables": {name: d.to_json(base) for name, d in self.deliverables.items()}}
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> RenderRecord:
-        if int(data.get("version") or 1) != RENDER_RECORD_VERSION:
+    def from_json(cls, data: Mapping[str, Any], base: Path | None = None) -> RenderRecord:
+        if int(data.get("version") or 1) not in (2, RENDER_RECORD_VERSION):  # 2: absolute paths, files unlisted
             raise ValueError(f"render record version {data.get('version')!r}, not {RENDER_RECORD_VERSION}")
         entries = data.get("deliverables") or {}
         return cls(str(data.get("programme") or ""),
-                   {str(name): RenderedDeliverable.from_json(entry) for name, entry in entries.items()})
+                   {str(name): RenderedDeliverable.from_json(entry, base) for name, entry in entries.items()})
 
 
 def render_record_path(ws: Workspace) -> Path:
@@ -148,7 +226,7 @@ def read_render_record(ws: Workspace) -> RenderRecord:
         data = fsutil.read_json(path)
         if not isinstance(data, Mapping):
             raise ValueError("not a JSON object")
-        return RenderRecord.from_json(data)
+        return RenderRecord.from_json(data, ws.dir)
     except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
         raise WorkspaceError(f"render record is unreadable ({exc})", path=path,
                              hint="run `reportage render MANIFEST --force`") from exc
@@ -157,12 +235,12 @@ def read_render_record(ws: Workspace) -> RenderRecord:
 def write_render_record(ws: Workspace, record: RenderRecord) -> Path:
     """Write the render record (render is its only writer)."""
     path = render_record_path(ws)
-    fsutil.write_json(path, record.to_json())
+    fsutil.write_json(path, record.to_json(ws.dir))
     return path
 
 
 def deliverable_inputs(ws: Workspace, *, profile: Profile, shared: dict[str, Any], burn_in: Path | None,
-                       excerpt: tuple[float, float] | None) -> dict[str, Any]:
+                       excerpt: Excerpt | None) -> dict[str, Any]:
     """The inputs of one deliverable: the shared ones (timeline, working copies' content keys,
     graphics, logo, settings, ffmpeg) plus its profile, the content of its burned-in subtitle file
     and its excerpt."""
@@ -170,7 +248,7 @@ def deliverable_inputs(ws: Workspace, *, profile: Profile, shared: dict[str, Any
     if profile.subtitles.burn_in is not None:
         subtitle = stagerun.content_hash(ws, burn_in) if burn_in is not None and burn_in.is_file() else "missing"
     return {"plan": PLAN_VERSION, **shared, "profile": profile.model_dump(mode="json", exclude={"source"}),
-            "burn_in": subtitle, "excerpt": list(excerpt) if excerpt else None}
+            "burn_in": subtitle, "excerpt": list(excerpt.seconds) if excerpt else None}
 
 
 def copy_sidecars(ws: Workspace, profile: Profile, output: Path) -> list[Path]:
