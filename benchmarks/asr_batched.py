@@ -48,12 +48,11 @@ from benchmarks.asr_whisper_prompt import wer, words_of
 from pipeline.asr.engine import FasterWhisperTranscriber, TranscribeSettings
 from pipeline.asr.glossary import Glossary, correct_transcript, load_glossary
 from pipeline.asr.model import resolve_model
-from pipeline.manifest import load_manifest
-from pipeline.media.conform import IngestOutputs, ingest_args
 from pipeline.media.ffmpeg import run_ffmpeg
+from pipeline.media.ingest_args import IngestOutputs, ingest_args
 from pipeline.media.probe import probe
-from pipeline.stages.ingest import house_of
 from pipeline.stages.transcribe import prepare_settings
+from pipeline.validate import load_manifest
 
 PROGRAMMES = ("dautu", "dulich")
 VARIANTS: dict[str, tuple[int, bool] | None] = {
@@ -163,7 +162,7 @@ def clips_of(programme_id: str, tmp: Path) -> list[Clip]:
         audio = Path(ingested[0]) if ingested else tmp / f"{source.clip_id}.wav"
         if not ingested:
             out = IngestOutputs(conform=None, proxy=None, audio16k=audio)
-            run_ffmpeg(ingest_args(probe(source.path), source.path, house_of(programme), out), subject=audio)
+            run_ffmpeg(ingest_args(probe(source.path), source.path, programme.house, out), subject=audio)
         clips.append(Clip(source.clip_id, audio, refs[source.clip_id], glossary, duration_of(audio)))
     joined = tmp / f"{programme_id}_joined.wav"
     args: list[str] = []

@@ -37,9 +37,9 @@ if not __package__:  # run as a script: make `tests` importable
 from pipeline.asr.engine import FasterWhisperTranscriber, TranscribeSettings
 from pipeline.asr.glossary import Glossary, correct_transcript, load_glossary
 from pipeline.asr.model import resolve_model
-from pipeline.manifest import load_manifest
 from pipeline.media.ffmpeg import run_ffmpeg
 from pipeline.stages.transcribe import prepare_settings
+from pipeline.validate import load_manifest
 from tests.speechset import edits, words_of
 
 SYNTH_TEXT = (

@@ -23,13 +23,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from pipeline.manifest import load_manifest
-from pipeline.media.conform import IngestOutputs, ingest_args
 from pipeline.media.ffmpeg import run_ffmpeg
+from pipeline.media.ingest_args import IngestOutputs, ingest_args
 from pipeline.media.probe import probe
 from pipeline.stages.assemble import assemble_programme
 from pipeline.stages.conform import conform_programme
-from pipeline.stages.ingest import house_of, ingest_programme, programme_sources
+from pipeline.stages.ingest import ingest_programme
+from pipeline.validate import load_manifest
 from pipeline.workspace import Workspace
 
 
@@ -50,10 +50,10 @@ def encode_floor(manifest: Path) -> tuple[float, float]:
     """(wall, CPU) seconds of decoding each source once into just its 540p proxy, sound included, one
     source after another: what no ingest that makes a proxy can go below."""
     programme = load_manifest(manifest)
-    house = house_of(programme)
+    house = programme.house
     with tempfile.TemporaryDirectory(prefix="bench-floor-") as tmp:
         wall, cpu = time.perf_counter(), _cpu()
-        for src in programme_sources(programme):
+        for src in programme.clips():
             info = probe(src.path)
             if info.video:
                 run_ffmpeg(["-y", *ingest_args(info, src.path, house, IngestOutputs(None, Path(tmp) / "p.mp4", None))])
@@ -91,7 +91,7 @@ def main(argv: list[str]) -> int:
     totals = [0.0] * 9
     for manifest in manifests:
         programme = load_manifest(manifest)
-        paths = [s.path for s in programme_sources(programme) if s.path.exists()]
+        paths = [s.path for s in programme.clips() if s.path.exists()]
         minutes = sum((probe(p).duration_ms or 0) for p in paths) / 60000
         bare, floor, ours, conform = [], [], [], []
         for _ in range(args.repeats):

@@ -23,7 +23,8 @@ from pathlib import Path
 if not __package__:  # run as a script: make `tests` and `pipeline` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pipeline.manifest import Programme, load_manifest
+from pipeline.manifest import Programme
+from pipeline.validate import load_manifest
 from pipeline.workspace import Workspace
 from tests.speechset import SpeechClip, corpus_wer, load_set
 

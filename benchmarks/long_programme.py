@@ -117,13 +117,13 @@ def _tree_rss(root: int) -> int:
 
 def _phase(scratch: Path, phase: str) -> None:
     """One timed phase, in its own process; prints JSON {seconds, peak_mib, max_child_mib}."""
-    from pipeline.manifest import load_manifest
     from pipeline.media.ffmpeg import run_ffmpeg
     from pipeline.profiles import load_profile
     from pipeline.render.branding import BrandingSettings
     from pipeline.render.plan import Branch, Branding, render_pass
     from pipeline.stages.render import Settings, render_programme
     from pipeline.timeline import load_timeline
+    from pipeline.validate import load_manifest
     from pipeline.workspace import Workspace
 
     peak = [0]

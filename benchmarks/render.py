@@ -48,8 +48,8 @@ def _scratch(manifest: Path, workspace: Path, scratch: Path, seconds: float | No
     manifest to use (a copy whose social excerpt fits the cut timeline)."""
     import yaml
 
-    from pipeline.manifest import load_manifest
     from pipeline.timeline import load_timeline
+    from pipeline.validate import load_manifest
     from pipeline.workspace import Workspace
 
     programme = load_manifest(manifest)
@@ -125,12 +125,12 @@ def _phase(args: argparse.Namespace) -> None:
     """One timed phase (in its own process); prints JSON {seconds, cpu_s, maxrss_mib}: wall time, the
     CPU seconds of this process and its children (on a shared machine the wall time swings with what
     else runs; the CPU seconds show whether the work itself did), and the children's peak memory."""
-    from pipeline.manifest import load_manifest
     from pipeline.media.ffmpeg import run_ffmpeg
     from pipeline.profiles import load_profile
     from pipeline.render.plan import Branch, Branding, render_pass
     from pipeline.stages.render import Settings, render_programme
     from pipeline.timeline import load_timeline
+    from pipeline.validate import load_manifest
     from pipeline.workspace import Workspace
 
     programme = load_manifest(args.manifest)

@@ -66,10 +66,10 @@ if not __package__:  # run as a script: make `tests.asr_fixtures` importable
 from pipeline.asr.engine import FasterWhisperTranscriber
 from pipeline.errors import ReportageError
 from pipeline.fsutil import atomic_path
-from pipeline.manifest import load_manifest
+from pipeline.media.clipwork import clips_at_once
 from pipeline.media.ffmpeg import run_ffmpeg, safe_input
 from pipeline.run import stage
-from pipeline.stages.ingest import clips_at_once
+from pipeline.validate import load_manifest
 from pipeline.workspace import Workspace
 from tests.asr_fixtures import speech_wav
 

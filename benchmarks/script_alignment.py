@@ -18,7 +18,7 @@ import json
 import sys
 from pathlib import Path
 
-from pipeline.fsutil import read_json
+from pipeline.records.subtitles import CueOrigin, read_subtitles_record
 from pipeline.script.align import syllable_keys
 from pipeline.subs import read_subtitles
 from pipeline.subs.speech import timeline_words
@@ -42,14 +42,15 @@ def main() -> int:
     worst_ms, worst_wer, sentences = 0, 0.0, 0
     for programme in ("dautu", "dulich"):
         ws = Workspace(args.workspace, programme)
-        record_path = ws.subtitles_dir / f"{programme}.subtitles.json"
-        if not record_path.is_file():
+        record = read_subtitles_record(ws)
+        if record is None:
             print(f"{programme}: no subtitles in {ws.dir}; run ./scripts/demo first", file=sys.stderr)
             return 2
         timeline = load_timeline(ws.timeline_json)
         truth = json.loads((REPO / "examples" / "scripts" / f"{programme}.json").read_text(encoding="utf-8"))
         cues = list(read_subtitles(ws.subtitle("vi", "srt")).cues)
-        cue_map = read_json(record_path)["languages"]["en"]["cue_map"] or []
+        english = record.languages.get("en")
+        cue_map = english.cue_map or () if english is not None else ()
         heard, _ = timeline_words(timeline, ws)
         print(f"{programme}: {'start Δ ms':>10} {'WER':>5} {'heard WER':>9}  sentence")
         for seg in timeline.segments:
@@ -62,7 +63,7 @@ def main() -> int:
                 end = utterance["end_ms"] - src_in + rec_in
                 ref = keys(utterance["vi"])
                 # the cues whose map entry names a script sentence and which start inside this speech
-                mine = sorted({i for entry in cue_map if entry.get("origin") == "script" for i in entry["vi"]
+                mine = sorted({i for entry in cue_map if entry.vi_origin is CueOrigin.SCRIPT for i in entry.vi
                                if start - 400 <= cues[i - 1].start_ms < end})
                 text = " ".join(" ".join(cues[i - 1].lines) for i in mine)
                 said = [w.text for w in heard if start - 300 <= w.start_ms < end]

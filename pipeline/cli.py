@@ -22,8 +22,9 @@ from . import __version__, ui
 from .commands.common import Ctx, manifest_arg, pass_ctx
 from .errors import ReportageError
 from .lock import Interrupted
-from .manifest import Programme, load_manifest
+from .manifest import Programme
 from .run import StageOutcome
+from .validate import load_manifest
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -52,8 +53,8 @@ def cli(ctx: click.Context, workspace: Path, as_json: bool, wait: bool, verbose:
 # How `run` draws each stage's report: (module under pipeline.commands, function). A stage without
 # an entry gets one generic line.
 _SHOW = {
-    "ingest": ("ingest", "show_ingest"), "assemble": ("ingest", "show_assemble"),
-    "conform": ("ingest", "show_conform"),
+    "ingest": ("ingest", "show_ingest"), "assemble": ("assemble", "show_assemble"),
+    "conform": ("conform", "show_conform"),
     "transcribe": ("transcribe", "show_transcribe"), "subtitles": ("subtitles", "show_subtitles"),
     "render": ("render", "show_render"), "qc": ("qc", "show_qc"), "package": ("qc", "show_package"),
 }
@@ -97,7 +98,8 @@ def run(c: Ctx, manifest: Path, allow_fail: bool, allow_unapproved: bool) -> Non
 
     programme = load_manifest(manifest)
     preflight(programme)
-    settings = {"package": stage("package").settings(allow_fail=allow_fail, allow_unapproved=allow_unapproved)}
+    settings = {"package": stage("package").settings(programme, allow_fail=allow_fail,
+                                                     allow_unapproved=allow_unapproved)}
     with c.locked(programme) as ws, c.bars() as bars:
         report = run_programme(programme, ws, settings, progress=bars, on_stage=lambda o: _show(c, programme, o))
     if c.as_json:
@@ -131,11 +133,11 @@ def doctor(c: Ctx) -> None:
 
 
 # Stage commands that live in their own modules (pipeline/commands/<stage>.py) -------------------
+from .commands.assemble import assemble as _assemble_command  # noqa: E402
 from .commands.batch import batch as _batch_command  # noqa: E402
 from .commands.batch import worker as _worker_command  # noqa: E402
+from .commands.conform import conform as _conform_command  # noqa: E402
 from .commands.export import export_command as _export_command  # noqa: E402
-from .commands.ingest import assemble as _assemble_command  # noqa: E402
-from .commands.ingest import conform as _conform_command  # noqa: E402
 from .commands.ingest import ingest as _ingest_command  # noqa: E402
 from .commands.qc import package_command as _package_command  # noqa: E402
 from .commands.qc import qc_command as _qc_command  # noqa: E402

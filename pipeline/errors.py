@@ -6,8 +6,42 @@ print a single line an editor can act on.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A failure as a record carries it (a stage outcome, a failed clip, a batch result): the fields of
+    the error that reported it, kept apart, so a reader takes the fix from `hint` instead of
+    splitting the printed line."""
+
+    problem: str
+    path: str | None = None
+    hint: str | None = None
+
+    @property
+    def reason(self) -> str:
+        """The file and what is wrong with it, without the fix: `file: problem`."""
+        return f"{self.path}: {self.problem}" if self.path else self.problem
+
+    def line(self) -> str:
+        """The failure as the CLI prints it: `file: problem — fix`."""
+        return f"{self.reason} — {self.hint}" if self.hint else self.reason
+
+    def to_json(self) -> dict[str, str | None]:
+        return {"problem": self.problem, "path": self.path, "hint": self.hint}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Failure | None:
+        """The `problem`, `path` and `hint` of a record; None when it has no problem in them."""
+        problem = data.get("problem")
+        if not isinstance(problem, str) or not problem:
+            return None
+        path, hint = data.get("path"), data.get("hint")
+        return cls(problem, str(path) if path else None, str(hint) if hint else None)
 
 
 class ReportageError(Exception):
@@ -22,11 +56,12 @@ class ReportageError(Exception):
         super().__init__(self.one_line())
 
     def one_line(self) -> str:
-        """The message as the CLI prints it: `file: problem (hint)`."""
-        text = f"{self.path}: {self.problem}" if self.path else self.problem
-        if self.hint:
-            text += f" — {self.hint}"
-        return text
+        """The message as the CLI prints it: `file: problem — hint`."""
+        return self.failure().line()
+
+    def failure(self) -> Failure:
+        """The error's fields, for a record to carry."""
+        return Failure(self.problem, self.path, self.hint)
 
     def to_dict(self) -> dict[str, Any]:
         """The error for `--json`: its kind, file, problem, fix, the printed line and the exit code."""

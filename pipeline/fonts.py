@@ -17,6 +17,7 @@ from pathlib import Path
 
 from .errors import ReportageError
 from .fsutil import nfc
+from .shipped import shipped
 
 # Vowels that take tone marks, and the five marks (huyền, hỏi, ngã, sắc, nặng) as combining chars.
 _VOWELS = "aăâeêioôơuưy"
@@ -54,7 +55,7 @@ class FontError(ReportageError):
 
 def fonts_dir() -> Path:
     """`assets/fonts`: give this folder to the `subtitles` filter (`fontsdir`) so libass finds our fonts."""
-    return Path(__file__).resolve().parent.parent / "assets" / "fonts"
+    return shipped("assets", "fonts")
 
 
 def font_path(key: str) -> Path:

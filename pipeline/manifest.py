@@ -4,6 +4,11 @@ A manifest says which footage belongs to a programme, how it is cut (a list of c
 or one finished master from the NLE), and everything the later stages need: titles and synopses in
 Vietnamese and English, glossary, branding, lower thirds, deliverables and credits. Paths are
 resolved against the manifest's own folder and may not escape it.
+
+A `Programme` owns its clips (`Programme.clips`, the master included) and its house format
+(`Programme.house`), so every stage asks it, not another stage. Reading a manifest from disk
+(`pipeline.validate.load_manifest`) sits beside the checks it runs, which use the types here: the
+types know nothing of their validation.
 """
 
 from __future__ import annotations
@@ -18,23 +23,18 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .errors import ManifestError
 from .fsutil import nfc
-from .timecode import Timecode, parse_rate
-from .validate import ManifestProblems, manifest_problems
+from .media.extensions import MEDIA_EXTS
+from .media.ingest_args import House
+from .timecode import parse_rate
 from .workspace import segment_problem, shown
-from .yamlmodel import problems as pydantic_problems
-from .yamlmodel import read_yaml
 
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-# What a glob picks up: camera, phone and NLE video, and the audio formats voice-overs arrive in.
-# A file with no extension (a Mac's README, a card's index) is not footage; name it with `file:`.
-VIDEO_EXTS = frozenset({".mov", ".mp4", ".m4v", ".mxf", ".mts", ".m2ts", ".ts", ".mkv", ".webm", ".avi", ".mpg",
-                        ".mpeg", ".dv"})
-AUDIO_EXTS = frozenset({".wav", ".bwf", ".mp3", ".m4a", ".aac", ".flac", ".ogg", ".oga", ".opus", ".aif", ".aiff"})
-_MEDIA_EXTS = VIDEO_EXTS | AUDIO_EXTS
+MASTER_CLIP_ID = "master"
+"""The clip id of a `master:` timeline's finished file among the programme's clips (`Programme.clips`)."""
 _CLIP_ID_FIX = "a clip id names the clip's folder in the workspace: use letters, digits, spaces, '-' or '_'"
 
 
@@ -295,6 +295,13 @@ class Programme:
     def rate(self) -> Fraction:
         return self.manifest.house.rate
 
+    @property
+    def house(self) -> House:
+        """The working format every clip is conformed to, as the media code takes it (exact rate):
+        ingest decides and conform makes each working copy in it."""
+        h = self.manifest.house
+        return House(h.width, h.height, h.rate, h.sample_rate)
+
     def resolve(self, relative: str, field: str) -> Path:
         """A manifest path made absolute against the manifest's folder; refuse one that escapes it.
         A file stored under another Unicode form of its name (macOS keeps names decomposed) is found."""
@@ -316,7 +323,7 @@ class Programme:
                 assert entry.glob is not None
                 matched = glob_footage(resolve_inside(self.base_dir, entry.glob, self.manifest_path, field,
                                                       on_disk=False))
-                matches = [p for p in matched if p.suffix.lower() in _MEDIA_EXTS]
+                matches = [p for p in matched if p.suffix.lower() in MEDIA_EXTS]
                 if not matches:
                     found = f" ({len(matched)} other files: none video or audio)" if matched else ""
                     raise ManifestError(f"{field}: the glob {entry.glob!r} matches no footage{found}",
@@ -334,6 +341,17 @@ class Programme:
             seen[clip.clip_id] = str(clip.path)
         unique = {c.clip_id: c for c in clips}
         return list(unique.values())
+
+    def clips(self) -> list[SourceClip]:
+        """Every clip of the programme: the footage (`sources`) plus, for a `master:` timeline, the
+        master itself as clip `MASTER_CLIP_ID`. What ingest, transcription and the delivery package
+        each go through, so all of them know the same clips."""
+        sources = self.sources()
+        master = self.master_path()
+        if master is not None:
+            sources = [s for s in sources if s.path != master]
+            sources.append(SourceClip(MASTER_CLIP_ID, master, "timeline.master"))
+        return sources
 
     def _clip(self, clip_id: str, path: Path, declared_as: str, field: str) -> SourceClip:
         """A source with its clip id, which must be one clean file name (a file `..mov` gives `.`)."""
@@ -506,35 +524,3 @@ def glob_footage(pattern: Path) -> list[Path]:
     for form in ("NFC", "NFD"):
         found.update(globlib.glob(unicodedata.normalize(form, str(pattern))))
     return sorted(path for path in map(Path, found) if path.is_file())
-
-
-def load_manifest(path: Path | str) -> Programme:
-    """Read and validate a manifest; ManifestError names the file, the field and what is wrong."""
-    manifest_path = Path(path).absolute()
-    if not manifest_path.is_file():
-        raise ManifestError("manifest not found", path=path, hint="give the path of a programme .yaml file")
-    data = read_yaml(manifest_path, what="manifest")
-    if not isinstance(data, dict):
-        raise ManifestError("must be a YAML mapping (id:, footage:, timeline: …)", path=path)
-    # Every problem at once: pydantic's (type, required, unknown field) and what the document
-    # proves beside them (pipeline/validate.py), so one run of the editor's fixes is enough.
-    try:
-        manifest: Manifest | None = Manifest.model_validate(data)
-    except ValidationError as exc:
-        manifest, found = None, pydantic_problems(exc, frozenset({"FootageEntry"}))
-    else:
-        found = []
-    found += manifest_problems(data, manifest_path)
-    if found or manifest is None:
-        raise ManifestProblems(found, path=path)
-    programme = Programme(manifest, manifest_path)
-    return programme
-
-
-def _check_tc(text: str, programme: Programme, field: str) -> None:
-    """Check timecode syntax early; cut points are checked against each clip's own rate after ingest."""
-    rate = programme.rate if field.startswith(("lower", "social")) else Fraction(60)
-    try:
-        Timecode.parse(text, rate)
-    except ValueError as exc:
-        raise ManifestError(f"{field} {exc}", path=programme.manifest_path) from exc

@@ -30,11 +30,11 @@ from .media.codecs import (
     H264_BR_FACTOR,
     H264_LEVELS,
     H264_PIX,
-    MPEG2_LEVELS,
-    MPEG2_LEVELS_422,
     MPEG2_PIX,
     PRORES_PIX,
+    mpeg2_levels,
 )
+from .shipped import shipped
 from .text import ascii_fold
 from .timecode import Timecode, parse_rate
 from .yamlmodel import read_yaml, validate
@@ -301,8 +301,8 @@ class Profile(_Strict):
 
 
 def profiles_dir() -> Path:
-    """The shipped profiles (`assets/profiles` beside the package)."""
-    return Path(__file__).resolve().parent.parent / "assets" / "profiles"
+    """The shipped profiles (`assets/profiles`)."""
+    return shipped("assets", "profiles")
 
 
 def available_profiles(overrides_dir: Path | None = None) -> list[str]:
@@ -311,6 +311,19 @@ def available_profiles(overrides_dir: Path | None = None) -> list[str]:
     if overrides_dir is not None and overrides_dir.is_dir():
         names |= {p.stem for p in overrides_dir.glob("*.yaml")}
     return sorted(names)
+
+
+def programme_overrides(base_dir: Path) -> Path | None:
+    """A programme's own profiles (`profiles/` beside its manifest), or None when it has none: what
+    every stage passes as `overrides_dir`, so all of them see the same deliverables."""
+    folder = base_dir / "profiles"
+    return folder if folder.is_dir() else None
+
+
+def programme_profile(base_dir: Path, name: str) -> Profile:
+    """Deliverable `name` as the programme whose manifest is in `base_dir` has it: its own profiles
+    folder first, then the shipped profiles."""
+    return load_profile(name, programme_overrides(base_dir))
 
 
 def load_profile(name_or_path: str | Path, overrides_dir: Path | None = None) -> Profile:
@@ -487,7 +500,7 @@ def _codec_problems(profile: Profile) -> list[str]:
             out.append(f"MPEG-2 profile {v.profile!r} is not one of {', '.join(MPEG2_PIX)}")
         elif v.pix_fmt != want:
             out.append(f"MPEG-2 {v.profile} profile needs {want}, not {v.pix_fmt}")
-        levels = MPEG2_LEVELS_422 if v.profile == "422" else MPEG2_LEVELS
+        levels = mpeg2_levels(v.profile)
         if v.level is not None and v.level not in levels:
             out.append(f"MPEG-2 level {v.level!r} is not one of {', '.join(levels)} for profile {v.profile}")
         if v.level == "high" and (v.width > 1920 or v.height > 1152):

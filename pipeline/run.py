@@ -1,40 +1,51 @@
-"""The stage list, and the one walk over it that `reportage run`, a batch and a remote worker share.
+"""The registry: each stage of the stage list paired with the module that does its work, and the one
+walk over it that `reportage run`, a batch and a remote worker share.
 
-A stage is a module in `pipeline/stages/` that defines:
+A stage module (`pipeline/stages/<name>.py`) is a `StageModule`: mypy checks each one against the
+protocol where the registry loads it (`_LOADERS`), so there is no name looked up at run time. It
+defines:
 
-- `Settings`: a frozen dataclass of the options that change its outputs (defaults usable as is);
-- `inputs(programme, ws, settings) -> {target: inputs}`: what each target's freshness depends on
+- `VERSION`: the version of its code; part of every freshness key, so bump it when a change alters
+  what the stage writes (outputs made by the old code are then made again);
+- `Settings`, and `settings(programme, **options)`: the one place its settings are built from the
+  manifest and the options of a command or a batch (the CLI, `run` and the batch all call it);
+- `plan(programme, ws, settings) -> {target: inputs}`: what each target's freshness depends on
   (targets are clip ids for per-clip stages, deliverable names for render, `programme` otherwise);
-- `outputs(programme, ws) -> [Path]`: the files it owns;
-- `run(programme, ws, settings, progress, clips) -> report`: the work, skipping fresh targets;
-  the report has `ok`, `up_to_date` and `to_dict()`;
+- `make(programme, ws, settings, work) -> report`: the work. The runner hands it a `stagerun.Work`
+  whose `check` keys each target (its inputs, the stage's `VERSION`, the failures upstream), and
+  whose `done`/`failed` put it on record; the stage makes only the targets `check` finds stale. The
+  report has `ok`, `up_to_date` and `to_dict()`;
 - `proceed(programme, report) -> bool`: whether the stages after it can run on this result.
 
-Modules are imported when a stage is used, not when this list is read, so `reportage --help`
-stays fast. Adding a stage is one module and one entry in `STAGES`.
+Adding a stage is one module, one entry in `stagelist.STAGE_LIST` and its line in `_LOADERS`
+(README: "Adding a stage"). Modules are imported when a stage is used, not when the list is read,
+so `reportage --help` stays fast.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
-from types import ModuleType
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
+from . import stagerun
 from .errors import ManifestError, ReportageError
 from .manifest import Programme
 from .progress import ProgressFn, ignore
+from .stagelist import STAGE_LIST, StageEntry
+from .stagelist import upstream as _upstream
 from .workspace import Workspace
+
+if TYPE_CHECKING:
+    from .stagerun import Work
 
 
 class StageReport(Protocol):
-    """What every stage's run returns."""
+    """What every stage's make returns."""
 
     @property
     def ok(self) -> bool: ...
@@ -45,60 +56,139 @@ class StageReport(Protocol):
     def to_dict(self) -> dict[str, Any]: ...
 
 
+class StageModule(Protocol):
+    """What a module of `pipeline/stages/` defines (the module docstring says what each one is for)."""
+
+    VERSION: int
+
+    def settings(self, programme: Programme | None = None, **options: Any) -> Any: ...
+
+    def plan(self, programme: Programme, ws: Workspace, settings: Any) -> dict[str, Any]: ...
+
+    def make(self, programme: Programme, ws: Workspace, settings: Any, work: Work) -> Any: ...
+
+    def proceed(self, programme: Programme, report: Any) -> bool: ...
+
+
+def _ingest() -> StageModule:
+    from .stages import ingest
+    return ingest
+
+
+def _transcribe() -> StageModule:
+    from .stages import transcribe
+    return transcribe
+
+
+def _assemble() -> StageModule:
+    from .stages import assemble
+    return assemble
+
+
+def _conform() -> StageModule:
+    from .stages import conform
+    return conform
+
+
+def _subtitles() -> StageModule:
+    from .stages import subtitles
+    return subtitles
+
+
+def _render() -> StageModule:
+    from .stages import render
+    return render
+
+
+def _qc() -> StageModule:
+    from .stages import qc
+    return qc
+
+
+def _package() -> StageModule:
+    from .stages import package
+    return package
+
+
+_LOADERS: dict[str, Callable[[], StageModule]] = {
+    "ingest": _ingest, "transcribe": _transcribe, "assemble": _assemble, "conform": _conform,
+    "subtitles": _subtitles, "render": _render, "qc": _qc, "package": _package,
+}
+"""The module of each stage of the stage list, loaded when the stage is first used."""
+
+
 @dataclass(frozen=True)
 class Stage:
-    """One entry of the stage list: a name, the module that does the work, and what it needs."""
+    """One stage of a walk: its entry in the stage list and the module that does the work."""
 
-    name: str
-    module: str
-    summary: str
-    needs: tuple[str, ...] = ()
-    """Manifest fields the stage cannot do without (checked before it runs, with a located error)."""
-    per_clip: bool = False
-    """Work is addressable per clip (`clips=`), so a worker can run one clip of it."""
-    files: tuple[str, ...] = ()
-    """Manifest fields naming a file the stage reads (dotted: `timeline.edit`); when the manifest
-    gives one, the file must exist before the stage runs."""
-    uses: tuple[str, ...] = ()
-    """The stages whose outputs this one reads: a failure in them, or further up (`upstream`), makes
-    this stage's work stale (`stagerun.check`)."""
-    clip_targets: bool = False
-    """Its targets are clips: only a failure of the same clip upstream makes one stale."""
+    entry: StageEntry
+    load: Callable[[], StageModule]
+    before: tuple[str, ...] = ()
+    """The stages it is made from, directly or further up, in the list the walk is made of."""
 
-    def _mod(self) -> ModuleType:
-        return importlib.import_module(self.module)
+    @property
+    def name(self) -> str:
+        return self.entry.name
+
+    @property
+    def summary(self) -> str:
+        return self.entry.summary
+
+    @property
+    def needs(self) -> tuple[str, ...]:
+        return self.entry.needs
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        return self.entry.files
+
+    @property
+    def uses(self) -> tuple[str, ...]:
+        return self.entry.uses
+
+    @property
+    def per_clip(self) -> bool:
+        return self.entry.per_clip
+
+    @property
+    def clip_targets(self) -> bool:
+        return self.entry.clip_targets
+
+    @property
+    def module(self) -> StageModule:
+        return self.load()
 
     def default_settings(self) -> Any:
-        return self._mod().Settings()
+        return self.module.settings()
 
-    def settings(self, **options: Any) -> Any:
-        """This stage's Settings with `options` (a TypeError names an option it does not have)."""
-        return self._mod().Settings(**options)
+    def settings(self, programme: Programme | None = None, **options: Any) -> Any:
+        """This stage's settings for `programme` with `options` (a TypeError names an option it does not
+        have): the same settings whoever asks, the CLI, `run` or a batch."""
+        return self.module.settings(programme, **options)
 
-    def inputs(self, programme: Programme, ws: Workspace, settings: Any = None) -> dict[str, Any]:
+    def work(self, ws: Workspace, progress: ProgressFn = ignore, clips: Sequence[str] | None = None,
+             on_clip: Callable[[Any], None] | None = None) -> Work:
+        """The `stagerun.Work` this stage's make gets: its version and what it is made from."""
+        return stagerun.Work(ws, self.name, self.module.VERSION, self.before, self.clip_targets, progress,
+                             tuple(clips) if clips is not None else None, on_clip)
+
+    def plan(self, programme: Programme, ws: Workspace, settings: Any = None) -> dict[str, Any]:
         """`{target: inputs}`: what the freshness of each target depends on."""
-        result: dict[str, Any] = self._mod().inputs(programme, ws, settings or self.default_settings())
-        return result
-
-    def outputs(self, programme: Programme, ws: Workspace) -> list[Path]:
-        result: list[Path] = self._mod().outputs(programme, ws)
-        return result
+        return self.module.plan(programme, ws, settings if settings is not None else self.settings(programme))
 
     def run(self, programme: Programme, ws: Workspace, settings: Any = None, progress: ProgressFn = ignore,
-            clips: Sequence[str] | None = None, **hooks: Any) -> StageReport:
-        """Check the manifest has what this stage needs, then run it (fresh targets are skipped).
-        `hooks` go to the stage's own run (ingest's `on_clip`)."""
+            clips: Sequence[str] | None = None, on_clip: Callable[[Any], None] | None = None) -> StageReport:
+        """Check the manifest has what this stage needs, then make what is stale (fresh targets are
+        skipped); a failure of the stage as a whole stays on record until it succeeds."""
         programme.require(self.needs, self.name)
         programme.require_files(self.files, self.name)
-        mod = self._mod()
         if clips is not None and not self.per_clip:
             raise ManifestError(f"the {self.name} stage works on the whole programme, not on single clips",
                                 path=programme.manifest_path)
-        from . import stagerun
-
+        module = self.module
+        chosen = settings if settings is not None else module.settings(programme)
         try:
-            report: StageReport = mod.run(programme, ws, settings or mod.Settings(), progress,
-                                          tuple(clips) if clips is not None else None, **hooks)
+            report: StageReport = module.make(programme, ws, chosen, self.work(ws, progress, clips, on_clip))
         except ManifestError:
             raise  # the command or the manifest was wrong: the stage never started its work
         except ReportageError as exc:
@@ -110,47 +200,28 @@ class Stage:
 
     def proceed(self, programme: Programme, report: StageReport) -> bool:
         """Whether the stages after this one can run on `report`."""
-        decide: Callable[[Programme, StageReport], bool] | None = getattr(self._mod(), "proceed", None)
-        return decide(programme, report) if decide else report.ok
+        return self.module.proceed(programme, report)
 
 
-STAGES: tuple[Stage, ...] = (
-    Stage("ingest", "pipeline.stages.ingest", "probe, checksum, proxy, ASR audio, thumbnails, shots",
-          ("footage",), per_clip=True, clip_targets=True),
-    Stage("transcribe", "pipeline.stages.transcribe", "Vietnamese speech to timed words (Whisper)",
-          ("footage",), per_clip=True, uses=("ingest",), clip_targets=True),
-    Stage("assemble", "pipeline.stages.assemble", "the cut list or master as timeline.json", ("timeline",),
-          files=("timeline.edit",), uses=("ingest",)),
-    Stage("conform", "pipeline.stages.conform", "house-format working copies of the clips the timeline uses",
-          ("timeline",), uses=("ingest", "assemble"), clip_targets=True),
-    Stage("subtitles", "pipeline.stages.subtitles", "Vietnamese and English cues, SRT and WebVTT", ("timeline",),
-          uses=("ingest", "transcribe", "assemble")),
-    Stage("render", "pipeline.stages.render", "branding, subtitles, loudness: every deliverable in one pass",
-          ("timeline", "title", "deliverables"), uses=("assemble", "conform", "subtitles")),
-    Stage("qc", "pipeline.stages.qc", "every deliverable measured against its profile",
-          ("timeline", "deliverables"), uses=("render", "subtitles", "transcribe")),
-    Stage("package", "pipeline.stages.package", "the BagIt delivery bag for the centre",
-          ("timeline", "title", "synopsis", "deliverables"), uses=("qc", "render", "subtitles", "transcribe")),
-)
+def registry(entries: Sequence[StageEntry] = STAGE_LIST,
+             loaders: Mapping[str, Callable[[], StageModule]] | None = None) -> tuple[Stage, ...]:
+    """The stages of `entries`, each with its module's loader (`_LOADERS`, or `loaders`: a walk with a
+    stage of its own) and the stages it is made from within `entries`."""
+    found = {**_LOADERS, **(loaders or {})}
+    missing = [e.name for e in entries if e.name not in found]
+    if missing:
+        raise ManifestError(f"no module does the work of stage {', '.join(missing)}",
+                            hint="add its loader to pipeline/run.py's _LOADERS")
+    listed = tuple(entries)
+    return tuple(Stage(e, found[e.name], _upstream(e.name, listed)) for e in listed)
+
+
+STAGES: tuple[Stage, ...] = registry()
 
 
 def upstream(name: str) -> tuple[str, ...]:
-    """Every stage whose outputs `name` is made from, directly or further up (`Stage.uses`), in the
-    list's order; () for a name that is not a stage."""
-    by_name = {s.name: s for s in STAGES}
-    found: set[str] = set()
-    todo = list(by_name[name].uses) if name in by_name else []
-    while todo:
-        current = todo.pop()
-        if current not in found and current in by_name:
-            found.add(current)
-            todo += by_name[current].uses
-    return tuple(s.name for s in STAGES if s.name in found)
-
-
-def clip_stage(name: str) -> bool:
-    """Whether the targets of stage `name` are clips (`Stage.clip_targets`)."""
-    return any(s.name == name and s.clip_targets for s in STAGES)
+    """Every stage whose outputs `name` is made from, directly or further up (`StageEntry.uses`)."""
+    return _upstream(name)
 
 
 RUSHES_LACK = ("timeline",)
@@ -265,20 +336,22 @@ def run_programme(programme: Programme, ws: Workspace, settings: Mapping[str, An
         began = time.monotonic()
         outcome = StageOutcome(s.name)
         try:
+            chosen = settings.get(s.name)
             if s.name == "ingest" and "transcribe" in names:
-                early = _EarlyTranscripts(stage("transcribe"), programme, ws, settings.get("transcribe"), progress)
+                transcribe = next(t for t in stages if t.name == "transcribe")
+                early = _EarlyTranscripts(transcribe, programme, ws, settings.get("transcribe"), progress)
                 try:
-                    outcome.report = s.run(programme, ws, settings.get(s.name), progress, on_clip=early.submit)
+                    outcome.report = s.run(programme, ws, chosen, progress, on_clip=early.submit)
                 finally:
                     early.finish()
             else:
-                outcome.report = s.run(programme, ws, settings.get(s.name), progress)
+                outcome.report = s.run(programme, ws, chosen, progress)
                 if s.name == "transcribe" and early is not None:
                     outcome.report = early.merged(outcome.report)
         except ReportageError as exc:
             outcome.error = exc
         outcome.seconds = time.monotonic() - began
-        outcome.failed_upstream = _failed_upstream(ws, s.name)
+        outcome.failed_upstream = _failed_upstream(ws, s)
         report.stages.append(outcome)
         if on_stage is not None:
             on_stage(outcome)
@@ -302,9 +375,11 @@ class _EarlyTranscripts:
     def __init__(self, transcribe: Stage, programme: Programme, ws: Workspace, settings: Any,
                  progress: ProgressFn) -> None:
         self._stage, self._programme, self._ws, self._progress = transcribe, programme, ws, progress
-        self._settings = settings or transcribe.default_settings()
+        self._settings = settings if settings is not None else transcribe.settings(programme)
         self._stopped = threading.Event()
-        if getattr(self._settings, "transcriber", "absent") is None:
+        from .stages.transcribe import Settings as TranscribeSettings
+
+        if isinstance(self._settings, TranscribeSettings) and self._settings.transcriber is None:
             try:  # one engine for every clip: the model is loaded once
                 self._settings = dataclasses.replace(self._settings, transcriber=self._settings.engine(programme))
             except Exception:
@@ -330,23 +405,21 @@ class _EarlyTranscripts:
         self._pool.shutdown(wait=True)
 
     def merged(self, report: StageReport) -> StageReport:
+        from .stages.transcribe import with_earlier
+
         earlier = [f.result() for f in self._futures if f.exception() is None]
-        merge: Callable[[StageReport, list[StageReport]], StageReport] | None = getattr(
-            self._stage._mod(), "with_earlier", None)
-        return merge(report, earlier) if merge and earlier else report
+        return with_earlier(report, earlier) if earlier else report  # type: ignore[arg-type]
 
 
 class _Skipped(Exception):
     """An early transcription not started because an earlier one failed."""
 
 
-def _failed_upstream(ws: Workspace, name: str) -> list[str]:
-    """The failures upstream of stage `name` that still stand, one line each (none when the
-    catalogue cannot be read: the stage's own error says why)."""
-    from . import stagerun
-
+def _failed_upstream(ws: Workspace, s: Stage) -> list[str]:
+    """The failures upstream of stage `s` that still stand, one line each (none when the catalogue
+    cannot be read: the stage's own error says why)."""
     try:
-        return [f.line() for f in stagerun.upstream_failures(ws, name)]
+        return [f.line() for f in s.work(ws).failed_upstream()]
     except ReportageError:
         return []
 
@@ -359,8 +432,7 @@ def _stop_reason(name: str, report: StageReport) -> str:
 
 
 def fresh(programme: Programme, ws: Workspace, s: Stage, settings: Any = None) -> Iterator[tuple[str, bool]]:
-    """`(target, fresh)` for every target of stage `s`: the same check its run makes."""
-    from . import stagerun
-
-    for target, inputs in s.inputs(programme, ws, settings).items():
-        yield target, stagerun.check(ws, s.name, target, inputs).fresh
+    """`(target, fresh)` for every target of stage `s`: the check its make makes, from its plan."""
+    work = s.work(ws)
+    for target, inputs in s.plan(programme, ws, settings).items():
+        yield target, work.check(target, inputs).fresh

@@ -1,16 +1,18 @@
 """Freshness, decided one way for every stage: the catalogue's `stage_runs` table.
 
-A stage describes the inputs of each of its targets (a clip, a deliverable, or the whole
-programme) as a JSON-able dict. `check` hashes that dict and compares it with the last successful
-run of the same stage on the same target, whose outputs must still exist; `record` writes the run
-once the outputs are in place. Files enter an inputs dict through `content_hash`, which reads a
-file again only when its size or mtime changed, so a `touch`ed source keeps its key.
+The runner hands each stage's `make` a `Work`: the stage describes the inputs of each of its targets
+(a clip, a deliverable, or the whole programme) as a JSON-able dict, `Work.check` hashes that dict
+with the stage's `VERSION` (a code change that alters outputs makes them stale) and compares it
+with the last successful run of the same stage on the same target, whose outputs must still exist;
+`Work.done` writes the run once the outputs are in place. Files enter an inputs dict through
+`content_hash`, which reads a file again only when its size or mtime changed, so a `touch`ed source
+keeps its key.
 
 A failure upstream is part of every downstream key: `check` adds the failures that still stand in
-the stages a stage is made from (`upstream_failures`: `run.upstream`, a failure cleared by a later
-success), so a clip whose transcription failed makes the subtitles, the QC report and the bag stale,
-and `Freshness.failed_upstream` names what failed so the stage can say so. Work keyed by content
-alone (a render of the same inputs, a measurement of the same file) asks `check(upstream=False)`.
+the stages a stage is made from (`stagelist.upstream`; a failure cleared by a later success), so a
+clip whose transcription failed makes the subtitles, the QC report and the bag stale, and
+`Freshness.failed_upstream` names what failed so the stage can say so. Work keyed by content alone (a
+render of the same inputs, a measurement of the same file) asks `check(upstream=False)`.
 
 One rule for a stage that produced nothing where something was expected (`Shortfall`, `enforce`):
 nothing at all fails the stage by name (`NothingProduced`, recorded as the stage's failure by
@@ -31,9 +33,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import stagelist
 from .catalogue import Catalogue, StageRun
 from .errors import NothingProduced, ReportageError
 from .fsutil import refuse_if_changed, sha256_unchanged
+from .progress import ProgressFn, ignore
 from .workspace import Workspace
 
 PROGRAMME = "programme"
@@ -76,23 +80,19 @@ class Freshness:
     failed_upstream: tuple[Failure, ...] = ()
 
 
-def _failures(cat: Catalogue, stage: str, target: str) -> tuple[Failure, ...]:
-    from .run import clip_stage, upstream  # the stage list is run.py's; imported when first needed
-
-    before = upstream(stage)
+def _failures(cat: Catalogue, before: Sequence[str], per_clip: bool, target: str) -> tuple[Failure, ...]:
     if not before:
         return ()
-    per_clip = clip_stage(stage)
-    return tuple(Failure(r.stage, r.target, r.message or "failed") for r in cat.latest_failures(before)
+    return tuple(Failure(r.stage, r.target, r.message or "failed") for r in cat.latest_failures(list(before))
                  if not per_clip or r.target in (target, PROGRAMME))
 
 
 def upstream_failures(ws: Workspace, stage: str, target: str = PROGRAMME) -> tuple[Failure, ...]:
     """The failures that still stand in the stages `stage` is made from, directly or further up
-    (`run.upstream`); for a stage whose targets are clips, only those of the same clip (or of an
+    (`stagelist.upstream`); for a stage whose targets are clips, only those of the same clip (or of an
     upstream stage as a whole)."""
     with Catalogue(ws.catalogue_path) as cat:
-        return _failures(cat, stage, target)
+        return _failures(cat, stagelist.upstream(stage), stagelist.clip_stage(stage), target)
 
 
 def failed_targets(ws: Workspace, stage: str) -> set[str]:
@@ -103,23 +103,28 @@ def failed_targets(ws: Workspace, stage: str) -> set[str]:
 
 
 def check(ws: Workspace, stage: str, target: str, inputs: Any, outputs: Sequence[Path] = (), *,
-          upstream: bool = True) -> Freshness:
-    """Is the last successful run of `stage` on `target` from the same inputs, with outputs present?
+          upstream: bool = True, version: int = 0, before: Sequence[str] | None = None,
+          clip_targets: bool | None = None) -> Freshness:
+    """Is the last successful run of `stage` on `target` from the same inputs and code, with outputs present?
 
-    `outputs` are the files the caller needs now; the ones the run recorded must exist as well. The
-    failures upstream that still stand are part of the key (`upstream=False` leaves them out: work
-    that the same inputs make the same whatever failed elsewhere; so is the work of a stage whose
-    targets are clips, which its own clip's new inputs make stale when the failure is mended); the
-    key is the inputs' alone when there are none, so nothing is redone when nothing failed.
+    Stages do not call this themselves: the runner hands each one a `Work` that does, with the
+    stage's `VERSION` (a change of code that alters outputs makes them stale) and the stages it is
+    made from (`before`; the stage list's by default). `outputs` are the files the caller needs now;
+    the ones the run recorded must exist as well. The failures upstream that still stand are part of
+    the key (`upstream=False` leaves them out: work that the same inputs make the same whatever
+    failed elsewhere; so is the work of a stage whose targets are clips, which its own clip's new
+    inputs make stale when the failure is mended); the key is the inputs' alone when there are none,
+    so nothing is redone when nothing failed.
     """
-    from .run import clip_stage
-
+    before = stagelist.upstream(stage) if before is None else tuple(before)
+    per_clip = stagelist.clip_stage(stage) if clip_targets is None else clip_targets
     with Catalogue(ws.catalogue_path) as cat:
         previous = cat.last_done(stage, target)
-        failed = _failures(cat, stage, target) if upstream else ()
-    keyed = failed if not clip_stage(stage) else ()
-    key = inputs_hash(inputs if not keyed else
-                      {"inputs": inputs, "failed_upstream": sorted([f.stage, f.target] for f in keyed)})
+        failed = _failures(cat, before, per_clip, target) if upstream else ()
+    keyed = failed if not per_clip else ()
+    material: Any = {"version": version, "inputs": inputs} if version else inputs
+    key = inputs_hash(material if not keyed else
+                      {"inputs": material, "failed_upstream": sorted([f.stage, f.target] for f in keyed)})
     fresh = (
         previous is not None
         and previous.inputs_hash == key
@@ -287,3 +292,58 @@ def hashing_alongside(ws: Workspace, path: Path) -> Iterator[Callable[[], str]]:
         yield digest
     finally:
         thread.join()
+
+
+@dataclass(frozen=True)
+class Work:
+    """What the runner hands a stage's `make`: where it works, what it was asked for, and the one way
+    it asks whether a target is up to date and says that it made one.
+
+    The key of every target holds the stage's `VERSION` and the failures upstream that still stand
+    (`before`: the stages it is made from, from the stage list the runner walks), so a stage never
+    builds a key itself and a code change that alters outputs makes them stale.
+    """
+
+    ws: Workspace
+    stage: str
+    version: int
+    before: tuple[str, ...] = ()
+    clip_targets: bool = False
+    progress: ProgressFn = ignore
+    clips: tuple[str, ...] | None = None
+    """The clips asked for (None: all of them), for a stage that works per clip."""
+    on_clip: Callable[[Any], None] | None = None
+    """Told of each clip as it is done (ingest: the walk transcribes it meanwhile)."""
+
+    @classmethod
+    def of(cls, ws: Workspace, stage: str, version: int, progress: ProgressFn = ignore,
+           clips: Sequence[str] | None = None, on_clip: Callable[[Any], None] | None = None) -> Work:
+        """The work of a stage of the stage list (`stagelist.STAGE_LIST`) on `ws`."""
+        return cls(ws, stage, version, stagelist.upstream(stage), stagelist.clip_stage(stage), progress,
+                   tuple(clips) if clips is not None else None, on_clip)
+
+    def check(self, target: str, inputs: Any, outputs: Sequence[Path] = (), *, upstream: bool = True) -> Freshness:
+        """Is `target` up to date: the same inputs and version as its last good run, outputs present?"""
+        return check(self.ws, self.stage, target, inputs, outputs, upstream=upstream, version=self.version,
+                     before=self.before, clip_targets=self.clip_targets)
+
+    def done(self, freshness: Freshness, outputs: Sequence[Path], *, started_at: float | None = None,
+             message: str | None = None) -> None:
+        """`freshness.target` was made, with these files: the next check finds it up to date."""
+        record(self.ws, freshness, outputs, started_at=started_at, message=message)
+
+    def failed(self, target: str, message: str) -> None:
+        """`target` failed: nothing made from it is up to date until it is made again."""
+        record_failure(self.ws, self.stage, target, message)
+
+    def forget(self, target: str | None = None) -> None:
+        """Drop what is on record for `target` (every target): the next run makes it again."""
+        forget(self.ws, self.stage, target)
+
+    def never_done(self, target: str) -> bool:
+        return never_done(self.ws, self.stage, target)
+
+    def failed_upstream(self, target: str = PROGRAMME) -> tuple[Failure, ...]:
+        """The failures upstream that still stand (the stage says what it was made without)."""
+        with Catalogue(self.ws.catalogue_path) as cat:
+            return _failures(cat, self.before, self.clip_targets, target)

@@ -97,10 +97,42 @@ class Timecode:
         return f"{secs // 3600:02d}:{secs // 60 % 60:02d}:{secs % 60:02d}:{ff:02d}"
 
 
-def fmt_rate(rate: Fraction) -> str:
-    """A frame rate as people write it: 25, 29.97, 23.976."""
+@dataclass(frozen=True)
+class Excerpt:
+    """A stretch of the programme, frames [start, end) at `rate`: the social cut. Carried in frames
+    so that cutting, metering and checking it land on the same frames; seconds are made only at the
+    edge (ffmpeg's filters, the render record, hashed inputs), always the same way (`seconds`)."""
+
+    start: int
+    end: int
+    rate: Fraction
+
+    @classmethod
+    def from_seconds(cls, start_s: float, end_s: float, rate: Fraction) -> Excerpt:
+        """The excerpt a record's [start, end] seconds name, each at its nearest frame."""
+        return cls(round(Fraction(str(start_s)) * rate), round(Fraction(str(end_s)) * rate), rate)
+
+    @property
+    def start_s(self) -> float:
+        return float(Fraction(self.start) / self.rate)
+
+    @property
+    def end_s(self) -> float:
+        return float(Fraction(self.end) / self.rate)
+
+    @property
+    def seconds(self) -> tuple[float, float]:
+        """[start, end] in programme seconds, as the render record and the inputs hashes hold them."""
+        return self.start_s, self.end_s
+
+
+def fmt_rate(rate: Fraction, *, exact: bool = False) -> str:
+    """A frame rate as people write it: 25, 29.97, 23.976; `exact`, as the fraction ffmpeg takes and
+    QC compares (25, 30000/1001), where 23.976 and 24000/1001 must not read the same."""
     if rate.denominator == 1:
         return str(rate.numerator)
+    if exact:
+        return f"{rate.numerator}/{rate.denominator}"
     return f"{float(rate):.3f}".rstrip("0").rstrip(".")
 
 

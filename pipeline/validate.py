@@ -4,13 +4,17 @@ An editor who mistypes a deliverable name, cuts a clip that is not in the footag
 at a PDF should hear about it in the first second, not after ingest and transcription — and hear
 about every such mistake in one go, not one per run. Two moments:
 
-- `manifest_problems` at load: what the YAML alone proves (names, files on disk, timecode order,
-  house dimensions, overlapping lower thirds), also for fields pydantic has already refused, so a
-  manifest with a typo and an unknown deliverable reports both. Each problem names its field.
+- `manifest_problems` at load (`load_manifest`): what the YAML alone proves (names, files on disk,
+  timecode order, house dimensions, overlapping lower thirds), also for fields pydantic has already
+  refused, so a manifest with a typo and an unknown deliverable reports both. Each problem names its
+  field.
 - `probed_problems` right after probing, before any encode: what each clip's facts prove (a cut point
   past a clip's end at the clip's own rate, an audio-only file where the cut needs picture).
 
 The rushes mode stays: a manifest with only `id` and `footage` has nothing here to be wrong.
+
+`load_manifest` (reading a manifest from disk) lives here, beside the checks it runs: this module
+uses the types of `pipeline.manifest`, and they need nothing from it, so the two never import each other.
 """
 
 from __future__ import annotations
@@ -26,12 +30,24 @@ from typing import TYPE_CHECKING, Any
 from pydantic import TypeAdapter, ValidationError
 
 from .errors import ManifestError
+from .manifest import (
+    MASTER_CLIP_ID,
+    FootageEntry,
+    Manifest,
+    Programme,
+    clip_id_for,
+    derived_id_problem,
+    glob_footage,
+    resolve_inside,
+)
+from .media.extensions import MEDIA_EXTS
 from .subs.cues import Cue
 from .subs.srt import format_time
 from .timecode import Timecode, fmt_rate, parse_rate
+from .yamlmodel import problems as pydantic_problems
+from .yamlmodel import read_yaml
 
 if TYPE_CHECKING:
-    from .manifest import Manifest, Programme
     from .media.probe import MediaInfo
 
 # Working formats the pipeline conforms to: the broadcast and web rates, nothing in between.
@@ -127,8 +143,6 @@ def _describe(path: Path) -> str:
 def _field_values(data: Mapping[str, Any]) -> dict[str, Any]:
     """Each top-level field of `data` parsed on its own; a field that does not parse is left out, so
     the checks below still see every field that is right when another one is wrong."""
-    from .manifest import Manifest
-
     values: dict[str, Any] = {}
     for name, info in Manifest.model_fields.items():
         key = info.alias or name
@@ -182,11 +196,10 @@ def _check_house(values: Mapping[str, Any], out: list[str]) -> None:
 
 
 def _check_deliverables(values: Mapping[str, Any], base: Path, out: list[str]) -> None:
-    from .profiles import available_profiles
+    from .profiles import available_profiles, programme_overrides
 
     names = values.get("deliverables") or []
-    overrides = base / "profiles"
-    known = available_profiles(overrides if overrides.is_dir() else None)
+    known = available_profiles(programme_overrides(base))
     seen: set[str] = set()
     for index, name in enumerate(names):
         if name not in known:
@@ -223,8 +236,6 @@ def _check_files(values: Mapping[str, Any], resolve: Callable[[str, str], Path],
 def _check_footage(values: Mapping[str, Any], out: list[str]) -> None:
     """A clip id taken from a file's name must be able to name a folder (`..mov` gives `.`); explicit
     ids are checked by the model itself."""
-    from .manifest import FootageEntry, clip_id_for, derived_id_problem
-
     for index, entry in enumerate(values.get("footage") or []):
         if isinstance(entry, str):
             entry = FootageEntry(glob=entry) if globlib.has_magic(entry) else FootageEntry(file=entry)
@@ -238,22 +249,18 @@ def _check_footage(values: Mapping[str, Any], out: list[str]) -> None:
 def _footage_ids(manifest: Manifest, manifest_path: Path) -> set[str] | None:
     """Clip ids of the footage as it is on disk; None when a glob matches nothing yet (the cut list
     cannot then be proved wrong: the files may still be copying)."""
-    from .manifest import AUDIO_EXTS, VIDEO_EXTS, FootageEntry, Programme, glob_footage, resolve_inside
-
     programme = Programme(manifest, manifest_path)
     for index, entry in enumerate(manifest.footage):
         pattern = entry if isinstance(entry, str) else entry.glob
         is_glob = pattern is not None and (isinstance(entry, FootageEntry) or globlib.has_magic(pattern))
         if is_glob and pattern is not None:
             where = resolve_inside(manifest_path.parent, pattern, manifest_path, f"footage[{index}]", on_disk=False)
-            if not any(p.suffix.lower() in VIDEO_EXTS | AUDIO_EXTS for p in glob_footage(where)):
+            if not any(p.suffix.lower() in MEDIA_EXTS for p in glob_footage(where)):
                 return None
     return {clip.clip_id for clip in programme.sources()}
 
 
 def _check_cut(values: Mapping[str, Any], manifest_path: Path, out: list[str]) -> None:
-    from .manifest import Manifest
-
     timeline = values.get("timeline")
     if timeline is None or not timeline.cut:
         return
@@ -331,8 +338,6 @@ def manifest_problems(data: Mapping[str, Any], manifest_path: Path) -> list[str]
     Runs on the raw document so that it works beside pydantic's own errors: fields pydantic refused
     are skipped, the rest are checked.
     """
-    from .manifest import resolve_inside
-
     values = _field_values(data)
     base = manifest_path.parent
     out: list[str] = []
@@ -356,6 +361,29 @@ def manifest_problems(data: Mapping[str, Any], manifest_path: Path) -> list[str]
     return list(dict.fromkeys(out))
 
 
+def load_manifest(path: Path | str) -> Programme:
+    """Read and validate a manifest; ManifestError names the file, the field and what is wrong."""
+    manifest_path = Path(path).absolute()
+    if not manifest_path.is_file():
+        raise ManifestError("manifest not found", path=path, hint="give the path of a programme .yaml file")
+    data = read_yaml(manifest_path, what="manifest")
+    if not isinstance(data, dict):
+        raise ManifestError("must be a YAML mapping (id:, footage:, timeline: …)", path=path)
+    # Every problem at once: pydantic's (type, required, unknown field) and what the document
+    # proves beside them (`manifest_problems`), so one run of the editor's fixes is enough.
+    try:
+        manifest: Manifest | None = Manifest.model_validate(data)
+    except ValidationError as exc:
+        manifest, found = None, pydantic_problems(exc, frozenset({"FootageEntry"}))
+    else:
+        found = []
+    found += manifest_problems(data, manifest_path)
+    if found or manifest is None:
+        raise ManifestProblems(found, path=path)
+    programme = Programme(manifest, manifest_path)
+    return programme
+
+
 # -- after probing -------------------------------------------------------------------------------------
 
 def probed_problems(programme: Programme, infos: Mapping[str, MediaInfo],
@@ -371,8 +399,6 @@ def probed_problems(programme: Programme, infos: Mapping[str, MediaInfo],
     problems: list[str] = []
     master = programme.manifest.timeline.master if programme.manifest.timeline else None
     if master is not None:
-        from .stages.ingest import MASTER_CLIP_ID
-
         info = infos.get(MASTER_CLIP_ID)
         if info is not None and info.video is None:
             problems.append(f"timeline.master: {master!r} has no picture (an audio-only file)")

@@ -17,8 +17,9 @@ from pipeline.asr.engine import AudioProgress, TranscribeSettings
 from pipeline.asr.model import ModelInfo
 from pipeline.asr.transcript import ModelRef, Transcript, TranscriptSegment, TranscriptWord
 from pipeline.fsutil import sha256_file, write_json
-from pipeline.manifest import Programme, load_manifest
+from pipeline.manifest import Programme
 from pipeline.media.ffmpeg import run_ffmpeg
+from pipeline.validate import load_manifest
 from pipeline.workspace import Workspace
 
 FAKE_MODEL = ModelInfo(Path("/nonexistent/fake-model"), "fake-model", "f" * 64, 1, bundled=False)

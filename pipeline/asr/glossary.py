@@ -37,6 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..errors import SubtitleError
 from ..fsutil import nfc, sha256_text
+from ..shipped import shipped
 from ..text import fold
 from ..yamlmodel import read_yaml, validate
 from .transcript import WORD_CORRECTED, Transcript, TranscriptSegment, TranscriptWord, bare, split_punctuation
@@ -78,7 +79,7 @@ class Glossary:
 
 def default_glossary_path() -> Path:
     """The house glossary shipped with the repository: `subtitles/glossary.yaml`."""
-    return Path(__file__).resolve().parents[2] / "subtitles" / "glossary.yaml"
+    return shipped("subtitles", "glossary.yaml")
 
 
 def _clean(value: str) -> str:

@@ -9,7 +9,7 @@ dies (a worker SIGKILLed), the kernel sends this process SIGTERM (PR_SET_PDEATHS
 the same way.
 
 Lines on stdout, each one JSON object with an `event`:
-  {"event": "stage", "outcome": {...StageOutcome.to_dict(), "problem", "hint"}}
+  {"event": "stage", "outcome": {...StageOutcome.to_dict(), "problem", "path", "hint"}}
   {"event": "report", "report": {...RunReport.to_dict()}}
   {"event": "error", "error": {"type", "problem", "path", "hint", "line"}, "exit_code": N}
 Exit status: 0 every stage ok, 1 a stage failed or stopped the walk, 75 the programme is busy,
@@ -65,8 +65,8 @@ def error_dict(exc: BaseException) -> dict[str, Any]:
 
 def _outcome_dict(outcome: Any) -> dict[str, Any]:
     data: dict[str, Any] = outcome.to_dict()
-    if outcome.error is not None:
-        data.update(problem=outcome.error.problem, hint=outcome.error.hint, error_type=type(outcome.error).__name__)
+    if outcome.error is not None:  # the error's fields beside its line: readers never split the line
+        data.update(outcome.error.failure().to_json(), error_type=type(outcome.error).__name__)
     return data
 
 
@@ -75,8 +75,8 @@ def work(workspace: Path, manifest: Path, stages: Sequence[str], clips: Sequence
     """Run `stages` of the programme in `manifest`; the exit status as described above."""
     from ..errors import ReportageError
     from ..lock import Interrupted, programme_lock, stop_on_signals
-    from ..manifest import load_manifest
     from ..run import STAGES, RunReport, StageOutcome, run_programme, stage
+    from ..validate import load_manifest
     from ..workspace import Workspace
     from .options import BatchOptions
 
@@ -84,7 +84,7 @@ def work(workspace: Path, manifest: Path, stages: Sequence[str], clips: Sequence
         with stop_on_signals():
             programme = load_manifest(manifest)
             chosen = [stage(n) for n in stages] if stages else list(STAGES)
-            settings = BatchOptions.from_json(options).stage_settings()
+            settings = BatchOptions.from_json(options).stage_settings(programme)
             ws = Workspace(workspace.absolute(), programme.id)
             command = f"reportage batch: {programme.id} {'+'.join(s.name for s in chosen)}"
             if clips:

@@ -23,8 +23,10 @@ from pathlib import Path
 import yaml
 
 from ..errors import ManifestError, ReportageError
-from ..manifest import AUDIO_EXTS, VIDEO_EXTS, Programme, load_manifest
+from ..manifest import Programme
+from ..media.extensions import MEDIA_EXTS
 from ..run import preflight
+from ..validate import load_manifest
 
 _SUFFIXES = (".yaml", ".yml")
 MAX_DEPTH = 3
@@ -32,7 +34,7 @@ MAX_DEPTH = 3
 # Folders a camera card or an NLE's media cache is made of: footage, never manifests.
 _FOOTAGE_FOLDERS = frozenset({"dcim", "private", "xdroot", "bpav", "avchd", "contents", "clip", "clips", "m4root",
                               "sub", "proxy", "cacheclip", "media cache files", "media cache"})
-_MEDIA = VIDEO_EXTS | AUDIO_EXTS | {".r3d", ".braw", ".crm", ".mp4v"}
+_MEDIA = MEDIA_EXTS | {".r3d", ".braw", ".crm", ".mp4v"}
 _MAX_MANIFEST_BYTES = 1 << 20  # a manifest is a page of YAML; a bigger file found in a folder is data
 
 

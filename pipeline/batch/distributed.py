@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ..errors import ReportageError
-from ..run import STAGES
+from ..stagelist import STAGE_LIST
 from .discover import Entry
 from .options import BatchOptions
 from .pathmap import PathMap
@@ -46,8 +46,8 @@ from .summary import ProgrammeResult
 
 PREFIX = "reportage:"
 QUEUE = "reportage"
-CLIP_STAGES = tuple(s.name for s in STAGES if s.per_clip)
-PROGRAMME_STAGES = tuple(s.name for s in STAGES)
+CLIP_STAGES = tuple(s.name for s in STAGE_LIST if s.per_clip)
+PROGRAMME_STAGES = tuple(s.name for s in STAGE_LIST)
 TIME_LIMIT_MS = 12 * 3600 * 1000
 MAX_RETRIES = 3
 BUSY_DELAY_MS = 10_000
@@ -298,10 +298,8 @@ def _finish(r: Any, job: dict[str, Any], result: Any, stopped: str | None) -> No
 # -- submitting, and what the queue holds ----------------------------------------------------------
 
 def _clip_ids(entry: Entry) -> list[str]:
-    from ..stages.ingest import programme_sources
-
     assert entry.programme is not None
-    return [s.clip_id for s in programme_sources(entry.programme)]
+    return [s.clip_id for s in entry.programme.clips()]
 
 
 def submit(url: str, entries: Sequence[Entry], workspace_root: Path, options: BatchOptions,
@@ -428,7 +426,7 @@ def status(url: str, bid: str | None = None) -> dict[str, Any]:
 
 def show_status(state: dict[str, Any]) -> None:
     from .. import ui
-    from .summary import human_seconds
+    from .human import human_seconds
 
     if state["batch"] is None:
         ui.say("no batch has been submitted to this broker")

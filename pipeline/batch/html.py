@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from .summary import human_seconds, human_size
+from .human import human_seconds, human_size
 
 _CSS = """
 body{font-family:"Noto Sans","DejaVu Sans",Arial,sans-serif;margin:24px;color:#1b1b1b;background:#fafafa}

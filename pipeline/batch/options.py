@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..manifest import Programme
 
 
 @dataclass(frozen=True)
@@ -31,20 +34,17 @@ class BatchOptions:
         known = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
 
-    def stage_settings(self) -> dict[str, Any]:
-        """`{stage name: Settings}` for `pipeline.run.run_programme`."""
+    def stage_settings(self, programme: Programme) -> dict[str, Any]:
+        """`{stage name: Settings}` for `pipeline.run.run_programme`, built by each stage from the
+        manifest as `reportage run` builds them."""
         from ..run import stage
 
         package: dict[str, Any] = {"allow_fail": self.allow_fail}
         if self.allow_unapproved:
             package["allow_unapproved"] = True  # a TypeError here names an option the stage lost
-        settings: dict[str, Any] = {"package": stage("package").settings(**package)}
+        settings: dict[str, Any] = {"package": stage("package").settings(programme, **package)}
         if not self.english:
-            settings["subtitles"] = stage("subtitles").settings(english=False)
+            settings["subtitles"] = stage("subtitles").settings(programme, english=False)
         if self.beam is not None:
-            from ..asr.engine import TranscribeSettings
-
-            beam = max(1, int(self.beam))
-            settings["transcribe"] = stage("transcribe").settings(
-                asr=TranscribeSettings(beam_size=beam, best_of=beam))
+            settings["transcribe"] = stage("transcribe").settings(programme, beam=max(1, int(self.beam)))
         return settings

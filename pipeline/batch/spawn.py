@@ -133,7 +133,3 @@ class Child:
         result.stderr_tail = self._stderr.read().decode("utf-8", "replace")
         self._stderr.close()
         return result
-
-
-def run_child(argv: list[str], on_event: Callable[[dict[str, Any]], None] | None = None) -> ChildResult:
-    return Child(argv).collect(on_event)

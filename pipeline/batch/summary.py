@@ -3,21 +3,24 @@ with its one-line reason and the fix, the deliverables and bags with their sizes
 
 Built from what each programme's work reported (`ProgrammeResult`, JSON-able, so a Dramatiq
 worker can keep it in Redis) and from the records in the workspace (render record, QC report,
-delivery folder). Written as `batch-<date>.json` and a self-contained `batch-<date>.html` in the
-workspace root.
+package record). A failure's reason and fix come from the fields its record carries
+(`errors.Failure`), never from splitting its printed line. Written as `batch-<date>.json` and a
+self-contained `batch-<date>.html` in the workspace root.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..fsutil import read_json, write_json, write_text
-from ..run import STAGES
+from ..errors import Failure
+from ..fsutil import write_json, write_text
+from ..stagelist import STAGE_LIST, STAGE_NAMES
 from ..workspace import Workspace
+from .html import summary_html
 
 SUMMARY_VERSION = 1
 
@@ -65,14 +68,18 @@ class ProgrammeResult:
     def ok(self) -> bool:
         """Every stage walked to the end without an error. A QC FAIL packaged with --allow-fail is
         finished (the verdict is shown beside it); a QC FAIL that package refused is not."""
-        walked = [str(s.get("stage")) for s in self.stages] == [s.name for s in STAGES]
+        walked = [str(s.get("stage")) for s in self.stages] == list(STAGE_NAMES)
         return (self.finished and walked and self.error is None and self.crash is None and not self.interrupted
                 and self.stopped_after is None and not any(s.get("error") for s in self.stages))
 
 
-def _split_hint(line: str) -> tuple[str, str | None]:
-    reason, sep, hint = line.partition(" — ")
-    return (reason, hint) if sep else (line, None)
+def _reason_and_fix(fields: Mapping[str, Any], line: Any, fix: str) -> tuple[str, str]:
+    """A failure's reason (`file: problem`) and its fix from the fields the record carries (`problem`,
+    `path`, `hint`: `errors.Failure`); without a fix of its own, the printed line whole and `fix`."""
+    failure = Failure.from_json(fields)
+    if failure is not None and failure.hint:
+        return failure.reason, failure.hint
+    return str(line or (failure.reason if failure is not None else "")), fix
 
 
 def _failure(result: ProgrammeResult) -> dict[str, str] | None:
@@ -80,11 +87,8 @@ def _failure(result: ProgrammeResult) -> dict[str, str] | None:
     if result.error is not None:
         where = "manifest" if result.error.get("manifest") and not result.stages else "work"
         stage = result.stopped_after or where
-        reason = str(result.error.get("line") or result.error.get("problem"))
-        hint = result.error.get("hint")
-        if hint:
-            reason = _split_hint(reason)[0]
-        return {"stage": stage, "reason": reason, "fix": str(hint or _FIX.get(stage, _FIX["crash"]))}
+        reason, fix = _reason_and_fix(result.error, result.error.get("line"), _FIX.get(stage, _FIX["crash"]))
+        return {"stage": stage, "reason": reason, "fix": fix}
     if result.crash is not None:
         return {"stage": result.stopped_after or "work", "reason": result.crash, "fix": _FIX["crash"]}
     if result.interrupted:
@@ -93,18 +97,17 @@ def _failure(result: ProgrammeResult) -> dict[str, str] | None:
     for outcome in result.stages:
         name = str(outcome.get("stage"))
         if outcome.get("error"):
-            reason, hint = _split_hint(str(outcome["error"]))
-            return {"stage": name, "reason": reason, "fix": str(outcome.get("hint") or hint or _FIX.get(name, ""))}
+            reason, fix = _reason_and_fix(outcome, outcome["error"], _FIX.get(name, ""))
+            return {"stage": name, "reason": reason, "fix": fix}
         if name == result.stopped_after:
             reason = result.stop_reason or f"{name} did not succeed"
-            fix: str | None = None
+            fix = _FIX.get(name, "")
             if name == "ingest":
                 bad = [c for c in (outcome.get("report") or {}).get("clips", []) if c.get("status") == "failed"]
-                if bad:
-                    first, hint = _split_hint(str(bad[0].get("error") or ""))
-                    reason = f"clip {bad[0].get('clip_id')} failed to ingest: {first}"
-                    fix = hint
-            return {"stage": name, "reason": reason, "fix": fix or _FIX.get(name, "")}
+                if bad:  # the clip's failure as ingest recorded it (`ClipOutcome.failure`)
+                    why, fix = _reason_and_fix(bad[0].get("failure") or {}, bad[0].get("error"), fix)
+                    reason = f"clip {bad[0].get('clip_id')} failed to ingest: {why}"
+            return {"stage": name, "reason": reason, "fix": fix}
     if not result.finished:
         return {"stage": "work", "reason": "not finished yet", "fix": "wait for the batch, or run it again"}
     return None
@@ -113,7 +116,7 @@ def _failure(result: ProgrammeResult) -> dict[str, str] | None:
 def _stage_rows(result: ProgrammeResult) -> list[dict[str, Any]]:
     seen = {str(o.get("stage")): o for o in result.stages}
     rows = []
-    for s in STAGES:
+    for s in STAGE_LIST:
         o = seen.get(s.name)
         if o is None:
             state = "stopped" if result.interrupted else "not run"
@@ -131,25 +134,22 @@ def _stage_rows(result: ProgrammeResult) -> list[dict[str, Any]]:
     return rows
 
 
-def _tree_size(path: Path) -> tuple[int, int]:
-    files = [p for p in path.rglob("*") if p.is_file()]
-    return sum(p.stat().st_size for p in files), len(files)
-
-
 def _workspace_facts(ws: Workspace) -> dict[str, Any]:
     """QC verdict, deliverables and bags as the records in the workspace have them."""
-    facts: dict[str, Any] = {"qc": None, "qc_report": None, "deliverables": [], "bags": []}
-    qc_json = ws.qc_dir / "report.json"
-    if qc_json.is_file():
-        try:
-            data = read_json(qc_json)
-            facts["qc"] = data.get("verdict") if isinstance(data, dict) else None
-            html = ws.qc_dir / "report.html"
-            facts["qc_report"] = str(html) if html.is_file() else str(qc_json)
-        except (OSError, ValueError):
-            facts["qc"] = "unreadable"
     from ..errors import WorkspaceError
+    from ..records.package import read_package_record
+    from ..records.qc import qc_report_path, read_qc_report
     from ..render.state import read_render_record
+
+    facts: dict[str, Any] = {"qc": None, "qc_report": None, "deliverables": [], "bags": []}
+    try:
+        report = read_qc_report(ws)
+        if report is not None:
+            facts["qc"] = report.verdict.value
+            html = ws.qc_dir / "report.html"
+            facts["qc_report"] = str(html) if html.is_file() else str(qc_report_path(ws))
+    except WorkspaceError:
+        facts["qc"] = "unreadable"
 
     try:
         record = read_render_record(ws)
@@ -160,13 +160,16 @@ def _workspace_facts(ws: Workspace) -> dict[str, Any]:
         if path.is_file():
             facts["deliverables"].append({"name": d.name, "file": str(path), "size_bytes": path.stat().st_size,
                                           "duration_s": round(d.duration_s, 2)})
-    if ws.delivery_dir.is_dir():
-        for bag in sorted(ws.delivery_dir.iterdir()):
-            if bag.is_dir() and (bag / "bagit.txt").is_file():
-                size, count = _tree_size(bag)
-                facts["bags"].append({"path": str(bag), "size_bytes": size, "files": count})
-            elif bag.is_file() and bag.suffix == ".zip":
-                facts["bags"].append({"path": str(bag), "size_bytes": bag.stat().st_size, "files": 1})
+    try:
+        delivered = read_package_record(ws)
+    except WorkspaceError:
+        delivered = None
+    if delivered is not None and delivered.bag_path(ws).is_dir():  # what the package stage recorded
+        facts["bags"].append({"path": str(delivered.bag_path(ws)), "size_bytes": delivered.bag_bytes,
+                              "files": delivered.bag_files})
+        zipped = delivered.zip_path(ws)
+        if zipped is not None and zipped.is_file() and delivered.zip_bytes is not None:
+            facts["bags"].append({"path": str(zipped), "size_bytes": delivered.zip_bytes, "files": 1})
     return facts
 
 
@@ -215,32 +218,8 @@ def summary_paths(workspace_root: Path, started: float) -> tuple[Path, Path]:
 
 def write_summary(summary: dict[str, Any], workspace_root: Path, started: float) -> tuple[Path, Path]:
     """Write `batch-<date>.json` and `.html` (atomically) and return their paths."""
-    from .html import summary_html
-
     json_path, html_path = summary_paths(workspace_root, started)
     workspace_root.mkdir(parents=True, exist_ok=True)
     write_json(json_path, summary)
     write_text(html_path, summary_html(summary))
     return json_path, html_path
-
-
-def human_size(n: int | None) -> str:
-    if n is None:
-        return ""
-    size = float(n)
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1000 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1000
-    return f"{size:.1f} TB"
-
-
-def human_seconds(s: float | None) -> str:
-    if s is None:
-        return ""
-    s = float(s)
-    if s < 60:
-        return f"{s:.1f} s"
-    m, sec = divmod(round(s), 60)
-    h, m = divmod(m, 60)
-    return f"{h}h{m:02d}m" if h else f"{m}m{sec:02d}s"

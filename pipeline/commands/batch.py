@@ -21,7 +21,7 @@ def _stage_marks(p: dict[str, Any]) -> str:
 
 def show_summary(summary: dict[str, Any], html: Path | None) -> None:
     """The terminal table of the morning summary."""
-    from ..batch.summary import human_seconds, human_size
+    from ..batch.human import human_seconds, human_size
 
     rows = []
     for p in summary["programmes"]:

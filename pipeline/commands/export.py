@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 
 from .. import ui
-from ..manifest import load_manifest
 from ..nle.formats import FORMATS
+from ..validate import load_manifest
 from .common import Ctx, manifest_arg, pass_ctx
 
 

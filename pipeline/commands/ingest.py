@@ -1,4 +1,4 @@
-"""`reportage ingest`, `reportage assemble` and `reportage conform`, and how their reports are drawn."""
+"""`reportage ingest`, and how its report is drawn."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from typing import Any
 import click
 
 from .. import ui
-from ..manifest import Programme, load_manifest
+from ..manifest import Programme
 from ..timecode import ms_to_timecode
+from ..validate import load_manifest
 from .common import Ctx, clips_option, manifest_arg, pass_ctx
 
 
@@ -45,28 +46,6 @@ def show_ingest(c: Ctx, programme: Programme, report: Any) -> None:
         ui.console.print(f"error: {problem}", markup=False)
 
 
-def show_assemble(c: Ctx, programme: Programme, report: Any) -> None:
-    state = "written" if report.changed else "up to date"
-    ui.say(f"assemble: {programme.id} timeline {state} ({len(report.timeline.segments)} segments, "
-           f"{ms_to_timecode(report.timeline.duration_ms, programme.rate)})", c.quiet)
-
-
-def show_conform(c: Ctx, programme: Programme, report: Any) -> None:
-    """One line when nothing was needed, else a row per timeline clip; one line per failed clip."""
-    if c.as_json:
-        return
-    made = [clip for clip in report.clips if clip.status == "conformed"]
-    if not made and not report.failed:
-        ui.say(f"conform: {programme.id} up to date ({len(report.clips)} timeline clips, nothing to do)", c.quiet)
-        return
-    if not c.quiet:
-        rows = [[clip.clip_id, clip.status, ", ".join(clip.reasons) or "—",
-                 f"{clip.seconds:.1f} s" if clip.status == "conformed" else "—"] for clip in report.clips]
-        ui.table(f"conform {programme.id}: {len(made)} working copies made", ["clip", "status", "why", "took"], rows)
-    for clip in report.failed:
-        ui.console.print(f"error: {clip.error}", markup=False)
-
-
 @click.command()
 @manifest_arg
 @clips_option
@@ -78,21 +57,3 @@ def ingest(c: Ctx, manifest: Path, clips: tuple[str, ...], no_shots: bool) -> No
 
     programme = load_manifest(manifest)
     c.stage_command(programme, "ingest", show_ingest, Settings(detect_shots=not no_shots), clips or None)
-
-
-@click.command()
-@manifest_arg
-@pass_ctx
-def assemble(c: Ctx, manifest: Path) -> None:
-    """Build timeline.json from the cut list (or the master) and the ingested clips."""
-    programme = load_manifest(manifest)
-    c.stage_command(programme, "assemble", show_assemble)
-
-
-@click.command()
-@manifest_arg
-@pass_ctx
-def conform(c: Ctx, manifest: Path) -> None:
-    """Make house-format working copies of the clips the timeline uses (after `assemble`)."""
-    programme = load_manifest(manifest)
-    c.stage_command(programme, "conform", show_conform)

@@ -8,6 +8,7 @@ with `--profile` (what a receiving centre runs on arrival). Exit code 1 on any F
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,14 +16,17 @@ import click
 
 from .. import ui
 from ..errors import ManifestError
-from ..manifest import Programme, load_manifest
+from ..manifest import Programme
+from ..qc.plan import CheckResult
+from ..records.qc import QCReport
+from ..validate import load_manifest
 from .common import Ctx, manifest_arg, pass_ctx
 
 _COLUMNS = ["verdict", "check", "measured", "limit", "detail"]
 
 
-def _rows(checks: list[dict[str, Any]]) -> list[list[str]]:
-    return [[str(ch.get(k, "")) for k in ("status", "label", "measured", "limit", "detail")] for ch in checks]
+def _rows(checks: Sequence[CheckResult]) -> list[list[str]]:
+    return [[ch.status.value, ch.label, ch.measured, ch.limit, ch.detail] for ch in checks]
 
 
 def show_qc(c: Ctx, programme: Programme, report: Any) -> None:
@@ -30,14 +34,14 @@ def show_qc(c: Ctx, programme: Programme, report: Any) -> None:
     one line when the report was up to date."""
     if c.as_json:
         return
-    data = report.data
     if report.up_to_date:
         ui.say(f"qc: {programme.id} up to date ({report.verdict}) — {report.html}", c.quiet)
         return
     if not c.quiet:
-        for f in data.get("deliverables", []):
-            ui.table(f"qc {f['deliverable']} ({f['profile']}): {f['verdict']}", _COLUMNS, _rows(f.get("checks", [])))
-        ui.table("qc subtitles", _COLUMNS, _rows(data.get("subtitles", {}).get("checks", [])))
+        judged: QCReport = report.report
+        for f in judged.files:
+            ui.table(f"qc {f.deliverable} ({f.profile}): {f.verdict.value}", _COLUMNS, _rows(f.checks))
+        ui.table("qc subtitles", _COLUMNS, _rows(judged.subtitles))
     ui.say(f"qc: {programme.id} {report.verdict} — {report.html}", c.quiet)
 
 
@@ -73,10 +77,10 @@ def qc_command(c: Ctx, target: Path, profile_name: str | None) -> None:
 
     result = qc_file(target, load_profile(profile_name))
     if c.as_json:
-        ui.emit_json(result.to_dict())
+        ui.emit_json(result.to_json())
     elif not c.quiet:
         ui.table(f"qc {target.name} ({result.profile}): {result.verdict.value}", _COLUMNS,
-                 _rows([ch.to_dict() for ch in result.checks]))
+                 _rows(result.checks))
     if result.verdict.value == "FAIL":
         sys.exit(1)
 

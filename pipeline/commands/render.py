@@ -9,8 +9,9 @@ from typing import Any
 import click
 
 from .. import ui
-from ..manifest import Programme, load_manifest
+from ..manifest import Programme
 from ..media.ffmpeg import command_line
+from ..validate import load_manifest
 from .common import Ctx, manifest_arg, pass_ctx
 
 

@@ -15,13 +15,12 @@ import click
 
 from .. import ui
 from ..errors import SubtitleError
-from ..manifest import Programme, load_manifest
+from ..manifest import Programme
 from ..records.subtitles import SubtitlesRecord, read_subtitles_record
 from ..subs import lint, load_style, read_subtitles
 from ..timecode import ms_to_timecode
 from ..timeline import load_timeline
-from ..validate import fit_to_programme
-from ..workspace import Workspace
+from ..validate import fit_to_programme, load_manifest
 from .common import Ctx, manifest_arg, pass_ctx
 
 file_arg = click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
@@ -70,11 +69,13 @@ def show_subtitles(c: Ctx, programme: Programme, report: Any) -> None:
                    f"{item['text'][:60]}", c.quiet)
         for note in script.get("notes", []):
             ui.say(f"  {note}", c.quiet)
-    en = report.record.get("languages", {}).get("en", {})
-    if en.get("machine_draft") and not en.get("reviewed"):
-        ui.say("  English has unreviewed machine-drafted cues: `reportage subtitles export-sheet` for review",
-               c.quiet)
-    vi = SubtitlesRecord.from_json(report.record).languages.get("vi")
+    record = SubtitlesRecord.from_json(report.record)
+    en = record.languages.get("en")
+    machine = en.machine_cues() if en is not None and en.source == "generated" else []
+    if machine:
+        ui.say(f"  English has {len(machine)} unreviewed machine-drafted cue(s): `reportage review`, or "
+               "`reportage subtitles export-sheet` for review", c.quiet)
+    vi = record.languages.get("vi")
     unsure = vi.uncertain_words if vi is not None and vi.uncertain_words else ()
     if unsure:
         words = sum(len(u.words) for u in unsure)
@@ -162,7 +163,7 @@ def import_cmd(c: Ctx, manifest: Path, lang: str, file: Path, force: bool) -> No
     note; cues that would still fall outside the programme refuse the import, as lint errors do.
     """
     programme = load_manifest(manifest)
-    from ..stages.subtitles import adopt_cues
+    from ..subs.adopt import adopt_cues
 
     document = read_subtitles(file)
     timeline = load_timeline(c.workspace(programme).timeline_json)
@@ -204,7 +205,7 @@ def export_sheet(c: Ctx, manifest: Path, out: Path) -> None:
     After a review, the sheet shows the machine draft under "machine English" and the reviewed
     English under "final English", so a second pass starts from the first one.
     """
-    from ..stages.subtitles import source_of
+    from ..subs.adopt import source_of
     from ..translate.sheet_backend import export_rows, export_timecodes, imported_rows, write_sheet
 
     programme = load_manifest(manifest)
@@ -237,7 +238,7 @@ def export_sheet(c: Ctx, manifest: Path, out: Path) -> None:
 @pass_ctx
 def import_sheet(c: Ctx, manifest: Path, file: Path) -> None:
     """Take a reviewed sheet's final English as the reviewed English subtitles."""
-    from ..stages.subtitles import import_sheet_rows
+    from ..stages.subtitles import check_sheet, import_sheet_rows
 
     programme = load_manifest(manifest)
     check_sheet(programme, c.workspace(programme), file)
@@ -248,18 +249,3 @@ def import_sheet(c: Ctx, manifest: Path, file: Path) -> None:
     else:
         ui.say(f"imported {count} reviewed English cues from {file}", c.quiet)
 
-
-def check_sheet(programme: Programme, ws: Workspace, file: Path, style_name: str = "en") -> None:
-    """Every problem of a review sheet against the Vietnamese cues in force, timecodes included, in one
-    SubtitleError (each with its row); returns quietly when the sheet can be imported."""
-    from ..translate.sheet_backend import export_timecodes, read_sheet, validate_final
-
-    vi_path = ws.subtitle("vi", "srt")
-    if not vi_path.is_file():
-        raise SubtitleError("no Vietnamese subtitles yet", path=vi_path, hint="run `reportage subtitles make` first")
-    vi = read_subtitles(vi_path).cues
-    rows = read_sheet(file)
-    timecodes = export_timecodes([cue.start_ms for cue in vi], programme.rate)
-    problems = validate_final(rows, len(vi), load_style(style_name), timecodes)
-    if problems:
-        raise SubtitleError("the sheet cannot be imported: " + "; ".join(problems), path=file)

@@ -2,30 +2,16 @@
 
 from __future__ import annotations
 
-import dataclasses
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
 from .. import ui
-from ..manifest import Programme, load_manifest
+from ..manifest import Programme
+from ..validate import load_manifest
 from .common import Ctx, clips_option, manifest_arg, pass_ctx
-
-if TYPE_CHECKING:
-    from ..asr.engine import TranscribeSettings
-
-
-def _settings(engine: str | None, language: str | None, beam: int | None, device: str, compute_type: str,
-              programme: Programme) -> TranscribeSettings:
-    from ..asr.engine import TranscribeSettings
-
-    settings = TranscribeSettings(engine=engine, language=language or programme.manifest.language,  # type: ignore[arg-type]
-                                  device=device, compute_type=compute_type)
-    if beam is not None:
-        settings = dataclasses.replace(settings, beam_size=beam, best_of=max(beam, 1))
-    return settings
 
 
 def show_transcribe(c: Ctx, programme: Programme, report: Any) -> None:
@@ -62,10 +48,11 @@ def show_transcribe(c: Ctx, programme: Programme, report: Any) -> None:
 def transcribe(c: Ctx, manifest: Path, clips: tuple[str, ...], engine: str | None, model: Path | None,
                language: str | None, beam: int | None, device: str, compute_type: str) -> None:
     """Transcribe every ingested clip (offline), with word timings, confidences and glossary spellings."""
-    from ..stages.transcribe import Settings
+    from ..run import stage
 
     programme = load_manifest(manifest)
-    settings = Settings(_settings(engine, language, beam, device, compute_type, programme), model)
+    settings = stage("transcribe").settings(programme, engine=engine, language=language, beam=beam, device=device,
+                                            compute_type=compute_type, model=model)
     c.stage_command(programme, "transcribe", show_transcribe, settings, clips or None)
 
 

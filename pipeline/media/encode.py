@@ -9,7 +9,7 @@ refuse a profile before it gets here.
 from __future__ import annotations
 
 from ..profiles import Profile, Video
-from .codecs import ENCODERS, MPEG2_LEVELS, MPEG2_LEVELS_422, MPEG2_PROFILES, MUXERS, PRORES_PROFILES
+from .codecs import ENCODERS, MPEG2_PROFILES, MUXERS, PRORES_PROFILES, mpeg2_levels
 
 
 def rate_text(kbits: int) -> str:
@@ -52,8 +52,7 @@ def video_args(profile: Profile) -> list[str]:
     else:
         args += ["-profile:v", str(MPEG2_PROFILES[v.profile])]
         if v.level:
-            levels = MPEG2_LEVELS_422 if v.profile == "422" else MPEG2_LEVELS
-            args += ["-level:v", str(levels[v.level])]
+            args += ["-level:v", str(mpeg2_levels(v.profile)[v.level])]
         args += ["-pix_fmt", v.pix_fmt]
     args += _rate_control(v)
     if v.codec != "prores":

@@ -174,6 +174,16 @@ def ffprobe_json(path: Path, extra: Sequence[str] = ()) -> dict[str, Any]:
     return data
 
 
+def ffprobe_output(args: Sequence[str]) -> bytes | None:
+    """Run `ffprobe -v error ARGS` and return its stdout, or None when it fails: for the packet scans
+    that only refine what `ffprobe_json` already read, where a file ffprobe cannot scan means "no
+    more facts", not an error."""
+    argv = [tool_path("ffprobe"), "-v", "error", *args]
+    log.debug("run %s", shlex.join(argv))
+    proc = subprocess.run(argv, capture_output=True, check=False, preexec_fn=die_with_parent())
+    return proc.stdout if proc.returncode == 0 else None
+
+
 @dataclass(frozen=True)
 class Feed:
     """ffmpeg runs that write, one after another, into the same FIFOs, which the main command reads

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import subprocess
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -17,9 +16,9 @@ from statistics import median
 from typing import Any, NamedTuple
 
 from ..errors import MediaError
-from ..manifest import AUDIO_EXTS, VIDEO_EXTS
 from ..timecode import fmt_rate, parse_rate
-from .ffmpeg import die_with_parent, ffprobe_json, safe_input, tool_path
+from .extensions import AUDIO_EXTS, VIDEO_EXTS
+from .ffmpeg import ffprobe_json, ffprobe_output, safe_input
 
 
 @dataclass(frozen=True)
@@ -239,15 +238,14 @@ def parse_probe(path: Path, data: dict[str, Any]) -> MediaInfo:
 
 def _packet_times(path: Path, stream: str, read_seconds: float | None) -> list[float]:
     """Presentation times of a stream's packets (demux only, no decode: fast even on long files)."""
-    argv = [tool_path("ffprobe"), "-v", "error", "-select_streams", stream,
-            "-show_entries", "packet=pts_time,dts_time", "-of", "json"]
+    args = ["-select_streams", stream, "-show_entries", "packet=pts_time,dts_time", "-of", "json"]
     if read_seconds is not None:
-        argv += ["-read_intervals", f"%+{read_seconds:g}"]
-    argv.append(safe_input(path))
-    proc = subprocess.run(argv, capture_output=True, check=False, preexec_fn=die_with_parent())
-    if proc.returncode != 0:
+        args += ["-read_intervals", f"%+{read_seconds:g}"]
+    args.append(safe_input(path))
+    stdout = ffprobe_output(args)
+    if stdout is None:
         return []
-    packets = json.loads(proc.stdout or b"{}").get("packets", [])
+    packets = json.loads(stdout or b"{}").get("packets", [])
     times: list[float] = []
     for p in packets:
         value = p.get("pts_time", p.get("dts_time"))
@@ -263,14 +261,13 @@ _ESTIMATED_DURATION_FORMATS = frozenset({"aac", "mp3", "ac3", "eac3", "mp2", "mp
 
 def _audio_span_ms(path: Path) -> int | None:
     """Milliseconds from the first audio packet to the end of the last (demux only, no decode)."""
-    argv = [tool_path("ffprobe"), "-v", "error", "-select_streams", "a:0",
-            "-show_entries", "packet=pts_time,duration_time", "-of", "csv=p=0", safe_input(path)]
-    proc = subprocess.run(argv, capture_output=True, check=False, preexec_fn=die_with_parent())
-    if proc.returncode != 0:
+    stdout = ffprobe_output(["-select_streams", "a:0", "-show_entries", "packet=pts_time,duration_time",
+                             "-of", "csv=p=0", safe_input(path)])
+    if stdout is None:
         return None
     first: float | None = None
     end = 0.0
-    for line in proc.stdout.decode("ascii", "replace").splitlines():
+    for line in stdout.decode("ascii", "replace").splitlines():
         pts, _, duration = line.partition(",")
         try:
             start = float(pts)
@@ -418,12 +415,3 @@ def probe(path: Path) -> MediaInfo:
     if info.duration_ms is None or info.duration_ms <= 0:
         raise MediaError("has no measurable duration", path=path, hint="the file may be truncated or still recording")
     return info
-
-
-def media_info_from_dict(data: dict[str, Any]) -> MediaInfo:
-    """Rebuild MediaInfo from probe.json written by ingest."""
-    video = VideoStream(**data["video"]) if data.get("video") else None
-    audio = tuple(AudioStream(**a) for a in data.get("audio", []))
-    interval = data.get("frame_interval_ms")
-    rest = {k: v for k, v in data.items() if k not in ("video", "audio", "frame_interval_ms")}
-    return MediaInfo(**rest, video=video, audio=audio, frame_interval_ms=tuple(interval) if interval else None)

@@ -4,7 +4,7 @@ V1 (the first video track) is the picture. Its clips are numbered 1, 2, 3 … in
 EDL numbers events, and every message names that number, the clip and its record timecode. What the
 programme cannot be made from is refused here with that name: a gap in the picture, a transition
 with no clip on one side, a time that falls between frames. Whether a transition is a dissolve is
-decided later (conform.py), where the refusal can name both clips.
+decided later (placement.py), where the refusal can name both clips.
 """
 
 from __future__ import annotations

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from ..text import ascii_fold
 from ..timecode import Timecode
-from .export import ExportPlan
 from .match import reel_key
+from .plan import ExportPlan
 
 
 def _tc(frames: float, plan: ExportPlan) -> str:

@@ -7,7 +7,7 @@ Where each format keeps what (OpenTimelineIO 0.18 and its 1.0 adapters, measured
 - FCPXML: the writer drops sequence markers and the start timecode, so markers go on the V1 clip
   they fall in (clip markers, which FCP X shows in the timeline) and `tcStart` is written into the
   XML here.
-- EDL: written by edl.py, not the adapter (see there).
+- EDL: written by edl.py, not the adapter (see there). Both writers take the plan (`nle.plan`).
 - Subtitles: no OTIO adapter carries a subtitle track. The .otio file keeps every cue in the
   timeline's metadata (`reportage.subtitles`); every format gets `<file>.vi.srt` / `.en.srt` beside
   it, which Premiere, Resolve and FCP X import as caption tracks.
@@ -16,7 +16,6 @@ Where each format keeps what (OpenTimelineIO 0.18 and its 1.0 adapters, measured
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -24,44 +23,14 @@ from typing import Any
 import opentimelineio as otio  # type: ignore[import-untyped]
 
 from .. import fsutil
-from ..timecode import Timecode
-from ..timeline import Marker, Timeline
+from ..timeline import Marker
+from .edl import write_edl
 from .formats import ADAPTERS, Format
 from .match import FootageClip
+from .plan import ExportPlan
 
 RT, TR = otio.opentime.RationalTime, otio.opentime.TimeRange
 _COLORS = {"RED", "PINK", "ORANGE", "YELLOW", "GREEN", "CYAN", "BLUE", "PURPLE", "MAGENTA", "BLACK", "WHITE"}
-
-
-@dataclass(frozen=True)
-class SubtitleCue:
-    start_frame: int
-    end_frame: int
-    text: str
-
-
-@dataclass(frozen=True)
-class ExportPlan:
-    """Everything an export writes, gathered from the workspace (stages/export.py) or built in tests."""
-
-    name: str
-    timeline: Timeline
-    footage: dict[str, FootageClip]
-    start_frame: int
-    markers: tuple[Marker, ...]
-    subtitles: dict[str, tuple[SubtitleCue, ...]] = field(default_factory=dict)
-    srt_text: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def rate(self) -> Fraction:
-        return self.timeline.rate
-
-    def start_tc(self) -> str:
-        return str(Timecode(self.start_frame, self.rate))
-
-    def source_start_frames(self, clip: FootageClip) -> float:
-        """The clip's own start timecode, counted in programme-rate frames (what NLEs show)."""
-        return float(clip.start_s * self.rate)
 
 
 def _rt(frames: float | int, rate: Fraction) -> Any:
@@ -165,8 +134,6 @@ def _audio_tracks(plan: ExportPlan) -> list[Any]:
 def export_text(plan: ExportPlan, fmt: Format) -> str:
     """The file's text for `fmt`."""
     if fmt == "edl":
-        from .edl import write_edl
-
         return write_edl(plan)
     text: str = otio.adapters.write_to_string(build_otio(plan, fmt), adapter_name=ADAPTERS[fmt])
     if fmt == "fcpxml":

@@ -7,10 +7,10 @@ from pathlib import Path
 from ..errors import ManifestError
 from ..manifest import Programme
 from ..workspace import Workspace
-from .conform import Placed, place_edit
 from .edit import EditProblem, edit_from_otio
 from .formats import format_of, read_edit
 from .match import footage_from_workspace
+from .placement import Placed, place_edit
 
 
 def import_edit(programme: Programme, ws: Workspace, edit_path: Path) -> Placed:

@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from .. import fsutil
 from ..fsutil import nfc
-from ..media.probe import media_info_from_dict
-from ..records.ingest import read_ingest_record
+from ..records.ingest import ingest_record_path, read_ingest_record
+from ..records.probe import probe_path, read_probe
 from ..text import ascii_fold
 from ..timecode import Timecode
 from ..workspace import Workspace
@@ -47,10 +46,10 @@ def footage_from_workspace(ws: Workspace, clip_ids: list[str]) -> list[FootageCl
     """The ingested clips among `clip_ids` (those ingest has not recorded are left out)."""
     clips: list[FootageClip] = []
     for clip_id in clip_ids:
-        if not (ws.ingest_dir(clip_id) / "ingest.json").is_file() or not ws.probe_json(clip_id).is_file():
+        if not ingest_record_path(ws, clip_id).is_file() or not probe_path(ws, clip_id).is_file():
             continue
         record = read_ingest_record(ws, clip_id)
-        info = media_info_from_dict(fsutil.read_json(ws.probe_json(clip_id)))
+        info = read_probe(ws, clip_id)
         rate = info.rate if info.video else record.rate
         start = Fraction(0)
         if info.timecode:

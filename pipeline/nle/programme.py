@@ -15,15 +15,19 @@ from typing import Any
 from .. import fsutil
 from ..errors import ManifestError, WorkspaceError
 from ..manifest import Programme
-from ..profiles import load_profile
+from ..profiles import programme_profile
+from ..qc.plan import Status
+from ..records.qc import read_qc_report
+from ..records.review import read_notes
 from ..subs.cues import frame_at
 from ..subs.srt import parse_srt
 from ..timecode import Timecode
 from ..timeline import Marker, Timeline, load_timeline
 from ..workspace import Workspace
-from .export import ExportPlan, SubtitleCue, write_export
+from .export import write_export
 from .formats import EXTENSIONS, FORMATS, Format
 from .match import footage_from_workspace
+from .plan import ExportPlan, SubtitleCue
 
 log = logging.getLogger(__name__)
 
@@ -61,10 +65,9 @@ def export_dir(ws: Workspace) -> Path:
 
 def start_timecode(programme: Programme) -> str:
     """The programme's start timecode: the first deliverable profile that sets one, else 10:00:00:00."""
-    overrides = programme.base_dir / "profiles"
     for name in programme.manifest.deliverables:
         try:
-            profile = load_profile(name, overrides if overrides.is_dir() else None)
+            profile = programme_profile(programme.base_dir, name)
         except Exception:  # an unknown profile is render's error to report, not export's
             continue
         if profile.programme_start_tc:
@@ -75,51 +78,36 @@ def start_timecode(programme: Programme) -> str:
 def qc_markers(ws: Workspace, timeline: Timeline) -> list[Marker]:
     """WARN/FAIL checks of qc/report.json as markers, one per flagged span (`spans_s`, programme
     seconds); a check without spans (a container or codec problem) is placed at the start."""
-    path = ws.qc_dir / "report.json"
-    if not path.is_file():
-        return []
     try:
-        data = fsutil.read_json(path)
-    except (OSError, ValueError):
-        log.warning("%s is unreadable; QC markers left out", path)
+        report = read_qc_report(ws)
+    except WorkspaceError as exc:
+        log.warning("%s; QC markers left out", exc.one_line())
+        return []
+    if report is None:
         return []
     markers: list[Marker] = []
-    groups = [(d.get("deliverable", "?"), d.get("checks", [])) for d in data.get("deliverables", [])]
-    groups.append(("subtitles", (data.get("subtitles") or {}).get("checks", [])))
+    groups = [(f.deliverable, f.checks) for f in report.files] + [("subtitles", report.subtitles)]
     for where, checks in groups:
         for check in checks:
-            status = str(check.get("status", ""))
-            if status not in ("WARN", "FAIL"):
+            if check.status not in (Status.WARN, Status.FAIL):
                 continue
-            text = f"QC {status} {where}: {check.get('label', check.get('id'))} — {check.get('measured', '')}"
-            if check.get("detail"):
-                text += f" ({check['detail']})"
-            color = "RED" if status == "FAIL" else "YELLOW"
-            spans = check.get("spans_s") or [[0, 0]]
-            for start, end in spans:
-                frame = min(timeline.ms_to_frames(round(float(start) * 1000)), timeline.duration_frames)
-                length = max(0, timeline.ms_to_frames(round(float(end) * 1000)) - frame)
+            text = f"QC {check.status.value} {where}: {check.label or check.id} — {check.measured}"
+            if check.detail:
+                text += f" ({check.detail})"
+            color = "RED" if check.status is Status.FAIL else "YELLOW"
+            for start, end in check.spans_s or ((0.0, 0.0),):
+                frame = min(timeline.ms_to_frames(round(start * 1000)), timeline.duration_frames)
+                length = max(0, timeline.ms_to_frames(round(end * 1000)) - frame)
                 markers.append(Marker(frame, text, length, color, "qc"))
     return markers
 
 
 def review_markers(ws: Workspace, timeline: Timeline) -> list[Marker]:
-    """Review notes (`review/notes.json`: a list of {in_ms, out_ms, author, text}) as markers."""
-    path = ws.dir / "review" / "notes.json"
-    if not path.is_file():
-        return []
-    try:
-        notes = fsutil.read_json(path)
-    except (OSError, ValueError) as exc:
-        raise WorkspaceError(f"review notes are unreadable ({exc})", path=path) from exc
-    if isinstance(notes, dict):
-        notes = notes.get("notes", [])
+    """Review notes (`review/notes.json`, `records/review.py`) as markers."""
     markers = []
-    for note in notes:
-        start = timeline.ms_to_frames(int(note.get("in_ms", 0)))
-        end = timeline.ms_to_frames(int(note.get("out_ms", note.get("in_ms", 0))))
-        author = fsutil.nfc(str(note.get("author") or "review"))
-        text = f"{author}: {fsutil.nfc(str(note.get('text', '')))}"
+    for note in read_notes(ws):
+        start, end = timeline.ms_to_frames(note.in_ms), timeline.ms_to_frames(note.out_ms)
+        text = f"{fsutil.nfc(note.author or 'review')}: {fsutil.nfc(note.text)}"
         markers.append(Marker(min(start, timeline.duration_frames), text, max(0, end - start), "BLUE", "review"))
     return markers
 

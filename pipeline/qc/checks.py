@@ -30,7 +30,7 @@ from ..media.ffmpeg import ffprobe_json, run_ffmpeg, safe_input
 from ..media.loudness import parse_ebur128
 from ..records.subtitles import SubtitlesLanguage
 from ..subs.cues import Cue
-from ..timecode import ms_to_timecode, parse_rate
+from ..timecode import fmt_rate, ms_to_timecode, parse_rate
 
 _FRAME_RE = re.compile(r"^frame:\s*(\d+)\s+pts:\s*\S+\s+pts_time:\s*([-\d.e]+)")
 _META_RE = re.compile(r"^lavfi\.(\w+)\.(\w+)=(.*)$")
@@ -38,7 +38,6 @@ _R128_RE = re.compile(r"\] t:\s*([\d.]+)\s+TARGET:.*?M:\s*([-\d.]+)\s+S:\s*([-\d
 _BLACK_RE = re.compile(r"black_start:\s*([\d.]+)\s+black_end:\s*([\d.]+)")
 _SIL_START_RE = re.compile(r"silence_start:\s*([-\d.]+)")
 _SIL_END_RE = re.compile(r"silence_end:\s*([-\d.]+)")
-_FREEZE_RE = re.compile(r"lavfi\.freezedetect\.freeze_(start|end):\s*([\d.]+)")
 _EXTREMES = ("YMIN", "YMAX", "UMIN", "UMAX", "VMIN", "VMAX")
 
 
@@ -77,7 +76,7 @@ def probe_fields(path: Path) -> tuple[dict[str, Any], float | None]:
         "video.level": video.get("level") if isinstance(video.get("level"), int) and video["level"] > 0 else None,
         "video.pix_fmt": video.get("pix_fmt"),
         "video.size": f"{video.get('width')}x{video.get('height')}",
-        "video.rate": _fmt_rate(rate),
+        "video.rate": fmt_rate(rate, exact=True),
         "video.field_order": video.get("field_order"),
         "video.colour": "/".join(str(video.get(k, "?")) for k in ("color_primaries", "color_transfer",
                                                                     "color_space", "color_range")),
@@ -372,10 +371,6 @@ def poster_frames(path: Path, out_dir: Path, duration_s: float | None, stem: str
 def _escape(path: Path) -> str:
     """A path inside a filtergraph option: escape what the graph parser treats specially."""
     return str(path).replace("\\", "\\\\\\\\").replace(":", "\\\\:").replace("'", "\\\\'").replace(",", "\\,")
-
-
-def _fmt_rate(rate: Fraction) -> str:
-    return str(rate.numerator) if rate.denominator == 1 else f"{rate.numerator}/{rate.denominator}"
 
 
 def _int(value: Any) -> int | None:

@@ -37,11 +37,12 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
-from fractions import Fraction
 from typing import Any, Literal, get_args
 
 from ..intervals import subtract
+from ..media.codecs import level_number
 from ..profiles import Profile
+from ..timecode import fmt_rate
 
 Rule = Literal["equals", "one_of", "near", "at_most", "at_least", "level_at_most", "intervals",
                "legal_range", "report", "bitrate", "unreviewed_words"]
@@ -204,25 +205,14 @@ def allowed_windows(profile: Profile, file_s: float | None) -> tuple[Interval, .
     return tuple(windows)
 
 
-_H264_LEVELS = {"1b": 9}
-_MPEG2_LEVELS = {"high": 4, "high1440": 6, "main": 8, "low": 10}
-_MPEG2_LEVELS_422 = {"high": 2, "main": 5}  # 4:2:2 profile uses the escape numbering
 _PCM_CODECS = ("pcm_s16le", "pcm_s24le", "pcm_s32le", "pcm_s16be", "pcm_s24be")
 
 
 def expected_level(profile: Profile) -> int | None:
-    """ffprobe's numeric level for the profile's level ('3.1' → 31, MPEG-2 'high' → 4)."""
-    level = profile.video.level
-    if level is None:
-        return None
-    if profile.video.codec == "mpeg2video":
-        return (_MPEG2_LEVELS_422 if profile.video.profile == "422" else _MPEG2_LEVELS).get(level)
-    if level in _H264_LEVELS:
-        return _H264_LEVELS[level]
-    try:
-        return round(float(level) * 10)
-    except ValueError:
-        return None
+    """ffprobe's numeric level for the profile's level ('3.1' → 31, MPEG-2 'high' → 4), from the
+    table the encoder is given its level by (`media/codecs.py`), so QC holds a file to what was asked."""
+    v = profile.video
+    return None if v.level is None else level_number(v.codec, v.profile, v.level)
 
 
 def plan_for(profile: Profile, ctx: PlanContext = PlanContext()) -> list[CheckSpec]:
@@ -252,7 +242,7 @@ def plan_for(profile: Profile, ctx: PlanContext = PlanContext()) -> list[CheckSp
     specs += [
         CheckSpec("video.pix_fmt", "Pixel format", "video.pix_fmt", "equals", v.pix_fmt),
         CheckSpec("video.size", "Frame size", "video.size", "equals", f"{v.width}x{v.height}"),
-        CheckSpec("video.rate", "Frame rate", "video.rate", "equals", _fmt_rate(rate), unit="fps"),
+        CheckSpec("video.rate", "Frame rate", "video.rate", "equals", fmt_rate(rate, exact=True), unit="fps"),
         CheckSpec("video.field_order", "Field order", "video.field_order", "one_of",
                   ("progressive",) if not v.interlaced else ("tt", "tb")),
     ]
@@ -336,10 +326,6 @@ def subtitles_plan(lang: str) -> list[CheckSpec]:
 def _norm_profile(text: str | None) -> str:
     """'4:2:2' and '422', 'High' and 'high', 'HQ' → comparable lower-case alphanumerics."""
     return "".join(ch for ch in (text or "").lower() if ch.isalnum())
-
-
-def _fmt_rate(rate: Fraction) -> str:
-    return str(rate.numerator) if rate.denominator == 1 else f"{rate.numerator}/{rate.denominator}"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -56,7 +56,8 @@ def records_dir(ws: Workspace) -> Path:
     return ws.qc_dir / "deliverables"
 
 
-def record_path(ws: Workspace, deliverable: str) -> Path:
+def deliverable_record_path(ws: Workspace, deliverable: str) -> Path:
+    """Where the QC record of the deliverable named `deliverable` is kept."""
     return records_dir(ws) / f"{deliverable}.json"
 
 

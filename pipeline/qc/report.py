@@ -1,4 +1,5 @@
-"""QC report files: `report.json` for machines and a self-contained `report.html` for people.
+"""QC report files: `report.json` for machines (its shape, writer and reader: `records/qc.py`) and a
+self-contained `report.html` for people.
 
 The HTML carries everything inline (CSS, poster frames and matplotlib plots as base64 PNG/JPEG) so it
 can be mailed or dropped into the delivery bag and still open offline. matplotlib is imported only
@@ -14,11 +15,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..fsutil import write_json, write_text
+from ..fsutil import write_text
+from ..records.qc import QC_REPORT_NAME, write_qc_report
 from .plan import LEGAL_AREA, LEGAL_C, LEGAL_SUSTAINED_S, LEGAL_Y, CheckResult, Status
 
 if TYPE_CHECKING:
-    from ..stages.qc import FileQC, QCReport
+    from ..records.qc import FileQC, QCReport
 
 _COLOURS = {"PASS": "#1e7b34", "WARN": "#b36b00", "FAIL": "#b3261e", "INFO": "#555"}
 _CSS = """
@@ -40,10 +42,6 @@ font-size:.85em;padding:.1em .4em}
 
 def badge(status: str, big: bool = False) -> str:
     return f'<span class="b{" big" if big else ""}" style="background:{_COLOURS.get(status, "#555")}">{status}</span>'
-
-
-def write_json_report(report: QCReport, path: Path) -> None:
-    write_json(path, report.to_dict())
 
 
 def _rows(checks: Sequence[CheckResult]) -> str:
@@ -173,8 +171,8 @@ def render_html(report: QCReport) -> str:
 
 def write_reports(report: QCReport, out_dir: Path) -> tuple[Path, Path]:
     """Write report.json and report.html into `out_dir`; return both paths."""
-    json_path, html_path = out_dir / "report.json", out_dir / "report.html"
-    write_json_report(report, json_path)
+    json_path, html_path = out_dir / QC_REPORT_NAME, out_dir / "report.html"
+    write_qc_report(json_path, report)
     write_text(html_path, render_html(report))
     return json_path, html_path
 

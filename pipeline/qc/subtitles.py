@@ -1,7 +1,8 @@
 """Subtitle QC for a programme: every language file present and readable, lint against its style,
-every stretch of speech covered by a cue, no cue hanging over silence, machine drafts flagged, the
-recognised words nobody has reviewed counted (`plan.subtitles_plan`, measured by
-`checks.uncertain_words` from the subtitles record); and,
+every stretch of speech covered by a cue, no cue hanging over silence, the cues still a machine's
+unreviewed draft counted (each cue's own origin in the record's cue map), the recognised words
+nobody has reviewed counted (`plan.subtitles_plan`, measured by `checks.uncertain_words` from the
+subtitles record); and,
 per deliverable that burns subtitles in, no burned-in cue on top of a lower third
 (`lower_third_checks`: a WARN naming each cue, since which one gives way is the editor's call).
 
@@ -32,7 +33,7 @@ from ..records.subtitles import SubtitlesLanguage
 from ..render.branding import lower_third_areas
 from ..render.overlap import FIX, LowerThirdArea, Overlap, cue_label, find_overlaps
 from ..subs import Cue, lint, load_style, read_subtitles
-from ..timecode import Timecode
+from ..timecode import Excerpt, Timecode
 from ..timeline import Timeline
 from ..workspace import Workspace
 from .checks import uncertain_words
@@ -149,14 +150,38 @@ def check_language(path_by_ext: dict[str, Path], lang: str, timeline: Timeline |
                                    f"≤ lead-in {style.lead_in_frames} / hang-on {style.hang_on_frames} frames",
                                    detail, value=worst_ms, unit="ms",
                                    spans_s=_seconds((c.start_ms, c.end_ms) for c, _ in over)))
-    if draft is not None and draft.machine_draft and not draft.reviewed:
-        results.append(CheckResult(f"subtitles.{lang}.review", f"Subtitles {lang} reviewed", Status.WARN,
-                                   "unreviewed machine draft", "reviewed by a translator",
-                                   f"source: {draft.backend or draft.source}"))
+    results += _machine_draft_check(lang, draft, rate or style.frame_rate, cues)
     results += _short_checks(lang, draft, rate or style.frame_rate, cues)
     measured = {"subtitles.uncertain_words": uncertain_words(draft, cues, rate or style.frame_rate)}
     results += [evaluate(spec, measured) for spec in subtitles_plan(lang) if measured[spec.measure] is not None]
     return results
+
+
+def _machine_draft_check(lang: str, draft: SubtitlesLanguage | None, rate: Fraction,
+                         cues: Sequence[Cue]) -> list[CheckResult]:
+    """A WARN counting the cues a machine translator drafted that nobody has reviewed: the cues whose
+    origin in this language is still `machine` in the subtitles record's cue map, while the file is
+    still as the stage made it (a file a person owns is theirs). A record without a cue map (older,
+    or the English failed) says it of the language as a whole, as the record does."""
+    if draft is None or draft.source != "generated":
+        return []
+    check, name, target = f"subtitles.{lang}.review", f"Subtitles {lang} reviewed", "reviewed by a translator"
+    by = draft.backend or draft.source
+    if draft.cue_map is None:
+        if not draft.machine_draft or draft.reviewed:
+            return []
+        return [CheckResult(check, name, Status.WARN, "unreviewed machine draft", target, f"source: {by}")]
+    machine = [n for n in draft.machine_cues() if 1 <= n <= len(cues)]
+    if not machine:
+        return []
+    first = cues[machine[0] - 1]
+    return [CheckResult(
+        check, name, Status.WARN, f"{len(machine)} of {len(cues)} cues an unreviewed machine draft", target,
+        f"cues {', '.join(map(str, machine[:8]))}{' …' if len(machine) > 8 else ''}, the first at "
+        f"{Timecode.from_seconds(Fraction(first.start_ms, 1000), rate)}, drafted by {by} — review them in "
+        "`reportage review`, or with `reportage subtitles export-sheet` and `import-sheet`",
+        value=len(machine), unit="cues",
+        spans_s=_seconds((cues[n - 1].start_ms, cues[n - 1].end_ms) for n in machine))]
 
 
 def _short_checks(lang: str, draft: SubtitlesLanguage | None, rate: Fraction,
@@ -208,7 +233,7 @@ def lower_third_verdict(overlaps: Sequence[Overlap], lang: str, rate: Fraction) 
 
 
 def lower_third_checks(programme: Programme, ws: Workspace, timeline: Timeline | None,
-                       burning: Mapping[str, tuple[Profile, tuple[float, float] | None]]) -> dict[str, CheckResult]:
+                       burning: Mapping[str, tuple[Profile, Excerpt | None]]) -> dict[str, CheckResult]:
     """`lower_third_verdict` of each deliverable in `burning` (name → its profile and the excerpt it
     was rendered from) that burns subtitles in, against the lower thirds as the render placed them
     (`render/branding.lower_third_areas`). Cheap, no decode; none without lower thirds, a timeline or

@@ -4,14 +4,19 @@ per record, the writer and a typed reader side by side.
 | record | file | written by | read by |
 |---|---|---|---|
 | `IngestRecord` (records/ingest.py) | `ingest/<clip>/ingest.json` | ingest | transcribe, assemble, render, search |
+| `MediaInfo` (records/probe.py) | `ingest/<clip>/probe.json` | ingest | ingest, assemble, conform, nle |
+| `ShotList` (records/shots.py) | `ingest/<clip>/shots.json` | ingest | assemble |
 | `Timeline` (pipeline/timeline.py) | `timeline.json` | assemble | subtitles, render, qc, package |
 | `Transcript` (pipeline/asr/transcript.py) | `transcripts/<clip>.json` | transcribe | subtitles, search, qc |
 | `SubtitlesRecord` (records/subtitles.py) | `subtitles/<id>.subtitles.json` | subtitles | qc, review, export |
 | `RenderRecord` (pipeline/render/state.py) | `renders/render.json` | render | qc, package, review |
 | `DeliverableRecord` (pipeline/qc/record.py) | `qc/deliverables/<name>.json` | qc | qc, review |
 | subtitle verdicts (pipeline/qc/record.py) | `qc/subtitles/<lang>.json` | qc | qc |
-| `QCReport` (pipeline/stages/qc.py) | `qc/report.json` | qc | package, review, export, batch |
-| notes, approval (pipeline/review/state.py) | `review/notes.json`, `review/approval.json` | review | package, export |
+| `QCReport` (records/qc.py) | `qc/report.json` | qc | qc, package, review, export, batch |
+| `Note`, `Approval` (records/review.py) | `review/notes.json`, `review/approval.json` | review | package, export |
+| `PackageRecord` (records/package.py) | `delivery/package.json` | package | batch |
 
-Nobody parses another stage's display text: a reader takes the numbers and names from these.
+Nobody outside a record's module parses its JSON, and nobody parses another module's display text: a
+reader takes the numbers and names from these. A failure a record carries (a stage outcome, a failed
+clip, a batch result) is `errors.Failure`'s fields (`problem`, `path`, `hint`), not a line to split.
 """

@@ -1,18 +1,124 @@
 """`subtitles/<id>.subtitles.json`: the subtitles stage's account of each language (its only writer), read
-by QC, the review room and the exports."""
+by QC, the review room and the exports.
+
+Each cue's origin is typed per language (`CueOrigin`, `CueMapEntry`): an English cue the local
+model drafted is `machine` whatever its Vietnamese is, so no reader can take one language's origin
+for the other's. The record carries its shape's version (`RECORD_VERSION`); records written before
+the version was kept (the cue map's `origin`/`en_origin`/`en_by` keys) are read into the same types,
+and one written by a newer reportage is a WorkspaceError naming the file, not a guess.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import fsutil
+from ..errors import WorkspaceError
 from ..workspace import Workspace
 
 if TYPE_CHECKING:
     from ..subs.cues import Cue
+
+RECORD_VERSION = 4
+"""The record's shape. 2: the Vietnamese cues' uncertain recognised words; 3: no files without cues,
+speech, shortened and untranslated English, nothing past the programme's end; 4: the version itself,
+and each cue map entry's origin per language (`origins`). A record without one is 3 or older."""
+
+LANGS = ("vi", "en")
+
+
+class CueOrigin(StrEnum):
+    """Where a cue's words came from, for the language the cue is in."""
+
+    SCRIPT = "script"  # the script's Vietnamese, or the translator's English sentence from the script
+    RECOGNISED = "recognised"  # Vietnamese as the recogniser heard it
+    MACHINE = "machine"  # English a machine translator drafted: nobody has reviewed it
+    REVIEWED = "reviewed"  # a person's: a file an editor changed, a review room save, a review sheet's English
+    IMPORTED = "imported"  # a file brought in whole (`reportage subtitles import`, a reviewed sheet)
+
+
+ORIGINS_OF: dict[str, frozenset[CueOrigin]] = {
+    "vi": frozenset({CueOrigin.SCRIPT, CueOrigin.RECOGNISED, CueOrigin.REVIEWED, CueOrigin.IMPORTED}),
+    "en": frozenset(CueOrigin),
+}
+"""The origins a cue of each language can have (no machine translates into Vietnamese)."""
+
+
+def _origin(value: Any, lang: str) -> CueOrigin | None:
+    """A recorded origin for `lang`; None when missing or not one that language's cues can have."""
+    try:
+        origin = CueOrigin(value)
+    except ValueError:
+        return None
+    return origin if origin in ORIGINS_OF[lang] else None
+
+
+@dataclass(frozen=True)
+class CueMapEntry:
+    """Some Vietnamese cues (1-based numbers) and the English cues made for them, each language
+    with its own origin.
+
+    One entry is one script sentence (`sentence`, its reference in the script) or one stretch of
+    recognised speech. `translated_by` names the translator backend(s) whose English this is
+    (None: the script's); `shortened` are the English cues cut with "…" to be read in their time.
+    An origin is None when nothing was recorded (English: no English was made for these cues).
+    """
+
+    vi: tuple[int, ...]
+    en: tuple[int, ...]
+    vi_origin: CueOrigin | None
+    en_origin: CueOrigin | None = None
+    sentence: str | None = None
+    translated_by: str | None = None
+    shortened: tuple[int, ...] = ()
+
+    def cues(self, lang: str) -> tuple[int, ...]:
+        """The entry's cue numbers in `lang`."""
+        return self.vi if lang == "vi" else self.en
+
+    def origin(self, lang: str) -> CueOrigin | None:
+        """The origin of the entry's cues in `lang`."""
+        return self.vi_origin if lang == "vi" else self.en_origin
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"vi": list(self.vi), "en": list(self.en),
+                               "origins": {lang: str(o) for lang in LANGS if (o := self.origin(lang)) is not None}}
+        if self.sentence is not None:
+            out["sentence"] = self.sentence
+        if self.translated_by is not None:
+            out["translated_by"] = self.translated_by
+        if self.shortened:
+            out["shortened"] = list(self.shortened)
+        return out
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> CueMapEntry:
+        """An entry as written now (`origins`), or as written before the record had a version: the
+        Vietnamese origin under `origin`, the English under `en_origin` (`script`, `machine`, or the
+        name of a translator that is no machine, whose English is a person's), its translators under
+        `en_by`."""
+        origins = data.get("origins")
+        if isinstance(origins, Mapping):
+            vi_origin, en_origin = _origin(origins.get("vi"), "vi"), _origin(origins.get("en"), "en")
+            by = data.get("translated_by")
+        else:
+            recorded, by = data.get("en_origin"), data.get("en_by")
+            vi_origin, en_origin = _origin(data.get("origin"), "vi"), _origin(recorded, "en")
+            if en_origin is None and isinstance(recorded, str) and recorded.strip():
+                en_origin, by = CueOrigin.REVIEWED, by or recorded  # a translator that is no machine: the sheet
+        sentence = data.get("sentence")
+        return cls(tuple(_numbers(data.get("vi"))), tuple(_numbers(data.get("en"))), vi_origin, en_origin,
+                   str(sentence) if sentence else None, str(by) if by else None,
+                   tuple(_numbers(data.get("shortened"))))
+
+
+def cue_origins(cue_map: Iterable[CueMapEntry], lang: str) -> dict[int, CueOrigin]:
+    """Each `lang` cue the map names with its recorded origin, by cue number."""
+    return {n: origin for entry in cue_map if (origin := entry.origin(lang)) is not None for n in entry.cues(lang)}
 
 
 @dataclass(frozen=True)
@@ -74,7 +180,9 @@ class SubtitlesLanguage:
     reviewed: bool
     cues: int
     lint: dict[str, Any]
-    cue_map: list[dict[str, Any]] | None = None
+    # English: which English cues were made for which Vietnamese ones, each language's origin per cue
+    # (None: the English is editor-owned, matched by time only).
+    cue_map: tuple[CueMapEntry, ...] | None = None
     # Clips re-transcribed since an editor last changed this language's file: someone must look again.
     needs_review: list[str] = field(default_factory=list)
     # Vietnamese: the cues made from recognised speech that hold words the recogniser was unsure of
@@ -91,6 +199,24 @@ class SubtitlesLanguage:
         """The uncertain cues still in force in `cues` (the file as it is now, perhaps edited since
         the record was written), renumbered as they stand there; a cue changed in any way drops out."""
         return still_in_force(self.uncertain_words or (), cues)
+
+    def file_origin(self, lang: str) -> CueOrigin:
+        """The origin of this language's cues as a whole, for a cue the cue map does not name: a
+        file an editor changed is theirs, an imported one imported; the stage's is the script's,
+        the recogniser's, or for English a machine draft unless no machine wrote any of it."""
+        if self.source == "imported":
+            return CueOrigin.IMPORTED
+        if self.source != "generated":
+            return CueOrigin.REVIEWED
+        if self.backend == "script":
+            return CueOrigin.SCRIPT
+        if lang == "vi":
+            return CueOrigin.RECOGNISED
+        return CueOrigin.MACHINE if self.machine_draft else CueOrigin.REVIEWED
+
+    def machine_cues(self) -> list[int]:
+        """The English cues (numbers) whose origin in the cue map is still a machine draft."""
+        return sorted(n for n, origin in cue_origins(self.cue_map or (), "en").items() if origin is CueOrigin.MACHINE)
 
 
 def still_in_force(entries: Sequence[UncertainCue], cues: Sequence[Cue]) -> list[UncertainCue]:
@@ -129,6 +255,8 @@ class SubtitlesRecord:
                 data.pop("cue_map")
                 data.pop("shortened")
                 data.pop("untranslated")
+            elif entry.cue_map is not None:
+                data["cue_map"] = [e.to_json() for e in entry.cue_map]
             if entry.uncertain_words is None:
                 data.pop("uncertain_words")
             else:
@@ -136,7 +264,7 @@ class SubtitlesRecord:
             if entry.failed is None:
                 data.pop("failed")
             langs[lang] = data
-        out: dict[str, Any] = {"programme": self.programme, "languages": langs}
+        out: dict[str, Any] = {"version": RECORD_VERSION, "programme": self.programme, "languages": langs}
         if self.speech is not None:
             out["speech"] = self.speech
         if self.script is not None:
@@ -144,13 +272,26 @@ class SubtitlesRecord:
         return out
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> SubtitlesRecord:
+    def from_json(cls, data: dict[str, Any], path: Path | str | None = None) -> SubtitlesRecord:
+        """The record as written by this version or an older one (`path`, the file, names it in the
+        error for a record of a newer version, whose meaning this one cannot know)."""
+        version = data.get("version", 3)
+        if not isinstance(version, int) or isinstance(version, bool):
+            raise WorkspaceError(f"the subtitles record's version {version!r} is not a number", path=path,
+                                 hint="write it again: `reportage subtitles make MANIFEST`")
+        if version > RECORD_VERSION:
+            raise WorkspaceError(
+                f"the subtitles record is version {version!r}, newer than this reportage reads (up to "
+                f"{RECORD_VERSION})", path=path,
+                hint="use the reportage that wrote it, or write it again with this one: "
+                     "`reportage subtitles make MANIFEST`")
         langs = {}
         for lang, entry in (data.get("languages") or {}).items():
             langs[lang] = SubtitlesLanguage(
                 source=str(entry.get("source", "generated")), backend=entry.get("backend"),
                 machine_draft=bool(entry.get("machine_draft")), reviewed=bool(entry.get("reviewed")),
-                cues=int(entry.get("cues") or 0), lint=dict(entry.get("lint") or {}), cue_map=entry.get("cue_map"),
+                cues=int(entry.get("cues") or 0), lint=dict(entry.get("lint") or {}),
+                cue_map=_cue_map(entry.get("cue_map")),
                 needs_review=[str(c) for c in entry.get("needs_review") or []],
                 uncertain_words=_uncertain(entry.get("uncertain_words")),
                 shortened=_numbers(entry.get("shortened")), untranslated=_numbers(entry.get("untranslated")),
@@ -165,6 +306,13 @@ def _numbers(value: Any) -> list[int]:
     if not isinstance(value, list):
         return []
     return [n for n in value if isinstance(n, int) and not isinstance(n, bool)]
+
+
+def _cue_map(value: Any) -> tuple[CueMapEntry, ...] | None:
+    """The recorded cue map (None: not recorded, or the English is editor-owned)."""
+    if not isinstance(value, list):
+        return None
+    return tuple(CueMapEntry.from_json(e) for e in value if isinstance(e, Mapping))
 
 
 def _uncertain(value: Any) -> tuple[UncertainCue, ...] | None:
@@ -182,10 +330,11 @@ def subtitles_record_path(ws: Workspace) -> Path:
 
 
 def read_subtitles_record(ws: Workspace) -> SubtitlesRecord | None:
-    """The subtitles record, or None before the subtitles stage has run (or when it is unreadable)."""
+    """The subtitles record, or None before the subtitles stage has run (or when it is unreadable);
+    a WorkspaceError when a newer reportage wrote it."""
     path = subtitles_record_path(ws)
     try:
         data = fsutil.read_json(path)
     except (OSError, ValueError):
         return None
-    return SubtitlesRecord.from_json(data) if isinstance(data, dict) else None
+    return SubtitlesRecord.from_json(data, path) if isinstance(data, dict) else None

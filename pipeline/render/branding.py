@@ -22,6 +22,7 @@ from ..graphics import cards
 from ..graphics.cache import Graphic, ensure_graphic
 from ..graphics.cards import GraphicSpec
 from ..manifest import Programme
+from ..shipped import shipped
 from ..subs import read_subtitles
 from ..timecode import Timecode
 from ..timeline import Timeline
@@ -52,7 +53,8 @@ class BrandingPlan:
 
 
 def default_logo() -> Path:
-    return Path(__file__).resolve().parent.parent.parent / "assets" / "branding" / "logo.png"
+    """The station bug shipped in `assets/branding`, for a programme that names no logo of its own."""
+    return shipped("assets", "branding", "logo.png")
 
 
 def _specs(programme: Programme, timeline: Timeline, settings: BrandingSettings,

@@ -24,6 +24,7 @@ from typing import Any
 from .. import fsutil, stagerun
 from ..errors import WorkspaceError
 from ..media.loudness import LoudnessMeasurement, Normalisation
+from ..timecode import Excerpt
 
 log = logging.getLogger(__name__)
 
@@ -43,10 +44,11 @@ class MeterCache:
         self.passes_run = 0
         self.passes_reused = 0
 
-    def key(self, excerpt: tuple[float, float] | None, trials: Trials | None) -> str:
+    def key(self, excerpt: Excerpt | None, trials: Trials | None) -> str:
         """The entry's name: the sound's shape and this pass's question."""
         asked = {name: {**asdict(c), "on_excerpt": on} for name, (c, on) in (trials or {}).items()}
-        return stagerun.inputs_hash({**self._shape, "excerpt": list(excerpt) if excerpt else None, "trials": asked})
+        return stagerun.inputs_hash({**self._shape, "excerpt": list(excerpt.seconds) if excerpt else None,
+                                   "trials": asked})
 
     def _read(self, path: Path) -> dict[str, LoudnessMeasurement] | None:
         if not path.is_file():
@@ -58,7 +60,7 @@ class MeterCache:
             log.warning("%s: unreadable remembered loudness (%s); measuring again", path, exc)
             return None
 
-    def measured(self, excerpt: tuple[float, float] | None, trials: Trials | None,
+    def measured(self, excerpt: Excerpt | None, trials: Trials | None,
                  run: Callable[[], dict[str, LoudnessMeasurement]]) -> dict[str, LoudnessMeasurement]:
         """What the pass for (`excerpt`, `trials`) measures: remembered, or `run` now and kept."""
         path = self.folder / f"{self.key(excerpt, trials)}.json"

@@ -30,7 +30,7 @@ from ..graphics.cards import safe_box
 from ..media.graphs import ASS_PLAY_RES, subtitle_style_for
 from ..profiles import Profile
 from ..subs.cues import Cue
-from ..timecode import Timecode
+from ..timecode import Excerpt, Timecode
 
 CHAR_WIDTH = 0.4
 """Average advance of a character, in font sizes. libass measured 0.32–0.34 on Vietnamese and English
@@ -179,16 +179,16 @@ class Overlap:
 
 
 def find_overlaps(cues: Iterable[Cue], lower_thirds: Sequence[LowerThirdArea], profile: Profile,
-                  frame: tuple[int, int], excerpt: tuple[float, float] | None = None) -> list[Overlap]:
+                  frame: tuple[int, int], excerpt: Excerpt | None = None) -> list[Overlap]:
     """Every (cue, lower third) pair of a deliverable of `profile` that shares both time and screen.
 
-    `frame` is the programme frame the lower thirds were drawn on; `excerpt` (programme seconds) the
-    stretch a social cut carries: what falls outside it is never shown. Cue times are programme time.
+    `frame` is the programme frame the lower thirds were drawn on; `excerpt` the stretch a social cut
+    carries: what falls outside it is never shown. Cue times are programme time.
     """
     placement = placement_for(profile, *frame)
     picture = Rect(0, 0, profile.video.width, profile.video.height)
     shown = [(lt, box) for lt in lower_thirds if (box := picture.intersection(placement.apply(lt.box))) is not None]
-    lo, hi = excerpt if excerpt is not None else (-math.inf, math.inf)
+    lo, hi = excerpt.seconds if excerpt is not None else (-math.inf, math.inf)
     found: list[Overlap] = []
     for cue in cues:
         cue_start, cue_end = max(cue.start_ms / 1000, lo), min(cue.end_ms / 1000, hi)

@@ -36,7 +36,7 @@ from ..media.encode import output_args
 from ..media.ffmpeg import Feed, safe_input
 from ..media.loudness import Normalisation, loudness_chain
 from ..profiles import DEFAULT_SAFE_AREAS, Profile
-from ..timecode import Timecode
+from ..timecode import Excerpt, Timecode
 from ..timeline import AudioSegment, Segment, Timeline
 
 PLAN_VERSION = 3
@@ -98,7 +98,7 @@ class Branch:
     output: Path
     level: Normalisation | None = None
     subtitles: Path | None = None
-    excerpt: tuple[float, float] | None = None  # programme seconds (in, out)
+    excerpt: Excerpt | None = None  # the stretch of the programme it carries
     fonts_dir: Path | None = None
 
 
@@ -446,7 +446,7 @@ def feed_for(timeline: Timeline, feed_dir: Path, name: str, *, video: bool = Tru
     return Feed((video_pipe, audio_pipe) if video else (audio_pipe,), tuple(runs))
 
 
-def measure_pass(timeline: Timeline, excerpt: tuple[float, float] | None = None,
+def measure_pass(timeline: Timeline, excerpt: Excerpt | None = None,
                  trials: Mapping[str, tuple[Normalisation, bool]] | None = None, *,
                  feed_dir: Path | None = None) -> Pass:
     """The audio-only pass: the programme mix measured once (`ebur128@programme`) and the social
@@ -468,13 +468,14 @@ def measure_pass(timeline: Timeline, excerpt: tuple[float, float] | None = None,
     args_out: list[str] = []
     peak = not trials  # a trial is read for its integrated loudness only (`settle`)
     for index, (meter, on_excerpt, filters) in enumerate(meters):
-        cut = [g.filter_("atrim", start=_sec(excerpt[0]), end=_sec(excerpt[1]))] if on_excerpt and excerpt else []
+        cut = ([g.filter_("atrim", start=_sec(excerpt.start_s), end=_sec(excerpt.end_s))]
+               if on_excerpt and excerpt else [])
         chains.append(g.chain(f"mix_{index}", [*cut, *filters, g.loudness_meter(meter, true_peak=peak)], f"m_{meter}"))
         args_out += ["-map", f"[m_{meter}]", "-f", "null", "-"]
     return Pass([*inputs.args, "-filter_complex", g.graph(chains), *args_out], tuple(feeds))
 
 
-def measure_args(timeline: Timeline, excerpt: tuple[float, float] | None = None,
+def measure_args(timeline: Timeline, excerpt: Excerpt | None = None,
                  trials: Mapping[str, tuple[Normalisation, bool]] | None = None) -> list[str]:
     """`measure_pass` of a timeline short enough to need no feeders: its arguments."""
     return measure_pass(timeline, excerpt, trials).args
@@ -523,7 +524,7 @@ def branch_chains(branch: Branch, v_src: str, a_src: str, prefix: str) -> tuple[
     if branch.excerpt is not None:
         # the timeline was cut to the excerpt (`excerpt_timeline`); subtitles cues are in programme
         # time, so the picture carries programme timestamps through the subtitles filter
-        chains.append(g.chain(v_src, [g.filter_("setpts", f"PTS+{_sec(branch.excerpt[0])}/TB")], f"{prefix}_tv"))
+        chains.append(g.chain(v_src, [g.filter_("setpts", f"PTS+{_sec(branch.excerpt.start_s)}/TB")], f"{prefix}_tv"))
         v_src = f"{prefix}_tv"
     chains += g.video_for(p, v_src, f"{prefix}_pic", prefix=prefix)
     picture = f"{prefix}_pic"
@@ -562,13 +563,13 @@ def render_pass(timeline: Timeline, branding: Branding, branches: Sequence[Branc
     feeds: list[Feed] = []
     graphs: list[str] = []
     maps: list[list[str]] = [[] for _ in branches]
-    groups: dict[tuple[float, float] | None, list[int]] = {}
+    groups: dict[Excerpt | None, list[int]] = {}
     for index, branch in enumerate(branches):
         groups.setdefault(branch.excerpt, []).append(index)
     for number, (cut, members) in enumerate(groups.items()):
-        tl, brand = (timeline, branding) if cut is None else (excerpt_timeline(timeline, *cut),
-                                                                excerpt_branding(branding, *cut))
-        window = None if cut is None else excerpt_window(timeline, *cut)
+        tl, brand = (timeline, branding) if cut is None else (excerpt_timeline(timeline, cut),
+                                                                excerpt_branding(branding, cut))
+        window = None if cut is None else excerpt_window(timeline, cut)
         chains, v, a, fed = trunk_chains(tl, brand, inputs, prefix="" if number == 0 else f"t{number}",
                                          pix_fmt=trunk_format([branches[i] for i in members]), feed_dir=feed_dir,
                                          window=window)
@@ -589,33 +590,34 @@ def render_pass(timeline: Timeline, branding: Branding, branches: Sequence[Branc
     return Pass([*inputs.args, *graphs, *outputs], tuple(feeds))
 
 
-def _excerpt_frames(timeline: Timeline, start_s: float, end_s: float) -> tuple[int, int]:
-    """[start_s, end_s) of programme time as frames, within the programme."""
-    first = round(Fraction(str(start_s)) * timeline.rate)
-    last = round(Fraction(str(end_s)) * timeline.rate)
-    return max(0, first), min(last, timeline.duration_frames)
+def _excerpt_frames(timeline: Timeline, excerpt: Excerpt) -> tuple[int, int]:
+    """The excerpt as frames of the timeline, within the programme."""
+    if excerpt.rate != timeline.rate:
+        excerpt = Excerpt.from_seconds(*excerpt.seconds, timeline.rate)
+    return max(0, excerpt.start), min(excerpt.end, timeline.duration_frames)
 
 
-def excerpt_timeline(timeline: Timeline, start_s: float, end_s: float) -> Timeline:
-    """The timeline cut to [start_s, end_s) of programme time, as its own programme from zero —
+def excerpt_timeline(timeline: Timeline, excerpt: Excerpt) -> Timeline:
+    """The timeline cut to the excerpt, as its own programme from zero —
     widened over any dissolve the cut falls in (`excerpt_window` says what to keep of it).
 
     An excerpt is rendered from its own decode, seeked at the inputs: trimming a shared decode would
     make ffmpeg 5.1 hold every frame before the excerpt's start (9 GiB for the sample's 40 s).
     """
-    return _cut(timeline, *_widened(timeline, *_excerpt_frames(timeline, start_s, end_s)))
+    return _cut(timeline, *_widened(timeline, *_excerpt_frames(timeline, excerpt)))
 
 
-def excerpt_window(timeline: Timeline, start_s: float, end_s: float) -> tuple[int, int] | None:
+def excerpt_window(timeline: Timeline, excerpt: Excerpt) -> tuple[int, int] | None:
     """(frames to drop, frames to keep) of `excerpt_timeline` when it was widened over a dissolve;
     None when it is the excerpt exactly."""
-    first, last = _excerpt_frames(timeline, start_s, end_s)
+    first, last = _excerpt_frames(timeline, excerpt)
     wide = _widened(timeline, first, last)
     return None if wide == (first, last) else (first - wide[0], last - first)
 
 
-def excerpt_branding(branding: Branding, start_s: float, end_s: float) -> Branding:
+def excerpt_branding(branding: Branding, excerpt: Excerpt) -> Branding:
     """The branding of an excerpt: graphics that overlap it, moved to excerpt time."""
+    start_s, end_s = excerpt.seconds
     overlays = tuple(replace(o, start_s=round(o.start_s - start_s, 6)) for o in branding.overlays
                      if o.start_s < end_s and o.start_s + o.duration_s > start_s)
     return replace(branding, overlays=overlays)
@@ -624,14 +626,14 @@ def excerpt_branding(branding: Branding, start_s: float, end_s: float) -> Brandi
 def output_seconds(timeline: Timeline, branch: Branch) -> float:
     """How long the pass writes for the branch: the excerpt or the programme (a leader is joined after)."""
     if branch.excerpt is not None:
-        return branch.excerpt[1] - branch.excerpt[0]
+        return branch.excerpt.end_s - branch.excerpt.start_s
     return float(Fraction(timeline.duration_frames) / timeline.rate)
 
 
-def body_frames(timeline: Timeline, excerpt: tuple[float, float] | None) -> int:
+def body_frames(timeline: Timeline, excerpt: Excerpt | None) -> int:
     """Frames (at the timeline's rate) of the programme body a deliverable carries: the whole
     timeline, or the excerpt as `excerpt_timeline` cuts it."""
     if excerpt is None:
         return timeline.duration_frames
-    first, last = _excerpt_frames(timeline, *excerpt)
+    first, last = _excerpt_frames(timeline, excerpt)
     return max(0, last - first)

@@ -3,12 +3,14 @@
 Every save reads the language's SRT as it is on disk, checks the cue the page edited is still the
 one it read (its `version`, a hash of times and text: a different one means someone saved it in
 between — `Conflict`, nothing written), applies one edit (text, in/out, split, merge) and hands the
-whole list to `stages.subtitles.adopt_cues`, the code `reportage subtitles import` uses: both SRT and
-VTT are rewritten and become editor-owned, so no later run regenerates them. Lint runs on the result
-and the page shows what it found for that cue. Cues a reviewer saved are remembered by content in
-`review/edits.json`, so the page can show them as reviewed. Each Vietnamese cue carries the words
-the recogniser was unsure of (the subtitles record's, while the cue is as the stage made it); a cue
-saved here has none any more.
+whole list to `subs.adopt.adopt_cues`, the code `reportage subtitles import` uses: both SRT and
+VTT are rewritten and become editor-owned (adopted as reviewed), so no later run regenerates them.
+Lint runs on the result and the page shows what it found for that cue. Cues a reviewer saved are
+remembered by content in `review/edits.json`, so the page can show them as reviewed. Each cue shows
+its origin in its own language, from the subtitles record's cue map (`CueOrigin`: an English cue
+the local model drafted is a machine draft, whatever its Vietnamese is). Each Vietnamese cue carries
+the words the recogniser was unsure of (the subtitles record's, while the cue is as the stage made
+it); a cue saved here has none any more.
 """
 
 from __future__ import annotations
@@ -24,9 +26,9 @@ from .. import stagerun
 from ..asr.glossary import Glossary
 from ..errors import WorkspaceError
 from ..fsutil import nfc, read_json, write_json
-from ..records.subtitles import read_subtitles_record
-from ..stages.subtitles import adopt_cues
+from ..records.subtitles import CueOrigin, SubtitlesRecord, cue_origins, read_subtitles_record
 from ..subs import Cue, LintIssue, LintReport, Style, break_lines, lint, load_style, read_subtitles, renumber
+from ..subs.adopt import adopt_cues, adopted_origin
 from ..subs.speech import speech_spans, timeline_words
 from ..timecode import ms_to_timecode
 from ..timeline import Timeline
@@ -47,8 +49,10 @@ RULE_LABELS = {  # subs.style.RULES in the page's language; the English message 
     "sensitive-word": "Từ nhạy cảm — kiểm tra lại",
     "past-end": "Còn hiện sau khi chương trình kết thúc",
 }
-ORIGIN_LABELS = {"script": "Kịch bản", "recognised": "Nhận dạng giọng nói", "machine_draft": "Bản dịch máy",
-                 "reviewed": "Đã duyệt", "shortened": "Bản dịch bị cắt ngắn (…)"}
+SHORTENED = "shortened"  # an English cue cut with "…" to be read in its time: nobody's sentence any more
+ORIGIN_LABELS: dict[str, str] = {
+    CueOrigin.SCRIPT: "Kịch bản", CueOrigin.RECOGNISED: "Nhận dạng giọng nói", CueOrigin.MACHINE: "Bản dịch máy",
+    CueOrigin.REVIEWED: "Đã duyệt", CueOrigin.IMPORTED: "Nhập từ tệp", SHORTENED: "Bản dịch bị cắt ngắn (…)"}
 
 
 def version_of(cue: Cue) -> str:
@@ -115,34 +119,35 @@ def lint_cues(ctx: Context, lang: str, cues: Sequence[Cue]) -> LintReport:
 
 
 def _origins(ws: Workspace, lang: str, count: int) -> tuple[str, list[str | None]]:
-    """The language's origin, and each cue's where the subtitles record's cue map gives one."""
+    """The origin of `lang`'s cues as a whole, and each cue's own in that language where the
+    subtitles record's cue map names it (an English cue cut with "…": `shortened`).
+
+    A file a person owns now (saved here, imported, changed by hand) is theirs as a whole even
+    before the stage has run again; a cue the record names keeps the origin it gives.
+    """
     record = read_subtitles_record(ws)
     entry = record.languages.get(lang) if record is not None else None
-    if entry is None:
-        return "recognised" if lang == "vi" else "machine_draft", [None] * count
-    if entry.source != "generated" or (lang == "en" and entry.reviewed):
-        base = "reviewed"
-    elif entry.backend == "script":
-        base = "script"
-    elif lang == "vi":
-        base = "recognised"
-    else:
-        base = "machine_draft" if entry.machine_draft else "reviewed"
+    owner = adopted_origin(ws, ws.subtitle(lang, "srt"))
+    if record is None or entry is None:
+        fallback = CueOrigin.RECOGNISED if lang == "vi" else CueOrigin.MACHINE
+        return str(owner or fallback), [None] * count
+    base = owner or entry.file_origin(lang)
     per_cue: list[str | None] = [None] * count
-    for item in entry.cue_map or []:
-        origin = item.get("origin")
-        if isinstance(item.get("origins"), dict):
-            origin = item["origins"].get(lang, origin)
-        if not isinstance(origin, str):
-            continue
-        for n in item.get(lang) or []:
-            if isinstance(n, int) and 1 <= n <= count:
-                per_cue[n - 1] = origin.replace(" ", "_")
-        if lang == "en" and isinstance(item.get("shortened"), list):  # cut with "…": nobody's sentence
-            for n in item["shortened"]:
-                if isinstance(n, int) and 1 <= n <= count:
-                    per_cue[n - 1] = "shortened"
-    return base, per_cue
+    for n, origin in _named(record, lang).items():
+        if 1 <= n <= count:
+            per_cue[n - 1] = str(origin)
+    if lang == "en":  # cut with "…": nobody's sentence
+        for n in (n for mapped in entry.cue_map or () for n in mapped.shortened):
+            if 1 <= n <= count:
+                per_cue[n - 1] = SHORTENED
+    return str(base), per_cue
+
+
+def _named(record: SubtitlesRecord, lang: str) -> dict[int, CueOrigin]:
+    """`lang`'s cues the cue map names (it is kept with the English: which English cues were made
+    for which Vietnamese ones), with their origin in `lang`."""
+    english = record.languages.get("en")
+    return cue_origins(english.cue_map or () if english is not None else (), lang)
 
 
 def _uncertain(ws: Workspace, lang: str, cues: Sequence[Cue]) -> dict[int, list[dict[str, Any]]]:
@@ -185,7 +190,8 @@ def board(ws: Workspace, ctx: Context) -> dict[str, Any]:
             # a cue still exactly as the machine made it from recognised speech is that, whoever
             # owns the file now; one a reviewer saved here is reviewed, its words with it
             words = [] if version in mine else unsure.get(n, [])
-            origin = "reviewed" if version in mine else "recognised" if words else per_cue[n - 1] or base
+            origin: str = CueOrigin.REVIEWED if version in mine else CueOrigin.RECOGNISED if words \
+                else per_cue[n - 1] or base
             left += len(words)
             rows.append({"no": n, "start_ms": cue.start_ms, "end_ms": cue.end_ms,
                          "tc_in": ms_to_timecode(cue.start_ms, ctx.rate),
@@ -266,7 +272,7 @@ def save(ws: Workspace, ctx: Context, lang: str, edit: Edit) -> Saved:
     new = renumber(new)
     for cue in new:
         _check_times(cue, ctx.timeline.duration_ms)
-    adopt_cues(ws, lang, new, edits_path(ws))
+    adopt_cues(ws, lang, new, edits_path(ws), CueOrigin.REVIEWED)
     _remember(ws, lang, [new[n - 1] for n in touched])
     report = lint_cues(ctx, lang, new)
     issues = [issue_dict(i) for i in report.issues if i.cue in touched]

@@ -15,16 +15,16 @@ from ..errors import ReportageError
 from ..fsutil import read_json
 from ..manifest import Programme
 from ..profiles import load_profile
-from ..qc.plan import LEGAL_AREA
+from ..qc.plan import LEGAL_AREA, Status
 from ..qc.subtitles import uncovered
+from ..records.qc import QCReport, read_qc_report
 from ..render.state import RenderedDeliverable, read_render_record
+from ..stagelist import STAGE_NAMES
 from ..subs import read_subtitles
 from ..subs.speech import speech_spans, timeline_words
 from ..timeline import Timeline
 from ..workspace import Workspace
 from .state import approval_state
-
-STAGE_ORDER = ("ingest", "transcribe", "assemble", "conform", "subtitles", "render", "qc", "package")
 
 
 def rel(ws: Workspace, path: Path) -> str | None:
@@ -59,16 +59,15 @@ def stage_states(ws: Workspace) -> dict[str, dict[str, Any]]:
         entry["seconds"] += float(seconds or 0)
     for entry in out.values():
         entry["state"] = "failed" if entry["failed"] else "done"
-    return {s: out[s] for s in (*STAGE_ORDER, *sorted(set(out) - set(STAGE_ORDER))) if s in out}
+    return {s: out[s] for s in (*STAGE_NAMES, *sorted(set(out) - set(STAGE_NAMES))) if s in out}
 
 
-def qc_report(ws: Workspace) -> dict[str, Any] | None:
-    path = ws.qc_dir / "report.json"
+def qc_report(ws: Workspace) -> QCReport | None:
+    """The QC report, None before QC has run or when it cannot be read (the page says there is none)."""
     try:
-        data = read_json(path) if path.is_file() else None
-    except (OSError, ValueError):
+        return read_qc_report(ws)
+    except ReportageError:
         return None
-    return data if isinstance(data, dict) else None
 
 
 def programme_summary(ws: Workspace, deliverables: Sequence[str] | None = None) -> dict[str, Any]:
@@ -78,7 +77,7 @@ def programme_summary(ws: Workspace, deliverables: Sequence[str] | None = None) 
     except ReportageError as exc:
         approval = {"state": "unreadable", "reason": exc.problem}
     return {"id": ws.programme_id, "stages": stage_states(ws),
-            "qc": report.get("verdict") if report else None, "approval": approval}
+            "qc": report.verdict.value if report else None, "approval": approval}
 
 
 def _player_candidates(ws: Workspace) -> list[tuple[int, RenderedDeliverable]]:
@@ -88,7 +87,8 @@ def _player_candidates(ws: Workspace) -> list[tuple[int, RenderedDeliverable]]:
         return []
     found: list[tuple[int, RenderedDeliverable]] = []
     for entry in record.deliverables.values():
-        if not entry.path.is_file() or entry.path.suffix.lower() not in (".mp4", ".m4v") or rel(ws, entry.path) is None:
+        main = entry.main  # a deliverable that is a folder plays its first file
+        if not entry.present() or main.suffix.lower() not in (".mp4", ".m4v") or rel(ws, main) is None:
             continue
         try:
             burned = load_profile(entry.profile).subtitles.burn_in is not None
@@ -108,7 +108,7 @@ def player(ws: Workspace, timeline: Timeline | None) -> dict[str, Any] | None:
     if candidates:
         entry = candidates[0][1]
         start = entry.excerpt_s[0] if entry.excerpt_s else 0.0
-        return {"kind": "render", "name": entry.name, "url": rel(ws, entry.path),
+        return {"kind": "render", "name": entry.name, "url": rel(ws, entry.main),
                 "offset_s": entry.leader_s - start, "duration_s": entry.duration_s}
     if timeline is not None and len(timeline.segments) == 1:
         seg = timeline.segments[0]
@@ -123,10 +123,8 @@ def player(ws: Workspace, timeline: Timeline | None) -> dict[str, Any] | None:
 def clip_ids(ws: Workspace, programme: Programme | None) -> list[str]:
     """The programme's clips: the manifest's, else every clip folder ingest made."""
     if programme is not None:
-        from ..stages.ingest import programme_sources
-
         with contextlib.suppress(ReportageError):
-            return [s.clip_id for s in programme_sources(programme)]
+            return [s.clip_id for s in programme.clips()]
     folder = ws.dir / "ingest"
     return sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
 
@@ -193,23 +191,23 @@ _QC_MARK_KINDS = {"picture.black": "black", "picture.freeze": "freeze", "audio.s
                   "picture.legal_range": "legal"}
 
 
-def qc_marks(report: dict[str, Any] | None, exclude: str | None = None) -> list[dict[str, Any]]:
+def qc_marks(report: QCReport | None, exclude: str | None = None) -> list[dict[str, Any]]:
     """What QC flagged (WARN/FAIL) on each deliverable, from the `spans_s` of report.json (programme
     seconds): black, freeze, silence and legal range of every deliverable, not only the one the
     page plays (a broadcast master's out-of-range picture shows even though the player has the web
     cut). `exclude`: the deliverable whose measured marks the page already draws."""
     marks: list[dict[str, Any]] = []
-    for deliverable in (report or {}).get("deliverables") or []:
-        if exclude is not None and deliverable.get("deliverable") == exclude:
+    for deliverable in report.files if report is not None else ():
+        if exclude is not None and deliverable.deliverable == exclude:
             continue
-        for check in deliverable.get("checks") or []:
-            kind = _QC_MARK_KINDS.get(str(check.get("id")))
-            if kind is None or check.get("status") not in ("WARN", "FAIL"):
+        for check in deliverable.checks:
+            kind = _QC_MARK_KINDS.get(check.id)
+            if kind is None or check.status not in (Status.WARN, Status.FAIL):
                 continue
-            for a, b in check.get("spans_s") or []:
-                label = f"QC {check['status']} {deliverable.get('deliverable', '?')}: {check.get('label', '')}"
-                marks.append({"kind": kind, "start_ms": round(float(a) * 1000), "end_ms": round(float(b) * 1000),
-                              "status": check["status"], "label": label})
+            for a, b in check.spans_s:
+                label = f"QC {check.status.value} {deliverable.deliverable}: {check.label}"
+                marks.append({"kind": kind, "start_ms": round(a * 1000), "end_ms": round(b * 1000),
+                              "status": check.status.value, "label": label})
     return marks
 
 

@@ -14,28 +14,33 @@ import logging
 import time
 from dataclasses import dataclass
 from fractions import Fraction
-from pathlib import Path
 from typing import Any
 
 from .. import fsutil, stagerun
 from ..errors import ManifestError
-from ..manifest import Programme
-from ..media.probe import media_info_from_dict
+from ..manifest import MASTER_CLIP_ID, Programme
 from ..nle.importer import import_edit
-from ..progress import ProgressFn, ignore
 from ..records.ingest import read_ingest_record
+from ..records.probe import read_probe
+from ..records.shots import read_shots
+from ..stagerun import Work
 from ..timecode import Timecode
 from ..timeline import Segment, Timeline
 from ..workspace import Workspace
-from .ingest import MASTER_CLIP_ID
 
 STAGE = "assemble"
+VERSION = 1
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class Settings:
     """Assemble has no options: the manifest's timeline says it all."""
+
+
+def settings(programme: Programme | None = None, **options: Any) -> Settings:
+    """The stage's settings (it has none of its own)."""
+    return Settings(**options)
 
 
 @dataclass(frozen=True)
@@ -69,7 +74,7 @@ def _events(programme: Programme) -> list[tuple[str, str | None, str | None, str
     return events
 
 
-def inputs(programme: Programme, ws: Workspace, settings: Settings | None = None) -> dict[str, Any]:
+def plan(programme: Programme, ws: Workspace, settings: Settings | None = None) -> dict[str, Any]:
     """The timeline spec (and the edit file's content), the house format, and the ingest records and
     shot lists of the clips it uses (every clip of the footage for an edit, which names them itself)."""
     edit = programme.edit_path
@@ -97,19 +102,18 @@ def _spec_inputs(programme: Programme) -> dict[str, Any]:
     return spec
 
 
-def outputs(programme: Programme, ws: Workspace) -> list[Path]:
-    return [ws.timeline_json]
-
-
-def run(programme: Programme, ws: Workspace, settings: Settings, progress: ProgressFn = ignore,
-        clips: tuple[str, ...] | None = None) -> AssembleReport:
+def make(programme: Programme, ws: Workspace, settings: Settings, work: Work) -> AssembleReport:
     """The registry's entry point: `assemble_programme`."""
-    return assemble_programme(programme, ws)
+    return assemble_programme(programme, ws, work)
+
+
+def proceed(programme: Programme, report: AssembleReport) -> bool:
+    return report.ok
 
 
 def _clip_cuts(ws: Workspace, clip_id: str) -> list[int]:
-    path = ws.shots_json(clip_id)
-    return list(fsutil.read_json(path).get("cuts_ms", [])) if path.exists() else []
+    shots = read_shots(ws, clip_id)
+    return list(shots.cuts_ms) if shots is not None else []
 
 
 def build_timeline(programme: Programme, ws: Workspace) -> Timeline:
@@ -150,7 +154,7 @@ def _from_cut_list(programme: Programme, ws: Workspace) -> Timeline:
     rec = 0
     for clip_id, tc_in, tc_out, field in _events(programme):
         meta = read_ingest_record(ws, clip_id)
-        info = media_info_from_dict(fsutil.read_json(ws.probe_json(clip_id)))
+        info = read_probe(ws, clip_id)
         if info.video is None and clip_id != MASTER_CLIP_ID:
             raise ManifestError(f"{field}: clip {clip_id!r} is audio only (no picture); an event of the cut "
                                 "list must be a picture clip", path=programme.manifest_path,
@@ -178,11 +182,11 @@ def _from_cut_list(programme: Programme, ws: Workspace) -> Timeline:
                     tuple(sorted(set(shot_changes))))
 
 
-def assemble_programme(programme: Programme, ws: Workspace) -> AssembleReport:
+def assemble_programme(programme: Programme, ws: Workspace, work: Work | None = None) -> AssembleReport:
     """Write timeline.json; leave the file untouched when nothing changed."""
     began = time.time()
-    fresh = stagerun.check(ws, STAGE, stagerun.PROGRAMME, inputs(programme, ws)[stagerun.PROGRAMME],
-                           [ws.timeline_json])
+    work = work or Work.of(ws, STAGE, VERSION)
+    fresh = work.check(stagerun.PROGRAMME, plan(programme, ws)[stagerun.PROGRAMME], [ws.timeline_json])
     if fresh.fresh:
         try:
             return AssembleReport(Timeline.from_dict(fsutil.read_json(ws.timeline_json)), changed=False)
@@ -192,5 +196,5 @@ def assemble_programme(programme: Programme, ws: Workspace) -> AssembleReport:
     for note in notes:
         log.warning("%s: %s", programme.manifest_path.name, note)
     changed = fsutil.write_json_if_changed(ws.timeline_json, timeline.to_dict())
-    stagerun.record(ws, fresh, [ws.timeline_json], started_at=began)
+    work.done(fresh, [ws.timeline_json], started_at=began)
     return AssembleReport(timeline, changed=changed, notes=notes)

@@ -26,23 +26,30 @@ from ..catalogue import Catalogue
 from ..errors import MediaError, ReportageError, WorkspaceError
 from ..manifest import Programme
 from ..media import ffmpeg
-from ..media.conform import IngestOutputs, ingest_args
-from ..media.probe import MediaInfo, media_info_from_dict
+from ..media.clipwork import check_complete, clips_at_once
+from ..media.ingest_args import IngestOutputs, ingest_args
+from ..media.probe import MediaInfo
 from ..progress import Progress, ProgressFn, ignore
 from ..records.ingest import IngestRecord, ingest_record_path, read_ingest_record
+from ..records.probe import read_probe
+from ..stagerun import Work
 from ..timeline import load_timeline
 from ..workspace import Workspace
-from .ingest import check_complete, clips_at_once, house_of
 
 log = logging.getLogger(__name__)
 
 STAGE = "conform"
-CONFORM_VERSION = 1
+VERSION = 2  # 2: the version keyed by the runner, no longer among the inputs
 
 
 @dataclass(frozen=True)
 class Settings:
     """Conform has no options: the house format and the ingest settings decide the working copy."""
+
+
+def settings(programme: Programme | None = None, **options: Any) -> Settings:
+    """The stage's settings (it has none of its own)."""
+    return Settings(**options)
 
 
 @dataclass(frozen=True)
@@ -104,10 +111,10 @@ def _record(ws: Workspace, clip_id: str) -> IngestRecord:
 
 
 def _clip_inputs(record: IngestRecord) -> dict[str, Any]:
-    return {"ingest": record.content_key, "version": CONFORM_VERSION}
+    return {"ingest": record.content_key}
 
 
-def inputs(programme: Programme, ws: Workspace, settings: Settings | None = None) -> dict[str, Any]:
+def plan(programme: Programme, ws: Workspace, settings: Settings | None = None) -> dict[str, Any]:
     """`{clip id: inputs}` for every timeline clip that needs a working copy."""
     out: dict[str, Any] = {}
     for clip_id in timeline_clips(ws):
@@ -118,38 +125,34 @@ def inputs(programme: Programme, ws: Workspace, settings: Settings | None = None
     return out
 
 
-def outputs(programme: Programme, ws: Workspace) -> list[Path]:
-    """The working copies of the timeline's clips that need one."""
-    return [ws.conform(clip_id) for clip_id in inputs(programme, ws)]
-
-
-def run(programme: Programme, ws: Workspace, settings: Settings, progress: ProgressFn = ignore,
-        clips: tuple[str, ...] | None = None) -> ConformReport:
+def make(programme: Programme, ws: Workspace, settings: Settings, work: Work) -> ConformReport:
     """The registry's entry point: `conform_programme`."""
-    return conform_programme(programme, ws, progress)
+    return conform_programme(programme, ws, work.progress, work)
 
 
 def proceed(programme: Programme, report: ConformReport) -> bool:
     return report.ok
 
 
-def conform_programme(programme: Programme, ws: Workspace, progress: ProgressFn = ignore) -> ConformReport:
+def conform_programme(programme: Programme, ws: Workspace, progress: ProgressFn = ignore,
+                      work: Work | None = None) -> ConformReport:
     """Make the missing or stale working copies of the timeline's clips."""
     clip_ids = timeline_clips(ws)
     if not clip_ids:
         raise WorkspaceError("there is no timeline to conform", path=ws.timeline_json,
                              hint="run `reportage assemble MANIFEST` first")
-    return conform_clips(programme, ws, clip_ids, progress)
+    return conform_clips(programme, ws, clip_ids, progress, work)
 
 
 def conform_clips(programme: Programme, ws: Workspace, clip_ids: list[str],
-                  progress: ProgressFn = ignore) -> ConformReport:
+                  progress: ProgressFn = ignore, work: Work | None = None) -> ConformReport:
     """Make the working copies of `clip_ids` that need one and lack a fresh one, two clips at a time,
     the longest first; a clip that fails is reported and the others go on."""
     report = ConformReport(programme.id)
+    ledger = work or Work.of(ws, STAGE, VERSION)
 
     def one(clip_id: str) -> ConformOutcome:
-        return _conform_one(programme, ws, clip_id, progress)
+        return _conform_one(programme, ws, clip_id, progress, ledger)
 
     with ThreadPoolExecutor(max_workers=clips_at_once(), thread_name_prefix="conform") as pool:
         started = {c: pool.submit(one, c) for c in sorted(clip_ids, key=lambda c: _duration(ws, c), reverse=True)}
@@ -163,7 +166,8 @@ def _duration(ws: Workspace, clip_id: str) -> int:
     return 0
 
 
-def _conform_one(programme: Programme, ws: Workspace, clip_id: str, progress: ProgressFn) -> ConformOutcome:
+def _conform_one(programme: Programme, ws: Workspace, clip_id: str, progress: ProgressFn,
+                 work: Work) -> ConformOutcome:
     began = time.monotonic()
     try:
         for path in fsutil.clear_leftovers(ws.conform(clip_id)):  # a killed conform's `.conform.*.part.mov`
@@ -171,15 +175,15 @@ def _conform_one(programme: Programme, ws: Workspace, clip_id: str, progress: Pr
         record = _record(ws, clip_id)
         if not record.conformed:
             return ConformOutcome(clip_id, "not needed")
-        fresh = stagerun.check(ws, STAGE, clip_id, _clip_inputs(record), [ws.conform(clip_id)])
+        fresh = work.check(clip_id, _clip_inputs(record), [ws.conform(clip_id)])
         if fresh.fresh:
             return ConformOutcome(clip_id, "up to date", record.conform_reasons)
         if _made_by_ingest(ws, record):
-            stagerun.record(ws, fresh, [ws.conform(clip_id)])
+            work.done(fresh, [ws.conform(clip_id)])
             return ConformOutcome(clip_id, "up to date", record.conform_reasons)
         wall = time.time()
         _make_working_copy(programme, ws, record, progress)
-        stagerun.record(ws, fresh, [ws.conform(clip_id)], started_at=wall)
+        work.done(fresh, [ws.conform(clip_id)], started_at=wall)
         return ConformOutcome(clip_id, "conformed", record.conform_reasons, round(time.monotonic() - began, 2))
     except ReportageError as exc:
         message = exc.one_line()
@@ -189,7 +193,7 @@ def _conform_one(programme: Programme, ws: Workspace, clip_id: str, progress: Pr
         log.debug("unexpected failure conforming %s", clip_id, exc_info=True)
         message = f"{clip_id}: unexpected error: {exc}"
     with contextlib.suppress(ReportageError):
-        stagerun.record_failure(ws, STAGE, clip_id, message)
+        work.failed(clip_id, message)
     return ConformOutcome(clip_id, "failed", error=message, seconds=round(time.monotonic() - began, 2))
 
 
@@ -213,11 +217,11 @@ def _make_working_copy(programme: Programme, ws: Workspace, record: IngestRecord
     if stagerun.content_hash(ws, source) != record.sha256:
         raise MediaError("the file changed since it was ingested", path=source,
                          hint="run `reportage ingest MANIFEST` again, then conform")
-    info: MediaInfo = media_info_from_dict(fsutil.read_json(ws.probe_json(record.clip_id)))
+    info: MediaInfo = read_probe(ws, record.clip_id)
     seconds = record.duration_ms / 1000
     task = f"conform {record.clip_id}"
     with fsutil.atomic_path(ws.conform(record.clip_id), min_bytes=1) as tmp:
-        args = ingest_args(info, source, house_of(programme), IngestOutputs(tmp, None, None))
+        args = ingest_args(info, source, programme.house, IngestOutputs(tmp, None, None))
         ffmpeg.run_ffmpeg(args, duration_s=seconds, subject=source,
                           progress=lambda f: progress(Progress(task, f * seconds, seconds)))
         check_complete(source, info, tmp)

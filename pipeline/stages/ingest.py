@@ -3,7 +3,7 @@
 Per clip: probe, SHA-256 of the original (read only), a 540p review proxy, 16 kHz mono audio for
 speech recognition, a poster frame, a thumbnail strip and a shot list — all recorded in the
 catalogue. A bad clip fails alone. Everything but the probe comes from one decode
-(`media.conform.ingest_args`); the checksum of a file never read before is taken while ffmpeg
+(`media.ingest_args.ingest_args`); the checksum of a file never read before is taken while ffmpeg
 decodes it, from the same pages of the disk cache. Ingest also decides whether a clip needs a
 house-format working copy and why (`conform_reasons`); the conform stage makes it, after the edit,
 for the clips the timeline uses.
@@ -32,7 +32,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
-import os
 import shutil
 import time
 from collections.abc import Callable
@@ -43,20 +42,24 @@ from typing import Any
 
 from .. import fsutil, stagerun, validate
 from ..catalogue import Catalogue, ClipRecord
-from ..errors import MediaError, ReportageError
-from ..manifest import AUDIO_EXTS, Programme, SourceClip
-from ..media import ffmpeg, shots
-from ..media.conform import House, IngestOutputs, conform_reasons, ingest_args, read_shot_log
-from ..media.probe import MediaInfo, media_info_from_dict, probe
+from ..errors import Failure, MediaError, ReportageError
+from ..manifest import MASTER_CLIP_ID, Programme, SourceClip
+from ..media import ffmpeg
+from ..media.clipwork import check_complete, clips_at_once
+from ..media.extensions import AUDIO_EXTS
+from ..media.ingest_args import House, IngestOutputs, conform_reasons, ingest_args, read_shot_log
+from ..media.probe import MediaInfo, probe
 from ..progress import Progress, ProgressFn, ignore
 from ..records.ingest import IngestRecord, ingest_record_path, read_ingest_record, write_ingest_record
+from ..records.probe import probe_path, read_probe, write_probe
+from ..records.shots import ShotList, write_shots
+from ..stagerun import Work
 from ..workspace import Workspace
 
 log = logging.getLogger(__name__)
 
-INGEST_VERSION = 4
+VERSION = 5  # 5: keyed by the runner (4 was among the inputs)
 AUDIO_ONLY_VERSION = 2
-MASTER_CLIP_ID = "master"
 STAGE = "ingest"
 MIN_PICTURE = 64
 """A picture narrower or lower than this many pixels is no camera's: a thumbnail or a broken export."""
@@ -85,15 +88,16 @@ class ClipOutcome:
     conform_reasons: tuple[str, ...] = ()
     shot_count: int = 0
     has_audio: bool = False
-    error: str | None = None
+    error: str | None = None  # the failure's printed line
     seconds: float = 0.0
     has_video: bool = True
     notes: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()  # ingested, but it will not look or sound right: each names the file and the fix
+    failure: Failure | None = None  # why it failed, as fields: readers take the fix from here, not from `error`
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__, conform_reasons=list(self.conform_reasons), notes=list(self.notes),
-                    warnings=list(self.warnings))
+                    warnings=list(self.warnings), failure=self.failure.to_json() if self.failure else None)
 
 
 AUDIO_ONLY_NOTE = "audio only: no proxy, poster, thumbnails or shot list"
@@ -141,29 +145,19 @@ class IngestReport:
         }
 
 
-def house_of(programme: Programme) -> House:
-    h = programme.manifest.house
-    return House(h.width, h.height, h.rate, h.sample_rate)
+def settings(programme: Programme | None = None, **options: Any) -> Settings:
+    """The stage's settings (thumbnails, shot detection)."""
+    return Settings(**options)
 
 
-def programme_sources(programme: Programme) -> list[SourceClip]:
-    """Footage plus, for a `master:` timeline, the master itself as clip `master`."""
-    sources = programme.sources()
-    master = programme.master_path()
-    if master is not None:
-        sources = [s for s in sources if s.path != master]
-        sources.append(SourceClip(MASTER_CLIP_ID, master, "timeline.master"))
-    return sources
-
-
-def inputs(programme: Programme, ws: Workspace, settings: Settings | None = None,
-           clips: tuple[str, ...] | None = None) -> dict[str, Any]:
+def plan(programme: Programme, ws: Workspace, settings: Settings | None = None,
+         clips: tuple[str, ...] | None = None) -> dict[str, Any]:
     """`{clip id: inputs}` for every source (or those in `clips`); a missing file has inputs None."""
     settings = settings or Settings()
-    house = house_of(programme)
+    house = programme.house
     tool = ffmpeg.version()
     out: dict[str, Any] = {}
-    for src in programme_sources(programme):
+    for src in programme.clips():
         if clips is not None and src.clip_id not in clips:
             continue
         out[src.clip_id] = _clip_inputs(ws, src, house, settings, tool) if src.path.is_file() else None
@@ -171,26 +165,19 @@ def inputs(programme: Programme, ws: Workspace, settings: Settings | None = None
 
 
 def _clip_inputs(ws: Workspace, src: SourceClip, house: House, settings: Settings, tool: str) -> dict[str, Any]:
-    inputs = {
+    inputs: dict[str, Any] = {
         "source_sha256": stagerun.content_hash(ws, src.path),
         "house": [house.width, house.height, str(house.rate), house.sample_rate],
-        "settings": settings.__dict__, "version": INGEST_VERSION, "ffmpeg": tool,
+        "settings": settings.__dict__, "ffmpeg": tool,
     }
     if src.path.suffix.lower() in AUDIO_EXTS:  # voice-overs gained a working copy: only they re-ingest
         inputs["audio_only_version"] = AUDIO_ONLY_VERSION
     return inputs
 
 
-def outputs(programme: Programme, ws: Workspace) -> list[Path]:
-    """Every clip's ingest folder."""
-    return [ws.ingest_dir(src.clip_id) for src in programme_sources(programme)]
-
-
-def run(programme: Programme, ws: Workspace, settings: Settings, progress: ProgressFn = ignore,
-        clips: tuple[str, ...] | None = None, *, on_clip: Callable[[ClipOutcome], None] | None = None,
-        ) -> IngestReport:
+def make(programme: Programme, ws: Workspace, settings: Settings, work: Work) -> IngestReport:
     """The registry's entry point: `ingest_programme`."""
-    return ingest_programme(programme, ws, settings, progress, clips=clips, on_clip=on_clip)
+    return ingest_programme(programme, ws, settings, work.progress, clips=work.clips, on_clip=work.on_clip, work=work)
 
 
 def proceed(programme: Programme, report: IngestReport) -> bool:
@@ -216,16 +203,18 @@ def ingest_programme(
     *,
     clips: tuple[str, ...] | None = None,
     on_clip: Callable[[ClipOutcome], None] | None = None,
+    work: Work | None = None,
 ) -> IngestReport:
     """Ingest every source of `programme` (or the clips named in `clips`) into `ws`; failures are
     recorded per clip, never raised. With every clip, those no longer in the manifest are forgotten.
     `on_clip` sees each clip's outcome as soon as that clip is done (the walk starts its
     transcription then, so a card is searchable clip by clip)."""
     settings = settings or Settings()
+    work = work or Work.of(ws, STAGE, VERSION)
     ws.ensure()
     report = IngestReport(programme.id)
-    house = house_of(programme)
-    sources = programme_sources(programme)
+    house = programme.house
+    sources = programme.clips()
     if not sources:
         raise MediaError("no footage files matched", path=programme.manifest_path,
                          hint="check the `footage:` paths and globs")
@@ -244,7 +233,7 @@ def ingest_programme(
     with ThreadPoolExecutor(max_workers=clips_at_once(), thread_name_prefix="ingest") as pool:
         # The biggest files start first, so no long clip is left running alone at the end.
         def one(src: SourceClip) -> ClipOutcome:
-            outcome = _ingest_one(src, ws, house, settings, tool, progress)
+            outcome = _ingest_one(src, ws, house, settings, tool, progress, work)
             if on_clip is not None:
                 on_clip(outcome)
             return outcome
@@ -252,7 +241,7 @@ def ingest_programme(
         started = {src.clip_id: pool.submit(one, src) for src in sorted(sources, key=_size, reverse=True)}
         report.clips += [started[src.clip_id].result() for src in sources]
     if clips is None:
-        report.clips += _forget_removed(ws, {s.clip_id for s in sources})
+        report.clips += _forget_removed(ws, {s.clip_id for s in sources}, work)
     durations = {c.clip_id: (c.duration_ms, c.source) for c in report.clips if c.status not in ("failed", "removed")}
     if clips is None:
         report.timeline_problems = _timeline_problems(programme, ws, durations)
@@ -266,16 +255,7 @@ def _size(src: SourceClip) -> int:
         return 0
 
 
-def clips_at_once() -> int:
-    """How many clips ingest side by side. One ffmpeg keeps about one and a half cores busy (its
-    filters run on one thread), so two at once fill a 2-core machine; `REPORTAGE_INGEST_JOBS` sets it."""
-    value = os.environ.get("REPORTAGE_INGEST_JOBS", "")
-    if value.isdigit() and int(value) > 0:
-        return int(value)
-    return max(2, (os.cpu_count() or 2) // 2)
-
-
-def _forget_removed(ws: Workspace, keep: set[str]) -> list[ClipOutcome]:
+def _forget_removed(ws: Workspace, keep: set[str], work: Work) -> list[ClipOutcome]:
     """Delete the ingest folders and catalogue entries of clips the manifest no longer lists."""
     with Catalogue(ws.catalogue_path) as cat:
         gone = set(cat.remove_clips_except(keep))
@@ -285,7 +265,7 @@ def _forget_removed(ws: Workspace, keep: set[str]) -> list[ClipOutcome]:
     outcomes = []
     for clip_id in sorted(gone):
         shutil.rmtree(ws.ingest_dir(clip_id), ignore_errors=True)
-        stagerun.forget(ws, STAGE, clip_id)
+        work.forget(clip_id)
         outcomes.append(ClipOutcome(clip_id, "", "removed", "no longer in the manifest"))
     return outcomes
 
@@ -300,8 +280,8 @@ def _probed_before_encoding(programme: Programme, ws: Workspace, sources: list[S
         if src.clip_id not in used or not src.path.is_file():
             continue
         with contextlib.suppress(ReportageError, OSError, ValueError, KeyError):
-            known = ws.probe_json(src.clip_id)
-            infos[src.clip_id] = media_info_from_dict(fsutil.read_json(known)) if known.is_file() else probe(src.path)
+            known = probe_path(ws, src.clip_id).is_file()
+            infos[src.clip_id] = read_probe(ws, src.clip_id) if known else probe(src.path)
     return [f"{programme.manifest_path.name}: {p}" for p in validate.probed_problems(programme, infos,
                                                                                      skip_unprobed=True)]
 
@@ -310,9 +290,8 @@ def _timeline_problems(programme: Programme, ws: Workspace, ok: dict[str, tuple[
     """The probe checks again on what ingest produced (also for clips that failed to ingest)."""
     if not programme.cut and not (programme.manifest.timeline and programme.manifest.timeline.master):
         return []
-    infos = {clip_id: media_info_from_dict(fsutil.read_json(ws.probe_json(clip_id))) for clip_id in ok
-             if ws.probe_json(clip_id).is_file()}
-    failed = frozenset({s.clip_id for s in programme_sources(programme)} - set(ok))
+    infos = {clip_id: read_probe(ws, clip_id) for clip_id in ok if probe_path(ws, clip_id).is_file()}
+    failed = frozenset({s.clip_id for s in programme.clips()} - set(ok))
     return [f"{programme.manifest_path.name}: {p}" for p in validate.probed_problems(programme, infos, failed)]
 
 
@@ -330,7 +309,7 @@ def _outputs_present(ws: Workspace, rec: ClipRecord) -> bool:
 
 
 def _ingest_one(src: SourceClip, ws: Workspace, house: House, settings: Settings, tool: str,
-                progress: ProgressFn) -> ClipOutcome:
+                progress: ProgressFn, work: Work) -> ClipOutcome:
     started = time.monotonic()
     try:
         clear_leftovers(ws, src.clip_id)
@@ -338,9 +317,8 @@ def _ingest_one(src: SourceClip, ws: Workspace, house: House, settings: Settings
             raise MediaError("file not found", path=src.path, hint=f"check `{src.declared_as}` in the manifest")
         # Never ingested and never read: nothing to compare with, so the checksum is read alongside
         # the decode, not before it.
-        first_time = stagerun.never_done(ws, STAGE, src.clip_id) and stagerun.known_hash(ws, src.path) is None
-        fresh = None if first_time else stagerun.check(ws, STAGE, src.clip_id,
-                                                       _clip_inputs(ws, src, house, settings, tool))
+        first_time = work.never_done(src.clip_id) and stagerun.known_hash(ws, src.path) is None
+        fresh = None if first_time else work.check(src.clip_id, _clip_inputs(ws, src, house, settings, tool))
         with Catalogue(ws.catalogue_path) as cat:
             previous = cat.clip(src.clip_id)
         if fresh and fresh.fresh and previous and previous.status == "ok" and _outputs_present(ws, previous):
@@ -354,16 +332,16 @@ def _ingest_one(src: SourceClip, ws: Workspace, house: House, settings: Settings
             # The source or the house format changed: a working copy of what they were must not
             # be cut from, even if this ingest fails. Conform makes it again.
             ws.conform(src.clip_id).unlink(missing_ok=True)
-        outcome = _do_ingest(src, ws, house, settings, tool, progress)
+        outcome = _do_ingest(src, ws, house, settings, tool, progress, work)
         return ClipOutcome(**{**outcome.__dict__, "seconds": round(time.monotonic() - started, 2)})
     except ReportageError as exc:
-        return _failed(src, ws, exc.one_line(), started)
+        return _failed(src, ws, work, exc.failure(), started)
     except OSError as exc:  # a full disk or a folder that cannot be written: this clip fails, cleanly
         where = exc.filename or src.path
-        return _failed(src, ws, f"{where}: {exc.strerror or exc}", started)
+        return _failed(src, ws, work, Failure(str(exc.strerror or exc), str(where)), started)
     except Exception as exc:  # one bad clip must not stop the batch
         log.debug("unexpected failure ingesting %s", src.path, exc_info=True)
-        return _failed(src, ws, f"{src.path}: unexpected error: {exc}", started)
+        return _failed(src, ws, work, Failure(f"unexpected error: {exc}", str(src.path)), started)
 
 
 def own_outputs(ws: Workspace, clip_id: str) -> list[Path]:
@@ -385,17 +363,18 @@ def clear_leftovers(ws: Workspace, clip_id: str) -> list[Path]:
     return gone
 
 
-def _failed(src: SourceClip, ws: Workspace, message: str, started: float) -> ClipOutcome:
+def _failed(src: SourceClip, ws: Workspace, work: Work, failure: Failure, started: float) -> ClipOutcome:
+    message = failure.line()
     with contextlib.suppress(ReportageError):  # the catalogue itself may be what cannot be written
         with Catalogue(ws.catalogue_path) as cat:
             cat.upsert_clip(ClipRecord(src.clip_id, str(src.path), "failed", error=message))
-        stagerun.record_failure(ws, STAGE, src.clip_id, message)
+        work.failed(src.clip_id, message)
     return ClipOutcome(src.clip_id, str(src.path), "failed", error=message,
-                       seconds=round(time.monotonic() - started, 2))
+                       seconds=round(time.monotonic() - started, 2), failure=failure)
 
 
 def _do_ingest(src: SourceClip, ws: Workspace, house: House, settings: Settings, tool: str,
-               progress: ProgressFn) -> ClipOutcome:
+               progress: ProgressFn, work: Work) -> ClipOutcome:
     wall = time.time()
     task = f"ingest {src.clip_id}"
     stat = src.path.stat()  # before anything reads it: a file that changes from here on is refused
@@ -429,18 +408,17 @@ def _do_ingest(src: SourceClip, ws: Workspace, house: House, settings: Settings,
         # rather than record a checksum and media of bytes that are not the file.
         fsutil.refuse_if_changed(src.path, stat, "while it was being ingested")
         check_complete(src.path, info, proxy_tmp or audio_tmp)
-        fresh = stagerun.check(ws, STAGE, src.clip_id, _clip_inputs(ws, src, house, settings, tool))
+        fresh = work.check(src.clip_id, _clip_inputs(ws, src, house, settings, tool))
         shot_cuts = read_shot_log(shot_log, info.duration_ms or 0) if shot_log else []
     if not picture:  # left from an earlier version of this clip that had a picture
         for kind in (ws.proxy, ws.poster, ws.thumbs, ws.shots_json):
             kind(src.clip_id).unlink(missing_ok=True)
     else:
-        shots.write_shots(ws.shots_json(src.clip_id), shot_cuts, info.duration_ms or 0, house.rate)
+        write_shots(ws, src.clip_id, ShotList.of(shot_cuts, info.duration_ms or 0, house.rate))
     warnings = clip_warnings(src, info, house, ffmpeg.decode_errors(log_text))
     for warning in warnings:
         log.info("%s", warning)  # the report says it (`reportage ingest` prints it); -v logs it as it happens
-    probe_dict = info.to_dict()
-    fsutil.write_json(ws.probe_json(src.clip_id), probe_dict)
+    write_probe(ws, src.clip_id, info)
     video = info.video
     record = ClipRecord(
         clip_id=src.clip_id, source=str(src.path), status="ok",
@@ -466,7 +444,7 @@ def _do_ingest(src: SourceClip, ws: Workspace, house: House, settings: Settings,
         cat.upsert_clip(record)
     outputs = [p for p in (ws.probe_json(src.clip_id), ingest_record_path(ws, src.clip_id), ws.proxy(src.clip_id),
                            ws.audio16k(src.clip_id)) if p.exists()]
-    stagerun.record(ws, fresh, outputs, started_at=wall)
+    work.done(fresh, outputs, started_at=wall)
     return ClipOutcome(
         src.clip_id, str(src.path), "ingested", info.summary(), info.duration_ms or 0, want_conform,
         tuple(reasons), record.shot_count or 0, info.has_audio,
@@ -507,19 +485,3 @@ def _recorded_warnings(ws: Workspace, src: SourceClip) -> tuple[str, ...]:
     except ReportageError:
         return ()
 
-
-def check_complete(path: Path, info: MediaInfo, output: Path | None) -> None:
-    """Refuse a clip that decoded (into `output`) to much less than its header claims: truncated or
-    damaged. Conform asks the same of the working copy it makes."""
-    if output is None or not info.duration_ms:
-        return
-    got = ffmpeg.ffprobe_json(output).get("format", {}).get("duration")
-    if got in (None, "N/A"):
-        raise MediaError("nothing could be decoded", path=path, hint="the file is damaged; copy it again")
-    decoded_ms = round(float(got) * 1000)
-    if decoded_ms < info.duration_ms * 0.9 and info.duration_ms - decoded_ms > 1000:
-        raise MediaError(
-            f"truncated or damaged: decoded {decoded_ms / 1000:.1f} s of the {info.duration_ms / 1000:.1f} s "
-            "its header claims",
-            path=path, hint="copy the file again from the camera card",
-        )

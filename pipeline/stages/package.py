@@ -15,7 +15,9 @@ Freshness is `pipeline.stagerun`'s, and its inputs include the bag's own files b
 altered or damaged since it was written is built again. What failed upstream and still stands (a clip
 whose transcription failed, a stage that stopped: `stagerun.upstream_failures`) is part of the key and
 is written into bag-info.txt (`Stage-Failures`), so a bag says what it was made without. A bag of no
-deliverable at all is refused (`stagerun.enforce`).
+deliverable at all is refused (`stagerun.enforce`). What was delivered is recorded in
+`delivery/package.json` (`records/package.py`: the bag, its payload files with their SHA-256, when),
+which the batch summary reads.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import os
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -34,23 +36,25 @@ import bagit
 
 from .. import __version__, stagerun
 from ..errors import ReportageError, WorkspaceError
-from ..fsutil import default_dir_mode, read_json, write_json, write_text
+from ..fsutil import default_dir_mode, write_json, write_text
 from ..manifest import Programme
 from ..package.naming import bag_name, delivered
 from ..package.sheet import build_sheet, glossary_entries, sheet_html, tech_specs
 from ..package.verify import zip_bag
-from ..profiles import Profile, load_profile
-from ..progress import ProgressFn, ignore
+from ..profiles import Profile, programme_profile
+from ..records.package import PackageRecord, PayloadFile, read_package_record, write_package_record
+from ..records.qc import FileQC, QCReport, qc_report_path, read_qc_report
+from ..records.review import Approval, approval_path, notes_path, read_approval, read_notes
 from ..render.state import RenderedDeliverable, read_render_record, render_record_path
-from ..review.state import approval_path, approval_state, notes_path, read_approval, read_notes
+from ..review.state import approval_state
+from ..stagerun import Work
 from ..subs import WRITTEN_FORMATS
 from ..timecode import ms_to_timecode
 from ..timeline import Timeline, load_timeline
 from ..workspace import Workspace
-from .ingest import programme_sources
 
 STAGE = "package"
-PACKAGE_VERSION = 2
+VERSION = 3  # 3: keyed by the runner
 
 
 @dataclass(frozen=True)
@@ -86,17 +90,12 @@ class PackageResult:
                 "unapproved": self.unapproved, "stage_failures": self.stage_failures}
 
 
-def _qc(ws: Workspace) -> dict[str, Any]:
-    path = ws.qc_dir / "report.json"
-    if not path.is_file():
-        raise WorkspaceError("no QC report yet", path=path, hint="run `reportage qc MANIFEST` first")
-    try:
-        data = read_json(path)
-    except (OSError, ValueError) as exc:
-        raise WorkspaceError(f"QC report is unreadable ({exc})", path=path, hint="run `reportage qc` again") from exc
-    if not isinstance(data, dict):
-        raise WorkspaceError("QC report is not a JSON object", path=path)
-    return data
+def _qc(ws: Workspace) -> QCReport:
+    """The QC report; a WorkspaceError before QC has run or when it cannot be read."""
+    report = read_qc_report(ws)
+    if report is None:
+        raise WorkspaceError("no QC report yet", path=qc_report_path(ws), hint="run `reportage qc MANIFEST` first")
+    return report
 
 
 def _paths(programme: Programme, ws: Workspace) -> tuple[str, Path, Path]:
@@ -106,9 +105,8 @@ def _paths(programme: Programme, ws: Workspace) -> tuple[str, Path, Path]:
 
 
 def _profile(programme: Programme, name: str) -> Profile | None:
-    overrides = programme.base_dir / "profiles"
     try:
-        return load_profile(name, overrides if overrides.is_dir() else None)
+        return programme_profile(programme.base_dir, name)
     except ReportageError:
         return None
 
@@ -117,13 +115,13 @@ def _renders(programme: Programme, ws: Workspace) -> list[RenderedDeliverable]:
     """The manifest's deliverables as the render record has them (those with a file on disk)."""
     record = read_render_record(ws)
     entries = [record.get(name) for name in programme.manifest.deliverables]
-    return [e for e in entries if e is not None and e.path.is_file()]
+    return [e for e in entries if e is not None and e.present()]
 
 
 def _transcripts(programme: Programme, ws: Workspace) -> list[Path]:
     """Transcripts (JSON and text) of the clips the manifest lists; none of clips taken out of it."""
     found: list[Path] = []
-    for src in programme_sources(programme):
+    for src in programme.clips():
         found += [p for p in (ws.transcript_json(src.clip_id), ws.transcript_txt(src.clip_id)) if p.is_file()]
     return found
 
@@ -134,10 +132,10 @@ def _subtitles(ws: Workspace) -> dict[tuple[str, str], Path]:
             if (p := ws.subtitle(lang, ext)).is_file()}
 
 
-def _posters(ws: Workspace, qc: dict[str, Any], name: str) -> list[Path]:
-    """The poster frames QC recorded for a deliverable."""
-    entry: dict[str, Any] = next((d for d in qc.get("deliverables", []) if d.get("deliverable") == name), {})
-    return [p for n in entry.get("posters", []) if (p := ws.qc_dir / "posters" / str(n)).is_file()]
+def _posters(qc: QCReport | None, name: str) -> list[Path]:
+    """The poster frames QC recorded for a deliverable (those still on disk)."""
+    entry = qc.file(name) if qc is not None else None
+    return [p for p in entry.posters if p.is_file()] if entry is not None else []
 
 
 def _bag_fingerprint(ws: Workspace, bag: Path) -> dict[str, str] | None:
@@ -149,25 +147,30 @@ def _bag_fingerprint(ws: Workspace, bag: Path) -> dict[str, str] | None:
 
 # -- the stage model ------------------------------------------------------------------------------
 
-def inputs(programme: Programme, ws: Workspace, settings: Settings | None = None) -> dict[str, Any]:
+def settings(programme: Programme | None = None, **options: Any) -> Settings:
+    """The stage's settings (`allow_fail`, `allow_unapproved`, `make_zip`)."""
+    return Settings(**options)
+
+
+def plan(programme: Programme, ws: Workspace, settings: Settings | None = None) -> dict[str, Any]:
     """Everything the bag is made from, by content, and the bag itself."""
     settings = settings or Settings()
     _, target, _ = _paths(programme, ws)
     renders: dict[str, Any]
     try:
-        renders = {r.name: {"file": r.file, "sha256": stagerun.content_hash(ws, r.path)}
+        renders = {r.name: {"file": r.path.name, "files": stagerun.content_hashes(ws, r.members)}
                    for r in _renders(programme, ws)}
     except WorkspaceError as exc:
         renders = {"unreadable": exc.problem}
     try:
-        qc = _qc(ws)
+        qc: QCReport | None = _qc(ws)
     except WorkspaceError:
-        qc = {}
-    posters = [p for name in programme.manifest.deliverables for p in _posters(ws, qc, name)]
+        qc = None
+    posters = [p for name in programme.manifest.deliverables for p in _posters(qc, name)]
     glossary = programme.glossary_path()
     record = render_record_path(ws)
     return {stagerun.PROGRAMME: {
-        "version": PACKAGE_VERSION, "settings": {"allow_fail": settings.allow_fail, "zip": settings.make_zip,
+        "settings": {"allow_fail": settings.allow_fail, "zip": settings.make_zip,
                                                  "allow_unapproved": settings.allow_unapproved},
         "manifest": stagerun.content_hash(ws, programme.manifest_path),
         "glossary": stagerun.content_hash(ws, glossary) if glossary is not None and glossary.is_file() else None,
@@ -176,7 +179,7 @@ def inputs(programme: Programme, ws: Workspace, settings: Settings | None = None
         "render_record": stagerun.content_hash(ws, record) if record.is_file() else None,
         "renders": renders,
         "timeline": stagerun.content_hash(ws, ws.timeline_json) if ws.timeline_json.is_file() else None,
-        "qc": stagerun.content_hashes(ws, [ws.qc_dir / "report.json", ws.qc_dir / "report.html"]),
+        "qc": stagerun.content_hashes(ws, [qc_report_path(ws), ws.qc_dir / "report.html"]),
         "posters": stagerun.content_hashes(ws, posters),
         "subtitles": stagerun.content_hashes(ws, list(_subtitles(ws).values())),
         "transcripts": stagerun.content_hashes(ws, _transcripts(programme, ws)),
@@ -185,33 +188,32 @@ def inputs(programme: Programme, ws: Workspace, settings: Settings | None = None
     }}
 
 
-def outputs(programme: Programme, ws: Workspace) -> list[Path]:
-    """The bag's folder and its zip (written only with `make_zip`)."""
-    _, target, zip_path = _paths(programme, ws)
-    return [target, zip_path]
-
-
-def run(programme: Programme, ws: Workspace, settings: Settings, progress: ProgressFn = ignore,
-        clips: tuple[str, ...] | None = None) -> PackageResult:
+def make(programme: Programme, ws: Workspace, settings: Settings, work: Work) -> PackageResult:
     """The registry's entry point: `package_programme`."""
-    return package_programme(programme, ws, settings)
+    return package_programme(programme, ws, settings, work)
+
+
+def proceed(programme: Programme, report: PackageResult) -> bool:
+    return True
 
 
 # -- the work ---------------------------------------------------------------------------------------
 
-def package_programme(programme: Programme, ws: Workspace, settings: Settings | None = None) -> PackageResult:
+def package_programme(programme: Programme, ws: Workspace, settings: Settings | None = None,
+                      work: Work | None = None) -> PackageResult:
     """Build `delivery/<BAG_NAME>/` (and `<BAG_NAME>.zip` with `make_zip`) unless it is up to date.
 
     WorkspaceError while the QC report has a FAIL and `allow_fail` is not set, or while the current
     outputs are not the approved ones and `allow_unapproved` is not set.
     """
     settings = settings or Settings()
+    work = work or Work.of(ws, STAGE, VERSION)
     began = time.time()
     qc = _qc(ws)
-    failed = [str(x) for x in qc.get("failed", [])]
+    failed = qc.failed
     if failed and not settings.allow_fail:
         raise WorkspaceError(f"QC has {len(failed)} failed check(s): " + "; ".join(failed[:3]),
-                             path=ws.qc_dir / "report.json", hint="fix them, or package with --allow-fail")
+                             path=qc_report_path(ws), hint="fix them, or package with --allow-fail")
     allowed = failed if settings.allow_fail else []
     approval = approval_state(ws, programme.manifest.deliverables)
     if not approval.approved and not settings.allow_unapproved:
@@ -223,12 +225,12 @@ def package_programme(programme: Programme, ws: Workspace, settings: Settings | 
     missing = stagerun.enforce(stagerun.shortfall(
         "Delivery", "the render", expected - len(_renders(programme, ws)), expected, "deliverables",
         "run `reportage render MANIFEST` (or `reportage run`) before packaging", render_record_path(ws)))
-    failures = [f.line() for f in stagerun.upstream_failures(ws, STAGE)] + ([missing] if missing else [])
+    failures = [f.line() for f in work.failed_upstream()] + ([missing] if missing else [])
     base, target, zip_path = _paths(programme, ws)
     wanted = [target, *([zip_path] if settings.make_zip else [])]
-    fresh = stagerun.check(ws, STAGE, stagerun.PROGRAMME, inputs(programme, ws, settings)[stagerun.PROGRAMME],
-                           wanted)
+    fresh = work.check(stagerun.PROGRAMME, plan(programme, ws, settings)[stagerun.PROGRAMME], wanted)
     if fresh.fresh:
+        _keep_record(programme, ws, target, zip_path if settings.make_zip else None)
         files = sorted(str(p.relative_to(target)) for p in (target / "data").rglob("*") if p.is_file())
         return PackageResult(target, files, zip_path if settings.make_zip else None, allowed, up_to_date=True,
                              unapproved=unapproved, stage_failures=failures)
@@ -250,20 +252,49 @@ def package_programme(programme: Programme, ws: Workspace, settings: Settings | 
                            stage_failures=failures)
     if settings.make_zip:
         result.zip = zip_bag(target, zip_path)
-    written = inputs(programme, ws, settings)[stagerun.PROGRAMME]  # now with the bag as written
-    stagerun.record(ws, replace(fresh, key=stagerun.inputs_hash(written)), wanted, started_at=began)
+    write_package_record(ws, delivered_record(programme.id, ws, target, result.zip))
+    written = plan(programme, ws, settings)[stagerun.PROGRAMME]  # now with the bag as written
+    work.done(work.check(stagerun.PROGRAMME, written, wanted), wanted, started_at=began)
     return result
 
 
-def _loudness(render: RenderedDeliverable, qc_checks: list[dict[str, Any]]) -> dict[str, float | None]:
+def delivered_record(programme_id: str, ws: Workspace, bag: Path, zip_path: Path | None) -> PackageRecord:
+    """The package record of the bag as written: each payload file with the SHA-256 bagit recorded
+    for it, the bag's size and file count, and the zip."""
+    entries = bagit.Bag(str(bag)).payload_entries()
+    payload = tuple(PayloadFile(Path(name).as_posix(), str(digests["sha256"]), (bag / name).stat().st_size)
+                    for name, digests in sorted(entries.items()))
+    files = [p for p in bag.rglob("*") if p.is_file()]
+    made = dt.datetime.fromtimestamp((bag / "bagit.txt").stat().st_mtime, dt.UTC)
+    return PackageRecord(programme_id, bag.relative_to(ws.dir).as_posix(), payload,
+                         sum(p.stat().st_size for p in files), len(files), made.isoformat(timespec="seconds"),
+                         zip_path.relative_to(ws.dir).as_posix() if zip_path is not None else None,
+                         zip_path.stat().st_size if zip_path is not None else None)
+
+
+def _keep_record(programme: Programme, ws: Workspace, bag: Path, zip_path: Path | None) -> None:
+    """An up-to-date bag keeps its record; one lost, unreadable or naming another bag is written again
+    from the bag as it is (nothing is rewritten when it stands)."""
+    try:
+        record = read_package_record(ws)
+    except WorkspaceError:
+        record = None
+    if record is None or record.bag_path(ws) != bag or record.zip_path(ws) != zip_path:
+        write_package_record(ws, delivered_record(programme.id, ws, bag, zip_path))
+
+
+def _loudness(render: RenderedDeliverable, judged: FileQC | None) -> dict[str, float | None]:
     """Measured loudness of a deliverable: the render record's figures, else QC's measured values."""
     if render.loudness is not None:
         loud = render.loudness
         return {"integrated": loud.integrated_lufs, "true_peak": loud.true_peak_dbtp, "lra": loud.lra_lu}
-    values = {str(c.get("id")): c.get("value") for c in qc_checks}
-    return {key: float(v) if isinstance(v, int | float) else None
-            for key, v in (("integrated", values.get("loudness.integrated")),
-                           ("true_peak", values.get("loudness.true_peak")), ("lra", values.get("loudness.lra")))}
+
+    def value(check_id: str) -> float | None:
+        check = judged.check(check_id) if judged is not None else None
+        return check.value if check is not None else None
+
+    return {"integrated": value("loudness.integrated"), "true_peak": value("loudness.true_peak"),
+            "lra": value("loudness.lra")}
 
 
 def _copy(src: Path, dst: Path, files: list[str], root: Path) -> None:
@@ -273,27 +304,28 @@ def _copy(src: Path, dst: Path, files: list[str], root: Path) -> None:
 
 
 def _stage_payload(programme: Programme, ws: Workspace, root: Path, base: str,
-                   qc: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:
+                   qc: QCReport) -> tuple[list[str], dict[str, Any]]:
     """Copy every payload file under ASCII names; write the metadata sheet. Returns names and sheet."""
     files: list[str] = []
-    qc_by_name = {d["deliverable"]: d for d in qc.get("deliverables", [])}
     entries: list[dict[str, Any]] = []
     for render in _renders(programme, ws):
         profile = _profile(programme, render.name)
         what = profile.suffix if profile else render.name
-        out = delivered(base, what, render.path.suffix)
-        _copy(render.path, root / "video" / out, files, root)
-        entries.append({"deliverable": render.name, "file": out, "size_bytes": render.path.stat().st_size,
+        out = delivered(base, what, "" if render.folder else render.path.suffix)
+        for member in render.members:  # a deliverable that is a folder travels as that folder
+            inside = member.relative_to(render.path) if render.folder else None
+            _copy(member, root / "video" / out / inside if inside else root / "video" / out, files, root)
+        entries.append({"deliverable": render.name, "file": out, "size_bytes": sum(m.stat().st_size
+                                                                                  for m in render.members),
                         "specs": tech_specs(profile) if profile else {},
-                        "loudness": _loudness(render, qc_by_name.get(render.name, {}).get("checks", []))})
-        for n, poster in enumerate(_posters(ws, qc, render.name), 1):
+                        "loudness": _loudness(render, qc.file(render.name))})
+        for n, poster in enumerate(_posters(qc, render.name), 1):
             _copy(poster, root / "posters" / delivered(base, f"{what} poster {n}", ".jpg"), files, root)
     for (lang, ext), src in _subtitles(ws).items():
         _copy(src, root / "subtitles" / delivered(base, f"sub {lang}", ext), files, root)
     for src in _transcripts(programme, ws):
         _copy(src, root / "transcripts" / delivered(base, f"transcript {src.stem}", src.suffix), files, root)
-    for ext in ("json", "html"):
-        src = ws.qc_dir / f"report.{ext}"
+    for ext, src in (("json", qc_report_path(ws)), ("html", ws.qc_dir / "report.html")):
         if src.is_file():
             _copy(src, root / "qc" / delivered(base, "qc report", ext), files, root)
     duration: str | None = None
@@ -302,7 +334,7 @@ def _stage_payload(programme: Programme, ws: Workspace, root: Path, base: str,
         tl = load_timeline(ws.timeline_json)
         duration = ms_to_timecode(tl.duration_ms, tl.rate) + f" ({float(Fraction(tl.duration_frames) / tl.rate):.1f} s)"
     sheet = build_sheet(programme, duration=duration, files=entries, glossary=glossary_entries(programme),
-                        qc_verdict=str(qc.get("verdict", "unknown")), notes=_notes(ws, tl.rate if tl else None),
+                        qc_verdict=qc.verdict.value, notes=_notes(ws, tl.rate if tl else None),
                         approval=review_summary(read_approval(ws)))
     write_json(root / "metadata" / delivered(base, "metadata", "json"), sheet)
     write_text(root / "metadata" / delivered(base, "metadata", "html"), sheet_html(sheet))
@@ -314,23 +346,23 @@ def _notes(ws: Workspace, rate: Fraction | None) -> list[dict[str, Any]]:
     """The review notes as the sheet lists them, with timecodes at the programme's rate."""
     out = []
     for n in read_notes(ws):
-        entry = {k: n.get(k) for k in ("id", "in_ms", "out_ms", "author", "text", "created")}
+        entry: dict[str, Any] = n.to_json()
         if rate is not None:
-            entry["in_tc"] = ms_to_timecode(int(n.get("in_ms", 0)), rate)
-            entry["out_tc"] = ms_to_timecode(int(n.get("out_ms", 0)), rate)
+            entry["in_tc"] = ms_to_timecode(n.in_ms, rate)
+            entry["out_tc"] = ms_to_timecode(n.out_ms, rate)
         out.append(entry)
     return out
 
 
-def review_summary(record: dict[str, Any] | None) -> dict[str, Any] | None:
+def review_summary(record: Approval | None) -> dict[str, Any] | None:
     """Who approved (or asked for changes), when, with what comment, over how many files."""
     if record is None:
         return None
-    return {"verdict": record.get("verdict"), "by": record.get("by"), "at": record.get("at"),
-            "comment": record.get("comment") or "", "files": dict(record.get("files") or {})}
+    return {"verdict": record.verdict, "by": record.by, "at": record.at, "comment": record.comment,
+            "files": dict(record.files)}
 
 
-def _bag(root: Path, programme: Programme, base: str, qc: dict[str, Any], failures: list[str],
+def _bag(root: Path, programme: Programme, base: str, qc: QCReport, failures: list[str],
          sheet: dict[str, Any], unapproved: str | None = None, stage_failures: list[str] | None = None) -> None:
     m, title = programme.manifest, programme.title
     info: dict[str, Any] = {
@@ -345,7 +377,7 @@ def _bag(root: Path, programme: Programme, base: str, qc: dict[str, Any], failur
         "Producing-Organization": m.co_producers[0] if m.co_producers else "",
         "Receiving-Organization": ", ".join(m.co_producers[1:]),
         "Co-Producers": ", ".join(m.co_producers),
-        "QC-Verdict": str(qc.get("verdict", "unknown")),
+        "QC-Verdict": qc.verdict.value,
         "Bagging-Software": f"reportage {__version__} (bagit-python)",
         "Bagging-Date": dt.date.today().isoformat(),
     }

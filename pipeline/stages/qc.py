@@ -32,7 +32,6 @@ when a failure comes or goes; a deliverable's measurements are keyed by its file
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import functools
 import hashlib
 import time
@@ -47,31 +46,42 @@ from ..errors import ReportageError, WorkspaceError
 from ..fsutil import read_json, write_json
 from ..manifest import Programme
 from ..media import ffmpeg
-from ..profiles import Profile, load_profile
-from ..progress import Progress, ProgressFn, ignore
-from ..qc.checks import FileMeasurements, measure_file, poster_frames
-from ..qc.plan import CheckResult, PlanContext, Status, evaluate, plan_for, worst
+from ..profiles import Profile, programme_profile
+from ..progress import Progress, ProgressFn
+from ..qc.checks import measure_file, poster_frames
+from ..qc.plan import CheckResult, PlanContext, Status, evaluate, plan_for
 from ..qc.record import (
     LOUDNESS_COLUMNS,
     LOUDNESS_STEP_S,
     DeliverableRecord,
+    deliverable_record_path,
     measuring_code,
     read_record,
-    record_path,
     write_record,
 )
 from ..qc.report import write_reports
 from ..qc.subtitles import check_language, lower_third_checks
+from ..records.qc import (
+    FileQC,
+    LoudnessSeries,
+    MeasuredFile,
+    QCReport,
+    posters_dir,
+    qc_report_path,
+    read_qc_report,
+)
 from ..records.subtitles import SubtitlesRecord, read_subtitles_record
 from ..render.plan import body_frames
 from ..render.state import RenderedDeliverable, RenderRecord, read_render_record
+from ..stagerun import Work
 from ..subs import WRITTEN_FORMATS, load_style
 from ..subs.speech import speech_spans, timeline_words
+from ..timecode import Excerpt
 from ..timeline import Timeline, load_timeline
 from ..workspace import Workspace
 
 STAGE = "qc"
-QC_VERSION = 4
+VERSION = 5  # 5: keyed by the runner; the stored parts carry it too
 SUBTITLES_TARGET = "subtitles.{lang}"
 
 
@@ -80,77 +90,6 @@ class Settings:
     """`posters`: draw three stills of each deliverable for the HTML report."""
 
     posters: bool = True
-
-
-@dataclass
-class FileQC:
-    """The verdicts of one file, with what the HTML report draws."""
-
-    deliverable: str
-    profile: str
-    path: str
-    checks: list[CheckResult]
-    measurements: FileMeasurements | None = None
-    posters: list[Path] = field(default_factory=list)
-    leader_s: float = 0.0
-    target_lufs: float | None = None
-    record: DeliverableRecord | None = None
-    """The measurements behind the verdicts (None for a file that could not be measured)."""
-
-    @property
-    def verdict(self) -> Status:
-        return worst([c.status for c in self.checks])
-
-    def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "deliverable": self.deliverable, "profile": self.profile, "file": self.path,
-            "verdict": self.verdict.value, "posters": [p.name for p in self.posters],
-            "checks": [c.to_dict() for c in self.checks]}
-        if self.record is not None:
-            if self.record.sha256:
-                data["sha256"] = self.record.sha256
-            data["measured_at"] = self.record.measured_at
-            data["measure_s"] = self.record.measure_s
-            data["programme_offset_s"] = round(self.record.programme_offset_s, 6)
-            data["loudness_series"] = {"step_s": LOUDNESS_STEP_S, "columns": list(LOUDNESS_COLUMNS),
-                                       "time": "programme seconds",
-                                       "rows": self.record.loudness_in_programme(LOUDNESS_STEP_S)}
-        return data
-
-
-@dataclass
-class QCReport:
-    """Every deliverable's verdicts and the subtitles', as `qc/report.json` holds them."""
-
-    programme: str
-    files: list[FileQC]
-    subtitles: list[CheckResult]
-    title: str = ""
-    generated: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"))
-    pipeline: list[CheckResult] = field(default_factory=list)
-    """What failed upstream and still stands (`failure_checks`): the outputs were made without it."""
-
-    @property
-    def verdict(self) -> Status:
-        return worst([f.verdict for f in self.files] + [c.status for c in self.subtitles + self.pipeline])
-
-    @property
-    def failed(self) -> list[str]:
-        """`deliverable: check` for every FAIL."""
-        out = [f"pipeline: {c.measured}" for c in self.pipeline if c.status is Status.FAIL]
-        out += [f"{f.deliverable}: {c.label}" for f in self.files for c in f.checks if c.status is Status.FAIL]
-        return out + [f"subtitles: {c.label}" for c in self.subtitles if c.status is Status.FAIL]
-
-    def to_dict(self) -> dict[str, Any]:
-        data = {"programme": self.programme, "title": self.title, "generated": self.generated,
-                "verdict": self.verdict.value, "failed": self.failed,
-                "deliverables": [f.to_dict() for f in self.files],
-                "subtitles": {"verdict": worst([c.status for c in self.subtitles]).value,
-                              "checks": [c.to_dict() for c in self.subtitles]}}
-        if self.pipeline:
-            data["pipeline"] = {"verdict": worst([c.status for c in self.pipeline]).value,
-                                "checks": [c.to_dict() for c in self.pipeline]}
-        return data
 
 
 @dataclass
@@ -170,19 +109,23 @@ class QCWork:
 
 @dataclass
 class QCRun:
-    """What the stage's run returns: the report as `qc/report.json` holds it (read back when up to
-    date, so `report` is None then), where the HTML is, and what was done to make it."""
+    """What the stage's run returns: the report (read back from `qc/report.json` when up to date, so
+    without the measurements only the HTML draws), where the HTML is, and what was done to make it."""
 
     programme: str
-    data: dict[str, Any]
+    report: QCReport
     up_to_date: bool
     html: Path
-    report: QCReport | None = None
     work: QCWork = field(default_factory=QCWork)
 
     @property
+    def data(self) -> dict[str, Any]:
+        """The report as `qc/report.json` holds it."""
+        return self.report.to_json()
+
+    @property
     def failed(self) -> list[str]:
-        return [str(x) for x in self.data.get("failed", [])]
+        return self.report.failed
 
     @property
     def ok(self) -> bool:
@@ -191,7 +134,7 @@ class QCRun:
 
     @property
     def verdict(self) -> str:
-        return str(self.data.get("verdict", "unknown"))
+        return self.report.verdict.value
 
     def to_dict(self) -> dict[str, Any]:
         return {**self.data, "ok": self.ok, "up_to_date": self.up_to_date, "html": str(self.html),
@@ -212,7 +155,15 @@ def judge(record: DeliverableRecord, profile: Profile, *, expected_frames: int |
     checks = [evaluate(spec, measured.values, record.programme_offset_s) for spec in plan]
     posters = [p for name in record.posters if (p := posters_dir / name).is_file()] if posters_dir else []
     return FileQC(record.deliverable, profile.name, record.file, checks, measured, posters, lead,
-                  profile.loudness.target_lufs, record)
+                  profile.loudness.target_lufs, measured_file(record))
+
+
+def measured_file(record: DeliverableRecord) -> MeasuredFile:
+    """What the report says of a deliverable's measurement: the content, when, and its loudness over
+    the programme thinned to one row per `LOUDNESS_STEP_S`."""
+    loudness = LoudnessSeries(LOUDNESS_STEP_S, LOUDNESS_COLUMNS,
+                              tuple(tuple(row) for row in record.loudness_in_programme(LOUDNESS_STEP_S)))
+    return MeasuredFile(record.sha256, record.measured_at, record.measure_s, record.programme_offset_s, loudness)
 
 
 def measure_deliverable(path: Path, profile: Profile, *, deliverable: str, sha256: str = "",
@@ -240,7 +191,7 @@ def qc_file(path: Path, profile: Profile, *, deliverable: str | None = None, exp
     return result
 
 
-def expected_frames(profile: Profile, timeline: Timeline, excerpt: tuple[float, float] | None) -> int:
+def expected_frames(profile: Profile, timeline: Timeline, excerpt: Excerpt | None) -> int:
     """The frame count a deliverable must have, at its own rate: the programme body the render
     recorded (the timeline, or its excerpt as the render cut it) plus the leader."""
     rate = profile.video.rate
@@ -266,8 +217,7 @@ def mute_windows(profile: Profile, timeline: Timeline,
 
 
 def _profile(programme: Programme, name: str) -> Profile:
-    overrides = programme.base_dir / "profiles"
-    return load_profile(name, overrides if overrides.is_dir() else None)
+    return programme_profile(programme.base_dir, name)
 
 
 def _timeline(ws: Workspace) -> Timeline | None:
@@ -328,7 +278,7 @@ def _code(*modules: str) -> str:
 
 
 def _judging_code() -> str:
-    return _code("pipeline.qc.plan", "pipeline.qc.report", __name__)
+    return _code("pipeline.qc.plan", "pipeline.qc.report", "pipeline.records.qc", __name__)
 
 
 def _subtitle_code() -> str:
@@ -380,11 +330,13 @@ def _deliverable(programme: Programme, ws: Workspace, name: str, record: RenderR
         return _Deliverable(name, problem=FileQC(name, "?", "", [CheckResult(
             "profile", "Profile", Status.FAIL, "unknown", "a known profile", exc.problem)]))
     entry = record.get(name) if record is not None else None
-    if entry is None or not entry.path.is_file():
+    if entry is None or not entry.present():
         return _Deliverable(name, profile, problem=_missing(
             name, profile.name, f"no render of {name} recorded in renders/render.json; run `reportage render`"))
-    inputs = {"version": QC_VERSION, "code": measuring_code(), "ffmpeg": _ffmpeg_version(),
-              "file": entry.path.name, "sha256": stagerun.content_hash(ws, entry.path),
+    inputs = {"version": VERSION, "code": measuring_code(), "ffmpeg": _ffmpeg_version(),
+              "file": entry.main.name, "sha256": stagerun.content_hash(ws, entry.main),
+              **({"files": {f.name: stagerun.content_hash(ws, entry.path / f.name) for f in entry.files}}
+                 if entry.folder else {}),
               "profile": profile.model_dump(mode="json", exclude={"source"}),
               "excerpt_s": list(entry.excerpt_s) if entry.excerpt_s else None, "posters": settings.posters}
     return _Deliverable(name, profile, entry, inputs)
@@ -398,14 +350,15 @@ def _subtitle_inputs(ws: Workspace, lang: str, timeline_key: str | None, transcr
         style = load_style("vi")
     drafts = record.languages if record is not None else {}
     draft = drafts.get(lang)
-    return {"version": QC_VERSION, "code": _subtitle_code(), "lang": lang,
+    return {"version": VERSION, "code": _subtitle_code(), "lang": lang,
             "files": stagerun.content_hashes(ws, [ws.subtitle(lang, ext) for ext in WRITTEN_FORMATS]),
             "draft": None if draft is None else {"source": draft.source, "backend": draft.backend,
                                                  "machine_draft": draft.machine_draft, "reviewed": draft.reviewed,
                                                  "uncertain_words": None if draft.uncertain_words is None
                                                  else [u.to_json() for u in draft.uncertain_words],
                                                  "shortened": draft.shortened, "untranslated": draft.untranslated,
-                                                 "failed": draft.failed},
+                                                 "failed": draft.failed, "cue_map": draft.cue_map is not None,
+                                                 "machine_cues": draft.machine_cues()},
             "speech": record.speech if record is not None else None,
             "cues": {other: entry.cues for other, entry in drafts.items()},
             "style": _plain({f.name: getattr(style, f.name) for f in dataclasses.fields(style) if f.name != "source"}),
@@ -443,13 +396,14 @@ def _plan(programme: Programme, ws: Workspace, settings: Settings) -> _Plan:
         subtitles_record = None
     languages = _languages(programme)
     subtitles = {lang: _subtitle_inputs(ws, lang, timeline_key, transcripts, subtitles_record) for lang in languages}
-    burning = {d.name: (d.profile, d.entry.excerpt_s) for d in deliverables if d.profile and d.entry}
+    burning = {d.name: (d.profile, d.entry.excerpt_at(timeline.rate) if timeline is not None else None)
+               for d in deliverables if d.profile and d.entry}
     lower_thirds = lower_third_checks(programme, ws, timeline, burning)
     title = programme.manifest.title
     report = {
-        "version": QC_VERSION, "code": _judging_code(), "settings": {"posters": settings.posters},
+        "version": VERSION, "code": _judging_code(), "settings": {"posters": settings.posters},
         "deliverables": {d.name: stagerun.inputs_hash(d.inputs) if d.inputs is not None
-                         else d.problem.to_dict() if d.problem is not None else None for d in deliverables},
+                         else d.problem.to_json() if d.problem is not None else None for d in deliverables},
         "leaders": {d.name: d.entry.leader_s for d in deliverables if d.entry is not None},
         "subtitles": {lang: stagerun.inputs_hash(inputs) for lang, inputs in subtitles.items()},
         "timeline": timeline_key, "title": title.model_dump() if title else None,
@@ -461,43 +415,43 @@ def _plan(programme: Programme, ws: Workspace, settings: Settings) -> _Plan:
 
 # -- the stage model ------------------------------------------------------------------------------
 
-def inputs(programme: Programme, ws: Workspace, settings: Settings | None = None) -> dict[str, Any]:
+def settings(programme: Programme | None = None, **options: Any) -> Settings:
+    """The stage's settings (`posters`)."""
+    return Settings(**options)
+
+
+def plan(programme: Programme, ws: Workspace, settings: Settings | None = None) -> dict[str, Any]:
     """`{target: inputs}`: each rendered deliverable (its file's content, profile, the measuring code
     and ffmpeg), each subtitle language (`subtitles.<lang>`) and the report (`programme`: the keys of
     all the parts, the timeline, the titles, the judging code)."""
     return _plan(programme, ws, settings or Settings()).targets()
 
 
-def outputs(programme: Programme, ws: Workspace) -> list[Path]:
-    return [ws.qc_dir / "report.json", ws.qc_dir / "report.html"]
-
-
-def run(programme: Programme, ws: Workspace, settings: Settings, progress: ProgressFn = ignore,
-        clips: tuple[str, ...] | None = None) -> QCRun:
+def make(programme: Programme, ws: Workspace, settings: Settings, work: Work) -> QCRun:
     """QC the programme unless the last report is from the same inputs; measure only the
     deliverables whose files changed, check only the subtitle languages that changed, then judge
     and write report.json + .html from the parts."""
     began = time.time()
-    json_path, html_path = outputs(programme, ws)
-    plan = _plan(programme, ws, settings)
+    json_path, html_path = qc_report_path(ws), ws.qc_dir / "report.html"
+    planned = _plan(programme, ws, settings)
     # the parts must still be there too: a lost record is measured again (the review room reads them)
-    parts = [record_path(ws, d.name) for d in plan.deliverables if d.inputs is not None]
-    parts += [_checks_path(ws, lang) for lang in plan.languages]
-    fresh = stagerun.check(ws, STAGE, stagerun.PROGRAMME, plan.report, [json_path, html_path, *parts])
+    parts = [deliverable_record_path(ws, d.name) for d in planned.deliverables if d.inputs is not None]
+    parts += [_checks_path(ws, lang) for lang in planned.languages]
+    fresh = work.check(stagerun.PROGRAMME, planned.report, [json_path, html_path, *parts])
     if fresh.fresh:
         try:
-            data = read_json(json_path)
-        except (OSError, ValueError):
-            data = None
-        if isinstance(data, dict):
-            work = QCWork(reused=[d.name for d in plan.deliverables if d.inputs is not None],
-                          subtitles_reused=list(plan.languages))
-            return QCRun(programme.id, data, True, html_path, work=work)
-    work = QCWork()
-    report = _qc_from_plan(programme, ws, settings, plan, progress, work)
+            stored = read_qc_report(ws)
+        except WorkspaceError:  # unreadable: judged again from the parts below
+            stored = None
+        if stored is not None:
+            tally = QCWork(reused=[d.name for d in planned.deliverables if d.inputs is not None],
+                           subtitles_reused=list(planned.languages))
+            return QCRun(programme.id, stored, True, html_path, work=tally)
+    tally = QCWork()
+    report = _qc_from_plan(programme, ws, settings, planned, work.progress, tally, work)
     json_path, html_path = write_reports(report, ws.qc_dir)
-    stagerun.record(ws, fresh, [json_path, html_path], started_at=began)
-    return QCRun(programme.id, report.to_dict(), False, html_path, report, work)
+    work.done(fresh, [json_path, html_path], started_at=began)
+    return QCRun(programme.id, report, False, html_path, tally)
 
 
 def proceed(programme: Programme, report: QCRun) -> bool:
@@ -507,16 +461,8 @@ def proceed(programme: Programme, report: QCRun) -> bool:
 
 # -- the work ---------------------------------------------------------------------------------------
 
-def qc_programme(programme: Programme, ws: Workspace, settings: Settings | None = None,
-                 progress: ProgressFn = ignore) -> QCReport:
-    """QC every deliverable the manifest lists (the file the render recorded) and the subtitles,
-    measuring only what changed since the stored measurements; posters go to qc/posters/."""
-    settings = settings or Settings()
-    return _qc_from_plan(programme, ws, settings, _plan(programme, ws, settings), progress, QCWork())
-
-
 def _qc_from_plan(programme: Programme, ws: Workspace, settings: Settings, plan: _Plan, progress: ProgressFn,
-                  work: QCWork) -> QCReport:
+                  tally: QCWork, work: Work) -> QCReport:
     if plan.render_error is not None:
         raise plan.render_error
     timeline = plan.timeline
@@ -528,9 +474,9 @@ def _qc_from_plan(programme: Programme, ws: Workspace, settings: Settings, plan:
         if part.problem is not None or part.profile is None or part.entry is None or part.inputs is None:
             files.append(part.problem or _missing(part.name, "?", "not measurable"))
             continue
-        record = _measurement(ws, part, settings, work)
+        record = _measurement(ws, part, settings, tally, work)
         entry, profile = part.entry, part.profile
-        frames = expected_frames(profile, timeline, entry.excerpt_s) if timeline is not None else None
+        frames = expected_frames(profile, timeline, entry.excerpt_at(timeline.rate)) if timeline is not None else None
         body_s = None if frames is None else float(Fraction(frames) / profile.video.rate) - profile.leader.total_s
         judged = judge(record, profile, expected_frames=frames, programme_s=body_s,
                        mute_windows=mute_windows(profile, timeline, entry.excerpt_s) if timeline else (),
@@ -539,19 +485,19 @@ def _qc_from_plan(programme: Programme, ws: Workspace, settings: Settings, plan:
         judged.checks += [plan.lower_thirds[part.name]] if part.name in plan.lower_thirds else []
         files.append(judged)
     progress(Progress(task, total, total, "deliverables"))
-    subtitle_checks = _subtitle_checks(ws, plan, work)
+    subtitle_checks = _subtitle_checks(ws, plan, tally, work)
     _prune(ws, plan)
     title = programme.manifest.title
     return QCReport(programme.id, files, subtitle_checks, title=title.vi if title else "",
-                    pipeline=failure_checks(ws, timeline))
+                    pipeline=failure_checks(work, timeline))
 
 
-def failure_checks(ws: Workspace, timeline: Timeline | None) -> list[CheckResult]:
+def failure_checks(work: Work, timeline: Timeline | None) -> list[CheckResult]:
     """One check per failure upstream of QC that still stands: FAIL when the programme is made
     without it (a clip the edit uses, a stage as a whole), WARN for a clip the edit leaves out."""
     used = ({s.clip_id for s in timeline.segments} | {a.clip_id for a in timeline.audio}) if timeline else None
     out: list[CheckResult] = []
-    for failure in stagerun.upstream_failures(ws, STAGE):
+    for failure in work.failed_upstream():
         in_edit = failure.target == stagerun.PROGRAMME or used is None or failure.target in used
         what = failure.stage if failure.target == stagerun.PROGRAMME else f"{failure.stage} {failure.target}"
         effect = ("the outputs were made without it" if in_edit else "the clip is not in the edit")
@@ -564,39 +510,40 @@ def failure_checks(ws: Workspace, timeline: Timeline | None) -> list[CheckResult
 
 def _prune(ws: Workspace, plan: _Plan) -> None:
     """Drop the stored parts of deliverables and languages the manifest no longer has."""
-    keep = {record_path(ws, d.name) for d in plan.deliverables} | {_checks_path(ws, lang) for lang in plan.languages}
-    for folder in (record_path(ws, "x").parent, _checks_path(ws, "x").parent):
+    keep = ({deliverable_record_path(ws, d.name) for d in plan.deliverables}
+            | {_checks_path(ws, lang) for lang in plan.languages})
+    for folder in (deliverable_record_path(ws, "x").parent, _checks_path(ws, "x").parent):
         for stale in (folder.glob("*.json") if folder.is_dir() else ()):
             if stale not in keep:
                 stale.unlink(missing_ok=True)
 
 
 def _posters_dir(ws: Workspace) -> Path:
-    return ws.qc_dir / "posters"
+    return posters_dir(ws)
 
 
-def _measurement(ws: Workspace, part: _Deliverable, settings: Settings, work: QCWork) -> DeliverableRecord:
+def _measurement(ws: Workspace, part: _Deliverable, settings: Settings, tally: QCWork, work: Work) -> DeliverableRecord:
     """The stored measurements of a deliverable when its file is unchanged, else a new measurement."""
     assert part.entry is not None and part.profile is not None and part.inputs is not None
-    path = record_path(ws, part.name)
-    fresh = stagerun.check(ws, STAGE, part.name, part.inputs, [path], upstream=False)  # the file's alone
+    path = deliverable_record_path(ws, part.name)
+    fresh = work.check(part.name, part.inputs, [path], upstream=False)  # the file's alone
     if fresh.fresh:
         stored = read_record(path)
         if stored is not None and stored.sha256 == part.inputs["sha256"]:
-            work.reused.append(part.name)
+            tally.reused.append(part.name)
             return stored
     started = time.time()
     excerpt = part.entry.excerpt_s
-    record = measure_deliverable(part.entry.path, part.profile, deliverable=part.name,
+    record = measure_deliverable(part.entry.main, part.profile, deliverable=part.name,
                                  sha256=str(part.inputs["sha256"]), excerpt_start_s=excerpt[0] if excerpt else 0.0,
                                  posters_dir=_posters_dir(ws) if settings.posters else None)
     write_record(path, record)
-    stagerun.record(ws, fresh, [path, *(_posters_dir(ws) / p for p in record.posters)], started_at=started)
-    work.measured.append(part.name)
+    work.done(fresh, [path, *(_posters_dir(ws) / p for p in record.posters)], started_at=started)
+    tally.measured.append(part.name)
     return record
 
 
-def _subtitle_checks(ws: Workspace, plan: _Plan, work: QCWork) -> list[CheckResult]:
+def _subtitle_checks(ws: Workspace, plan: _Plan, tally: QCWork, work: Work) -> list[CheckResult]:
     """Every language's subtitle checks: stored verdicts where nothing they depend on changed."""
     results: list[CheckResult] = []
     speech: list[tuple[int, int]] | None = None
@@ -606,11 +553,11 @@ def _subtitle_checks(ws: Workspace, plan: _Plan, work: QCWork) -> list[CheckResu
     for lang in plan.languages:
         target = SUBTITLES_TARGET.format(lang=lang)
         path = _checks_path(ws, lang)
-        fresh = stagerun.check(ws, STAGE, target, plan.subtitles[lang], [path])
+        fresh = work.check(target, plan.subtitles[lang], [path])
         stored = _read_checks(path) if fresh.fresh else None
         if stored is not None:
             results += stored
-            work.subtitles_reused.append(lang)
+            tally.subtitles_reused.append(lang)
             continue
         started = time.time()
         if not speech_known:
@@ -618,9 +565,9 @@ def _subtitle_checks(ws: Workspace, plan: _Plan, work: QCWork) -> list[CheckResu
             record = read_subtitles_record(ws)
             drafts = record.languages if record is not None else {}
         checks = _check_language(ws, lang, plan.timeline, speech, drafts or {}, record)
-        write_json(path, {"version": QC_VERSION, "lang": lang, "checks": [c.to_dict() for c in checks]})
-        stagerun.record(ws, fresh, [path], started_at=started)
-        work.subtitles_checked.append(lang)
+        write_json(path, {"version": VERSION, "lang": lang, "checks": [c.to_dict() for c in checks]})
+        work.done(fresh, [path], started_at=started)
+        tally.subtitles_checked.append(lang)
         results += checks
     return results
 
@@ -632,7 +579,7 @@ def _checks_path(ws: Workspace, lang: str) -> Path:
 def _read_checks(path: Path) -> list[CheckResult] | None:
     try:
         data = read_json(path)
-        if not isinstance(data, dict) or data.get("version") != QC_VERSION:
+        if not isinstance(data, dict) or data.get("version") != VERSION:
             return None
         return [CheckResult.from_dict(c) for c in data["checks"]]
     except (OSError, ValueError, KeyError, TypeError):
@@ -656,16 +603,3 @@ def _check_language(ws: Workspace, lang: str, timeline: Timeline | None, speech:
     others = {other: entry.cues for other, entry in record.languages.items()} if record is not None else {}
     return check_language(paths, lang, timeline, speech, drafts.get(lang),
                           no_speech=record is not None and record.no_speech, others=others)
-
-
-def qc_subtitles(ws: Workspace, timeline: Timeline | None, languages: list[str]) -> list[CheckResult]:
-    """Subtitle checks of every language the deliverables need, all checked now. Speech is where the
-    transcripts put it on the timeline; without a timeline or a transcript the coverage checks say
-    "not measured"."""
-    speech = _speech(ws, timeline)
-    record = read_subtitles_record(ws)
-    drafts = record.languages if record is not None else {}
-    results: list[CheckResult] = []
-    for lang in languages:
-        results += _check_language(ws, lang, timeline, speech, drafts, record)
-    return results

@@ -57,7 +57,7 @@ from ..media.loudness import (
     parse_ebur128,
     settle,
 )
-from ..profiles import Profile, load_profile
+from ..profiles import Profile, programme_profile
 from ..progress import Progress, ProgressFn, ignore
 from ..records.ingest import ingest_record_path
 from ..records.subtitles import SubtitlesRecord, read_subtitles_record
@@ -82,18 +82,21 @@ from ..render.state import (
     RenderedLoudness,
     RenderRecord,
     copy_sidecars,
+    deliverable_files,
     deliverable_inputs,
     read_render_record,
     render_record_path,
     write_render_record,
 )
-from ..timecode import Timecode
+from ..stagerun import Work
+from ..timecode import Excerpt, Timecode
 from ..timeline import AudioSegment, Segment, Timeline, load_timeline
 from ..workspace import Workspace
 
 log = logging.getLogger(__name__)
 
 STAGE = "render"
+VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -221,24 +224,24 @@ def _profiles(programme: Programme, only: tuple[str, ...]) -> dict[str, Profile]
     if unknown:
         raise ManifestError(f"--only {', '.join(unknown)}: not among the deliverables ({', '.join(names)})",
                             path=programme.manifest_path)
-    overrides = programme.base_dir / "profiles"
-    return {n: load_profile(n, overrides if overrides.is_dir() else None) for n in names if not only or n in only}
+    return {n: programme_profile(programme.base_dir, n) for n in names if not only or n in only}
 
 
-def _excerpt(programme: Programme, timeline: Timeline, warnings: list[str]) -> tuple[float, float] | None:
-    """The manifest's `social: {in, out}` in programme seconds, cut at the programme's end."""
+def _excerpt(programme: Programme, timeline: Timeline, warnings: list[str]) -> Excerpt | None:
+    """The manifest's `social: {in, out}` in programme frames, cut at the programme's end."""
     social = programme.manifest.social
     if social is None:
         return None
-    total = float(Fraction(timeline.duration_frames) / timeline.rate)
-    start = float(Timecode.parse(social.start, timeline.rate).seconds)
-    end = min(float(Timecode.parse(social.end, timeline.rate).seconds), total)
+    start = Timecode.parse(social.start, timeline.rate).frames
+    asked = Timecode.parse(social.end, timeline.rate).frames
+    end = min(asked, timeline.duration_frames)
     if end <= start:
+        total = float(Fraction(timeline.duration_frames) / timeline.rate)
         raise ManifestError(f"social: in {social.start} is not before out {social.end} (programme ends at "
                             f"{total:.2f} s)", path=programme.manifest_path)
-    if end < float(Timecode.parse(social.end, timeline.rate).seconds):
+    if end < asked:
         warnings.append(f"social.out {social.end} is past the end of the programme: cut at the end")
-    return start, end
+    return Excerpt(start, end, timeline.rate)
 
 
 def slate_lines(programme: Programme, profile: Profile, timeline: Timeline) -> tuple[str, ...]:
@@ -285,7 +288,7 @@ class _Plan:
     """What `inputs` and `run` share: the deliverables to consider, their branches and inputs."""
 
     timeline: Timeline
-    excerpt: tuple[float, float] | None
+    excerpt: Excerpt | None
     brand: BrandingPlan
     branches: dict[str, Branch]
     inputs: dict[str, dict[str, Any]]
@@ -339,7 +342,12 @@ def _trunk_formats(profiles: Iterable[Profile]) -> set[str]:
 
 # -- the stage model ------------------------------------------------------------------------------
 
-def inputs(programme: Programme, ws: Workspace, settings: Settings | None = None) -> dict[str, Any]:
+def settings(programme: Programme | None = None, **options: Any) -> Settings:
+    """The stage's settings (`only`, `force`, `dry_run`, `branding`)."""
+    return Settings(**options)
+
+
+def plan(programme: Programme, ws: Workspace, settings: Settings | None = None) -> dict[str, Any]:
     """`{deliverable: inputs}`; every deliverable's inputs are None before there is a timeline."""
     settings = settings or Settings()
     if not ws.timeline_json.is_file():
@@ -347,17 +355,9 @@ def inputs(programme: Programme, ws: Workspace, settings: Settings | None = None
     return dict(_plan(programme, ws, settings, draw=False).inputs)
 
 
-def outputs(programme: Programme, ws: Workspace) -> list[Path]:
-    """Every deliverable's file and the render record."""
-    files = [ws.render_dir(name) / profile.output_name(programme.id)
-             for name, profile in _profiles(programme, ()).items()]
-    return [*files, render_record_path(ws)]
-
-
-def run(programme: Programme, ws: Workspace, settings: Settings, progress: ProgressFn = ignore,
-        clips: tuple[str, ...] | None = None) -> RenderReport:
+def make(programme: Programme, ws: Workspace, settings: Settings, work: Work) -> RenderReport:
     """The registry's entry point: `render_programme`."""
-    return render_programme(programme, ws, settings, progress)
+    return render_programme(programme, ws, settings, work.progress, work)
 
 
 def proceed(programme: Programme, report: RenderReport) -> bool:
@@ -380,35 +380,36 @@ def _from_record(entry: RenderedDeliverable) -> DeliverableResult:
 
 
 def render_programme(programme: Programme, ws: Workspace, settings: Settings | None = None,
-                     progress: ProgressFn = ignore) -> RenderReport:
+                     progress: ProgressFn = ignore, work: Work | None = None) -> RenderReport:
     """Render every stale deliverable of `programme` in one ffmpeg pass; see the module docstring."""
     settings = settings or Settings()
+    work = work or Work.of(ws, STAGE, VERSION)
     began, started_at = time.monotonic(), time.time()
-    plan = _plan(programme, ws, settings, draw=not settings.dry_run)
-    timeline, excerpt = plan.timeline, plan.excerpt
-    warnings = list(plan.warnings)
+    planned = _plan(programme, ws, settings, draw=not settings.dry_run)
+    timeline, excerpt = planned.timeline, planned.excerpt
+    warnings = list(planned.warnings)
     # burned-in cues over a lower third: told, never moved (`render/overlap.py`)
-    warnings += [w for b in plan.branches.values() for w in overlap_warnings(b, plan.brand.lower_thirds, timeline)]
+    thirds = planned.brand.lower_thirds
+    warnings += [w for b in planned.branches.values() for w in overlap_warnings(b, thirds, timeline)]
     record = _read_record(ws, warnings)
     record_path = render_record_path(ws)
     results: dict[str, DeliverableResult] = {}
     stale: list[Branch] = []
     checks: dict[str, stagerun.Freshness] = {}
-    for name, branch in plan.branches.items():
+    for name, branch in planned.branches.items():
         # the same inputs make the same file, whatever failed elsewhere: upstream failures re-render
         # through what they change (the subtitles), and the walk says this stage is stale
-        checks[name] = stagerun.check(ws, STAGE, name, plan.inputs[name], [branch.output, record_path],
-                                      upstream=False)
+        checks[name] = work.check(name, planned.inputs[name], [branch.output, record_path], upstream=False)
         entry = record.get(name)
         if not settings.force and checks[name].fresh and entry is not None and entry.path == branch.output:
             results[name] = _from_record(entry)
             continue
         stale.append(branch)
-    report = RenderReport(programme.id, [], warnings, graphics_made=sum(g.made for g in plan.brand.graphics))
+    report = RenderReport(programme.id, [], warnings, graphics_made=sum(g.made for g in planned.brand.graphics))
     if stale:
-        measured = _measure_programme(timeline, excerpt if any(b.excerpt for b in stale) else None, plan.meters,
+        measured = _measure_programme(timeline, excerpt if any(b.excerpt for b in stale) else None, planned.meters,
                                       progress, f"measure {programme.id}")
-        stale = _levelled(timeline, excerpt, stale, measured, plan.meters, progress,
+        stale = _levelled(timeline, excerpt, stale, measured, planned.meters, progress,
                           settle_limited=not settings.dry_run)
         if settings.dry_run:
             warnings += [f"{b.name}: dry run: the limiter's gain {b.level.gain_db:+.2f} dB is a prediction; "
@@ -420,21 +421,21 @@ def render_programme(programme: Programme, ws: Workspace, settings: Settings | N
         made = {name: ensure_leader(ws.graphics_dir, spec, dry_run=settings.dry_run)
                 for name, spec in leaders.items()}
         if settings.dry_run:
-            report.commands = _dry_commands(timeline, plan.brand.branding, stale, meta, leaders,
+            report.commands = _dry_commands(timeline, planned.brand.branding, stale, meta, leaders,
                                             {n: p for n, (p, _) in made.items()})
             results.update({b.name: DeliverableResult(b.name, str(b.output), "planned") for b in stale})
         else:
             report.leaders_made = sum(1 for _, was_made in made.values() if was_made)
-            rendered = _run(ws, timeline, plan.brand.branding, stale, meta, {n: p for n, (p, _) in made.items()},
+            rendered = _run(ws, timeline, planned.brand.branding, stale, meta, {n: p for n, (p, _) in made.items()},
                             measured, progress, f"render {programme.id}")
             kept = {n: d for n, d in record.deliverables.items()
                     if n in programme.manifest.deliverables and n not in rendered}
             write_render_record(ws, RenderRecord(programme.id, kept | rendered))
             for name, entry in rendered.items():
                 results[name] = replace(_from_record(entry), status="rendered")
-                stagerun.record(ws, checks[name], [entry.path, record_path], started_at=started_at)
+                work.done(checks[name], [entry.path, record_path], started_at=started_at)
     subtitles = _subtitles_record(ws)
-    for name, branch in plan.branches.items():
+    for name, branch in planned.branches.items():
         output = Path(results[name].file)
         if not settings.dry_run and output.exists():
             results[name].sidecars = [str(p) for p in copy_sidecars(ws, branch.profile, output)]
@@ -442,21 +443,21 @@ def render_programme(programme: Programme, ws: Workspace, settings: Settings | N
                        if not ws.subtitle(lang, "srt").exists() and _no_file(subtitles, lang) is None]
             if missing:
                 warnings.append(f"{name}: no {', '.join(missing)} subtitle sidecars yet")
-    report.deliverables = [results[n] for n in plan.branches]
+    report.deliverables = [results[n] for n in planned.branches]
     warnings += [silence_warning(d.name, d.loudness, timeline) for d in report.deliverables
                  if d.silent and d.loudness is not None]
-    report.loudness_passes, report.loudness_reused = plan.meters.passes_run, plan.meters.passes_reused
+    report.loudness_passes, report.loudness_reused = planned.meters.passes_run, planned.meters.passes_reused
     report.elapsed_s = time.monotonic() - began
     return report
 
 
-def _measure_programme(timeline: Timeline, excerpt: tuple[float, float] | None, meters: MeterCache,
+def _measure_programme(timeline: Timeline, excerpt: Excerpt | None, meters: MeterCache,
                        progress: ProgressFn, task: str) -> dict[str, LoudnessMeasurement]:
     """The programme mix (and the excerpt) measured: one audio-only pass, or remembered from one."""
     return meters.measured(excerpt, None, lambda: _metered(timeline, excerpt, None, progress, task))
 
 
-def _metered(timeline: Timeline, excerpt: tuple[float, float] | None, trials: Trials | None,
+def _metered(timeline: Timeline, excerpt: Excerpt | None, trials: Trials | None,
              progress: ProgressFn, task: str) -> dict[str, LoudnessMeasurement]:
     """One audio-only pass (`render/plan.measure_pass`) run: every meter's figures."""
     total = float(Fraction(timeline.duration_frames) / timeline.rate)
@@ -479,7 +480,7 @@ def _source_of(branch: Branch, measured: Mapping[str, LoudnessMeasurement]) -> L
     return measured.get("excerpt" if branch.excerpt is not None else "programme") or measured.get("programme")
 
 
-def _trial_meter(timeline: Timeline, excerpt: tuple[float, float] | None, branches: Mapping[str, Branch],
+def _trial_meter(timeline: Timeline, excerpt: Excerpt | None, branches: Mapping[str, Branch],
                  meters: MeterCache, progress: ProgressFn) -> TrialMeter:
     """`settle`'s meter: the trials in one audio-only pass (`measure_pass`), each on its own stretch;
     a round asked before of the same sound is answered from `meters`."""
@@ -493,7 +494,7 @@ def _trial_meter(timeline: Timeline, excerpt: tuple[float, float] | None, branch
     return meter
 
 
-def _levelled(timeline: Timeline, excerpt: tuple[float, float] | None, branches: list[Branch],
+def _levelled(timeline: Timeline, excerpt: Excerpt | None, branches: list[Branch],
               measured: Mapping[str, LoudnessMeasurement], meters: MeterCache, progress: ProgressFn, *,
               settle_limited: bool = True) -> list[Branch]:
     """Each branch with its loudness correction, limited ones settled by measurement (unless not
@@ -560,10 +561,10 @@ def _run(ws: Workspace, timeline: Timeline, branding: Branding, branches: list[B
             ffmpeg.run_ffmpeg(join_args(listing, b.profile, finals[b.name], tuple(meta.items())), subject=b.output)
             progress(Progress(f"join leader {b.name}", 1, 1))
     meters = parse_ebur128(stderr)
-    return {b.name: _finish(b, meters.get(meter_name(b.name)), _source_of(b, measured)) for b in branches}
+    return {b.name: _finish(ws, b, meters.get(meter_name(b.name)), _source_of(b, measured)) for b in branches}
 
 
-def _finish(branch: Branch, meter: LoudnessMeasurement | None,
+def _finish(ws: Workspace, branch: Branch, meter: LoudnessMeasurement | None,
             source: LoudnessMeasurement | None) -> RenderedDeliverable:
     """Probe the finished file and measure its loudness again: its entry in the render record."""
     p, out = branch.profile, branch.output
@@ -588,5 +589,5 @@ def _finish(branch: Branch, meter: LoudnessMeasurement | None,
         fsutil.write_json(out.with_name(out.name + ".loudness.json"),
                           {"deliverable": branch.name, "file": out.name, **loudness.to_json()})
     return RenderedDeliverable(branch.name, str(out), p.name, round(duration, 3), out.stat().st_size, loudness,
-                               excerpt_s=branch.excerpt, leader_s=p.leader.total_s,
-                               rendered_at=time.time())
+                               excerpt_s=branch.excerpt.seconds if branch.excerpt else None, leader_s=p.leader.total_s,
+                               rendered_at=time.time(), files=deliverable_files(ws, out), folder=out.is_dir())

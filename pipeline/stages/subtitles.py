@@ -4,7 +4,8 @@ Editors own what they edit: every file goes through `write_if_not_edited`, and a
 differ from what the pipeline wrote is read back, linted and used as it is (its sibling format is
 regenerated from it, so SRT and VTT always agree). `subtitles/<id>.subtitles.json` (the
 `SubtitlesRecord`) records where each language came from, whether the English is an unreviewed
-machine draft, the cue map, the lint summary and, per Vietnamese cue of recognised speech, the
+machine draft, the cue map (each cue's origin in its own language: `records.subtitles.CueMapEntry`),
+the lint summary and, per Vietnamese cue of recognised speech, the
 words the recogniser was unsure of (`pipeline/uncertain.py`). Freshness is the catalogue's, as for
 every stage: a rerun with the same inputs writes nothing at all.
 
@@ -27,18 +28,19 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import stagerun
 from ..asr.glossary import Glossary, load_glossary
 from ..errors import NothingProduced, SubtitleError
-from ..fsutil import read_json, sha256_file, write_json, write_json_if_changed, write_text
+from ..fsutil import read_json, sha256_file, write_json, write_json_if_changed
 from ..intervals import intersection
 from ..manifest import Programme
 from ..progress import Progress, ProgressFn, ignore
-from ..records.subtitles import SubtitlesRecord, subtitles_record_path
+from ..records.subtitles import RECORD_VERSION, CueMapEntry, CueOrigin, SubtitlesRecord, subtitles_record_path
 from ..script.align import Alignment, Placement, align
 from ..script.units import cue_blocks, english_groups
+from ..stagerun import Work
 from ..subs import (
     WRITTEN_FORMATS,
     Cue,
@@ -50,10 +52,11 @@ from ..subs import (
     render_subtitles,
 )
 from ..subs import segment as segment_words
+from ..subs.adopt import adopt_cues, adopted_origin, ledger_path, load_imports, source_of
 from ..subs.cues import TimedWord, clamp_to_end
 from ..subs.english import EnglishSpan, english_cues
 from ..subs.onset import refine_starts
-from ..subs.ownership import is_hand_edited, load_ledger, release, withdraw, write_if_not_edited
+from ..subs.ownership import is_hand_edited, load_ledger, withdraw, write_if_not_edited
 from ..subs.sentences import without_added_ellipsis
 from ..subs.speech import sound_breaks_ms, speech_spans, timeline_words
 from ..timeline import Timeline, load_timeline
@@ -62,9 +65,11 @@ from ..translate.cache import TranslationCache, cue_keys
 from ..uncertain import read_flagged, uncertain_cues
 from ..workspace import Workspace
 
+if TYPE_CHECKING:
+    from ..translate.sheet_backend import SheetRow
+
 STAGE = "subtitles"
-RECORD_VERSION = 3  # 2: the Vietnamese cues' uncertain recognised words; 3: no files without cues, speech,
-# shortened and untranslated English, nothing past the programme's end
+VERSION = 1
 LANGS = ("vi", "en")
 FORMATS = WRITTEN_FORMATS
 
@@ -123,18 +128,6 @@ class SubtitlesReport:
 
 # -- paths and small helpers -------------------------------------------------------------------------
 
-def ledger_path(ws: Workspace) -> Path:
-    return ws.subtitles_dir / ".written.json"
-
-
-def imports_path(ws: Workspace) -> Path:
-    return ws.subtitles_dir / ".imported.json"
-
-
-def record_path(ws: Workspace) -> Path:
-    return subtitles_record_path(ws)
-
-
 def lint_path(ws: Workspace, lang: str) -> Path:
     return ws.subtitles_dir / f"{ws.programme_id}.{lang}.lint.json"
 
@@ -167,20 +160,6 @@ def changed_under_editor(ws: Workspace, path: Path, transcripts: Mapping[str, st
     before = entry.get("transcripts") or {}
     changed = {name for name in set(before) | set(transcripts) if before.get(name) != transcripts.get(name)}
     return tuple(sorted(name.removesuffix(".json") for name in changed))
-
-
-def load_imports(ws: Workspace) -> dict[str, Any]:
-    path = imports_path(ws)
-    data = read_json(path) if path.is_file() else {}
-    return data if isinstance(data, dict) else {}
-
-
-def source_of(ws: Workspace, path: Path) -> str:
-    """generated, or for a file the pipeline did not write: imported (by `subtitles import`) or hand-edited."""
-    if not is_hand_edited(path, ledger_path(ws)):
-        return "generated"
-    entry = load_imports(ws).get(path.name)
-    return "imported" if isinstance(entry, dict) and entry.get("sha256") == sha256_file(path) else "hand-edited"
 
 
 # -- words on the timeline --------------------------------------------------------------------------
@@ -259,7 +238,7 @@ class EnglishDraft:
     """The English for each Vietnamese cue, each cue's origin, and what translated it."""
 
     spans: list[EnglishSpan]
-    origins: list[dict[str, Any]]  # one per span
+    origins: list[CueMapEntry]  # one per span, its cue numbers not yet filled in
     used: list[Translator]
     translated_now: int  # texts (sentences) sent to the translator this time (the rest came from the cache)
     backend: str | None  # who translated the machine cues (None: the script had all the English)
@@ -292,7 +271,8 @@ def _english_texts(
 
     units = english_groups(vi_cues, blocks, words, clip_at, by_sentence)
     texts = [""] * len(units)
-    origins: list[dict[str, Any]] = [{} for _ in units]
+    origins = [CueMapEntry((), (), CueOrigin.SCRIPT if unit.placement else CueOrigin.RECOGNISED,
+                           sentence=unit.placement.sentence.ref if unit.placement else None) for unit in units]
     said = [(number, text, start, end) for number, unit in enumerate(units) for text, start, end in unit.said]
     wanted: list[tuple[int, SourceCue]] = []  # (position in `said`, what to translate)
     for k, (number, text, start, end) in enumerate(said):
@@ -307,11 +287,9 @@ def _english_texts(
         wanted.append((k, SourceCue(len(wanted) + 1, start, end, text, audio_spans(timeline, start, end),
                                     before, after)))
     for number, unit in enumerate(units):
-        origins[number] = {"origin": "script", "sentence": unit.placement.sentence.ref} if unit.placement \
-            else {"origin": "recognised"}
         if unit.script_english:
             texts[number] = unit.script_english
-            origins[number]["en_origin"] = "script"
+            origins[number] = replace(origins[number], en_origin=CueOrigin.SCRIPT)
 
     def spans() -> list[EnglishSpan]:
         return [EnglishSpan(tuple(vi_cues[k].index for k in unit.cues), vi_cues[unit.cues[0]].start_ms,
@@ -354,8 +332,9 @@ def _english_texts(
         texts[number] = " ".join(part for part in parts if part)
         machine = any(done.get("machine") for done in done_of[number])
         by = list(dict.fromkeys(str(done.get("by")) for done in done_of[number]))
-        origins[number]["en_origin"] = "machine" if machine else by[0]
-        origins[number]["en_by"] = ", ".join(by)
+        # English from a translator that is no machine (the review sheet) is a person's
+        origins[number] = replace(origins[number], en_origin=CueOrigin.MACHINE if machine else CueOrigin.REVIEWED,
+                                  translated_by=", ".join(by))
     by_first = used[0].name if used else str(entries[0]["by"]) if entries and entries[0] else None
     lost = {said[k][0] for (k, _), done in zip(wanted, entries, strict=True) if done is not None
             and not str(done["en"]).strip()}
@@ -428,7 +407,12 @@ def _script_key(programme: Programme) -> dict[str, str] | None:
     return {"name": path.name, "sha256": sha256_file(path)}
 
 
-def inputs(programme: Programme, ws: Workspace, settings: SubtitlesSettings | None = None) -> dict[str, Any]:
+def settings(programme: Programme | None = None, **options: Any) -> SubtitlesSettings:
+    """The stage's settings: the manifest's translator unless `backend` names another."""
+    return SubtitlesSettings(**options)
+
+
+def plan(programme: Programme, ws: Workspace, settings: SubtitlesSettings | None = None) -> dict[str, Any]:
     """`{programme: inputs}`: transcripts under the timeline, the timeline, styles, glossary,
     translation backend and options, and every editor-owned or imported file."""
     settings = settings or SubtitlesSettings()
@@ -438,14 +422,9 @@ def inputs(programme: Programme, ws: Workspace, settings: SubtitlesSettings | No
     return {stagerun.PROGRAMME: _inputs(programme, ws, settings, used, glossary)}
 
 
-def outputs(programme: Programme, ws: Workspace) -> list[Path]:
-    return [ws.subtitle(lang, fmt) for lang in LANGS for fmt in FORMATS] + [record_path(ws)]
-
-
-def run(programme: Programme, ws: Workspace, settings: SubtitlesSettings, progress: ProgressFn = ignore,
-        clips: tuple[str, ...] | None = None) -> SubtitlesReport:
+def make(programme: Programme, ws: Workspace, settings: SubtitlesSettings, work: Work) -> SubtitlesReport:
     """The registry's entry point: `subtitles_programme`."""
-    return subtitles_programme(programme, ws, settings, progress=progress)
+    return subtitles_programme(programme, ws, settings, progress=work.progress, work=work)
 
 
 def proceed(programme: Programme, report: SubtitlesReport) -> bool:
@@ -459,6 +438,7 @@ def subtitles_programme(
     settings: SubtitlesSettings | None = None,
     translator: Translator | None = None,
     progress: ProgressFn = ignore,
+    work: Work | None = None,
 ) -> SubtitlesReport:
     """Vietnamese then English subtitles for the assembled timeline; nothing written when up to date.
 
@@ -466,6 +446,7 @@ def subtitles_programme(
     Vietnamese cues that needed it: the English files the pipeline wrote before are removed, the
     record says why, and nothing downstream takes the old English for the new."""
     began = time.time()
+    work = work or Work.of(ws, STAGE, VERSION)
     settings = settings or SubtitlesSettings()
     timeline = load_timeline(ws.timeline_json)
     glossary = load_glossary(programme=programme.glossary_path())
@@ -476,11 +457,11 @@ def subtitles_programme(
     words, transcripts = timeline_words(timeline, ws, failed_clips)
     gaps = sorted({seg.clip_id for seg in timeline.segments if seg.has_audio} & failed_clips)
     # The files in force are the ones the last run recorded (a language without cues has none).
-    fresh = stagerun.check(ws, STAGE, stagerun.PROGRAMME, _inputs(programme, ws, settings, transcripts, glossary),
-                           [record_path(ws)])
+    fresh = work.check(stagerun.PROGRAMME, _inputs(programme, ws, settings, transcripts, glossary),
+                       [subtitles_record_path(ws)])
     failed_upstream = tuple(f.line() for f in fresh.failed_upstream)
     if fresh.fresh:
-        return SubtitlesReport(programme.id, True, record=read_json(record_path(ws)),
+        return SubtitlesReport(programme.id, True, record=read_json(subtitles_record_path(ws)),
                                failed_upstream=failed_upstream)
 
     ws.subtitles_dir.mkdir(parents=True, exist_ok=True)
@@ -534,7 +515,9 @@ def subtitles_programme(
                             "notes": list(alignment.notes)}
     if settings.english:
         progress(Progress("subtitles en", 1, 2, "languages"))
-        cue_map: list[dict[str, Any]] = []
+        cue_map: list[CueMapEntry] = []
+        # a person's Vietnamese file is theirs, cue by cue (else each cue is the script's or the recogniser's)
+        vi_owner = next((o for fmt in FORMATS if (o := adopted_origin(ws, ws.subtitle("vi", fmt))) is not None), None)
         engine: list[Translator] = []
         drafts: list[EnglishDraft] = []
         problems: list[str] = []
@@ -556,9 +539,10 @@ def subtitles_programme(
                 problems.append(f"{short} (in Vietnamese cues {_numbers(draft.untranslated)})")
             cues, mapping = english_cues(draft.spans, en_style, timeline.rate, [t.en for t in glossary.terms],
                                          end_ms=end_ms)
-            for entry, origin in zip(mapping, draft.origins, strict=True):
-                entry.update(origin)
-            cue_map.extend(mapping)
+            cue_map.extend(replace(origin, vi=tuple(entry["vi"]), en=tuple(entry["en"]),
+                                   vi_origin=vi_owner or origin.vi_origin,
+                                   shortened=tuple(entry.get("shortened") or ()))
+                           for entry, origin in zip(mapping, draft.origins, strict=True))
             return clamp_to_end(cues, end_ms, drop=False)  # the cue map's numbers stay
 
         try:
@@ -568,7 +552,7 @@ def subtitles_programme(
             raise
         en_lint = lint(en_cues, en_style, timeline.rate, shot_changes_ms=timeline.shot_changes_ms, end_ms=end_ms)
         write_json_if_changed(lint_path(ws, "en"), en_lint.to_dict())
-        shortened = sorted(n for entry in cue_map for n in entry.get("shortened") or ())
+        shortened = sorted(n for entry in cue_map for n in entry.shortened)
         if shortened:
             problems.append(f"English: {len(shortened)} cue(s) shortened with “…” to be read in their time (cues "
                             f"{_numbers(shortened)}): they no longer show the whole sentence — give it more time in "
@@ -576,7 +560,7 @@ def subtitles_programme(
         languages.append(LanguageResult("en", en_source, len(en_cues), en_lint.to_dict(), en_files, en_stale,
                                         drafts[0].translated_now if drafts else None, tuple(problems),
                                         silent_note if not en_cues and no_speech else ""))
-        machine = any(entry.get("en_origin") == "machine" for entry in cue_map)
+        machine = any(entry.en_origin is CueOrigin.MACHINE for entry in cue_map)
         draft = drafts[0] if drafts else None
         en_backend = draft.backend or "script" if draft else None
         record["languages"]["en"] = {
@@ -587,15 +571,16 @@ def subtitles_programme(
             "reviewed": en_source != "generated" or not (machine or shortened),
             "cues": len(en_cues),
             "needs_review": list(en_stale),
-            "cue_map": cue_map or None,  # None: the English is editor-owned, matched by time only
+            # None: the English is editor-owned, matched by time only
+            "cue_map": [entry.to_json() for entry in cue_map] or None,
             "lint": _summary(en_lint),
             "shortened": shortened,
             "untranslated": draft.untranslated if draft else [],
         }
     record = SubtitlesRecord.from_json(record).to_json()  # the record's one shape, written by its owner
-    write_json_if_changed(record_path(ws), record)
+    write_json_if_changed(subtitles_record_path(ws), record)
     written = [ws.subtitle(lang, fmt) for lang in LANGS for fmt in FORMATS]
-    stagerun.record(ws, fresh, [record_path(ws), *(p for p in written if p.is_file())], started_at=began)
+    work.done(fresh, [subtitles_record_path(ws), *(p for p in written if p.is_file())], started_at=began)
     progress(Progress("subtitles", 2, 2, "languages"))
     return SubtitlesReport(programme.id, False, tuple(languages), record, failed_upstream)
 
@@ -619,27 +604,27 @@ def _english_failed(ws: Workspace, programme: Programme, record: dict[str, Any],
         "reviewed": False, "cues": 0, "needs_review": [], "cue_map": None, "lint": {},
         "untranslated": draft.untranslated if draft else [], "failed": exc.one_line(),
     }
-    write_json_if_changed(record_path(ws), SubtitlesRecord.from_json(record).to_json())
+    write_json_if_changed(subtitles_record_path(ws), SubtitlesRecord.from_json(record).to_json())
 
 
-def adopt_cues(ws: Workspace, lang: str, cues: Sequence[Cue], origin: Path) -> list[Path]:
-    """Make `cues` the editor-owned `lang` subtitles (SRT and VTT), remembered as imported.
+def check_sheet(programme: Programme, ws: Workspace, sheet: Path,
+                style_name: str = "en") -> tuple[list[SheetRow], tuple[Cue, ...]]:
+    """A review sheet's rows and the Vietnamese cues in force they were checked against (count,
+    numbering, timecodes, the final English's fit); every problem, each with its row, in one
+    SubtitleError. `import-sheet` checks before it waits for the programme's lock and the import
+    checks again under it: one check, so the two cannot disagree."""
+    from ..translate.sheet_backend import export_timecodes, read_sheet, validate_final
 
-    The files are written outside the ledger, so every later run keeps them as they are.
-    """
-    ledger = ledger_path(ws)
-    load_ledger(ledger)
-    imports = load_imports(ws)
-    written: list[Path] = []
-    for fmt in FORMATS:
-        target = ws.subtitle(lang, fmt)
-        target.unlink(missing_ok=True)
-        release(target, ledger)  # forget what the pipeline wrote there: the next file is the editor's
-        write_text(target, render_subtitles(cues, "." + fmt))
-        imports[target.name] = {"sha256": sha256_file(target), "from": str(origin), "reviewed": True}
-        written.append(target)
-    write_json(imports_path(ws), imports)
-    return written
+    vi_path = ws.subtitle("vi", "srt")
+    if not vi_path.is_file():
+        raise SubtitleError("no Vietnamese subtitles yet", path=vi_path, hint="run `reportage subtitles make` first")
+    vi_cues = read_subtitles(vi_path).cues
+    rows = read_sheet(sheet)
+    problems = validate_final(rows, len(vi_cues), load_style(style_name),
+                              export_timecodes([c.start_ms for c in vi_cues], programme.rate))
+    if problems:
+        raise SubtitleError("the sheet cannot be imported: " + "; ".join(problems), path=sheet)
+    return rows, vi_cues
 
 
 def import_sheet_rows(programme: Programme, ws: Workspace, sheet: Path, style_name: str = "en") -> int:
@@ -647,18 +632,10 @@ def import_sheet_rows(programme: Programme, ws: Workspace, sheet: Path, style_na
 
     Every problem is listed in one SubtitleError; nothing is written unless the whole sheet is good.
     """
-    from ..translate.sheet_backend import export_timecodes, read_sheet, save_imported, validate_final
+    from ..translate.sheet_backend import save_imported
 
-    vi_path = ws.subtitle("vi", "srt")
-    if not vi_path.is_file():
-        raise SubtitleError("no Vietnamese subtitles yet", path=vi_path, hint="run `reportage subtitles make` first")
-    vi_cues = read_subtitles(vi_path).cues
+    rows, vi_cues = check_sheet(programme, ws, sheet, style_name)
     style = load_style(style_name)
-    rows = read_sheet(sheet)
-    problems = validate_final(rows, len(vi_cues), style,
-                              export_timecodes([c.start_ms for c in vi_cues], programme.rate))
-    if problems:
-        raise SubtitleError("the sheet cannot be imported: " + "; ".join(problems), path=sheet)
     glossary = load_glossary(programme=programme.glossary_path())
     protected = [t.en for t in glossary.terms]
     cues: list[Cue] = []

@@ -30,12 +30,13 @@ from ..fsutil import read_json, write_json, write_text
 from ..manifest import Programme
 from ..progress import Progress, ProgressFn, ignore
 from ..records.ingest import IngestRecord, read_ingest_record
+from ..stagerun import Work
 from ..workspace import Workspace
-from .ingest import programme_sources
 
 log = logging.getLogger(__name__)
 
 STAGE = "transcribe"
+VERSION = 1
 STATUS_DONE = "transcribed"
 STATUS_CACHED = "up to date"
 STATUS_NO_AUDIO = "no audio"
@@ -63,6 +64,35 @@ class Settings:
         if chosen == "combined":
             return CombinedTranscriber()
         return FasterWhisperTranscriber(self.model) if self.model else FasterWhisperTranscriber()
+
+
+def settings(programme: Programme | None = None, **options: Any) -> Settings:
+    """The stage's settings, built in one place for `reportage transcribe`, `run` and the batch: the
+    spoken language is the manifest's unless one is given, the recogniser the one `resolve` picks
+    when the stage runs; `beam` sets Whisper's beam size and best-of together. A TypeError names an
+    option the stage does not have."""
+    return _settings(programme, **options)
+
+
+def _settings(programme: Programme | None, *, engine: str | None = None, language: str | None = None,
+              beam: int | None = None, device: str | None = None, compute_type: str | None = None,
+              model: Path | None = None, transcriber: Transcriber | None = None, glossary: Glossary | None = None,
+              asr: TranscribeSettings | None = None) -> Settings:
+    base = asr or TranscribeSettings()
+    changes: dict[str, Any] = {}
+    if engine is not None:
+        changes["engine"] = engine
+    if language is not None:
+        changes["language"] = language
+    elif asr is None and programme is not None:
+        changes["language"] = programme.manifest.language
+    if beam is not None:
+        changes.update(beam_size=max(1, beam), best_of=max(1, beam))
+    if device is not None:
+        changes["device"] = device
+    if compute_type is not None:
+        changes["compute_type"] = compute_type
+    return Settings(dataclasses.replace(base, **changes) if changes else base, model, transcriber, glossary)
 
 
 def resolve(settings: TranscribeSettings, programme: Programme | None, model: Path | None = None) -> TranscribeSettings:
@@ -141,7 +171,7 @@ def ingested_clips(programme: Programme, ws: Workspace, clips: tuple[str, ...] |
 
     WorkspaceError when none has been ingested; a clip that failed ingest is simply absent.
     """
-    wanted = sorted(s.clip_id for s in programme_sources(programme) if clips is None or s.clip_id in clips)
+    wanted = sorted(s.clip_id for s in programme.clips() if clips is None or s.clip_id in clips)
     records: list[IngestRecord] = []
     for clip_id in wanted:
         try:
@@ -185,8 +215,8 @@ def _glossary(programme: Programme, settings: Settings) -> Glossary:
     return settings.glossary if settings.glossary is not None else load_glossary(programme=programme.glossary_path())
 
 
-def inputs(programme: Programme, ws: Workspace, settings: Settings | None = None,
-           clips: tuple[str, ...] | None = None) -> dict[str, Any]:
+def plan(programme: Programme, ws: Workspace, settings: Settings | None = None,
+         clips: tuple[str, ...] | None = None) -> dict[str, Any]:
     """`{clip id: inputs}` for the ingested clips with audio (the model is verified to know its hash)."""
     settings = settings or Settings()
     gloss = _glossary(programme, settings)
@@ -200,15 +230,10 @@ def inputs(programme: Programme, ws: Workspace, settings: Settings | None = None
     return out
 
 
-def outputs(programme: Programme, ws: Workspace) -> list[Path]:
-    return [ws.transcript_json(s.clip_id) for s in programme_sources(programme)]
-
-
-def run(programme: Programme, ws: Workspace, settings: Settings, progress: ProgressFn = ignore,
-        clips: tuple[str, ...] | None = None) -> TranscribeReport:
+def make(programme: Programme, ws: Workspace, settings: Settings, work: Work) -> TranscribeReport:
     """The registry's entry point: `transcribe_programme` with the settings' engine and glossary."""
-    return transcribe_programme(programme, ws, settings.asr, settings.engine(programme), progress,
-                                glossary=settings.glossary, model=settings.model, clips=clips)
+    return transcribe_programme(programme, ws, settings.asr, settings.engine(programme), work.progress,
+                                glossary=settings.glossary, model=settings.model, clips=work.clips, work=work)
 
 
 def with_earlier(report: TranscribeReport, earlier: Sequence[TranscribeReport]) -> TranscribeReport:
@@ -244,6 +269,7 @@ def transcribe_programme(
     glossary: Glossary | None = None,
     model: Path | None = None,
     clips: tuple[str, ...] | None = None,
+    work: Work | None = None,
 ) -> TranscribeReport:
     """Transcribe every ingested clip of `programme` (or those in `clips`) that has audio and is not
     up to date. Progress counts seconds of audio over all the clips to do.
@@ -252,6 +278,7 @@ def transcribe_programme(
     (model missing, damaged, cannot load) stops the stage; any other failure marks only its clip.
     """
     started = time.monotonic()
+    work = work or Work.of(ws, STAGE, VERSION)
     stage_settings = Settings(settings, model, transcriber, glossary)
     engine = stage_settings.engine(programme)
     gloss = _glossary(programme, stage_settings)
@@ -272,8 +299,8 @@ def transcribe_programme(
             )
             continue
         audio_sha = stagerun.content_hash(ws, audio)
-        fresh = stagerun.check(ws, STAGE, record.clip_id, clip_inputs(audio_sha, info.sha256, run_settings, gloss),
-                               [ws.transcript_json(record.clip_id)])
+        fresh = work.check(record.clip_id, clip_inputs(audio_sha, info.sha256, run_settings, gloss),
+                           [ws.transcript_json(record.clip_id)])
         if fresh.fresh:
             if not ws.transcript_txt(record.clip_id).is_file():
                 cached = Transcript.from_json(read_json(ws.transcript_json(record.clip_id)))
@@ -298,17 +325,17 @@ def transcribe_programme(
                                   on_audio)
         if result.status == STATUS_DONE:
             # The text file is made from the JSON; a lost one is rebuilt without decoding again.
-            stagerun.record(ws, fresh, [ws.transcript_json(record.clip_id)], started_at=began)
+            work.done(fresh, [ws.transcript_json(record.clip_id)], started_at=began)
         else:
             if _drop_other_speech(ws, record.clip_id, audio_sha):
                 result = dataclasses.replace(result, message=f"{result.message}; the transcript of the clip's "
                                              "earlier sound was removed (its words are no longer the clip's)")
-            stagerun.record_failure(ws, STAGE, record.clip_id, result.message)
+            work.failed(record.clip_id, result.message)
         results[record.clip_id] = result
         done_ms = offset + record.duration_ms
         on_audio(record.duration_ms)
 
-    removed = [] if clips is not None else _remove_stale(programme, ws)
+    removed = [] if clips is not None else _remove_stale(programme, ws, work)
     return TranscribeReport(
         programme_id=programme.id,
         model_name=info.name,
@@ -337,17 +364,17 @@ def _drop_other_speech(ws: Workspace, clip_id: str, audio_sha: str) -> bool:
     return True
 
 
-def _remove_stale(programme: Programme, ws: Workspace) -> list[ClipResult]:
+def _remove_stale(programme: Programme, ws: Workspace, work: Work) -> list[ClipResult]:
     """Delete the transcripts of clips the manifest no longer lists (search and the bag follow)."""
     if not ws.transcripts_dir.is_dir():
         return []
-    keep = {s.clip_id for s in programme_sources(programme)}
+    keep = {s.clip_id for s in programme.clips()}
     gone = sorted({p.name.rsplit(".", 1)[0] for p in ws.transcripts_dir.iterdir()
                    if p.suffix in (".json", ".txt") and not p.name.startswith(".")} - keep)
     for clip_id in gone:
         ws.transcript_json(clip_id).unlink(missing_ok=True)
         ws.transcript_txt(clip_id).unlink(missing_ok=True)
-        stagerun.forget(ws, STAGE, clip_id)
+        work.forget(clip_id)
     return [ClipResult(clip_id, STATUS_REMOVED, "no longer in the manifest") for clip_id in gone]
 
 

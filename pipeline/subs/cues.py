@@ -100,11 +100,6 @@ def clamp_to_end(cues: Sequence[Cue], end_ms: int, *, drop: bool = True) -> list
     return kept if len(kept) == len(cues) else renumber(kept)
 
 
-def words_text(words: Sequence[TimedWord]) -> str:
-    """The words as one line of text."""
-    return " ".join(word.text.strip() for word in words if word.text.strip())
-
-
 # -- frames <-> milliseconds ---------------------------------------------------------------------
 # Frame boundaries at 29.97 fps fall between milliseconds, so a frame's time is rounded to the
 # nearest ms (halves up); converting that ms back with `frame_at` always gives the same frame.

@@ -88,15 +88,6 @@ def is_hand_edited(path: Path, ledger: Path) -> bool:
     return recorded is None or recorded != sha256_file(path)
 
 
-def record_written(path: Path, ledger: Path) -> str:
-    """Note the file's current bytes as the pipeline's own (after writing it some other way)."""
-    digest = sha256_file(path)
-    entries = load_ledger(ledger)
-    entries[_key(path, ledger)] = digest
-    _save_ledger(ledger, entries)
-    return digest
-
-
 def release(path: Path, ledger: Path) -> None:
     """Give a file back to the pipeline: its next write replaces it (an editor's explicit reset)."""
     entries = load_ledger(ledger)

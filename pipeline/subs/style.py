@@ -17,11 +17,12 @@ from typing import Any
 
 from ..errors import SubtitleError
 from ..fsutil import nfc
+from ..shipped import shipped
 from ..timecode import parse_rate
 from ..yamlmodel import read_yaml
 from .cues import frames_ms
 
-STYLES_DIR = Path(__file__).resolve().parents[2] / "subtitles" / "styles"
+STYLES_DIR = shipped("subtitles", "styles")
 
 SEVERITIES = ("error", "warning", "off")
 

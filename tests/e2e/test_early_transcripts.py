@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from pipeline.manifest import load_manifest
 from pipeline.run import run_programme, stage
 from pipeline.stages import ingest
 from pipeline.stages.transcribe import STATUS_DONE, Settings
+from pipeline.validate import load_manifest
 from pipeline.workspace import Workspace
 from tests.asr_fixtures import FakeTranscriber
 from tests.mediagen import clip_25p_mov

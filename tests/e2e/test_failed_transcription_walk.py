@@ -15,7 +15,6 @@ from pathlib import Path
 import bagit
 import pytest
 
-from pipeline.manifest import load_manifest
 from pipeline.media.ffmpeg import run_ffmpeg
 from pipeline.run import RunReport, run_programme, stage
 from pipeline.stages import subtitles as subtitles_stage
@@ -23,6 +22,7 @@ from pipeline.stages.ingest import Settings as IngestSettings
 from pipeline.stages.qc import Settings as QCSettings
 from pipeline.stages.transcribe import Settings as TranscribeSettings
 from pipeline.translate import SourceCue, TranslationContext
+from pipeline.validate import load_manifest
 from pipeline.workspace import Workspace
 from tests.asr_fixtures import FakeTranscriber
 

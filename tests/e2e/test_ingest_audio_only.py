@@ -19,10 +19,10 @@ from typing import Any, NamedTuple
 
 import pytest
 
-from pipeline.manifest import load_manifest
 from pipeline.media.ffmpeg import ffprobe_json, run_ffmpeg
 from pipeline.stages.conform import conform_clips
 from pipeline.text import fold
+from pipeline.validate import load_manifest
 from pipeline.workspace import Workspace
 
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")

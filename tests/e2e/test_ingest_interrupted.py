@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from pipeline.catalogue import Catalogue
-from pipeline.manifest import load_manifest
 from pipeline.media import ffmpeg
 from pipeline.stages import ingest
+from pipeline.validate import load_manifest
 from pipeline.workspace import Workspace
 from tests import mediagen
 

@@ -17,12 +17,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-from pipeline.manifest import load_manifest
 from pipeline.media.ffmpeg import ffprobe_json, run_ffmpeg, safe_input
 from pipeline.render.branding import BrandingSettings
 from pipeline.render.plan import FEED_BATCH
 from pipeline.stages.render import Settings, render_programme
 from pipeline.timeline import Segment, Timeline
+from pipeline.validate import load_manifest
 from pipeline.workspace import Workspace
 
 pytestmark = pytest.mark.slow

@@ -13,14 +13,15 @@ from typing import Any
 import pytest
 
 from pipeline.graphics.cache import read_box
-from pipeline.manifest import load_manifest
 from pipeline.media.ffmpeg import ffprobe_json
 from pipeline.qc.subtitles import LOWER_THIRDS_CHECK
 from pipeline.render.branding import BrandingSettings
 from pipeline.render.overlap import FIX, estimated_lower_third_box
+from pipeline.run import stage
 from pipeline.stages import qc
 from pipeline.stages.render import Settings, render_programme
 from pipeline.timeline import Segment, Timeline
+from pipeline.validate import load_manifest
 from pipeline.workspace import Workspace
 from tests import mediagen
 
@@ -90,18 +91,18 @@ def test_a_cue_over_a_lower_third_is_reported_by_render_and_qc(tmp_path: Path) -
     assert "00:00:01:05–00:00:02:05" in line and line.endswith(FIX)  # both on screen 1.2–2.2 s
     assert "cue 2" not in line  # it comes after the lower third has gone
 
-    run = qc.run(programme, ws, QC)
+    run = qc.make(programme, ws, QC, stage("qc").work(ws))
     check = _check(run)
     assert check["status"] == "WARN" and check["value"] == 1 and check["spans_s"] == [[1.2, 2.2]]
     assert "cue 1 at 00:00:01:05" in check["detail"] and "Lê Quốc Thắng" in check["detail"]
     assert FIX in check["detail"] and "cue 2" not in check["detail"]
     assert f"social-9x16: {check['label']}" not in run.failed  # a warning, never a FAIL
-    assert qc.run(programme, ws, QC).up_to_date  # nothing changed: the report stands
+    assert qc.make(programme, ws, QC, stage("qc").work(ws)).up_to_date  # nothing changed: the report stands
 
     ws.subtitle("vi", "srt").write_text(CLEAR, encoding="utf-8")  # cue 1 after the lower third (ends 2.5 s)
     again = render_programme(programme, ws, SETTINGS)
     assert [d.status for d in again.deliverables] == ["rendered"] and _overlap_lines(again.warnings) == []
-    rerun = qc.run(programme, ws, QC)
+    rerun = qc.make(programme, ws, QC, stage("qc").work(ws))
     assert not rerun.up_to_date and rerun.work.measured == ["social-9x16"]
     clear = _check(rerun)
     assert clear["status"] == "PASS" and clear["value"] == 0 and clear["spans_s"] == []

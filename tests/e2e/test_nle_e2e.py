@@ -14,10 +14,11 @@ from pathlib import Path
 import opentimelineio as otio  # type: ignore[import-untyped]
 import pytest
 
-from pipeline.manifest import load_manifest
 from pipeline.media.ffmpeg import run_ffmpeg
-from pipeline.nle.sample import write_cut_list_xml
+from pipeline.records.review import Note, write_notes
+from pipeline.validate import load_manifest
 from pipeline.workspace import Workspace
+from tests.cut_list_xml import write_cut_list_xml
 
 REPORTAGE = str(Path(sys.executable).parent / "reportage")
 CUT = """timeline:
@@ -80,10 +81,8 @@ def test_edit_file_assembles_to_the_cut_lists_timeline_and_exports_round_trip(fo
     assert strip(edit_timeline) == strip(cut_timeline)
     assert [s["src_in_frame"] for s in cut_timeline["segments"]] == [5, 0, 37]
 
-    review = folder / "ws_edit" / "nho" / "review"
-    review.mkdir(parents=True)
-    (review / "notes.json").write_text(json.dumps([{"in_ms": 1000, "out_ms": 1500, "author": "Biên tập",
-                                                   "text": "Cắt ngắn cảnh này"}], ensure_ascii=False))
+    write_notes(Workspace(folder / "ws_edit", "nho"),
+                [Note("n1", 1000, 1500, "Biên tập", "Cắt ngắn cảnh này", "2026-01-01T00:00:00Z")])
     for fmt, ext in (("otio", ".otio"), ("fcp7xml", ".xml"), ("edl", ".edl"), ("fcpxml", ".fcpxml")):
         target = folder / f"out{ext}"
         proc = _cli(folder, "ws_edit", "--json", "export", "nho.yaml", "--format", fmt, "--to", str(target))

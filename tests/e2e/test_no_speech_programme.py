@@ -15,7 +15,6 @@ import pytest
 from pipeline.asr.engine import AudioProgress, TranscribeSettings
 from pipeline.asr.transcript import ModelRef, Transcript
 from pipeline.errors import WorkspaceError
-from pipeline.manifest import load_manifest
 from pipeline.media.ffmpeg import run_ffmpeg
 from pipeline.run import RunReport, run_programme, stage
 from pipeline.stages.ingest import Settings as IngestSettings
@@ -23,6 +22,7 @@ from pipeline.stages.package import Settings as PackageSettings
 from pipeline.stages.package import package_programme
 from pipeline.stages.qc import Settings as QCSettings
 from pipeline.stages.transcribe import Settings as TranscribeStageSettings
+from pipeline.validate import load_manifest
 from pipeline.workspace import Workspace
 from tests.asr_fixtures import FAKE_MODEL
 

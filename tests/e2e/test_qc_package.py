@@ -20,7 +20,8 @@ from pipeline.media.ffmpeg import run_ffmpeg
 from pipeline.package.verify import verify_bag
 from pipeline.profiles import load_profile
 from pipeline.qc.plan import Status
-from pipeline.records.subtitles import SubtitlesLanguage, SubtitlesRecord
+from pipeline.records.package import read_package_record
+from pipeline.records.subtitles import CueMapEntry, CueOrigin, SubtitlesLanguage, SubtitlesRecord
 from pipeline.render.state import RenderedDeliverable, RenderedLoudness, RenderRecord, write_render_record
 from pipeline.stages.qc import qc_file
 from pipeline.timeline import Segment, Timeline
@@ -133,9 +134,11 @@ def fake_workspace(root: Path, clean: Path, languages: tuple[str, ...] = ("vi", 
     for lang in languages:
         ws.subtitle(lang, "srt").write_text(_srt(cues[lang]), encoding="utf-8")
         ws.subtitle(lang, "vtt").write_text(_vtt(cues[lang]), encoding="utf-8")
+    machine = tuple(CueMapEntry((n,), (n,), CueOrigin.RECOGNISED, CueOrigin.MACHINE, translated_by="whisper")
+                    for n in (1, 2))  # the English is the machine's, cue by cue, as the stage records it
     record = SubtitlesRecord("travinh-dautu", {
         "vi": SubtitlesLanguage("generated", None, False, True, 2, {}),
-        "en": SubtitlesLanguage("generated", "whisper", True, False, 2, {})})
+        "en": SubtitlesLanguage("generated", "whisper", True, False, 2, {}, cue_map=machine)})
     write_json(ws.subtitles_dir / "travinh-dautu.subtitles.json", record.to_json())
     return manifest
 
@@ -156,7 +159,7 @@ def test_programme_qc_package_verify(tmp_path: Path, clean: Path, capsys: pytest
     report = json.loads((qc_dir / "report.json").read_text(encoding="utf-8"))
     assert report["verdict"] == "WARN", report["failed"]
     sub = {c["id"]: c for c in report["subtitles"]["checks"]}
-    assert sub["subtitles.en.review"]["status"] == "WARN"
+    assert sub["subtitles.en.review"]["status"] == "WARN" and sub["subtitles.en.review"]["value"] == 2
     assert sub["subtitles.vi.coverage"]["status"] == "PASS"
     assert (sub["subtitles.vi.coverage"]["value"], sub["subtitles.vi.coverage"]["unit"]) == (0, "ms")
     checks = {c["id"]: c for c in report["deliverables"][0]["checks"]}
@@ -191,6 +194,11 @@ def test_programme_qc_package_verify(tmp_path: Path, clean: Path, capsys: pytest
     sheet = json.loads((bag_dir / "data" / "metadata" / "TRAVINH_DAUTU_2026_METADATA.json").read_text("utf-8"))
     assert sheet["deliverables"][0]["loudness"] == {"integrated": -14.3, "true_peak": -2.6, "lra": 0.0}  # the record's
     assert (bag_dir.parent / "TRAVINH_DAUTU_2026.zip").is_file()
+    delivered = read_package_record(Workspace(tmp_path / "workspace", "travinh-dautu"))  # what package recorded
+    assert delivered is not None and delivered.bag == "delivery/TRAVINH_DAUTU_2026"
+    assert delivered.zip == "delivery/TRAVINH_DAUTU_2026.zip"
+    assert {(f.path, f.sha256) for f in delivered.payload} == {
+        (path, digests["sha256"]) for path, digests in bag.payload_entries().items()}
     assert _cli(["verify", str(bag_dir)]) == 0
     capsys.readouterr()
     assert _cli(["--workspace", wsroot, "package", str(manifest), "--zip", "--allow-unapproved"]) == 0

@@ -20,7 +20,6 @@ from typing import Any
 import numpy as np
 import pytest
 
-from pipeline.manifest import load_manifest
 from pipeline.media.ffmpeg import ffprobe_json, run_ffmpeg, safe_input
 from pipeline.media.loudness import measure
 from pipeline.profiles import load_profile
@@ -28,6 +27,7 @@ from pipeline.render.branding import BrandingSettings
 from pipeline.render.state import read_render_record
 from pipeline.stages.render import Settings, render_programme
 from pipeline.timeline import Segment, Timeline
+from pipeline.validate import load_manifest
 from pipeline.workspace import Workspace
 from tests import mediagen
 

@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 
-from pipeline.manifest import load_manifest
 from pipeline.media import ffmpeg
 from pipeline.media.ffmpeg import run_ffmpeg, safe_input
 from pipeline.render.branding import BrandingSettings
 from pipeline.stages.render import Settings, render_programme
 from pipeline.timeline import Segment, Timeline
+from pipeline.validate import load_manifest
 from pipeline.workspace import Workspace
 
 pytestmark = pytest.mark.slow

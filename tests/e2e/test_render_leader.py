@@ -22,12 +22,12 @@ from typing import Any
 
 import pytest
 
-from pipeline.manifest import load_manifest
 from pipeline.media.ffmpeg import ffprobe_json, run_ffmpeg, safe_input
 from pipeline.media.loudness import measure, parse_ebur128
 from pipeline.render.branding import BrandingSettings
 from pipeline.stages.render import Settings, render_programme
 from pipeline.timeline import Segment, Timeline
+from pipeline.validate import load_manifest
 from pipeline.workspace import Workspace
 from tests import mediagen
 

@@ -30,13 +30,20 @@ import uvicorn
 from pipeline.asr.transcript import ModelRef, Transcript, TranscriptSegment, TranscriptWord
 from pipeline.cli import main
 from pipeline.fsutil import sha256_file, write_json
-from pipeline.manifest import load_manifest
 from pipeline.media.ffmpeg import run_ffmpeg
+from pipeline.records.subtitles import (
+    CueMapEntry,
+    CueOrigin,
+    SubtitlesLanguage,
+    SubtitlesRecord,
+    subtitles_record_path,
+)
 from pipeline.render.state import RenderedDeliverable, RenderRecord, write_render_record
 from pipeline.review.app import create_app
-from pipeline.stages.subtitles import ledger_path, source_of
 from pipeline.subs import is_hand_edited, read_subtitles
+from pipeline.subs.adopt import ledger_path, source_of
 from pipeline.timeline import Segment, Timeline
+from pipeline.validate import load_manifest
 from pipeline.workspace import Workspace
 
 PID = "travinh-review"
@@ -105,11 +112,12 @@ def build_programme(root: Path, media: Path) -> Path:
     write_subs(ws, "en", EN)
     ledger = {p.name: sha256_file(p) for p in ws.subtitles_dir.iterdir()}
     write_json(ledger_path(ws), {"version": 1, "files": ledger})  # as the subtitles stage leaves it
-    write_json(ws.subtitles_dir / f"{PID}.subtitles.json", {"programme": PID, "languages": {
-        "vi": {"source": "generated", "backend": "transcript", "machine_draft": False, "reviewed": False, "cues": 2,
-               "lint": {}},
-        "en": {"source": "generated", "backend": "whisper", "machine_draft": True, "reviewed": False, "cues": 2,
-               "lint": {}, "cue_map": [{"vi": [1], "en": [1]}, {"vi": [2], "en": [2]}]}}})
+    # the record as the subtitles stage writes it for these cues (the English a machine draft), by its type
+    english = tuple(CueMapEntry((n,), (n,), CueOrigin.RECOGNISED, CueOrigin.MACHINE, translated_by="whisper")
+                    for n in (1, 2))
+    write_json(subtitles_record_path(ws), SubtitlesRecord(PID, {
+        "vi": SubtitlesLanguage("generated", "transcript", False, False, 2, {}, uncertain_words=()),
+        "en": SubtitlesLanguage("generated", "whisper", True, False, 2, {}, cue_map=english)}, speech=True).to_json())
     return manifest
 
 
@@ -141,7 +149,12 @@ class Served:
 
 def request(base: str, method: str, path: str, body: Any = None,
             headers: dict[str, str] | None = None) -> tuple[int, Any, dict[str, str]]:
-    """One raw HTTP request (the path is sent exactly as given, `..` included)."""
+    """One raw HTTP request (the path is sent exactly as given, `..` included); a change is sent as the
+    room's own page sends it, from its origin with the session's CSRF token (origin.py)."""
+    if method not in ("GET", "HEAD"):
+        session = request(base, "GET", "/api/session", headers=headers)[1]
+        csrf = {"x-review-csrf": session["csrf"]} if isinstance(session, dict) else {}
+        headers = {"origin": base, **csrf, **(headers or {})}
     conn = http.client.HTTPConnection(base.removeprefix("http://"), timeout=20)
     data = json.dumps(body).encode() if body is not None else None
     conn.request(method, path, body=data, headers={"content-type": "application/json", **(headers or {})})
@@ -584,3 +597,63 @@ def test_uncertain_words_marked_and_jumped_to(programme: tuple[Path, Workspace, 
     check = next(c for c in report["subtitles"]["checks"] if c["id"] == "subtitles.vi.uncertain_words")
     assert check["status"] == "WARN" and check["value"] == 1
     assert check["detail"].startswith("1 uncertain recognised word in 1 cue nobody has reviewed (first at 00:00:01:10)")
+
+
+HEARD = "Chào mừng quý vị đến Trà Vinh."
+
+
+def test_machine_drafted_english_is_shown_as_the_machines(tmp_path: Path, media: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A programme made by the real stages (ingest, transcribe with a canned recogniser, assemble, and
+    the subtitles stage with a machine translator standing in for the local model): every English
+    cue is the machine's unreviewed draft on the page, every Vietnamese cue the recogniser's. The
+    stage's cue map once gave the Vietnamese origin under the key the page read for both languages,
+    so the English showed as recognised speech."""
+    from pipeline.run import run_programme, stage
+    from pipeline.stages import subtitles as subtitles_stage
+    from pipeline.translate import SourceCue, TranslationContext
+    from tests.asr_fixtures import FakeTranscriber
+
+    class LocalModel:
+        name = "llama"
+        is_machine_draft = True
+
+        def translate(self, cues: list[SourceCue], context: TranslationContext) -> list[str]:
+            return ["Welcome to Trà Vinh." for _ in cues]
+
+    monkeypatch.setattr(subtitles_stage, "make_translator", lambda *_: LocalModel())
+    folder = tmp_path / "programme"
+    folder.mkdir()
+    shutil.copy(media, folder / "master.mp4")
+    manifest = folder / f"{PID}.yaml"
+    manifest.write_text(
+        f"id: {PID}\nyear: 2026\ntitle: {{vi: 'Trà Vinh', en: 'Trà Vinh'}}\nsynopsis: {{vi: 'Thử.', en: 'Test.'}}\n"
+        "house: {width: 320, height: 180}\nfootage: [master.mp4]\n"
+        "timeline:\n  cut:\n    - {clip: master, in: '00:00:00:00', out: '00:00:04:00'}\n"
+        "translation: {backend: llama}\ndeliverables: [web-720p]\n", encoding="utf-8")
+    programme = load_manifest(manifest)
+    ws = Workspace(tmp_path / "workspace", PID)
+    settings = {"ingest": stage("ingest").settings(programme, thumbnails=1, detect_shots=False),
+                "transcribe": stage("transcribe").settings(programme, transcriber=FakeTranscriber({"master": HEARD}))}
+    made = run_programme(programme, ws, settings,
+                         stages=[stage(name) for name in ("ingest", "transcribe", "assemble", "subtitles")])
+    assert made.stopped_after is None, made.stop_reason
+    served = Served(tmp_path / "workspace", manifest)
+    try:
+        board = request(served.url, "GET", f"/api/p/{PID}/cues")[1]
+        assert board["en"]["cues"] and board["vi"]["cues"]
+        assert {(c["origin"], c["origin_label"]) for c in board["en"]["cues"]} == {("machine", "Bản dịch máy")}
+        assert {c["origin"] for c in board["vi"]["cues"]} == {"recognised"}
+        playwright = pytest.importorskip("playwright.sync_api")
+        with playwright.sync_playwright() as p:
+            browser = _launch(p)
+            page = browser.new_page(viewport={"width": 1366, "height": 768})
+            page.goto(f"{served.url}/p/{PID}")
+            page.wait_for_selector("body[data-ready='1']", timeout=15000)
+            shown = page.locator(".cue[data-lang='en'] .origin")
+            assert {shown.nth(k).inner_text() for k in range(shown.count())} == {"Bản dịch máy"}
+            heard = page.locator(".cue[data-lang='vi'] .origin")
+            assert {heard.nth(k).inner_text() for k in range(heard.count())} == {"Nhận dạng giọng nói"}
+            browser.close()
+    finally:
+        served.stop()

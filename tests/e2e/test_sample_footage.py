@@ -25,10 +25,9 @@ from typing import Any
 
 import pytest
 
-from pipeline.manifest import load_manifest
 from pipeline.script import read_script
 from pipeline.timecode import Timecode
-from pipeline.validate import probed_problems
+from pipeline.validate import load_manifest, probed_problems
 from tests.unit.test_validate import video_info
 
 REPO = Path(__file__).resolve().parents[2]
@@ -365,10 +364,10 @@ def test_full_size_edit_places_as_its_cut_list(tmp_path: Path) -> None:
     """Read back through the importer (OpenTimelineIO's FCP7 reader), the full-size edit lands on the
     full-size clips at the frames assemble gives the same cut typed as a cut list (ms, then house
     frames), start 10:00:00:00, markers and Vietnamese intact. No media: the clips as ingest records them."""
-    from pipeline.nle.conform import place_edit
     from pipeline.nle.edit import edit_from_otio
     from pipeline.nle.formats import read_edit
     from pipeline.nle.match import FootageClip
+    from pipeline.nle.placement import place_edit
 
     clips = [c for c in gen.CLIPS if c.programme == "dulich"]
     edit = gen.load_edit(gen.load_script("dulich"), clips, small=False)

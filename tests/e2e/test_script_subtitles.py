@@ -13,15 +13,16 @@ import pytest
 
 from pipeline.asr.engine import TranscribeSettings
 from pipeline.fsutil import read_json
-from pipeline.manifest import load_manifest
+from pipeline.records.subtitles import CueOrigin, read_subtitles_record, subtitles_record_path
 from pipeline.script.align import syllable_keys
 from pipeline.stages.assemble import assemble_programme
 from pipeline.stages.ingest import Settings as IngestSettings
 from pipeline.stages.ingest import ingest_programme
-from pipeline.stages.subtitles import cache_file, record_path, subtitles_programme
+from pipeline.stages.subtitles import cache_file, subtitles_programme
 from pipeline.stages.transcribe import transcribe_programme
 from pipeline.subs import lint, load_style, read_subtitles
 from pipeline.timeline import load_timeline
+from pipeline.validate import load_manifest
 from pipeline.workspace import Workspace
 from tests.asr_fixtures import espeak_available, speech_mov, tc25
 
@@ -69,14 +70,16 @@ def test_script_words_on_real_speech(tmp_path: Path) -> None:
 
     timeline = load_timeline(ws.timeline_json)
     starts = {seg.clip_id: timeline.frames_to_ms(seg.rec_in_frame) for seg in timeline.segments}
-    record = read_json(record_path(ws))
+    record = read_json(subtitles_record_path(ws))
     vi = list(read_subtitles(ws.subtitle("vi", "srt")).cues)
     en = list(read_subtitles(ws.subtitle("en", "srt")).cues)
-    cue_map = record["languages"]["en"]["cue_map"]
+    typed = read_subtitles_record(ws)
+    assert typed is not None and typed.languages["en"].cue_map is not None
+    cue_map = typed.languages["en"].cue_map
     by_origin: dict[str, list[int]] = {}
     for entry in cue_map:
-        for index in entry["vi"]:
-            by_origin.setdefault(entry.get("sentence") or entry["origin"], []).append(index)
+        for index in entry.vi:
+            by_origin.setdefault(entry.sentence or str(entry.vi_origin), []).append(index)
 
     def text_of(indexes: list[int]) -> str:
         return " ".join(" ".join(vi[i - 1].lines) for i in indexes)
@@ -93,11 +96,11 @@ def test_script_words_on_real_speech(tmp_path: Path) -> None:
     # English: the translator's sentence where the script has it, a machine draft where not.
     en_for = {}
     for entry in cue_map:
-        en_for.setdefault(entry.get("sentence") or "recognised", []).extend(
-            " ".join(en[i - 1].lines) for i in entry["en"])
+        en_for.setdefault(entry.sentence or "recognised", []).extend(" ".join(en[i - 1].lines) for i in entry.en)
     assert " ".join(en_for["row 2"]) == NARRATION_EN
-    origins = {entry.get("sentence") or "recognised": entry["en_origin"] for entry in cue_map}
-    assert origins == {"row 2": "script", "row 4": "machine", "recognised": "machine"}
+    origins = {entry.sentence or "recognised": (entry.vi_origin, entry.en_origin) for entry in cue_map}
+    assert origins == {"row 2": (CueOrigin.SCRIPT, CueOrigin.SCRIPT), "row 4": (CueOrigin.SCRIPT, CueOrigin.MACHINE),
+                       "recognised": (CueOrigin.RECOGNISED, CueOrigin.MACHINE)}
     assert record["languages"]["en"]["machine_draft"] is True
     # What the edit did to the script, said.
     script = record["script"]

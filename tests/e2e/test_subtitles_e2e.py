@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from pipeline.asr.engine import TranscribeSettings
-from pipeline.manifest import load_manifest
 from pipeline.stages.assemble import assemble_programme
 from pipeline.stages.ingest import Settings as IngestSettings
 from pipeline.stages.ingest import ingest_programme
@@ -18,6 +17,7 @@ from pipeline.stages.subtitles import subtitles_programme, timeline_words
 from pipeline.subs import lint, load_style, read_subtitles
 from pipeline.subs.cues import frame_at
 from pipeline.timeline import load_timeline
+from pipeline.validate import load_manifest
 from pipeline.workspace import Workspace
 from tests.asr_fixtures import espeak_available, speech_mov, tc25
 

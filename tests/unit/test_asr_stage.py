@@ -12,8 +12,9 @@ from pipeline.asr.glossary import Glossary, Term, load_glossary
 from pipeline.asr.transcript import Transcript
 from pipeline.errors import ModelError, WorkspaceError
 from pipeline.fsutil import read_json
-from pipeline.manifest import Programme, load_manifest
+from pipeline.manifest import Programme
 from pipeline.stages.transcribe import prepare_settings, transcribe_programme
+from pipeline.validate import load_manifest
 from pipeline.workspace import Workspace
 from tests.asr_fixtures import FakeTranscriber, make_programme, write_ingest
 

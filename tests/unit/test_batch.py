@@ -15,7 +15,8 @@ from pipeline.batch.options import BatchOptions
 from pipeline.batch.pathmap import PathMap
 from pipeline.batch.spawn import ChildResult
 from pipeline.batch.summary import ProgrammeResult, build_summary, write_summary
-from pipeline.errors import ManifestError, ReportageError
+from pipeline.errors import ManifestError, MediaError, ReportageError
+from pipeline.validate import load_manifest
 
 GOOD = "id: {id}\ntitle: {{vi: \"Trà Vinh – Điểm hẹn\", en: T}}\nfootage: [a.mov]\n"
 
@@ -92,15 +93,19 @@ def test_a_malformed_path_map_is_one_clear_error(spec: str) -> None:
     assert "SHARED=LOCAL" in err.value.problem
 
 
-def test_options_make_stage_settings_and_travel_as_json() -> None:
+def test_options_make_stage_settings_and_travel_as_json(tmp_path: Path) -> None:
+    manifest = tmp_path / "p.yaml"
+    manifest.write_text("id: p\nlanguage: en\nfootage: [a.mov]\n", encoding="utf-8")
+    programme = load_manifest(manifest)
     opts = BatchOptions(allow_fail=True, english=False, beam=1)
     again = BatchOptions.from_json(json.loads(json.dumps(opts.to_json())))
     assert again == opts
-    settings = again.stage_settings()
+    settings = again.stage_settings(programme)
     assert settings["package"].allow_fail is True
     assert settings["subtitles"].english is False
     assert settings["transcribe"].asr.beam_size == 1
-    assert "subtitles" not in BatchOptions().stage_settings()
+    assert settings["transcribe"].asr.language == "en", "the manifest's language, as `reportage transcribe` has it"
+    assert "subtitles" not in BatchOptions().stage_settings(programme)
 
 
 def test_default_jobs_keeps_two_programmes_going_on_two_cores() -> None:
@@ -115,15 +120,16 @@ def _batch(tmp_path: Path) -> list[ProgrammeResult]:
     good = ProgrammeResult("dautu", "/m/dautu.yaml", [_outcome(s) for s in
                            ("ingest", "transcribe", "assemble", "conform", "subtitles", "render", "qc", "package")],
                            finished=True, seconds=60)
-    clip_error = "/m/footage/Hỏng.mov: cannot read media — copy it again from the card"
+    clip_error = MediaError("cannot read media", path="/m/footage/Hỏng.mov", hint="copy it again from the card")
     broken = ProgrammeResult("hong", "/m/hong.yaml", [_outcome("ingest", ok=False, report={"clips": [
-        {"clip_id": "hong_01", "status": "failed", "error": clip_error}]})], finished=True,
+        {"clip_id": "hong_01", "status": "failed", "error": clip_error.one_line(),
+         "failure": clip_error.failure().to_json()}]})], finished=True,
         stopped_after="ingest", stop_reason="clips the timeline needs failed to ingest: hong_01")
     render = ProgrammeResult("dulich", "/m/dulich.yaml", [
         _outcome("ingest", up_to_date=True), _outcome("transcribe", up_to_date=True),
         _outcome("assemble", up_to_date=True), _outcome("conform", up_to_date=True), _outcome("subtitles"),
         _outcome("render", ok=False, error="/w/dulich/renders: ffmpeg failed (Conversion failed)",
-                 problem="ffmpeg failed (Conversion failed)", hint=None)],
+                 problem="ffmpeg failed (Conversion failed)", path="/w/dulich/renders", hint=None)],
         finished=True, stopped_after="render", stop_reason="/w/dulich/renders: ffmpeg failed (Conversion failed)")
     manifest = ProgrammeResult("bad", "/m/bad.yaml", finished=True, error={
         "type": "ManifestError", "manifest": True, "problem": "bogus is not a known field", "path": "/m/bad.yaml",

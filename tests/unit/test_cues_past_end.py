@@ -10,15 +10,15 @@ from fractions import Fraction
 from pathlib import Path
 
 from pipeline.fsutil import write_json
-from pipeline.manifest import load_manifest
 from pipeline.qc.plan import Status
 from pipeline.qc.subtitles import check_language
-from pipeline.records.subtitles import SubtitlesLanguage, read_subtitles_record
+from pipeline.records.subtitles import CueOrigin, SubtitlesLanguage, read_subtitles_record
 from pipeline.review.cues import _origins
 from pipeline.stages.subtitles import subtitles_programme
 from pipeline.subs import Cue, lint, load_style, read_subtitles
 from pipeline.subs.english import EnglishSpan, english_cues
 from pipeline.timeline import Segment, Timeline
+from pipeline.validate import load_manifest
 from pipeline.workspace import Workspace
 from tests.asr_fixtures import make_programme, segment, transcript, write_silent_wav
 
@@ -75,7 +75,7 @@ def test_the_stage_clamps_to_the_end_and_marks_the_shortened_translators_sentenc
     assert record is not None
     en = record.languages["en"]
     assert en.shortened and not en.reviewed, "a sentence cut with “…” is nobody's: someone must look"
-    assert en.cue_map is not None and en.cue_map[0]["en_origin"] == "script" and en.cue_map[0]["shortened"]
+    assert en.cue_map is not None and en.cue_map[0].en_origin is CueOrigin.SCRIPT and en.cue_map[0].shortened
     assert any("shortened with “…”" in p and "reportage review" in p for p in report.languages[1].problems)
     assert "past-end" not in en.lint["rules"]
     # the review room shows those cues as shortened, not as the script's

@@ -22,9 +22,11 @@ from pipeline.asr.engine import TranscribeSettings
 from pipeline.errors import WorkspaceError
 from pipeline.manifest import Programme
 from pipeline.qc.plan import Status
-from pipeline.run import STAGES, clip_stage, stage, upstream
+from pipeline.records.qc import QCReport
+from pipeline.run import STAGES, stage
+from pipeline.stagelist import clip_stage, upstream
 from pipeline.stages.package import _bag
-from pipeline.stages.qc import QCReport, failure_checks
+from pipeline.stages.qc import failure_checks
 from pipeline.stages.subtitles import subtitles_programme
 from pipeline.stages.transcribe import transcribe_programme
 from pipeline.subs import read_subtitles
@@ -134,19 +136,19 @@ def test_qc_fails_over_a_clip_of_the_edit_and_the_bag_says_what_failed(
     programme, ws = setup
     stagerun.record_failure(ws, "transcribe", "b", "RuntimeError: boom in b")
     stagerun.record_failure(ws, "transcribe", "rushes-9", "RuntimeError: boom in rushes-9")
-    checks = failure_checks(ws, load_timeline(ws.timeline_json))
+    checks = failure_checks(stage("qc").work(ws), load_timeline(ws.timeline_json))
     verdicts = {c.id: (c.status, c.detail) for c in checks}
     status, detail = verdicts["pipeline.transcribe.b"]
     assert status is Status.FAIL and "made without it" in detail and "reportage run" in detail
     assert verdicts["pipeline.transcribe.rushes-9"][0] is Status.WARN, "a clip the edit leaves out"
     report = QCReport("demo", [], [], pipeline=checks)
     assert report.verdict is Status.FAIL and report.failed == ["pipeline: transcribe b failed"]
-    assert json.loads(json.dumps(report.to_dict()))["pipeline"]["verdict"] == "FAIL"
+    assert json.loads(json.dumps(report.to_json()))["pipeline"]["verdict"] == "FAIL"
     bag = tmp_path / "bag"
     (bag / "data").mkdir(parents=True)
     (bag / "data" / "x.txt").write_text("x", encoding="utf-8")
     failures = [f.line() for f in stagerun.upstream_failures(ws, "package")]
-    _bag(bag, programme, "DEMO", {"verdict": "FAIL"}, [], {}, None, failures)
+    _bag(bag, programme, "DEMO", report, [], {}, None, failures)
     info = bagit.Bag(str(bag)).info
     assert "transcribe failed on b: RuntimeError: boom in b" in info["Stage-Failures"]
     shutil.rmtree(bag)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pipeline.manifest import SourceClip
 from pipeline.media import ffmpeg
-from pipeline.media.conform import House
+from pipeline.media.ingest_args import House
 from pipeline.media.probe import MediaInfo, VideoStream
 from pipeline.stages.ingest import MAX_UPSCALE, MIN_PICTURE, clip_warnings
 

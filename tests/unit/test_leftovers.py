@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipeline import fsutil
+from pipeline.run import stage
 from pipeline.stages import conform, ingest
 from pipeline.workspace import Workspace
 from tests.asr_fixtures import make_programme
@@ -44,6 +45,6 @@ def test_conform_clears_its_own_temporary_before_anything_else(tmp_path: Path) -
     folder.mkdir(parents=True)
     (folder / ".conform.abcdefgh.part.mov").write_bytes(b"x" * 1000)
     (folder / ".proxy.abcd1234.part.mp4").write_bytes(b"x")
-    outcome = conform._conform_one(programme, ws, "a", lambda _p: None)
+    outcome = conform._conform_one(programme, ws, "a", lambda _p: None, stage("conform").work(ws))
     assert outcome.status == "failed"  # no ingest record: but the leftover is gone first
     assert sorted(p.name for p in folder.iterdir()) == [".proxy.abcd1234.part.mp4"]

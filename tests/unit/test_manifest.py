@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import ManifestError
-from pipeline.manifest import load_manifest
+from pipeline.validate import load_manifest
 
 BASE = """
 id: dautu

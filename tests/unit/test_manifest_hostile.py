@@ -15,9 +15,8 @@ from pipeline.batch.discover import load_entries
 from pipeline.cli import main
 from pipeline.errors import ManifestError, WorkspaceError
 from pipeline.lock import programme_lock
-from pipeline.manifest import load_manifest
 from pipeline.run import preflight, stage
-from pipeline.validate import ManifestProblems
+from pipeline.validate import ManifestProblems, load_manifest
 from pipeline.workspace import Workspace, segment_problem
 
 NAME = "Phỏng vấn Giám đốc Sở.mov"  # composed (NFC), as the manifest is read

@@ -4,15 +4,18 @@ anything that shapes the sound, or a damaged entry, measured again."""
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 from pathlib import Path
 
 from pipeline.media.loudness import LoudnessMeasurement, Normalisation
 from pipeline.render.meter_cache import MeterCache
+from pipeline.timecode import Excerpt
 
 SHAPE = {"timeline": {"segments": [[0, 50]]}, "working_copies": {"a": "sha-a"}, "ffmpeg": "7.1"}
 FIGURES = {"programme": LoudnessMeasurement(-23.4, -3.2, 5.1, -33.6, -28.0, -21.0),
            "excerpt": LoudnessMeasurement(-70.0, -math.inf, 0.0, -80.0, -70.0, -70.0)}
 LIMITED = Normalisation(9.1, -1.5, 2.0, 3.5, "limited")
+EXCERPT = Excerpt(25, 75, Fraction(25))  # 1.0–3.0 s
 
 
 class Counter:
@@ -26,9 +29,9 @@ class Counter:
 
 def test_second_ask_is_answered_from_the_file(tmp_path: Path) -> None:
     run = Counter()
-    first = MeterCache(tmp_path, SHAPE).measured((1.0, 3.0), None, run)
+    first = MeterCache(tmp_path, SHAPE).measured(EXCERPT, None, run)
     later = MeterCache(tmp_path, SHAPE)
-    again = later.measured((1.0, 3.0), None, run)
+    again = later.measured(EXCERPT, None, run)
     assert run.calls == 1 and again == first == FIGURES  # −inf (silence) survives the round trip
     assert (later.passes_run, later.passes_reused) == (0, 1)
 
@@ -38,7 +41,7 @@ def test_what_shapes_the_sound_or_the_question_measures_again(tmp_path: Path) ->
     MeterCache(tmp_path, SHAPE).measured(None, None, run)
     MeterCache(tmp_path, {**SHAPE, "working_copies": {"a": "sha-b"}}).measured(None, None, run)  # re-conformed
     MeterCache(tmp_path, {**SHAPE, "ffmpeg": "7.2"}).measured(None, None, run)
-    MeterCache(tmp_path, SHAPE).measured((1.0, 3.0), None, run)  # now with the excerpt
+    MeterCache(tmp_path, SHAPE).measured(EXCERPT, None, run)  # now with the excerpt
     cache = MeterCache(tmp_path, SHAPE)
     cache.measured(None, {"web": (LIMITED, False)}, run)
     cache.measured(None, {"web": (Normalisation(9.6, -1.5, 2.5, 4.0, "limited"), False)}, run)  # next round

@@ -3,16 +3,16 @@ probe.json, no media), and OTIO edits built in code."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from fractions import Fraction
 from pathlib import Path
 
 import opentimelineio as otio  # type: ignore[import-untyped]
 
-from pipeline.fsutil import write_json
-from pipeline.manifest import Programme, load_manifest
+from pipeline.manifest import Programme
 from pipeline.media.probe import AudioStream, MediaInfo, VideoStream
 from pipeline.records.ingest import IngestRecord, write_ingest_record
+from pipeline.records.probe import write_probe
+from pipeline.validate import load_manifest
 from pipeline.workspace import Workspace
 
 RT, TR = otio.opentime.RationalTime, otio.opentime.TimeRange
@@ -25,7 +25,7 @@ def fake_clip(ws: Workspace, clip_id: str, source: Path, *, fps: str = "25/1", d
                     None, None, None) if video else None
     a = (AudioStream(1, "aac", 48000, 2, "stereo", None),) if audio else ()
     info = MediaInfo(str(source), "mov", 1000, duration_ms, None, v, a, 0, 0, timecode, None)
-    write_json(ws.probe_json(clip_id), asdict(info))
+    write_probe(ws, clip_id, info)
     record = IngestRecord(clip_id, str(source), "0" * 64, "k" + clip_id, audio, duration_ms, fps, "25",
                           fps != "25/1", (), str(ws.ingest_dir(clip_id) / "conform.mov"), "fake")
     write_ingest_record(ws, record)

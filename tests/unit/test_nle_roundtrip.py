@@ -8,9 +8,10 @@ from pathlib import Path
 import opentimelineio as otio  # type: ignore[import-untyped]
 import pytest
 
-from pipeline.nle.export import ExportPlan, SubtitleCue, build_otio, export_text
+from pipeline.nle.export import build_otio, export_text
 from pipeline.nle.formats import EXTENSIONS, FORMATS, read_edit
 from pipeline.nle.match import footage_from_workspace
+from pipeline.nle.plan import ExportPlan, SubtitleCue
 from pipeline.stages.assemble import _build
 from pipeline.text import ascii_fold
 from pipeline.timeline import Marker, Segment, Timeline, Transition

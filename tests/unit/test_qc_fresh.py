@@ -18,17 +18,20 @@ import pytest
 
 from pipeline.asr.transcript import ModelRef, Transcript, TranscriptSegment, TranscriptWord
 from pipeline.fsutil import write_json
-from pipeline.manifest import Programme, load_manifest
+from pipeline.manifest import Programme
 from pipeline.qc import report as qc_report
 from pipeline.qc.checks import FileMeasurements
 from pipeline.qc.plan import CheckResult, CheckSpec, Status, evaluate
-from pipeline.qc.record import DeliverableRecord, read_record, record_path, thin_loudness, write_record
+from pipeline.qc.record import DeliverableRecord, deliverable_record_path, read_record, thin_loudness, write_record
+from pipeline.records.qc import read_qc_report
 from pipeline.records.subtitles import SubtitlesLanguage, SubtitlesRecord
 from pipeline.render.state import RenderedDeliverable, RenderRecord, read_render_record, write_render_record
 from pipeline.review import measure as review_measure
 from pipeline.review.views import qc_marks
+from pipeline.run import stage
 from pipeline.stages import qc
 from pipeline.timeline import Segment, Timeline
+from pipeline.validate import load_manifest
 from pipeline.workspace import Workspace
 
 PID = "nho-qc"
@@ -99,19 +102,24 @@ def _programme(root: Path) -> tuple[Programme, Workspace]:
 SETTINGS = qc.Settings(posters=False)
 
 
+def run_qc(programme: Programme, ws: Workspace) -> qc.QCRun:
+    """The QC stage's make, with the work the runner hands it (its version, what it is made from)."""
+    return qc.make(programme, ws, SETTINGS, stage("qc").work(ws))
+
+
 def test_a_subtitle_fix_rechecks_that_language_only(tmp_path: Path, counted: CountingMeasure) -> None:
     programme, ws = _programme(tmp_path)
-    first = qc.run(programme, ws, SETTINGS)
+    first = run_qc(programme, ws)
     assert sorted(first.work.measured) == ["web-1080p", "web-720p"] and len(counted.calls) == 2
     assert first.work.subtitles_checked == ["vi", "en"]
 
     written = (ws.qc_dir / "report.json").stat().st_mtime_ns
-    again = qc.run(programme, ws, SETTINGS)
+    again = run_qc(programme, ws)
     assert again.up_to_date and len(counted.calls) == 2
     assert (ws.qc_dir / "report.json").stat().st_mtime_ns == written  # nothing rewritten: package stays fresh
 
     ws.subtitle("vi", "srt").write_text(_srt("Xin chào các bạn"), encoding="utf-8")
-    fixed = qc.run(programme, ws, SETTINGS)
+    fixed = run_qc(programme, ws)
     assert not fixed.up_to_date  # the report is judged again from its parts
     assert fixed.work.measured == [] and sorted(fixed.work.reused) == ["web-1080p", "web-720p"]
     assert fixed.work.subtitles_checked == ["vi"] and fixed.work.subtitles_reused == ["en"]
@@ -123,38 +131,38 @@ def test_a_subtitle_fix_rechecks_that_language_only(tmp_path: Path, counted: Cou
 def test_a_changed_file_is_measured_alone_and_a_touched_one_not_at_all(tmp_path: Path,
                                                                        counted: CountingMeasure) -> None:
     programme, ws = _programme(tmp_path)
-    qc.run(programme, ws, SETTINGS)
+    run_qc(programme, ws)
     web = Path(str(read_render_record(ws).deliverables["web-720p"].file))
     later = web.stat().st_mtime_ns + 5 * 10**9
     os.utime(web, ns=(later, later))  # same bytes, new mtime
-    touched = qc.run(programme, ws, SETTINGS)
+    touched = run_qc(programme, ws)
     assert touched.up_to_date and len(counted.calls) == 2
 
     web.write_bytes(b"re-rendered" * 100)
-    changed = qc.run(programme, ws, SETTINGS)
+    changed = run_qc(programme, ws)
     assert changed.work.measured == ["web-720p"] and changed.work.reused == ["web-1080p"]
     assert changed.work.subtitles_checked == [] and counted.calls[2:] == [web.name]
 
-    record_path(ws, "web-1080p").unlink()  # a lost record is measured again, nothing else
-    lost = qc.run(programme, ws, SETTINGS)
+    deliverable_record_path(ws, "web-1080p").unlink()  # a lost record is measured again, nothing else
+    lost = run_qc(programme, ws)
     assert lost.work.measured == ["web-1080p"] and lost.work.reused == ["web-720p"]
 
 
 def test_a_changed_profile_or_measuring_tool_measures_again(tmp_path: Path, counted: CountingMeasure,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     programme, ws = _programme(tmp_path)
-    qc.run(programme, ws, SETTINGS)
+    run_qc(programme, ws)
     monkeypatch.setattr(qc, "_ffmpeg_version", lambda: "ffmpeg version 99")
-    assert sorted(qc.run(programme, ws, SETTINGS).work.measured) == ["web-1080p", "web-720p"]
+    assert sorted(run_qc(programme, ws).work.measured) == ["web-1080p", "web-720p"]
     (programme.base_dir / "profiles").mkdir()
     (programme.base_dir / "profiles" / "web-1080p.yaml").write_text("loudness: {target_lufs: -16}\n", "utf-8")
-    patched = qc.run(programme, ws, SETTINGS)
+    patched = run_qc(programme, ws)
     assert patched.work.measured == ["web-1080p"] and patched.work.reused == ["web-720p"]
 
 
 def test_flagged_spans_are_in_programme_seconds(tmp_path: Path, counted: CountingMeasure) -> None:
     programme, ws = _programme(tmp_path)
-    data = qc.run(programme, ws, SETTINGS).data
+    data = run_qc(programme, ws).data
     by_name = {d["deliverable"]: d for d in data["deliverables"]}
     black = {n: next(c for c in d["checks"] if c["id"] == "picture.black") for n, d in by_name.items()}
     assert black["web-720p"]["spans_s"] == [[2.0, 2.6]]
@@ -169,15 +177,17 @@ def test_flagged_spans_are_in_programme_seconds(tmp_path: Path, counted: Countin
     assert subs["subtitles.vi.lint"]["spans_s"] == [] or all(a < b for a, b in subs["subtitles.vi.lint"]["spans_s"])
     json.dumps(data, allow_nan=False)  # strict JSON: the browser reads it
 
-    marks = qc_marks(data)
+    report = read_qc_report(ws)
+    assert report is not None and report.to_json() == data  # read back as written
+    marks = qc_marks(report)
     assert {"kind": "black", "start_ms": 12000, "end_ms": 12600} in [
         {k: m[k] for k in ("kind", "start_ms", "end_ms")} for m in marks]
-    assert all("web-1080p" not in m["label"] for m in qc_marks(data, exclude="web-1080p"))
+    assert all("web-1080p" not in m["label"] for m in qc_marks(report, exclude="web-1080p"))
 
 
 def test_the_review_room_uses_qcs_measurement_of_the_players_file(tmp_path: Path, counted: CountingMeasure) -> None:
     programme, ws = _programme(tmp_path)
-    qc.run(programme, ws, SETTINGS)
+    run_qc(programme, ws)
     file = Path(str(read_render_record(ws).deliverables["web-1080p"].file))
     got = review_measure.cached(ws, file)
     assert got is not None and got["source"] == "qc" and got["deliverable"] == "web-1080p"
@@ -212,9 +222,9 @@ def test_record_round_trip_and_thinning(tmp_path: Path) -> None:
 
 def test_a_deliverable_taken_out_of_the_manifest_leaves_qc(tmp_path: Path, counted: CountingMeasure) -> None:
     programme, ws = _programme(tmp_path)
-    qc.run(programme, ws, SETTINGS)
+    run_qc(programme, ws)
     manifest = programme.manifest_path
     manifest.write_text(manifest.read_text("utf-8").replace("[web-720p, web-1080p]", "[web-720p]"), "utf-8")
-    fewer = qc.run(load_manifest(manifest), ws, SETTINGS)
+    fewer = run_qc(load_manifest(manifest), ws)
     assert [d["deliverable"] for d in fewer.data["deliverables"]] == ["web-720p"] and fewer.work.measured == []
-    assert not record_path(ws, "web-1080p").exists() and record_path(ws, "web-720p").is_file()
+    assert not deliverable_record_path(ws, "web-1080p").exists() and deliverable_record_path(ws, "web-720p").is_file()

@@ -39,6 +39,16 @@ def test_xdcam_plan_holds_broadcast_rules() -> None:
     assert (0.0, 60.0) in plan["picture.black"].allowed
 
 
+def test_qc_expects_the_mpeg2_level_the_encoder_is_given() -> None:
+    """One level table (media/codecs.py): what the encoder is told is what QC reads back."""
+    from pipeline.media.encode import video_args
+
+    profile = load_profile("broadcast-xdcam")  # MPEG-2 4:2:2 @ High Level, XDCAM HD422
+    args = video_args(profile)
+    given = int(args[args.index("-level:v") + 1])
+    assert given == 2 and _by_id(plan_for(profile))["video.level"].expected == given
+
+
 def test_web_plan_checks_faststart_and_not_legal_range() -> None:
     plan = _by_id(plan_for(load_profile("web-720p")))
     assert plan["container.faststart"].expected is True
@@ -200,11 +210,12 @@ def test_expected_frames_follow_the_excerpt_the_render_recorded() -> None:
     from fractions import Fraction
 
     from pipeline.stages.qc import expected_frames
+    from pipeline.timecode import Excerpt
     from pipeline.timeline import Segment, Timeline
 
     timeline = Timeline("p", Fraction(25), 1920, 1080, 48000, (Segment("a", "a.mov", 0, 500, 0, True),), ())
     assert expected_frames(load_profile("web-720p"), timeline, None) == 500
-    assert expected_frames(load_profile("social-9x16"), timeline, (1.0, 3.5)) == 63  # frames 25 to round(87.5)
+    assert expected_frames(load_profile("social-9x16"), timeline, Excerpt.from_seconds(1.0, 3.5, timeline.rate)) == 63
     xdcam = load_profile("broadcast-xdcam")
     assert expected_frames(xdcam, timeline, None) == 500 + round(xdcam.leader.total_s * 25)
 

@@ -27,6 +27,7 @@ from pipeline.render.overlap import (
     subtitle_rect_for_style,
 )
 from pipeline.subs.cues import Cue
+from pipeline.timecode import Excerpt
 
 TWO_LINES = ("Ông Lê Quốc Thắng, Giám đốc Sở", "Thông tin và Truyền thông Trà Vinh")
 # where the lower-third template's pixels are on a 1920×1080 programme frame, as the cache recorded
@@ -95,8 +96,9 @@ def test_a_cue_on_a_lower_third_in_time_and_place_is_found() -> None:
     assert text.startswith("cue 1 at 00:00:09:00 is burned in over the lower third \u201cLê Quốc Thắng\u201d")
     assert "00:00:10:00–00:00:10:12" in text and text.endswith(overlap.FIX)
     # a social cut that leaves the lower third's stretch out shows neither
-    assert find_overlaps(cues, [LOWER_THIRD], social, (1920, 1080), excerpt=(12.5, 20.0)) == []
-    assert [o.cue.index for o in find_overlaps(cues, [LOWER_THIRD], social, (1920, 1080), excerpt=(0, 10.2))] == [1]
+    assert find_overlaps(cues, [LOWER_THIRD], social, (1920, 1080), excerpt=Excerpt(25, 40, Fraction(2))) == []
+    first_ten = Excerpt(0, 51, Fraction(5))  # 0–10.2 s
+    assert [o.cue.index for o in find_overlaps(cues, [LOWER_THIRD], social, (1920, 1080), excerpt=first_ten)] == [1]
 
 
 def test_no_warning_where_they_do_not_share_the_screen(monkeypatch: pytest.MonkeyPatch) -> None:

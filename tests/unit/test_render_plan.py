@@ -23,6 +23,7 @@ from pipeline.render.plan import (
     render_args,
     trial_meter,
 )
+from pipeline.timecode import Excerpt
 from pipeline.timeline import AudioSegment, Segment, Timeline, Transition
 
 TL = Timeline("p", Fraction(25), 1920, 1080, 48000, (
@@ -78,14 +79,14 @@ def test_split_to_each_deliverable_with_its_own_level_and_meter() -> None:
 
 def test_social_branch_trims_keeps_times_through_subtitles_then_resets() -> None:
     social = Branch("social-9x16", load_profile("social-9x16"), Path("/o/s.mp4"), subtitles=Path("/w/p.vi.srt"),
-                    excerpt=(1.0, 3.5), fonts_dir=Path("/f"))
+                    excerpt=Excerpt(25, 100, TL.rate), fonts_dir=Path("/f"))
     fc = _fc(render_args(TL, Branding(), [social]))
     assert "[d0_in_v]setpts=PTS+1/TB[d0_tv]" in fc  # programme time for the cues
     assert "trim=start" not in fc  # the excerpt is cut at the inputs (excerpt_timeline), not in the graph
     assert "subtitles=filename=/w/p.vi.srt:fontsdir=/f:charenc=UTF-8:force_style=" in fc
     assert fc.index("subtitles=") < fc.index("setpts=PTS-STARTPTS[d0_post]")
     assert "boxblur" in fc  # blur-pad vertical
-    assert output_seconds(TL, social) == 2.5
+    assert output_seconds(TL, social) == 3.0  # 1 s to 4 s
 
 
 def test_xdcam_branch_is_the_body_only_and_the_leader_its_own_cached_encode(tmp_path: Path) -> None:
@@ -124,7 +125,7 @@ def test_xdcam_branch_is_the_body_only_and_the_leader_its_own_cached_encode(tmp_
 
 
 def test_measure_pass_is_audio_only_with_an_excerpt_meter() -> None:
-    args = measure_args(TL, (1.0, 3.0))
+    args = measure_args(TL, Excerpt(25, 75, TL.rate))
     fc = _fc(args)
     assert ":v]" not in fc
     assert "concat=n=2:v=0:a=1[prog_a]" in fc
@@ -136,8 +137,9 @@ def test_measure_pass_is_audio_only_with_an_excerpt_meter() -> None:
     assert "ebur128@programme" not in trial and "asplit" not in trial
     assert ("[mix_0]volume=volume=3dB:precision=double,ebur128@trial_web_720p=peak=none:framelog=verbose"
             "[m_trial_web_720p]") in trial
-    limited = _fc(measure_args(TL, (1.0, 3.0), {"social-9x16": (Normalisation(6.0, -2.0, -2.0, 1.5, ""), True),
-                                                "web-720p": (Normalisation(3.0, -1.0, -1.0, 1.0, ""), False)}))
+    limited = _fc(measure_args(TL, Excerpt(25, 75, TL.rate),
+                               {"social-9x16": (Normalisation(6.0, -2.0, -2.0, 1.5, ""), True),
+                                "web-720p": (Normalisation(3.0, -1.0, -1.0, 1.0, ""), False)}))
     # a trial runs the limiter at the programme rate (no 4× oversampling) and meters the excerpt
     assert "[prog_a]asplit=2[mix_0][mix_1]" in limited and "ebur128@excerpt" not in limited
     assert "[mix_0]atrim=start=1:end=3,volume=volume=6dB:precision=double,alimiter=" in limited
@@ -154,7 +156,7 @@ def test_limited_branch_oversamples_its_limiter_in_the_render() -> None:
 
 def test_body_frames_of_the_programme_and_of_an_excerpt() -> None:
     assert body_frames(TL, None) == TL.duration_frames
-    assert body_frames(TL, (1.0, 3.5)) == 88 - 25  # frames 25 to round(87.5), as excerpt_timeline cuts them
+    assert body_frames(TL, Excerpt.from_seconds(1.0, 3.5, TL.rate)) == 88 - 25  # frames 25 to round(87.5)
 
 
 def test_meter_names_are_filter_safe() -> None:
@@ -192,8 +194,8 @@ def _tl(seconds: int) -> Timeline:
 
 
 def test_branding_layout_in_programme_time(tmp_path: Path) -> None:
-    from pipeline.manifest import load_manifest
     from pipeline.render.branding import BrandingSettings, plan_branding
+    from pipeline.validate import load_manifest
 
     (tmp_path / "p.yaml").write_text(MANIFEST, encoding="utf-8")
     programme = load_manifest(tmp_path / "p.yaml")
@@ -213,7 +215,7 @@ def test_branding_layout_in_programme_time(tmp_path: Path) -> None:
 def test_one_process_with_an_own_trunk_for_the_excerpt() -> None:
     web = Branch("web-720p", load_profile("web-720p"), Path("/o/w.mp4"))
     xd = Branch("broadcast-xdcam", load_profile("broadcast-xdcam"), Path("/o/x.mxf"))
-    social = Branch("social-9x16", load_profile("social-9x16"), Path("/o/s.mp4"), excerpt=(3.0, 5.0))
+    social = Branch("social-9x16", load_profile("social-9x16"), Path("/o/s.mp4"), excerpt=Excerpt(75, 125, TL.rate))
     args = render_args(TL, Branding(logo=Path("/b/logo.png")), [xd, web, social])
     assert args.count("-filter_complex") == 2
     first = args[args.index("-filter_complex") + 1]
@@ -234,11 +236,11 @@ def test_one_process_with_an_own_trunk_for_the_excerpt() -> None:
 def test_excerpt_timeline_cuts_segments_and_moves_graphics() -> None:
     from pipeline.render.plan import excerpt_branding, excerpt_timeline
 
-    cut = excerpt_timeline(TL, 3.0, 5.0)  # a: rec 0–100 (src 25–125), b: rec 100–150 (src 10–60)
+    cut = excerpt_timeline(TL, Excerpt(75, 125, TL.rate))  # a: rec 0–100 (src 25–125), b: rec 100–150 (src 10–60)
     assert [(s.clip_id, s.src_in_frame, s.src_out_frame, s.rec_in_frame) for s in cut.segments] == [
         ("a", 100, 125, 0), ("b", 10, 35, 25)]
     brand = Branding(overlays=(Overlay(Path("/t"), 0.0, 2.0), Overlay(Path("/l"), 4.0, 3.0)))
-    assert excerpt_branding(brand, 3.0, 5.0).overlays == (Overlay(Path("/l"), 1.0, 3.0),)
+    assert excerpt_branding(brand, Excerpt(75, 125, TL.rate)).overlays == (Overlay(Path("/l"), 1.0, 3.0),)
 
 
 # -- dissolves and the edit's own sound ----------------------------------------------------------
@@ -299,14 +301,15 @@ def test_lanes_put_overlapping_clips_of_one_track_apart() -> None:
 def test_an_excerpt_inside_a_dissolve_is_decoded_over_it_and_trimmed() -> None:
     from pipeline.render.plan import excerpt_timeline, excerpt_window
 
-    cut = excerpt_timeline(DISSOLVED, 3.92, 5.0)  # frame 98: inside the dissolve (96–106)
+    cut = excerpt_timeline(DISSOLVED, Excerpt(98, 125, DISSOLVED.rate))  # frame 98: inside the dissolve (96–106)
     assert [(s.clip_id, s.src_in_frame, s.src_out_frame, s.rec_in_frame) for s in cut.segments] == [
         ("a", 121, 125, 0), ("b", 10, 35, 4)]
     assert cut.transitions == (Transition(1, 4, 4, 6),)
-    assert excerpt_window(DISSOLVED, 3.92, 5.0) == (2, 27)
-    assert excerpt_window(DISSOLVED, 4.4, 5.0) is None  # after the dissolve: cut exactly
-    assert body_frames(DISSOLVED, (3.92, 5.0)) == 27
-    social = Branch("social-9x16", load_profile("social-9x16"), Path("/o/s.mp4"), excerpt=(3.92, 5.0))
+    assert excerpt_window(DISSOLVED, Excerpt(98, 125, DISSOLVED.rate)) == (2, 27)
+    assert excerpt_window(DISSOLVED, Excerpt(110, 125, DISSOLVED.rate)) is None  # after the dissolve: cut exactly
+    assert body_frames(DISSOLVED, Excerpt(98, 125, DISSOLVED.rate)) == 27
+    social = Branch("social-9x16", load_profile("social-9x16"), Path("/o/s.mp4"),
+                    excerpt=Excerpt(98, 125, DISSOLVED.rate))
     fc = _fc(render_args(DISSOLVED, Branding(), [social]))
     assert "[prog_v]trim=start_frame=2:end_frame=29,setpts=PTS-STARTPTS[win_v]" in fc
     assert "[prog_a]atrim=start_sample=3840:end_sample=55680,asetpts=PTS-STARTPTS[win_a]" in fc

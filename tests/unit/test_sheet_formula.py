@@ -93,8 +93,7 @@ def test_a_csv_cell_starting_with_equals_is_refused(tmp_path: Path) -> None:
 
 
 def test_review_notes_csv_is_escaped() -> None:
-    notes = [{"id": "a1", "in_ms": 0, "out_ms": 40, "author": "@boss", "text": ATTACK, "created": "2024"},
-             {"id": "a2", "in_ms": 40, "out_ms": 80, "author": "Hà", "text": "- Tiếng nhỏ", "created": "2024"}]
+    notes = [state.Note("a1", 0, 40, "@boss", ATTACK, "2024"), state.Note("a2", 40, 80, "Hà", "- Tiếng nhỏ", "2024")]
     rows = list(csv.reader(io.StringIO(state.notes_csv(notes, Fraction(25)).lstrip("\ufeff"))))
     assert rows[1][5:7] == ["'@boss", "'" + ATTACK] and rows[2][6] == "'- Tiếng nhỏ"
 

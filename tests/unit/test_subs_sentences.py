@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.fsutil import write_json
+from pipeline.records.subtitles import RECORD_VERSION
 from pipeline.stages.subtitles import subtitles_programme
 from pipeline.subs import Cue, TimedWord, lint, load_style, read_subtitles
 from pipeline.subs.english import EnglishSpan, english_cues
@@ -226,7 +227,8 @@ def test_each_request_is_one_whole_sentence_with_its_neighbours_as_context(
     assert entry["machine_draft"] is True and entry["reviewed"] is False and entry["backend"] == "recorder"
     groups = entry["cue_map"]
     assert [k for g in groups for k in g["vi"]] == [c.index for c in vi]
-    assert all(g["origin"] == "recognised" and g["en_origin"] == "machine" and g["en_by"] == "recorder"
+    assert record["version"] == RECORD_VERSION  # each language its own origin, and who drafted the English
+    assert all(g["origins"] == {"vi": "recognised", "en": "machine"} and g["translated_by"] == "recorder"
                for g in groups)
     shown = [" ".join(en[k - 1].flat_text for k in g["en"]) for g in groups]
     assert shown == [ENGLISH[A1].removesuffix("…"), ENGLISH[A2], ENGLISH[B1]]

@@ -10,9 +10,10 @@ import pytest
 from click.testing import CliRunner, Result
 
 from pipeline.cli import cli
-from pipeline.manifest import Programme, load_manifest
+from pipeline.manifest import Programme
 from pipeline.stages import subtitles as subtitles_stage
 from pipeline.subs import read_subtitles
+from pipeline.validate import load_manifest
 from pipeline.workspace import Workspace
 from tests.asr_fixtures import make_programme
 from tests.unit.test_sheet_review import Draft, one_clip_subtitles

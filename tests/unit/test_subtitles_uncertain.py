@@ -23,8 +23,9 @@ from pipeline.qc.checks import uncertain_words
 from pipeline.qc.plan import CheckResult, CheckSpec, Status, evaluate, subtitles_plan
 from pipeline.qc.subtitles import check_language
 from pipeline.records.subtitles import SubtitlesLanguage, UncertainCue, UncertainWord, read_subtitles_record
-from pipeline.stages.subtitles import adopt_cues, subtitles_programme
+from pipeline.stages.subtitles import subtitles_programme
 from pipeline.subs import Cue, TimedWord, read_subtitles
+from pipeline.subs.adopt import adopt_cues
 from pipeline.timeline import Segment, Timeline
 from pipeline.translate import SourceCue, TranslationContext
 from pipeline.uncertain import flagged_words, mark_cues
@@ -181,7 +182,7 @@ def test_an_imported_file_of_other_cues_has_none(setup: tuple[object, Workspace]
 
 
 def test_a_script_sentence_has_the_scripts_words_not_the_uncertain_ones(setup: tuple[object, Workspace]) -> None:
-    from pipeline.manifest import load_manifest
+    from pipeline.validate import load_manifest
 
     programme, ws = setup
     folder = programme.manifest_path.parent  # type: ignore[attr-defined]

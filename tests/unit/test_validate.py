@@ -12,12 +12,11 @@ from click.testing import CliRunner, Result
 from pipeline.cli import cli
 from pipeline.errors import ManifestError, SubtitleError
 from pipeline.fsutil import write_json
-from pipeline.manifest import load_manifest
 from pipeline.media.probe import AudioStream, MediaInfo, VideoStream
 from pipeline.subs import read_subtitles
 from pipeline.subs.cues import Cue
 from pipeline.timeline import Segment, Timeline
-from pipeline.validate import ManifestProblems, fit_to_programme, probed_problems, sniff_image
+from pipeline.validate import ManifestProblems, fit_to_programme, load_manifest, probed_problems, sniff_image
 from pipeline.workspace import Workspace
 from tests.asr_fixtures import make_programme
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from fractions import Fraction
 from pathlib import Path
 
-from pipeline.media.conform import (
+from pipeline.media.ingest_args import (
     House,
     IngestOutputs,
     conform_reasons,
