@@ -54,7 +54,7 @@ def _scratch(manifest: Path, workspace: Path, scratch: Path, seconds: float | No
 
     programme = load_manifest(manifest)
     src, dst = Workspace(workspace, programme.id), Workspace(scratch, programme.id)
-    timeline = load_timeline(src.timeline_json)
+    timeline = load_timeline(src.timeline_json).located(src)  # the real workspace's working copies
     if seconds:
         limit = round(Fraction(str(seconds)) * timeline.rate)
         timeline = _cut(timeline, limit)

@@ -1,7 +1,9 @@
 """The assembled programme as data: ordered segments of clips, in frames at the programme rate.
 
 Written by the assemble stage to `timeline.json`; read by subtitles (to place words in programme
-time), render (to cut the working copies) and QC (to know the expected duration and the cuts).
+time), render (to cut the working copies) and QC (to know the expected duration and the cuts). A
+segment's `working_copy` is as the ingest record names it (relative to the programme folder for a
+working copy conform made); `Timeline.located` gives the files on this machine.
 
 An edit imported from an NLE (pipeline/nle) can add three things a typed cut list has not: dissolves
 between segments, markers, and audio tracks of its own. Each is written to `timeline.json` only when
@@ -10,7 +12,7 @@ present, so a cut list's timeline reads exactly as before.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,7 @@ from typing import Any
 from . import fsutil
 from .errors import WorkspaceError
 from .timecode import parse_rate
+from .workspace import Workspace
 
 TIMELINE_VERSION = 1
 
@@ -115,6 +118,17 @@ class Timeline:
     def decoded(self) -> list[Segment | AudioSegment]:
         """What a render decodes: the picture's segments and the segments of the edit's own sound."""
         return [*self.segments, *self.audio]
+
+    def located(self, ws: Workspace) -> Timeline:
+        """The same timeline with every working copy as a file on this machine (`Workspace.resolve`).
+
+        `timeline.json` names working copies as the ingest records do, relative to the programme
+        folder when inside it, and the render keys its work on that form, so a moved workspace is
+        not rendered again; whatever opens the files (the render's ffmpeg) takes this one."""
+        def here(path: str) -> str:
+            return str(ws.resolve(path))
+        return replace(self, segments=tuple(replace(s, working_copy=here(s.working_copy)) for s in self.segments),
+                       audio=tuple(replace(a, working_copy=here(a.working_copy)) for a in self.audio))
 
     @property
     def duration_ms(self) -> int:

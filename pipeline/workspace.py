@@ -7,6 +7,11 @@ Names that come from a manifest (the programme id, clip ids, deliverable names) 
 file names here. The manifest refuses any that is not one clean path segment (`segment_problem`),
 and, in case one arrives another way, every method below refuses to build a path outside the
 programme's folder (WorkspaceError).
+
+Records name files the way `Workspace.stored` writes them and `Workspace.resolve` reads them back: a
+file inside the programme's folder relative to it, so a workspace copied, restored or mounted
+elsewhere (a batch worker's mount, a backup put back on another disk) finds its own files; a file
+outside it (footage on the editors' disks) absolute, in the batch path map's shared form.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from .batch.pathmap import PathMap
 from .errors import WorkspaceError
 
 MAX_SEGMENT_BYTES = 240
@@ -60,6 +66,38 @@ def shown(text: str) -> str:
     return text if text.isprintable() else ascii(text)[1:-1]
 
 
+def stored_path(base: Path, path: Path | str) -> str:
+    """`path` as a record under `base` (a programme's folder) names it: relative to `base`, with
+    POSIX separators, when it lies inside it, so the record holds wherever the folder is copied,
+    restored or mounted; otherwise absolute, in the shared form of the batch path map
+    (`REPORTAGE_PATH_MAP`), so every machine of a batch reads the same footage. Inside is judged on
+    the path as written, then on real paths (a folder reached through a symlink)."""
+    absolute = os.path.abspath(path)
+    for here, folder in ((absolute, os.path.abspath(base)), (os.path.realpath(absolute), os.path.realpath(base))):
+        if os.path.commonpath([folder, here]) == folder:
+            return Path(os.path.relpath(here, folder)).as_posix()
+    return PathMap.from_env_and_options().to_shared(absolute)
+
+
+def resolved_path(base: Path, stored: str) -> Path:
+    """A path a record under `base` names (`stored_path`), as a file on this machine: a relative one
+    under `base`; an absolute one through the batch path map (`REPORTAGE_PATH_MAP`). An absolute one
+    that is not there but names this programme's own folder where it was before a move (records
+    written before paths were stored relative: `…/<programme id>/renders/…`) is the same file
+    under `base`, when that file is here."""
+    path = Path(stored)
+    if not path.is_absolute():
+        return base / path
+    local = Path(PathMap.from_env_and_options().to_local(stored))
+    if local.exists():
+        return local
+    parts = local.parts
+    for index, part in enumerate(parts[:-1]):
+        if part == base.name and (moved := base.joinpath(*parts[index + 1:])).exists():
+            return moved
+    return local
+
+
 @dataclass(frozen=True)
 class Workspace:
     """The folder `<root>/<programme-id>/` and the paths inside it."""
@@ -94,6 +132,15 @@ class Workspace:
                                  path=base,
                                  hint="a name from the manifest tried to leave the workspace; fix it there")
         return path
+
+    def stored(self, path: Path | str) -> str:
+        """`path` as the programme's records name it (`stored_path`): relative to the programme's
+        folder when inside it, so a moved workspace still finds it."""
+        return stored_path(self.dir, path)
+
+    def resolve(self, stored: str) -> Path:
+        """A path one of the programme's records names, as a file on this machine (`resolved_path`)."""
+        return resolved_path(self.dir, stored)
 
     @property
     def catalogue_path(self) -> Path:

@@ -71,7 +71,9 @@ def show_subtitles(c: Ctx, programme: Programme, report: Any) -> None:
             ui.say(f"  {note}", c.quiet)
     record = SubtitlesRecord.from_json(report.record)
     en = record.languages.get("en")
-    machine = en.machine_cues() if en is not None and en.source == "generated" else []
+    # cue by cue whoever owns the file (a record from before that: only while it is the stage's)
+    machine = en.machine_cues() if en is not None and (en.provenance is not None or en.source == "generated") \
+        else []
     if machine:
         ui.say(f"  English has {len(machine)} unreviewed machine-drafted cue(s): `reportage review`, or "
                "`reportage subtitles export-sheet` for review", c.quiet)

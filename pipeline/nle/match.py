@@ -29,6 +29,8 @@ class FootageClip:
     clip_id: str
     source: Path
     working_copy: str
+    """As the ingest record names it (relative to the programme folder when inside it), copied into
+    the timeline as it is."""
     rate: Fraction
     start_s: Fraction
     """The source's own timecode at its first frame (0 without a timecode track), in seconds."""
@@ -58,7 +60,7 @@ def footage_from_workspace(ws: Workspace, clip_ids: list[str]) -> list[FootageCl
             except ValueError:
                 start = Fraction(0)
         reel = info.tags.get("reel_name") or info.tags.get("reel") or None
-        clips.append(FootageClip(clip_id, Path(record.source), record.working_copy, rate, start,
+        clips.append(FootageClip(clip_id, record.source_path(ws), record.working_copy, rate, start,
                                  record.duration_ms, info.video is not None, record.has_audio, reel))
     return clips
 

@@ -38,7 +38,8 @@ def build_sheet(programme: Programme, *, duration: str | None, files: list[dict[
                 approval: dict[str, Any] | None = None) -> dict[str, Any]:
     """The sheet as data. `files`: one dict per deliverable (name, file, specs, loudness: the numbers
     `integrated` LUFS, `true_peak` dBTP, `lra` LU); `notes`: the review notes (in/out, author, text);
-    `approval`: the review verdict (who, when, comment, the SHA-256 of each file approved)."""
+    `approval`: the review decision (who, when, comment, the SHA-256 of each file approved, the
+    obstacles set aside with their reasons)."""
     m, title, synopsis = programme.manifest, programme.title, programme.synopsis
     return {
         "programme_id": m.id,
@@ -83,11 +84,15 @@ def sheet_html(sheet: dict[str, Any]) -> str:
                     f"<td>{e(str(n.get('author', '')))}</td><td>{e(str(n.get('text', '')))}</td></tr>"
                     for n in sheet.get("review_notes") or []) or "<tr><td colspan=4>—</td></tr>"
     approval = sheet.get("approval") or None
-    verdicts = {"approved": "Đã duyệt / Approved", "changes_requested": "Yêu cầu sửa / Changes requested"}
+    verdicts = {"approved": "Đã duyệt / Approved", "changes_requested": "Yêu cầu sửa / Changes requested",
+                "approved_with_changes": "Duyệt kèm sửa đổi / Approved with changes"}
+    decision = str(approval.get("decision") or approval.get("verdict")) if approval is not None else ""
     approved = ("—" if approval is None else
-                f"{e(verdicts.get(str(approval.get('verdict')), str(approval.get('verdict'))))} — "
+                f"{e(verdicts.get(decision, decision))} — "
                 f"{e(str(approval.get('by', '')))}, {e(str(approval.get('at', '')))}"
-                + (f" — {e(str(approval['comment']))}" if approval.get("comment") else ""))
+                + (f" — {e(str(approval['comment']))}" if approval.get("comment") else "")
+                + "".join(f"<br>Bỏ qua / Set aside: {e(str(o.get('id')))} — {e(str(o.get('reason')))} "
+                          f"({e(str(o.get('by')))})" for o in approval.get("overrides") or []))
     return f"""<!doctype html><html lang=vi><head><meta charset=utf-8><title>{e(sheet['title']['vi'])}</title>
 <style>body{{font:14px/1.45 'Noto Sans','Be Vietnam Pro',system-ui,sans-serif;max-width:190mm;
 margin:1em auto;color:#111}}

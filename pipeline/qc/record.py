@@ -100,6 +100,7 @@ class DeliverableRecord:
     deliverable: str
     profile: str
     file: str
+    """The file measured: relative to the programme folder as the QC stage keeps it (`Workspace.stored`)."""
     sha256: str
     values: Mapping[str, Any]
     """Flat measurements keyed like the plan's `CheckSpec.measure` (the per-frame picture series is

@@ -159,19 +159,20 @@ def check_language(path_by_ext: dict[str, Path], lang: str, timeline: Timeline |
 
 def _machine_draft_check(lang: str, draft: SubtitlesLanguage | None, rate: Fraction,
                          cues: Sequence[Cue]) -> list[CheckResult]:
-    """A WARN counting the cues a machine translator drafted that nobody has reviewed: the cues whose
-    origin in this language is still `machine` in the subtitles record's cue map, while the file is
-    still as the stage made it (a file a person owns is theirs). A record without a cue map (older,
-    or the English failed) says it of the language as a whole, as the record does."""
-    if draft is None or draft.source != "generated":
+    """A WARN counting the cues a machine translator drafted that nobody has reviewed: the cues of
+    the file in force whose provenance in the subtitles record is still `machine`, whoever owns the
+    file (saving one cue makes that cue a person's, not the others). A record from before each
+    cue's provenance was kept goes by its cue map while the file is as the stage made it; one
+    without a cue map (older, or the English failed) says it of the language as a whole."""
+    if draft is None or (draft.provenance is None and draft.source != "generated"):
         return []
     check, name, target = f"subtitles.{lang}.review", f"Subtitles {lang} reviewed", "reviewed by a translator"
     by = draft.backend or draft.source
-    if draft.cue_map is None:
+    if draft.cue_map is None and draft.provenance is None:
         if not draft.machine_draft or draft.reviewed:
             return []
         return [CheckResult(check, name, Status.WARN, "unreviewed machine draft", target, f"source: {by}")]
-    machine = [n for n in draft.machine_cues() if 1 <= n <= len(cues)]
+    machine = draft.machine_in(cues)
     if not machine:
         return []
     first = cues[machine[0] - 1]

@@ -9,12 +9,18 @@ per record, the writer and a typed reader side by side.
 | `Timeline` (pipeline/timeline.py) | `timeline.json` | assemble | subtitles, render, qc, package |
 | `Transcript` (pipeline/asr/transcript.py) | `transcripts/<clip>.json` | transcribe | subtitles, search, qc |
 | `SubtitlesRecord` (records/subtitles.py) | `subtitles/<id>.subtitles.json` | subtitles | qc, review, export |
+| `ReviewedCues` (records/reviewed.py) | `review/edits.json` | review, subtitles import | subtitles, review |
 | `RenderRecord` (pipeline/render/state.py) | `renders/render.json` | render | qc, package, review |
 | `DeliverableRecord` (pipeline/qc/record.py) | `qc/deliverables/<name>.json` | qc | qc, review |
 | subtitle verdicts (pipeline/qc/record.py) | `qc/subtitles/<lang>.json` | qc | qc |
 | `QCReport` (records/qc.py) | `qc/report.json` | qc | qc, package, review, export, batch |
 | `Note`, `Approval` (records/review.py) | `review/notes.json`, `review/approval.json` | review | package, export |
 | `PackageRecord` (records/package.py) | `delivery/package.json` | package | batch |
+
+A record names a file in the programme folder relative to that folder and footage outside it
+absolutely (`Workspace.stored` writes, `Workspace.resolve` reads; an older record's absolute path
+still reads), so a workspace copied, restored or mounted elsewhere reviews, approves and packages
+its own files.
 
 Nobody outside a record's module parses its JSON, and nobody parses another module's display text: a
 reader takes the numbers and names from these. A failure a record carries (a stage outcome, a failed

@@ -1,4 +1,11 @@
-"""`ingest/<clip>/ingest.json`: what ingest found and made for one clip (ingest is its only writer)."""
+"""`ingest/<clip>/ingest.json`: what ingest found and made for one clip (ingest is its only writer).
+
+`source` and `working_copy` are kept as the record names them (`Workspace.stored`): a working copy
+conform makes lives in the programme's folder and is named relative to it, so a workspace copied or
+mounted elsewhere still cuts from it; a source outside the folder (footage on the editors' disks) is
+absolute. Readers take the files through `source_path` and `working_copy_path`; the timeline copies
+`working_copy` as it is, so its render key does not depend on where the workspace lies.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +19,7 @@ from ..errors import WorkspaceError
 from ..timecode import parse_rate
 from ..workspace import Workspace
 
-INGEST_RECORD_VERSION = 3
+INGEST_RECORD_VERSION = 4  # 4: a working copy in the programme folder named relative to it (3 still read)
 
 
 @dataclass(frozen=True)
@@ -39,6 +46,14 @@ class IngestRecord:
     @property
     def rate(self) -> Fraction:
         return parse_rate(self.fps)
+
+    def source_path(self, ws: Workspace) -> Path:
+        """The source file on this machine."""
+        return ws.resolve(self.source)
+
+    def working_copy_path(self, ws: Workspace) -> Path:
+        """The file the render cuts from on this machine: conform's working copy, or the source."""
+        return ws.resolve(self.working_copy)
 
     def to_json(self) -> dict[str, Any]:
         return {**asdict(self), "conform_reasons": list(self.conform_reasons), "warnings": list(self.warnings)}

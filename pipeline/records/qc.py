@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .. import fsutil
+from .. import fsutil, stagerun
 from ..errors import WorkspaceError
 from ..qc.plan import CheckResult, Status, worst
 from ..workspace import Workspace
@@ -84,6 +84,8 @@ class FileQC:
     deliverable: str
     profile: str
     path: str
+    """The deliverable as the render record names it: relative to the programme folder (the report
+    travels in the bag and with a moved workspace); the file as given for `reportage qc FILE`."""
     checks: list[CheckResult]
     measurements: FileMeasurements | None = None
     """The measurements behind the plots (in memory only: None in a report read back)."""
@@ -129,6 +131,11 @@ class QCReport:
     generated: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"))
     pipeline: list[CheckResult] = field(default_factory=list)
     """What failed upstream and still stands (`stages.qc.failure_checks`): the outputs were made without it."""
+    judged: dict[str, str] = field(default_factory=dict)
+    """Which content the verdicts are of: `{path relative to the programme folder: SHA-256}` of every
+    deliverable file and subtitle file judged (`judged_files`), so a reader can tell a report older
+    than the files beside it (package refuses to bag them together). Empty in a report written
+    before this was kept."""
 
     @property
     def verdict(self) -> Status:
@@ -152,6 +159,8 @@ class QCReport:
                 "subtitles": _section(self.subtitles)}
         if self.pipeline:
             data["pipeline"] = _section(self.pipeline)
+        if self.judged:
+            data["judged"] = dict(sorted(self.judged.items()))
         return data
 
     @classmethod
@@ -164,7 +173,8 @@ class QCReport:
         return cls(str(data.get("programme") or ""),
                    [FileQC.from_json(d, posters_dir) for d in data.get("deliverables") or ()],
                    _checks(data.get("subtitles")), title=str(data.get("title") or ""),
-                   generated=str(data.get("generated") or ""), pipeline=_checks(data.get("pipeline")))
+                   generated=str(data.get("generated") or ""), pipeline=_checks(data.get("pipeline")),
+                   judged=_judged(data.get("judged")))
 
 
 def _section(checks: Sequence[CheckResult]) -> dict[str, Any]:
@@ -173,6 +183,25 @@ def _section(checks: Sequence[CheckResult]) -> dict[str, Any]:
 
 def _checks(section: Any) -> list[CheckResult]:
     return [CheckResult.from_dict(c) for c in (section or {}).get("checks") or ()]
+
+
+def _judged(value: Any) -> dict[str, str]:
+    return {str(k): str(v) for k, v in value.items()} if isinstance(value, Mapping) else {}
+
+
+def relative_name(ws: Workspace, path: Path) -> str:
+    """A file as `judged` (and the approval, `review.state.current_outputs`) names it: its path
+    relative to the programme folder, POSIX separators; as it is when outside the folder."""
+    try:
+        return path.resolve().relative_to(ws.dir.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def judged_files(ws: Workspace, paths: Sequence[Path]) -> dict[str, str]:
+    """`{relative_name: SHA-256}` of the files of `paths` that exist (`stagerun.content_hash`: a file
+    read again only when its size or mtime changed), for the report's `judged`."""
+    return {relative_name(ws, p): stagerun.content_hash(ws, p) for p in paths if p.is_file()}
 
 
 def _number(value: Any) -> float | None:

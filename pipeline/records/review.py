@@ -2,10 +2,14 @@
 `pipeline/review/state.py`, is their only writer), read by package, the NLE export and the room.
 
 `notes.json` is a list of notes `{id, in_ms, out_ms, author, text, created}`, kept in the order they
-were added. `approval.json` holds the latest verdict (`approved` or `changes_requested`) with who,
-when, a comment and the SHA-256 of every render and subtitle file at that moment (by path relative
-to the programme folder), and the earlier verdicts as `history`. Whether an approval still counts
-(the files unchanged) is the room's question (`review.state.approval_state`), not the record's.
+were added. `approval.json` holds the latest decision (`approved`, `approved_with_changes` or
+`changes_requested`, as review tools label them) with who, when, a comment, the SHA-256 of every
+render and subtitle file at that moment (by path relative to the programme folder) and the obstacles
+the approver set aside knowingly (`overrides`, each with its reason), and the earlier decisions as
+`history`. Whether an approval still counts (the files unchanged) is the room's question
+(`review.state.approval_state`) and what stands in its way `review.obstacles`'s, not the record's.
+A record without a `version` is of the first shape (`verdict`: `approved` or `changes_requested`,
+no overrides) and reads into the same types.
 """
 
 from __future__ import annotations
@@ -19,8 +23,41 @@ from .. import fsutil
 from ..errors import WorkspaceError
 from ..workspace import Workspace
 
-Verdict = Literal["approved", "changes_requested"]
-VERDICTS: tuple[str, ...] = ("approved", "changes_requested")
+Decision = Literal["approved", "approved_with_changes", "changes_requested"]
+DECISIONS: tuple[str, ...] = ("approved", "approved_with_changes", "changes_requested")
+APPROVING: frozenset[str] = frozenset({"approved", "approved_with_changes"})
+"""The decisions that let the files they name be delivered (`approved_with_changes`: the changes
+asked for are in the comment, and the files as approved may go)."""
+APPROVAL_VERSION = 2
+"""The shape of approval.json. 2: `decision` (with `approved_with_changes`) and `overrides`; a record
+without a version is of the first shape (`verdict`, no overrides)."""
+
+
+@dataclass(frozen=True)
+class Override:
+    """An obstacle to approval the approver set aside knowingly: which one (`id`: a QC check as
+    `<deliverable>:<check id>`, or the obstacle's kind), what it said then, why, and who."""
+
+    id: str
+    kind: str
+    problem: str
+    reason: str
+    by: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "kind": self.kind, "problem": self.problem, "reason": self.reason, "by": self.by}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Override:
+        reason = str(data.get("reason") or "").strip()
+        if not reason:
+            raise ValueError(f"the override of {data.get('id')!r} has no reason")
+        return cls(str(data.get("id") or ""), str(data.get("kind") or ""), str(data.get("problem") or ""), reason,
+                   str(data.get("by") or ""))
+
+
+def _overrides(value: Any) -> tuple[Override, ...]:
+    return tuple(Override.from_json(o) for o in value or () if isinstance(o, Mapping))
 
 
 @dataclass(frozen=True)
@@ -47,60 +84,73 @@ class Note:
 
 
 @dataclass(frozen=True)
-class VerdictEntry:
-    """One verdict as the history keeps it: what, who, when, and the comment."""
+class DecisionEntry:
+    """One decision as the history keeps it: what, who, when, the comment and the overrides."""
 
-    verdict: Verdict
+    decision: Decision
     by: str
     at: str
     comment: str = ""
+    overrides: tuple[Override, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        return {"verdict": self.verdict, "by": self.by, "at": self.at, "comment": self.comment}
+        return {"decision": self.decision, "by": self.by, "at": self.at, "comment": self.comment,
+                "overrides": [o.to_json() for o in self.overrides]}
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> VerdictEntry:
-        return cls(_verdict(data.get("verdict")), str(data.get("by") or ""), str(data.get("at") or ""),
-                   str(data.get("comment") or ""))
+    def from_json(cls, data: Mapping[str, Any]) -> DecisionEntry:
+        return cls(_decision(data), str(data.get("by") or ""), str(data.get("at") or ""),
+                   str(data.get("comment") or ""), _overrides(data.get("overrides")))
 
 
 @dataclass(frozen=True)
 class Approval:
-    """The latest verdict over the files as they were then, and the verdicts before it."""
+    """The latest decision over the files as they were then, and the decisions before it."""
 
-    verdict: Verdict
+    decision: Decision
     by: str
     at: str
     comment: str
     files: Mapping[str, str]
     """`{path relative to the programme folder: SHA-256}` of every render and subtitle file judged."""
-    history: tuple[VerdictEntry, ...] = field(default_factory=tuple)
+    history: tuple[DecisionEntry, ...] = field(default_factory=tuple)
+    overrides: tuple[Override, ...] = ()
+    """The obstacles set aside for this decision, each with its reason (`review.obstacles`)."""
 
     @property
     def approved(self) -> bool:
-        return self.verdict == "approved"
+        """Whether the decision lets the files it names be delivered."""
+        return self.decision in APPROVING
 
-    def entry(self) -> VerdictEntry:
-        """This verdict as the next one's history keeps it."""
-        return VerdictEntry(self.verdict, self.by, self.at, self.comment)
+    def entry(self) -> DecisionEntry:
+        """This decision as the next one's history keeps it."""
+        return DecisionEntry(self.decision, self.by, self.at, self.comment, self.overrides)
 
     def to_json(self) -> dict[str, Any]:
-        return {"verdict": self.verdict, "by": self.by, "at": self.at, "comment": self.comment,
-                "files": dict(self.files), "history": [h.to_json() for h in self.history]}
+        return {"version": APPROVAL_VERSION, "decision": self.decision, "by": self.by, "at": self.at,
+                "comment": self.comment, "files": dict(self.files),
+                "overrides": [o.to_json() for o in self.overrides], "history": [h.to_json() for h in self.history]}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Approval:
+        """A record of this shape or the first (ValueError for a newer one, whose meaning is unknown here)."""
+        version = data.get("version", 1)
+        if not isinstance(version, int) or isinstance(version, bool) or version > APPROVAL_VERSION:
+            raise ValueError(f"it is of version {version!r}; this reportage reads up to {APPROVAL_VERSION}")
         files = data.get("files")
-        return cls(_verdict(data.get("verdict")), str(data.get("by") or ""), str(data.get("at") or ""),
+        return cls(_decision(data), str(data.get("by") or ""), str(data.get("at") or ""),
                    str(data.get("comment") or ""),
                    {str(k): str(v) for k, v in files.items()} if isinstance(files, Mapping) else {},
-                   tuple(VerdictEntry.from_json(h) for h in data.get("history") or () if isinstance(h, Mapping)))
+                   tuple(DecisionEntry.from_json(h) for h in data.get("history") or () if isinstance(h, Mapping)),
+                   _overrides(data.get("overrides")))
 
 
-def _verdict(value: Any) -> Verdict:
-    if value not in VERDICTS:
-        raise ValueError(f"the verdict {value!r} is not one of {', '.join(VERDICTS)}")
-    return cast(Verdict, value)
+def _decision(data: Mapping[str, Any]) -> Decision:
+    """The decision of a record or history entry: `decision`, or a first-shape record's `verdict`."""
+    value = data["decision"] if "decision" in data else data.get("verdict")
+    if value not in DECISIONS:
+        raise ValueError(f"the decision {value!r} is not one of {', '.join(DECISIONS)}")
+    return cast(Decision, value)
 
 
 def review_dir(ws: Workspace) -> Path:
@@ -168,8 +218,8 @@ def write_notes(ws: Workspace, notes: Sequence[Note]) -> Path:
 
 
 def read_approval(ws: Workspace) -> Approval | None:
-    """The latest verdict, None when nobody has given one; a WorkspaceError naming the file when it
-    cannot be read or is not in the expected form."""
+    """The latest decision, None when nobody has given one; a WorkspaceError naming the file when it
+    cannot be read, is not in the expected form or is of a newer shape."""
     path = approval_path(ws)
     if not path.is_file():
         return None
@@ -187,7 +237,7 @@ def read_approval(ws: Workspace) -> Approval | None:
 
 
 def write_approval(ws: Workspace, approval: Approval) -> Path:
-    """Write the verdict (the review room is its only writer)."""
+    """Write the decision (the review room is its only writer, once `review.obstacles` let it)."""
     path = approval_path(ws)
     fsutil.write_json(path, approval.to_json())
     return path

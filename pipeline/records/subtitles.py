@@ -3,18 +3,22 @@ by QC, the review room and the exports.
 
 Each cue's origin is typed per language (`CueOrigin`, `CueMapEntry`): an English cue the local
 model drafted is `machine` whatever its Vietnamese is, so no reader can take one language's origin
-for the other's. The record carries its shape's version (`RECORD_VERSION`); records written before
-the version was kept (the cue map's `origin`/`en_origin`/`en_by` keys) are read into the same types,
-and one written by a newer reportage is a WorkspaceError naming the file, not a guess.
+for the other's. Each language also names every cue in force by its content with its origin
+(`CueProvenance`): a person reviews cues, not files, so a file they saved one cue of still has the
+machine's other cues, and a reader matches them to the file as it is now (`cue_key`). The record
+carries its shape's version (`RECORD_VERSION`); records written before the version was kept (the
+cue map's `origin`/`en_origin`/`en_by` keys) are read into the same types, and one written by a
+newer reportage is a WorkspaceError naming the file, not a guess.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .. import fsutil
 from ..errors import WorkspaceError
@@ -23,10 +27,11 @@ from ..workspace import Workspace
 if TYPE_CHECKING:
     from ..subs.cues import Cue
 
-RECORD_VERSION = 4
+RECORD_VERSION = 5
 """The record's shape. 2: the Vietnamese cues' uncertain recognised words; 3: no files without cues,
 speech, shortened and untranslated English, nothing past the programme's end; 4: the version itself,
-and each cue map entry's origin per language (`origins`). A record without one is 3 or older."""
+and each cue map entry's origin per language (`origins`); 5: each cue in force with its origin,
+named by its content (`provenance`). A record without one is 3 or older."""
 
 LANGS = ("vi", "en")
 
@@ -37,7 +42,7 @@ class CueOrigin(StrEnum):
     SCRIPT = "script"  # the script's Vietnamese, or the translator's English sentence from the script
     RECOGNISED = "recognised"  # Vietnamese as the recogniser heard it
     MACHINE = "machine"  # English a machine translator drafted: nobody has reviewed it
-    REVIEWED = "reviewed"  # a person's: a file an editor changed, a review room save, a review sheet's English
+    REVIEWED = "reviewed"  # a person's: a cue saved or marked in the review room, or changed by hand; a sheet's English
     IMPORTED = "imported"  # a file brought in whole (`reportage subtitles import`, a reviewed sheet)
 
 
@@ -55,6 +60,60 @@ def _origin(value: Any, lang: str) -> CueOrigin | None:
     except ValueError:
         return None
     return origin if origin in ORIGINS_OF[lang] else None
+
+
+PERSONS = frozenset({CueOrigin.REVIEWED, CueOrigin.IMPORTED})
+"""The origins that say a person vouched for a cue's words."""
+
+
+class Timed(Protocol):
+    """Anything with a cue's times and text (a `Cue`, an `UncertainCue`)."""
+
+    @property
+    def start_ms(self) -> int: ...
+    @property
+    def end_ms(self) -> int: ...
+    @property
+    def text(self) -> str: ...
+
+
+def cue_key(cue: Timed) -> str:
+    """A cue's identity by its content (a hash of its times and its text as written): a cue
+    split, merged, re-timed or re-worded is another cue, one left alone keeps its key wherever its
+    number moves. The review room sends it back as the cue's `version`."""
+    return hashlib.sha256(f"{cue.start_ms}|{cue.end_ms}|{cue.text}".encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class CueProvenance:
+    """One cue in force and where its words came from, in its own language.
+
+    `key` is the cue's content (`cue_key`), so a reader matches it to the file as it is now even
+    after other cues were split, merged or re-timed; `by` names the translator backend(s) of English
+    a translator wrote; `shortened`: English cut with "…" to be read in its time, nobody's sentence.
+    """
+
+    key: str
+    origin: CueOrigin
+    by: str | None = None
+    shortened: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"key": self.key, "origin": str(self.origin)}
+        if self.by is not None:
+            out["by"] = self.by
+        if self.shortened:
+            out["shortened"] = True
+        return out
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], lang: str) -> CueProvenance | None:
+        """The entry as written; None when it names no origin that `lang`'s cues can have."""
+        origin = _origin(data.get("origin"), lang)
+        if origin is None or not isinstance(data.get("key"), str):
+            return None
+        by = data.get("by")
+        return cls(str(data["key"]), origin, str(by) if by else None, bool(data.get("shortened")))
 
 
 @dataclass(frozen=True)
@@ -194,6 +253,21 @@ class SubtitlesLanguage:
     untranslated: list[int] = field(default_factory=list)
     # Why this language has no cues when it should have some (the stage failed by name), else None.
     failed: str | None = None
+    # Each cue in force, in order, with its origin in this language (None: a record from before it
+    # was kept). A person's file is theirs cue by cue: only the cues they saved, marked or changed.
+    provenance: tuple[CueProvenance, ...] | None = None
+
+    def origins(self) -> list[CueOrigin] | None:
+        """Each cue's origin by number (index 0 is cue 1); None when the record does not say."""
+        return None if self.provenance is None else [p.origin for p in self.provenance]
+
+    def machine_in(self, cues: Sequence[Timed]) -> list[int]:
+        """The cues of `cues` (the file as it is now, perhaps edited since) that are still exactly an
+        unreviewed machine draft the record names, numbered as there."""
+        if self.provenance is None:
+            return [n for n in self.machine_cues() if 1 <= n <= len(cues)]
+        machine = {p.key for p in self.provenance if p.origin is CueOrigin.MACHINE}
+        return [n for n, cue in enumerate(cues, 1) if cue_key(cue) in machine]
 
     def uncertain_in(self, cues: Sequence[Cue]) -> list[UncertainCue]:
         """The uncertain cues still in force in `cues` (the file as it is now, perhaps edited since
@@ -215,7 +289,10 @@ class SubtitlesLanguage:
         return CueOrigin.MACHINE if self.machine_draft else CueOrigin.REVIEWED
 
     def machine_cues(self) -> list[int]:
-        """The English cues (numbers) whose origin in the cue map is still a machine draft."""
+        """The cues (numbers) whose origin is still an unreviewed machine draft: by each cue's
+        provenance, or in a record from before it, the cue map's."""
+        if self.provenance is not None:
+            return [n for n, p in enumerate(self.provenance, 1) if p.origin is CueOrigin.MACHINE]
         return sorted(n for n, origin in cue_origins(self.cue_map or (), "en").items() if origin is CueOrigin.MACHINE)
 
 
@@ -263,6 +340,10 @@ class SubtitlesRecord:
                 data["uncertain_words"] = [u.to_json() for u in entry.uncertain_words]
             if entry.failed is None:
                 data.pop("failed")
+            if entry.provenance is None:
+                data.pop("provenance")
+            else:
+                data["provenance"] = [p.to_json() for p in entry.provenance]
             langs[lang] = data
         out: dict[str, Any] = {"version": RECORD_VERSION, "programme": self.programme, "languages": langs}
         if self.speech is not None:
@@ -295,7 +376,8 @@ class SubtitlesRecord:
                 needs_review=[str(c) for c in entry.get("needs_review") or []],
                 uncertain_words=_uncertain(entry.get("uncertain_words")),
                 shortened=_numbers(entry.get("shortened")), untranslated=_numbers(entry.get("untranslated")),
-                failed=str(entry["failed"]) if entry.get("failed") else None)
+                failed=str(entry["failed"]) if entry.get("failed") else None,
+                provenance=_provenance(entry.get("provenance"), lang))
         speech = data.get("speech")
         return cls(str(data.get("programme", "")), langs, data.get("script"),
                    speech if isinstance(speech, bool) else None)
@@ -313,6 +395,15 @@ def _cue_map(value: Any) -> tuple[CueMapEntry, ...] | None:
     if not isinstance(value, list):
         return None
     return tuple(CueMapEntry.from_json(e) for e in value if isinstance(e, Mapping))
+
+
+def _provenance(value: Any, lang: str) -> tuple[CueProvenance, ...] | None:
+    """Each cue's recorded provenance; None when not recorded, or when any entry is unreadable (a
+    list with a hole would number the cues after it wrongly)."""
+    if not isinstance(value, list) or lang not in ORIGINS_OF:
+        return None
+    entries = [CueProvenance.from_json(e, lang) if isinstance(e, Mapping) else None for e in value]
+    return None if any(e is None for e in entries) else tuple(e for e in entries if e is not None)
 
 
 def _uncertain(value: Any) -> tuple[UncertainCue, ...] | None:

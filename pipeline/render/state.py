@@ -26,7 +26,7 @@ from .. import fsutil, stagerun
 from ..errors import WorkspaceError
 from ..profiles import Profile
 from ..timecode import Excerpt
-from ..workspace import Workspace
+from ..workspace import Workspace, resolved_path, stored_path
 from .plan import PLAN_VERSION
 
 RENDER_RECORD_VERSION = 3  # 3: files relative to the programme folder, each deliverable's files listed
@@ -165,9 +165,7 @@ class RenderedDeliverable:
         """As on this machine: a relative `file` is under `base` (the programme folder)."""
         excerpt = data.get("excerpt_s")
         loudness = data.get("loudness")
-        file = Path(str(data["file"]))
-        if not file.is_absolute() and base is not None:
-            file = base / file
+        file = resolved_path(base, str(data["file"])) if base is not None else Path(str(data["file"]))
         return cls(
             name=str(data["name"]), file=str(file), profile=str(data.get("profile") or data["name"]),
             duration_s=float(data.get("duration_s") or 0.0), size_bytes=int(data.get("size_bytes") or 0),
@@ -179,13 +177,9 @@ class RenderedDeliverable:
 
 
 def _relative(path: Path, base: Path | None) -> str:
-    """`path` relative to `base` when inside it (POSIX separators), else as it is."""
-    if base is None:
-        return str(path)
-    try:
-        return path.absolute().relative_to(base.absolute()).as_posix()
-    except ValueError:
-        return str(path)
+    """`path` as the record names it: relative to `base` when inside it (`workspace.stored_path`),
+    as it is without a base."""
+    return str(path) if base is None else stored_path(base, path)
 
 
 @dataclass(frozen=True)

@@ -30,12 +30,13 @@ from ..asr.glossary import load_glossary
 from ..errors import ReportageError
 from ..lock import ProgrammeBusy, programme_lock
 from ..manifest import Programme
+from ..records.review import APPROVING
 from ..search import refresh_index, search, search_index
-from ..timecode import ms_to_timecode
+from ..timecode import Timecode, ms_to_timecode
 from ..timeline import Timeline, load_timeline
 from ..workspace import Workspace
+from . import clock, freshness, measure, obstacles, qcview, state, views
 from . import cues as cuelist
-from . import measure, state, views
 from .auth import TokenMiddleware
 from .errors import Busy, Invalid, NotFound, ReviewRefused
 from .files import media_type, resolve_inside
@@ -91,6 +92,10 @@ class Room:
             raise NotFound("the programme has no timeline yet", hint="run `reportage assemble MANIFEST` first")
         return load_timeline(ws.timeline_json)
 
+    def start(self, ws: Workspace, tl: Timeline) -> Timecode:
+        """The programme's start timecode, the one its NLE exports and masters carry (`clock`)."""
+        return clock.programme_start(self.manifest_of(ws.programme_id), ws, tl.rate)
+
     def context(self, ws: Workspace) -> cuelist.Context:
         programme = self.manifest_of(ws.programme_id)
         glossary = None
@@ -98,6 +103,14 @@ class Room:
             with contextlib.suppress(ReportageError):
                 glossary = load_glossary(programme=programme.glossary_path())
         return cuelist.make_context(ws, self.timeline(ws), glossary)
+
+    def obstacles(self, ws: Workspace) -> list[obstacles.Obstacle]:
+        """What stands in the way of approving the programme's files now (`obstacles.gather`): the
+        stages' freshness (`freshness`), the QC report, and the cues as the page lists them."""
+        pid = ws.programme_id
+        board = cuelist.board(ws, self.context(ws)) if ws.timeline_json.is_file() else None
+        return obstacles.gather(ws, state.current_outputs(ws, self.deliverables(pid)),
+                                freshness.stage_freshness(self.manifest_of(pid), ws), board)
 
 
 # -- helpers ----------------------------------------------------------------------------------------
@@ -186,6 +199,7 @@ def api_programme(request: Request) -> Response:
         "id": pid, "title": {"vi": title.vi, "en": title.en} if title else None,
         "rate": _rate(tl), "duration_ms": tl.duration_ms,
         "duration_tc": ms_to_timecode(tl.duration_ms, tl.rate), "player": play, "tracks": tracks,
+        "clock": clock.clock_json(room.start(ws, tl)),
         "summary": views.programme_summary(ws, room.deliverables(pid)),
     })
 
@@ -205,15 +219,18 @@ async def api_cue_save(request: Request) -> Response:
     ctx = await run_in_threadpool(room.context, ws)
     if lang not in cuelist.LANGS:
         raise NotFound(f"there are no {lang!r} subtitles (vi or en)")
+    if action == "review":  # the cue confirmed as it is: remembered as reviewed, no file written
+        return JSONResponse(await run_in_threadpool(_mark_reviewed, room, ws, ctx, lang, no, body.get("version")))
     if action == "edit":
-        edit = cuelist.edit_cue(ctx, lang, no, body.get("version"), body.get("text"), body.get("start_ms"),
-                                body.get("end_ms"))
+        start = room.start(ws, ctx.timeline)
+        edit = cuelist.edit_cue(ctx, lang, no, body.get("version"), body.get("text"),
+                                _cue_time(body, "start", start), _cue_time(body, "end", start))
     elif action == "split":
         edit = cuelist.split_cue(ctx, lang, no, body.get("version"), body.get("at_ms"))
     elif action == "merge":
         edit = cuelist.merge_cues(ctx, lang, no, body.get("version"), body.get("next_version"))
     else:
-        raise NotFound(f"no cue action {action!r} (edit, split, merge)")
+        raise NotFound(f"no cue action {action!r} (edit, split, merge, review)")
 
     def work() -> dict[str, Any]:
         with room.writing(ws, f"saving {lang} cue {no}"):
@@ -221,6 +238,29 @@ async def api_cue_save(request: Request) -> Response:
         return {"saved": saved.to_dict(), "board": cuelist.board(ws, ctx)}
 
     return JSONResponse(await run_in_threadpool(work))
+
+
+def _mark_reviewed(room: Room, ws: Workspace, ctx: cuelist.Context, lang: str, no: int,
+                   version: Any) -> dict[str, Any]:
+    """A reviewer's "reviewed" on one cue, under the programme's lock as a save is (the ledger is
+    the subtitles stage's input)."""
+    with room.writing(ws, f"marking {lang} cue {no} reviewed"):
+        saved = cuelist.mark_reviewed(ws, ctx, lang, no, version)
+    return {"saved": saved.to_dict(), "board": cuelist.board(ws, ctx)}
+
+
+def _cue_time(body: dict[str, Any], which: str, start: Timecode) -> Any:
+    """A cue's in or out point from a save: `<which>_tc`, the broadcast timecode the page edits,
+    as programme ms (`clock.parse_timecode`, the frame's time as `pipeline.timecode` gives it); else
+    `<which>_ms` as sent (a script's); None when neither is given (unchanged)."""
+    text = body.get(f"{which}_tc")
+    if text is None:
+        return body.get(f"{which}_ms")
+    what = "in" if which == "start" else "out"
+    try:
+        return clock.parse_timecode(str(text), start)
+    except ValueError as exc:
+        raise Invalid(f"the {what} point: {exc}", hint=f"write it as HH:MM:SS:FF, from {start}") from None
 
 
 def api_rushes(request: Request) -> Response:
@@ -261,8 +301,11 @@ def api_qc(request: Request) -> Response:
     report = views.qc_report(ws)
     marks = (views.speech_marks(ws, tl) + views.qc_marks(report, exclude=measured.get("deliverable"))
              + (views.measured_marks(measured) if measured["state"] == "done" else []))
-    return JSONResponse({"report": report.to_json() if report is not None else None, "marks": marks,
-                         "measure": measured, "duration_ms": tl.duration_ms})
+    start = room.start(ws, tl)
+    rows = qcview.qc_rows(report, start, qcview.programme_offsets(ws, report)) if report is not None else None
+    return JSONResponse({"report": report.to_json() if report is not None else None, "rows": rows,
+                         "marks": marks, "measure": measured, "duration_ms": tl.duration_ms,
+                         "clock": clock.clock_json(start)})
 
 
 def api_qc_measure(request: Request) -> Response:
@@ -336,20 +379,33 @@ async def api_approval_set(request: Request) -> Response:
     ws = room.workspace(pid)
     body = await _body(request)
 
+    decision = body.get("decision", body.get("verdict"))  # `verdict`: what an older page sends
+
     def work() -> dict[str, Any]:
-        with room.writing(ws, "recording the approval"):
-            state.record_verdict(ws, body.get("verdict"), body.get("author"), body.get("comment"),
-                                 room.deliverables(pid))
+        with room.writing(ws, "recording the decision"):  # obstacles gathered under the lock they are settled in
+            standing = room.obstacles(ws) if decision in APPROVING else []
+            state.record_decision(ws, decision, body.get("author"), body.get("comment"), room.deliverables(pid),
+                                  standing=standing, overrides=body.get("overrides"))
         return state.approval_state(ws, room.deliverables(pid)).to_dict()
 
     return JSONResponse(await run_in_threadpool(work))
+
+
+def api_obstacles(request: Request) -> Response:
+    """What stands in the way of approving the programme now, each with what to do about it."""
+    room = _room(request)
+    ws = room.workspace(request.path_params["pid"])
+    found = room.obstacles(ws)
+    return JSONResponse({"obstacles": [o.to_dict() for o in found],
+                         "fixed": sum(not o.overridable for o in found)})
 
 
 # -- errors ----------------------------------------------------------------------------------------------
 
 def _refused(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ReviewRefused)
-    return JSONResponse({"error": exc.problem, "hint": exc.hint, "status": exc.status}, status_code=exc.status)
+    return JSONResponse({"error": exc.problem, "hint": exc.hint, "status": exc.status, **exc.details()},
+                        status_code=exc.status)
 
 
 def _problem(request: Request, exc: Exception) -> Response:
@@ -387,6 +443,7 @@ def create_app(root: Path, programme: Programme | None = None, token: str | None
         Route(p + "/notes.{fmt:str}", api_notes_export),
         Route(p + "/approval", api_approval, methods=["GET"]),
         Route(p + "/approval", api_approval_set, methods=["POST"]),
+        Route(p + "/obstacles", api_obstacles),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]
     csrf = new_csrf()

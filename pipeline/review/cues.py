@@ -5,17 +5,18 @@ one it read (its `version`, a hash of times and text: a different one means some
 between — `Conflict`, nothing written), applies one edit (text, in/out, split, merge) and hands the
 whole list to `subs.adopt.adopt_cues`, the code `reportage subtitles import` uses: both SRT and
 VTT are rewritten and become editor-owned (adopted as reviewed), so no later run regenerates them.
-Lint runs on the result and the page shows what it found for that cue. Cues a reviewer saved are
-remembered by content in `review/edits.json`, so the page can show them as reviewed. Each cue shows
-its origin in its own language, from the subtitles record's cue map (`CueOrigin`: an English cue
-the local model drafted is a machine draft, whatever its Vietnamese is). Each Vietnamese cue carries
-the words the recogniser was unsure of (the subtitles record's, while the cue is as the stage made
-it); a cue saved here has none any more.
+Lint runs on the result and the page shows what it found for that cue. The cues a save touched, and
+a cue a reviewer marks reviewed without changing it (`mark_reviewed`), are remembered by content in
+the review ledger (`records.reviewed`): those cues are reviewed, never the whole file. Each cue shows
+its origin in its own language by the rule the subtitles stage records it with (`subs.provenance`,
+from the record's provenance of each cue: an English cue the local model drafted stays a machine
+draft, whatever its Vietnamese is and whoever saved another cue of the file). Each Vietnamese cue
+carries the words the recogniser was unsure of (the subtitles record's, while the cue is as the
+stage made it); a cue saved or marked here has none any more.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
@@ -25,16 +26,17 @@ from typing import Any
 from .. import stagerun
 from ..asr.glossary import Glossary
 from ..errors import WorkspaceError
-from ..fsutil import nfc, read_json, write_json
-from ..records.subtitles import CueOrigin, SubtitlesRecord, cue_origins, read_subtitles_record
+from ..fsutil import nfc
+from ..records.reviewed import read_reviewed_cues, remember_reviewed, reviewed_cues_path
+from ..records.subtitles import CueOrigin, SubtitlesRecord, cue_key, cue_origins, read_subtitles_record
 from ..subs import Cue, LintIssue, LintReport, Style, break_lines, lint, load_style, read_subtitles, renumber
 from ..subs.adopt import adopt_cues, adopted_origin
+from ..subs.provenance import Vouched, provenance
 from ..subs.speech import speech_spans, timeline_words
 from ..timecode import ms_to_timecode
 from ..timeline import Timeline
 from ..workspace import Workspace
 from .errors import Conflict, Invalid, NotFound
-from .state import review_dir
 
 LANGS = ("vi", "en")
 RULE_LABELS = {  # subs.style.RULES in the page's language; the English message goes beside it
@@ -56,28 +58,14 @@ ORIGIN_LABELS: dict[str, str] = {
 
 
 def version_of(cue: Cue) -> str:
-    """What the page must send back to save a cue: a hash of its times and text."""
-    return hashlib.sha256(f"{cue.start_ms}|{cue.end_ms}|{cue.text}".encode()).hexdigest()[:16]
+    """What the page must send back to save a cue: a hash of its times and text, the key by which
+    the subtitles record and the review ledger name the cue (`records.subtitles.cue_key`)."""
+    return cue_key(cue)
 
 
 def edits_path(ws: Workspace) -> Path:
-    return review_dir(ws) / "edits.json"
-
-
-def _edited(ws: Workspace) -> dict[str, list[str]]:
-    path = edits_path(ws)
-    try:
-        data = read_json(path) if path.is_file() else {}
-    except (OSError, ValueError):
-        data = {}
-    return {lang: [str(v) for v in data.get(lang, [])] for lang in LANGS} if isinstance(data, dict) else {}
-
-
-def _remember(ws: Workspace, lang: str, cues: Sequence[Cue]) -> None:
-    edited = _edited(ws)
-    known = set(edited.get(lang, []))
-    edited[lang] = sorted(known | {version_of(c) for c in cues})
-    write_json(edits_path(ws), edited)
+    """The review ledger: the cues a person saved or marked reviewed here (`records.reviewed`)."""
+    return reviewed_cues_path(ws)
 
 
 @dataclass(frozen=True)
@@ -118,9 +106,30 @@ def lint_cues(ctx: Context, lang: str, cues: Sequence[Cue]) -> LintReport:
                 speech_spans_ms=ctx.speech if lang == "vi" else None, end_ms=ctx.timeline.duration_ms)
 
 
-def _origins(ws: Workspace, lang: str, count: int) -> tuple[str, list[str | None]]:
+def _origins(ws: Workspace, lang: str, cues: Sequence[Cue], unsure: set[str]) -> list[tuple[str, str | None]]:
+    """Each cue's origin in `lang` (an English cue cut with "…": `shortened`) and who translated
+    it, as the subtitles stage records it on its next run, by the same rule (`subs.provenance`):
+    a cue saved or marked here is reviewed, and only it; an untouched cue keeps the origin the
+    record gives it wherever its number moved. `unsure`: the keys of cues still holding uncertain
+    recognised words."""
+    record = read_subtitles_record(ws)
+    entry = record.languages.get(lang) if record is not None else None
+    vouched = Vouched.of(read_reviewed_cues(ws), lang)
+    if entry is not None and entry.provenance is not None:
+        fallback = adopted_origin(ws, ws.subtitle(lang, "srt")) or entry.file_origin(lang)
+        known = provenance(cues, vouched, None, entry.provenance, unsure, fallback)
+        return [(SHORTENED if p.shortened else str(p.origin), p.by) for p in known]
+    # a record from before each cue's provenance was kept, or none yet: the file's, or the cue map's
+    base, per_cue = _recorded_origins(ws, lang, len(cues))
+    keys = [version_of(c) for c in cues]
+    return [(CueOrigin.REVIEWED if key in vouched.reviewed else CueOrigin.RECOGNISED if key in unsure
+             else per_cue[n] or base, None) for n, key in enumerate(keys)]
+
+
+def _recorded_origins(ws: Workspace, lang: str, count: int) -> tuple[str, list[str | None]]:
     """The origin of `lang`'s cues as a whole, and each cue's own in that language where the
-    subtitles record's cue map names it (an English cue cut with "…": `shortened`).
+    subtitles record's cue map names it (an English cue cut with "…": `shortened`), for a record
+    without each cue's provenance.
 
     A file a person owns now (saved here, imported, changed by hand) is theirs as a whole even
     before the stage has run again; a cue the record names keeps the origin it gives.
@@ -173,31 +182,28 @@ def issue_dict(issue: LintIssue) -> dict[str, Any]:
 def board(ws: Workspace, ctx: Context) -> dict[str, Any]:
     """Both languages' cues with timecodes, version, origin and lint issues, for the page."""
     out: dict[str, Any] = {}
-    edited = _edited(ws)
+    ledger = read_reviewed_cues(ws)
     for lang in LANGS:
         cues = read_cues(ws, lang)
         report = lint_cues(ctx, lang, cues)
         issues: dict[int, list[dict[str, Any]]] = {}
         for issue in report.issues:
             issues.setdefault(issue.cue, []).append(issue_dict(issue))
-        base, per_cue = _origins(ws, lang, len(cues))
-        mine = set(edited.get(lang, []))
-        unsure = _uncertain(ws, lang, cues)
+        mine = ledger.reviewed_in(lang)
+        # a cue still exactly as the machine made it from recognised speech keeps its uncertain
+        # words, whoever owns the file now; one a reviewer saved or marked here is reviewed, its words with it
+        unsure = {n: words for n, words in _uncertain(ws, lang, cues).items() if version_of(cues[n - 1]) not in mine}
+        origins = _origins(ws, lang, cues, {version_of(cues[n - 1]) for n in unsure})
         rows = []
         left = 0
-        for n, cue in enumerate(cues, 1):
-            version = version_of(cue)
-            # a cue still exactly as the machine made it from recognised speech is that, whoever
-            # owns the file now; one a reviewer saved here is reviewed, its words with it
-            words = [] if version in mine else unsure.get(n, [])
-            origin: str = CueOrigin.REVIEWED if version in mine else CueOrigin.RECOGNISED if words \
-                else per_cue[n - 1] or base
+        for n, (cue, (origin, by)) in enumerate(zip(cues, origins, strict=True), 1):
+            words = unsure.get(n, [])
             left += len(words)
             rows.append({"no": n, "start_ms": cue.start_ms, "end_ms": cue.end_ms,
                          "tc_in": ms_to_timecode(cue.start_ms, ctx.rate),
                          "tc_out": ms_to_timecode(cue.end_ms, ctx.rate),
-                         "text": cue.text, "version": version, "origin": origin,
-                         "origin_label": ORIGIN_LABELS.get(origin, origin), "issues": issues.get(n, []),
+                         "text": cue.text, "version": version_of(cue), "origin": origin,
+                         "origin_label": ORIGIN_LABELS.get(origin, origin), "by": by, "issues": issues.get(n, []),
                          "uncertain": words})
         out[lang] = {"cues": rows, "errors": len(report.errors), "warnings": len(report.warnings),
                      "exists": ws.subtitle(lang, "srt").is_file(),
@@ -273,10 +279,25 @@ def save(ws: Workspace, ctx: Context, lang: str, edit: Edit) -> Saved:
     for cue in new:
         _check_times(cue, ctx.timeline.duration_ms)
     adopt_cues(ws, lang, new, edits_path(ws), CueOrigin.REVIEWED)
-    _remember(ws, lang, [new[n - 1] for n in touched])
+    remember_reviewed(ws, lang, [version_of(new[n - 1]) for n in touched])  # these cues, not the file
     report = lint_cues(ctx, lang, new)
     issues = [issue_dict(i) for i in report.issues if i.cue in touched]
     return Saved(lang, touched, issues, len(report.errors), len(report.warnings))
+
+
+def mark_reviewed(ws: Workspace, ctx: Context, lang: str, no: int, version: Any) -> Saved:
+    """A reviewer confirms cue `no` as it is (a machine draft read and found right, a cue's uncertain
+    words heard again) without retyping it: the cue is remembered as reviewed by its content, the
+    file is not touched (the subtitles stage records it on its next run: the ledger is its input).
+    `version` must still be the cue's, as for a save."""
+    if lang not in LANGS:
+        raise NotFound(f"there are no {lang!r} subtitles (vi or en)")
+    cues = read_cues(ws, lang)
+    cue = _pick(cues, lang, no, version)
+    remember_reviewed(ws, lang, [version_of(cue)])
+    report = lint_cues(ctx, lang, cues)
+    issues = [issue_dict(i) for i in report.issues if i.cue == no]
+    return Saved(lang, [no], issues, len(report.errors), len(report.warnings))
 
 
 def edit_cue(ctx: Context, lang: str, no: int, version: Any, text: Any = None, start_ms: Any = None,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..errors import ReportageError
 
 
@@ -9,6 +11,10 @@ class ReviewRefused(ReportageError):
     """A request the review room will not carry out; nothing has been written."""
 
     status = 400
+
+    def details(self) -> dict[str, Any]:
+        """What the page gets besides the reason and the hint (nothing, for most refusals)."""
+        return {}
 
 
 class NotFound(ReviewRefused):
@@ -27,6 +33,20 @@ class Invalid(ReviewRefused):
     """The request is understood but its values cannot be used (times out of order, empty text)."""
 
     status = 422
+
+
+class Blocked(ReviewRefused):
+    """An approval with something still standing in its way (`review.obstacles`): the page gets the
+    obstacles left, each with what to do about it."""
+
+    status = 409
+
+    def __init__(self, problem: str, *, hint: str | None = None, obstacles: list[dict[str, Any]]) -> None:
+        super().__init__(problem, hint=hint)
+        self.obstacles = obstacles
+
+    def details(self) -> dict[str, Any]:
+        return {"obstacles": self.obstacles}
 
 
 class Busy(ReviewRefused):

@@ -2,10 +2,12 @@
 here before they are written (the records and their reader: `records/review.py`).
 
 `notes.json` is a list of `{id, in_ms, out_ms, author, text, created}`. `approval.json` holds the
-latest verdict (`approved` or `changes_requested`) with who, when, a comment and the SHA-256 of
-every current render and subtitle file at that moment, plus the earlier verdicts as history. The
-approval counts only while those files are unchanged: `approval_state` compares them with the files
-as they are now, which is what `reportage package` asks before it builds a bag.
+latest decision (`approved`, `approved_with_changes` or `changes_requested`) with who, when, a
+comment, the SHA-256 of every current render and subtitle file at that moment and the obstacles set
+aside with their reasons, plus the earlier decisions as history. An approval is recorded only when
+nothing stands in its way or what stands is set aside (`review.obstacles.settle`, over the obstacles
+the caller gathered). It counts only while those files are unchanged: `approval_state` compares them
+with the files as they are now, which is what `reportage package` asks before it builds a bag.
 """
 
 from __future__ import annotations
@@ -16,23 +18,34 @@ import io
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Literal, cast
 
 from .. import stagerun
 from ..fsutil import nfc
 from ..records import review as review_record
-from ..records.review import VERDICTS, Approval, Note, Verdict, approval_path, notes_path, read_approval, review_dir
+from ..records.qc import relative_name
+from ..records.review import (
+    APPROVING,
+    DECISIONS,
+    Approval,
+    Decision,
+    Note,
+    approval_path,
+    notes_path,
+    read_approval,
+    review_dir,
+)
 from ..render.state import read_render_record
 from ..sheetcells import csv_row
 from ..subs import WRITTEN_FORMATS
 from ..timecode import ms_to_timecode
 from ..workspace import Workspace
 from .errors import Invalid, NotFound
+from .obstacles import Obstacle, settle
 
-__all__ = ["MAX_AUTHOR_CHARS", "MAX_NOTE_CHARS", "VERDICTS", "Approval", "ApprovalState", "Note", "Verdict", "add_note",
-           "approval_path", "approval_state", "author_name", "current_outputs", "delete_note", "notes_csv",
-           "notes_path", "read_approval", "read_notes", "record_verdict", "review_dir"]
+__all__ = ["DECISIONS", "MAX_AUTHOR_CHARS", "MAX_NOTE_CHARS", "Approval", "ApprovalState", "Decision", "Note",
+           "add_note", "approval_path", "approval_state", "author_name", "current_outputs", "delete_note",
+           "notes_csv", "notes_path", "read_approval", "read_notes", "record_decision", "review_dir"]
 MAX_NOTE_CHARS = 4000
 MAX_AUTHOR_CHARS = 80
 
@@ -98,35 +111,39 @@ def notes_csv(notes: Sequence[Note], rate: Any) -> str:
 
 # -- approval ---------------------------------------------------------------------------------------
 
-def _rel(ws: Workspace, path: Path) -> str:
-    try:
-        return path.resolve().relative_to(ws.dir.resolve()).as_posix()
-    except ValueError:
-        return str(path)
-
-
 def current_outputs(ws: Workspace, deliverables: Sequence[str] | None = None) -> dict[str, str]:
     """`{path relative to the programme folder: SHA-256}` of the renders (of `deliverables`, or every
-    one the render record has) and of every subtitle file, as they are now."""
+    one the render record has) and of every subtitle file, as they are now (named as the QC report's
+    `judged` names them, so the two compare)."""
     record = read_render_record(ws)
     names = list(deliverables) if deliverables is not None else sorted(record.deliverables)
     files = [m for n in names if (e := record.get(n)) is not None and e.present() for m in e.members]
     files += [p for lang in ("vi", "en") for ext in WRITTEN_FORMATS if (p := ws.subtitle(lang, ext)).is_file()]
-    return {_rel(ws, p): stagerun.content_hash(ws, p) for p in files}
+    return {relative_name(ws, p): stagerun.content_hash(ws, p) for p in files}
 
 
-def record_verdict(ws: Workspace, verdict: Any, author: Any, comment: Any = "",
-                   deliverables: Sequence[str] | None = None) -> Approval:
-    """Record `approved` or `changes_requested` over the outputs as they are now."""
-    if verdict not in VERDICTS:
-        raise Invalid(f"the verdict must be one of {', '.join(VERDICTS)}")
+def record_decision(ws: Workspace, decision: Any, author: Any, comment: Any = "",
+                    deliverables: Sequence[str] | None = None, *, standing: Sequence[Obstacle],
+                    overrides: Any = None) -> Approval:
+    """Record a decision over the outputs as they are now. An approving one (`approved`,
+    `approved_with_changes`: the changes said in the comment) only when every obstacle `standing`
+    (`obstacles.gather`, by the caller, under the programme's lock) is set aside by `overrides`
+    (`{obstacle id: reason}`), which are recorded with it; `obstacles.Blocked` otherwise. Asking for
+    changes needs nothing cleared. Invalid (nothing written) for a bad decision, name or comment."""
+    if decision not in DECISIONS:
+        raise Invalid(f"the decision must be one of {', '.join(DECISIONS)}")
+    by = author_name(author)
+    text = nfc(str(comment or "")).strip()[:MAX_NOTE_CHARS]
+    if decision == "approved_with_changes" and not text:
+        raise Invalid("say which changes the approval asks for (the comment)")
     files = current_outputs(ws, deliverables)
-    if verdict == "approved" and not files:
+    approving = decision in APPROVING
+    if approving and not files:
         raise Invalid("there is nothing to approve yet: no render and no subtitle file")
+    settled = settle(standing, overrides, by) if approving else ()
     previous = read_approval(ws)
     history = (*previous.history, previous.entry()) if previous else ()
-    entry = Approval(cast(Verdict, verdict), author_name(author), _now(),
-                     nfc(str(comment or "")).strip()[:MAX_NOTE_CHARS], files, history)
+    entry = Approval(cast(Decision, decision), by, _now(), text, files, history, settled)
     review_record.write_approval(ws, entry)
     return entry
 
@@ -152,13 +169,18 @@ class ApprovalState:
             return f"{by} asked for changes"
         if self.state == "stale":
             return "changed since approval: " + ", ".join(self.changed[:4]) + (" …" if len(self.changed) > 4 else "")
-        return "approved"
+        return "approved with changes" if self.decision == "approved_with_changes" else "approved"
+
+    @property
+    def decision(self) -> Decision | None:
+        """The decision recorded (the state says whether it still holds for the files now)."""
+        return self.record.decision if self.record is not None else None
 
     def to_dict(self) -> dict[str, Any]:
         latest = self.record.to_json() if self.record is not None else {}
         history = latest.pop("history", [])
-        return {"state": self.state, "approved": self.approved, "reason": self.reason, "changed": self.changed,
-                "record": latest or None, "history": history}
+        return {"state": self.state, "decision": self.decision, "approved": self.approved, "reason": self.reason,
+                "changed": self.changed, "record": latest or None, "history": history}
 
 
 def approval_state(ws: Workspace, deliverables: Sequence[str] | None = None) -> ApprovalState:

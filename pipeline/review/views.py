@@ -24,6 +24,7 @@ from ..subs import read_subtitles
 from ..subs.speech import speech_spans, timeline_words
 from ..timeline import Timeline
 from ..workspace import Workspace
+from .qcview import VERDICT_VI, label_vi
 from .state import approval_state
 
 
@@ -205,7 +206,8 @@ def qc_marks(report: QCReport | None, exclude: str | None = None) -> list[dict[s
             if kind is None or check.status not in (Status.WARN, Status.FAIL):
                 continue
             for a, b in check.spans_s:
-                label = f"QC {check.status.value} {deliverable.deliverable}: {check.label}"
+                label = (f"Kiểm tra kỹ thuật — {VERDICT_VI[check.status]} ({deliverable.deliverable}): "
+                         f"{label_vi(check.id, check.label)} [{check.id}]")
                 marks.append({"kind": kind, "start_ms": round(a * 1000), "end_ms": round(b * 1000),
                               "status": check.status.value, "label": label})
     return marks

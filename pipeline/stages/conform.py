@@ -210,7 +210,7 @@ def _made_by_ingest(ws: Workspace, record: IngestRecord) -> bool:
 def _make_working_copy(programme: Programme, ws: Workspace, record: IngestRecord, progress: ProgressFn) -> None:
     """One decode of the source into the working copy alone, at ingest's presets; written to a
     temporary name, checked complete, then renamed into place."""
-    source = Path(record.source)
+    source = record.source_path(ws)
     if not source.is_file():
         raise MediaError("file not found", path=source,
                          hint="put the footage back where the manifest says, or run `reportage ingest` again")

@@ -432,12 +432,12 @@ def _do_ingest(src: SourceClip, ws: Workspace, house: House, settings: Settings,
         probe_json=None,
     )
     write_ingest_record(ws, IngestRecord(
-        clip_id=src.clip_id, source=str(src.path), sha256=sha, content_key=fresh.key, has_audio=info.has_audio,
+        clip_id=src.clip_id, source=ws.stored(src.path), sha256=sha, content_key=fresh.key, has_audio=info.has_audio,
         duration_ms=info.duration_ms or 0,
         fps=record.fps or f"{house.rate.numerator}/{house.rate.denominator}",
         programme_fps=f"{house.rate.numerator}/{house.rate.denominator}",
         conformed=want_conform, conform_reasons=tuple(reasons),
-        working_copy=str(ws.conform(src.clip_id) if want_conform else src.path), summary=info.summary(),
+        working_copy=ws.stored(ws.conform(src.clip_id) if want_conform else src.path), summary=info.summary(),
         has_video=video is not None, warnings=warnings,
     ))
     with Catalogue(ws.catalogue_path) as cat:

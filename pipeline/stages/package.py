@@ -5,11 +5,15 @@ What goes in comes from the records: the deliverables the manifest lists, as the
 (`renders/render.json`) names their files and gives their loudness (numbers); the QC report and its
 poster frames; the subtitles; the transcripts of the clips the manifest still lists (footage and
 master — a clip taken out of the manifest is not shipped); and the metadata sheet built from the
-manifest. Refuses while the QC report has a FAIL unless `allow_fail`, which is written into
+manifest. Refuses, whatever it is told, while the QC report is older than what would be bagged: it
+did not judge the renders and subtitle files as they are now (`review.obstacles.qc_outdated`, from
+the SHA-256 of each file the report says it judged), so its verdicts would travel beside files they
+are not about. Refuses while the QC report has a FAIL unless `allow_fail`, which is written into
 bag-info.txt so the receiver sees the bag was sent knowingly with failures. Refuses, too, while the
 current renders and subtitles are not the ones approved in the review room (`review/approval.json`,
 compared by SHA-256) unless `allow_unapproved`, also written into bag-info.txt. The review notes and
-the approval go into the metadata sheet.
+the approval (its decision and the obstacles the approver set aside, with their reasons) go into the
+metadata sheet and bag-info.txt.
 
 Freshness is `pipeline.stagerun`'s, and its inputs include the bag's own files by content: a bag
 altered or damaged since it was written is built again. What failed upstream and still stands (a clip
@@ -44,9 +48,10 @@ from ..package.verify import zip_bag
 from ..profiles import Profile, programme_profile
 from ..records.package import PackageRecord, PayloadFile, read_package_record, write_package_record
 from ..records.qc import FileQC, QCReport, qc_report_path, read_qc_report
-from ..records.review import Approval, approval_path, notes_path, read_approval, read_notes
+from ..records.review import APPROVING, Approval, approval_path, notes_path, read_approval, read_notes
 from ..render.state import RenderedDeliverable, read_render_record, render_record_path
-from ..review.state import approval_state
+from ..review.obstacles import qc_outdated
+from ..review.state import approval_state, current_outputs
 from ..stagerun import Work
 from ..subs import WRITTEN_FORMATS
 from ..timecode import ms_to_timecode
@@ -96,6 +101,19 @@ def _qc(ws: Workspace) -> QCReport:
     if report is None:
         raise WorkspaceError("no QC report yet", path=qc_report_path(ws), hint="run `reportage qc MANIFEST` first")
     return report
+
+
+def _refuse_stale_qc(ws: Workspace, qc: QCReport, deliverables: list[str]) -> None:
+    """A WorkspaceError naming the files the QC report did not judge as they are now (changed or
+    made since QC ran): its verdicts are not about what would be bagged, and no option allows it."""
+    outdated = qc_outdated(qc, current_outputs(ws, deliverables))
+    if not outdated:
+        return
+    named = ", ".join(outdated[:4]) + (f" and {len(outdated) - 4} more" if len(outdated) > 4 else "")
+    why = "changed since QC judged them" if qc.judged else "not named by the report (written before it named them)"
+    raise WorkspaceError(f"the QC report is older than what would be bagged: {named} {why}",
+                         path=qc_report_path(ws),
+                         hint="run `reportage qc MANIFEST` (or `reportage run MANIFEST`), then package again")
 
 
 def _paths(programme: Programme, ws: Workspace) -> tuple[str, Path, Path]:
@@ -203,13 +221,15 @@ def package_programme(programme: Programme, ws: Workspace, settings: Settings | 
                       work: Work | None = None) -> PackageResult:
     """Build `delivery/<BAG_NAME>/` (and `<BAG_NAME>.zip` with `make_zip`) unless it is up to date.
 
-    WorkspaceError while the QC report has a FAIL and `allow_fail` is not set, or while the current
-    outputs are not the approved ones and `allow_unapproved` is not set.
+    WorkspaceError while the QC report is older than the files it would travel with; while it has a
+    FAIL and `allow_fail` is not set; or while the current outputs are not the approved ones and
+    `allow_unapproved` is not set.
     """
     settings = settings or Settings()
     work = work or Work.of(ws, STAGE, VERSION)
     began = time.time()
     qc = _qc(ws)
+    _refuse_stale_qc(ws, qc, programme.manifest.deliverables)
     failed = qc.failed
     if failed and not settings.allow_fail:
         raise WorkspaceError(f"QC has {len(failed)} failed check(s): " + "; ".join(failed[:3]),
@@ -355,11 +375,12 @@ def _notes(ws: Workspace, rate: Fraction | None) -> list[dict[str, Any]]:
 
 
 def review_summary(record: Approval | None) -> dict[str, Any] | None:
-    """Who approved (or asked for changes), when, with what comment, over how many files."""
+    """Who decided (approved, approved with changes, asked for changes), when, with what comment,
+    over which files, and the obstacles set aside with their reasons."""
     if record is None:
         return None
-    return {"verdict": record.verdict, "by": record.by, "at": record.at, "comment": record.comment,
-            "files": dict(record.files)}
+    return {"decision": record.decision, "by": record.by, "at": record.at, "comment": record.comment,
+            "files": dict(record.files), "overrides": [o.to_json() for o in record.overrides]}
 
 
 def _bag(root: Path, programme: Programme, base: str, qc: QCReport, failures: list[str],
@@ -389,9 +410,15 @@ def _bag(root: Path, programme: Programme, base: str, qc: QCReport, failures: li
     approval = sheet.get("approval") or {}
     if unapproved is not None:
         info["Review-Override"] = f"packaged with --allow-unapproved: {unapproved}"[:900]
-    elif approval.get("verdict") == "approved":
+    elif approval.get("decision") in APPROVING:
+        info["Review-Decision"] = str(approval["decision"]).replace("_", " ")
         info["Review-Approved-By"] = str(approval.get("by") or "")
         info["Review-Approved-At"] = str(approval.get("at") or "")
+        overrides = approval.get("overrides") or []
+        if overrides:  # what the approver set aside knowingly, and why (whole in the metadata sheet)
+            ordered = sorted(overrides, key=lambda o: o.get("kind") == "qc_fail")  # QC's many checks last
+            info["Review-Overrides"] = (f"{len(overrides)} set aside: " + "; ".join(
+                f"{o['id']}: {o['reason']} ({o['by']})" for o in ordered))[:900]
     info = {k: v for k, v in info.items() if v}
     try:
         bagit.make_bag(str(root), bag_info=info, checksums=["sha256", "md5"], processes=1)

@@ -19,7 +19,10 @@ The work is proportional to the change. Freshness is `pipeline.stagerun`'s, on t
   judging code and the verdict on burned-in cues over lower thirds (`qc/subtitles.lower_third_checks`,
   cheap enough to work out every time). When it is fresh the previous `qc/report.json` stands
   (nothing is rewritten, so package stays up to date); otherwise the report is judged again from
-  the parts (cheap: no decode) and report.json and report.html are rewritten.
+  the parts (cheap: no decode) and report.json and report.html are rewritten. The report names the
+  content it is of (`judged`: the SHA-256 of each deliverable file measured and of every subtitle
+  file, all part of its key), so package and the review room can tell a report older than the files
+  beside it, and `reportage qc` always brings it up to date with them.
 `qc_file` checks any single file against a profile — what the receiving centre runs on arrival.
 
 What failed upstream and still stands (`stagerun.upstream_failures`: a clip whose transcription
@@ -66,10 +69,12 @@ from ..records.qc import (
     LoudnessSeries,
     MeasuredFile,
     QCReport,
+    judged_files,
     posters_dir,
     qc_report_path,
     read_qc_report,
 )
+from ..records.subtitles import LANGS as SUBTITLE_LANGS
 from ..records.subtitles import SubtitlesRecord, read_subtitles_record
 from ..render.plan import body_frames
 from ..render.state import RenderedDeliverable, RenderRecord, read_render_record
@@ -409,6 +414,7 @@ def _plan(programme: Programme, ws: Workspace, settings: Settings) -> _Plan:
         "timeline": timeline_key, "title": title.model_dump() if title else None,
         "render_record": render_error.problem if render_error is not None else None,
         "lower_thirds": {name: check.to_dict() for name, check in lower_thirds.items()},
+        "judged": _judged(ws, deliverables),
     }
     return _Plan(deliverables, languages, subtitles, report, timeline, render_error, lower_thirds)
 
@@ -481,7 +487,7 @@ def _qc_from_plan(programme: Programme, ws: Workspace, settings: Settings, plan:
         judged = judge(record, profile, expected_frames=frames, programme_s=body_s,
                        mute_windows=mute_windows(profile, timeline, entry.excerpt_s) if timeline else (),
                        posters_dir=_posters_dir(ws) if settings.posters else None)
-        judged.path = entry.file  # where the render record says it is now (the record may be from elsewhere)
+        judged.path = ws.stored(entry.path)  # as the render record names it: relative, wherever the workspace is
         judged.checks += [plan.lower_thirds[part.name]] if part.name in plan.lower_thirds else []
         files.append(judged)
     progress(Progress(task, total, total, "deliverables"))
@@ -489,7 +495,16 @@ def _qc_from_plan(programme: Programme, ws: Workspace, settings: Settings, plan:
     _prune(ws, plan)
     title = programme.manifest.title
     return QCReport(programme.id, files, subtitle_checks, title=title.vi if title else "",
-                    pipeline=failure_checks(work, timeline))
+                    pipeline=failure_checks(work, timeline), judged=dict(plan.report["judged"]))
+
+
+def _judged(ws: Workspace, deliverables: list[_Deliverable]) -> dict[str, str]:
+    """The content the report is of: every file of each deliverable measured and every subtitle file
+    (those of a language no deliverable carries too: the bag carries them). Part of the report's key,
+    so a report is judged again whenever one of them changes and always names what lies beside it;
+    package refuses to bag files the report does not name as they are."""
+    paths = [p for d in deliverables if d.entry is not None and d.inputs is not None for p in d.entry.members]
+    return judged_files(ws, paths + [ws.subtitle(lang, ext) for lang in SUBTITLE_LANGS for ext in WRITTEN_FORMATS])
 
 
 def failure_checks(work: Work, timeline: Timeline | None) -> list[CheckResult]:
@@ -537,6 +552,7 @@ def _measurement(ws: Workspace, part: _Deliverable, settings: Settings, tally: Q
     record = measure_deliverable(part.entry.main, part.profile, deliverable=part.name,
                                  sha256=str(part.inputs["sha256"]), excerpt_start_s=excerpt[0] if excerpt else 0.0,
                                  posters_dir=_posters_dir(ws) if settings.posters else None)
+    record = dataclasses.replace(record, file=ws.stored(part.entry.main))  # relative: holds wherever the workspace is
     write_record(path, record)
     work.done(fresh, [path, *(_posters_dir(ws) / p for p in record.posters)], started_at=started)
     tally.measured.append(part.name)

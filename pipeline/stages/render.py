@@ -257,16 +257,18 @@ def slate_lines(programme: Programme, profile: Profile, timeline: Timeline) -> t
 
 def check_sources(ws: Workspace, timeline: Timeline) -> None:
     """Every file the timeline cuts from is there: a missing working copy names the conform stage,
-    a missing source the footage."""
+    a missing source the footage. The timeline may be as recorded or `located`: each path is taken
+    as a file on this machine (`Workspace.resolve`)."""
     if not timeline.segments:
         raise WorkspaceError("the timeline is empty", hint="run `reportage assemble MANIFEST` first")
     for seg in timeline.decoded():
-        if Path(seg.working_copy).is_file():
+        here = ws.resolve(seg.working_copy)
+        if here.is_file():
             continue
-        if Path(seg.working_copy).name == ws.conform(seg.clip_id).name:
-            raise WorkspaceError(f"clip {seg.clip_id} has no working copy yet", path=seg.working_copy,
+        if here.name == ws.conform(seg.clip_id).name:
+            raise WorkspaceError(f"clip {seg.clip_id} has no working copy yet", path=here,
                                  hint="run `reportage conform MANIFEST` (or `reportage run`)")
-        raise WorkspaceError(f"the source of clip {seg.clip_id} is missing", path=seg.working_copy,
+        raise WorkspaceError(f"the source of clip {seg.clip_id} is missing", path=here,
                              hint="put the footage back where the manifest says, then run `reportage ingest "
                                   "MANIFEST` again")
     check_transitions(timeline)
@@ -280,7 +282,7 @@ def _content_key(ws: Workspace, seg: Segment | AudioSegment) -> str:
     if path.is_file():
         with contextlib.suppress(OSError, ValueError, AttributeError):
             key = fsutil.read_json(path).get("content_key")
-    return str(key) if key else stagerun.content_hash(ws, Path(seg.working_copy))
+    return str(key) if key else stagerun.content_hash(ws, ws.resolve(seg.working_copy))
 
 
 @dataclass
@@ -297,7 +299,8 @@ class _Plan:
 
 
 def _plan(programme: Programme, ws: Workspace, settings: Settings, *, draw: bool) -> _Plan:
-    timeline = load_timeline(ws.timeline_json)
+    recorded = load_timeline(ws.timeline_json)  # keyed as recorded: a moved workspace keeps its renders
+    timeline = recorded.located(ws)  # the files on this machine, for ffmpeg
     check_sources(ws, timeline)
     profiles = _profiles(programme, settings.only)
     warnings: list[str] = []
@@ -309,7 +312,7 @@ def _plan(programme: Programme, ws: Workspace, settings: Settings, *, draw: bool
     warnings += brand.warnings
     brand.branding = in_trunk_formats(brand.branding, _trunk_formats(profiles.values()), dry_run=not draw)
     shared = {
-        "timeline": timeline.to_dict(),
+        "timeline": recorded.to_dict(),
         "working_copies": {seg.clip_id: _content_key(ws, seg) for seg in timeline.decoded()},
         "graphics": brand.placements, "logo": brand.logo_sha256, "branding": programme.manifest.branding.model_dump(),
         "titles": programme.title.model_dump(), "settings": asdict(settings.branding),

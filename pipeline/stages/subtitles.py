@@ -5,6 +5,8 @@ differ from what the pipeline wrote is read back, linted and used as it is (its 
 regenerated from it, so SRT and VTT always agree). `subtitles/<id>.subtitles.json` (the
 `SubtitlesRecord`) records where each language came from, whether the English is an unreviewed
 machine draft, the cue map (each cue's origin in its own language: `records.subtitles.CueMapEntry`),
+each cue's provenance (`subs.provenance`: reviewed only where a person saved or marked that cue,
+`records.reviewed`; an untouched cue of a person's file keeps the origin the last run gave it),
 the lint summary and, per Vietnamese cue of recognised speech, the
 words the recogniser was unsure of (`pipeline/uncertain.py`). Freshness is the catalogue's, as for
 every stage: a rerun with the same inputs writes nothing at all.
@@ -32,12 +34,23 @@ from typing import TYPE_CHECKING, Any
 
 from .. import stagerun
 from ..asr.glossary import Glossary, load_glossary
-from ..errors import NothingProduced, SubtitleError
+from ..errors import NothingProduced, ReportageError, SubtitleError
 from ..fsutil import read_json, sha256_file, write_json, write_json_if_changed
 from ..intervals import intersection
 from ..manifest import Programme
 from ..progress import Progress, ProgressFn, ignore
-from ..records.subtitles import RECORD_VERSION, CueMapEntry, CueOrigin, SubtitlesRecord, subtitles_record_path
+from ..records.reviewed import read_reviewed_cues
+from ..records.subtitles import (
+    PERSONS,
+    RECORD_VERSION,
+    CueMapEntry,
+    CueOrigin,
+    CueProvenance,
+    SubtitlesRecord,
+    cue_key,
+    read_subtitles_record,
+    subtitles_record_path,
+)
 from ..script.align import Alignment, Placement, align
 from ..script.units import cue_blocks, english_groups
 from ..stagerun import Work
@@ -57,6 +70,7 @@ from ..subs.cues import TimedWord, clamp_to_end
 from ..subs.english import EnglishSpan, english_cues
 from ..subs.onset import refine_starts
 from ..subs.ownership import is_hand_edited, load_ledger, withdraw, write_if_not_edited
+from ..subs.provenance import Vouched, common_origin, made_english, provenance
 from ..subs.sentences import without_added_ellipsis
 from ..subs.speech import sound_breaks_ms, speech_spans, timeline_words
 from ..timeline import Timeline, load_timeline
@@ -376,6 +390,7 @@ def _inputs(programme: Programme, ws: Workspace, settings: SubtitlesSettings, tr
         "translation": {"backend": backend, "options": options, "english": settings.english},
         "editor_files": owned,
         "imports": load_imports(ws),
+        "reviewed_cues": read_reviewed_cues(ws).to_json(),  # a cue marked reviewed changes no file
         "script": _script_key(programme),
         "script_timing": SCRIPT_TIMING if programme.manifest.asr.forced_script_timing else "heard",
         "record": RECORD_VERSION,
@@ -466,6 +481,8 @@ def subtitles_programme(
 
     ws.subtitles_dir.mkdir(parents=True, exist_ok=True)
     load_ledger(ledger_path(ws))  # a broken ledger stops us before anything is written
+    vouched = read_reviewed_cues(ws)  # the cues a person saved, marked or brought in, by content
+    earlier = _earlier(ws)  # what the last run said of each cue: kept for the ones still untouched
     progress(Progress("subtitles vi", 0, 2, "languages"))
     names = [t.vi for t in glossary.terms]
     alignment = _align_script(programme, ws, words)
@@ -486,7 +503,13 @@ def subtitles_programme(
     vi_cues, vi_source, vi_files, vi_stale = write_language(ws, "vi", machine_vi, heard)
     uncertain = uncertain_cues(vi_cues, cue_words, read_flagged(timeline, transcripts),
                                (lambda: vi_cues) if vi_source == "generated" else machine_vi)
+    uncertain = [u for u in uncertain if cue_key(u) not in vouched.reviewed_in("vi")]  # a person heard them
     blocks = cue_blocks(vi_cues, alignment)
+    vi_provenance = provenance(
+        _in_force(ws, "vi", vi_cues), Vouched.of(vouched, "vi"),
+        [CueProvenance("", CueOrigin.SCRIPT if b else CueOrigin.RECOGNISED) for b in blocks]
+        if vi_source == "generated" else None,
+        _provenance_of(earlier, "vi"), {cue_key(u) for u in uncertain}, _fallback(ws, "vi"))
     spans = speech_spans(words)
     vi_lint = lint(vi_cues, vi_style, timeline.rate, shot_changes_ms=timeline.shot_changes_ms,
                    speech_spans_ms=spans or None, end_ms=end_ms)
@@ -505,10 +528,12 @@ def subtitles_programme(
     record: dict[str, Any] = {
         "programme": programme.id,
         "speech": True if words else None if gaps else False,
-        "languages": {"vi": {"source": vi_source, "backend": vi_backend,
-                             "machine_draft": False, "reviewed": vi_source != "generated",
+        "languages": {"vi": {"source": vi_source, "backend": vi_backend, "machine_draft": False,
+                             # a person's, every cue of it (not: one cue of the file)
+                             "reviewed": bool(vi_provenance) and all(p.origin in PERSONS for p in vi_provenance),
                              "cues": len(vi_cues), "lint": _summary(vi_lint), "needs_review": list(vi_stale),
-                             "uncertain_words": [u.to_json() for u in uncertain]}},
+                             "uncertain_words": [u.to_json() for u in uncertain],
+                             "provenance": [p.to_json() for p in vi_provenance]}},
     }
     if alignment is not None:
         record["script"] = {"file": str(programme.script_path()), **alignment.report(),
@@ -516,8 +541,6 @@ def subtitles_programme(
     if settings.english:
         progress(Progress("subtitles en", 1, 2, "languages"))
         cue_map: list[CueMapEntry] = []
-        # a person's Vietnamese file is theirs, cue by cue (else each cue is the script's or the recogniser's)
-        vi_owner = next((o for fmt in FORMATS if (o := adopted_origin(ws, ws.subtitle("vi", fmt))) is not None), None)
         engine: list[Translator] = []
         drafts: list[EnglishDraft] = []
         problems: list[str] = []
@@ -539,8 +562,9 @@ def subtitles_programme(
                 problems.append(f"{short} (in Vietnamese cues {_numbers(draft.untranslated)})")
             cues, mapping = english_cues(draft.spans, en_style, timeline.rate, [t.en for t in glossary.terms],
                                          end_ms=end_ms)
+            # the Vietnamese cues' origin as each cue's provenance has it (a person's cue is theirs)
             cue_map.extend(replace(origin, vi=tuple(entry["vi"]), en=tuple(entry["en"]),
-                                   vi_origin=vi_owner or origin.vi_origin,
+                                   vi_origin=common_origin(entry["vi"], vi_provenance, origin.vi_origin),
                                    shortened=tuple(entry.get("shortened") or ()))
                            for entry, origin in zip(mapping, draft.origins, strict=True))
             return clamp_to_end(cues, end_ms, drop=False)  # the cue map's numbers stay
@@ -552,7 +576,14 @@ def subtitles_programme(
             raise
         en_lint = lint(en_cues, en_style, timeline.rate, shot_changes_ms=timeline.shot_changes_ms, end_ms=end_ms)
         write_json_if_changed(lint_path(ws, "en"), en_lint.to_dict())
-        shortened = sorted(n for entry in cue_map for n in entry.shortened)
+        en_provenance = provenance(
+            _in_force(ws, "en", en_cues), Vouched.of(vouched, "en"),
+            made_english(cue_map, len(en_cues)) if en_source == "generated" else None,
+            _provenance_of(earlier, "en"), fallback=_fallback(ws, "en"))
+        # the cue map says what the stage made; where all of an entry's cues are now a person's, so does it
+        cue_map = [replace(entry, en_origin=common_origin(entry.en, en_provenance, entry.en_origin))
+                   for entry in cue_map]
+        shortened = [n for n, p in enumerate(en_provenance, 1) if p.shortened]
         if shortened:
             problems.append(f"English: {len(shortened)} cue(s) shortened with “…” to be read in their time (cues "
                             f"{_numbers(shortened)}): they no longer show the whole sentence — give it more time in "
@@ -560,15 +591,16 @@ def subtitles_programme(
         languages.append(LanguageResult("en", en_source, len(en_cues), en_lint.to_dict(), en_files, en_stale,
                                         drafts[0].translated_now if drafts else None, tuple(problems),
                                         silent_note if not en_cues and no_speech else ""))
-        machine = any(entry.en_origin is CueOrigin.MACHINE for entry in cue_map)
+        machine = any(p.origin is CueOrigin.MACHINE for p in en_provenance)  # cue by cue, whoever owns the file
         draft = drafts[0] if drafts else None
-        en_backend = draft.backend or "script" if draft else None
+        en_backend = draft.backend or "script" if draft else _translated_by(en_provenance)
         record["languages"]["en"] = {
             "source": en_source,
             "backend": en_backend,
             "machine_draft": machine,
             # a sentence cut with "…" is nobody's: someone must look at it, as at a machine draft
-            "reviewed": en_source != "generated" or not (machine or shortened),
+            "reviewed": not (machine or shortened),
+            "provenance": [p.to_json() for p in en_provenance],
             "cues": len(en_cues),
             "needs_review": list(en_stale),
             # None: the English is editor-owned, matched by time only
@@ -583,6 +615,42 @@ def subtitles_programme(
     work.done(fresh, [subtitles_record_path(ws), *(p for p in written if p.is_file())], started_at=began)
     progress(Progress("subtitles", 2, 2, "languages"))
     return SubtitlesReport(programme.id, False, tuple(languages), record, failed_upstream)
+
+
+def _earlier(ws: Workspace) -> SubtitlesRecord | None:
+    """The record the last run wrote (None: none, or one this reportage cannot read, so nothing is
+    carried from it)."""
+    try:
+        return read_subtitles_record(ws)
+    except (ReportageError, OSError, ValueError):
+        return None
+
+
+def _provenance_of(record: SubtitlesRecord | None, lang: str) -> tuple[CueProvenance, ...] | None:
+    entry = record.languages.get(lang) if record is not None else None
+    return entry.provenance if entry is not None else None
+
+
+def _translated_by(cues: Sequence[CueProvenance]) -> str | None:
+    """Who translated the cues of a person's file that are still a translator's (None: none are)."""
+    return ", ".join(dict.fromkeys(p.by for p in cues if p.by)) or None
+
+
+def _fallback(ws: Workspace, lang: str) -> CueOrigin:
+    """The origin of a cue nothing else names: a person's (imported, for a file brought in whole
+    before imports were kept by cue)."""
+    owners = {adopted_origin(ws, ws.subtitle(lang, fmt)) for fmt in FORMATS} - {None}
+    return CueOrigin.IMPORTED if owners == {CueOrigin.IMPORTED} else CueOrigin.REVIEWED
+
+
+def _in_force(ws: Workspace, lang: str, cues: Sequence[Cue]) -> Sequence[Cue]:
+    """`cues` as a reader finds them in the SRT just written or kept (their keys are what the review
+    room and QC see); the stage's own when the file holds other ones (it always holds these)."""
+    path = ws.subtitle(lang, "srt")
+    if not cues or not path.is_file():
+        return cues
+    read = read_subtitles(path).cues
+    return read if len(read) == len(cues) else cues
 
 
 def _numbers(numbers: Sequence[int], shown: int = 8) -> str:

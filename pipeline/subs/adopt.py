@@ -6,7 +6,9 @@ Adopting writes both formats (SRT and VTT) outside the ledger of what the pipeli
 (`ownership`), so every later run keeps them as they are, and remembers each file in
 `subtitles/.imported.json` with its hash, where it came from and whose cues they are now
 (`imported`: a file brought in whole; `reviewed`: saved in the review room). A file that differs
-from both the ledger and that list was changed by an editor by hand.
+from both the ledger and that list was changed by an editor by hand. Whose each cue is, is kept by
+cue (`records.reviewed`): a file brought in whole names all its cues imported here; a review room
+save names only the cues it changed, reviewed, and the room does that itself.
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..fsutil import read_json, sha256_file, write_json, write_text
-from ..records.subtitles import CueOrigin
+from ..records.reviewed import remember_imported
+from ..records.subtitles import CueOrigin, cue_key
 from ..workspace import Workspace
 from .cues import Cue
-from .formats import WRITTEN_FORMATS, render_subtitles
+from .formats import WRITTEN_FORMATS, read_subtitles, render_subtitles
 from .ownership import is_hand_edited, load_ledger, release
 
 Source = Literal["generated", "hand-edited", "imported"]
@@ -81,8 +84,10 @@ def adopt_cues(ws: Workspace, lang: str, cues: Sequence[Cue], origin: Path,
         target.unlink(missing_ok=True)
         release(target, ledger)  # forget what the pipeline wrote there: the next file is the editor's
         write_text(target, render_subtitles(cues, "." + fmt))
-        imports[target.name] = {"sha256": sha256_file(target), "from": str(origin), "reviewed": True,
+        imports[target.name] = {"sha256": sha256_file(target), "from": ws.stored(origin), "reviewed": True,
                                 "origin": str(as_origin)}
         written.append(target)
     write_json(imports_path(ws), imports)
+    if as_origin is CueOrigin.IMPORTED:  # every cue of it the person's; a room save names its own cues
+        remember_imported(ws, lang, (cue_key(c) for c in read_subtitles(ws.subtitle(lang, "srt")).cues))
     return written

@@ -258,7 +258,7 @@ def imported_path(ws: Workspace) -> Path:
 def save_imported(ws: Workspace, rows: Sequence[SheetRow], source: Path) -> None:
     """Keep the accepted rows (Vietnamese too, to notice later that the Vietnamese changed; the machine
     draft too, so a sheet exported again still shows it under "machine English")."""
-    write_json(imported_path(ws), {"source": str(source),
+    write_json(imported_path(ws), {"source": ws.stored(source),
                                    "rows": [{"cue": r.cue, "vi": r.vietnamese, "machine": r.machine, "en": r.final}
                                             for r in rows]})
 

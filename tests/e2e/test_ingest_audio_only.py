@@ -165,7 +165,7 @@ def test_working_audio_is_house_format_and_holds_the_speech(ingested: Ingested) 
         record = json.loads((folder / "ingest.json").read_text(encoding="utf-8"))
         conform = folder / "conform.mov"
         assert conform.exists() is fmt.needs_copy, fmt.ext
-        working = Path(record["working_copy"])
+        working = Workspace(ingested.root / "ws", programme.id).resolve(record["working_copy"])  # relative inside
         assert working == (conform if fmt.needs_copy else ingested.sources[fmt.clip_id])
         if fmt.needs_copy:
             copy = stream(conform)

@@ -100,8 +100,9 @@ def build_programme(root: Path, media: Path) -> Path:
     shutil.copy(media, ws.proxy("master"))
     write_render_record(ws, RenderRecord(PID, {"web-720p": RenderedDeliverable(
         "web-720p", str(render), "web-720p", float(SECONDS), render.stat().st_size)}))
+    working = str(ws.proxy("master"))  # the clip's working copy: what the render's plan keys on
     write_json(ws.timeline_json, Timeline(PID, Fraction(25), 320, 180, 48000,
-                                          (Segment("master", "master.mov", 0, SECONDS * 25, 0, True),), ()).to_dict())
+                                          (Segment("master", working, 0, SECONDS * 25, 0, True),), ()).to_dict())
     words = tuple(TranscriptWord(a, b, t, 0.9 if t != "hẹn" else 0.3) for a, b, t in WORDS)
     segments = (TranscriptSegment(200, 1700, " ".join(w.text for w in words[:7]), -0.2, 0.01, 1.1, words[:7]),
                 TranscriptSegment(1900, 3600, " ".join(w.text for w in words[7:]), -0.2, 0.01, 1.1, words[7:]))
@@ -118,7 +119,22 @@ def build_programme(root: Path, media: Path) -> Path:
     write_json(subtitles_record_path(ws), SubtitlesRecord(PID, {
         "vi": SubtitlesLanguage("generated", "transcript", False, False, 2, {}, uncertain_words=()),
         "en": SubtitlesLanguage("generated", "whisper", True, False, 2, {}, cue_map=english)}, speech=True).to_json())
+    record_renders(manifest, ws)
     return manifest
+
+
+def record_renders(manifest: Path, ws: Workspace) -> None:
+    """The render stage's runs on record for the renders in place, from the stage's own plan (as
+    `reportage render` records them), so the catalogue finds them up to date: an approval needs that."""
+    from pipeline.render.state import read_render_record, render_record_path
+    from pipeline.run import stage
+
+    renderer = stage("render")
+    work, record = renderer.work(ws), read_render_record(ws)
+    for name, inputs in renderer.plan(load_manifest(manifest), ws).items():
+        entry = record.get(name)
+        assert entry is not None and inputs is not None, name
+        work.done(work.check(name, inputs, upstream=False), [entry.path, render_record_path(ws)])
 
 
 class Served:
@@ -351,13 +367,13 @@ def test_watch_correct_note_approve_package(programme: tuple[Path, Workspace, Se
         page.click(".cue[data-lang='vi'][data-no='2'] .text")
         page.wait_for_function("!document.getElementById('video').seeking", timeout=10000)
         t = page.evaluate("document.getElementById('video').currentTime")
-        assert abs(t - 1.9) <= 1 / 25
+        assert abs(t - 1.9) <= 1 / 25 + 0.002  # on frame 48's centre
         cue_tc = page.locator(".cue[data-lang='vi'][data-no='2'] .tc").inner_text()
-        assert page.locator("#tc").inner_text() == "00:00:01:23" and "00:00:01:23 →" in cue_tc  # frame 48
+        assert page.locator("#tc").inner_text() == "10:00:01:23" and "10:00:01:23 →" in cue_tc  # frame 48
         page.keyboard.press("ArrowRight")  # one frame on
         page.wait_for_function("!document.getElementById('video').seeking", timeout=10000)
         assert abs(page.evaluate("document.getElementById('video').currentTime") - (t + 0.04)) <= 0.002
-        assert page.locator("#tc").inner_text() == "00:00:01:24"
+        assert page.locator("#tc").inner_text() == "10:00:01:24"
         page.keyboard.press("ArrowLeft")
         page.wait_for_function("!document.getElementById('video').seeking", timeout=10000)
         assert page.locator(".row.current .cue[data-lang='vi'][data-no='2']").count() == 1  # the current cue follows
@@ -387,9 +403,16 @@ def test_watch_correct_note_approve_package(programme: tuple[Path, Workspace, Se
         assert [(n["in_ms"], n["author"]) for n in notes] == [(1920, "Nguyễn Thị Hà")]  # frame 48
         assert page.locator("#marks .mark.note").count() == 1
 
-        # approve
+        # approve: not before QC has judged the subtitles as edited
         page.click("#tabs button[data-pane='approval']")
+        page.wait_for_selector("#apobstacles .obstacle[data-id='qc_stale']", timeout=15000)
+        assert page.locator("#approve").is_disabled()
+        assert _cli(["--workspace", wsroot, "qc", str(manifest)]) == 1  # 320x180 is not web-720p: FAILs
+        page.click("#tabs button[data-pane='approval']")  # looks again
+        page.wait_for_function("!document.querySelector(\"#apobstacles .obstacle[data-id='qc_stale']\")",
+                               timeout=15000)
         page.fill("#aauthor", "Trần Minh Khoa")
+        set_aside_all(page, "Bản xem thử; bản phát sóng dựng sau")
         page.click("#approve")
         page.wait_for_selector("#amsg.good", timeout=10000)
         assert page.locator("#apbadge").inner_text() == "Đã duyệt"
@@ -407,7 +430,8 @@ def test_watch_correct_note_approve_package(programme: tuple[Path, Workspace, Se
         browser.close()
 
     approval = json.loads((ws.dir / "review" / "approval.json").read_text("utf-8"))
-    assert approval["verdict"] == "approved" and approval["by"] == "Trần Minh Khoa"
+    assert approval["decision"] == "approved" and approval["by"] == "Trần Minh Khoa"
+    assert "web-720p:video.size" in {o["id"] for o in approval["overrides"]}
     assert approval["files"]["subtitles/travinh-review.vi.srt"] == sha256_file(ws.subtitle("vi", "srt"))
     assert approval["files"][f"renders/web-720p/{PID}_WEB_720P.mp4"] == sha256_file(
         ws.render_dir("web-720p") / f"{PID}_WEB_720P.mp4")
@@ -423,16 +447,85 @@ def test_watch_correct_note_approve_package(programme: tuple[Path, Workspace, Se
     assert sheet["review_notes"][0]["text"].startswith("Âm thanh hơi nhỏ") and sheet["review_notes"][0]["in_tc"]
     assert "Nguyễn Thị Hà" in (bag_dir / "data" / "metadata" / "TRAVINH_REVIEW_2026_METADATA.html").read_text("utf-8")
 
-    # a cue changed after approval: package refuses, unless told
+    # a cue changed after approval: package refuses the QC report of the files before, whatever it is
+    # told; QC again, and it refuses the approval of the files before, unless told
     cue = request(served.url, "GET", f"/api/p/{PID}/cues")[1]["en"]["cues"][0]
     assert request(served.url, "POST", f"/api/p/{PID}/cues/en/1/edit",
                    {"version": cue["version"], "text": "Welcome, everyone, to Trà Vinh"})[0] == 200
+    capsys.readouterr()
+    assert _cli(["--workspace", wsroot, "package", str(manifest), "--allow-fail", "--allow-unapproved"]) == 1
+    said = " ".join("".join(capsys.readouterr()).split())
+    assert "QC report is older than what would be bagged" in said and "subtitles/travinh-review.en.srt" in said
+    assert _cli(["--workspace", wsroot, "qc", str(manifest)]) == 1
     capsys.readouterr()
     assert _cli(["--workspace", wsroot, "package", str(manifest), "--allow-fail"]) == 1
     said = " ".join("".join(capsys.readouterr()).split())
     assert "are not approved: changed since approval" in said and "subtitles/travinh-review.en.srt" in said
     assert _cli(["--workspace", wsroot, "package", str(manifest), "--allow-fail", "--allow-unapproved"]) == 0
     assert "allow-unapproved" in bagit.Bag(str(bag_dir)).info["Review-Override"]
+
+
+def set_aside_all(page: Any, reason: str, but: str | None = None) -> None:
+    """Tick every obstacle the page lets be set aside (all but `but`) and give it `reason`."""
+    rows = page.locator("#apobstacles .obstacle:not(.fixed)")
+    for k in range(rows.count()):
+        row = rows.nth(k)
+        if row.get_attribute("data-id") != but:
+            row.locator(".waive").check()
+            row.locator(".reason").fill(reason)
+
+
+def test_approval_refused_over_a_qc_fail_until_set_aside_with_a_reason(programme: tuple[Path, Workspace, Served],
+                                                                      tmp_path: Path) -> None:
+    """The renders are current and QC has judged them: its FAILs stand in the way, each set aside on
+    its own with a reason the approval keeps; the server refuses what the page's button refuses."""
+    playwright = pytest.importorskip("playwright.sync_api")
+    manifest, ws, served = programme
+    assert _cli(["--workspace", str(ws.root), "qc", str(manifest)]) == 1  # 320x180 is not web-720p
+    listed = request(served.url, "GET", f"/api/p/{PID}/obstacles")[1]["obstacles"]
+    fails = {o["id"] for o in listed if o["kind"] == "qc_fail"}
+    assert "web-720p:video.size" in fails and {o["kind"] for o in listed} == {"qc_fail", "machine_cues"}
+    status, body, _ = request(served.url, "POST", f"/api/p/{PID}/approval",
+                              {"decision": "approved", "author": "Hà", "overrides": {"machine_cues": "đã đọc"}})
+    assert status == 409 and {o["id"] for o in body["obstacles"]} == fails
+    assert not (ws.dir / "review" / "approval.json").exists()
+    size = "Bản xem thử 320×180; bản phát sóng dựng sau"
+    with playwright.sync_playwright() as p:
+        browser = _launch(p)
+        page = browser.new_page(viewport={"width": 1366, "height": 768})
+        page.goto(f"{served.url}/p/{PID}")
+        page.wait_for_selector("body[data-ready='1']", timeout=15000)
+        page.click("#tabs button[data-pane='approval']")
+        row = page.locator("#apobstacles .obstacle[data-id='web-720p:video.size']")
+        row.wait_for(timeout=15000)
+        assert "Frame size" in row.inner_text() and "Cách xử lý" in row.inner_text()
+        assert page.locator("#approve").is_disabled()
+        page.fill("#aauthor", "Trần Minh Khoa")
+        set_aside_all(page, "Bản xem thử", but="web-720p:video.size")
+        assert page.locator("#approve").inner_text() == "Duyệt bản này (còn 1 vướng mắc)"
+        row.locator(".waive").check()  # ticked, but no reason yet: still refused
+        assert page.locator("#approve").is_disabled()
+        _shot(page, "review-obstacles", tmp_path)
+        row.locator(".reason").fill(size)
+        assert page.locator("#approve").is_enabled()
+        page.click("#approve")
+        page.wait_for_selector("#amsg.good", timeout=15000)
+        assert page.locator("#apbadge").inner_text() == "Đã duyệt"
+        assert f"Đã bỏ qua web-720p:video.size: “{size}” (Trần Minh Khoa)" in page.locator("#apstate").inner_text()
+
+        # an edit after approval: the header says so at once, no reload
+        page.click(".cue[data-lang='en'][data-no='1'] button.edit")
+        page.fill(".editor textarea", "Welcome, everyone, to Trà Vinh")
+        page.click(".editor button.save")
+        page.wait_for_function("document.getElementById('apbadge').textContent === 'Đã thay đổi sau khi duyệt'",
+                               timeout=15000)
+        browser.close()
+    record = json.loads((ws.dir / "review" / "approval.json").read_text("utf-8"))
+    assert record["decision"] == "approved" and record["by"] == "Trần Minh Khoa" and record["version"] == 2
+    waived = {o["id"]: o for o in record["overrides"]}
+    assert set(waived) == fails | {"machine_cues"}
+    assert waived["web-720p:video.size"]["reason"] == size and waived["web-720p:video.size"]["kind"] == "qc_fail"
+    assert {o["by"] for o in waived.values()} == {"Trần Minh Khoa"}
 
 
 def test_qc_tab_marks_and_loudness(programme: tuple[Path, Workspace, Served], tmp_path: Path) -> None:
@@ -488,7 +581,7 @@ UNSURE = {"Trà": 0.28, "Om": 0.35, "hẹn": 0.3}
 SHIFT_MS = 450
 
 
-def _flag_and_make_subtitles(manifest: Path, ws: Workspace) -> None:
+def _flag_and_make_subtitles(manifest: Path, ws: Workspace, translator: Any = None) -> None:
     """The transcript with three words the recogniser flagged, then the subtitles stage for real: the
     cues, and the record that says where in them those words are."""
     from pipeline.asr.transcript import WORD_LOW_PROBABILITY
@@ -510,7 +603,7 @@ def _flag_and_make_subtitles(manifest: Path, ws: Workspace) -> None:
             if seg is data["segments"][1]:  # a breath between the sentences: two cues
                 word.update(start_ms=word["start_ms"] + SHIFT_MS, end_ms=word["end_ms"] + SHIFT_MS)
     write_json(ws.transcript_json("master"), data)
-    subtitles_programme(load_manifest(manifest), ws, translator=Echo())  # type: ignore[arg-type]
+    subtitles_programme(load_manifest(manifest), ws, translator=translator or Echo())  # type: ignore[arg-type]
 
 
 def _video_at(page: Any, seconds: float) -> None:
@@ -657,3 +750,81 @@ def test_machine_drafted_english_is_shown_as_the_machines(tmp_path: Path, media:
             browser.close()
     finally:
         served.stop()
+
+
+def test_reviewed_is_per_cue_after_an_edit_a_run_and_a_mark(programme: tuple[Path, Workspace, Served]) -> None:
+    """A reviewer fixes one machine-drafted English cue in the page and the subtitles stage runs
+    again: that cue is reviewed, every other one still the machine's unreviewed draft (once, the
+    whole file was called reviewed after one save, and QC stopped warning). Marking a cue reviewed
+    in the page, with its button or D, reviews it without retyping it. Each label is the record's."""
+    from pipeline.records.subtitles import read_subtitles_record
+    from pipeline.stages.subtitles import subtitles_programme
+    from pipeline.translate import SourceCue, TranslationContext
+
+    class LocalModel:  # short English, each sentence whole in its time
+        name = "llama"
+        is_machine_draft = True
+
+        def translate(self, cues: list[SourceCue], context: TranslationContext) -> list[str]:
+            return ["Welcome to Trà Vinh." if "Chào" in c.text else "Ao Bà Om: investors meet." for c in cues]
+
+    playwright = pytest.importorskip("playwright.sync_api")
+    manifest, ws, served = programme
+    _flag_and_make_subtitles(manifest, ws, LocalModel())  # the real stage: every English cue a machine draft
+
+    def rerun() -> list[str]:
+        """The subtitles stage again, as `reportage run` runs it; the record's English origins."""
+        subtitles_programme(load_manifest(manifest), ws, translator=LocalModel())  # type: ignore[arg-type]
+        record = read_subtitles_record(ws)
+        assert record is not None
+        return [str(o) for o in record.languages["en"].origins() or ()]
+
+    def qc_review() -> dict[str, Any] | None:
+        """QC's check of the English machine drafts nobody reviewed (None: nothing to say)."""
+        _cli(["--workspace", str(ws.root), "qc", str(manifest)])
+        report = json.loads((ws.qc_dir / "report.json").read_text("utf-8"))
+        found: dict[str, Any] | None = next(
+            (c for c in report["subtitles"]["checks"] if c["id"] == "subtitles.en.review"), None)
+        return found
+
+    assert len(read_subtitles(ws.subtitle("en", "srt")).cues) == 2
+    machine = "Bản dịch máy"
+    with playwright.sync_playwright() as p:
+        browser = _launch(p)
+        page = browser.new_page(viewport={"width": 1366, "height": 768})
+
+        def labels(lang: str = "en") -> list[str]:
+            page.goto(f"{served.url}/p/{PID}")
+            page.wait_for_selector("body[data-ready='1']", timeout=15000)
+            shown = page.locator(f".cue[data-lang='{lang}'] .origin")
+            return [shown.nth(k).inner_text() for k in range(shown.count())]
+
+        assert labels() == [machine, machine]
+        page.click(".cue[data-lang='en'][data-no='1'] button.edit")
+        page.fill(".editor textarea", "Welcome to Trà Vinh province.")
+        page.click(".editor button.save")
+        page.wait_for_selector("#cmsg.good, #cmsg.bad", timeout=15000)
+        assert page.locator("#cmsg").inner_text().startswith("Đã lưu (en #1)")
+        assert rerun() == ["reviewed", "machine"]
+        assert labels() == ["Đã duyệt", machine]
+        check = qc_review()
+        assert check is not None and (check["status"], check["value"]) == ("WARN", 1)
+
+        # the other English cue confirmed with its button, no text typed
+        page.click(".cue[data-lang='en'][data-no='2'] button.markreviewed")
+        page.wait_for_selector(".cue[data-lang='en'][data-no='2'] .origin.reviewed", timeout=15000)
+        assert page.locator(".cue[data-lang='en'] button.markreviewed").count() == 0
+        # a Vietnamese cue with an uncertain word, heard again: selected, then D
+        assert page.locator(".cue[data-lang='vi'][data-no='1'] .unsure").count() == 1
+        page.click(".cue[data-lang='vi'][data-no='1'] .text")
+        page.keyboard.press("d")
+        page.wait_for_selector(".cue[data-lang='vi'][data-no='1'] .origin.reviewed", timeout=15000)
+        assert "Đã đánh dấu đã duyệt (vi #1)" in page.locator("#cmsg").inner_text()
+        assert page.locator(".cue[data-lang='vi'][data-no='1'] .unsure").count() == 0
+        assert rerun() == ["reviewed", "reviewed"]
+        assert labels() == ["Đã duyệt", "Đã duyệt"]
+        assert labels("vi") == ["Đã duyệt", "Nhận dạng giọng nói"]
+        browser.close()
+    assert [c.text for c in read_subtitles(ws.subtitle("en", "srt")).cues] == [  # only the save changed words
+        "Welcome to Trà Vinh province.", "Ao Bà Om: investors meet."]
+    assert qc_review() is None

@@ -110,12 +110,21 @@ def test_qc_counts_the_english_cues_still_a_machine_draft(made: tuple[object, Wo
     assert found.measured == f"{count} of {count} cues an unreviewed machine draft"  # type: ignore[attr-defined]
     assert "drafted by llama" in found.detail and "reportage review" in found.detail  # type: ignore[attr-defined]
 
-    # a reviewer saves one English cue: the file is theirs, the others are still shown as the machine's
+    # a reviewer saves one English cue: that cue is theirs, the others are still the machine's, also
+    # once the stage has run again on the file that is a person's now (QC counts what is left)
     ctx = _ctx(ws)
     first = cuelist.board(ws, ctx)["en"]["cues"][0]
     cuelist.save(ws, ctx, "en", cuelist.edit_cue(ctx, "en", 1, first["version"], text="Welcome to Trà Vinh"))
     assert _origins(ws, "en") == ["reviewed"] + ["machine"] * (count - 1)
-    _make(*read_back(ws))  # the stage again: the English is a person's file now, nothing is a machine draft
+    _make(*read_back(ws))
+    assert _origins(ws, "en") == ["reviewed"] + ["machine"] * (count - 1)
+    [found] = review_check()
+    assert (found.value, found.measured) == (count - 1, f"{count - 1} of {count} cues an unreviewed machine draft")  # type: ignore[attr-defined]
+    assert found.detail.startswith("cues 2, 3,") and "drafted by llama" in found.detail  # type: ignore[attr-defined]
+    # every other cue marked reviewed in the room: nothing is left to review
+    for no in range(2, count + 1):
+        cuelist.mark_reviewed(ws, ctx, "en", no, cuelist.board(ws, ctx)["en"]["cues"][no - 1]["version"])
+    _make(*read_back(ws))
     assert review_check() == []
     assert set(_origins(ws, "en")) == {"reviewed"}
 
@@ -137,11 +146,18 @@ def test_vietnamese_cues_have_their_own_origin_when_a_person_owns_the_file(made:
     assert {e.vi_origin for e in record.languages["en"].cue_map} == {CueOrigin.IMPORTED}
     assert {e.en_origin for e in record.languages["en"].cue_map} == {CueOrigin.MACHINE}
     assert set(_origins(ws, "vi")) == {"imported"} and set(_origins(ws, "en")) == {"machine"}
-    adopt_cues(ws, "vi", cues, ws.dir / "review" / "edits.json", CueOrigin.REVIEWED)  # saved in the review room
+    # one cue of the imported file saved in the review room: that cue is reviewed, the rest still imported
+    ctx = _ctx(ws)
+    second = cuelist.board(ws, ctx)["vi"]["cues"][1]
+    cuelist.save(ws, ctx, "vi", cuelist.edit_cue(ctx, "vi", 2, second["version"],
+                                                 text="Người dân ở đây sống bằng nghề trồng dừa và đánh cá."))
+    assert _origins(ws, "vi") == ["imported", "reviewed"]
     _make(programme, ws)
     record = read_subtitles_record(ws)
     assert record is not None and record.languages["en"].cue_map
-    assert {e.vi_origin for e in record.languages["en"].cue_map} == {CueOrigin.REVIEWED}
+    assert [e.vi_origin for e in record.languages["en"].cue_map] == [CueOrigin.IMPORTED, CueOrigin.REVIEWED]
+    assert record.languages["vi"].origins() == [CueOrigin.IMPORTED, CueOrigin.REVIEWED]
+    assert _origins(ws, "vi") == ["imported", "reviewed"] and set(_origins(ws, "en")) == {"machine"}
 
 
 def test_the_record_carries_its_version_and_each_languages_origin(made: tuple[object, Workspace]) -> None:

@@ -79,7 +79,7 @@ def test_the_stage_clamps_to_the_end_and_marks_the_shortened_translators_sentenc
     assert any("shortened with “…”" in p and "reportage review" in p for p in report.languages[1].problems)
     assert "past-end" not in en.lint["rules"]
     # the review room shows those cues as shortened, not as the script's
-    _, per_cue = _origins(ws, "en", len(read_subtitles(ws.subtitle("en", "srt")).cues))
+    per_cue = [origin for origin, _ in _origins(ws, "en", read_subtitles(ws.subtitle("en", "srt")).cues, set())]
     assert [per_cue[n - 1] for n in en.shortened] == ["shortened"] * len(en.shortened)
     # QC reads the same mark
     paths = {ext: ws.subtitle("en", ext) for ext in ("srt", "vtt")}

@@ -29,8 +29,9 @@ from pipeline.records.qc import (
 )
 from pipeline.records.review import (
     Approval,
+    DecisionEntry,
     Note,
-    VerdictEntry,
+    Override,
     add_note,
     delete_note,
     notes_path,
@@ -63,7 +64,7 @@ def _report() -> QCReport:
     upstream = CheckResult("pipeline.transcribe.b", "Earlier stage: transcribe", Status.WARN, "transcribe b failed",
                            "no failure upstream")
     return QCReport("p", [web, failed], [lint], title="Trà Vinh", generated="2026-01-01 00:00 UTC",
-                    pipeline=[upstream])
+                    pipeline=[upstream], judged={"renders/web.mp4": "ab" * 32, "subtitles/p.vi.srt": "cd" * 32})
 
 
 def test_the_qc_report_reads_back_as_written(ws: Workspace) -> None:
@@ -78,6 +79,7 @@ def test_the_qc_report_reads_back_as_written(ws: Workspace) -> None:
     assert "measured_at" not in written["deliverables"][1]  # never measured
     again = read_qc_report(ws)
     assert again is not None and again.to_json() == written
+    assert again.judged == report.judged  # which content the verdicts are of
     assert again.verdict is Status.FAIL and again.failed == report.failed
     web = again.file("web-720p")
     assert web is not None and web.posters == [posters_dir(ws) / "web-1.jpg"]
@@ -129,16 +131,34 @@ def test_a_damaged_note_is_an_error_naming_the_file_and_the_note(ws: Workspace) 
 def test_the_approval_reads_back_with_its_history(ws: Workspace) -> None:
     assert read_approval(ws) is None
     first = Approval("changes_requested", "Hà", "2026-01-01T00:00:00Z", "sửa câu 2", {"a.srt": "1" * 64})
-    approved = Approval("approved", "Khoa", "2026-01-02T00:00:00Z", "", {"a.srt": "2" * 64}, (first.entry(),))
+    waived = (Override("web-720p:video.width", "qc_fail", "Kiểm tra kỹ thuật báo LỖI", "bản xem thử", "Khoa"),)
+    approved = Approval("approved_with_changes", "Khoa", "2026-01-02T00:00:00Z", "sửa tên ở câu 3",
+                        {"a.srt": "2" * 64}, (first.entry(),), waived)
     write_approval(ws, approved)
     again = read_approval(ws)
-    assert again == approved and again.approved
-    assert again.history == (VerdictEntry("changes_requested", "Hà", "2026-01-01T00:00:00Z", "sửa câu 2"),)
+    assert again == approved and again.approved and again.overrides[0].reason == "bản xem thử"
+    assert again.history == (DecisionEntry("changes_requested", "Hà", "2026-01-01T00:00:00Z", "sửa câu 2"),)
     path = ws.dir / "review" / "approval.json"
-    path.write_text(json.dumps({**approved.to_json(), "verdict": "maybe"}), "utf-8")
-    with pytest.raises(WorkspaceError) as err:
-        read_approval(ws)
-    assert "not in the expected form" in err.value.problem and "reportage review" in (err.value.hint or "")
+    for damaged in ({**approved.to_json(), "decision": "maybe"}, {**approved.to_json(), "version": 99},
+                    {**approved.to_json(), "overrides": [{**waived[0].to_json(), "reason": " "}]}):
+        path.write_text(json.dumps(damaged), "utf-8")
+        with pytest.raises(WorkspaceError) as err:
+            read_approval(ws)
+        assert "not in the expected form" in err.value.problem and "reportage review" in (err.value.hint or "")
+
+
+def test_an_approval_of_the_first_shape_reads_as_a_decision(ws: Workspace) -> None:
+    """Records written before decisions and overrides were kept: `verdict`, no version."""
+    path = ws.dir / "review" / "approval.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps({"verdict": "approved", "by": "Khoa", "at": "2026-01-02T00:00:00Z", "comment": "",
+                                "files": {"a.srt": "2" * 64},
+                                "history": [{"verdict": "changes_requested", "by": "Hà", "at": "2026-01-01T00:00:00Z",
+                                             "comment": "sửa câu 2"}]}), "utf-8")
+    old = read_approval(ws)
+    assert old is not None and old.decision == "approved" and old.approved and old.overrides == ()
+    assert old.history[0].decision == "changes_requested"
+    assert old.to_json()["version"] == 2 and old.to_json()["decision"] == "approved"
 
 
 def test_probe_and_shot_list_read_back_as_ingest_wrote_them(ws: Workspace) -> None:

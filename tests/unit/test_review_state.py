@@ -76,7 +76,7 @@ def test_notes_validate_and_export(ws: Workspace) -> None:
 
 def test_approval_follows_the_files(ws: Workspace) -> None:
     assert state.approval_state(ws).state == "none"
-    state.record_verdict(ws, "approved", "Khoa", "ok")
+    state.record_decision(ws, "approved", "Khoa", "ok", standing=[])  # obstacles: test_approval_obstacles.py
     approved = state.approval_state(ws, ["web-720p"])
     assert approved.approved
     record = json.loads(state.approval_path(ws).read_text("utf-8"))
@@ -85,12 +85,12 @@ def test_approval_follows_the_files(ws: Workspace) -> None:
     (ws.render_dir("web-720p") / "p.mp4").write_bytes(b"re-rendered")
     stale = state.approval_state(ws, ["web-720p"])
     assert stale.state == "stale" and stale.changed == ["renders/web-720p/p.mp4"]
-    state.record_verdict(ws, "changes_requested", "Hà", "sửa câu 2")
+    state.record_decision(ws, "changes_requested", "Hà", "sửa câu 2", standing=[])
     later = state.approval_state(ws)
     assert later.state == "changes_requested" and "Hà asked for changes" in later.reason
-    assert [h["verdict"] for h in later.to_dict()["history"]] == ["approved"]
+    assert [h["decision"] for h in later.to_dict()["history"]] == ["approved"]
     with pytest.raises(Invalid):
-        state.record_verdict(ws, "yes", "Hà")
+        state.record_decision(ws, "yes", "Hà", standing=[])
 
 
 def _ctx(ws: Workspace) -> cuelist.Context:
