@@ -23,7 +23,7 @@ from .commands.common import Ctx, manifest_arg, pass_ctx
 from .errors import ReportageError
 from .lock import Interrupted
 from .manifest import Programme
-from .run import StageOutcome
+from .run import RunReport, StageOutcome
 from .validate import load_manifest
 
 
@@ -111,8 +111,38 @@ def run(c: Ctx, manifest: Path, allow_fail: bool, allow_unapproved: bool) -> Non
         sys.exit(error.exit_code)
     if report.stopped_after:
         ui.say(f"run: {programme.id} stopped after {report.stopped_after}: {report.stop_reason}", c.quiet)
-    if not report.ok:
         sys.exit(1)
+    failing = _failing(programme, report)
+    if failing and allow_fail and _packaged(report):
+        ui.say(f"run: {programme.id}: {', '.join(failing)} failed, packaged with --allow-fail "
+               "(recorded in the bag)", c.quiet)
+        return
+    if failing:
+        sys.exit(1)
+
+
+def _failing(programme: Programme, report: RunReport) -> list[str]:
+    """The stages of a finished walk that failed, judged as their own commands judge them: the
+    subtitles by lint errors in a language a deliverable carries (`reportage subtitles make`'s rule;
+    QC fails those deliverables for them), every other stage by its report."""
+    from .stages.qc import lint_errors_by_delivery
+
+    out: list[str] = []
+    for outcome in report.stages:
+        if outcome.ok:
+            continue
+        if outcome.name == "subtitles" and outcome.report is not None and outcome.error is None:
+            delivered, _ = lint_errors_by_delivery(programme, getattr(outcome.report, "record", None) or {})
+            if not delivered:
+                continue
+        out.append(outcome.name)
+    return out
+
+
+def _packaged(report: RunReport) -> bool:
+    """The walk ended with a bag: what failed before it was let through by an explicit override."""
+    last = report.stages[-1] if report.stages else None
+    return last is not None and last.name == "package" and last.ok
 
 
 # doctor ------------------------------------------------------------------------------------------

@@ -354,8 +354,9 @@ def api_notes_export(request: Request) -> Response:
     notes = state.read_notes(ws)
     name = f"{ws.programme_id}-notes"
     if request.path_params["fmt"] == "csv":
-        rate = room.timeline(ws).rate if ws.timeline_json.is_file() else Fraction(25)
-        return Response(state.notes_csv(notes, rate), media_type="text/csv; charset=utf-8",
+        tl = room.timeline(ws) if ws.timeline_json.is_file() else None
+        start = room.start(ws, tl) if tl is not None else clock.programme_start(None, ws, Fraction(25))
+        return Response(state.notes_csv(notes, start), media_type="text/csv; charset=utf-8",
                         headers={"content-disposition": f'attachment; filename="{name}.csv"'})
     return JSONResponse([n.to_json() for n in notes],
                         headers={"content-disposition": f'attachment; filename="{name}.json"'})

@@ -38,8 +38,9 @@ from ..records.review import (
 from ..render.state import read_render_record
 from ..sheetcells import csv_row
 from ..subs import WRITTEN_FORMATS
-from ..timecode import ms_to_timecode
+from ..timecode import Timecode
 from ..workspace import Workspace
+from .clock import to_timecode
 from .errors import Invalid, NotFound
 from .obstacles import Obstacle, settle
 
@@ -98,13 +99,14 @@ def delete_note(ws: Workspace, note_id: str) -> None:
         raise NotFound(f"there is no note {note_id!r}")
 
 
-def notes_csv(notes: Sequence[Note], rate: Any) -> str:
-    """The notes as CSV (UTF-8 with BOM, so spreadsheet programs read the diacritics)."""
+def notes_csv(notes: Sequence[Note], start: Timecode) -> str:
+    """The notes as CSV (UTF-8 with BOM, so spreadsheet programs read the diacritics), timed in
+    broadcast timecode from the programme's `start` as the room and the NLE exports show it."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["id", "in", "out", "in_ms", "out_ms", "author", "text", "created"])
     for n in notes:  # formula-like text is quote-prefixed (sheetcells)
-        writer.writerow(csv_row([n.id, ms_to_timecode(n.in_ms, rate), ms_to_timecode(n.out_ms, rate), n.in_ms,
+        writer.writerow(csv_row([n.id, to_timecode(n.in_ms, start), to_timecode(n.out_ms, start), n.in_ms,
                                  n.out_ms, n.author, n.text, n.created]))
     return "\ufeff" + out.getvalue()
 

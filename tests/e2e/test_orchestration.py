@@ -101,7 +101,9 @@ def test_run_walks_every_stage_and_a_rerun_does_nothing(programme: Path) -> None
     assert any(render.glob("*.mp4"))
     rendered = _renders(programme)
 
-    again = run_json(programme, "--allow-fail", "--allow-unapproved")
+    proc = reportage(programme, "--json", "run", "--allow-fail", "--allow-unapproved", "nho.yaml")
+    assert proc.returncode == 0, "a walk that packaged with both overrides given succeeded: " + proc.stdout[-400:]
+    again: dict[str, object] = json.loads(proc.stdout)
     assert [(s["stage"], s["up_to_date"]) for s in again["stages"]] == [(n, True) for n in STAGE_NAMES]  # type: ignore[union-attr]
     assert _renders(programme) == rendered
 

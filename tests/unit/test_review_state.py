@@ -18,6 +18,7 @@ from pipeline.review.files import resolve_inside
 from pipeline.review.views import legal_spans
 from pipeline.subs import is_hand_edited, read_subtitles
 from pipeline.subs.adopt import ledger_path, source_of
+from pipeline.timecode import Timecode
 from pipeline.timeline import Segment, Timeline
 from pipeline.workspace import Workspace
 
@@ -66,8 +67,8 @@ def test_notes_validate_and_export(ws: Workspace) -> None:
     state.add_note(ws, 400, None, "Trần Khoa", "Hình tối")
     notes = state.read_notes(ws)
     assert [(n.in_ms, n.out_ms, n.author) for n in notes] == [(400, 400, "Trần Khoa"), (1200, 1500, "Nguyễn Thị Hà")]
-    csv = state.notes_csv(notes, Fraction(25))
-    assert csv.startswith("\ufeffid,in,out") and "00:00:01:05" in csv and "Tiếng hơi nhỏ" in csv
+    csv = state.notes_csv(notes, Timecode.parse("10:00:00:00", Fraction(25)))
+    assert csv.startswith("\ufeffid,in,out") and "10:00:01:05" in csv and "Tiếng hơi nhỏ" in csv
     state.delete_note(ws, notes[0].id)
     assert len(state.read_notes(ws)) == 1
     with pytest.raises(NotFound):

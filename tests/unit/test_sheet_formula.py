@@ -19,6 +19,7 @@ from pipeline.manifest import Programme
 from pipeline.review import state
 from pipeline.sheetcells import escape, unescape
 from pipeline.subs import read_subtitles
+from pipeline.timecode import Timecode
 from pipeline.translate.sheet_backend import COLUMNS, SheetRow, read_sheet, write_sheet
 from pipeline.workspace import Workspace
 from tests.asr_fixtures import make_programme
@@ -94,7 +95,8 @@ def test_a_csv_cell_starting_with_equals_is_refused(tmp_path: Path) -> None:
 
 def test_review_notes_csv_is_escaped() -> None:
     notes = [state.Note("a1", 0, 40, "@boss", ATTACK, "2024"), state.Note("a2", 40, 80, "Hà", "- Tiếng nhỏ", "2024")]
-    rows = list(csv.reader(io.StringIO(state.notes_csv(notes, Fraction(25)).lstrip("\ufeff"))))
+    start = Timecode.parse("10:00:00:00", Fraction(25))
+    rows = list(csv.reader(io.StringIO(state.notes_csv(notes, start).lstrip("\ufeff"))))
     assert rows[1][5:7] == ["'@boss", "'" + ATTACK] and rows[2][6] == "'- Tiếng nhỏ"
 
 
