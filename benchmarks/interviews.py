@@ -71,11 +71,11 @@ def make_programme(folder: Path, clips: list[SpeechClip], manifest_extra: str = 
 
 
 def run_interviews(folder: Path, clips: list[SpeechClip], manifest_extra: str = "") -> InterviewRun:
+    from pipeline.run import stage
     from pipeline.stages.assemble import assemble_programme
     from pipeline.stages.ingest import Settings as IngestSettings
     from pipeline.stages.ingest import ingest_programme
     from pipeline.stages.subtitles import subtitles_programme
-    from pipeline.stages.transcribe import Settings, run
 
     programme = load_manifest(make_programme(folder / "footage", clips, manifest_extra))
     ws = Workspace(folder / "ws", programme.id)
@@ -85,7 +85,7 @@ def run_interviews(folder: Path, clips: list[SpeechClip], manifest_extra: str = 
     assert report.ok, report.to_dict()
     seconds["ingest"] = time.monotonic() - began
     began = time.monotonic()
-    run(programme, ws, Settings())
+    stage("transcribe").run(programme, ws)  # the settings `reportage run` builds from the manifest
     seconds["transcribe"] = time.monotonic() - began
     began = time.monotonic()
     assemble_programme(programme, ws)

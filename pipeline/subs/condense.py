@@ -40,10 +40,25 @@ def _fits(cue: Cue, style: Style, limit: float) -> bool:
     )
 
 
-def _shorten(text: str, max_chars: int) -> str:
+DANGLING = frozenset({"and", "or", "but", "nor", "so", "of", "to", "in", "on", "at", "for", "with", "from", "by",
+                      "as", "than", "that", "which", "who", "whose", "into", "onto", "about", "between", "is", "are",
+                      "was", "were"})
+"""Words a cut text may not end on before its "…", beside the style's `avoid_break_after` (articles,
+possessives): "…depends on the father's wisdom and the…" reads as a word lost, "…the father's
+wisdom…" as a thought cut short."""
+
+
+def _shorten(text: str, max_chars: int, avoid_after: Collection[str] = ()) -> str:
+    """`text` cut at a word boundary to `max_chars` with "…", never ending on an article, a
+    possessive, a conjunction or a preposition (the words before them are kept; one word at least)."""
     if len(text) <= max_chars:
         return text
     cut = text[: max(1, max_chars - 1)].rsplit(" ", 1)[0].rstrip(" ,;:-–")
+    words = cut.split(" ")
+    weak = {w.casefold() for w in avoid_after} | DANGLING
+    while len(words) > 1 and words[-1].strip(",;:-–\"'“”‘’").casefold() in weak:
+        words.pop()
+    cut = " ".join(words).rstrip(" ,;:-–")
     return (cut or text[: max(1, max_chars - 1)]) + "…"
 
 
@@ -72,7 +87,7 @@ def fit_cues(
             current = current.with_times(cue.start_ms, max(end, cue.end_ms))
         budget = min(math.floor(limit * current.duration_ms / 1000), style.lines_per_cue * style.chars_per_line)
         while not _fits(current, style, limit) and budget > 1:
-            short = _shorten(text, budget)
+            short = _shorten(text, budget, style.avoid_break_after)
             current = Cue(current.index, current.start_ms, current.end_ms, break_lines(short, style, protected),
                           current.speaker_change, current.source_ids)
             budget = len(short) - max(2, len(short) // 10)

@@ -27,10 +27,16 @@ def test_interviews_from_real_speech(tmp_path: Path) -> None:
     assert corpus_wer([(" ".join(c.text for c in clips), " ".join(vi))]) <= 0.2, vi
     en = subtitle_text(run, "en")
     assert en and all(text.strip() for text in en)
-    assert sum(1 for text in en if text.rstrip().endswith(("…", "..."))) <= 1, en
     # Machine English stays marked as such; no word lies outside the speech the clip holds.
     record = read_subtitles_record(run.ws)
     assert record is not None and record.languages["en"].machine_draft
+    # At most one stretch of speech has its English cut with "…" to be read in time (one sentence
+    # laid over two cues counts once); a cut never ends on an article or a conjunction.
+    cut = [entry for entry in record.languages["en"].cue_map or () if entry.shortened]
+    assert len(cut) <= 1, (en, cut)
+    for text in en:
+        if text.rstrip().endswith("…"):
+            assert text.rstrip("…").split()[-1].casefold() not in {"the", "a", "an", "and", "of", "to"}, text
     for clip in clips:
         transcript = Transcript.from_json(read_json(run.ws.transcript_json(clip.id)))
         regions = transcript.options["regions_ms"]

@@ -173,7 +173,7 @@ def test_a_programme_renders_from_the_wheel(installed: Installed, tmp_path: Path
     # drawn in this process with the shipped fonts, which the first test found in the wheel
     assert list((tmp_path / "ws" / "wheel" / "graphics").glob("lower-third-*.mov"))
     record = json.loads((tmp_path / "ws" / "wheel" / "renders" / "render.json").read_text(encoding="utf-8"))
-    rendered = Path(record["deliverables"]["web-720p"]["file"])
+    rendered = tmp_path / "ws" / "wheel" / record["deliverables"]["web-720p"]["file"]  # relative to the programme
     probe = json.loads(subprocess.run(["ffprobe", "-v", "error", "-show_streams", "-of", "json", str(rendered)],
                                       capture_output=True, text=True, check=True).stdout)
     video = next(s for s in probe["streams"] if s["codec_type"] == "video")

@@ -26,3 +26,13 @@ def test_vulgar_mishearing_is_flagged_for_the_editor() -> None:
     report = lint([Cue(1, 0, 3000, ("Lồn cho tàu biển trọng tải lớn",))], style, Fraction(25))
     assert [i.rule for i in report.issues] == ["sensitive-word"]
     assert report.ok  # a warning: the editor decides
+
+
+def test_a_cut_never_ends_on_an_article_a_conjunction_or_a_preposition() -> None:
+    """Seen on real speech: "the more it depends on the father's wisdom and the…"."""
+    from pipeline.subs.condense import _shorten
+
+    text = "the more it depends on the father's wisdom and the mother's patience"
+    assert _shorten(text, 50, {"the", "a", "an"}) == "the more it depends on the father's wisdom…"
+    assert _shorten("in the", 4, {"the"}) == "in…", "one word at least"
+    assert _shorten("short enough", 40) == "short enough"
