@@ -184,6 +184,9 @@ for _command in (_ingest_command, _transcribe_command, _assemble_command, _confo
 cli.add_command(_batch_command)
 cli.add_command(_worker_command)
 cli.add_command(_review_command)
+from .commands.verify_stream import verify_stream_command as _verify_stream_command  # noqa: E402
+
+cli.add_command(_verify_stream_command)
 
 
 def _fail(line: str, exit_code: int, error: dict[str, object]) -> NoReturn:

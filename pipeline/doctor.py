@@ -9,6 +9,7 @@ from typing import Any
 from .asr.model import model_report
 from .errors import ReportageError
 from .fonts import SUBTITLE_FAMILY, check_vietnamese, fonts_dir
+from .publish.vendor import vendor_report
 from .translate.gguf_model import gguf_report
 
 
@@ -82,6 +83,18 @@ def _language_model() -> dict[str, Any]:
     return {"check": "language model", "ok": True, "detail": detail}
 
 
+def _stream_packager() -> dict[str, Any]:
+    """Shaka Packager for the HLS/DASH streaming package (from its wheel, hash and version checked)."""
+    from .publish.packager import packager_report
+
+    report = packager_report()
+    if report.get("error"):
+        return {"check": "shaka packager", "ok": False, "detail": report["error"]}
+    detail = (f"{report['packager_version']} ({report['package']} {report['version']}): sha256 "
+              f"{str(report['sha256'])[:12]}… verified")
+    return {"check": "shaka packager", "ok": True, "detail": detail}
+
+
 def checks() -> list[dict[str, Any]]:
     """Tools, fonts and models, each with ok and a detail line."""
     return [
@@ -92,4 +105,6 @@ def checks() -> list[dict[str, Any]]:
         _model(),
         _vietnamese_model(),
         _language_model(),
+        _stream_packager(),
+        vendor_report(),  # the web package's player page: video.js from set-up, checked
     ]

@@ -390,6 +390,28 @@ def _parse_progress(stream: Any, duration_s: float | None) -> Iterator[float]:
                 yield max(0.0, min(1.0, int(value) / 1e6 / duration_s))
 
 
+def run_tool(argv: Sequence[str | Path], *, subject: Path | str | None = None, cwd: Path | None = None,
+             hint: str | None = None) -> subprocess.CompletedProcess[str]:
+    """Run another media tool (`argv[0]` its absolute path: Shaka Packager from its wheel) the way
+    ffmpeg runs here: an argument list, logged, killed with us, its output kept for the error.
+
+    Returns the finished process (stdout and stderr as text); a non-zero exit raises FFmpegError
+    naming `subject`, with the tool's last line as the problem and `hint` as the fix."""
+    line = [str(part) for part in argv]
+    log.debug("run %s", shlex.join(line))
+    try:
+        proc = subprocess.run(line, capture_output=True, check=False, cwd=cwd, stdin=subprocess.DEVNULL,
+                              preexec_fn=die_with_parent())
+    except OSError as exc:
+        raise ToolMissingError(f"cannot run {line[0]} ({exc.strerror or exc})", path=subject, hint=hint) from None
+    stdout, stderr = proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace")
+    if proc.returncode != 0:
+        last = _tail(stderr, 1) or _tail(stdout, 1) or f"exit status {proc.returncode}"
+        raise FFmpegError(f"{Path(line[0]).name} failed: {last}", path=subject, hint=hint, argv=line,
+                          stderr_tail=_tail(stderr, 15))
+    return subprocess.CompletedProcess(line, proc.returncode, stdout, stderr)
+
+
 def version() -> str:
     """ffmpeg's version line, for stage input hashes and `reportage doctor`."""
     proc = subprocess.run([tool_path("ffmpeg"), "-version"], capture_output=True, check=False)

@@ -31,7 +31,7 @@ from ..text import fold
 from .model import ScriptError, ScriptLine
 from .prose import clean, is_direction, language_of, split_speaker
 
-Role = Literal["vi", "en", "speaker", "clip"]
+Role = Literal["vi", "en", "speaker", "clip", "section"]
 
 # Folded header texts; explicit language names rank above generic ones ("Lời", "Nội dung"), so a
 # table with both a "Lời" column and a "Tiếng Việt" column is not ambiguous.
@@ -47,6 +47,8 @@ _EXACT: dict[Role, frozenset[str]] = {
                           "who", "nguoi doc", "ai noi", "role"}),
     "clip": frozenset({"canh", "clip", "hinh", "shot", "hinh anh", "canh quay", "file", "tep", "ma clip", "clip id",
                        "id", "source", "nguon", "video", "tu lieu"}),
+    # The heading a row falls under (carried down until the next one): chapters of the social package.
+    "section": frozenset({"section", "chapter", "phan", "chuong", "muc", "chuong muc", "phan doan"}),
 }  # fmt: skip
 _CLIP_FIRST_WORDS = frozenset({"canh", "clip", "hinh", "shot"})
 _IDENTIFIER_RE = re.compile(r"^(?:\S*[_./\\]\S*|\S*\d\S*|\d{1,2}:\d{2}(?::\d{2})?(?:[:;.]\d{2})?)$")
@@ -90,6 +92,7 @@ class Layout:
     speaker: int | None = None
     clip: int | None = None
     header: int | None = None
+    section: int | None = None  # a column of section headings (`ScriptLine.section`)
 
     def describe(self, names: Sequence[str]) -> str:
         def name(index: int | None) -> str:
@@ -136,7 +139,8 @@ def layout_from_header(row: Sequence[str], index: int, where: Callable[[int], st
                 hint=f'keep one, or name the other "Tiếng {"Việt" if role == "vi" else "Anh"}" explicitly',
             )
         chosen[role] = columns[0]
-    return Layout(chosen["vi"], chosen.get("en"), chosen.get("speaker"), chosen.get("clip"), header=index)
+    return Layout(chosen["vi"], chosen.get("en"), chosen.get("speaker"), chosen.get("clip"), header=index,
+                  section=chosen.get("section"))
 
 
 @dataclass(frozen=True)
@@ -239,16 +243,25 @@ def table_lines(
     path: Path,
     *,
     skip: Callable[[int], bool] = lambda _index: False,
+    heading: Callable[[int], str | None] = lambda _index: None,
 ) -> list[ScriptLine]:
     """Each row after the header as a script line (rows skipped as in the module docstring, and
-    those `skip` names, e.g. a heading merged across the table)."""
+    those `skip` names, e.g. a heading merged across the table). A row `heading` gives text for (a
+    heading merged across the table), or a cell of the section column, starts the section the lines
+    after it carry (`ScriptLine.section`); a heading row is never a line."""
     _check_not_swapped(rows, layout, where, path)
     start = 0 if layout.header is None else layout.header + 1
     lines: list[ScriptLine] = []
+    section: str | None = None
     for index in range(start, len(rows)):
         row = rows[index]
+        title = heading(index)
+        if title and clean(title):
+            section = clean(title)
+            continue
         if skip(index):
             continue
+        section = _cell(row, layout.section) or section
         vi, en = _cell(row, layout.vi), _cell(row, layout.en)
         speaker, clip = _cell(row, layout.speaker) or None, _cell(row, layout.clip) or None
         if not vi:
@@ -270,5 +283,5 @@ def table_lines(
                 en = split_speaker(en)[1] if en else en
             if not vi:
                 continue
-        lines.append(ScriptLine(where(index), vi, en or None, speaker, clip))
+        lines.append(ScriptLine(where(index), vi, en or None, speaker, clip, section=section))
     return lines

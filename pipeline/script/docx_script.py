@@ -9,13 +9,15 @@ Which is read:
 - otherwise the body's paragraphs, paired by the rule in `paragraphs`.
 
 Skipped: empty rows and paragraphs; Title, Subtitle and Heading paragraphs; a table row that is one
-cell merged across the row (a section heading); the continuation rows of a Vietnamese cell merged
+cell merged across the row (a section heading: it and a Heading paragraph name the section of the lines
+after them, `ScriptLine.section`); the continuation rows of a Vietnamese cell merged
 downwards; whole bracketed directions. Italics alone are not taken as a direction: newsrooms
 italicise quoted interviews as often as notes. Text boxes, headers, footers and comments are not read.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from pathlib import Path
 from typing import Any
@@ -73,9 +75,15 @@ class _Table:
                 skip.add(index)
         return skip
 
+    def headings(self) -> dict[int, str]:
+        """The text of each row that is one cell merged across the table: a section heading."""
+        return {index: self.rows[index][0] for index, tcs in enumerate(self._tcs)
+                if len(tcs) > 1 and tcs[0] is not None and all(tc is tcs[0] for tc in tcs)}
+
     def lines(self, layout: Layout, path: Path) -> list[ScriptLine]:
         skip = self.skipped(layout)
-        return table_lines(self.rows, layout, self.where, path, skip=lambda index: index in skip)
+        return table_lines(self.rows, layout, self.where, path, skip=lambda index: index in skip,
+                           heading=self.headings().get)
 
 
 class _StyleNames:
@@ -101,13 +109,17 @@ def _paragraph_lines(document: Any, path: Path) -> list[ScriptLine]:
     blocks: list[Block] = []
     number = 0
     styles = _StyleNames()
+    section: str | None = None  # the last Heading paragraph's text (`ScriptLine.section`)
     for paragraph in document.paragraphs:
         text = paragraph.text
         if not text.strip():
             continue
         number += 1
-        if _is_script_paragraph(paragraph, styles):
-            blocks.append(block_from_lines(f"paragraph {number}", text.splitlines()))
+        if styles.of(paragraph).casefold().startswith("heading"):
+            section = " ".join(text.split())
+        elif _is_script_paragraph(paragraph, styles):
+            blocks.append(dataclasses.replace(block_from_lines(f"paragraph {number}", text.splitlines()),
+                                              section=section))
     return pair_blocks(blocks, path)
 
 

@@ -35,6 +35,10 @@ class ScriptLine:
     speaker: str | None  # e.g. "Lê Quốc Thắng", "PV", "Lời bình", as written
     clip: str | None  # a clip id or shot/file reference when the script names one
     notes: tuple[str, ...] = ()  # what reading changed; the first line carries the file's (a repair)
+    # The section heading the line falls under (a DOCX Heading paragraph or heading row merged across
+    # a table, a sheet's section column or merged heading row, a Markdown heading): the chapters of
+    # the programme's social package. None before the first heading, or when the script has none.
+    section: str | None = None
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ class Block:
     text: str
     english: str | None = None
     declared: Language | None = None
+    section: str | None = None  # the heading the paragraph falls under (`ScriptLine.section`)
 
 
 def pair_blocks(blocks: Iterable[Block], path: Path) -> list[ScriptLine]:
@@ -86,7 +87,8 @@ def pair_blocks(blocks: Iterable[Block], path: Path) -> list[ScriptLine]:
             labelled.add(len(lines))
             if english:
                 english = split_speaker(english)[1]
-        lines.append(ScriptLine(block.ref, vi, english or None, speaker or pending_speaker, clip))
+        lines.append(ScriptLine(block.ref, vi, english or None, speaker or pending_speaker, clip,
+                                section=block.section))
         pending_speaker = None
         open_line = len(lines) - 1 if not english else None
     return lines

@@ -41,7 +41,10 @@ def sheet_lines(rows: Sequence[Sequence[str]], path: Path, skip: set[int] | None
             path=path,
             hint='start with a header row such as "vi, en, speaker, clip" (or "Tiếng Việt, Tiếng Anh")',
         )
-    return table_lines(rows, layout, _row_ref, path, skip=lambda index: index in (skip or set()))
+    def heading(index: int) -> str | None:  # a skipped row's text is a heading merged across the sheet
+        return next((cell for cell in rows[index] if cell.strip()), None) if index in (skip or set()) else None
+
+    return table_lines(rows, layout, _row_ref, path, skip=lambda index: index in (skip or set()), heading=heading)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -3,7 +3,8 @@ its English optionally after it ("EN: …" or "> …" lines, or the next paragra
 
 Stripped before pairing: list markers ("- ", "* ", "+ ", "• ", "1. ", "1) "; each item is a
 paragraph of its own) and, in Markdown, headings (a title or section name is not spoken, so the
-whole heading is dropped), horizontal rules, fenced code, HTML comments, images, link targets (the
+whole heading is dropped as a line; it names the section of the lines under it, `ScriptLine.section`),
+horizontal rules, fenced code, HTML comments, images, link targets (the
 link text stays) and emphasis markers (`**`, `*`, `__`, backticks; a single `_` is kept, clip ids
 have them). A Markdown pipe table with a Vietnamese column is read as a table (see `columns`), and
 then the paragraphs around it are not script. A .txt whose first line is a tab-separated header
@@ -13,6 +14,7 @@ sheet.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -44,6 +46,7 @@ class _Chunk:
     table: bool = False
     item: bool = False  # a list item: "---" under it is a rule, not a heading underline
     lines: list[str] = field(default_factory=list)
+    section: str | None = None  # the Markdown heading above it (`ScriptLine.section`)
 
 
 def _inline_markdown(line: str) -> str:
@@ -59,6 +62,7 @@ def _chunks(text: str, markdown: bool) -> Iterator[_Chunk]:
         text = _COMMENT.sub(lambda m: "\n" * m.group().count("\n"), text)
     current: _Chunk | None = None
     fenced = False
+    section: str | None = None
     lines = text.splitlines()
     for number, raw in enumerate(lines, 1):
         if markdown and _FENCE.match(raw):
@@ -75,6 +79,7 @@ def _chunks(text: str, markdown: bool) -> Iterator[_Chunk]:
             and not current.item
             and _SETEXT_UNDERLINE.match(raw)
         ):
+            section = " ".join(_inline_markdown(" ".join(current.lines)).split()) or section
             current = None  # "===" or "---" under a paragraph makes that paragraph a heading
             continue
         is_break = (
@@ -86,6 +91,8 @@ def _chunks(text: str, markdown: bool) -> Iterator[_Chunk]:
             if current:
                 yield current
             current = None
+            if markdown and not fenced and _ATX_HEADING.match(raw):
+                section = " ".join(_inline_markdown(raw.strip().lstrip("#").rstrip("#")).split()) or section
             continue
         table_row = markdown and raw.lstrip().startswith("|")
         starts_item = bool(_LIST_MARKER.match(raw))
@@ -93,7 +100,7 @@ def _chunks(text: str, markdown: bool) -> Iterator[_Chunk]:
             yield current
             current = None
         if current is None:
-            current = _Chunk(number, table=table_row, item=starts_item)
+            current = _Chunk(number, table=table_row, item=starts_item, section=section)
         line = _LIST_MARKER.sub("", raw, count=1) if starts_item else raw
         current.lines.append(_inline_markdown(line) if markdown and not table_row else line)
     if current:
@@ -146,5 +153,6 @@ def read_text(data: bytes, path: Path, *, markdown: bool) -> list[ScriptLine]:
         return tables
     blocks: list[Block] = []
     for number, chunk in enumerate((c for c in chunks if not c.table), 1):
-        blocks.append(block_from_lines(f"paragraph {number} (line {chunk.first_line})", chunk.lines))
+        block = block_from_lines(f"paragraph {number} (line {chunk.first_line})", chunk.lines)
+        blocks.append(dataclasses.replace(block, section=chunk.section))
     return pair_blocks(blocks, path)

@@ -1,0 +1,1 @@
+"""Social media package for a programme: platform limits, chapters, texts, thumbnails and the sheet."""
