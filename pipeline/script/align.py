@@ -466,9 +466,13 @@ def _candidates(sentence_keys: Sequence[str], heard: Sequence[_Heard], index: di
 # -- placing the script -------------------------------------------------------------------------------
 
 def _timed_tokens(sentence: Sentence, fit: _Fit, heard: Sequence[_Heard], words: Sequence[TimedWord],
-                  block: str) -> tuple[TimedWord, ...]:
+                  block: str, from_ms: int | None = None, to_ms: int | None = None,
+                  source: str | None = None) -> tuple[TimedWord, ...]:
     """The sentence's tokens with times: paired syllables take the heard syllable's time, the others
-    share the time between their timed neighbours by length."""
+    share the time between their timed neighbours by length. `from_ms` / `to_ms`: where the speech
+    the sentence stands for starts / ends when stray words at its edges were taken in
+    (`_take_in_strays`), so its unpaired edge syllables share that time instead of an estimate;
+    `source`: the source id of its first heard word then."""
     flat = [(t, key) for t, keys in enumerate(sentence.keys) for key in keys]
     times: list[tuple[int, int] | None] = [None] * len(flat)
     for i, j in fit.pairs:
@@ -490,9 +494,9 @@ def _timed_tokens(sentence: Sentence, fit: _Fit, heard: Sequence[_Heard], words:
         after = next_span[0] if next_span else None
         count = k - i
         if before is None and after is not None:
-            before = max(0, after - typical * count)
+            before = min(from_ms, after) if from_ms is not None else max(0, after - typical * count)
         if after is None and before is not None:
-            after = before + typical * count
+            after = max(to_ms, before) if to_ms is not None else before + typical * count
         assert before is not None and after is not None
         lengths = [len(flat[x][1]) for x in range(i, k)]
         total = sum(lengths) or 1
@@ -502,7 +506,7 @@ def _timed_tokens(sentence: Sentence, fit: _Fit, heard: Sequence[_Heard], words:
             times[x] = (round(at), max(round(at), round(nxt)))
             at = nxt
         i = k
-    source = words[heard[fit.pairs[0][1]].word].source_id
+    source = source or words[heard[fit.pairs[0][1]].word].source_id
     paired_tokens = {flat[i][0] for i, _ in fit.pairs}
     out: list[TimedWord] = []
     for t, token in enumerate(sentence.tokens):
@@ -573,6 +577,98 @@ def _yield_edges(fit: _Fit, taken: Sequence[tuple[int, int]], script: Sequence[s
     return _Fit(fit.score, tuple(pairs), share) if share >= MIN_HEARD else None
 
 
+# A stray: recognised speech left between placed sentences that is the edge of one of them misheard.
+# The fitting alignment pairs a sentence's first (last) syllables with whatever heard ones give the
+# best score and leaves a heard syllable more than the script has outside the sentence for free, so
+# "cho nên là chỉ từ…" for "Chuỗi giá trị từ…" leaves "cho" out, and it would be a cue of its own:
+# one word for a fifth of a second, unreadable, and not what was said. Such a run is taken into the
+# sentence when it is this short, joined to it (a gap under lint's speech gap: one stretch of speech),
+# set apart from all other speech on its far side (a sentence's pause, another clip, or nothing), and
+# no longer than the sentence's edge syllables that were not heard (unpaired or mismatched): a
+# sentence whose edge was heard as itself keeps a word said next to it (an ad-lib "vâng").
+STRAY_SYLLABLES = 2
+STRAY_JOINED_MS = 300  # `subs.speech.SPEECH_GAP_MS`
+STRAY_APART_MS = 600  # `subs.sentences.PAUSE_MS`: a pause that ends a sentence
+
+
+def _unheard_edge(fit: _Fit, script: Sequence[str], heard: Sequence[_Heard], leading: bool) -> int:
+    """How many of the sentence's syllables at one edge come before its first (after its last) pair
+    heard as itself or as a near miss: the syllables the alignment has no evidence for there."""
+    good = [i for i, j in fit.pairs if _sub(script[i], heard[j].key) > 0]
+    if not good:
+        return 0
+    return good[0] if leading else len(script) - 1 - good[-1]
+
+
+def _stray_run(words: Sequence[TimedWord], covered: set[int], edge: int, step: int) -> list[int]:
+    """The uncovered words next to word `edge` on one side (`step` -1: before it, +1: after it) that
+    form a stray (see STRAY_SYLLABLES), nearest first; [] when there is none."""
+    def clip(k: int) -> str:
+        return words[k].source_id.rsplit("|", 1)[-1].split("@", 1)[0]
+
+    def gap(a: int, b: int) -> int:
+        first, second = (a, b) if a < b else (b, a)
+        return words[second].start_ms - words[first].end_ms
+
+    run: list[int] = []
+    syllables = 0
+    k = edge
+    while True:
+        nxt = k + step
+        if nxt < 0 or nxt >= len(words) or clip(nxt) != clip(k) or gap(k, nxt) >= STRAY_APART_MS:
+            return run  # set apart: nothing, another clip, or a sentence's pause beyond it
+        if nxt in covered or gap(k, nxt) >= STRAY_JOINED_MS:
+            return []  # other speech close by: not a stray of this sentence
+        syllables += len(syllable_keys(words[nxt].text))
+        if syllables > STRAY_SYLLABLES:
+            return []
+        run.append(nxt)
+        k = nxt
+
+
+def _clock(ms: int) -> str:
+    """Programme milliseconds as the subtitle files write them ("00:00:47,900")."""
+    return f"{ms // 3_600_000:02d}:{ms // 60_000 % 60:02d}:{ms // 1000 % 60:02d},{ms % 1000:03d}"
+
+
+def _take_in_strays(chosen: Sequence[tuple[int, _Fit]], sentences: Sequence[Sentence], heard: Sequence[_Heard],
+                    words: Sequence[TimedWord]) -> tuple[list[tuple[int, _Fit, int, int]], list[str]]:
+    """Each chosen fit (in time order) with the recognised words it stands for, as (sentence number,
+    fit, first word, last word), strays at its edges taken in (the fit then without its unheard edge
+    pairs, so those syllables share the stray's time); and a note for each stray taken in, so the
+    record says which recognised words the script's now stand for."""
+    covered: set[int] = set()
+    for _, fit in chosen:
+        covered.update(range(heard[fit.span[0]].word, heard[fit.span[1]].word + 1))
+    out: list[tuple[int, _Fit, int, int]] = []
+    notes: list[str] = []
+    for number, fit in chosen:
+        sentence = sentences[number]
+        script = [key for keys in sentence.keys for key in keys]
+        first, last = heard[fit.span[0]].word, heard[fit.span[1]].word
+        pairs = list(fit.pairs)
+        for leading in (True, False):
+            edge = first if leading else last
+            run = _stray_run(words, covered, edge, -1 if leading else 1)
+            said = sum(len(syllable_keys(words[k].text)) for k in run)
+            if not run or said > _unheard_edge(fit, script, heard, leading):
+                continue
+            good = [n for n, (i, j) in enumerate(pairs) if _sub(script[i], heard[j].key) > 0]
+            pairs = pairs[good[0]:] if leading else pairs[: good[-1] + 1]
+            covered.update(run)
+            if leading:
+                first = min(run)
+            else:
+                last = max(run)
+            text = " ".join(words[k].text for k in sorted(run))
+            where = "start" if leading else "end"
+            notes.append(f"{sentence.ref}: the recognised “{text}” at {_clock(words[min(run)].start_ms)}, joined to "
+                         f"the sentence's {where} and not heard as its words, is taken as that {where} misheard "
+                         "(the script's words are shown for it)")
+        out.append((number, _Fit(fit.score, tuple(pairs), fit.heard), first, last))
+    return out, notes
+
+
 def align(lines: Sequence[ScriptLineLike], words: Sequence[TimedWord]) -> Alignment:
     """Place every script sentence on the recognised `words` (programme time, in time order)."""
     words = sorted(words, key=lambda w: (w.start_ms, w.end_ms))
@@ -609,15 +705,20 @@ def align(lines: Sequence[ScriptLineLike], words: Sequence[TimedWord]) -> Alignm
         taken.append((lo, hi))
         chosen.append((number, kept))
     chosen.sort(key=lambda c: c[1].span[0])
+    spans, stray_notes = _take_in_strays(chosen, sentences, heard, words)
+    notes.extend(stray_notes)
     placements: list[Placement] = []
     seen: dict[int, int] = defaultdict(int)
-    for number, fit in chosen:
+    for number, fit, first_word, last_word in spans:
         seen[number] += 1
         sentence = sentences[number]
         block = f"script:{sentence.id}#{seen[number]}"
-        timed = _timed_tokens(sentence, fit, heard, words, block)
-        placements.append(Placement(sentence, seen[number], timed, heard[fit.span[0]].word,
-                                    heard[fit.span[1]].word, fit.heard, fit.score))
+        took_in = (first_word < heard[fit.span[0]].word, last_word > heard[fit.span[1]].word)
+        timed = _timed_tokens(sentence, fit, heard, words, block,
+                              words[first_word].start_ms if took_in[0] else None,
+                              words[last_word].end_ms if took_in[1] else None,
+                              words[first_word].source_id if took_in[0] else None)
+        placements.append(Placement(sentence, seen[number], timed, first_word, last_word, fit.heard, fit.score))
     covered: set[int] = set()
     for p in placements:
         covered.update(range(p.first_word, p.last_word + 1))

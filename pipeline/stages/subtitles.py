@@ -83,7 +83,7 @@ if TYPE_CHECKING:
     from ..translate.sheet_backend import SheetRow
 
 STAGE = "subtitles"
-VERSION = 1
+VERSION = 2  # 2: stray words at a script sentence's edge taken in; a sentence's cues share its time to be read
 LANGS = ("vi", "en")
 FORMATS = WRITTEN_FORMATS
 

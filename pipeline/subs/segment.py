@@ -354,6 +354,10 @@ class _Segmenter:
                         latest = min(latest, wall - 1)
                     starts[number + 1] = max(starts[number + 1], min(latest, want + f.gap))
                     limit = starts[number + 1] - f.gap
+                    later = self._borrow_from_next(number, groups, starts, chars, min(cap, want))
+                    if later is not None:
+                        starts[number + 1] = later
+                        limit = later - f.gap
             end = min(want, cap) if limit is None else min(want, cap, limit)
             if limit is not None and starts[number + 1] - end < f.close_gap:
                 end = max(end, min(limit, cap))
@@ -362,6 +366,44 @@ class _Segmenter:
             source_ids = tuple(dict.fromkeys(w.source_id for w in self.words[first : last + 1] if w.source_id))
             cues.append(Cue(number + 1, f.ms(start), f.ms(end), layout.lines, two_speakers, source_ids))
         return cues
+
+    def _error_cps(self) -> float | None:
+        """The reading speed above which a cue is a lint error (None: no speed is an error)."""
+        style = self.style
+        return style.max_cps if self.speed_is_error else style.max_cps_hard
+
+    def _borrow_from_next(self, number: int, groups: Sequence[tuple[int, int]], starts: list[int], chars: int,
+                          wanted: int) -> int | None:
+        """A later start for cue `number + 1` when cue `number`, held to the next cue's lead-in, still
+        cannot be read within the error speed (or the minimum duration) and the next cue holds more of
+        the same run of speech (one sentence, one side of every sound break): the pair shares the
+        speech's time, so the next cue starts a few frames after its first word (lint reads that as
+        speech continued from the cue before) and itself takes the time it then needs from the silence
+        after it. Never later than `hang_on_frames` after the next cue's first word, nor so late that
+        the next cue could not be read before its own wall or the cue after it; None: no change."""
+        f, style = self.f, self.style
+        first = groups[number][0]
+        next_first, next_last = groups[number + 1]
+        error_cps = self._error_cps()
+        if self.run_start[next_first] != self.run_start[first] or error_cps is None:
+            return None
+        start = starts[number]
+        needed = start + f.length_for(start, max(style.min_duration_ms, chars * 1000 / error_cps))
+        needed = min(needed, wanted)
+        if needed <= starts[number + 1] - f.gap:
+            return None  # readable as it is
+        next_chars = sum(len(line) for line in self.layout(next_first, next_last)[0].lines)
+        next_need = max(style.min_duration_ms, next_chars * 1000 / error_cps)
+        room = self._wall(next_first)
+        if number + 2 < len(groups):
+            after = starts[number + 2] - f.gap
+            room = after if room is None else min(room, after)
+        latest = frame_floor(self.words[next_first].start_ms, f.rate) + f.hang_on
+        later = min(needed + f.gap, latest)
+        if room is not None:
+            while later > starts[number + 1] and later + f.length_for(later, next_need) > room:
+                later -= 1
+        return later if later > starts[number + 1] else None
 
     def _onto_cut(self, start: int, end: int, last: int, limit: int | None, cap: int, chars: int) -> int:
         """Move an out-time within the shot-change window onto the cut, where that breaks no rule."""

@@ -167,3 +167,51 @@ def test_english_is_shared_at_clause_boundaries_and_never_inside_a_term() -> Non
     assert " ".join(three) == english and all(three)
     assert not any(p.endswith("Định") or p.endswith("Economic") for p in three)
     assert share_out("Yes.", [5, 5]) == ["Yes.", ""]
+
+
+# dautu's coconut narration as Whisper heard it (clip ms): the second sentence's "Chuỗi giá trị" came
+# back as four syllables, "cho nên là chỉ", so the alignment pairs "Chuỗi" with "nên" and leaves "cho"
+# outside both sentences, a one-word cue of 200 ms between them.
+COCONUT_1 = "Với khoảng 27 nghìn héc-ta dừa, Trà Vinh là một trong những vùng trồng dừa lớn nhất cả nước."
+COCONUT_2 = ("Chuỗi giá trị từ trái dừa đến thạch dừa, than hoạt tính và hàng xuất khẩu đang thu hút nhiều "
+             "doanh nghiệp.")
+COCONUT_HEARD = [
+    (860, 1240, "Với"), (1240, 1560, "khoảng"), (1560, 1840, "hai"), (1840, 2100, "mươi"), (2100, 2340, "thành"),
+    (2340, 2720, "hết"), (2720, 2920, "tà"), (2920, 3260, "giữa,"), (3540, 3760, "Trà"), (3760, 3980, "Vinh"),
+    (3980, 4160, "là"), (4160, 4360, "một"), (4360, 4740, "chẳng"), (4740, 4960, "nhúng"), (4960, 5200, "vùng"),
+    (5200, 5480, "chồng"), (5480, 5780, "giữa"), (5780, 5980, "lớn"), (5980, 6300, "nhớt"), (6300, 6460, "cả"),
+    (6460, 6700, "nước,"), (7570, 7750, "cho"), (7750, 7930, "nên"), (7930, 8110, "là"), (8110, 8370, "chỉ"),
+    (8370, 8610, "từ"), (8610, 8990, "cháy"), (8990, 9250, "giữa"), (9250, 9390, "bên"), (9390, 9710, "tạch"),
+    (9710, 10050, "giữa,"), (10310, 10490, "tan"), (10490, 10750, "quạt"), (10750, 10950, "tính"),
+    (10950, 11190, "và"), (11190, 11510, "hàng"), (11510, 11870, "sớt"), (11870, 12150, "khẩu"),
+    (12150, 12350, "đăng"), (12350, 12650, "phố"), (12650, 12810, "của"), (12810, 13130, "tìu"),
+    (13130, 13390, "xanh"), (13390, 13830, "nghiệp."),
+]
+
+
+def coconut_words() -> list[TimedWord]:
+    return [TimedWord(a, b, t, 0.6, None, f"coco@{a}") for a, b, t in COCONUT_HEARD]
+
+
+def test_a_stray_word_at_a_sentence_start_that_was_not_heard_as_it_is_taken_in() -> None:
+    words = coconut_words()
+    result = align([Line("row 11", COCONUT_1), Line("row 12", COCONUT_2)], words)
+    assert [p.sentence.id for p in result.placements] == ["1", "2"]
+    second = result.placements[1]
+    assert [w.text for w in second.words] == COCONUT_2.split()
+    assert second.first_word == 21 and second.start_ms == 7570  # from "cho", where the voice starts
+    assert [w.text for w in result.words if w.block is None] == []  # no recognised word left between them
+    assert [n for n in result.notes if "“cho”" in n and n.startswith("row 12")]  # and the record says so
+    cues = segment(list(result.words), load_style("vi"))
+    assert next(" ".join(c.lines) for c in cues if c.lines[0].startswith(("cho", "Chuỗi"))).startswith("Chuỗi")
+    assert not [c for c in cues if c.duration_ms < 833]
+
+
+def test_a_word_said_next_to_a_sentence_heard_as_itself_keeps_its_recognised_words() -> None:
+    """"vâng" before "Đây là…", joined and in the same clip: the sentence's start was heard as itself,
+    so the word is speech of its own (an ad-lib), not the sentence misheard."""
+    words = [*heard(S1, 0), TimedWord(7500, 7760, "vâng", 0.8, None, "c1@7500"), *heard(S2, 7800)]
+    result = align([Line("p1", S1), Line("p2", S2)], words)
+    assert [w.text for w in result.words if w.block is None] == ["vâng"]
+    assert result.placements[1].start_ms == 7800
+    assert not result.notes

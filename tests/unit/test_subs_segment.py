@@ -209,3 +209,33 @@ def test_random_speech_lints_without_errors(seed: int) -> None:
     report = lint(cues, style, rate, shot_changes_ms=cuts, speech_spans_ms=spans(words))
     assert report.errors == (), report.format_text(f"seed {seed}")
     assert_covers_every_word(cues, words, style)
+
+
+# dulich's interview answer as the script laid it on Whisper's words (programme ms), then the sound
+# break where the edit cuts to the next clip and the next script sentence after it.
+_ANSWER = [(44970, 45170, "Chúng"), (45170, 45430, "tôi"), (45430, 45690, "phát"), (45690, 45950, "triển"),
+           (45950, 46230, "du"), (46230, 46450, "lịch"), (46450, 46690, "cộng"), (46690, 46890, "đồng"),
+           (46890, 47070, "để"), (47070, 47270, "đồng"), (47270, 47510, "bào"), (47730, 47830, "Khmer"),
+           (47990, 48070, "cùng"), (48070, 48350, "hưởng"), (48350, 48630, "lợi"), (48630, 48890, "và"),
+           (48890, 49210, "giữ"), (49210, 49470, "gìn"), (49470, 49650, "bản"), (49650, 49910, "sắc"),
+           (49910, 50130, "của"), (50130, 50370, "mình.")]
+_NEXT = [(51560, 51770, "Đến"), (51770, 52090, "Trà"), (52090, 52330, "Vinh,"), (52590, 52830, "du"),
+         (52830, 53050, "khách")]
+
+
+def test_a_sentence_cue_too_fast_to_read_borrows_from_the_next_cue_of_the_same_sentence() -> None:
+    """The first half of a fast sentence cannot be read by the next cue's lead-in; the second half
+    has time to spare before the cut after it, so it starts a few frames after its first word (speech
+    continued from the cue before) and the first half is read at 17 cps or less."""
+    words = [TimedWord(a, b, t, 1.0, None, "b@0", "script:8#1") for a, b, t in _ANSWER]
+    words += [TimedWord(a, b, t, 1.0, None, "c@0", "script:4#1") for a, b, t in _NEXT]
+    cuts = [46800, 51120]
+    cues = segment(words, VI, cuts, sound_breaks_ms=[51120])
+    assert [" ".join(c.lines) for c in cues[:2]] == ["Chúng tôi phát triển du lịch cộng đồng để đồng bào",
+                                                      "Khmer cùng hưởng lợi và giữ gìn bản sắc của mình."]
+    assert cues[0].cps <= 17 and cues[1].cps <= 17
+    assert cues[1].start_ms - cues[0].end_ms == 80
+    assert cues[1].end_ms <= 51120  # the second half still ends on the sound break
+    report = lint(cues, VI, VI.frame_rate, shot_changes_ms=cuts, speech_spans_ms=spans(words))
+    assert not report.errors
+    assert not [i for i in report.issues if i.rule == "speech-sync" and i.cue == 2]
