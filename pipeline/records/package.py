@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from .. import fsutil
-from ..errors import WorkspaceError
 from ..workspace import Workspace
+from .reading import read_record
 
 PACKAGE_RECORD_VERSION = 1
 
@@ -90,14 +90,5 @@ def write_package_record(ws: Workspace, record: PackageRecord) -> Path:
 def read_package_record(ws: Workspace) -> PackageRecord | None:
     """What the package stage delivered last, None before it has made a bag; a WorkspaceError naming
     the file when it cannot be read."""
-    path = package_record_path(ws)
-    if not path.is_file():
-        return None
-    try:
-        data = fsutil.read_json(path)
-        if not isinstance(data, Mapping):
-            raise ValueError("not a JSON object")
-        return PackageRecord.from_json(data)
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise WorkspaceError(f"package record is unreadable ({exc})", path=path,
-                             hint="run `reportage package MANIFEST` again") from exc
+    return read_record(package_record_path(ws), PackageRecord.from_json, "package record",
+                       "run `reportage package MANIFEST` again")

@@ -12,6 +12,7 @@ from .. import fsutil
 from ..errors import WorkspaceError
 from ..media.probe import AudioStream, MediaInfo, VideoStream
 from ..workspace import Workspace
+from .reading import read_record
 
 
 def probe_path(ws: Workspace, clip_id: str) -> Path:
@@ -41,11 +42,6 @@ def read_probe(ws: Workspace, clip_id: str) -> MediaInfo:
     if not path.is_file():
         raise WorkspaceError(f"clip {clip_id!r} has not been ingested (no probe)", path=path,
                              hint="run `reportage ingest MANIFEST` and fix the clip's errors first")
-    try:
-        data = fsutil.read_json(path)
-        if not isinstance(data, Mapping):
-            raise ValueError("not a JSON object")
-        return media_info_from_json(data)
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise WorkspaceError(f"probe record is unreadable ({exc})", path=path,
-                             hint="run `reportage ingest MANIFEST` again") from exc
+    info = read_record(path, media_info_from_json, "probe record", "run `reportage ingest MANIFEST` again")
+    assert info is not None  # the file is there: read_record returns a record or raises
+    return info

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import fsutil, stagerun
-from ..errors import WorkspaceError
 from ..qc.plan import CheckResult, Status, worst
 from ..workspace import Workspace
+from .reading import read_record
 
 if TYPE_CHECKING:
     from ..qc.checks import FileMeasurements
@@ -226,14 +226,5 @@ def write_qc_report(path: Path, report: QCReport) -> Path:
 def read_qc_report(ws: Workspace) -> QCReport | None:
     """The programme's QC report, None before QC has run; a WorkspaceError naming the file when it
     is unreadable or of a version this reportage does not know."""
-    path = qc_report_path(ws)
-    if not path.is_file():
-        return None
-    try:
-        data = fsutil.read_json(path)
-        if not isinstance(data, Mapping):
-            raise ValueError("not a JSON object")
-        return QCReport.from_json(data, posters_dir(ws))
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise WorkspaceError(f"QC report is unreadable ({exc})", path=path,
-                             hint="run `reportage qc MANIFEST` again") from exc
+    return read_record(qc_report_path(ws), lambda data: QCReport.from_json(data, posters_dir(ws)), "QC report",
+                       "run `reportage qc MANIFEST` again")

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from .. import fsutil
-from ..errors import WorkspaceError
 from ..timecode import parse_rate
 from ..workspace import Workspace
+from .reading import read_record
 
 
 @dataclass(frozen=True)
@@ -67,14 +67,5 @@ def write_shots(ws: Workspace, clip_id: str, shots: ShotList) -> Path:
 def read_shots(ws: Workspace, clip_id: str) -> ShotList | None:
     """A clip's shot list; None when it has none (a clip without picture, or not ingested yet); a
     WorkspaceError naming the file when it cannot be read."""
-    path = shots_path(ws, clip_id)
-    if not path.is_file():
-        return None
-    try:
-        data = fsutil.read_json(path)
-        if not isinstance(data, Mapping):
-            raise ValueError("not a JSON object")
-        return ShotList.from_json(data)
-    except (OSError, ValueError, KeyError, TypeError, ZeroDivisionError) as exc:
-        raise WorkspaceError(f"shot list is unreadable ({exc})", path=path,
-                             hint="run `reportage ingest MANIFEST` again") from exc
+    return read_record(shots_path(ws, clip_id), ShotList.from_json, "shot list",
+                       "run `reportage ingest MANIFEST` again")

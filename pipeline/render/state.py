@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from .. import fsutil, stagerun
-from ..errors import WorkspaceError
 from ..profiles import Profile
+from ..records.reading import read_record
 from ..timecode import Excerpt
 from ..workspace import Workspace, resolved_path, stored_path
 from .plan import PLAN_VERSION
@@ -213,17 +213,9 @@ def render_record_path(ws: Workspace) -> Path:
 def read_render_record(ws: Workspace) -> RenderRecord:
     """The render record; an empty one before the first render. An unreadable record (or one of an
     older version) is a WorkspaceError saying to render again."""
-    path = render_record_path(ws)
-    if not path.is_file():
-        return RenderRecord(ws.programme_id)
-    try:
-        data = fsutil.read_json(path)
-        if not isinstance(data, Mapping):
-            raise ValueError("not a JSON object")
-        return RenderRecord.from_json(data, ws.dir)
-    except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
-        raise WorkspaceError(f"render record is unreadable ({exc})", path=path,
-                             hint="run `reportage render MANIFEST --force`") from exc
+    record = read_record(render_record_path(ws), lambda data: RenderRecord.from_json(data, ws.dir), "render record",
+                         "run `reportage render MANIFEST --force`")
+    return record if record is not None else RenderRecord(ws.programme_id)
 
 
 def write_render_record(ws: Workspace, record: RenderRecord) -> Path:
