@@ -827,26 +827,30 @@ def _within(measured: float, declared: float) -> bool:
     return abs(measured - declared) <= BITRATE_TOLERANCE * declared
 
 
-def check_average_bitrate(package: Package) -> Verdict:
+def _bitrate_verdict(package: Package, entries: Sequence[tuple[Tag, Ref, tuple[float, float] | None]],
+                     attribute: str, which: int, what: str, counted: str) -> Verdict:
+    """Each entry's measured rate (`which`: 0 average, 1 peak) against its declared `attribute`."""
     problems: list[Problem] = []
     count = 0
-    for tag, ref in package.variants():
-        declared = tag.attributes.get("AVERAGE-BANDWIDTH", "")
-        rates = _variant_rates(package, tag, ref)
+    for tag, ref, rates in entries:
+        declared = tag.attributes.get(attribute, "")
         if not declared.isdigit() or rates is None:
             continue
         count += 1
-        if not _within(rates[0], int(declared)):
+        if not _within(rates[which], int(declared)):
             problems.append(Problem(package.master.name, tag.line,
-                                    f"{ref.uri}: measured average {rates[0] / 1000:.0f} kb/s, AVERAGE-BANDWIDTH "
+                                    f"{ref.uri}: measured {what} {rates[which] / 1000:.0f} kb/s, {attribute} "
                                     f"{int(declared) / 1000:.0f} kb/s (±{BITRATE_TOLERANCE:.0%} allowed); "
                                     "declare what was encoded"))
-    return Verdict(tuple(problems), f"{count} variants measured" if count else "")
+    return Verdict(tuple(problems), f"{count} {counted} measured" if count else "")
+
+
+def check_average_bitrate(package: Package) -> Verdict:
+    entries = [(tag, ref, _variant_rates(package, tag, ref)) for tag, ref in package.variants()]
+    return _bitrate_verdict(package, entries, "AVERAGE-BANDWIDTH", 0, "average", "variants")
 
 
 def check_peak_bitrate(package: Package) -> Verdict:
-    problems: list[Problem] = []
-    count = 0
     entries: list[tuple[Tag, Ref, tuple[float, float] | None]] = [
         (tag, ref, _variant_rates(package, tag, ref)) for tag, ref in package.variants()]
     for tag in package.master.all("EXT-X-I-FRAME-STREAM-INF"):
@@ -854,17 +858,7 @@ def check_peak_bitrate(package: Package) -> Verdict:
         pl = package.playlist(ref)
         if ref is not None:
             entries.append((tag, ref, _rates(pl) if pl is not None else None))
-    for tag, ref, rates in entries:
-        declared = tag.attributes.get("BANDWIDTH", "")
-        if not declared.isdigit() or rates is None:
-            continue
-        count += 1
-        if not _within(rates[1], int(declared)):
-            problems.append(Problem(package.master.name, tag.line,
-                                    f"{ref.uri}: measured peak {rates[1] / 1000:.0f} kb/s, BANDWIDTH "
-                                    f"{int(declared) / 1000:.0f} kb/s (±{BITRATE_TOLERANCE:.0%} allowed); "
-                                    "declare what was encoded"))
-    return Verdict(tuple(problems), f"{count} streams measured" if count else "")
+    return _bitrate_verdict(package, entries, "BANDWIDTH", 1, "peak", "streams")
 
 
 def check_variant_count(package: Package) -> Verdict:
