@@ -201,13 +201,16 @@ def leftover_pattern(target: Path) -> re.Pattern[str]:
 
 
 def clear_leftovers(target: Path) -> list[Path]:
-    """Delete the temporary files (`atomic_path`, `scratch_path`) a killed process left beside
+    """Delete the temporary files and folders (`atomic_path`, `scratch_path`, `atomic_dir`) a killed process left beside
     `target`; a process that dies by SIGKILL cannot clean up after itself. Returns what was deleted."""
     if not target.parent.is_dir():
         return []
     pattern = leftover_pattern(target)
-    gone = [p for p in target.parent.iterdir() if pattern.fullmatch(p.name) and p.is_file()]
+    gone = [p for p in target.parent.iterdir() if pattern.fullmatch(p.name) and (p.is_file() or p.is_dir())]
     for path in gone:
+        if path.is_dir():  # a folder deliverable's build (`atomic_dir`)
+            shutil.rmtree(path, ignore_errors=True)
+            continue
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
     return gone

@@ -203,6 +203,21 @@ DEFAULT_SAFE_AREAS = SafeAreas()
 the branded programme trunk)."""
 
 
+class Rung(_Strict):
+    """One rung of an adaptive-streaming ladder: its height (the width follows the programme's
+    aspect) and its average bit rate. The peak is 1.5× the average over a 2× buffer: enough for a
+    hard shot, and within what a player that trusts the declared rate can ride out."""
+
+    height: int = Field(ge=144, le=4320)
+    bitrate_kbps: int = Field(ge=100, le=100_000)
+
+
+LADDER_PEAK = 1.5
+"""A rung's maxrate over its average."""
+LADDER_BUFFER_S = 2.0
+"""A rung's VBV buffer in seconds of its average rate."""
+
+
 class Leader(_Strict):
     """Broadcast leader before the programme: bars and tone, a slate, then black (durations in seconds)."""
 
@@ -246,6 +261,10 @@ class Profile(_Strict):
     programme_start_tc: str | None = None
     vertical: Literal["crop", "blur-pad"] | None = None
     excerpt: bool = False
+    ladder: tuple[Rung, ...] = ()
+    """An adaptive-streaming ladder: the deliverable is a folder of one MP4 per rung, all from the
+    same pass (`rung_profiles`), `video` giving what they share (codec, GOP, rate, colour) and the
+    largest picture; the first rung carries the sound (the others are picture only)."""
     source: str = ""
 
     @field_validator("name")
@@ -289,6 +308,30 @@ class Profile(_Strict):
             return None
         start = Timecode.parse(self.programme_start_tc, self.video.rate)
         return str(Timecode(start.frames - self._leader_frames(), self.video.rate))
+
+    def rung_profiles(self, house_width: int, house_height: int) -> tuple[Profile, ...]:
+        """The ladder's rungs as profiles of their own, in the ladder's order, capped at the house
+        size and at `video`'s size (a 720p programme streams no 1080p rung): each rung's width
+        follows the programme's aspect (even), its level is the lowest that carries it, and only the
+        first keeps the sound (`audio.channels` stays; the render maps no sound to the others)."""
+        cap = min(house_height, self.video.height)
+        rungs: list[Profile] = []
+        for rung in self.ladder:
+            if rung.height > cap:
+                continue
+            width = max(2, round(rung.height * house_width / house_height / 2) * 2)
+            peak = round(rung.bitrate_kbps * LADDER_PEAK)
+            video = self.video.model_copy(update={
+                "width": width, "height": rung.height, "bitrate_kbps": rung.bitrate_kbps, "maxrate_kbps": peak,
+                "bufsize_bits": round(rung.bitrate_kbps * 1000 * LADDER_BUFFER_S),
+                "level": h264_level_for(width, rung.height, self.video.rate, peak, self.video.profile)})
+            rungs.append(self.model_copy(update={"video": video, "ladder": ()}))
+        return tuple(rungs)
+
+    @staticmethod
+    def rung_file(profile: Profile) -> str:
+        """A rung's file name inside the ladder's folder: `540p.mp4`."""
+        return f"{profile.video.height}p{profile.container.extension}"
 
     def output_name(self, programme_id: str) -> str:
         """ASCII file name for this deliverable, e.g. `travinh-ep01_BROADCAST_XDCAM.mxf`."""
@@ -454,6 +497,7 @@ def legal_problems(profile: Profile) -> list[str]:
         out.append(f"{v.bframes} B-frames do not fit in a GOP of {v.gop}")
     out += _scan_problems(profile)
     out += _codec_problems(profile)
+    out += _ladder_problems(profile)
     out += _audio_problems(a)
     if profile.vertical is not None and v.height <= v.width:
         out.append(f"vertical: {profile.vertical} needs a portrait frame, not {v.width}×{v.height}")
@@ -516,6 +560,38 @@ def _codec_problems(profile: Profile) -> list[str]:
         if v.bitrate_kbps is not None:
             out.append("ProRes has no bit rate setting (the profile fixes it); remove video.bitrate_kbps")
     return out
+
+
+def _ladder_problems(profile: Profile) -> list[str]:
+    """A ladder is H.264 in MP4 rungs of distinct heights, the whole programme, no leader."""
+    if not profile.ladder:
+        return []
+    v, out = profile.video, []
+    if v.codec != "h264" or profile.container.format != "mp4":
+        out.append("a streaming ladder is H.264 in MP4 (what HLS fMP4 and DASH carry)")
+    heights = [r.height for r in profile.ladder]
+    if len(set(heights)) != len(heights):
+        out.append(f"two ladder rungs share a height ({', '.join(map(str, heights))})")
+    if any(h % 2 for h in heights):
+        out.append("ladder heights must be even (chroma subsampling)")
+    if profile.leader.enabled or profile.excerpt:
+        out.append("a streaming ladder carries the whole programme, with no leader")
+    if v.interlaced:
+        out.append("a streaming ladder is progressive")
+    if not v.closed_gop:
+        out.append("a streaming ladder needs closed GOPs (each segment starts with an IDR)")
+    return out
+
+
+def h264_level_for(width: int, height: int, rate: Fraction, peak_kbps: int, profile: str) -> str | None:
+    """The lowest H.264 level (`media/codecs.H264_LEVELS`) that carries a progressive picture of
+    this size and rate at this peak; None when none does."""
+    blocks = math.ceil(width / 16) * math.ceil(height / 16)
+    factor = H264_BR_FACTOR.get(profile, 1.0)
+    for level, (max_fs, max_mbps, max_br) in H264_LEVELS.items():
+        if blocks <= max_fs and blocks * rate <= max_mbps and peak_kbps <= max_br * factor:
+            return level
+    return None
 
 
 def _h264_level_problems(v: Video) -> list[str]:

@@ -32,7 +32,7 @@ from pathlib import Path
 
 from ..errors import WorkspaceError
 from ..media import graphs as g
-from ..media.encode import output_args
+from ..media.encode import audio_args, container_args, output_args, video_args
 from ..media.ffmpeg import Feed, safe_input
 from ..media.loudness import Normalisation, loudness_chain
 from ..profiles import DEFAULT_SAFE_AREAS, Profile
@@ -100,6 +100,13 @@ class Branch:
     subtitles: Path | None = None
     excerpt: Excerpt | None = None  # the stretch of the programme it carries
     fonts_dir: Path | None = None
+    rungs: tuple[Profile, ...] = ()
+    """A streaming ladder's rungs (`Profile.rung_profiles`): `output` is then a folder that gets one
+    file per rung (`Profile.rung_file`), the first with the sound."""
+
+    def rung_outputs(self) -> list[Path]:
+        """Where each rung is written (empty for a deliverable that is one file)."""
+        return [self.output / Profile.rung_file(r) for r in self.rungs]
 
 
 @dataclass(frozen=True)
@@ -526,6 +533,8 @@ def branch_chains(branch: Branch, v_src: str, a_src: str, prefix: str) -> tuple[
         # time, so the picture carries programme timestamps through the subtitles filter
         chains.append(g.chain(v_src, [g.filter_("setpts", f"PTS+{_sec(branch.excerpt.start_s)}/TB")], f"{prefix}_tv"))
         v_src = f"{prefix}_tv"
+    if branch.rungs:
+        return _ladder_chains(branch, v_src, a_src, prefix)
     chains += g.video_for(p, v_src, f"{prefix}_pic", prefix=prefix)
     picture = f"{prefix}_pic"
     post: list[str] = []
@@ -541,6 +550,37 @@ def branch_chains(branch: Branch, v_src: str, a_src: str, prefix: str) -> tuple[
     level = branch.level.filters(p.audio.sample_rate) if branch.level is not None else ()
     audio, maps = g.audio_for(p, a_src, level=level, meter=meter_name(branch.name), prefix=prefix)
     return chains + audio, [f"{prefix}_vout", *maps]
+
+
+def _ladder_chains(branch: Branch, v_src: str, a_src: str, prefix: str) -> tuple[list[g.Chain], list[str]]:
+    """A streaming ladder: the shared picture split once per rung and each fitted to its size from the
+    full picture (no rung is scaled from a smaller one), the sound levelled once; the labels are the
+    rungs' pictures in order, then the sound (`_ladder_outputs` maps them)."""
+    chains = g.fanout(v_src, [f"{prefix}_r{i}_in" for i in range(len(branch.rungs))])
+    pictures: list[str] = []
+    for i, rung in enumerate(branch.rungs):
+        chains += g.video_for(rung, f"{prefix}_r{i}_in", f"{prefix}_r{i}_vout", prefix=f"{prefix}_r{i}")
+        pictures.append(f"{prefix}_r{i}_vout")
+    level = branch.level.filters(branch.profile.audio.sample_rate) if branch.level is not None else ()
+    audio, maps = g.audio_for(branch.profile, a_src, level=level, meter=meter_name(branch.name), prefix=prefix)
+    return chains + audio, [*pictures, *maps]
+
+
+def _ladder_outputs(branch: Branch, labels: Sequence[str], metadata: Mapping[str, str]) -> list[str]:
+    """One output per rung: its picture, and for the first rung the sound too (every variant of the
+    stream package shares that one audio rendition); the encoder settings are the rung's own."""
+    outputs: list[str] = []
+    sound = labels[len(branch.rungs):]
+    for i, (rung, path) in enumerate(zip(branch.rungs, branch.rung_outputs(), strict=True)):
+        outputs += ["-map", f"[{labels[i]}]"]
+        for label in sound if i == 0 else ():
+            outputs += ["-map", f"[{label}]"]
+        for key, value in metadata.items():
+            outputs += ["-metadata", f"{key}={value}"]
+        outputs += video_args(rung)
+        outputs += audio_args(rung) if i == 0 else ["-an"]
+        outputs += [*container_args(rung), safe_input(path)]
+    return outputs
 
 
 def render_args(timeline: Timeline, branding: Branding, branches: Sequence[Branch],
@@ -582,6 +622,9 @@ def render_pass(timeline: Timeline, branding: Branding, branches: Sequence[Branc
         graphs += ["-filter_complex", g.graph(chains)]
     outputs: list[str] = []
     for branch, labels in zip(branches, maps, strict=True):  # outputs in the caller's order
+        if branch.rungs:
+            outputs += _ladder_outputs(branch, labels, metadata or {})
+            continue
         for label in labels:
             outputs += ["-map", f"[{label}]"]
         for key, value in (metadata or {}).items():

@@ -91,12 +91,14 @@ class DeliverableFile:
         return cls(str(data["name"]), int(data.get("size_bytes") or 0), str(data.get("sha256") or ""))
 
 
-def deliverable_files(ws: Workspace, path: Path) -> tuple[DeliverableFile, ...]:
+def deliverable_files(ws: Workspace, path: Path, *, first: str | None = None) -> tuple[DeliverableFile, ...]:
     """What a deliverable at `path` is, file by file: the file itself, or every file under the
-    folder (sorted, hidden temporaries left out), each with its size and SHA-256 (`content_hash`,
-    so the readers after render — QC, approval, the bag — do not read it again)."""
+    folder (sorted, hidden temporaries left out; `first`, the one to play and measure, ahead of the
+    rest), each with its size and SHA-256 (`content_hash`, so the readers after render — QC,
+    approval, the bag — do not read it again)."""
     if path.is_dir():
-        members = sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+        members = sorted((p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")),
+                         key=lambda p: (p.relative_to(path).as_posix() != first, p.relative_to(path).as_posix()))
         return tuple(DeliverableFile(p.relative_to(path).as_posix(), p.stat().st_size, stagerun.content_hash(ws, p))
                      for p in members)
     return (DeliverableFile(path.name, path.stat().st_size, stagerun.content_hash(ws, path)),)

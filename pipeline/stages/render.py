@@ -323,6 +323,12 @@ def _plan(programme: Programme, ws: Workspace, settings: Settings, *, draw: bool
     subtitles = _subtitles_record(ws)
     for name, profile in profiles.items():
         output = ws.render_dir(name) / profile.output_name(programme.id)
+        rungs = profile.rung_profiles(timeline.width, timeline.height) if profile.ladder else ()
+        if profile.ladder:  # a folder of one file per rung
+            output = output.with_suffix("")
+            if not rungs:
+                raise ManifestError(f"{name}: no rung of its ladder fits the programme's {timeline.height} lines",
+                                    path=programme.manifest_path, hint=f"add a lower rung to the {name} profile")
         lang = profile.subtitles.burn_in
         burn = ws.subtitle(lang, "srt") if lang else None
         if lang and burn is not None and not burn.exists():
@@ -333,7 +339,7 @@ def _plan(programme: Programme, ws: Workspace, settings: Settings, *, draw: bool
             burn = None
         cut = excerpt if profile.excerpt else None
         keyed[name] = deliverable_inputs(ws, profile=profile, shared=shared, burn_in=burn, excerpt=cut)
-        branches[name] = Branch(name, profile, output, subtitles=burn, excerpt=cut, fonts_dir=fonts_dir())
+        branches[name] = Branch(name, profile, output, subtitles=burn, excerpt=cut, fonts_dir=fonts_dir(), rungs=rungs)
     sound = {key: shared[key] for key in ("timeline", "working_copies", "ffmpeg")}
     return _Plan(timeline, excerpt, brand, branches, keyed, warnings, MeterCache(ws.loudness_cache_dir, sound))
 
@@ -543,7 +549,8 @@ def _run(ws: Workspace, timeline: Timeline, branding: Branding, branches: list[B
         for path in fsutil.clear_leftovers(b.output):
             log.info("deleted %s, left by an interrupted render", path)
     with contextlib.ExitStack() as stack:
-        finals = {b.name: stack.enter_context(fsutil.atomic_path(b.output, min_bytes=1)) for b in branches}
+        finals = {b.name: stack.enter_context(fsutil.atomic_dir(b.output) if b.rungs
+                                              else fsutil.atomic_path(b.output, min_bytes=1)) for b in branches}
         bodies = {b.name: stack.enter_context(fsutil.scratch_path(b.output, ".body")) for b in branches
                   if b.name in leaders}
         temps = [replace(b, output=bodies.get(b.name, finals[b.name])) for b in branches]
@@ -571,12 +578,13 @@ def _finish(ws: Workspace, branch: Branch, meter: LoudnessMeasurement | None,
             source: LoudnessMeasurement | None) -> RenderedDeliverable:
     """Probe the finished file and measure its loudness again: its entry in the render record."""
     p, out = branch.profile, branch.output
-    info = ffmpeg.ffprobe_json(out)
+    main = branch.rung_outputs()[0] if branch.rungs else out  # the first rung carries the sound
+    info = ffmpeg.ffprobe_json(main)
     duration = float(info.get("format", {}).get("duration", 0.0))
     figures, how = meter, "ebur128 in the render pass, before encoding (mono tracks)"
     if not p.audio.mono_tracks:
         skip = [f"atrim=start={p.leader.total_s:g}"] if p.leader.enabled else []
-        figures, how = measure(out, filters=skip), "ebur128 of the output file (BS.1770-4)"
+        figures, how = measure(main, filters=skip), "ebur128 of the output file (BS.1770-4)"
     loudness = None
     if figures is not None:
         loud, level = p.loudness, branch.level
@@ -591,6 +599,8 @@ def _finish(ws: Workspace, branch: Branch, meter: LoudnessMeasurement | None,
     if loudness is not None:  # the loudness log beside the file, for whoever receives the folder
         fsutil.write_json(out.with_name(out.name + ".loudness.json"),
                           {"deliverable": branch.name, "file": out.name, **loudness.to_json()})
-    return RenderedDeliverable(branch.name, str(out), p.name, round(duration, 3), out.stat().st_size, loudness,
+    size = sum(f.stat().st_size for f in branch.rung_outputs()) if branch.rungs else out.stat().st_size
+    return RenderedDeliverable(branch.name, str(out), p.name, round(duration, 3), size, loudness,
                                excerpt_s=branch.excerpt.seconds if branch.excerpt else None, leader_s=p.leader.total_s,
-                               rendered_at=time.time(), files=deliverable_files(ws, out), folder=out.is_dir())
+                               rendered_at=time.time(), files=deliverable_files(ws, out, first=main.name),
+                               folder=out.is_dir())
