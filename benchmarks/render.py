@@ -10,6 +10,9 @@
     encoder floor: the one pass run once more with ffmpeg's `-benchmark_all`, which times every call
     into an encoder, so the benchmark prints each encoder's own time in the pass and their sum
     against the pass's wall time (the part of the pass no sharing of decode and filters can save);
+(c) the streaming ladder (`web-stream`, added to the manifest's deliverables when it lacks it) as more
+    outputs of the one pass: the pass with it against the pass without it, what it adds against
+    encoding the rungs alone in a pass of their own, and the inputs each pass opens (no extra decode);
 and the peak memory of each (resource.getrusage children maxrss). Each phase runs in its own Python
 subprocess so its children's peak is its own. Graphics and broadcast leaders are made once before
 timing (both are cached by content hash, so a real render reuses them too). The load average is
@@ -18,7 +21,7 @@ Work happens in a scratch workspace (the timeline, subtitles, graphics and inges
 there); the real one is only read.
 
     .venv/bin/python benchmarks/render.py examples/dautu.yaml [--seconds 20] [--web web-720p] [--repeat 3]
-        [--only a|b] [--workspace DIR]
+        [--only a|b|c|abc] [--workspace DIR]
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+LADDER = "web-stream"
 
 
 def _scratch(manifest: Path, workspace: Path, scratch: Path, seconds: float | None) -> Path:
@@ -66,12 +70,14 @@ def _scratch(manifest: Path, workspace: Path, scratch: Path, seconds: float | No
     for record in src.dir.glob("ingest/*/*.json"):  # content keys, as a real render reads them
         (dst.dir / record.relative_to(src.dir)).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(record, dst.dir / record.relative_to(src.dir))
-    if not seconds:
-        return manifest
     data = yaml.safe_load(manifest.read_text(encoding="utf-8"))
+    if not seconds and LADDER in data.get("deliverables", []):
+        return manifest
     for key in ("glossary", "script"):  # files beside the real manifest that rendering never reads
         data.pop(key, None)
-    if data.get("social"):
+    if LADDER not in data.get("deliverables", []):  # (c) compares the pass with and without the ladder
+        data["deliverables"] = [*data.get("deliverables", []), LADDER]
+    if seconds and data.get("social"):
         end = min(seconds, 20.0)
         data["social"] = {"in": "00:00:00:00", "out": f"00:00:{int(end):02d}:{round((end % 1) * 25):02d}"}
     copy = scratch / manifest.name
@@ -154,6 +160,19 @@ def _phase(args: argparse.Namespace) -> None:
         render_programme(programme, ws, Settings(only=(args.web,), force=True))
     elif args.phase == "one-pass":
         render_programme(programme, ws, Settings(force=True))
+    elif args.phase in ("without-ladder", "ladder-alone"):
+        others = tuple(n for n in programme.manifest.deliverables if n != LADDER)
+        render_programme(programme, ws, Settings(only=others if args.phase == "without-ladder" else (LADDER,),
+                                                 force=True))
+    elif args.phase == "inputs":  # how many inputs each pass opens (every input is a decode)
+        report = {}
+        for name, only in (("with", ()), ("without", tuple(n for n in programme.manifest.deliverables
+                                                              if n != LADDER))):
+            planned = render_programme(programme, ws, Settings(only=only, force=True, dry_run=True))
+            command = next(c for c in planned.commands if "-filter_complex" in c)
+            report[name] = command.count("-i")
+        print(json.dumps({"seconds": 0.0, "cpu_s": 0.0, "maxrss_mib": 0.0, **report}))
+        return
     elif args.phase == "per-deliverable":
         for name in programme.manifest.deliverables:
             render_programme(programme, ws, Settings(only=(name,), force=True))
@@ -205,7 +224,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=None, help="only the first N seconds of the timeline")
     parser.add_argument("--web", default="web-720p", help="the web deliverable of comparison (a)")
     parser.add_argument("--repeat", type=int, default=1, help="runs of each phase (the median is reported)")
-    parser.add_argument("--only", choices=["a", "b", "ab"], default="ab", help="which comparison to run")
+    parser.add_argument("--only", choices=["a", "b", "c", "ab", "abc"], default="abc",
+                        help="which comparisons to run")
     parser.add_argument("--phase", help=argparse.SUPPRESS)
     parser.add_argument("--scratch", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -220,12 +240,14 @@ def main() -> None:
         print(f"load average before: {_load()}")
         _run_phase(args, "graphics")
         runs: dict[str, list[dict[str, Any]]] = {}
-        groups = [("bare", "ours-web-cold", "ours-web"), ("one-pass", "per-deliverable")]
-        for group in groups if args.only == "ab" else [groups["ab".index(args.only)]]:
+        groups = {"a": ("bare", "ours-web-cold", "ours-web"), "b": ("one-pass", "per-deliverable"),
+                  "c": ("without-ladder", "one-pass", "ladder-alone")}
+        for group in [groups[letter] for letter in args.only]:
             for _ in range(args.repeat):  # alternating, so a slow spell of a shared machine hits all
                 for phase in group:
                     runs.setdefault(phase, []).append(_run_phase(args, phase))
-        floor = _run_phase(args, "encoders") if args.only in ("ab", "b") else None
+        floor = _run_phase(args, "encoders") if "b" in args.only else None
+        inputs = _run_phase(args, "inputs") if "c" in args.only else None
         print(f"load average after: {_load()}")
     med = {name: {k: statistics.median(r[k] for r in results) for k in ("seconds", "cpu_s", "maxrss_mib")}
            for name, results in runs.items()}
@@ -235,7 +257,17 @@ def main() -> None:
             print(f"(a) {args.web} with branding+subtitles+loudness / bare transcode, {when}: "
                   f"{med[phase]['seconds'] / med['bare']['seconds']:.2f}×  (goal ≤ 1.1×); "
                   f"CPU {med[phase]['cpu_s'] / med['bare']['cpu_s']:.2f}×")
-    if "one-pass" in med:
+    if "without-ladder" in med:
+        with_, without, alone = med["one-pass"], med["without-ladder"], med["ladder-alone"]
+        added = with_["seconds"] - without["seconds"]
+        print(f"(c) the {LADDER} ladder as more outputs of the pass: {with_['seconds']:.1f} s with it, "
+              f"{without['seconds']:.1f} s without ({with_['seconds'] / without['seconds']:.2f}×); it adds "
+              f"{added:.1f} s, against {alone['seconds']:.1f} s to encode the rungs alone in a pass of their own "
+              f"({added / alone['seconds']:.2f}×); CPU {with_['cpu_s'] - without['cpu_s']:.1f} s added vs "
+              f"{alone['cpu_s']:.1f} s alone")
+        if inputs is not None:
+            print(f"    inputs opened (each a decode): {inputs['with']} with the ladder, {inputs['without']} without")
+    if "per-deliverable" in med:
         one, many = med["one-pass"], med["per-deliverable"]
         print(f"(b) all deliverables in one pass / one process each: {one['seconds'] / many['seconds']:.2f}×  "
               f"(goal ≤ 0.8×); peak memory {one['maxrss_mib']:.0f} vs {many['maxrss_mib']:.0f} MiB")

@@ -39,7 +39,8 @@ from .validate import load_manifest
 @click.option("-q", "--quiet", is_flag=True, help="Only errors.")
 @click.pass_context
 def cli(ctx: click.Context, workspace: Path, as_json: bool, wait: bool, verbose: int, quiet: bool) -> None:
-    """reportage — factual-TV pipeline: ingest → transcribe → assemble → conform → subtitles → render → QC → package.
+    """reportage — factual-TV pipeline: ingest → transcribe → assemble → conform → subtitles → render → QC →
+    publish → package.
 
     Each command takes a programme manifest (YAML). Outputs go to WORKSPACE/<programme-id>/.
     """
@@ -56,7 +57,8 @@ _SHOW = {
     "ingest": ("ingest", "show_ingest"), "assemble": ("assemble", "show_assemble"),
     "conform": ("conform", "show_conform"),
     "transcribe": ("transcribe", "show_transcribe"), "subtitles": ("subtitles", "show_subtitles"),
-    "render": ("render", "show_render"), "qc": ("qc", "show_qc"), "package": ("qc", "show_package"),
+    "render": ("render", "show_render"), "qc": ("qc", "show_qc"), "publish": ("publish", "show_publish"),
+    "package": ("qc", "show_package"),
 }
 
 
@@ -98,7 +100,8 @@ def run(c: Ctx, manifest: Path, allow_fail: bool, allow_unapproved: bool) -> Non
 
     programme = load_manifest(manifest)
     preflight(programme)
-    settings = {"package": stage("package").settings(programme, allow_fail=allow_fail,
+    settings = {"publish": stage("publish").settings(programme, allow_fail=allow_fail),
+                "package": stage("package").settings(programme, allow_fail=allow_fail,
                                                      allow_unapproved=allow_unapproved)}
     with c.locked(programme) as ws, c.bars() as bars:
         report = run_programme(programme, ws, settings, progress=bars, on_stage=lambda o: _show(c, programme, o))
@@ -169,6 +172,7 @@ from .commands.batch import worker as _worker_command  # noqa: E402
 from .commands.conform import conform as _conform_command  # noqa: E402
 from .commands.export import export_command as _export_command  # noqa: E402
 from .commands.ingest import ingest as _ingest_command  # noqa: E402
+from .commands.publish import publish as _publish_command  # noqa: E402
 from .commands.qc import package_command as _package_command  # noqa: E402
 from .commands.qc import qc_command as _qc_command  # noqa: E402
 from .commands.qc import verify_command as _verify_command  # noqa: E402
@@ -179,7 +183,8 @@ from .commands.transcribe import search as _search_command  # noqa: E402
 from .commands.transcribe import transcribe as _transcribe_command  # noqa: E402
 
 for _command in (_ingest_command, _transcribe_command, _assemble_command, _conform_command, _subtitles_group,
-                 _render_command, _qc_command, _package_command, _verify_command, _search_command, _export_command):
+                 _render_command, _qc_command, _publish_command, _package_command, _verify_command, _search_command,
+                 _export_command):
     cli.add_command(_command)
 cli.add_command(_batch_command)
 cli.add_command(_worker_command)

@@ -29,6 +29,7 @@ from .errors import ManifestError
 from .fsutil import nfc
 from .media.extensions import MEDIA_EXTS
 from .media.ingest_args import House
+from .publish.social.platforms import DEFAULT_SOCIAL_PLATFORMS, PLATFORMS
 from .timecode import parse_rate
 from .workspace import segment_problem, shown
 
@@ -186,12 +187,43 @@ class Credit(_Strict):
     name: str
 
 
+def _social_platform(value: str) -> str:
+    if value not in PLATFORMS:
+        raise ValueError(f"{value[:80]!r} is not a social platform the package knows (known: {', '.join(PLATFORMS)})")
+    return value
+
+
 class SocialCut(_Strict):
-    """The excerpt of the programme (programme timecode) that becomes the vertical social cut."""
+    """The excerpt of the programme (programme timecode) that becomes the vertical social cut, its
+    own title (the programme's when not given: an excerpt is often about one part of it), and the
+    platforms the social package is made for. `youtube` is the whole programme (landscape, with
+    chapters); every other platform takes the cut. Not given: YouTube and every vertical platform
+    plus Zalo (`platforms.DEFAULT_SOCIAL_PLATFORMS`), so a manifest written before platforms were named keeps
+    its package."""
 
     start: str = Field(alias="in")
     end: str = Field(alias="out")
+    title: Bilingual | None = None
+    platforms: list[Annotated[str, AfterValidator(_social_platform)]] | None = None
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @field_validator("platforms")
+    @classmethod
+    def _platforms(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        if not value:
+            raise ValueError("lists no platform: leave `platforms:` out for the default "
+                             f"({', '.join(DEFAULT_SOCIAL_PLATFORMS)})")
+        twice = sorted({key for key in value if value.count(key) > 1})
+        if twice:
+            raise ValueError(f"lists {', '.join(twice)} more than once: name each platform once")
+        return value
+
+    @property
+    def platform_keys(self) -> tuple[str, ...]:
+        """The platforms to make the package for: as given, or the default."""
+        return tuple(self.platforms) if self.platforms is not None else DEFAULT_SOCIAL_PLATFORMS
 
 
 class TranslationSettings(_Strict):

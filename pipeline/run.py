@@ -105,6 +105,11 @@ def _qc() -> StageModule:
     return qc
 
 
+def _publish() -> StageModule:
+    from .stages import publish
+    return publish
+
+
 def _package() -> StageModule:
     from .stages import package
     return package
@@ -112,7 +117,7 @@ def _package() -> StageModule:
 
 _LOADERS: dict[str, Callable[[], StageModule]] = {
     "ingest": _ingest, "transcribe": _transcribe, "assemble": _assemble, "conform": _conform,
-    "subtitles": _subtitles, "render": _render, "qc": _qc, "package": _package,
+    "subtitles": _subtitles, "render": _render, "qc": _qc, "publish": _publish, "package": _package,
 }
 """The module of each stage of the stage list, loaded when the stage is first used."""
 

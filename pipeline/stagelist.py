@@ -46,6 +46,8 @@ STAGE_LIST: tuple[StageEntry, ...] = (
                ("timeline", "title", "deliverables"), uses=("assemble", "conform", "subtitles")),
     StageEntry("qc", "every deliverable measured against its profile", ("timeline", "deliverables"),
                uses=("render", "subtitles", "transcribe")),
+    StageEntry("publish", "the web-portal stream and player page, and the social package",
+               ("timeline", "title", "deliverables"), uses=("render", "subtitles", "qc")),
     StageEntry("package", "the BagIt delivery bag for the centre", ("timeline", "title", "synopsis", "deliverables"),
                uses=("qc", "render", "subtitles", "transcribe")),
 )

@@ -215,6 +215,11 @@ class Workspace:
     def delivery_dir(self) -> Path:
         return self.dir / "delivery"
 
+    @property
+    def publish_dir(self) -> Path:
+        """`publish/`: the web package (`web/`) and the social package (`social/`)."""
+        return self.dir / "publish"
+
     def ensure(self) -> None:
         """Create the programme folder (stages create their own sub-folders as they write)."""
         self.dir.mkdir(parents=True, exist_ok=True)

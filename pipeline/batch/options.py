@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class BatchOptions:
-    """`allow_fail`: package over a QC FAIL, `allow_unapproved`: package outputs nobody approved
+    """`allow_fail`: publish and package over a QC FAIL, `allow_unapproved`: package outputs nobody approved
     (both recorded in the bag, where the package stage has the option); `english`: make English subtitles;
     `beam`: Whisper beam size (None: the transcribe stage's default)."""
 
@@ -42,7 +42,8 @@ class BatchOptions:
         package: dict[str, Any] = {"allow_fail": self.allow_fail}
         if self.allow_unapproved:
             package["allow_unapproved"] = True  # a TypeError here names an option the stage lost
-        settings: dict[str, Any] = {"package": stage("package").settings(programme, **package)}
+        settings: dict[str, Any] = {"publish": stage("publish").settings(programme, allow_fail=self.allow_fail),
+                                    "package": stage("package").settings(programme, **package)}
         if not self.english:
             settings["subtitles"] = stage("subtitles").settings(programme, english=False)
         if self.beam is not None:

@@ -34,6 +34,8 @@ _FIX = {
     "subtitles": "check the transcripts and the translation backend, then run the batch again",
     "render": "rerun it alone with `reportage -vv render MANIFEST` to see ffmpeg's message",
     "qc": "rerun `reportage qc MANIFEST` to see the measurement that failed",
+    "publish": "fix what QC reports, or what the stream validator names (`reportage verify-stream "
+               "WORKSPACE/<id>/publish/web/stream`), then run the batch again",
     "package": "fix what QC reports (`qc/report.html`), or package anyway with `reportage batch --allow-fail`",
     "crash": "run `PIPELINE_DEBUG=1 reportage run MANIFEST` on this programme alone to see the traceback",
     "interrupted": "run the same batch again: finished work is kept and skipped",

@@ -54,6 +54,9 @@ def show_package(c: Ctx, programme: Programme, report: Any) -> None:
         note += f" (not approved: {report.unapproved}, --allow-unapproved)"
     state = "up to date" if report.up_to_date else f"{len(report.files)} files"
     ui.say(f"package: {report.bag} — {state}{note}" + (f", zip {report.zip}" if report.zip else ""), c.quiet)
+    published = getattr(report, "published", None) or []
+    if published:
+        ui.say(f"  with the publish packages: {', '.join(f'data/publish/{p}/' for p in published)}", c.quiet)
     failed = getattr(report, "stage_failures", None) or []
     if failed:
         ui.say(f"  bag-info.txt Stage-Failures: made without {len(failed)} failed step(s) — {failed[0]}", c.quiet)
@@ -91,15 +94,20 @@ def qc_command(c: Ctx, target: Path, profile_name: str | None) -> None:
 @click.option("--allow-fail", is_flag=True, help="Package even though QC failed (recorded in bag-info.txt).")
 @click.option("--allow-unapproved", is_flag=True,
               help="Package outputs not approved in `reportage review` (recorded in bag-info.txt).")
+@click.option("--with-publish", is_flag=True,
+              help="Also carry the web and social packages of `reportage publish` (data/publish/).")
 @pass_ctx
-def package_command(c: Ctx, manifest: Path, make_zip: bool, allow_fail: bool, allow_unapproved: bool) -> None:
+def package_command(c: Ctx, manifest: Path, make_zip: bool, allow_fail: bool, allow_unapproved: bool,
+                    with_publish: bool) -> None:
     """Build the BagIt delivery package in WORKSPACE/<id>/delivery/; refused while QC has a FAIL or
-    while the current renders and subtitles are not the approved ones."""
+    while the current renders and subtitles are not the approved ones (and, with --with-publish, while
+    there is no publish record or its web package failed the stream check)."""
     from ..stages.package import Settings
 
     programme = load_manifest(manifest)
     c.stage_command(programme, "package", show_package,
-                    Settings(allow_fail=allow_fail, make_zip=make_zip, allow_unapproved=allow_unapproved))
+                    Settings(allow_fail=allow_fail, make_zip=make_zip, allow_unapproved=allow_unapproved,
+                             with_publish=with_publish))
 
 
 @click.command("verify")

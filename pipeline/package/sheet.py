@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import contextlib
 import html
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
 from ..manifest import Programme
 from ..profiles import Profile
+from ..records.publish import PublishRecord
 
 
 def tech_specs(profile: Profile) -> dict[str, Any]:
@@ -33,15 +35,59 @@ def tech_specs(profile: Profile) -> dict[str, Any]:
     }
 
 
+PUBLISH_ROLES = {
+    "web": ("Gói web cho cổng thông tin: trang phát, luồng HLS và DASH, MP4, phụ đề WebVTT — đăng nguyên thư mục",
+            "Web package for the portal: player page, HLS and DASH stream, progressive MP4, WebVTT subtitles — "
+            "host the folder as it is"),
+    "social": ("Gói mạng xã hội: bảng thông tin đăng tải, ảnh thu nhỏ, phụ đề SRT cho từng nền tảng",
+               "Social package: the upload sheet, thumbnails and SRT subtitles for each platform"),
+}
+"""What each publish folder in the bag is for (`reportage package --with-publish`), Vietnamese then English."""
+_WEB_FILES = (("page", "Trang phát", "Player page"), ("embed", "Mã nhúng (iframe)", "Embed snippet (iframe)"),
+              ("master", "Danh sách phát HLS chính", "HLS master playlist"), ("mpd", "Tệp mô tả DASH", "DASH manifest"),
+              ("progressive", "MP4 một tệp (cho CMS nhận một tệp)", "Progressive MP4 (for a CMS that takes one file)"))
+_SOCIAL_FILES = (("sheet", "Bảng thông tin đăng tải", "Upload sheet"),
+                 ("data", "Dữ liệu của bảng (JSON)", "Sheet data (JSON)"))
+
+
+def publish_entries(record: PublishRecord, where: dict[str, str], counts: dict[str, tuple[int, int]],
+                    present: Collection[str]) -> list[dict[str, Any]]:
+    """The sheet's publish section: per package (`web`, `social`) its folder in the bag (`where`, under
+    `data/`), role, file count and bytes (`counts`), the files a portal's team opens first with theirs
+    (those in `present`, paths under `data/`), and what the stream check and the platforms found."""
+    out: list[dict[str, Any]] = []
+    parts: tuple[tuple[str, Any, tuple[tuple[str, str, str], ...]], ...] = (
+        ("web", record.web, _WEB_FILES), ("social", record.social, _SOCIAL_FILES))
+    for name, part, known in parts:
+        if part is None or name not in where:
+            continue
+        folder = where[name]
+        main = [{"file": f"{folder}/{getattr(part, attr)}", "role_vi": vi, "role_en": en} for attr, vi, en in known
+                if getattr(part, attr) and f"{folder}/{getattr(part, attr)}" in present]
+        entry: dict[str, Any] = {"package": name, "folder": folder, "role_vi": PUBLISH_ROLES[name][0],
+                                 "role_en": PUBLISH_ROLES[name][1], "files": counts[name][0],
+                                 "size_bytes": counts[name][1], "main_files": main}
+        if name == "web":
+            entry.update(renditions=list(part.renditions), subtitles=list(part.subtitles),
+                         stream_check={"rules_passed": part.rules_passed, "failures": list(part.failures),
+                                       "notes": list(part.notes)})
+        else:
+            entry.update(platforms=list(part.platforms), problems=list(part.problems), notes=list(part.notes))
+        out.append(entry)
+    return out
+
+
 def build_sheet(programme: Programme, *, duration: str | None, files: list[dict[str, Any]],
                 glossary: list[dict[str, str]], qc_verdict: str, notes: list[dict[str, Any]] | None = None,
-                approval: dict[str, Any] | None = None) -> dict[str, Any]:
+                approval: dict[str, Any] | None = None,
+                publish: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """The sheet as data. `files`: one dict per deliverable (name, file, specs, loudness: the numbers
     `integrated` LUFS, `true_peak` dBTP, `lra` LU); `notes`: the review notes (in/out, author, text);
     `approval`: the review decision (who, when, comment, the SHA-256 of each file approved, the
-    obstacles set aside with their reasons)."""
+    obstacles set aside with their reasons); `publish`: the publish packages the bag carries
+    (`publish_entries`), the key absent from a bag made without them."""
     m, title, synopsis = programme.manifest, programme.title, programme.synopsis
-    return {
+    sheet = {
         "programme_id": m.id,
         "year": m.year,
         "language": m.language,
@@ -56,6 +102,9 @@ def build_sheet(programme: Programme, *, duration: str | None, files: list[dict[
         "review_notes": list(notes or []),
         "approval": approval,
     }
+    if publish is not None:
+        sheet["publish"] = publish
+    return sheet
 
 
 def _loud(values: dict[str, Any] | None) -> str:
@@ -66,6 +115,25 @@ def _loud(values: dict[str, Any] | None) -> str:
         if values.get(key) is not None:
             parts.append(f"{label} {float(values[key]):.1f} {unit}")
     return ", ".join(parts) or "—"
+
+
+def _publish_html(entries: list[dict[str, Any]]) -> str:
+    """The sheet's publish section: each folder with its role, its main files, and the findings."""
+    e = html.escape
+    rows = []
+    for p in entries:
+        main = "".join(f"<br><code>{e(f['file'])}</code> — {e(f['role_vi'])} / <i>{e(f['role_en'])}</i>"
+                       for f in p["main_files"])
+        check = p.get("stream_check") or {}
+        found = ([f"Kiểm tra luồng / Stream check: {check['rules_passed']} quy tắc đạt / rules passed"]
+                 if check else [])
+        found += [f"✗ {x}" for x in check.get("failures", []) + p.get("problems", [])]
+        found += [f"· {x}" for x in check.get("notes", []) + p.get("notes", [])]
+        rows.append(f"<tr><td><code>{e(p['folder'])}/</code><br>{p['files']} tệp / files, {p['size_bytes']} bytes</td>"
+                    f"<td>{e(p['role_vi'])}<br><i>{e(p['role_en'])}</i>{main}</td>"
+                    f"<td>{'<br>'.join(e(x) for x in found) or '—'}</td></tr>")
+    return ("<h2>Gói xuất bản / Publish packages</h2><table><tr><th>Thư mục / Folder</th><th>Vai trò / Role</th>"
+            f"<th>Kết quả kiểm tra / Findings</th></tr>{''.join(rows)}</table>")
 
 
 def sheet_html(sheet: dict[str, Any]) -> str:
@@ -117,6 +185,7 @@ vertical-align:top;text-align:left}}
 <h2>Ghi chú duyệt / Review notes</h2>
 <table><tr><th>Vào / In</th><th>Ra / Out</th><th>Người ghi / Author</th><th>Nội dung / Note</th></tr>
 {notes}</table>
+{_publish_html(sheet["publish"]) if sheet.get("publish") else ""}
 </body></html>
 """
 

@@ -417,6 +417,35 @@ def playlist_segments(text: str) -> list[tuple[int, str]]:
     return out
 
 
+def trim_playlist(text: str, end_ms: int) -> tuple[str, int]:
+    """A media playlist cut at `end_ms`: the segment across it ends there (its EXTINF shortened), and
+    none starts after it. Shaka Packager gives the last WebVTT segment its full nominal length when a
+    cue runs into it, so a subtitle playlist can outlast a programme that ends mid-segment (7 s of
+    programme, subtitles to 12 s): players then show a longer timeline than the video has. Returns
+    the text and how many segments were dropped."""
+    lines = text.splitlines()
+    start, pending, dropped, keep = 0, None, 0, []
+    for line in lines:
+        found = _EXTINF.match(line)
+        if found:
+            pending = line, round(float(found.group(1)) * 1000)
+            continue
+        if pending is not None and line and not line.startswith("#"):
+            tag, duration = pending
+            pending = None
+            if start >= end_ms:
+                dropped += 1
+                continue
+            if start + duration > end_ms:
+                tag = f"#EXTINF:{(end_ms - start) / 1000:.3f},"
+            start += duration
+            keep += [tag, line]
+            continue
+        if pending is None:
+            keep.append(line)
+    return "\n".join(keep) + "\n", dropped
+
+
 def segment_ends(durations_ms: Sequence[int]) -> list[int]:
     """The running end of each segment, in ms."""
     ends, total = [], 0
@@ -703,6 +732,11 @@ def _fix_subtitles(build: Path, lang: str, mpegts: int, boundaries: Sequence[int
         except ValueError as exc:
             raise MediaError(f"Shaka Packager wrote a subtitle segment that {exc}", path=segment,
                              hint=SETUP_HINT) from None
+    end = boundaries[-1] if boundaries else 0
+    if segments and sum(d for d, _ in segments) > end:
+        text, _ = trim_playlist(text, end)
+        playlist.write_text(text, encoding="utf-8")
+        segments = playlist_segments(text)
     pieces = pieces_after(sum(d for d, _ in segments), boundaries)
     numbers = range(len(segments) + 1, len(segments) + 1 + len(pieces))
     if segments and segments[-1][1] != f"{key}/{len(segments)}.vtt":

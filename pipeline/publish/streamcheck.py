@@ -792,6 +792,11 @@ def _rates(pl: Playlist) -> tuple[float, float] | None:
     if not sizes or total <= 0:
         return None
     average = sum(sizes) * 8 / total
+    if pl.iframes_only:
+        # each I-frame is a segment whose EXTINF runs to the next one: a player scrubbing fetches
+        # them one at a time, so the declared peak is the largest single I-frame's rate (what Shaka
+        # Packager and Apple's tools declare; a window would average a large I-frame away)
+        return average, max(size * 8 / d for size, d in zip(sizes, durations, strict=True) if d > 0)
     target = pl.target_duration or max(durations)
     peak = 0.0
     for first in range(len(sizes)):

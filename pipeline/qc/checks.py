@@ -19,7 +19,7 @@ from __future__ import annotations
 import itertools
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -117,10 +117,38 @@ def packet_fields(path: Path, rate: Fraction) -> dict[str, Any]:
         "video.gop_max": max(spacing) if spacing else len(packets),
         "video.gop_common": max(set(spacing), key=spacing.count) if spacing else len(packets),
         "video.keyframes": len(keys),
+        "video.gop_structure": gop_structure(packets, rate),
     }
     if seconds:
         values["video.bitrate_kbps"] = round(total_bits / seconds / 1000)
     return values
+
+
+def gop_structure(packets: Sequence[Mapping[str, Any]], rate: Fraction) -> dict[str, Any] | None:
+    """Where the keyframes are and which GOPs are open, from the video packets in decode order:
+    `frames` (how many), `fps`, `keyframes` (frame numbers in presentation order, counted from the
+    first picture shown) and `open` (the keyframes after which, before the next keyframe, a picture
+    is decoded that is shown before them: leading pictures that lean on the GOP before). What a
+    stream packager needs of a rung: it cuts segments on a frame grid, each must start on an IDR
+    and decode alone. None when the packets carry no times."""
+    times = [_float(p.get("pts_time")) for p in packets]
+    known = [t for t in times if t is not None]
+    if not known or rate <= 0:
+        return None
+    first, fps = min(known), float(rate)
+    half_frame = 0.5 / fps
+    keyframes: list[int] = []
+    opened: list[int] = []
+    key_at: float | None = None
+    for packet, t in zip(packets, times, strict=True):
+        if t is None:
+            continue
+        if "K" in str(packet.get("flags", "")):
+            key_at = t
+            keyframes.append(round((t - first) * fps))
+        elif key_at is not None and t < key_at - half_frame and (not opened or opened[-1] != keyframes[-1]):
+            opened.append(keyframes[-1])
+    return {"frames": len(packets), "fps": round(fps, 6), "keyframes": keyframes, "open": opened}
 
 
 _CONTAINERS = {b"moov": 0, b"trak": 0, b"mdia": 0, b"minf": 0, b"stbl": 0, b"stsd": 8, b"mp4a": 28}

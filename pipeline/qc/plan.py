@@ -45,11 +45,11 @@ from ..profiles import Profile
 from ..timecode import fmt_rate
 
 Rule = Literal["equals", "one_of", "near", "at_most", "at_least", "level_at_most", "intervals",
-               "legal_range", "report", "bitrate", "unreviewed_words"]
+               "legal_range", "report", "bitrate", "unreviewed_words", "keyframe_grid", "closed_gop"]
 Measure = Literal[
     "container.format", "container.extension", "container.moov_first",
     "video.codec", "video.profile", "video.level", "video.pix_fmt", "video.size", "video.rate",
-    "video.field_order", "video.bitrate_kbps", "video.gop_max",
+    "video.field_order", "video.bitrate_kbps", "video.gop_max", "video.colour", "video.gop_structure",
     "audio.codec", "audio.sample_rate", "audio.channels", "audio.tracks", "audio.bit_depth", "audio.bitrate_kbps",
     "audio.bitrate_configured_kbps",
     "audio.silence", "loudness.integrated", "loudness.true_peak", "loudness.lra",
@@ -141,6 +141,10 @@ class CheckSpec:
             return f"{self.expected:g} kb/s ±{self.tolerance:g}%" + (f", ≤ {self.limit:g}" if self.limit else "")
         if self.rule == "unreviewed_words":
             return "none left unreviewed (WARN)"
+        if self.rule == "keyframe_grid":
+            return f"an IDR every {self.expected} frames, none between"
+        if self.rule == "closed_gop":
+            return "every GOP closed"
         return "reported"
 
 
@@ -503,6 +507,51 @@ def _unreviewed_words(spec: CheckSpec, value: Any, u: str) -> Judged:
     spans = tuple((float(a), float(b)) for a, b in value.get("spans_s") or ())
     return Judged(Status.WARN, f"{words} word{plural} in {cues} cue{'s' if cues != 1 else ''}", detail,
                   float(words), None, spans)
+
+
+RERENDER = "render it again (`reportage render MANIFEST --force`)"
+
+
+def _frames_at(frames: Sequence[int], fps: float, most: int = 5) -> str:
+    """`frame 37 (00:00:01.48), frame 74 (…) and 3 more`: where in the file, for an editor."""
+    shown = [f"frame {n}" + (f" ({_clock(n / fps)})" if fps > 0 else "") for n in frames[:most]]
+    return ", ".join(shown) + (f" and {len(frames) - most} more" if len(frames) > most else "")
+
+
+@_rule("keyframe_grid")
+def _keyframe_grid(spec: CheckSpec, value: Any, u: str) -> Judged:
+    """Value (`checks.gop_structure`): {"frames", "fps", "keyframes", "open"}. A streaming rung is cut
+    into segments on a fixed grid of `expected` frames, so a keyframe is needed on every multiple of
+    it (each segment starts on an IDR) and nowhere else (an extra one wastes bits and marks no
+    segment). FAIL naming the keyframes off the grid and the grid points without one."""
+    gop = int(spec.expected)
+    fps = float(value.get("fps") or 0.0)
+    keys = sorted({int(k) for k in value.get("keyframes") or ()})
+    off = [k for k in keys if k % gop]
+    missing = sorted(set(range(0, int(value.get("frames") or 0), gop)) - set(keys))
+    if not off and not missing:
+        return Judged(Status.PASS, f"{len(keys)} keyframes, one every {gop} frames", "", 0.0, "keyframes")
+    found = ([f"keyframes off the grid at {_frames_at(off, fps)}"] if off else []) + (
+        [f"no keyframe at {_frames_at(missing, fps)}"] if missing else [])
+    detail = (f"{'; '.join(found)}: the stream is cut into segments every {gop} frames and each must start "
+              f"on an IDR, with none between; {RERENDER}")
+    return Judged(Status.FAIL, f"{len(off)} off the grid, {len(missing)} missing", detail,
+                  float(len(off) + len(missing)), "keyframes")
+
+
+@_rule("closed_gop")
+def _closed_gop(spec: CheckSpec, value: Any, u: str) -> Judged:
+    """Value (`checks.gop_structure`): the keyframes after which a picture is decoded that is shown
+    before them ("open"): such a GOP leans on the one before, so a segment starting there cannot be
+    decoded alone (a player joining or switching there shows garbage)."""
+    fps = float(value.get("fps") or 0.0)
+    opened = sorted(int(k) for k in value.get("open") or ())
+    if not opened:
+        return Judged(Status.PASS, "closed", "", 0.0, "GOPs")
+    detail = (f"pictures decoded after the keyframe at {_frames_at(opened, fps)} are shown before it (open GOP): "
+              f"a segment starting there needs the one before; encode closed GOPs and {RERENDER}")
+    return Judged(Status.FAIL, f"{len(opened)} open GOP{'s' if len(opened) != 1 else ''}", detail,
+                  float(len(opened)), "GOPs")
 
 
 def outside(intervals: Sequence[Interval], allowed: Sequence[Interval]) -> list[Interval]:

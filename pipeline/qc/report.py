@@ -163,7 +163,10 @@ def render_html(report: QCReport) -> str:
         "(smaller excursions, such as codec ringing on sharp edges, are shown in the plot but tolerated): "
         f"WARN; such frames for {LEGAL_SUSTAINED_S:g} s or more in a row FAIL. Loudness is measured on the programme "
         "after the leader (ITU-R BS.1770-4 gating); true peak is rounded to 0.1 dB. Duration must match "
-        "the timeline (plus leader; the excerpt for social) to the frame.</p>")
+        "the timeline (plus leader; the excerpt for social) to the frame. A streaming ladder is judged rung by "
+        "rung against each rung's own size, level and bit rate, with an IDR on every multiple of its GOP and "
+        "closed GOPs; only its first rung carries sound. The web package is the stream validator's verdict, "
+        "one row per HLS rule, the playlist and line of each problem in the detail.</p>")
     return ("<!doctype html><html lang=en><head><meta charset=utf-8><title>QC "
             + html.escape(report.programme) + f"</title><style>{_CSS}</style></head><body>"
             + "\n".join(body) + "</body></html>\n")

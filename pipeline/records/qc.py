@@ -94,6 +94,9 @@ class FileQC:
     target_lufs: float | None = None
     measured: MeasuredFile | None = None
     """Which content was measured, and when (None for a file that could not be measured)."""
+    part_of: str = ""
+    """The manifest's deliverable this entry is one file of, when it is not one itself: a streaming
+    ladder's rung (`deliverable` is then `<deliverable> <height>p`, `qc/ladder.rung_name`)."""
 
     @property
     def verdict(self) -> Status:
@@ -109,6 +112,8 @@ class FileQC:
             "checks": [c.to_dict() for c in self.checks]}
         if self.measured is not None:
             data.update(self.measured.to_json())
+        if self.part_of:
+            data["part_of"] = self.part_of
         return data
 
     @classmethod
@@ -117,7 +122,7 @@ class FileQC:
         return cls(str(data["deliverable"]), str(data.get("profile") or ""), str(data.get("file") or ""),
                    [CheckResult.from_dict(c) for c in data.get("checks") or ()],
                    posters=[posters_dir / str(name) for name in data.get("posters") or ()],
-                   measured=MeasuredFile.from_json(data))
+                   measured=MeasuredFile.from_json(data), part_of=str(data.get("part_of") or ""))
 
 
 @dataclass
@@ -149,8 +154,10 @@ class QCReport:
         return out + [f"subtitles: {c.label}" for c in self.subtitles if c.status is Status.FAIL]
 
     def file(self, deliverable: str) -> FileQC | None:
-        """The verdicts of one deliverable, None when the report has none."""
-        return next((f for f in self.files if f.deliverable == deliverable), None)
+        """The verdicts of one deliverable, None when the report has none; for a streaming ladder,
+        its first rung's (the one that carries the sound, and the posters)."""
+        return next((f for f in self.files if f.deliverable == deliverable), None) or next(
+            (f for f in self.files if f.part_of == deliverable), None)
 
     def to_json(self) -> dict[str, Any]:
         data = {"version": QC_REPORT_VERSION, "programme": self.programme, "title": self.title,

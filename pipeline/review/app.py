@@ -3,9 +3,11 @@
 Everything runs from the workspace: `Room` knows the workspace root and, when `reportage review`
 was given a manifest, that one programme (then no other is served). Files are sent only from inside
 a programme's folder (`files.resolve_inside`), with HTTP ranges (Starlette's FileResponse) so the
-player can seek. Saves of cues take the programme's lock (a running `reportage run` makes them wait
-their turn with 423, not interleave) and an in-process lock, so two reviewers saving the same cue
-are told 409 instead of one silently overwriting the other.
+player can seek; the publish stage's web and social packages are sent, read-only, from their own
+folders alone (`/publish/<id>/web/…`, `/publish/<id>/social/…`: `publishview`). Saves of cues take
+the programme's lock (a running `reportage run` makes them wait their turn with 423, not interleave)
+and an in-process lock, so two reviewers saving the same cue are told 409 instead of one silently
+overwriting the other.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from ..search import refresh_index, search, search_index
 from ..timecode import Timecode, ms_to_timecode
 from ..timeline import Timeline, load_timeline
 from ..workspace import Workspace
-from . import clock, freshness, measure, obstacles, qcview, state, views
+from . import clock, freshness, measure, obstacles, publishview, qcview, state, views
 from . import cues as cuelist
 from .auth import TokenMiddleware
 from .errors import Busy, Invalid, NotFound, ReviewRefused
@@ -167,6 +169,16 @@ def programme_file(request: Request) -> Response:
     ws = _room(request).workspace(request.path_params["pid"])
     path = resolve_inside(ws.dir, request.path_params["path"])
     return FileResponse(path, media_type=media_type(path), headers={"cache-control": "no-cache"})
+
+
+def publish_file(request: Request) -> Response:
+    """A file of the publish stage's web or social package, read-only, by its path in that folder, so
+    the player page's relative addresses (player/, stream/) resolve as they will on the portal; typed
+    for players (HLS, DASH, WebVTT) and sent with ranges as `/files/` is."""
+    ws = _room(request).workspace(request.path_params["pid"])
+    path = publishview.published_file(ws, request.path_params["part"], request.path_params["path"])
+    return FileResponse(path, media_type=media_type(path),
+                        headers={"cache-control": "no-cache", "x-content-type-options": "nosniff"})
 
 
 # -- the API ------------------------------------------------------------------------------------------
@@ -392,6 +404,12 @@ async def api_approval_set(request: Request) -> Response:
     return JSONResponse(await run_in_threadpool(work))
 
 
+def api_publish(request: Request) -> Response:
+    """The publish record as the page's "Xuất bản / Publish" block shows it (`publishview`)."""
+    ws = _room(request).workspace(request.path_params["pid"])
+    return JSONResponse(publishview.publish_view(ws))
+
+
 def api_obstacles(request: Request) -> Response:
     """What stands in the way of approving the programme now, each with what to do about it."""
     room = _room(request)
@@ -429,6 +447,7 @@ def create_app(root: Path, programme: Programme | None = None, token: str | None
         Route("/p/{pid:str}", programme_page),
         Route("/fonts/{name:str}", font),
         Route("/files/{pid:str}/{path:path}", programme_file),
+        Route("/publish/{pid:str}/{part:str}/{path:path}", publish_file),
         Route("/api/session", session),
         Route("/api/programmes", api_programmes),
         Route(p, api_programme),
@@ -445,6 +464,7 @@ def create_app(root: Path, programme: Programme | None = None, token: str | None
         Route(p + "/approval", api_approval, methods=["GET"]),
         Route(p + "/approval", api_approval_set, methods=["POST"]),
         Route(p + "/obstacles", api_obstacles),
+        Route(p + "/publish", api_publish),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]
     csrf = new_csrf()

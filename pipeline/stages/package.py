@@ -22,6 +22,14 @@ is written into bag-info.txt (`Stage-Failures`), so a bag says what it was made 
 deliverable at all is refused (`stagerun.enforce`). What was delivered is recorded in
 `delivery/package.json` (`records/package.py`: the bag, its payload files with their SHA-256, when),
 which the batch summary reads.
+
+With `with_publish` (`reportage package --with-publish`) the bag also carries the publish stage's web
+and social packages as they are (`data/publish/web/…`, `data/publish/social/…`: the player page
+addresses its files by relative paths, so their names are kept), listed with their roles and the
+stream check's verdict in the metadata sheet; every file of both folders and the publish record are
+inputs of the bag then, so a new publish makes the bag again. Refused when there is no publish record,
+no web package, or one that failed the stream validator (`records/publish.py`). Without it, the plan,
+the bag and the sheet are what they were.
 """
 
 from __future__ import annotations
@@ -39,14 +47,16 @@ from typing import Any
 import bagit
 
 from .. import __version__, stagerun
+from ..catalogue import Catalogue
 from ..errors import ReportageError, WorkspaceError
 from ..fsutil import default_dir_mode, write_json, write_text
 from ..manifest import Programme
 from ..package.naming import bag_name, delivered
-from ..package.sheet import build_sheet, glossary_entries, sheet_html, tech_specs
+from ..package.sheet import build_sheet, glossary_entries, publish_entries, sheet_html, tech_specs
 from ..package.verify import zip_bag
 from ..profiles import Profile, programme_profile
 from ..records.package import PackageRecord, PayloadFile, read_package_record, write_package_record
+from ..records.publish import PublishRecord, publish_record_path, read_publish_record
 from ..records.qc import FileQC, QCReport, qc_report_path, read_qc_report
 from ..records.review import APPROVING, Approval, approval_path, notes_path, read_approval, read_notes
 from ..render.state import RenderedDeliverable, read_render_record, render_record_path
@@ -60,17 +70,19 @@ from ..workspace import Workspace
 
 STAGE = "package"
 VERSION = 3  # 3: keyed by the runner
+PUBLISH_HINT = "run `reportage publish MANIFEST` first, or package without --with-publish"
 
 
 @dataclass(frozen=True)
 class Settings:
     """`allow_fail`: package even though QC failed (said so in bag-info.txt); `allow_unapproved`:
     package outputs nobody approved in the review room (said so too); `make_zip`: also write
-    `delivery/<BAG_NAME>.zip`."""
+    `delivery/<BAG_NAME>.zip`; `with_publish`: also carry the publish stage's web and social packages."""
 
     allow_fail: bool = False
     make_zip: bool = False
     allow_unapproved: bool = False
+    with_publish: bool = False
 
 
 @dataclass
@@ -84,6 +96,8 @@ class PackageResult:
     """Why the outputs were packaged without approval (`allow_unapproved`), None when approved."""
     stage_failures: list[str] = field(default_factory=list)
     """What failed upstream and still stands, as bag-info.txt's `Stage-Failures` says."""
+    published: list[str] = field(default_factory=list)
+    """The publish packages the bag carries (`web`, `social`), with `with_publish`."""
 
     @property
     def ok(self) -> bool:
@@ -92,7 +106,7 @@ class PackageResult:
     def to_dict(self) -> dict[str, Any]:
         return {"bag": str(self.bag), "ok": self.ok, "up_to_date": self.up_to_date, "files": self.files,
                 "zip": str(self.zip) if self.zip else None, "allowed_failures": self.allowed_failures,
-                "unapproved": self.unapproved, "stage_failures": self.stage_failures}
+                "unapproved": self.unapproved, "stage_failures": self.stage_failures, "published": self.published}
 
 
 def _qc(ws: Workspace) -> QCReport:
@@ -163,10 +177,69 @@ def _bag_fingerprint(ws: Workspace, bag: Path) -> dict[str, str] | None:
     return {str(p.relative_to(bag)): stagerun.content_hash(ws, p) for p in sorted(bag.rglob("*")) if p.is_file()}
 
 
+def _publish_folders(ws: Workspace, record: PublishRecord | None) -> dict[str, Path]:
+    """The record's web and social folders (those it has), each only while it lies inside the
+    programme folder: a record naming a folder elsewhere brings nothing of it into the bag."""
+    parts = {"web": record.web, "social": record.social} if record is not None else {}
+    home = ws.dir.resolve()
+    return {name: part.path(ws) for name, part in parts.items()
+            if part is not None and part.path(ws).resolve().is_relative_to(home)}
+
+
+def _publish_files(folder: Path) -> list[Path]:
+    """Every file of a publish folder, sorted; not hidden ones (a publish in progress, a lock), nor
+    links that leave the folder."""
+    if not folder.is_dir():
+        return []
+    home = folder.resolve()
+    return [p for p in sorted(folder.rglob("*")) if p.is_file()
+            and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+            and p.resolve().is_relative_to(home)]
+
+
+def _publish_inputs(ws: Workspace) -> dict[str, Any]:
+    """The bag's publish inputs (`with_publish`): the record, and every file of each folder by its path
+    in the folder and its content, so a publish made again makes the bag again."""
+    path = publish_record_path(ws)
+    try:
+        folders = _publish_folders(ws, read_publish_record(ws))
+    except WorkspaceError as exc:
+        return {"unreadable": exc.problem}
+    inputs: dict[str, Any] = {"record": stagerun.content_hash(ws, path) if path.is_file() else None}
+    with Catalogue(ws.catalogue_path) as cat:
+        for name, folder in folders.items():
+            inputs[name] = {p.relative_to(folder).as_posix(): cat.content_hash(p) for p in _publish_files(folder)}
+    return inputs
+
+
+def _publish(ws: Workspace) -> PublishRecord:
+    """The publish record `with_publish` carries; a WorkspaceError naming `reportage publish MANIFEST`
+    when there is none, it has no web package, the web package failed the stream validator, or a folder
+    it names is missing or outside the programme folder."""
+    path = publish_record_path(ws)
+    record = read_publish_record(ws)
+    if record is None:
+        raise WorkspaceError("--with-publish: there is no publish record yet", path=path, hint=PUBLISH_HINT)
+    if record.web is None:
+        raise WorkspaceError("--with-publish: the publish record has no web package", path=path, hint=PUBLISH_HINT)
+    if not record.web.ok:
+        failures = "; ".join(record.web.failures[:3]) + (" …" if len(record.web.failures) > 3 else "")
+        raise WorkspaceError(f"--with-publish: the web package failed the stream validator "
+                             f"({len(record.web.failures)} failure(s)): {failures}", path=path,
+                             hint="fix what it names, run `reportage publish MANIFEST` again, then package")
+    folders = _publish_folders(ws, record)
+    for name, part in (("web", record.web), ("social", record.social)):
+        if part is not None and (name not in folders or not _publish_files(folders[name])):
+            raise WorkspaceError(f"--with-publish: the {name} package the record names ({part.folder}/) is "
+                                 "missing, empty or outside the programme folder", path=path,
+                                 hint="run `reportage publish MANIFEST` again, then package")
+    return record
+
+
 # -- the stage model ------------------------------------------------------------------------------
 
 def settings(programme: Programme | None = None, **options: Any) -> Settings:
-    """The stage's settings (`allow_fail`, `allow_unapproved`, `make_zip`)."""
+    """The stage's settings (`allow_fail`, `allow_unapproved`, `make_zip`, `with_publish`)."""
     return Settings(**options)
 
 
@@ -187,7 +260,7 @@ def plan(programme: Programme, ws: Workspace, settings: Settings | None = None) 
     posters = [p for name in programme.manifest.deliverables for p in _posters(qc, name)]
     glossary = programme.glossary_path()
     record = render_record_path(ws)
-    return {stagerun.PROGRAMME: {
+    inputs: dict[str, Any] = {
         "settings": {"allow_fail": settings.allow_fail, "zip": settings.make_zip,
                                                  "allow_unapproved": settings.allow_unapproved},
         "manifest": stagerun.content_hash(ws, programme.manifest_path),
@@ -203,7 +276,10 @@ def plan(programme: Programme, ws: Workspace, settings: Settings | None = None) 
         "transcripts": stagerun.content_hashes(ws, _transcripts(programme, ws)),
         "review": stagerun.content_hashes(ws, [notes_path(ws), approval_path(ws)]),
         "bag": _bag_fingerprint(ws, target),
-    }}
+    }
+    if settings.with_publish:  # only then: a bag made without it keeps the key it was made under
+        inputs["publish"] = _publish_inputs(ws)
+    return {stagerun.PROGRAMME: inputs}
 
 
 def make(programme: Programme, ws: Workspace, settings: Settings, work: Work) -> PackageResult:
@@ -222,8 +298,9 @@ def package_programme(programme: Programme, ws: Workspace, settings: Settings | 
     """Build `delivery/<BAG_NAME>/` (and `<BAG_NAME>.zip` with `make_zip`) unless it is up to date.
 
     WorkspaceError while the QC report is older than the files it would travel with; while it has a
-    FAIL and `allow_fail` is not set; or while the current outputs are not the approved ones and
-    `allow_unapproved` is not set.
+    FAIL and `allow_fail` is not set; while the current outputs are not the approved ones and
+    `allow_unapproved` is not set; or, with `with_publish`, while there is no publish record, no web
+    package or one the stream validator failed (`_publish`).
     """
     settings = settings or Settings()
     work = work or Work.of(ws, STAGE, VERSION)
@@ -241,6 +318,8 @@ def package_programme(programme: Programme, ws: Workspace, settings: Settings | 
                              path=approval_path(ws), hint="approve them in `reportage review MANIFEST`, "
                              "or package with --allow-unapproved")
     unapproved = None if approval.approved else approval.reason
+    published = _publish(ws) if settings.with_publish else None
+    parts = sorted(_publish_folders(ws, published)) if published is not None else []
     expected = len(programme.manifest.deliverables)
     missing = stagerun.enforce(stagerun.shortfall(
         "Delivery", "the render", expected - len(_renders(programme, ws)), expected, "deliverables",
@@ -253,12 +332,12 @@ def package_programme(programme: Programme, ws: Workspace, settings: Settings | 
         _keep_record(programme, ws, target, zip_path if settings.make_zip else None)
         files = sorted(str(p.relative_to(target)) for p in (target / "data").rglob("*") if p.is_file())
         return PackageResult(target, files, zip_path if settings.make_zip else None, allowed, up_to_date=True,
-                             unapproved=unapproved, stage_failures=failures)
+                             unapproved=unapproved, stage_failures=failures, published=parts)
     ws.delivery_dir.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{base}.", suffix=".part", dir=ws.delivery_dir))
     os.chmod(tmp, default_dir_mode())
     try:
-        copied, sheet = _stage_payload(programme, ws, tmp, base, qc)
+        copied, sheet = _stage_payload(programme, ws, tmp, base, qc, published)
         _bag(tmp, programme, base, qc, allowed, sheet, unapproved, failures)
         if target.exists():
             old = ws.delivery_dir / f".{base}.old"
@@ -269,7 +348,7 @@ def package_programme(programme: Programme, ws: Workspace, settings: Settings | 
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     result = PackageResult(target, copied, allowed_failures=allowed, unapproved=unapproved,
-                           stage_failures=failures)
+                           stage_failures=failures, published=parts)
     if settings.make_zip:
         result.zip = zip_bag(target, zip_path)
     write_package_record(ws, delivered_record(programme.id, ws, target, result.zip))
@@ -323,9 +402,24 @@ def _copy(src: Path, dst: Path, files: list[str], root: Path) -> None:
     files.append(str(dst.relative_to(root)))
 
 
-def _stage_payload(programme: Programme, ws: Workspace, root: Path, base: str,
-                   qc: QCReport) -> tuple[list[str], dict[str, Any]]:
-    """Copy every payload file under ASCII names; write the metadata sheet. Returns names and sheet."""
+def _copy_publish(ws: Workspace, record: PublishRecord, root: Path, files: list[str]) -> list[dict[str, Any]]:
+    """Copy the publish folders into `publish/<part>/`, every file under its own name (the player page
+    and the playlists address them so); returns the sheet's publish section."""
+    where: dict[str, str] = {}
+    counts: dict[str, tuple[int, int]] = {}
+    for name, folder in _publish_folders(ws, record).items():
+        found = _publish_files(folder)
+        for src in found:
+            _copy(src, root / "publish" / name / src.relative_to(folder), files, root)
+        where[name] = f"publish/{name}"
+        counts[name] = (len(found), sum(p.stat().st_size for p in found))
+    return publish_entries(record, where, counts, set(files))
+
+
+def _stage_payload(programme: Programme, ws: Workspace, root: Path, base: str, qc: QCReport,
+                   published: PublishRecord | None = None) -> tuple[list[str], dict[str, Any]]:
+    """Copy every payload file under ASCII names (the publish packages under their own, with
+    `published`); write the metadata sheet. Returns names and sheet."""
     files: list[str] = []
     entries: list[dict[str, Any]] = []
     for render in _renders(programme, ws):
@@ -348,6 +442,7 @@ def _stage_payload(programme: Programme, ws: Workspace, root: Path, base: str,
     for ext, src in (("json", qc_report_path(ws)), ("html", ws.qc_dir / "report.html")):
         if src.is_file():
             _copy(src, root / "qc" / delivered(base, "qc report", ext), files, root)
+    publish = _copy_publish(ws, published, root, files) if published is not None else None
     duration: str | None = None
     tl: Timeline | None = None
     if ws.timeline_json.is_file():
@@ -355,7 +450,7 @@ def _stage_payload(programme: Programme, ws: Workspace, root: Path, base: str,
         duration = ms_to_timecode(tl.duration_ms, tl.rate) + f" ({float(Fraction(tl.duration_frames) / tl.rate):.1f} s)"
     sheet = build_sheet(programme, duration=duration, files=entries, glossary=glossary_entries(programme),
                         qc_verdict=qc.verdict.value, notes=_notes(ws, tl.rate if tl else None),
-                        approval=review_summary(read_approval(ws)))
+                        approval=review_summary(read_approval(ws)), publish=publish)
     write_json(root / "metadata" / delivered(base, "metadata", "json"), sheet)
     write_text(root / "metadata" / delivered(base, "metadata", "html"), sheet_html(sheet))
     files += [f"metadata/{delivered(base, 'metadata', ext)}" for ext in ("json", "html")]
@@ -405,6 +500,8 @@ def _bag(root: Path, programme: Programme, base: str, qc: QCReport, failures: li
     if failures:
         info["QC-Override"] = f"packaged with --allow-fail despite {len(failures)} failed check(s)"
         info["QC-Failed-Checks"] = "; ".join(failures)[:900]
+    if sheet.get("publish"):  # the portal's and the platforms' packages, whole in the metadata sheet
+        info["Publish-Packages"] = "; ".join(f"data/{p['folder']}/ ({p['files']} files)" for p in sheet["publish"])
     if stage_failures:  # what the outputs were made without: a failure upstream that still stands
         info["Stage-Failures"] = "; ".join(" ".join(line.split()) for line in stage_failures)[:900]
     approval = sheet.get("approval") or {}

@@ -11,10 +11,15 @@ The work is proportional to the change. Freshness is `pipeline.stagerun`'s, on t
 - each deliverable (target = its name): the file's content, its profile, the measuring code and
   ffmpeg. Measured once per content; the measurements are kept in `qc/deliverables/<name>.json`
   (`qc/record.py`) and reused while the file is unchanged, so a fixed subtitle that re-rendered the
-  social cut decodes the social cut alone;
+  social cut decodes the social cut alone. A streaming ladder (a folder of one MP4 per rung) is
+  measured rung by rung, each its own target (`<name> <height>p`) judged against its own rung
+  profile and reported as its own entry (`qc/ladder.py`);
 - each subtitle language (target = `subtitles.<lang>`): its SRT and WebVTT, its draft state and
   uncertain recognised words in the subtitles record, its style, the timeline and transcripts (the
   speech it must cover), the checking code; verdicts kept in `qc/subtitles/<lang>.json`;
+- the web package, once the publish stage has made one (target = `web-package`): the content of
+  every file of its HLS stream and the validator's code; the stream validator's verdicts
+  (`qc/webpackage.py`) kept in `qc/web-package.json`, reported as a section of their own;
 - the report (target = `programme`): the keys of all those parts, the timeline, the titles, the
   judging code and the verdict on burned-in cues over lower thirds (`qc/subtitles.lower_third_checks`,
   cheap enough to work out every time). When it is fresh the previous `qc/report.json` stands
@@ -38,7 +43,7 @@ import dataclasses
 import functools
 import hashlib
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -52,7 +57,8 @@ from ..media import ffmpeg
 from ..profiles import Profile, programme_profile
 from ..progress import Progress, ProgressFn
 from ..qc.checks import measure_file, poster_frames
-from ..qc.plan import CheckResult, PlanContext, Status, evaluate, plan_for
+from ..qc.ladder import duration_check, missing_rung, rung_name, rung_plan, sound_check, stray_file
+from ..qc.plan import CheckResult, CheckSpec, PlanContext, Status, evaluate, plan_for
 from ..qc.record import (
     LOUDNESS_COLUMNS,
     LOUDNESS_STEP_S,
@@ -64,6 +70,8 @@ from ..qc.record import (
 )
 from ..qc.report import write_reports
 from ..qc.subtitles import check_language, lower_third_checks
+from ..qc.webpackage import PROFILE as WEB_PROFILE
+from ..qc.webpackage import WEB_PACKAGE, WebPackage, package_files, stream_checks, web_package
 from ..records.qc import (
     FileQC,
     LoudnessSeries,
@@ -86,7 +94,7 @@ from ..timeline import Timeline, load_timeline
 from ..workspace import Workspace
 
 STAGE = "qc"
-VERSION = 5  # 5: keyed by the runner; the stored parts carry it too
+VERSION = 6  # 6: ladders rung by rung, the web package's stream; 5: keyed by the runner, the parts carry it
 SUBTITLES_TARGET = "subtitles.{lang}"
 
 
@@ -106,10 +114,13 @@ class QCWork:
     reused: list[str] = field(default_factory=list)
     subtitles_checked: list[str] = field(default_factory=list)
     subtitles_reused: list[str] = field(default_factory=list)
+    web_package: str | None = None
+    """`checked` or `reused` once the publish stage has made a web package; None without one."""
 
-    def to_dict(self) -> dict[str, list[str]]:
-        return {"measured": self.measured, "reused": self.reused,
-                "subtitles_checked": self.subtitles_checked, "subtitles_reused": self.subtitles_reused}
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"measured": self.measured, "reused": self.reused,
+                               "subtitles_checked": self.subtitles_checked, "subtitles_reused": self.subtitles_reused}
+        return out if self.web_package is None else {**out, "web_package": self.web_package}
 
 
 @dataclass
@@ -146,17 +157,20 @@ class QCRun:
                 "work": self.work.to_dict()}
 
 
+Planner = Callable[[Profile, PlanContext], list[CheckSpec]]
+
+
 def judge(record: DeliverableRecord, profile: Profile, *, expected_frames: int | None = None,
           programme_s: float | None = None, mute_windows: tuple[tuple[float, float], ...] = (),
-          posters_dir: Path | None = None) -> FileQC:
+          posters_dir: Path | None = None, planner: Planner = plan_for) -> FileQC:
     """The verdicts of a measured file against `profile` (cheap: no decode), flagged spans in
-    programme seconds."""
+    programme seconds; `planner` says which checks (a ladder's rung: `qc.ladder.rung_plan`)."""
     measured = record.measurements()
     lead = profile.leader.total_s
     if programme_s is None and measured.duration_s is not None:
         programme_s = max(0.0, measured.duration_s - lead)
-    plan = plan_for(profile, PlanContext(expected_frames=expected_frames, programme_s=programme_s,
-                                         mute_windows=mute_windows))
+    plan = planner(profile, PlanContext(expected_frames=expected_frames, programme_s=programme_s,
+                                        mute_windows=mute_windows))
     checks = [evaluate(spec, measured.values, record.programme_offset_s) for spec in plan]
     posters = [p for name in record.posters if (p := posters_dir / name).is_file()] if posters_dir else []
     return FileQC(record.deliverable, profile.name, record.file, checks, measured, posters, lead,
@@ -292,15 +306,45 @@ def _subtitle_code() -> str:
 
 
 @dataclass
+class _File:
+    """One file QC measures, a target of its own: a deliverable's file (named as the deliverable), or
+    one rung of a streaming ladder (`<deliverable> <height>p`, with its rung profile)."""
+
+    name: str
+    path: Path
+    profile: Profile
+    inputs: dict[str, Any]
+    excerpt_s: tuple[float, float] | None = None
+    sounding: bool = True
+    """A ladder's rung: whether it is the one that carries the sound (the first)."""
+
+
+@dataclass
 class _Deliverable:
-    """One deliverable of the manifest as QC sees it: measurable (profile and render known, with the
-    inputs of its measurement), or a verdict saying why not."""
+    """One deliverable of the manifest as QC sees it: its files to measure (profile and render known,
+    with the inputs of each measurement; one per rung for a ladder), and verdicts saying why it, or
+    part of a ladder, cannot be measured."""
 
     name: str
     profile: Profile | None = None
     entry: RenderedDeliverable | None = None
-    inputs: dict[str, Any] | None = None
-    problem: FileQC | None = None
+    files: list[_File] = field(default_factory=list)
+    problems: list[FileQC] = field(default_factory=list)
+    first_rung: str = ""
+    """A ladder: the name of the rung that carries the sound (`qc.ladder.rung_name`)."""
+
+    @property
+    def ladder(self) -> bool:
+        return self.profile is not None and bool(self.profile.ladder) and self.entry is not None
+
+    def key(self) -> Any:
+        """What the report's key holds of it: the inputs of its measurements, else why not."""
+        if self.ladder:
+            return {"rungs": {f.name: stagerun.inputs_hash(f.inputs) for f in self.files},
+                    "problems": [p.to_json() for p in self.problems]}
+        if self.files:
+            return stagerun.inputs_hash(self.files[0].inputs)
+        return self.problems[0].to_json() if self.problems else None
 
 
 @dataclass
@@ -315,10 +359,16 @@ class _Plan:
     render_error: WorkspaceError | None = None
     lower_thirds: dict[str, CheckResult] = field(default_factory=dict)
     """Per deliverable that burns subtitles in: are its cues clear of the lower thirds (no decode)."""
+    web: WebPackage | None = None
+    """The web package's stream, once the publish stage has made one."""
+    web_inputs: dict[str, Any] | None = None
+    """What the validator's verdicts on it depend on (None when it cannot be found to be judged)."""
 
     def targets(self) -> dict[str, Any]:
-        out: dict[str, Any] = {d.name: d.inputs for d in self.deliverables if d.inputs is not None}
+        out: dict[str, Any] = {f.name: f.inputs for d in self.deliverables for f in d.files}
         out.update({SUBTITLES_TARGET.format(lang=lang): inputs for lang, inputs in self.subtitles.items()})
+        if self.web_inputs is not None:
+            out[WEB_PACKAGE] = self.web_inputs
         out[stagerun.PROGRAMME] = self.report
         return out
 
@@ -328,23 +378,66 @@ def _missing(name: str, profile: str, why: str) -> FileQC:
 
 
 def _deliverable(programme: Programme, ws: Workspace, name: str, record: RenderRecord | None,
-                 settings: Settings) -> _Deliverable:
+                 settings: Settings, house: tuple[int, int]) -> _Deliverable:
     try:
         profile = _profile(programme, name)
     except ReportageError as exc:
-        return _Deliverable(name, problem=FileQC(name, "?", "", [CheckResult(
-            "profile", "Profile", Status.FAIL, "unknown", "a known profile", exc.problem)]))
+        return _Deliverable(name, problems=[FileQC(name, "?", "", [CheckResult(
+            "profile", "Profile", Status.FAIL, "unknown", "a known profile", exc.problem)])])
     entry = record.get(name) if record is not None else None
     if entry is None or not entry.present():
-        return _Deliverable(name, profile, problem=_missing(
-            name, profile.name, f"no render of {name} recorded in renders/render.json; run `reportage render`"))
+        return _Deliverable(name, profile, problems=[_missing(name, profile.name, _absent(name, entry))])
+    if profile.ladder:
+        return _ladder(ws, name, profile, entry, settings, house)
     inputs = {"version": VERSION, "code": measuring_code(), "ffmpeg": _ffmpeg_version(),
               "file": entry.main.name, "sha256": stagerun.content_hash(ws, entry.main),
               **({"files": {f.name: stagerun.content_hash(ws, entry.path / f.name) for f in entry.files}}
                  if entry.folder else {}),
               "profile": profile.model_dump(mode="json", exclude={"source"}),
               "excerpt_s": list(entry.excerpt_s) if entry.excerpt_s else None, "posters": settings.posters}
-    return _Deliverable(name, profile, entry, inputs)
+    return _Deliverable(name, profile, entry, [_File(name, entry.main, profile, inputs, entry.excerpt_s)])
+
+
+def _absent(name: str, entry: RenderedDeliverable | None) -> str:
+    """Why a deliverable's render is not there to measure: none recorded, or (a folder: a ladder)
+    files of it gone or changed in size since the render recorded them."""
+    if entry is not None and entry.folder:
+        changed = [f.name for f in entry.files
+                   if not (p := entry.path / f.name).is_file() or p.stat().st_size != f.size_bytes]
+        if changed:
+            return (f"{', '.join(changed)} in {entry.path.name}/ gone or changed since the render recorded "
+                    "it in renders/render.json; run `reportage render MANIFEST --force`")
+    return f"no render of {name} recorded in renders/render.json; run `reportage render`"
+
+
+def _ladder(ws: Workspace, name: str, profile: Profile, entry: RenderedDeliverable, settings: Settings,
+            house: tuple[int, int]) -> _Deliverable:
+    """A streaming ladder: every rung its profile asks for at the programme's size (as the render
+    decides them: `Profile.rung_profiles` of the house size) measured as a file of its own against
+    its rung profile, the first with the sound and the posters; a rung the render did not record,
+    or a file of the folder that is no rung, a verdict of its own."""
+    rungs = profile.rung_profiles(*house)
+    part = _Deliverable(name, profile, entry, first_rung=rung_name(name, rungs[0]) if rungs else "")
+    recorded = {f.name for f in entry.files}
+    for index, rung in enumerate(rungs):
+        file, label = Profile.rung_file(rung), rung_name(name, rung)
+        path = entry.path / file
+        if file not in recorded:
+            part.problems.append(FileQC(label, profile.name, ws.stored(path), missing_rung(label, rung, path),
+                                        part_of=name))
+            continue
+        sounding = index == 0
+        inputs = {"version": VERSION, "code": measuring_code(), "ffmpeg": _ffmpeg_version(), "file": file,
+                  "sha256": stagerun.content_hash(ws, path), "sounding": sounding,
+                  "profile": rung.model_dump(mode="json", exclude={"source"}), "posters": settings.posters and sounding}
+        part.files.append(_File(label, path, rung, inputs, sounding=sounding))
+    expected = [Profile.rung_file(r) for r in rungs]
+    part.problems += [FileQC(f"{name} {f.name}", profile.name, ws.stored(entry.path / f.name),
+                             stray_file(f.name, expected), part_of=name) for f in entry.files if f.name not in expected]
+    if not rungs:
+        part.problems.append(_missing(name, profile.name, f"no rung of the {name} ladder fits the programme's "
+                                                          f"{house[1]} lines; add a lower rung to the profile"))
+    return part
 
 
 def _subtitle_inputs(ws: Workspace, lang: str, timeline_key: str | None, transcripts: dict[str, str | None],
@@ -390,8 +483,11 @@ def _plan(programme: Programme, ws: Workspace, settings: Settings) -> _Plan:
         record: RenderRecord | None = read_render_record(ws)
     except WorkspaceError as exc:
         record, render_error = None, exc
-    deliverables = [_deliverable(programme, ws, name, record, settings) for name in programme.manifest.deliverables]
     timeline = _timeline(ws)
+    house = ((timeline.width, timeline.height) if timeline is not None
+             else (programme.house.width, programme.house.height))
+    deliverables = [_deliverable(programme, ws, name, record, settings, house)
+                    for name in programme.manifest.deliverables]
     timeline_key = stagerun.content_hash(ws, ws.timeline_json) if ws.timeline_json.is_file() else None
     clips = sorted({s.clip_id for s in timeline.segments if s.has_audio}) if timeline is not None else []
     transcripts = stagerun.content_hashes(ws, [ws.transcript_json(c) for c in clips])
@@ -404,19 +500,29 @@ def _plan(programme: Programme, ws: Workspace, settings: Settings) -> _Plan:
     burning = {d.name: (d.profile, d.entry.excerpt_at(timeline.rate) if timeline is not None else None)
                for d in deliverables if d.profile and d.entry}
     lower_thirds = lower_third_checks(programme, ws, timeline, burning)
+    web = web_package(ws)
+    web_inputs = _web_inputs(ws, web) if web is not None and web.problem is None else None
     title = programme.manifest.title
     report = {
         "version": VERSION, "code": _judging_code(), "settings": {"posters": settings.posters},
-        "deliverables": {d.name: stagerun.inputs_hash(d.inputs) if d.inputs is not None
-                         else d.problem.to_json() if d.problem is not None else None for d in deliverables},
+        "deliverables": {d.name: d.key() for d in deliverables},
         "leaders": {d.name: d.entry.leader_s for d in deliverables if d.entry is not None},
         "subtitles": {lang: stagerun.inputs_hash(inputs) for lang, inputs in subtitles.items()},
         "timeline": timeline_key, "title": title.model_dump() if title else None,
         "render_record": render_error.problem if render_error is not None else None,
         "lower_thirds": {name: check.to_dict() for name, check in lower_thirds.items()},
         "judged": _judged(ws, deliverables),
+        "web_package": (None if web is None else stagerun.inputs_hash(web_inputs) if web_inputs is not None
+                        else web.problem.to_dict() if web.problem is not None else None),
     }
-    return _Plan(deliverables, languages, subtitles, report, timeline, render_error, lower_thirds)
+    return _Plan(deliverables, languages, subtitles, report, timeline, render_error, lower_thirds, web, web_inputs)
+
+
+def _web_inputs(ws: Workspace, web: WebPackage) -> dict[str, Any]:
+    """What the validator's verdicts on the web package depend on: every file of its stream, by
+    content, the validator's code and ffprobe (it probes segments for their IDR)."""
+    return {"version": VERSION, "code": _code("pipeline.publish.streamcheck", "pipeline.qc.webpackage"),
+            "ffmpeg": _ffmpeg_version(), "master": web.shown, "files": package_files(ws, web.folder)}
 
 
 # -- the stage model ------------------------------------------------------------------------------
@@ -428,21 +534,23 @@ def settings(programme: Programme | None = None, **options: Any) -> Settings:
 
 def plan(programme: Programme, ws: Workspace, settings: Settings | None = None) -> dict[str, Any]:
     """`{target: inputs}`: each rendered deliverable (its file's content, profile, the measuring code
-    and ffmpeg), each subtitle language (`subtitles.<lang>`) and the report (`programme`: the keys of
-    all the parts, the timeline, the titles, the judging code)."""
+    and ffmpeg; each rung of a ladder, `<name> <height>p`), each subtitle language
+    (`subtitles.<lang>`), the web package once published (`web-package`: its stream's files) and
+    the report (`programme`: the keys of all the parts, the timeline, the titles, the judging code)."""
     return _plan(programme, ws, settings or Settings()).targets()
 
 
 def make(programme: Programme, ws: Workspace, settings: Settings, work: Work) -> QCRun:
     """QC the programme unless the last report is from the same inputs; measure only the
-    deliverables whose files changed, check only the subtitle languages that changed, then judge
-    and write report.json + .html from the parts."""
+    deliverables whose files changed (a ladder's rungs one by one), check only the subtitle languages
+    and the web package that changed, then judge and write report.json + .html from the parts."""
     began = time.time()
     json_path, html_path = qc_report_path(ws), ws.qc_dir / "report.html"
     planned = _plan(programme, ws, settings)
     # the parts must still be there too: a lost record is measured again (the review room reads them)
-    parts = [deliverable_record_path(ws, d.name) for d in planned.deliverables if d.inputs is not None]
+    parts = [deliverable_record_path(ws, f.name) for d in planned.deliverables for f in d.files]
     parts += [_checks_path(ws, lang) for lang in planned.languages]
+    parts += [_web_path(ws)] if planned.web_inputs is not None else []
     fresh = work.check(stagerun.PROGRAMME, planned.report, [json_path, html_path, *parts])
     if fresh.fresh:
         try:
@@ -450,8 +558,9 @@ def make(programme: Programme, ws: Workspace, settings: Settings, work: Work) ->
         except WorkspaceError:  # unreadable: judged again from the parts below
             stored = None
         if stored is not None:
-            tally = QCWork(reused=[d.name for d in planned.deliverables if d.inputs is not None],
-                           subtitles_reused=list(planned.languages))
+            tally = QCWork(reused=[f.name for d in planned.deliverables for f in d.files],
+                           subtitles_reused=list(planned.languages),
+                           web_package="reused" if planned.web is not None else None)
             return QCRun(programme.id, stored, True, html_path, work=tally)
     tally = QCWork()
     report = _qc_from_plan(programme, ws, settings, planned, work.progress, tally, work)
@@ -477,13 +586,15 @@ def _qc_from_plan(programme: Programme, ws: Workspace, settings: Settings, plan:
     total = len(plan.deliverables)
     for index, part in enumerate(plan.deliverables):
         progress(Progress(task, index, total, "deliverables"))
-        if part.problem is not None or part.profile is None or part.entry is None or part.inputs is None:
-            files.append(part.problem or _missing(part.name, "?", "not measurable"))
+        if not part.files or part.entry is None:
+            files += part.problems or [_missing(part.name, "?", "not measurable")]
             continue
-        record = _measurement(ws, part, settings, tally, work)
-        entry, profile = part.entry, part.profile
-        frames = expected_frames(profile, timeline, entry.excerpt_at(timeline.rate)) if timeline is not None else None
-        body_s = None if frames is None else float(Fraction(frames) / profile.video.rate) - profile.leader.total_s
+        if part.ladder:
+            files += _judge_ladder(ws, part, settings, timeline, tally, work)
+            continue
+        record = _measurement(ws, part.files[0], settings, tally, work)
+        entry, profile = part.entry, part.files[0].profile
+        frames, body_s = _expected(profile, timeline, entry)
         judged = judge(record, profile, expected_frames=frames, programme_s=body_s,
                        mute_windows=mute_windows(profile, timeline, entry.excerpt_s) if timeline else (),
                        posters_dir=_posters_dir(ws) if settings.posters else None)
@@ -491,6 +602,7 @@ def _qc_from_plan(programme: Programme, ws: Workspace, settings: Settings, plan:
         judged.checks += [plan.lower_thirds[part.name]] if part.name in plan.lower_thirds else []
         files.append(judged)
     progress(Progress(task, total, total, "deliverables"))
+    files += [_web_section(ws, plan, tally, work)] if plan.web is not None else []
     subtitle_checks = _subtitle_checks(ws, plan, tally, work)
     _prune(ws, plan)
     title = programme.manifest.title
@@ -498,12 +610,73 @@ def _qc_from_plan(programme: Programme, ws: Workspace, settings: Settings, plan:
                     pipeline=failure_checks(work, timeline), judged=dict(plan.report["judged"]))
 
 
+def _expected(profile: Profile, timeline: Timeline | None,
+              entry: RenderedDeliverable | None) -> tuple[int | None, float | None]:
+    """The frames a file of `profile` must have and the programme seconds it carries, as the render
+    recorded its excerpt (None, None without a timeline)."""
+    if timeline is None:
+        return None, None
+    frames = expected_frames(profile, timeline, entry.excerpt_at(timeline.rate) if entry is not None else None)
+    return frames, float(Fraction(frames) / profile.video.rate) - profile.leader.total_s
+
+
+def _judge_ladder(ws: Workspace, part: _Deliverable, settings: Settings, timeline: Timeline | None,
+                  tally: QCWork, work: Work) -> list[FileQC]:
+    """Each rung of a ladder measured and judged against its own rung profile (`qc.ladder`), the
+    sound checked where it must and must not be, every rung's length against the first's; then the
+    verdicts on the rungs it lacks or does not know."""
+    out: list[FileQC] = []
+    reference: tuple[str, Any] | None = None  # the first rung measured: its name and frame count
+    for file in part.files:
+        record = _measurement(ws, file, settings, tally, work)
+        frames, body_s = _expected(file.profile, timeline, part.entry)
+        judged = judge(record, file.profile, expected_frames=frames, programme_s=body_s,
+                       mute_windows=mute_windows(file.profile, timeline, None) if timeline and file.sounding else (),
+                       posters_dir=_posters_dir(ws) if settings.posters else None,
+                       planner=functools.partial(rung_plan, sounding=file.sounding))
+        judged.path, judged.part_of = ws.stored(file.path), part.name
+        judged.checks.append(sound_check(record.values, file.name, sounding=file.sounding, first=part.first_rung))
+        length = record.values.get("duration.frames")
+        if reference is None:
+            reference = (file.name, length)
+        else:
+            judged.checks.append(duration_check(length, reference[1], reference[0]))
+        out.append(judged)
+    return out + part.problems
+
+
+def _web_section(ws: Workspace, plan: _Plan, tally: QCWork, work: Work) -> FileQC:
+    """The stream validator's verdicts on the web package as a section of the report: the stored
+    ones while no file of its stream changed, else judged again."""
+    assert plan.web is not None
+    web = plan.web
+    if plan.web_inputs is None:  # it cannot be found to be judged: the verdict says why
+        tally.web_package = "checked"
+        return FileQC(WEB_PACKAGE, WEB_PROFILE, web.shown, stream_checks(web))
+    path = _web_path(ws)
+    fresh = work.check(WEB_PACKAGE, plan.web_inputs, [path], upstream=False)  # the package's files alone
+    checks = _read_checks(path) if fresh.fresh else None
+    if checks is None:
+        started = time.time()
+        checks = stream_checks(web)
+        write_json(path, {"version": VERSION, "master": web.shown, "checks": [c.to_dict() for c in checks]})
+        work.done(fresh, [path], started_at=started)
+        tally.web_package = "checked"
+    else:
+        tally.web_package = "reused"
+    return FileQC(WEB_PACKAGE, WEB_PROFILE, web.shown, checks)
+
+
+def _web_path(ws: Workspace) -> Path:
+    return ws.qc_dir / f"{WEB_PACKAGE}.json"
+
+
 def _judged(ws: Workspace, deliverables: list[_Deliverable]) -> dict[str, str]:
     """The content the report is of: every file of each deliverable measured and every subtitle file
     (those of a language no deliverable carries too: the bag carries them). Part of the report's key,
     so a report is judged again whenever one of them changes and always names what lies beside it;
     package refuses to bag files the report does not name as they are."""
-    paths = [p for d in deliverables if d.entry is not None and d.inputs is not None for p in d.entry.members]
+    paths = [p for d in deliverables if d.entry is not None and d.files for p in d.entry.members]
     return judged_files(ws, paths + [ws.subtitle(lang, ext) for lang in SUBTITLE_LANGS for ext in WRITTEN_FORMATS])
 
 
@@ -524,9 +697,13 @@ def failure_checks(work: Work, timeline: Timeline | None) -> list[CheckResult]:
 
 
 def _prune(ws: Workspace, plan: _Plan) -> None:
-    """Drop the stored parts of deliverables and languages the manifest no longer has."""
-    keep = ({deliverable_record_path(ws, d.name) for d in plan.deliverables}
+    """Drop the stored parts of deliverables (and rungs) and languages the manifest no longer has,
+    and the web package's verdicts once there is no package to judge."""
+    keep = ({deliverable_record_path(ws, d.name) for d in plan.deliverables if not d.ladder}  # a ladder's: per rung
+            | {deliverable_record_path(ws, f.name) for d in plan.deliverables for f in d.files}
             | {_checks_path(ws, lang) for lang in plan.languages})
+    if plan.web_inputs is None:
+        _web_path(ws).unlink(missing_ok=True)
     for folder in (deliverable_record_path(ws, "x").parent, _checks_path(ws, "x").parent):
         for stale in (folder.glob("*.json") if folder.is_dir() else ()):
             if stale not in keep:
@@ -537,25 +714,25 @@ def _posters_dir(ws: Workspace) -> Path:
     return posters_dir(ws)
 
 
-def _measurement(ws: Workspace, part: _Deliverable, settings: Settings, tally: QCWork, work: Work) -> DeliverableRecord:
-    """The stored measurements of a deliverable when its file is unchanged, else a new measurement."""
-    assert part.entry is not None and part.profile is not None and part.inputs is not None
-    path = deliverable_record_path(ws, part.name)
-    fresh = work.check(part.name, part.inputs, [path], upstream=False)  # the file's alone
+def _measurement(ws: Workspace, file: _File, settings: Settings, tally: QCWork, work: Work) -> DeliverableRecord:
+    """The stored measurements of a file (a deliverable's, a rung's) when it is unchanged, else a new
+    measurement; posters of the files that carry the sound (a ladder's are all the same picture)."""
+    path = deliverable_record_path(ws, file.name)
+    fresh = work.check(file.name, file.inputs, [path], upstream=False)  # the file's alone
     if fresh.fresh:
         stored = read_record(path)
-        if stored is not None and stored.sha256 == part.inputs["sha256"]:
-            tally.reused.append(part.name)
+        if stored is not None and stored.sha256 == file.inputs["sha256"]:
+            tally.reused.append(file.name)
             return stored
     started = time.time()
-    excerpt = part.entry.excerpt_s
-    record = measure_deliverable(part.entry.main, part.profile, deliverable=part.name,
-                                 sha256=str(part.inputs["sha256"]), excerpt_start_s=excerpt[0] if excerpt else 0.0,
-                                 posters_dir=_posters_dir(ws) if settings.posters else None)
-    record = dataclasses.replace(record, file=ws.stored(part.entry.main))  # relative: holds wherever the workspace is
+    excerpt = file.excerpt_s
+    record = measure_deliverable(file.path, file.profile, deliverable=file.name,
+                                 sha256=str(file.inputs["sha256"]), excerpt_start_s=excerpt[0] if excerpt else 0.0,
+                                 posters_dir=_posters_dir(ws) if settings.posters and file.sounding else None)
+    record = dataclasses.replace(record, file=ws.stored(file.path))  # relative: holds wherever the workspace is
     write_record(path, record)
     work.done(fresh, [path, *(_posters_dir(ws) / p for p in record.posters)], started_at=started)
-    tally.measured.append(part.name)
+    tally.measured.append(file.name)
     return record
 
 

@@ -46,7 +46,9 @@ def test_what_each_stage_is_made_from() -> None:
     assert upstream("ingest") == ()
     assert upstream("subtitles") == ("ingest", "transcribe", "assemble")
     assert "transcribe" not in upstream("conform"), "a working copy is not made from the words"
-    assert upstream("package") == tuple(s.name for s in STAGES[:-1])
+    assert upstream("package") == tuple(s.name for s in STAGES[:-1] if s.name != "publish"), \
+        "a bag without the publish folders is not made from them (`package --with-publish` keys on them itself)"
+    assert upstream("publish") == ("ingest", "transcribe", "assemble", "conform", "subtitles", "render", "qc")
     assert clip_stage("transcribe") and clip_stage("conform") and not clip_stage("render")
 
 

@@ -28,7 +28,7 @@ from pipeline.profiles import (
 )
 from pipeline.text import ascii_fold
 
-SHIPPED = ["archive-prores", "broadcast-h264", "broadcast-xdcam", "social-9x16", "web-1080p", "web-720p"]
+SHIPPED = ["archive-prores", "broadcast-h264", "broadcast-xdcam", "social-9x16", "web-1080p", "web-720p", "web-stream"]
 
 
 def patched(name: str, **changes: object) -> Profile:
@@ -267,3 +267,28 @@ def test_field_errors_are_located_with_indices(tmp_path: Path) -> None:
     (tmp_path / "h.yaml").write_text("base: web-1080p\nsubtitles: {sidecar: [vi, 3]}\n", encoding="utf-8")
     with pytest.raises(ProfileError, match=r"h\.yaml: subtitles\.sidecar\[1\] Input should be a valid string"):
         load_profile("h", overrides_dir=tmp_path)
+
+
+def test_ladder_rungs_follow_the_house_and_are_capped() -> None:
+    """1080p house: five rungs in the profile's order, widths from the aspect, the lowest level that
+    carries each; a 720p house drops the 1080p rung; a 4:3 house gets 4:3 rungs."""
+    ladder = load_profile("web-stream")
+    full = ladder.rung_profiles(1920, 1080)
+    assert [(r.video.width, r.video.height, r.video.bitrate_kbps, r.video.level) for r in full] == [
+        (960, 540, 2000, "3.1"), (1280, 720, 3000, "3.1"), (1920, 1080, 6000, "4.0"), (640, 360, 800, "3.0"),
+        (416, 234, 400, "3.0")]
+    assert all(r.video.maxrate_kbps == round(r.video.bitrate_kbps * 1.5) for r in full)
+    assert all(legal_problems(r) == [] and not r.ladder for r in full)
+    assert [Profile.rung_file(r) for r in full] == ["540p.mp4", "720p.mp4", "1080p.mp4", "360p.mp4",
+                                                     "234p.mp4"]
+    assert [r.video.height for r in ladder.rung_profiles(1280, 720)] == [540, 720, 360, 234]
+    assert [(r.video.width, r.video.height) for r in ladder.rung_profiles(960, 720)][:3] == [(720, 540), (960, 720), (480, 360)]
+
+
+def test_illegal_ladders_are_refused() -> None:
+    assert any("distinct" in p or "share a height" in p
+               for p in legal_problems(patched("web-stream", ladder=[{"height": 540, "bitrate_kbps": 2000},
+                                                                      {"height": 540, "bitrate_kbps": 1000}])))
+    assert any("closed GOPs" in p for p in legal_problems(patched("web-stream", video={"closed_gop": False})))
+    assert any("H.264 in MP4" in p for p in legal_problems(patched("web-1080p", ladder=[
+        {"height": 540, "bitrate_kbps": 2000}], container={"format": "mov", "extension": ".mov"})))

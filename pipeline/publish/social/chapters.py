@@ -81,6 +81,8 @@ class Chapters:
             f.check == "chapter count" and f.level == "note" for f in self.findings)
 
     def lengths_ms(self) -> list[int]:
+        if not self.chapters:  # a programme whose script names no sections
+            return []
         ends = [c.start_ms for c in self.chapters[1:]] + [self.duration_ms]
         return [end - c.start_ms for c, end in zip(self.chapters, ends, strict=True)]
 

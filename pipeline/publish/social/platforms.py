@@ -151,10 +151,23 @@ ZALO_OA = Platform(
     "zalo-oa", "Zalo Official Account", f"Zalo Official Account video upload guide, {_ISSUE}",
     container="mp4", max_bytes=50_000_000,
 )
+YOUTUBE_SHORTS = Platform(
+    "youtube-shorts", "YouTube Shorts",
+    "YouTube Help, “Upload YouTube Shorts” and “Understand three-minute YouTube Shorts”: a square or vertical "
+    "video up to 3 minutes is a Short when uploaded on or after 15 October 2024 (60 s before); the title is "
+    "YouTube's (snippet.title, 100 characters); the cut is held to 9:16, which fills the Shorts player",
+    duration_s=(0.0, 180.0), aspect=Fraction(9, 16), title=TextLimit(chars=100),
+)
+"""No safe zone: YouTube publishes none for Shorts that we hold to (`check_text_zone` says so)."""
 
-PLATFORMS: dict[str, Platform] = {p.key: p for p in (YOUTUBE, FACEBOOK_REELS, TIKTOK, ZALO_OA)}
-VERTICAL = (FACEBOOK_REELS, TIKTOK)
-"""The platforms that show the vertical cut: a vertical thumbnail's text must clear both zones."""
+PLATFORMS: dict[str, Platform] = {p.key: p for p in (YOUTUBE, FACEBOOK_REELS, TIKTOK, ZALO_OA, YOUTUBE_SHORTS)}
+VERTICAL = (FACEBOOK_REELS, TIKTOK, YOUTUBE_SHORTS)
+"""The platforms that show the vertical cut: a vertical thumbnail's text must clear every zone they publish."""
+CUT_DEFAULT = (*VERTICAL, ZALO_OA)
+"""Where the social cut goes when the manifest's `social: platforms:` names none."""
+DEFAULT_SOCIAL_PLATFORMS = (YOUTUBE.key, *(p.key for p in CUT_DEFAULT))
+"""The social package's platforms when the manifest names none: the programme on YouTube, the cut on
+every vertical platform and Zalo."""
 
 
 def platform(key: str | Platform) -> Platform:

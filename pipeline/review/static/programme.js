@@ -602,6 +602,67 @@ async function loadQC() {
 $("qcbadge").onclick = () => document.querySelector("#tabs button[data-pane='qc']").click();
 $("measure").onclick = async () => { try { await call("/qc/measure", { method: "POST" }); } catch (e) { $("mstate").textContent = errText(e); } loadQC(); };
 
+// -- publish --------------------------------------------------------------------------------------------
+// The publish stage's record as the server reads it (pipeline/review/publishview.py): the web package's
+// player page and the social sheet open in a new tab from the room's read-only /publish/ route (the
+// page's relative addresses work there as on the portal); the stream validator's verdict and the
+// platforms' findings are publish's own, shown as recorded. Vietnamese first, the English beside.
+const PUBLISH_BADGE = { PASS: "Đạt", WARN: "Cần xem", FAIL: "Lỗi", none: "Chưa có", unreadable: "Không đọc được" };
+function openLink(url, text, id) {
+  return url ? el("a", { href: url, target: "_blank", rel: "noopener", id, class: "publink", text: `${text} ↗` })
+    : el("span", { class: "sub", id, text: `${text}: tệp không còn / file missing` });
+}
+function findings(title, items, kind) {
+  return items.length ? el("div", { class: `pubfind ${kind}` }, el("b", { text: `${title} (${items.length})` }),
+    el("ul", {}, ...items.map((t) => el("li", { text: t })))) : null;
+}
+function sizeText(bytes) { return bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${Math.ceil(bytes / 1e3)} kB`; }
+function publishWeb(w) {
+  if (!w) return el("div", { class: "pubpart sub", id: "pubweb", text: "Chưa có gói web / No web package." });
+  const verdict = w.ok ? `Kiểm tra luồng: đạt cả ${w.rules_passed} quy tắc / Stream check: all ${w.rules_passed} rules passed`
+    : `Kiểm tra luồng: ${w.failures.length} lỗi, ${w.rules_passed} quy tắc đạt / Stream check: ${w.failures.length} failed, ${w.rules_passed} passed`;
+  const facts = [w.renditions.join(" · "), w.subtitles.length ? `phụ đề / subtitles: ${w.subtitles.join(", ")}` : "",
+    `${w.files} tệp / files`, w.size_bytes ? sizeText(w.size_bytes) : ""].filter(Boolean).join(" · ");
+  return el("div", { class: "pubpart", id: "pubweb" },
+    el("h4", {}, "Gói web / Web package ", el("span", { class: `badge ${w.ok ? "PASS" : "FAIL"}`, text: w.ok ? "Đạt / Passed" : "Lỗi / Failed" }),
+      " ", openLink(w.page_url, "Mở trang phát / Open the player page", "pubpage")),
+    el("div", { class: "sub", text: `${w.folder}/ · ${facts}` }),
+    el("div", { id: "pubverdict", class: `msg ${w.ok ? "good" : "bad"}`, text: verdict }),
+    findings("Lỗi của gói web / Web package failures", w.failures, "fail"),
+    findings("Ghi chú của kiểm tra luồng / Stream check notes", w.notes, "note"));
+}
+function publishSocial(s) {
+  if (!s) return el("div", { class: "pubpart sub", id: "pubsocial", text: "Chưa có gói mạng xã hội / No social package." });
+  return el("div", { class: "pubpart", id: "pubsocial" },
+    el("h4", {}, "Gói mạng xã hội / Social package ", el("span", { class: `badge ${s.ok ? "PASS" : "WARN"}`,
+      text: s.ok ? "Đạt / Passed" : `${s.problems.length} vấn đề / problems` }),
+      " ", openLink(s.sheet_url, "Mở bảng thông tin đăng tải / Open the social sheet", "pubsheet")),
+    el("div", { class: "sub", text: `${s.folder}/ · ${s.platforms.join(" · ")} · ${s.files} tệp / files` }),
+    findings("Vượt giới hạn của nền tảng / Platform limits broken", s.problems, "fail"),
+    findings("Lưu ý / Notes", s.notes, "note"));
+}
+function renderPublish(d) {
+  const state = d.state, tab = document.querySelector("#tabs button[data-pane='publish']");
+  $("pubbadge").textContent = PUBLISH_BADGE[state] || state;
+  $("pubbadge").className = `badge ${["PASS", "WARN", "FAIL"].includes(state) ? state : "none"}`;
+  tab.textContent = "Xuất bản" + (state === "FAIL" ? " · lỗi" : "");
+  let body;
+  if (state === "none") body = [el("div", { class: "calm", id: "pubnone" }, "Chưa xuất bản / Not published yet — chạy / run ",
+    el("code", { text: d.command }), ".")];
+  else if (state === "unreadable") body = [el("div", { class: "msg bad", text: `Không đọc được bản ghi xuất bản / The publish record cannot be read: ${d.error}` }),
+    el("div", { class: "calm", text: d.hint })];
+  else body = [el("h3", { class: "pubhead" }, "Xuất bản / Publish",
+      d.published_at ? el("span", { class: "when", text: ` · lúc / at ${d.published_at}` }) : null),
+    publishWeb(d.web), publishSocial(d.social), findings("Cảnh báo / Warnings", d.warnings, "note")];
+  $("publish").replaceChildren(...body.filter((x) => x != null));
+  $("publish").dataset.state = state;
+}
+async function loadPublish() {
+  try { renderPublish(await call("/publish")); }
+  catch (e) { $("publish").replaceChildren(el("div", { class: "msg bad", text: "Không tải được phần xuất bản / Publish: " + e.message })); }
+}
+$("pubbadge").onclick = () => document.querySelector("#tabs button[data-pane='publish']").click();
+
 // -- rushes and search ---------------------------------------------------------------------------------
 const rush = $("rushplayer");
 function playClip(proxy, ms) {
@@ -639,6 +700,7 @@ for (const b of document.querySelectorAll("#tabs button")) {
     document.querySelectorAll("#tabs button").forEach((x) => x.classList.toggle("on", x === b));
     document.querySelectorAll(".pane").forEach((p) => p.classList.toggle("on", p.id === `pane-${b.dataset.pane}`));
     if (b.dataset.pane === "rushes" && !$("clips").childElementCount) loadRushes();
+    if (b.dataset.pane === "publish") loadPublish();  // publish may have run since the page opened
   };
 }
 async function start() {
@@ -662,6 +724,7 @@ async function start() {
   [board, notes] = await Promise.all([call("/cues"), call("/notes").then((d) => d.notes)]);
   renderCues(); renderNotes(); renderMarks(); showTime();
   await loadQC();
+  await loadPublish();
   document.body.dataset.ready = "1";
 }
 start().catch((e) => { say("cmsg", "Không tải được chương trình: " + e.message, false); });

@@ -1,0 +1,236 @@
+"""Publish stage: the programme for the province's web portal and its social media, from what the
+render made and QC judged — `publish/web/` (`publish/web.py`) and `publish/social/`
+(`publish/social/package.py`), each built beside its place and renamed in whole (`fsutil.atomic_dir`),
+and `publish/publish.json` (`records/publish.py`) saying what was written and what was found.
+
+Each part is a target of its own (`web`, `social`), fresh by its inputs like every stage: the web part
+by the ladder's rung files (the `web-stream` deliverable), the WebVTT files, the manifest's titles,
+synopsis, credits and language, the page's assets and Shaka Packager's version; the social part by the
+files and facts `gather_social` reads. A part whose deliverable is not in the manifest is left out
+with a warning that says which deliverable to add.
+
+Refused while QC has a FAIL (unless `allow_fail`) or while the QC report did not judge the renders as
+they are now (no option allows that: its verdicts would not be about what is published), as the
+package stage refuses. The web package is kept when our validator (`publish/streamcheck.py`) fails it,
+so the team can look, but the report is not ok, the record lists each failure by rule and line, and
+`reportage qc` fails on it too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .. import stagerun
+from ..errors import ReportageError, WorkspaceError
+from ..fsutil import atomic_dir
+from ..manifest import Programme
+from ..profiles import programme_profile
+from ..publish import vendor
+from ..publish.packager import installed_version
+from ..publish.page import PAGE_ASSETS
+from ..publish.social.package import build_social, gather_social, social_inputs_key
+from ..publish.web import build_web
+from ..records.publish import (
+    PublishedSocial,
+    PublishedWeb,
+    PublishRecord,
+    publish_record_path,
+    read_publish_record,
+    social_dir,
+    web_dir,
+    write_publish_record,
+)
+from ..records.qc import qc_report_path, read_qc_report
+from ..render.state import RenderedDeliverable, read_render_record, render_record_path
+from ..review.obstacles import qc_outdated
+from ..review.state import current_outputs
+from ..stagerun import Work
+from ..timeline import load_timeline
+from ..workspace import Workspace
+
+STAGE = "publish"
+VERSION = 1
+STREAM_DELIVERABLE = "web-stream"
+"""The deliverable whose rungs the web package streams (`assets/profiles/web-stream.yaml`)."""
+WEB, SOCIAL = "web", "social"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """`allow_fail`: publish even though QC failed (the record says so); `only`: one part (`web` or
+    `social`)."""
+
+    allow_fail: bool = False
+    only: tuple[str, ...] = ()
+
+
+@dataclass
+class PublishReport:
+    programme_id: str
+    web: PublishedWeb | None = None
+    social: PublishedSocial | None = None
+    made: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    allowed_failures: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """The web package passed every rule of the validator, and the social package breaks no
+        platform's limit."""
+        return (self.web is None or self.web.ok) and (self.social is None or self.social.ok)
+
+    @property
+    def up_to_date(self) -> bool:
+        return not self.made
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"programme": self.programme_id, "ok": self.ok, "up_to_date": self.up_to_date, "made": self.made,
+                "warnings": self.warnings, "allowed_failures": self.allowed_failures,
+                "web": self.web.to_json() if self.web else None,
+                "social": self.social.to_json() if self.social else None}
+
+
+# -- the stage model ------------------------------------------------------------------------------
+
+def settings(programme: Programme | None = None, **options: Any) -> Settings:
+    """The stage's settings (`allow_fail`, `only`)."""
+    return Settings(**options)
+
+
+def _stream_entry(programme: Programme, ws: Workspace) -> RenderedDeliverable | None:
+    if STREAM_DELIVERABLE not in programme.manifest.deliverables:
+        return None
+    return read_render_record(ws).get(STREAM_DELIVERABLE)
+
+
+def _web_inputs(programme: Programme, ws: Workspace) -> dict[str, Any] | None:
+    entry = _stream_entry(programme, ws)
+    if entry is None:
+        return None
+    m = programme.manifest
+    return {
+        "rungs": stagerun.content_hashes(ws, entry.members),
+        "subtitles": stagerun.content_hashes(ws, [ws.subtitle(lang, "vtt") for lang in ("vi", "en")]),
+        "title": m.title.model_dump() if m.title else None, "synopsis": m.synopsis.model_dump() if m.synopsis else None,
+        "credits": [c.model_dump() for c in m.credits], "language": m.language,
+        "profile": programme_profile(programme.base_dir, STREAM_DELIVERABLE).model_dump(mode="json",
+                                                                                         exclude={"source"}),
+        "packager": installed_version(), "player": vendor.VERSION, "page": PAGE_ASSETS,
+    }
+
+
+def plan(programme: Programme, ws: Workspace, settings: Settings | None = None) -> dict[str, Any]:
+    """`{web: inputs, social: inputs}`; a part's inputs are None while what it is made from is not there."""
+    settings = settings or Settings()
+    parts: dict[str, Any] = {}
+    if not settings.only or WEB in settings.only:
+        try:
+            parts[WEB] = _web_inputs(programme, ws)
+        except ReportageError as exc:
+            parts[WEB] = {"unreadable": str(exc)}
+    if not settings.only or SOCIAL in settings.only:
+        try:
+            parts[SOCIAL] = social_inputs_key(ws, gather_social(programme, ws))
+        except ReportageError as exc:
+            parts[SOCIAL] = {"unreadable": str(exc)}
+    return parts
+
+
+def make(programme: Programme, ws: Workspace, settings: Settings, work: Work) -> PublishReport:
+    """The registry's entry point: `publish_programme`."""
+    return publish_programme(programme, ws, settings, work)
+
+
+def proceed(programme: Programme, report: PublishReport) -> bool:
+    """Packaging follows whatever the publish packages found: the bag for the centre does not carry
+    them unless asked (`reportage package --with-publish`), and then it checks them itself."""
+    return True
+
+
+# -- the work ---------------------------------------------------------------------------------------
+
+def _refuse(programme: Programme, ws: Workspace, settings: Settings) -> list[str]:
+    """WorkspaceError while QC has not judged the renders as they are, or failed them without
+    `allow_fail`; the failures let through otherwise."""
+    qc = read_qc_report(ws)
+    if qc is None:
+        raise WorkspaceError("no QC report yet: nothing is published before QC has judged it",
+                             path=qc_report_path(ws), hint="run `reportage qc MANIFEST` first")
+    outdated = qc_outdated(qc, current_outputs(ws, programme.manifest.deliverables))
+    if outdated:
+        raise WorkspaceError(f"the QC report is older than the renders: {', '.join(outdated[:4])} changed since",
+                             path=qc_report_path(ws), hint="run `reportage qc MANIFEST`, then publish again")
+    failed = [line for line in qc.failed if not line.startswith("web-package")]
+    if failed and not settings.allow_fail:
+        raise WorkspaceError(f"QC has {len(failed)} failed check(s): " + "; ".join(failed[:3]),
+                             path=qc_report_path(ws), hint="fix them, or publish with --allow-fail")
+    return failed
+
+
+def publish_programme(programme: Programme, ws: Workspace, settings: Settings | None = None,
+                      work: Work | None = None) -> PublishReport:
+    """Make the web and social packages that are stale; see the module docstring."""
+    settings = settings or Settings()
+    work = work or Work.of(ws, STAGE, VERSION)
+    began = time.time()
+    report = PublishReport(programme.id)
+    report.allowed_failures = _refuse(programme, ws, settings)
+    previous = read_publish_record(ws)
+    report.web, report.social = (previous.web, previous.social) if previous else (None, None)
+    planned = plan(programme, ws, settings)
+    record = publish_record_path(ws)
+    if WEB in planned:
+        report.web = _web(programme, ws, planned[WEB], work, record, report, began)
+    if SOCIAL in planned:
+        report.social = _social(programme, ws, planned[SOCIAL], work, record, report, began)
+    if report.made or previous is None:
+        when = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        write_publish_record(ws, PublishRecord(programme.id, report.web, report.social, when,
+                                               tuple(report.warnings + [f"published with QC failing: {line}"
+                                                                        for line in report.allowed_failures])))
+        for target in report.made:
+            work.done(work.check(target, planned[target], [record]), [record], started_at=began)
+    return report
+
+
+def _web(programme: Programme, ws: Workspace, inputs: dict[str, Any] | None, work: Work, record: Path,
+         report: PublishReport, began: float) -> PublishedWeb | None:
+    folder = web_dir(ws)
+    if inputs is None:
+        report.warnings.append(f"no web package: the manifest's deliverables do not list {STREAM_DELIVERABLE} "
+                               f"(add it, render, QC, then publish)"
+                               if STREAM_DELIVERABLE not in programme.manifest.deliverables else
+                               f"no web package: {STREAM_DELIVERABLE} is not rendered yet (run `reportage render`)")
+        return None
+    if work.check(WEB, inputs, [folder, record]).fresh and report.web is not None:
+        return report.web
+    entry = _stream_entry(programme, ws)
+    if entry is None or not entry.present():
+        raise WorkspaceError(f"the {STREAM_DELIVERABLE} render is missing or incomplete", path=render_record_path(ws),
+                             hint="run `reportage render MANIFEST` again")
+    timeline = load_timeline(ws.timeline_json)
+    profile = programme_profile(programme.base_dir, STREAM_DELIVERABLE)
+    subtitles = {lang: ws.subtitle(lang, "vtt") for lang in ("vi", "en")}
+    with atomic_dir(folder) as build:
+        made = build_web(programme, entry, profile, (timeline.width, timeline.height), subtitles, build)
+    report.made.append(WEB)
+    return made.to_record(ws.stored(folder))
+
+
+def _social(programme: Programme, ws: Workspace, inputs: dict[str, Any], work: Work, record: Path,
+            report: PublishReport, began: float) -> PublishedSocial | None:
+    folder = social_dir(ws)
+    if "unreadable" in inputs:
+        report.warnings.append(f"no social package: {inputs['unreadable']}")
+        return None
+    if work.check(SOCIAL, inputs, [folder, record]).fresh and report.social is not None:
+        return report.social
+    gathered = gather_social(programme, ws)
+    with atomic_dir(folder) as build:
+        made = build_social(gathered, build)
+    report.made.append(SOCIAL)
+    return made.to_record(ws.stored(folder))
