@@ -19,6 +19,9 @@ def show_publish(c: Ctx, programme: Programme, report: Any) -> None:
     if c.as_json:
         return
     ws = c.workspace(programme)
+    if report.held:
+        ui.say(f"publish: {programme.id} {report.held}", c.quiet)
+        return
     state = "up to date" if report.up_to_date else "published"
     ui.say(f"publish: {programme.id} {state}", c.quiet)
     if report.web is not None:

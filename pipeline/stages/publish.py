@@ -9,11 +9,12 @@ synopsis, credits and language, the page's assets and Shaka Packager's version; 
 files and facts `gather_social` reads. A part whose deliverable is not in the manifest is left out
 with a warning that says which deliverable to add.
 
-Refused while QC has a FAIL (unless `allow_fail`) or while the QC report did not judge the renders as
-they are now (no option allows that: its verdicts would not be about what is published), as the
-package stage refuses. The web package is kept when our validator (`publish/streamcheck.py`) fails it,
-so the team can look, but the report is not ok, the record lists each failure by rule and line, and
-`reportage qc` fails on it too.
+Held while QC has a FAIL (unless `allow_fail`): nothing is written, the report says why and is not
+ok, and the walk goes on to the package stage, which refuses the bag for the same reason. Refused
+while the QC report did not judge the renders as they are now (no option allows that: its verdicts
+would not be about what is published), as the package stage refuses. The web package is kept when
+our validator (`publish/streamcheck.py`) fails it, so the team can look, but the report is not ok,
+the record lists each failure by rule and line, and `reportage qc` fails on it too.
 """
 
 from __future__ import annotations
@@ -76,20 +77,26 @@ class PublishReport:
     made: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     allowed_failures: list[str] = field(default_factory=list)
+    held: str = ""
+    """Why nothing was published (QC failed and `allow_fail` was not given); empty when it ran."""
+    platforms_asked: bool = False
+    """The manifest names the platforms (`social: {platforms: […]}`): breaking one of their limits is
+    then a failure; against the default list it is a problem shown in the sheet and the report."""
 
     @property
     def ok(self) -> bool:
-        """The web package passed every rule of the validator, and the social package breaks no
-        platform's limit."""
-        return (self.web is None or self.web.ok) and (self.social is None or self.social.ok)
+        """Published, the web package passing every rule of the validator, and the social package
+        breaking no limit of a platform the manifest names."""
+        social_ok = self.social is None or self.social.ok or not self.platforms_asked
+        return not self.held and (self.web is None or self.web.ok) and social_ok
 
     @property
     def up_to_date(self) -> bool:
-        return not self.made
+        return not self.made and not self.held
 
     def to_dict(self) -> dict[str, Any]:
         return {"programme": self.programme_id, "ok": self.ok, "up_to_date": self.up_to_date, "made": self.made,
-                "warnings": self.warnings, "allowed_failures": self.allowed_failures,
+                "warnings": self.warnings, "allowed_failures": self.allowed_failures, "held": self.held or None,
                 "web": self.web.to_json() if self.web else None,
                 "social": self.social.to_json() if self.social else None}
 
@@ -153,9 +160,9 @@ def proceed(programme: Programme, report: PublishReport) -> bool:
 
 # -- the work ---------------------------------------------------------------------------------------
 
-def _refuse(programme: Programme, ws: Workspace, settings: Settings) -> list[str]:
-    """WorkspaceError while QC has not judged the renders as they are, or failed them without
-    `allow_fail`; the failures let through otherwise."""
+def _qc_failures(programme: Programme, ws: Workspace) -> list[str]:
+    """QC's failures on what would be published (its verdict on an earlier web package aside: this
+    run makes a new one); a WorkspaceError while QC has not judged the renders as they are."""
     qc = read_qc_report(ws)
     if qc is None:
         raise WorkspaceError("no QC report yet: nothing is published before QC has judged it",
@@ -164,11 +171,7 @@ def _refuse(programme: Programme, ws: Workspace, settings: Settings) -> list[str
     if outdated:
         raise WorkspaceError(f"the QC report is older than the renders: {', '.join(outdated[:4])} changed since",
                              path=qc_report_path(ws), hint="run `reportage qc MANIFEST`, then publish again")
-    failed = [line for line in qc.failed if not line.startswith("web-package")]
-    if failed and not settings.allow_fail:
-        raise WorkspaceError(f"QC has {len(failed)} failed check(s): " + "; ".join(failed[:3]),
-                             path=qc_report_path(ws), hint="fix them, or publish with --allow-fail")
-    return failed
+    return [line for line in qc.failed if not line.startswith("web-package")]
 
 
 def publish_programme(programme: Programme, ws: Workspace, settings: Settings | None = None,
@@ -177,10 +180,16 @@ def publish_programme(programme: Programme, ws: Workspace, settings: Settings | 
     settings = settings or Settings()
     work = work or Work.of(ws, STAGE, VERSION)
     began = time.time()
-    report = PublishReport(programme.id)
-    report.allowed_failures = _refuse(programme, ws, settings)
+    cut = programme.manifest.social
+    report = PublishReport(programme.id, platforms_asked=cut is not None and cut.platforms is not None)
+    failed = _qc_failures(programme, ws)
     previous = read_publish_record(ws)
     report.web, report.social = (previous.web, previous.social) if previous else (None, None)
+    if failed and not settings.allow_fail:  # held, not an error: the walk goes on to the bag, which says the same
+        report.held = (f"not published: QC has {len(failed)} failed check(s): " + "; ".join(failed[:3])
+                       + " — fix them, or publish with --allow-fail")
+        return report
+    report.allowed_failures = failed
     planned = plan(programme, ws, settings)
     record = publish_record_path(ws)
     if WEB in planned:

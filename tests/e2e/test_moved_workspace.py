@@ -54,7 +54,7 @@ translation: {{backend: whisper}}
 co_producers: ["Sở Thông tin và Truyền thông", "Trung tâm Thông tin đối ngoại"]
 """
 HEARD = {"phong_van": "Trà Vinh là điểm hẹn.", "canh": "Cây dừa xanh."}
-STAGES = ["ingest", "transcribe", "assemble", "conform", "subtitles", "render", "qc", "package"]
+STAGES = ["ingest", "transcribe", "assemble", "conform", "subtitles", "render", "qc", "publish", "package"]
 
 
 class EchoTranslator:

@@ -121,7 +121,7 @@ def test_a_programme_without_sound_renders_and_qc_says_what_to_do(tmp_path: Path
     drone_clip(tmp_path / "drone.mp4")
     report, ws = _walk(tmp_path, "drone", "drone.mp4", "web-720p")
     assert [s.name for s in report.stages] == ["ingest", "transcribe", "assemble", "conform", "subtitles",
-                                               "render", "qc", "package"], report.stop_reason
+                                               "render", "qc", "publish", "package"], report.stop_reason
     render = next(s.report for s in report.stages if s.name == "render")
     assert render is not None and render.ok
     warning = next(w for w in render.warnings if "web-720p" in w)  # type: ignore[attr-defined]

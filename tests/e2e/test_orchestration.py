@@ -24,7 +24,7 @@ from pipeline.media.ffmpeg import run_ffmpeg
 pytestmark = [pytest.mark.slow, pytest.mark.model]
 
 REPORTAGE = str(Path(sys.executable).parent / "reportage")
-STAGE_NAMES = ["ingest", "transcribe", "assemble", "conform", "subtitles", "render", "qc", "package"]
+STAGE_NAMES = ["ingest", "transcribe", "assemble", "conform", "subtitles", "render", "qc", "publish", "package"]
 
 
 def _clip(path: Path, seconds: float, speech: str | None = None) -> Path:

@@ -118,7 +118,8 @@ def test_default_jobs_keeps_two_programmes_going_on_two_cores() -> None:
 
 def _batch(tmp_path: Path) -> list[ProgrammeResult]:
     good = ProgrammeResult("dautu", "/m/dautu.yaml", [_outcome(s) for s in
-                           ("ingest", "transcribe", "assemble", "conform", "subtitles", "render", "qc", "package")],
+                           ("ingest", "transcribe", "assemble", "conform", "subtitles", "render", "qc", "publish",
+                            "package")],
                            finished=True, seconds=60)
     clip_error = MediaError("cannot read media", path="/m/footage/Hỏng.mov", hint="copy it again from the card")
     broken = ProgrammeResult("hong", "/m/hong.yaml", [_outcome("ingest", ok=False, report={"clips": [
@@ -142,7 +143,7 @@ def test_the_summary_says_what_failed_why_and_the_fix(tmp_path: Path) -> None:
     by = {p["programme"]: p for p in summary["programmes"]}
     assert not summary["ok"] and summary["totals"]["finished"] == 1 and summary["totals"]["failed"] == 3
     assert by["dautu"]["ok"] and by["dautu"]["failure"] is None
-    assert [s["state"] for s in by["dautu"]["stages"]] == ["done"] * 8
+    assert [s["state"] for s in by["dautu"]["stages"]] == ["done"] * 9
     assert by["hong"]["failure"] == {"stage": "ingest", "reason": "clip hong_01 failed to ingest: "
                                      "/m/footage/Hỏng.mov: cannot read media", "fix": "copy it again from the card"}
     assert [s["state"] for s in by["hong"]["stages"]][:2] == ["failed", "not run"]

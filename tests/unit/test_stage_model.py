@@ -21,7 +21,7 @@ from pipeline.workspace import Workspace
 
 def test_the_registry_lists_every_stage_in_order_and_each_module_has_the_stage_api() -> None:
     assert [s.name for s in STAGES] == ["ingest", "transcribe", "assemble", "conform", "subtitles", "render", "qc",
-                                       "package"]
+                                       "publish", "package"]
     for s in STAGES:
         assert isinstance(s.module.VERSION, int) and s.module.VERSION >= 1, s.name
         s.default_settings()  # defaults are usable as they are
