@@ -36,21 +36,12 @@ from pipeline.timeline import Segment, Timeline
 from pipeline.validate import load_manifest
 from pipeline.workspace import Workspace
 from tests import mediagen
+from tests.e2e.test_render_ladder import MANIFEST  # the same programme the render test renders
 from tests.streampkg import build_package
 
 pytestmark = pytest.mark.slow
 
 PID = "ladder"
-MANIFEST = """\
-id: ladder
-title: {vi: "Trà Vinh – Điểm hẹn", en: "Trà Vinh – Where Investors Meet"}
-synopsis: {vi: "Thử", en: "Test"}
-year: 2026
-house: {width: 640, height: 360, fps: "25"}
-footage: [a.mov, b.mov]
-timeline: {cut: [{clip: a, in: "00:00:00:00", out: "00:00:04:00"}, {clip: b, in: "00:00:00:00", out: "00:00:03:00"}]}
-deliverables: [web-stream]
-"""
 RENDER = Settings(branding=BrandingSettings(bumper_s=0.4, title_s=1.0, credits_s=0.8))
 SETTINGS = qc.Settings(posters=False)
 RUNGS = ("web-stream 360p", "web-stream 234p")
