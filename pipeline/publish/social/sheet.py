@@ -78,6 +78,9 @@ h2 .verdict{font-size:.8em;padding:.1em .5em;border-radius:4px;margin-left:.5em}
 textarea{width:100%;font:inherit;box-sizing:border-box}
 .limit{color:#444;font-size:.9em}.src{color:#666;font-size:.8em}
 table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #eee;padding:.25em;text-align:left}
+@media (max-width:40rem){body{margin:1rem}section{padding:.6rem}
+table,tbody,tr,td{display:block}tr.head{display:none}tr{margin:.5em 0;border-radius:4px}
+td{border:0;padding:.1em .4em}td::before{content:attr(data-label) ": ";color:#555;font-size:.85em}}
 """
 
 
@@ -99,10 +102,14 @@ def _field_html(f: Field) -> str:
 def _findings_html(findings: Sequence[Finding]) -> str:
     if not findings:
         return ""
-    rows = "".join(f'<tr class="{_e(f.level)}"><td>{_e(f.level)}</td><td>{_e(f.check)}</td><td>{_e(f.measured)}</td>'
-                   f"<td>{_e(f.limit)}</td><td>{_e(f.message)}</td></tr>" for f in findings)
-    return ("<table><tr><th>kết quả</th><th>kiểm tra</th><th>đo được</th><th>giới hạn</th><th>ghi chú</th></tr>"
-            f"{rows}</table>")
+    # on a phone each row stacks, every value after its column's name (`data-label`): five columns
+    # do not fit 390 px, and a table wider than the screen hides the notes off to the right
+    rows = "".join(f'<tr class="{_e(f.level)}"><td data-label="kết quả">{_e(f.level)}</td>'
+                   f'<td data-label="kiểm tra">{_e(f.check)}</td><td data-label="đo được">{_e(f.measured)}</td>'
+                   f'<td data-label="giới hạn">{_e(f.limit)}</td><td data-label="ghi chú">{_e(f.message)}</td></tr>'
+                   for f in findings)
+    return ('<table><tr class="head"><th>kết quả</th><th>kiểm tra</th><th>đo được</th><th>giới hạn</th>'
+            f"<th>ghi chú</th></tr>{rows}</table>")
 
 
 def sheet_html(programme: str, title: str, platforms: Sequence[PlatformSheet]) -> str:
