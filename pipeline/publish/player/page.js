@@ -209,6 +209,23 @@
   player.on("timeupdate", markCurrent);
   player.on("seeked", markCurrent);
 
+  /* One track per language. The page names the whole WebVTT files as <track>s (the progressive MP4
+   * and a browser without MSE need them), and video.js's HLS engine adds the master's own subtitle
+   * renditions (segmented, the same cues) as more tracks: the menu would list each language twice.
+   * The whole files stay (they load once and show at once after a seek); the engine's duplicates go. */
+  function dropDuplicateTracks() {
+    var list = player.remoteTextTracks(), whole = {}, i;
+    for (i = 0; i < list.length; i++) if (list[i].src) whole[list[i].language] = true;
+    for (i = list.length - 1; i >= 0; i--) {
+      var track = list[i];
+      if (!track.src && whole[track.language] && (track.kind === "subtitles" || track.kind === "captions")) {
+        player.removeRemoteTextTrack(track);
+      }
+    }
+  }
+  player.textTracks().addEventListener("addtrack", function () { window.setTimeout(dropDuplicateTracks, 0); });
+  player.on("loadedmetadata", dropDuplicateTracks);
+
   // the subtitles chosen in the player choose the transcript's language too
   player.textTracks().addEventListener("change", function () {
     var track = showing();
