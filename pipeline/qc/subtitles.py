@@ -32,7 +32,7 @@ from ..profiles import Profile
 from ..records.subtitles import SubtitlesLanguage
 from ..render.branding import lower_third_areas
 from ..render.overlap import FIX, LowerThirdArea, Overlap, cue_label, find_overlaps
-from ..subs import Cue, lint, load_style, read_subtitles
+from ..subs import Cue, Style, lint, load_style, read_subtitles
 from ..timecode import Excerpt, Timecode
 from ..timeline import Timeline
 from ..workspace import Workspace
@@ -44,9 +44,24 @@ Span = tuple[int, int]
 UNCOVERED_FAIL_MS = 500
 
 
-def uncovered(speech: Sequence[Span], cues: Sequence[Cue]) -> list[Span]:
-    """Parts of the speech no cue is on screen for."""
-    return subtract(speech, [(cue.start_ms, cue.end_ms) for cue in cues])
+def uncovered(speech: Sequence[Span], cues: Sequence[Cue], bridge_ms: float = 0) -> list[Span]:
+    """Parts of the speech no cue is on screen for. A gap between two cues no longer than `bridge_ms`
+    (`rule_gap_ms`) is not one: the style rules make it (the 2-frame gap between cues, a cue ended
+    short of a shot change) or lint reports it as flicker, and a viewer reads across it; counting it
+    as speech without subtitles would mark every join of a well-timed file."""
+    spans: list[Span] = []
+    for cue in sorted(cues, key=lambda c: c.start_ms):
+        if spans and cue.start_ms - spans[-1][1] <= bridge_ms:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], cue.end_ms))
+        else:
+            spans.append((cue.start_ms, cue.end_ms))
+    return subtract(speech, spans)
+
+
+def rule_gap_ms(style: Style, rate: Fraction | None) -> float:
+    """The longest gap between cues the style's rules account for: below `close_gap_frames` a gap is
+    either the required minimum or flicker lint tells to close (milliseconds at `rate`)."""
+    return float(style.frames_ms(style.close_gap_frames, rate))
 
 
 def silent_cues(cues: Sequence[Cue], speech: Sequence[Span], lead_ms: int, hang_ms: int) -> list[tuple[Cue, int]]:
@@ -131,7 +146,7 @@ def check_language(path_by_ext: dict[str, Path], lang: str, timeline: Timeline |
                                    "not measured", "every stretch of speech",
                                    "no transcripts or timeline to find the speech"))
     else:
-        gaps = uncovered(speech, cues)
+        gaps = uncovered(speech, cues, rule_gap_ms(style, rate))
         longest = max((b - a for a, b in gaps), default=0)
         where = ", ".join(f"{a / 1000:.1f}–{b / 1000:.1f} s" for a, b in gaps[:4])
         status = Status.FAIL if longest >= UNCOVERED_FAIL_MS else Status.WARN if gaps else Status.PASS

@@ -16,11 +16,11 @@ from ..fsutil import read_json
 from ..manifest import Programme
 from ..profiles import load_profile
 from ..qc.plan import LEGAL_AREA, Status
-from ..qc.subtitles import uncovered
+from ..qc.subtitles import rule_gap_ms, uncovered
 from ..records.qc import QCReport, read_qc_report
 from ..render.state import RenderedDeliverable, read_render_record
 from ..stagelist import STAGE_NAMES
-from ..subs import read_subtitles
+from ..subs import load_style, read_subtitles
 from ..subs.speech import speech_spans, timeline_words
 from ..timeline import Timeline
 from ..workspace import Workspace
@@ -171,7 +171,8 @@ def speech_marks(ws: Workspace, timeline: Timeline | None) -> list[dict[str, Any
         if not path.is_file():
             continue
         with contextlib.suppress(ReportageError):
-            for a, b in uncovered(speech, read_subtitles(path).cues):
+            bridge = rule_gap_ms(load_style(lang), timeline.rate)
+            for a, b in uncovered(speech, read_subtitles(path).cues, bridge):
                 marks.append({"kind": "uncovered", "lang": lang, "start_ms": a, "end_ms": b,
                               "label": f"Lời nói chưa có phụ đề ({lang})"})
     return marks

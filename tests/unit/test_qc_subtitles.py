@@ -31,6 +31,20 @@ def test_uncovered_speech() -> None:
     assert uncovered(speech, [_cue(1, 1000, 2000), _cue(2, 5000, 6000)]) == [(2000, 3000)]
 
 
+def test_the_gaps_the_rules_make_are_not_uncovered_speech() -> None:
+    """The sample dautu's NLE export marked 31 joins of ≤ 190 ms as speech without subtitles: a 2-frame
+    gap (required) and gaps under `close_gap_frames` (flicker, lint's to report) are read across."""
+    from pipeline.qc.subtitles import rule_gap_ms
+    from pipeline.subs import load_style
+
+    speech = [(1000, 9000)]
+    cues = [_cue(1, 1000, 3000), _cue(2, 3080, 5000), _cue(3, 5190, 7000), _cue(4, 8000, 9000)]
+    bridge = rule_gap_ms(load_style("vi"), Fraction(25))
+    assert bridge == 480.0  # 12 frames at 25 fps
+    assert uncovered(speech, cues) == [(3000, 3080), (5000, 5190), (7000, 8000)]
+    assert uncovered(speech, cues, bridge) == [(7000, 8000)], "only the real second without a cue"
+
+
 def test_silent_cues_allow_lead_in_and_hang_on() -> None:
     speech = [(1000, 2000)]
     assert silent_cues([_cue(1, 880, 2480)], speech, 120, 480) == []
