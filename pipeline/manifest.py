@@ -13,6 +13,7 @@ types know nothing of their validation.
 
 from __future__ import annotations
 
+import functools
 import glob as globlib
 import os
 import re
@@ -29,6 +30,7 @@ from .errors import ManifestError
 from .fsutil import nfc
 from .media.extensions import MEDIA_EXTS
 from .media.ingest_args import House
+from .profiles import programme_profile
 from .publish.social.platforms import DEFAULT_SOCIAL_PLATFORMS, PLATFORMS
 from .timecode import parse_rate
 from .workspace import segment_problem, shown
@@ -268,7 +270,7 @@ class Manifest(_Strict):
     branding: BrandingSpec = BrandingSpec()  # type: ignore[call-arg]
     lower_thirds: list[LowerThird] = Field(default_factory=list)
     deliverables: list[Annotated[str, AfterValidator(_deliverable_name)]] = Field(default_factory=list)
-    social: SocialCut | None = None
+    social: SocialCut | list[SocialCut] | None = None
     credits: list[Credit] = Field(default_factory=list)
     co_producers: list[str] = Field(default_factory=list)
     translation: TranslationSettings = TranslationSettings()  # type: ignore[call-arg]
@@ -288,6 +290,20 @@ class Manifest(_Strict):
         if not value:
             raise ValueError("lists no footage")
         return value
+
+    @field_validator("social")
+    @classmethod
+    def _social(cls, value: SocialCut | list[SocialCut] | None) -> SocialCut | list[SocialCut] | None:
+        if isinstance(value, list) and not value:
+            raise ValueError("lists no excerpt: leave `social:` out, or give one `{in, out}` or a list of them")
+        return value
+
+
+def excerpt_deliverable(name: str, cut: int) -> str:
+    """The deliverable of excerpt profile `name` for cut `cut` (0-based) of several: the first
+    keeps the profile's name (so its renders, records and approvals stay where they were), the
+    others are `name-2`, `name-3` …"""
+    return name if cut == 0 else f"{name}-{cut + 1}"
 
 
 _REQUIRED_HINTS = {
@@ -384,6 +400,52 @@ class Programme:
             sources = [s for s in sources if s.path != master]
             sources.append(SourceClip(MASTER_CLIP_ID, master, "timeline.master"))
         return sources
+
+    @property
+    def social_cuts(self) -> tuple[SocialCut, ...]:
+        """The social excerpts, in manifest order: none, the one mapping, or each of a list."""
+        social = self.manifest.social
+        if social is None:
+            return ()
+        return tuple(social) if isinstance(social, list) else (social,)
+
+    @functools.cached_property
+    def _deliverable_map(self) -> dict[str, tuple[str, int | None]]:
+        """Each deliverable → (its profile, its cut when it is one of several excerpts). Profiles are
+        read only when there are several cuts: with none or one the names are the manifest's own.
+        A profile that does not load stays one deliverable: the stage that uses it reports why."""
+        cuts = len(self.social_cuts)
+        out: dict[str, tuple[str, int | None]] = {}
+        for name in self.manifest.deliverables:
+            if cuts >= 2 and self._is_excerpt(name):
+                out.update({excerpt_deliverable(name, k): (name, k) for k in range(cuts)})
+            else:
+                out[name] = (name, None)
+        return out
+
+    def _is_excerpt(self, profile: str) -> bool:
+        try:
+            return programme_profile(self.base_dir, profile).excerpt
+        except ManifestError:  # a ProfileError too
+            return False
+
+    @property
+    def deliverables(self) -> tuple[str, ...]:
+        """The deliverables every stage makes, judges and ships: the manifest's, in order, each
+        excerpt profile followed by one deliverable per further social cut (`excerpt_deliverable`)."""
+        return tuple(self._deliverable_map)
+
+    def deliverable_profile(self, name: str) -> str:
+        """The profile deliverable `name` is made with (`social-9x16` for `social-9x16-2`)."""
+        return self._deliverable_map.get(name, (name, None))[0]
+
+    def deliverable_cut(self, name: str) -> int | None:
+        """The index into `social_cuts` of excerpt deliverable `name`; None for a deliverable of the
+        whole programme, or an excerpt profile when the manifest gives no `social:`."""
+        profile, cut = self._deliverable_map.get(name, (name, None))
+        if cut is not None or len(self.social_cuts) != 1:
+            return cut
+        return 0 if self._is_excerpt(profile) else None
 
     def _clip(self, clip_id: str, path: Path, declared_as: str, field: str) -> SourceClip:
         """A source with its clip id, which must be one clean file name (a file `..mov` gives `.`)."""

@@ -333,10 +333,16 @@ class Profile(_Strict):
         """A rung's file name inside the ladder's folder: `540p.mp4`."""
         return f"{profile.video.height}p{profile.container.extension}"
 
-    def output_name(self, programme_id: str) -> str:
-        """ASCII file name for this deliverable, e.g. `travinh-ep01_BROADCAST_XDCAM.mxf`."""
+    def output_name(self, programme_id: str, part: int = 1) -> str:
+        """ASCII file name for this deliverable, e.g. `travinh-ep01_BROADCAST_XDCAM.mxf`; `part` k ≥ 2
+        (the k-th of several social cuts) gets `_<k>`: `dautu_SOCIAL_9X16_2.mp4`."""
         stem = re.sub(r"[^A-Za-z0-9_-]+", "-", ascii_fold(programme_id)).strip("-") or "programme"
-        return f"{stem}_{self.suffix}{self.container.extension}"
+        return f"{stem}_{self.part_suffix(part)}{self.container.extension}"
+
+    def part_suffix(self, part: int = 1) -> str:
+        """`suffix`, with `_<part>` for the second excerpt on (`SOCIAL_9X16_2`): the name its file and
+        its copy in the delivery bag carry."""
+        return self.suffix if part <= 1 else f"{self.suffix}_{part}"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from .errors import ManifestError
+from .errors import ManifestError, ReportageError
 from .manifest import (
     MASTER_CLIP_ID,
     FootageEntry,
@@ -37,6 +37,7 @@ from .manifest import (
     Programme,
     clip_id_for,
     derived_id_problem,
+    excerpt_deliverable,
     glob_footage,
     resolve_inside,
 )
@@ -207,6 +208,28 @@ def _check_deliverables(values: Mapping[str, Any], base: Path, out: list[str]) -
         elif name in seen:
             out.append(f"deliverables[{index}]: {name!r} is listed twice")
         seen.add(name)
+    _check_excerpt_names(values, base, known, out)
+
+
+def _check_excerpt_names(values: Mapping[str, Any], base: Path, known: Sequence[str], out: list[str]) -> None:
+    """With several social cuts an excerpt profile makes `name-2` …: refused when the manifest
+    also lists a deliverable of that name (two renders would share one folder)."""
+    from .profiles import programme_profile
+
+    names = list(values.get("deliverables") or [])
+    social = values.get("social")
+    cuts = len(social) if isinstance(social, list) else 0
+    for name in names:
+        try:
+            if cuts < 2 or name not in known or not programme_profile(base, name).excerpt:
+                continue
+        except ReportageError:  # a profile that does not load is reported where it is used
+            continue
+        for cut in range(1, cuts):
+            taken = excerpt_deliverable(name, cut)
+            if taken in names:
+                out.append(f"deliverables[{names.index(taken)}]: {taken!r} is also the deliverable of "
+                           f"social[{cut}] (the excerpt profile {name!r}, cut {cut + 1}): rename or remove one")
 
 
 def _check_files(values: Mapping[str, Any], resolve: Callable[[str, str], Path], out: list[str]) -> None:
@@ -304,16 +327,35 @@ def _house_rate(values: Mapping[str, Any]) -> Fraction:
     return house.rate if house is not None and house.rate > 0 else Fraction(25)
 
 
-def _check_programme_times(values: Mapping[str, Any], out: list[str]) -> None:
-    rate = _house_rate(values)
+def _social_fields(values: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """Each social cut with its field: `social` for the one mapping, `social[k]` for a list's."""
     social = values.get("social")
-    if social is not None:
+    if isinstance(social, list):
+        return [(f"social[{index}]", cut) for index, cut in enumerate(social)]
+    return [("social", social)] if social is not None else []
+
+
+def _check_social(values: Mapping[str, Any], out: list[str]) -> None:
+    """Each cut's in before its out; no cut of a list the same stretch as an earlier one."""
+    rate = _house_rate(values)
+    seen: dict[tuple[int, int], str] = {}
+    for field, social in _social_fields(values):
         start, end = _tc(social.start, rate), _tc(social.end, rate)
         for name, parsed in (("in", start), ("out", end)):
             if isinstance(parsed, str):
-                out.append(f"social.{name}: {parsed}")
-        if isinstance(start, Timecode) and isinstance(end, Timecode) and end.frames <= start.frames:
-            out.append(f"social.out: {social.end} is not after social.in {social.start}")
+                out.append(f"{field}.{name}: {parsed}")
+        if isinstance(start, Timecode) and isinstance(end, Timecode):
+            if end.frames <= start.frames:
+                out.append(f"{field}.out: {social.end} is not after {field}.in {social.start}")
+            elif (start.frames, end.frames) in seen:
+                out.append(f"{field}: {social.start}–{social.end} is the same excerpt as "
+                           f"{seen[start.frames, end.frames]}; take one of them out")
+            seen.setdefault((start.frames, end.frames), field)
+
+
+def _check_programme_times(values: Mapping[str, Any], out: list[str]) -> None:
+    rate = _house_rate(values)
+    _check_social(values, out)
     placed: list[tuple[Fraction, Fraction, int, str]] = []
     for index, lower in enumerate(values.get("lower_thirds") or []):
         at = _tc(lower.at, rate)
@@ -374,7 +416,7 @@ def load_manifest(path: Path | str) -> Programme:
     try:
         manifest: Manifest | None = Manifest.model_validate(data)
     except ValidationError as exc:
-        manifest, found = None, pydantic_problems(exc, frozenset({"FootageEntry"}))
+        manifest, found = None, pydantic_problems(exc, frozenset({"FootageEntry", "SocialCut"}))
     else:
         found = []
     found += manifest_problems(data, manifest_path)

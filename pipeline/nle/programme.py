@@ -65,9 +65,9 @@ def export_dir(ws: Workspace) -> Path:
 
 def start_timecode(programme: Programme) -> str:
     """The programme's start timecode: the first deliverable profile that sets one, else 10:00:00:00."""
-    for name in programme.manifest.deliverables:
+    for name in programme.deliverables:
         try:
-            profile = programme_profile(programme.base_dir, name)
+            profile = programme_profile(programme.base_dir, programme.deliverable_profile(name))
         except Exception:  # an unknown profile is render's error to report, not export's
             continue
         if profile.programme_start_tc:

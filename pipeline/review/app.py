@@ -75,7 +75,7 @@ class Room:
 
     def deliverables(self, pid: str) -> list[str] | None:
         programme = self.manifest_of(pid)
-        return list(programme.manifest.deliverables) if programme is not None else None
+        return list(programme.deliverables) if programme is not None else None
 
     @contextlib.contextmanager
     def writing(self, ws: Workspace, what: str) -> Iterator[None]:

@@ -36,7 +36,7 @@ def _stale_renders(programme: Programme, ws: Workspace) -> tuple[tuple[str, ...]
     try:
         planned = render.plan(programme, ws)
     except ReportageError as exc:
-        return tuple(programme.manifest.deliverables), exc.one_line()
+        return programme.deliverables, exc.one_line()
     work = render.work(ws)
     return tuple(name for name, inputs in planned.items()
                  if inputs is None or not work.check(name, inputs, upstream=False).fresh), None

@@ -138,7 +138,7 @@ def _paths(programme: Programme, ws: Workspace) -> tuple[str, Path, Path]:
 
 def _profile(programme: Programme, name: str) -> Profile | None:
     try:
-        return programme_profile(programme.base_dir, name)
+        return programme_profile(programme.base_dir, programme.deliverable_profile(name))
     except ReportageError:
         return None
 
@@ -146,7 +146,7 @@ def _profile(programme: Programme, name: str) -> Profile | None:
 def _renders(programme: Programme, ws: Workspace) -> list[RenderedDeliverable]:
     """The manifest's deliverables as the render record has them (those with a file on disk)."""
     record = read_render_record(ws)
-    entries = [record.get(name) for name in programme.manifest.deliverables]
+    entries = [record.get(name) for name in programme.deliverables]
     return [e for e in entries if e is not None and e.present()]
 
 
@@ -257,7 +257,7 @@ def plan(programme: Programme, ws: Workspace, settings: Settings | None = None) 
         qc: QCReport | None = _qc(ws)
     except WorkspaceError:
         qc = None
-    posters = [p for name in programme.manifest.deliverables for p in _posters(qc, name)]
+    posters = [p for name in programme.deliverables for p in _posters(qc, name)]
     glossary = programme.glossary_path()
     record = render_record_path(ws)
     inputs: dict[str, Any] = {
@@ -266,7 +266,7 @@ def plan(programme: Programme, ws: Workspace, settings: Settings | None = None) 
         "manifest": stagerun.content_hash(ws, programme.manifest_path),
         "glossary": stagerun.content_hash(ws, glossary) if glossary is not None and glossary.is_file() else None,
         "profiles": {name: p.model_dump(mode="json", exclude={"source"}) if (p := _profile(programme, name)) else None
-                     for name in programme.manifest.deliverables},
+                     for name in programme.deliverables},
         "render_record": stagerun.content_hash(ws, record) if record.is_file() else None,
         "renders": renders,
         "timeline": stagerun.content_hash(ws, ws.timeline_json) if ws.timeline_json.is_file() else None,
@@ -306,13 +306,13 @@ def package_programme(programme: Programme, ws: Workspace, settings: Settings | 
     work = work or Work.of(ws, STAGE, VERSION)
     began = time.time()
     qc = _qc(ws)
-    _refuse_stale_qc(ws, qc, programme.manifest.deliverables)
+    _refuse_stale_qc(ws, qc, list(programme.deliverables))
     failed = qc.failed
     if failed and not settings.allow_fail:
         raise WorkspaceError(f"QC has {len(failed)} failed check(s): " + "; ".join(failed[:3]),
                              path=qc_report_path(ws), hint="fix them, or package with --allow-fail")
     allowed = failed if settings.allow_fail else []
-    approval = approval_state(ws, programme.manifest.deliverables)
+    approval = approval_state(ws, programme.deliverables)
     if not approval.approved and not settings.allow_unapproved:
         raise WorkspaceError(f"the current renders and subtitles are not approved: {approval.reason}",
                              path=approval_path(ws), hint="approve them in `reportage review MANIFEST`, "
@@ -320,7 +320,7 @@ def package_programme(programme: Programme, ws: Workspace, settings: Settings | 
     unapproved = None if approval.approved else approval.reason
     published = _publish(ws) if settings.with_publish else None
     parts = sorted(_publish_folders(ws, published)) if published is not None else []
-    expected = len(programme.manifest.deliverables)
+    expected = len(programme.deliverables)
     missing = stagerun.enforce(stagerun.shortfall(
         "Delivery", "the render", expected - len(_renders(programme, ws)), expected, "deliverables",
         "run `reportage render MANIFEST` (or `reportage run`) before packaging", render_record_path(ws)))
@@ -424,7 +424,7 @@ def _stage_payload(programme: Programme, ws: Workspace, root: Path, base: str, q
     entries: list[dict[str, Any]] = []
     for render in _renders(programme, ws):
         profile = _profile(programme, render.name)
-        what = profile.suffix if profile else render.name
+        what = profile.part_suffix((programme.deliverable_cut(render.name) or 0) + 1) if profile else render.name
         out = delivered(base, what, "" if render.folder else render.path.suffix)
         for member in render.members:  # a deliverable that is a folder travels as that folder
             inside = member.relative_to(render.path) if render.folder else None

@@ -109,7 +109,7 @@ def settings(programme: Programme | None = None, **options: Any) -> Settings:
 
 
 def _stream_entry(programme: Programme, ws: Workspace) -> RenderedDeliverable | None:
-    if STREAM_DELIVERABLE not in programme.manifest.deliverables:
+    if STREAM_DELIVERABLE not in programme.deliverables:
         return None
     return read_render_record(ws).get(STREAM_DELIVERABLE)
 
@@ -167,7 +167,7 @@ def _qc_failures(programme: Programme, ws: Workspace) -> list[str]:
     if qc is None:
         raise WorkspaceError("no QC report yet: nothing is published before QC has judged it",
                              path=qc_report_path(ws), hint="run `reportage qc MANIFEST` first")
-    outdated = qc_outdated(qc, current_outputs(ws, programme.manifest.deliverables))
+    outdated = qc_outdated(qc, current_outputs(ws, programme.deliverables))
     if outdated:
         raise WorkspaceError(f"the QC report is older than the renders: {', '.join(outdated[:4])} changed since",
                              path=qc_report_path(ws), hint="run `reportage qc MANIFEST`, then publish again")
@@ -180,8 +180,8 @@ def publish_programme(programme: Programme, ws: Workspace, settings: Settings | 
     settings = settings or Settings()
     work = work or Work.of(ws, STAGE, VERSION)
     began = time.time()
-    cut = programme.manifest.social
-    report = PublishReport(programme.id, platforms_asked=cut is not None and cut.platforms is not None)
+    asked = any(cut.platforms is not None for cut in programme.social_cuts)
+    report = PublishReport(programme.id, platforms_asked=asked)
     failed = _qc_failures(programme, ws)
     previous = read_publish_record(ws)
     report.web, report.social = (previous.web, previous.social) if previous else (None, None)
@@ -212,7 +212,7 @@ def _web(programme: Programme, ws: Workspace, inputs: dict[str, Any] | None, wor
     if inputs is None:
         report.warnings.append(f"no web package: the manifest's deliverables do not list {STREAM_DELIVERABLE} "
                                f"(add it, render, QC, then publish)"
-                               if STREAM_DELIVERABLE not in programme.manifest.deliverables else
+                               if STREAM_DELIVERABLE not in programme.deliverables else
                                f"no web package: {STREAM_DELIVERABLE} is not rendered yet (run `reportage render`)")
         return None
     if work.check(WEB, inputs, [folder, record]).fresh and report.web is not None:

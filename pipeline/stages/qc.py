@@ -94,7 +94,9 @@ from ..timeline import Timeline, load_timeline
 from ..workspace import Workspace
 
 STAGE = "qc"
-VERSION = 6  # 6: ladders rung by rung, the web package's stream; 5: keyed by the runner, the parts carry it
+VERSION = 7
+"""7: speech coverage reads across the gaps the style rules make; 6: ladders rung by rung, the web
+package's stream; 5: keyed by the runner."""
 SUBTITLES_TARGET = "subtitles.{lang}"
 
 
@@ -236,7 +238,7 @@ def mute_windows(profile: Profile, timeline: Timeline,
 
 
 def _profile(programme: Programme, name: str) -> Profile:
-    return programme_profile(programme.base_dir, name)
+    return programme_profile(programme.base_dir, programme.deliverable_profile(name))
 
 
 def _timeline(ws: Workspace) -> Timeline | None:
@@ -269,7 +271,7 @@ def lint_errors_by_delivery(programme: Programme,
 def _languages(programme: Programme) -> list[str]:
     """Every subtitle language a deliverable burns in or carries (vi and en when none says)."""
     languages: list[str] = []
-    for name in programme.manifest.deliverables:
+    for name in programme.deliverables:
         try:
             subs = _profile(programme, name).subtitles
         except ReportageError:
@@ -487,7 +489,7 @@ def _plan(programme: Programme, ws: Workspace, settings: Settings) -> _Plan:
     house = ((timeline.width, timeline.height) if timeline is not None
              else (programme.house.width, programme.house.height))
     deliverables = [_deliverable(programme, ws, name, record, settings, house)
-                    for name in programme.manifest.deliverables]
+                    for name in programme.deliverables]
     timeline_key = stagerun.content_hash(ws, ws.timeline_json) if ws.timeline_json.is_file() else None
     clips = sorted({s.clip_id for s in timeline.segments if s.has_audio}) if timeline is not None else []
     transcripts = stagerun.content_hashes(ws, [ws.transcript_json(c) for c in clips])

@@ -4,7 +4,8 @@
    timeline, the working copies' content keys from ingest, the graphics, the logo, the titles, its
    profile, its burned-in subtitles and its excerpt; `render/state.deliverable_inputs`).
 2. Measure the programme mix once (audio-only ebur128 pass, BS.1770-4 gating), and the social
-   excerpt in the same pass when an excerpt deliverable is stale.
+   excerpt in the same pass when an excerpt deliverable is stale; with several social cuts, each
+   further excerpt among the stale deliverables gets a pass of its own (`_by_excerpt`).
 3. Decide each stale deliverable's correction (`media/loudness.normalisation_for`) and settle the
    limited ones (`media/loudness.settle`: one audio-only pass per round for all of them).
 4. Draw or reuse the graphics (`pipeline/graphics`) and broadcast leaders (`render/leader.py`),
@@ -43,7 +44,7 @@ from typing import Any
 from .. import fsutil, stagerun
 from ..errors import ManifestError, ReportageError, WorkspaceError
 from ..fonts import font_path, fonts_dir
-from ..manifest import Programme
+from ..manifest import Programme, SocialCut
 from ..media import ffmpeg
 from ..media.loudness import (
     PROBE_SUFFIX,
@@ -216,7 +217,7 @@ def _no_file(record: SubtitlesRecord | None, lang: str) -> str | None:
 
 
 def _profiles(programme: Programme, only: tuple[str, ...]) -> dict[str, Profile]:
-    names = list(programme.manifest.deliverables)
+    names = list(programme.deliverables)
     if not names:
         raise ManifestError("lists no deliverables", path=programme.manifest_path,
                             hint="add e.g. `deliverables: [web-1080p, social-9x16]`")
@@ -224,23 +225,30 @@ def _profiles(programme: Programme, only: tuple[str, ...]) -> dict[str, Profile]
     if unknown:
         raise ManifestError(f"--only {', '.join(unknown)}: not among the deliverables ({', '.join(names)})",
                             path=programme.manifest_path)
-    return {n: programme_profile(programme.base_dir, n) for n in names if not only or n in only}
+    return {n: programme_profile(programme.base_dir, programme.deliverable_profile(n))
+            for n in names if not only or n in only}
 
 
-def _excerpt(programme: Programme, timeline: Timeline, warnings: list[str]) -> Excerpt | None:
-    """The manifest's `social: {in, out}` in programme frames, cut at the programme's end."""
-    social = programme.manifest.social
-    if social is None:
-        return None
+def _excerpts(programme: Programme, timeline: Timeline, warnings: list[str]) -> tuple[Excerpt, ...]:
+    """Each of the manifest's social cuts (`social: {in, out}`, or a list of them) in programme
+    frames, cut at the programme's end; messages name `social[k]` when there are several."""
+    cuts = programme.social_cuts
+    fields = ["social"] if len(cuts) == 1 else [f"social[{k}]" for k in range(len(cuts))]
+    return tuple(_excerpt(programme, timeline, cut, field, warnings) for cut, field in zip(cuts, fields, strict=True))
+
+
+def _excerpt(programme: Programme, timeline: Timeline, social: SocialCut, field: str,
+             warnings: list[str]) -> Excerpt:
+    """One social cut in programme frames, cut at the programme's end."""
     start = Timecode.parse(social.start, timeline.rate).frames
     asked = Timecode.parse(social.end, timeline.rate).frames
     end = min(asked, timeline.duration_frames)
     if end <= start:
         total = float(Fraction(timeline.duration_frames) / timeline.rate)
-        raise ManifestError(f"social: in {social.start} is not before out {social.end} (programme ends at "
+        raise ManifestError(f"{field}: in {social.start} is not before out {social.end} (programme ends at "
                             f"{total:.2f} s)", path=programme.manifest_path)
     if end < asked:
-        warnings.append(f"social.out {social.end} is past the end of the programme: cut at the end")
+        warnings.append(f"{field}.out {social.end} is past the end of the programme: cut at the end")
     return Excerpt(start, end, timeline.rate)
 
 
@@ -290,7 +298,7 @@ class _Plan:
     """What `inputs` and `run` share: the deliverables to consider, their branches and inputs."""
 
     timeline: Timeline
-    excerpt: Excerpt | None
+    excerpts: tuple[Excerpt, ...]  # one per social cut (none when no excerpt deliverable is considered)
     brand: BrandingPlan
     branches: dict[str, Branch]
     inputs: dict[str, dict[str, Any]]
@@ -305,8 +313,8 @@ def _plan(programme: Programme, ws: Workspace, settings: Settings, *, draw: bool
     profiles = _profiles(programme, settings.only)
     warnings: list[str] = []
     wants_excerpt = any(p.excerpt for p in profiles.values())
-    excerpt = _excerpt(programme, timeline, warnings) if wants_excerpt else None
-    if excerpt is None and wants_excerpt:
+    excerpts = _excerpts(programme, timeline, warnings) if wants_excerpt else ()
+    if not excerpts and wants_excerpt:
         warnings.append("no `social: {in, out}` in the manifest: excerpt profiles get the whole programme")
     brand = plan_branding(programme, timeline, ws.graphics_dir, settings.branding, dry_run=not draw)
     warnings += brand.warnings
@@ -322,7 +330,8 @@ def _plan(programme: Programme, ws: Workspace, settings: Settings, *, draw: bool
     keyed: dict[str, dict[str, Any]] = {}
     subtitles = _subtitles_record(ws)
     for name, profile in profiles.items():
-        output = ws.render_dir(name) / profile.output_name(programme.id)
+        index = programme.deliverable_cut(name) if profile.excerpt and excerpts else None
+        output = ws.render_dir(name) / profile.output_name(programme.id, part=(index or 0) + 1)
         rungs = profile.rung_profiles(timeline.width, timeline.height) if profile.ladder else ()
         if profile.ladder:  # a folder of one file per rung
             output = output.with_suffix("")
@@ -337,11 +346,11 @@ def _plan(programme: Programme, ws: Workspace, settings: Settings, *, draw: bool
                 why = f" ({entry.failed})" if entry is not None and entry.failed else ""
                 warnings.append(f"{name}: no {lang} subtitles yet ({burn}){why}: rendered without them")
             burn = None
-        cut = excerpt if profile.excerpt else None
+        cut = excerpts[index] if index is not None else None
         keyed[name] = deliverable_inputs(ws, profile=profile, shared=shared, burn_in=burn, excerpt=cut)
         branches[name] = Branch(name, profile, output, subtitles=burn, excerpt=cut, fonts_dir=fonts_dir(), rungs=rungs)
     sound = {key: shared[key] for key in ("timeline", "working_copies", "ffmpeg")}
-    return _Plan(timeline, excerpt, brand, branches, keyed, warnings, MeterCache(ws.loudness_cache_dir, sound))
+    return _Plan(timeline, excerpts, brand, branches, keyed, warnings, MeterCache(ws.loudness_cache_dir, sound))
 
 
 def _trunk_formats(profiles: Iterable[Profile]) -> set[str]:
@@ -360,7 +369,7 @@ def plan(programme: Programme, ws: Workspace, settings: Settings | None = None) 
     """`{deliverable: inputs}`; every deliverable's inputs are None before there is a timeline."""
     settings = settings or Settings()
     if not ws.timeline_json.is_file():
-        return {name: None for name in programme.manifest.deliverables if not settings.only or name in settings.only}
+        return {name: None for name in programme.deliverables if not settings.only or name in settings.only}
     return dict(_plan(programme, ws, settings, draw=False).inputs)
 
 
@@ -395,7 +404,7 @@ def render_programme(programme: Programme, ws: Workspace, settings: Settings | N
     work = work or Work.of(ws, STAGE, VERSION)
     began, started_at = time.monotonic(), time.time()
     planned = _plan(programme, ws, settings, draw=not settings.dry_run)
-    timeline, excerpt = planned.timeline, planned.excerpt
+    timeline = planned.timeline
     warnings = list(planned.warnings)
     # burned-in cues over a lower third: told, never moved (`render/overlap.py`)
     thirds = planned.brand.lower_thirds
@@ -416,10 +425,15 @@ def render_programme(programme: Programme, ws: Workspace, settings: Settings | N
         stale.append(branch)
     report = RenderReport(programme.id, [], warnings, graphics_made=sum(g.made for g in planned.brand.graphics))
     if stale:
-        measured = _measure_programme(timeline, excerpt if any(b.excerpt for b in stale) else None, planned.meters,
-                                      progress, f"measure {programme.id}")
-        stale = _levelled(timeline, excerpt, stale, measured, planned.meters, progress,
-                          settle_limited=not settings.dry_run)
+        levelled: dict[str, Branch] = {}
+        sources: dict[str, LoudnessMeasurement | None] = {}
+        for cut, group in _by_excerpt(stale):  # one group, as ever, for one excerpt or none
+            measured = _measure_programme(timeline, cut, planned.meters, progress, f"measure {programme.id}")
+            settled = _levelled(timeline, cut if cut is not None else next(iter(planned.excerpts), None), group,
+                                measured, planned.meters, progress, settle_limited=not settings.dry_run)
+            levelled.update((b.name, b) for b in settled)
+            sources.update((b.name, _source_of(b, measured)) for b in settled)
+        stale = [levelled[b.name] for b in stale]
         if settings.dry_run:
             warnings += [f"{b.name}: dry run: the limiter's gain {b.level.gain_db:+.2f} dB is a prediction; "
                          f"the render settles it by measurement"
@@ -436,9 +450,9 @@ def render_programme(programme: Programme, ws: Workspace, settings: Settings | N
         else:
             report.leaders_made = sum(1 for _, was_made in made.values() if was_made)
             rendered = _run(ws, timeline, planned.brand.branding, stale, meta, {n: p for n, (p, _) in made.items()},
-                            measured, progress, f"render {programme.id}")
+                            sources, progress, f"render {programme.id}")
             kept = {n: d for n, d in record.deliverables.items()
-                    if n in programme.manifest.deliverables and n not in rendered}
+                    if n in programme.deliverables and n not in rendered}
             write_render_record(ws, RenderRecord(programme.id, kept | rendered))
             for name, entry in rendered.items():
                 results[name] = replace(_from_record(entry), status="rendered")
@@ -458,6 +472,17 @@ def render_programme(programme: Programme, ws: Workspace, settings: Settings | N
     report.loudness_passes, report.loudness_reused = planned.meters.passes_run, planned.meters.passes_reused
     report.elapsed_s = time.monotonic() - began
     return report
+
+
+def _by_excerpt(stale: list[Branch]) -> list[tuple[Excerpt | None, list[Branch]]]:
+    """The stale branches grouped by the excerpt they carry, each group measured and levelled on its
+    own: the branches of the whole programme go with the first excerpt (its pass measures the
+    programme too), so one excerpt or none is one group, measured in one pass as before."""
+    cuts: list[Excerpt | None] = [*dict.fromkeys(b.excerpt for b in stale if b.excerpt is not None)] or [None]
+    groups: dict[Excerpt | None, list[Branch]] = {cut: [] for cut in cuts}
+    for b in stale:
+        groups[b.excerpt if b.excerpt is not None else cuts[0]].append(b)
+    return list(groups.items())
 
 
 def _measure_programme(timeline: Timeline, excerpt: Excerpt | None, meters: MeterCache,
@@ -540,10 +565,11 @@ def _dry_commands(timeline: Timeline, branding: Branding, branches: list[Branch]
 
 
 def _run(ws: Workspace, timeline: Timeline, branding: Branding, branches: list[Branch], meta: dict[str, str],
-         leaders: dict[str, Path], measured: Mapping[str, LoudnessMeasurement], progress: ProgressFn,
+         leaders: dict[str, Path], sources: Mapping[str, LoudnessMeasurement | None], progress: ProgressFn,
          task: str) -> dict[str, RenderedDeliverable]:
     """The one pass, then each leader joined before its body; every file renamed into place only
-    when all of them are complete (a failure leaves the previous renders as they were)."""
+    when all of them are complete (a failure leaves the previous renders as they were). `sources`:
+    the figures each branch was corrected from (`_source_of`), for its record."""
     total = max(output_seconds(timeline, b) for b in branches)
     for b in branches:
         for path in fsutil.clear_leftovers(b.output):
@@ -571,7 +597,7 @@ def _run(ws: Workspace, timeline: Timeline, branding: Branding, branches: list[B
             ffmpeg.run_ffmpeg(join_args(listing, b.profile, finals[b.name], tuple(meta.items())), subject=b.output)
             progress(Progress(f"join leader {b.name}", 1, 1))
     meters = parse_ebur128(stderr)
-    return {b.name: _finish(ws, b, meters.get(meter_name(b.name)), _source_of(b, measured)) for b in branches}
+    return {b.name: _finish(ws, b, meters.get(meter_name(b.name)), sources.get(b.name)) for b in branches}
 
 
 def _finish(ws: Workspace, branch: Branch, meter: LoudnessMeasurement | None,

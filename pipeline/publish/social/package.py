@@ -12,7 +12,9 @@ programme's title, title and description in Vietnamese and English (the descript
 chapters, credits, co-producers and hashtags, held to YouTube's bytes), and the subtitles as plain
 UTF-8 SRT. Every other platform takes the social cut, the vertical render: a caption of the cut's
 title with hashtags, the 1080×1920 thumbnail, the file measured against the platform's limits
-(`platforms.check_video`) and the text burned into it against the platform's safe zone.
+(`platforms.check_video`) and the text burned into it against the platform's safe zone. A manifest
+with several social cuts gets one set of vertical sheets per further cut (`MoreCut`): its own title,
+platforms, render and thumbnail, its sheets keyed `<platform>-<k>`; the first cut's are as ever.
 
 What breaks a limit (the platform refuses the file, cuts the text, or covers it with its buttons)
 is a problem; advice (a text shortened, a subtitle file missing) is a note. YouTube's chapter rules
@@ -32,7 +34,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +43,7 @@ from ...asr.glossary import load_glossary
 from ...errors import MediaError, SubtitleError
 from ...fonts import FontError
 from ...fsutil import nfc
-from ...manifest import Programme
+from ...manifest import Programme, SocialCut
 from ...profiles import Profile, ProfileError, programme_profile
 from ...records.publish import PublishedSocial
 from ...records.shots import ShotList, read_shots
@@ -134,6 +136,22 @@ class CutText:
 
 
 @dataclass(frozen=True)
+class MoreCut:
+    """A social cut after the first (the manifest's `social[k]`, `number` = k + 1): what its vertical
+    sheets take in place of `SocialInputs`' own cut (`SocialInputs.for_cut`)."""
+
+    number: int
+    title_vi: str
+    title_en: str
+    cut: Path | None
+    excerpt_s: tuple[float, float] | None
+    platforms: tuple[str, ...]
+    """Its vertical platforms (YouTube takes the whole programme, once)."""
+    cut_text: tuple[CutText, ...] = ()
+    cut_frame: tuple[int, int] = PORTRAIT
+
+
+@dataclass(frozen=True)
 class SocialInputs:
     """Everything the social package is made from (module docstring), read by `gather_social`."""
 
@@ -165,6 +183,14 @@ class SocialInputs:
     cut_frame: tuple[int, int] = PORTRAIT
     notes: tuple[str, ...] = ()
     """What gathering could not find, said once."""
+    more_cuts: tuple[MoreCut, ...] = ()
+    """The second social cut on, when the manifest gives several."""
+
+    def for_cut(self, more: MoreCut) -> SocialInputs:
+        """These inputs with `more` as the cut: what its vertical sheets are made from."""
+        return replace(self, cut_title_vi=more.title_vi, cut_title_en=more.title_en, cut=more.cut,
+                       cut_excerpt_s=more.excerpt_s, platforms=more.platforms, cut_text=more.cut_text,
+                       cut_frame=more.cut_frame, more_cuts=())
 
     def title_for(self, key: str) -> tuple[str, str]:
         """(vi, en) of what platform `key` shows: the programme on YouTube, the cut elsewhere."""
@@ -203,13 +229,17 @@ def gather_social(programme: Programme, ws: Workspace) -> SocialInputs:
     title, synopsis = programme.title, programme.synopsis
     record = read_render_record(ws)
     timeline = load_timeline(ws.timeline_json)
-    cut_entry, cut_profile = _vertical_render(programme, record)
+    cuts = programme.social_cuts
+    social = cuts[0] if cuts else None
+    cut_entry, cut_profile = _cut_render(programme, record, 0) if len(cuts) > 1 else _vertical_render(programme,
+                                                                                                       record)
     excerpt = (cut_entry.excerpt_s if cut_entry is not None and cut_entry.excerpt_s else None) or \
-        _manifest_excerpt(programme)
+        _manifest_excerpt(programme, social)
     landscape = _landscape(record)
-    social = m.social
     keys = social.platform_keys if social is not None else (
         DEFAULT_SOCIAL_PLATFORMS if cut_entry is not None else (YOUTUBE.key,))
+    if YOUTUBE.key not in keys and any(YOUTUBE.key in c.platform_keys for c in cuts[1:]):
+        keys = (YOUTUBE.key, *keys)  # the whole programme, asked for by a later cut
     cut_title = social.title if social is not None and social.title is not None else title
     lines, script_notes = _script_lines(programme)
     chapters = programme_chapters(lines, read_subtitles_record(ws), _cues(ws.subtitle("vi", "srt")),
@@ -227,7 +257,22 @@ def gather_social(programme: Programme, ws: Workspace) -> SocialInputs:
         tags=tuple(programme_tags([title.vi, synopsis.vi], _glossary_terms(programme), title.vi)),
         cut_text=cut_text(programme, ws, timeline, cut_profile, excerpt) if cut_profile is not None else (),
         cut_frame=(cut_profile.video.width, cut_profile.video.height) if cut_profile is not None else PORTRAIT,
-        notes=tuple(script_notes))
+        notes=tuple(script_notes),
+        more_cuts=tuple(_more_cut(programme, ws, timeline, record, k) for k in range(1, len(cuts))))
+
+
+def _more_cut(programme: Programme, ws: Workspace, timeline: Timeline, record: RenderRecord, index: int) -> MoreCut:
+    """Social cut `index` (0-based, after the first) as its vertical sheets take it."""
+    social = programme.social_cuts[index]
+    entry, profile = _cut_render(programme, record, index)
+    excerpt = (entry.excerpt_s if entry is not None and entry.excerpt_s else None) or \
+        _manifest_excerpt(programme, social)
+    title = social.title if social.title is not None else programme.title
+    return MoreCut(
+        index + 1, title.vi, title.en, entry.main if entry is not None else None, excerpt,
+        tuple(key for key in social.platform_keys if key != YOUTUBE.key),
+        cut_text(programme, ws, timeline, profile, excerpt) if profile is not None else (),
+        (profile.video.width, profile.video.height) if profile is not None else PORTRAIT)
 
 
 def social_inputs_key(ws: Workspace, inputs: SocialInputs) -> dict[str, Any]:
@@ -235,6 +280,8 @@ def social_inputs_key(ws: Workspace, inputs: SocialInputs) -> dict[str, Any]:
     (the renders and subtitles, by name, so a copied workspace is still fresh), every text and fact
     of `inputs`, and the rules (each platform's data, this module's `PACKAGE_VERSION`)."""
     files = [p for p in (inputs.landscape, inputs.cut) if p is not None] + [p for _lang, p in inputs.subtitles]
+    files += [more.cut for more in inputs.more_cuts if more.cut is not None]
+    more = {"more_cuts": [_more_key(more) for more in inputs.more_cuts]} if inputs.more_cuts else {}
     return {
         "version": PACKAGE_VERSION, "files": stagerun.content_hashes(ws, files),
         "titles": [inputs.title_vi, inputs.title_en, inputs.cut_title_vi, inputs.cut_title_en],
@@ -244,8 +291,16 @@ def social_inputs_key(ws: Workspace, inputs: SocialInputs) -> dict[str, Any]:
         "chapters": inputs.chapters.to_json(), "thumbnail_times": list(inputs.thumbnail_times),
         "cut_excerpt_s": list(inputs.cut_excerpt_s) if inputs.cut_excerpt_s else None,
         "cut_text": [[t.name, list(t.box), t.slack_px] for t in inputs.cut_text], "cut_frame": list(inputs.cut_frame),
-        "notes": list(inputs.notes),
+        "notes": list(inputs.notes), **more,
     }
+
+
+def _more_key(more: MoreCut) -> dict[str, Any]:
+    """A further cut's part of `social_inputs_key` (its file is among the key's files)."""
+    return {"number": more.number, "titles": [more.title_vi, more.title_en],
+            "platforms": {key: repr(platform(key)) for key in more.platforms},
+            "excerpt_s": list(more.excerpt_s) if more.excerpt_s else None,
+            "cut_text": [[t.name, list(t.box), t.slack_px] for t in more.cut_text], "cut_frame": list(more.cut_frame)}
 
 
 def _entry(record: RenderRecord, name: str) -> RenderedDeliverable | None:
@@ -285,9 +340,21 @@ def _vertical_render(programme: Programme, record: RenderRecord) -> tuple[Render
     return None, None
 
 
-def _manifest_excerpt(programme: Programme) -> tuple[float, float] | None:
-    """The manifest's `social: in/out` in programme seconds (validated at load)."""
-    social = programme.manifest.social
+def _cut_render(programme: Programme, record: RenderRecord, cut: int) -> tuple[RenderedDeliverable | None,
+                                                                                Profile | None]:
+    """The vertical render of social cut `cut` (0-based) of several: the deliverable made for it."""
+    for name in programme.deliverables:
+        entry = record.get(name)
+        if entry is None or programme.deliverable_cut(name) != cut:
+            continue
+        profile = _profile_of(programme, entry)
+        if profile is not None and profile.vertical is not None:
+            return entry, profile
+    return None, None
+
+
+def _manifest_excerpt(programme: Programme, social: SocialCut | None) -> tuple[float, float] | None:
+    """A social cut's `in/out` in programme seconds (validated at load)."""
     if social is None:
         return None
     rate = programme.rate
@@ -401,11 +468,26 @@ def build_social(inputs: SocialInputs, folder: Path) -> SocialResult:
         portrait = _portrait_thumbnail(inputs, folder)
         written += [portrait.thumbnail.path] if portrait.thumbnail else []
         sheets += [cut_sheet(inputs, platform(key), portrait) for key in cut_keys]
+    for more in inputs.more_cuts:
+        made, more_sheets = _more_sheets(inputs.for_cut(more), more.number, folder)
+        written += made
+        sheets += more_sheets
     written += write_sheet(folder, inputs.programme, inputs.title_vi, sheets)
     problems, notes = sorted_findings(sheets)
     files = tuple(sorted({p.relative_to(folder).as_posix() for p in written}))
     return SocialResult(files, tuple(problems), tuple(dict.fromkeys([*inputs.notes, *notes])),
                         tuple(s.key for s in sheets), tuple(sheets))
+
+
+def _more_sheets(inputs: SocialInputs, number: int, folder: Path) -> tuple[list[Path], list[PlatformSheet]]:
+    """The vertical sheets of cut `number` (≥ 2), keyed `<platform>-<number>`, and its thumbnail."""
+    keys = [key for key in dict.fromkeys(inputs.platforms) if key != YOUTUBE.key]
+    if not keys:
+        return [], []
+    portrait = _portrait_thumbnail(inputs, folder, number)
+    sheets = [cut_sheet(inputs, platform(key), portrait) for key in keys]
+    numbered = [replace(s, key=f"{s.key}-{number}", name=f"{s.name} ({number})") for s in sheets]
+    return ([portrait.thumbnail.path] if portrait.thumbnail else []), numbered
 
 
 def _thumbnail(video: Path, times: Sequence[float], target: Path, title: tuple[str, str], size: tuple[int, int],
@@ -436,10 +518,12 @@ def _landscape_thumbnail(inputs: SocialInputs, folder: Path) -> _Made:
     return _thumbnail(inputs.landscape, times, target, inputs.title_for(YOUTUBE.key), LANDSCAPE, YOUTUBE.key)
 
 
-def _portrait_thumbnail(inputs: SocialInputs, folder: Path) -> _Made:
+def _portrait_thumbnail(inputs: SocialInputs, folder: Path, number: int = 1) -> _Made:
     """The vertical thumbnail: a frame of the programme within the excerpt (the landscape render
-    has no subtitles burned in to fight the title), else a frame of the cut itself."""
-    target = folder / f"{inputs.programme}.thumb-{PORTRAIT[0]}x{PORTRAIT[1]}.jpg"
+    has no subtitles burned in to fight the title), else a frame of the cut itself. Cut `number`
+    ≥ 2 of several gets its own, `<id>-<number>.thumb-1080x1920.jpg`."""
+    stem = inputs.programme if number <= 1 else f"{inputs.programme}-{number}"
+    target = folder / f"{stem}.thumb-{PORTRAIT[0]}x{PORTRAIT[1]}.jpg"
     title = inputs.title_for("cut")
     lo, hi = inputs.cut_excerpt_s or (0.0, inputs.chapters.duration_ms / 1000)
     if inputs.landscape is not None:
