@@ -337,7 +337,7 @@ def test_manifest_fits_the_footage(programme: str, footage: tuple[Path, str], tm
     assert 15 <= end - start <= 30 and end <= total
     for lower_third in prog.manifest.lower_thirds:
         assert Timecode.parse(lower_third.at, prog.rate).seconds + Fraction(lower_third.duration_s) <= total
-    assert set(prog.manifest.deliverables) == {"broadcast-xdcam", "web-1080p", "web-720p", "social-9x16"}
+    assert set(prog.manifest.deliverables) == {"broadcast-xdcam", "web-1080p", "web-720p", "social-9x16", "web-stream"}
     credited = {credit.name for credit in prog.manifest.credits}
     assert set(prog.manifest.co_producers) <= credited and len(prog.manifest.co_producers) == 2
 
