@@ -16,6 +16,7 @@ from .. import fsutil
 from ..errors import ManifestError, WorkspaceError
 from ..manifest import Programme
 from ..profiles import programme_profile
+from ..qc.fixes import fix_for
 from ..qc.plan import Status
 from ..records.qc import read_qc_report
 from ..records.review import read_notes
@@ -76,8 +77,11 @@ def start_timecode(programme: Programme) -> str:
 
 
 def qc_markers(ws: Workspace, timeline: Timeline) -> list[Marker]:
-    """WARN/FAIL checks of qc/report.json as markers, one per flagged span (`spans_s`, programme
-    seconds); a check without spans (a container or codec problem) is placed at the start."""
+    """WARN/FAIL checks of qc/report.json as markers, one per problem: the same check flagging the
+    same stretch in several deliverables (a freeze in the master, the web files and the stream's
+    rungs) is one marker naming them all, over the union of their spans; each marker is in programme
+    timecode and says what to do (`qc/fixes.py`). A check without spans (a container or codec
+    problem) is placed at the start."""
     try:
         report = read_qc_report(ws)
     except WorkspaceError as exc:
@@ -85,30 +89,77 @@ def qc_markers(ws: Workspace, timeline: Timeline) -> list[Marker]:
         return []
     if report is None:
         return []
-    markers: list[Marker] = []
+    problems: list[_Problem] = []
     groups = [(f.deliverable, f.checks) for f in report.files] + [("subtitles", report.subtitles)]
     for where, checks in groups:
         for check in checks:
             if check.status not in (Status.WARN, Status.FAIL):
                 continue
-            text = f"QC {check.status.value} {where}: {check.label or check.id} — {check.measured}"
-            if check.detail:
-                text += f" ({check.detail})"
-            color = "RED" if check.status is Status.FAIL else "YELLOW"
             for start, end in check.spans_s or ((0.0, 0.0),):
-                frame = min(timeline.ms_to_frames(round(start * 1000)), timeline.duration_frames)
-                length = max(0, timeline.ms_to_frames(round(end * 1000)) - frame)
-                markers.append(Marker(frame, text, length, color, "qc"))
-    return markers
+                first = min(timeline.ms_to_frames(round(start * 1000)), timeline.duration_frames)
+                last = max(first, min(timeline.ms_to_frames(round(end * 1000)), timeline.duration_frames))
+                _merge(problems, _Problem(check.id, check.status, check.label or check.id, check.measured,
+                                          check.detail, first, last, [where]))
+    return [p.marker() for p in problems]
+
+
+@dataclass
+class _Problem:
+    """One QC problem on the timeline while markers are gathered: a check, its stretch (frames), and
+    every deliverable that shows it."""
+
+    check: str
+    status: Status
+    label: str
+    measured: str
+    detail: str
+    first: int
+    last: int
+    where: list[str]
+
+    def marker(self) -> Marker:
+        text = f"QC {self.status.value} {', '.join(self.where)}: {self.label} — {self.measured}"
+        if self.detail and len(self.where) == 1:  # a detail names one file's figures
+            text += f" ({self.detail})"
+        text += f". Fix: {fix_for(self.check)}"
+        return Marker(self.first, text, self.last - self.first, "RED" if self.status is Status.FAIL else "YELLOW",
+                      "qc")
+
+
+def _merge(problems: list[_Problem], new: _Problem) -> None:
+    """Fold `new` into a problem of the same check whose stretch it overlaps or touches (the worse
+    verdict wins; the stretch is their union), else add it."""
+    for old in problems:
+        if old.check == new.check and new.first <= old.last and old.first <= new.last:
+            old.first, old.last = min(old.first, new.first), max(old.last, new.last)
+            old.where += [w for w in new.where if w not in old.where]
+            if new.status is Status.FAIL:
+                old.status = Status.FAIL
+            return
+    problems.append(new)
 
 
 def review_markers(ws: Workspace, timeline: Timeline) -> list[Marker]:
-    """Review notes (`review/notes.json`, `records/review.py`) as markers."""
+    """Review notes (`review/notes.json`, `records/review.py`) as markers over their ranges, one per
+    thread: the replies folded into the note's text (an editor's marker has one text), a resolved note
+    said so and coloured green, so the editor sees what is still open."""
+    notes = read_notes(ws)
+    replies: dict[str, list[str]] = {}
+    for note in notes:
+        if note.parent:
+            reply = f"↳ {fsutil.nfc(note.author or 'review')}: {fsutil.nfc(note.text)}"
+            replies.setdefault(note.parent, []).append(reply)
     markers = []
-    for note in read_notes(ws):
+    for note in notes:
+        if note.parent and any(n.id == note.parent for n in notes):
+            continue
         start, end = timeline.ms_to_frames(note.in_ms), timeline.ms_to_frames(note.out_ms)
         text = f"{fsutil.nfc(note.author or 'review')}: {fsutil.nfc(note.text)}"
-        markers.append(Marker(min(start, timeline.duration_frames), text, max(0, end - start), "BLUE", "review"))
+        if note.resolved:
+            text = f"[đã xử lý / resolved: {fsutil.nfc(note.resolved_by)}] {text}"
+        text = " ".join([text, *replies.get(note.id, [])])
+        markers.append(Marker(min(start, timeline.duration_frames), text, max(0, end - start),
+                              "GREEN" if note.resolved else "BLUE", "review"))
     return markers
 
 

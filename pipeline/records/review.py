@@ -2,7 +2,11 @@
 `pipeline/review/state.py`, is their only writer), read by package, the NLE export and the room.
 
 `notes.json` is a list of notes `{id, in_ms, out_ms, author, text, created}`, kept in the order they
-were added. `approval.json` holds the latest decision (`approved`, `approved_with_changes` or
+were added; a note may also carry `parent` (the note it replies to: one level of thread), `deliverable`
+(the render it was watched on), `drawing` (a shape on the picture, in coordinates 0–1 of the programme
+frame, so one drawing fits every deliverable the frame is placed in: `review.watch`) and `resolved_by`
+/ `resolved_at`. Those keys are optional on reading, so a list written before them reads unchanged and
+needs no version. `approval.json` holds the latest decision (`approved`, `approved_with_changes` or
 `changes_requested`, as review tools label them) with who, when, a comment, the SHA-256 of every
 render and subtitle file at that moment (by path relative to the programme folder) and the obstacles
 the approver set aside knowingly (`overrides`, each with its reason), and the earlier decisions as
@@ -60,9 +64,37 @@ def _overrides(value: Any) -> tuple[Override, ...]:
     return tuple(Override.from_json(o) for o in value or () if isinstance(o, Mapping))
 
 
+SHAPES: tuple[str, ...] = ("rect", "arrow", "pen")
+"""What a reviewer can draw on the frame: a rectangle or an arrow (two corners / tail and head) or a
+freehand line (its points)."""
+
+
+@dataclass(frozen=True)
+class Drawing:
+    """A shape drawn over the picture, its points as (x, y) fractions 0–1 of the programme frame (not
+    of the deliverable's picture: a 9:16 cut places that frame inside its own, `review.watch`)."""
+
+    shape: str
+    points: tuple[tuple[float, float], ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"shape": self.shape, "points": [[x, y] for x, y in self.points]}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Drawing:
+        shape = str(data.get("shape") or "")
+        if shape not in SHAPES:
+            raise ValueError(f"the drawing's shape {shape!r} is not one of {', '.join(SHAPES)}")
+        points = tuple((float(p[0]), float(p[1])) for p in data.get("points") or ())
+        if len(points) < 2:
+            raise ValueError("a drawing needs at least two points")
+        return cls(shape, points)
+
+
 @dataclass(frozen=True)
 class Note:
-    """A reviewer's timecoded note, in programme milliseconds."""
+    """A reviewer's timecoded note, in programme milliseconds: a comment over a range, or a reply to
+    one (`parent`), possibly with a shape drawn on the picture and marked resolved by someone."""
 
     id: str
     in_ms: int
@@ -70,17 +102,35 @@ class Note:
     author: str
     text: str
     created: str
+    parent: str = ""
+    """The id of the note this one replies to; "" for a note that starts a thread."""
+    deliverable: str = ""
+    """The deliverable the reviewer was watching (the drawing is in programme-frame terms anyway)."""
+    drawing: Drawing | None = None
+    resolved_by: str = ""
+    resolved_at: str = ""
+
+    @property
+    def resolved(self) -> bool:
+        return bool(self.resolved_by)
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "in_ms": self.in_ms, "out_ms": self.out_ms, "author": self.author,
-                "text": self.text, "created": self.created}
+                "text": self.text, "created": self.created, "parent": self.parent or None,
+                "deliverable": self.deliverable or None,
+                "drawing": self.drawing.to_json() if self.drawing is not None else None,
+                "resolved_by": self.resolved_by or None, "resolved_at": self.resolved_at or None}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Note:
         start = int(data.get("in_ms") or 0)
         end = data.get("out_ms")
+        drawing = data.get("drawing")
         return cls(str(data.get("id") or ""), start, int(end) if end is not None else start,
-                   str(data.get("author") or ""), str(data.get("text") or ""), str(data.get("created") or ""))
+                   str(data.get("author") or ""), str(data.get("text") or ""), str(data.get("created") or ""),
+                   str(data.get("parent") or ""), str(data.get("deliverable") or ""),
+                   Drawing.from_json(drawing) if isinstance(drawing, Mapping) else None,
+                   str(data.get("resolved_by") or ""), str(data.get("resolved_at") or ""))
 
 
 @dataclass(frozen=True)
@@ -200,10 +250,20 @@ def add_note(ws: Workspace, note: Note) -> None:
     write_notes(ws, [*_stored_notes(ws), note])
 
 
-def delete_note(ws: Workspace, note_id: str) -> bool:
-    """Delete the note `note_id`; False when there is none."""
+def replace_note(ws: Workspace, note: Note) -> bool:
+    """Put `note` in place of the stored note with its id (resolved, unresolved); False when there is none."""
     notes = _stored_notes(ws)
-    kept = [n for n in notes if n.id != note_id]
+    if not any(n.id == note.id for n in notes):
+        return False
+    write_notes(ws, [note if n.id == note.id else n for n in notes])
+    return True
+
+
+def delete_note(ws: Workspace, note_id: str) -> bool:
+    """Delete the note `note_id` and the replies to it (a reply without its note would hang in the
+    air); False when there is none."""
+    notes = _stored_notes(ws)
+    kept = [n for n in notes if n.id != note_id and n.parent != note_id]
     if len(kept) == len(notes):
         return False
     write_notes(ws, kept)

@@ -4,7 +4,8 @@ Everything runs from the workspace: `Room` knows the workspace root and, when `r
 was given a manifest, that one programme (then no other is served). Files are sent only from inside
 a programme's folder (`files.resolve_inside`), with HTTP ranges (Starlette's FileResponse) so the
 player can seek; the publish stage's web and social packages are sent, read-only, from their own
-folders alone (`/publish/<id>/web/…`, `/publish/<id>/social/…`: `publishview`). Saves of cues take
+folders alone (`/publish/<id>/web/…`, `/publish/<id>/social/…`: `publishview`), and the files kept at
+the last approval by deliverable name alone (`/approved/<id>/<deliverable>/<file>`: `compare`). Saves of cues take
 the programme's lock (a running `reportage run` makes them wait their turn with 423, not interleave)
 and an in-process lock, so two reviewers saving the same cue are told 409 instead of one silently
 overwriting the other.
@@ -37,11 +38,13 @@ from ..search import refresh_index, search, search_index
 from ..timecode import Timecode, ms_to_timecode
 from ..timeline import Timeline, load_timeline
 from ..workspace import Workspace
-from . import clock, freshness, measure, obstacles, publishview, qcview, state, views
+from . import clock, comments, editorapi, freshness, measure, obstacles, publishview, qcview, state, views, watch
 from . import cues as cuelist
 from .auth import TokenMiddleware
+from .compare import compare_view, kept_file
 from .errors import Busy, Invalid, NotFound, ReviewRefused
 from .files import media_type, resolve_inside
+from .keep import keep_after_approval
 from .origin import OriginMiddleware, new_csrf, session
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -238,7 +241,8 @@ async def api_cue_save(request: Request) -> Response:
         edit = cuelist.edit_cue(ctx, lang, no, body.get("version"), body.get("text"),
                                 _cue_time(body, "start", start), _cue_time(body, "end", start))
     elif action == "split":
-        edit = cuelist.split_cue(ctx, lang, no, body.get("version"), body.get("at_ms"))
+        edit = cuelist.split_cue(ctx, lang, no, body.get("version"), body.get("at_ms"), body.get("at_char"),
+                                 body.get("text"))
     elif action == "merge":
         edit = cuelist.merge_cues(ctx, lang, no, body.get("version"), body.get("next_version"))
     else:
@@ -344,20 +348,53 @@ async def api_note_add(request: Request) -> Response:
 
     def work() -> dict[str, Any]:
         duration = room.timeline(ws).duration_ms if ws.timeline_json.is_file() else None
+        rendered = watch.rendered_names(ws)
         with room.writing(ws, "adding a note"):
-            note = state.add_note(ws, body.get("in_ms"), body.get("out_ms"), body.get("author"), body.get("text"),
-                                  duration)
+            note = comments.add_comment(ws, body, duration, rendered)  # a range comment, a drawing, a reply
         return {"note": note.to_json(), "notes": _notes(ws)}
 
     return JSONResponse(await run_in_threadpool(work), status_code=201)
 
 
-def api_note_delete(request: Request) -> Response:
+async def api_note_resolve(request: Request) -> Response:
+    """`{by, resolved}`: the note marked resolved by `by`, or open again."""
     room = _room(request)
     ws = room.workspace(request.path_params["pid"])
-    with room.writing(ws, "deleting a note"):
-        state.delete_note(ws, request.path_params["nid"])
-    return JSONResponse({"notes": _notes(ws)})
+    body = await _body(request)
+
+    resolved = body.get("resolved", True) is not False
+
+    def work() -> dict[str, Any]:
+        with room.writing(ws, "resolving a note"):
+            note = comments.resolve(ws, request.path_params["nid"], body.get("by"), resolved)
+        return {"note": note.to_json(), "notes": _notes(ws)}
+
+    return JSONResponse(await run_in_threadpool(work))
+
+
+async def api_note_delete(request: Request) -> Response:
+    """`{by}`: the note and its replies deleted when `by` wrote it (403 for anyone else: `comments`)."""
+    room = _room(request)
+    ws = room.workspace(request.path_params["pid"])
+    body = await _body(request) if await request.body() else {}
+
+    def work() -> dict[str, Any]:
+        with room.writing(ws, "deleting a note"):
+            comments.delete(ws, request.path_params["nid"], body.get("by"))
+        return {"notes": _notes(ws)}
+
+    return JSONResponse(await run_in_threadpool(work))
+
+
+def api_deliverables(request: Request) -> Response:
+    """Every rendered deliverable the page may watch, with its offset and picture area (`watch`)."""
+    room = _room(request)
+    pid = request.path_params["pid"]
+    ws = room.workspace(pid)
+    tl = room.timeline(ws)
+    play = views.player(ws, tl)
+    return JSONResponse({"default": play["name"] if play and play["kind"] == "render" else None,
+                         "deliverables": watch.deliverables(ws, tl, room.manifest_of(pid))})
 
 
 def api_notes_export(request: Request) -> Response:
@@ -397,11 +434,28 @@ async def api_approval_set(request: Request) -> Response:
     def work() -> dict[str, Any]:
         with room.writing(ws, "recording the decision"):  # obstacles gathered under the lock they are settled in
             standing = room.obstacles(ws) if decision in APPROVING else []
-            state.record_decision(ws, decision, body.get("author"), body.get("comment"), room.deliverables(pid),
-                                  standing=standing, overrides=body.get("overrides"))
-        return state.approval_state(ws, room.deliverables(pid)).to_dict()
+            entry = state.record_decision(ws, decision, body.get("author"), body.get("comment"),
+                                          room.deliverables(pid), standing=standing, overrides=body.get("overrides"))
+            kept = keep_after_approval(ws, entry) if entry.approved else None  # what was approved, kept
+        return {**state.approval_state(ws, room.deliverables(pid)).to_dict(), "kept": kept}
 
     return JSONResponse(await run_in_threadpool(work))
+
+
+def api_compare(request: Request) -> Response:
+    """Per deliverable, the version kept at the last approval against the render now (`compare`)."""
+    room = _room(request)
+    pid = request.path_params["pid"]
+    ws = room.workspace(pid)
+    return JSONResponse(compare_view(ws, room.timeline(ws), room.manifest_of(pid)))
+
+
+def approved_file(request: Request) -> Response:
+    """A file kept at the last approval, read-only, with ranges as `/files/` (`compare.kept_file`)."""
+    ws = _room(request).workspace(request.path_params["pid"])
+    path = kept_file(ws, request.path_params["deliverable"], request.path_params["name"])
+    return FileResponse(path, media_type=media_type(path),
+                        headers={"cache-control": "no-cache", "x-content-type-options": "nosniff"})
 
 
 def api_publish(request: Request) -> Response:
@@ -448,6 +502,7 @@ def create_app(root: Path, programme: Programme | None = None, token: str | None
         Route("/fonts/{name:str}", font),
         Route("/files/{pid:str}/{path:path}", programme_file),
         Route("/publish/{pid:str}/{part:str}/{path:path}", publish_file),
+        Route("/approved/{pid:str}/{deliverable:str}/{name:str}", approved_file),
         Route("/api/session", session),
         Route("/api/programmes", api_programmes),
         Route(p, api_programme),
@@ -460,11 +515,15 @@ def create_app(root: Path, programme: Programme | None = None, token: str | None
         Route(p + "/notes", api_notes, methods=["GET"]),
         Route(p + "/notes", api_note_add, methods=["POST"]),
         Route(p + "/notes/{nid:str}", api_note_delete, methods=["DELETE"]),
+        Route(p + "/notes/{nid:str}/resolve", api_note_resolve, methods=["POST"]),
+        Route(p + "/deliverables", api_deliverables),
         Route(p + "/notes.{fmt:str}", api_notes_export),
         Route(p + "/approval", api_approval, methods=["GET"]),
         Route(p + "/approval", api_approval_set, methods=["POST"]),
         Route(p + "/obstacles", api_obstacles),
         Route(p + "/publish", api_publish),
+        Route(p + "/compare", api_compare),
+        *editorapi.routes(p),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]
     csrf = new_csrf()

@@ -36,7 +36,7 @@ from ..subs.speech import speech_spans, timeline_words
 from ..timecode import ms_to_timecode
 from ..timeline import Timeline
 from ..workspace import Workspace
-from .errors import Conflict, Invalid, NotFound
+from .errors import Conflict, Invalid, NotFound, Unchanged
 
 LANGS = ("vi", "en")
 RULE_LABELS = {  # subs.style.RULES in the page's language; the English message goes beside it
@@ -222,6 +222,11 @@ def _lines(text: Any, style: Style, protected: Sequence[str]) -> tuple[str, ...]
     return tuple(given) if len(given) > 1 else break_lines(given[0], style, protected)
 
 
+def lines_as_saved(ctx: Context, lang: str, text: Any) -> tuple[str, ...]:
+    """The lines a save of `text` in `lang` writes (what lint then counts: `review.reading`)."""
+    return _lines(text, ctx.styles[lang], ctx.protected)
+
+
 def _ms(value: Any, what: str) -> int:
     try:
         ms = int(value)
@@ -311,7 +316,7 @@ def edit_cue(ctx: Context, lang: str, no: int, version: Any, text: Any = None, s
             start_ms=cue.start_ms if start_ms is None else _ms(start_ms, "the in point"),
             end_ms=cue.end_ms if end_ms is None else _ms(end_ms, "the out point"))
         if changed == cue:
-            raise Invalid("nothing changed")
+            raise Unchanged("nothing changed: the cue reads the same once normalised (Unicode NFC)")
         out = [*cues[:no - 1], changed, *cues[no:]]
         out.sort(key=lambda c: (c.start_ms, c.end_ms))
         return out, [out.index(changed) + 1]
@@ -328,18 +333,43 @@ def _split_text(text: str, share: float) -> tuple[str, str]:
     return " ".join(words[:best]), " ".join(words[best:])
 
 
-def split_cue(ctx: Context, lang: str, no: int, version: Any, at_ms: Any) -> Edit:
-    """Two cues from one at the playhead: the text divided where the time divides it, the house gap
-    between them."""
+def _split_at_char(text: str, at: Any) -> tuple[str, str]:
+    """Split at the caret `at` (a character offset in `text`), moved to the nearest word boundary
+    when it is inside a word: a name such as "Khu kinh tế Định An" is never cut mid-word."""
+    try:
+        caret = int(at)
+    except (TypeError, ValueError):
+        raise Invalid("the caret position must be a whole number of characters") from None
+    bounds = [n for n in range(1, len(text)) if text[n].isspace() != text[n - 1].isspace()]
+    inner = [n for n in bounds if text[:n].strip() and text[n:].strip()]
+    if not inner:
+        raise Invalid("a cue of one word cannot be split")
+    best = min(inner, key=lambda n: (abs(n - caret), n))
+    return text[:best].strip(), text[best:].strip()
+
+
+def split_cue(ctx: Context, lang: str, no: int, version: Any, at_ms: Any, at_char: Any = None,
+              text: Any = None) -> Edit:
+    """Two cues from one: at the playhead (the text divided where the time divides it), or at the
+    caret `at_char` in `text` (the cue's own when not given), the time then divided in proportion to
+    the characters and put on a frame; the house gap between them."""
     def apply(cues: list[Cue]) -> tuple[list[Cue], list[int]]:
         cue = _pick(cues, lang, no, version)
-        at = _ms(at_ms, "the split point")
         style = ctx.styles[lang]
         gap = int(style.frames_ms(style.min_gap_frames, ctx.rate))
+        if at_char is not None:
+            flat = " ".join(nfc(str(text if text is not None else cue.flat_text)).split())
+            first, second = _split_at_char(flat, at_char)
+            share = len(first) / (len(first) + len(second))
+            frame = ctx.timeline.ms_to_frames(cue.start_ms + round(cue.duration_ms * share))
+            at = ctx.timeline.frames_to_ms(frame)
+        else:
+            at = _ms(at_ms, "the split point")
         if not cue.start_ms < at < cue.end_ms - gap:
             raise Invalid(f"the split point {ms_to_timecode(at, ctx.rate)} is not inside cue {no} "
                           f"({ms_to_timecode(cue.start_ms, ctx.rate)}–{ms_to_timecode(cue.end_ms, ctx.rate)})")
-        first, second = _split_text(cue.flat_text, (at - cue.start_ms) / cue.duration_ms)
+        if at_char is None:
+            first, second = _split_text(cue.flat_text, (at - cue.start_ms) / cue.duration_ms)
         a = replace(cue, end_ms=at, lines=break_lines(first, style, ctx.protected))
         b = replace(cue, start_ms=at + gap, lines=break_lines(second, style, ctx.protected))
         return [*cues[:no - 1], a, b, *cues[no:]], [no, no + 1]

@@ -35,6 +35,14 @@ class Invalid(ReviewRefused):
     status = 422
 
 
+class Unchanged(Invalid):
+    """A save that changes nothing: text pasted in another Unicode form (decomposed Vietnamese reads
+    the same once NFC) or the cue as it was. Not a failure: the page says so calmly."""
+
+    def details(self) -> dict[str, Any]:
+        return {"unchanged": True}
+
+
 class Blocked(ReviewRefused):
     """An approval with something still standing in its way (`review.obstacles`): the page gets the
     obstacles left, each with what to do about it."""

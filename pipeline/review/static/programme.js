@@ -33,7 +33,7 @@ async function call(path, opts = {}) {
   const data = await res.json().catch(() => ({}));
   if (!res.ok) { const err = new Error(data.error || res.statusText); err.status = res.status; err.hint = data.hint; err.data = data; throw err; }
   // a change (a cue saved, a note) may change what approval means now: the approval section listens
-  if ((init.method || "GET") !== "GET") document.dispatchEvent(new CustomEvent("review:changed", { detail: { path } }));
+  if ((init.method || "GET") !== "GET") document.dispatchEvent(new CustomEvent("review:changed", { detail: { path, data } }));
   return data;
 }
 function el(tag, attrs = {}, ...kids) {
@@ -314,7 +314,14 @@ function follow(ms) {
   if (r === currentRow) return;
   if (currentRow && currentRow.node) currentRow.node.classList.remove("current");
   currentRow = r;
-  if (r && r.node) { r.node.classList.add("current"); if (!document.querySelector(".editor")) r.node.scrollIntoView({ block: "nearest" }); }
+  if (r && r.node) { r.node.classList.add("current"); if (!document.querySelector(".editor")) keepInList(r.node); }
+}
+// The playing row kept in view inside the cue list only: scrolling the page too would, on a phone,
+// pull the title and the player away while it plays.
+function keepInList(node) {
+  const list = $("cues"), box = list.getBoundingClientRect(), at = node.getBoundingClientRect();
+  if (at.top < box.top) list.scrollTop += at.top - box.top;
+  else if (at.bottom > box.bottom) list.scrollTop += Math.min(at.top - box.top, at.bottom - box.bottom);
 }
 // An in or out point as the editor reads it everywhere else: broadcast timecode, one frame at a time
 // (−1/+1, or ↓/↑ in the field; Shift for a second), the player showing the frame it names. The
@@ -360,8 +367,17 @@ function openEditor(box, lang, cue, all) {
       const s = data.saved, probs = s.issues.map(issueText).join("; ");
       say("cmsg", `Đã lưu (${lang} #${s.touched.join(", #")}). ` + (probs ? `Kiểm tra: ${probs}` : "Kiểm tra: không có lỗi."), !s.issues.some((i) => i.severity === "error"));
     } catch (e) {
+      if (e.data && e.data.unchanged) {  // e.g. pasted decomposed Vietnamese that reads the same: not a failure
+        $("cmsg").textContent = "Không có gì thay đổi: nội dung giống hệt câu đã lưu (sau khi chuẩn hóa Unicode)."; $("cmsg").className = "msg calm";
+        return;
+      }
       say("cmsg", errText(e), false);
-      if (e.status === 409) { board = await call("/cues"); renderCues(); }
+      if (e.status === 409) {
+        board = await call("/cues");
+        const theirs = board[lang].cues[cue.no - 1];  // both texts kept: comments.js shows theirs beside the box
+        if (theirs && action === "edit" && window.keepBothTexts) { cue = theirs; window.keepBothTexts(editor, text, theirs); return; }
+        renderCues();
+      }
     }
   };
   const editor = el("div", { class: "editor" }, text,
@@ -377,6 +393,8 @@ function openEditor(box, lang, cue, all) {
       next ? el("button", { class: "merge", text: "Gộp với câu sau", onclick: () => send("merge", { next_version: next.version }) }) : null,
       el("button", { text: "Hủy", onclick: () => editor.remove() })));
   box.append(editor);
+  // the subtitle editor (editor.js) adds its live reading speed, split at the caret and loop here
+  document.dispatchEvent(new CustomEvent("review:editor", { detail: { editor, text, lang, cue, inp, out, send } }));
   text.focus();
 }
 
@@ -409,28 +427,7 @@ $("marks").addEventListener("click", (ev) => {
 function setNote(which) { $(which === "in" ? "nin" : "nout").value = tc(progMs()); $(which === "in" ? "nin" : "nout").dataset.ms = String(progMs()); }
 $("nsetin").onclick = () => setNote("in");
 $("nsetout").onclick = () => setNote("out");
-function renderNotes() {
-  const t = $("notes");
-  t.replaceChildren(el("tr", {}, el("th", { text: "Vào" }), el("th", { text: "Ra" }), el("th", { text: "Người ghi" }), el("th", { text: "Nội dung" }), el("th")));
-  for (const n of notes) {
-    t.append(el("tr", { class: "note" },
-      el("td", { class: "tc seek", text: tc(n.in_ms), onclick: () => seekMs(n.in_ms) }),
-      el("td", { class: "tc", text: tc(n.out_ms) }), el("td", { text: n.author }), el("td", { text: n.text }),
-      el("td", {}, el("button", { text: "Xóa", title: "Xóa ghi chú", onclick: async () => {
-        notes = (await call(`/notes/${n.id}`, { method: "DELETE" })).notes; renderNotes(); renderMarks(); } }))));
-  }
-}
-$("nadd").onclick = async () => {
-  const author = $("nauthor").value.trim();
-  localStorage.setItem("review-author", author);
-  const inMs = $("nin").dataset.ms ? Number($("nin").dataset.ms) : progMs();
-  const outMs = $("nout").dataset.ms ? Number($("nout").dataset.ms) : inMs;
-  try {
-    const data = await call("/notes", { method: "POST", body: { in_ms: inMs, out_ms: outMs, author, text: $("ntext").value } });
-    notes = data.notes; $("ntext").value = ""; for (const id of ["nin", "nout"]) { $(id).value = ""; delete $(id).dataset.ms; }
-    renderNotes(); renderMarks(); say("nmsg", "Đã thêm ghi chú.", true);
-  } catch (e) { say("nmsg", errText(e), false); }
-};
+// The notes' list, threads, drawings and the add button: comments.js.
 
 // -- approval -----------------------------------------------------------------------------------------
 // The decision, and what stands in its way (/obstacles, pipeline/review/obstacles.py): the approve
@@ -716,6 +713,7 @@ async function start() {
   if (info.tracks.length) $("track").value = info.tracks[0].lang;
   if (info.player) { offset = info.player.offset_s; video.src = `/files/${encodeURIComponent(pid)}/${info.player.url}`; }
   else say("cmsg", "Chưa có bản dựng để xem (reportage render).", false);
+  document.dispatchEvent(new CustomEvent("review:info", { detail: info }));  // comments.js: the deliverables
   setTracks();
   const who = localStorage.getItem("review-author") || "";
   $("nauthor").value = who; $("aauthor").value = who;
