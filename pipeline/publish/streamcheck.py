@@ -866,6 +866,26 @@ def check_peak_bitrate(package: Package) -> Verdict:
     return _bitrate_verdict(package, entries, "BANDWIDTH", 1, "peak", "streams")
 
 
+def measured_bandwidths(folder: Path) -> dict[int, tuple[int, int]]:
+    """What the master of the package in `folder` should declare, by the line of each
+    EXT-X-STREAM-INF and EXT-X-I-FRAME-STREAM-INF: (AVERAGE-BANDWIDTH, BANDWIDTH) in bit/s, measured
+    from the segments exactly as the bit-rate rules measure them (RFC 8216 §4.3.4.2: a variant's peak
+    is the sum of its renditions' peak segment bit rates), rounded up. Entries whose segments cannot
+    be measured are left out."""
+    package = _load(folder, find_master(folder), PROBE_SAMPLE)
+    out: dict[int, tuple[int, int]] = {}
+    for tag, ref in package.variants():
+        rates = _variant_rates(package, tag, ref)
+        if rates is not None:
+            out[tag.line] = (math.ceil(rates[0]), math.ceil(rates[1]))
+    for tag in package.master.all("EXT-X-I-FRAME-STREAM-INF"):
+        pl = package.playlist(next((u for u in package.master.uris if u.line == tag.line), None))
+        rates = _rates(pl) if pl is not None else None
+        if rates is not None:
+            out[tag.line] = (math.ceil(rates[0]), math.ceil(rates[1]))
+    return out
+
+
 def check_variant_count(package: Package) -> Verdict:
     video = [t for t, _ in package.variants() if _has_video(t.attributes)]
     rates = {t.attributes.get("BANDWIDTH") for t in video}

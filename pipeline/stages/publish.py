@@ -54,7 +54,7 @@ from ..timeline import load_timeline
 from ..workspace import Workspace
 
 STAGE = "publish"
-VERSION = 1
+VERSION = 2  # 2: BANDWIDTH declared as measured
 STREAM_DELIVERABLE = "web-stream"
 """The deliverable whose rungs the web package streams (`assets/profiles/web-stream.yaml`)."""
 WEB, SOCIAL = "web", "social"
