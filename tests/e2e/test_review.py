@@ -502,12 +502,13 @@ def test_approval_refused_over_a_qc_fail_until_set_aside_with_a_reason(programme
         assert page.locator("#approve").is_disabled()
         page.fill("#aauthor", "Trần Minh Khoa")
         set_aside_all(page, "Bản xem thử", but="web-720p:video.size")
-        assert page.locator("#approve").inner_text() == "Duyệt bản này (còn 1 vướng mắc)"
+        page.wait_for_function("document.querySelector('#approve').innerText === 'Duyệt bản này (còn 1 vướng mắc)'",
+                               timeout=10000)  # the count follows the ticks as the page redraws
         row.locator(".waive").check()  # ticked, but no reason yet: still refused
         assert page.locator("#approve").is_disabled()
         _shot(page, "review-obstacles", tmp_path)
         row.locator(".reason").fill(size)
-        assert page.locator("#approve").is_enabled()
+        page.wait_for_function("!document.querySelector('#approve').disabled", timeout=10000)
         page.click("#approve")
         page.wait_for_selector("#amsg.good", timeout=15000)
         assert page.locator("#apbadge").inner_text() == "Đã duyệt"
