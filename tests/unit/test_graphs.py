@@ -173,7 +173,8 @@ def test_subtitle_style_and_filter() -> None:
                      "Alignment=2,MarginV=15,MarginL=20,MarginR=20")
     assert g.subtitle_style_for(load_profile("web-1080p")) == style
     social = g.subtitle_style_for(load_profile("social-9x16"))
-    assert "FontSize=8.42,Bold=1" in social and social.endswith("MarginV=101,MarginL=24,MarginR=24")
+    # 51 px (4.7 % of 1080) in 288-unit script space; centred between Reels' left and TikTok's right margin
+    assert "FontSize=7.61,Bold=1" in social and social.endswith("MarginV=101,MarginL=24,MarginR=54")
     text = g.burn_subtitles("/s/Phụ đề 'vi'.srt", fonts_dir="/f d", style="FontName=X,Bold=1")
     assert text == ("subtitles=filename=/s/Phụ đề \\\\\\'vi\\\\\\'.srt:fontsdir=/f d:charenc=UTF-8:"
                     "force_style=FontName=X\\,Bold=1")

@@ -80,10 +80,11 @@ def test_web_and_social_match_delivery_spec() -> None:
     social = load_profile("social-9x16")
     assert (social.video.width, social.video.height, social.vertical, social.excerpt) == (1080, 1920, "blur-pad", True)
     assert social.subtitles.burn_in == "vi" and social.subtitles.style.max_chars_per_line == 32
-    assert social.safe_areas.title == Margins(top_pct=14, bottom_pct=35, left_pct=6, right_pct=6)
-    assert social.safe_areas.title.pixels(1080, 1920) == (269, 672, 65, 65)
-    assert social.safe_areas.title.percentages() == (14, 35, 6, 6)
-    assert social.safe_areas.title.box(1080, 1920) == (65, 269, 950, 979)
+    # Reels keeps ~65 px of each side clear, TikTok the right 150 px
+    assert social.safe_areas.title == Margins(top_pct=14, bottom_pct=35, left_pct=6, right_pct=14)
+    assert social.safe_areas.title.pixels(1080, 1920) == (269, 672, 65, 152)
+    assert social.safe_areas.title.percentages() == (14, 35, 6, 14)
+    assert social.safe_areas.title.box(1080, 1920) == (65, 269, 863, 979)
     h264 = load_profile("broadcast-h264")
     assert (h264.video.scan, h264.audio.bitrate_kbps) == ("tff", 192) and (h264.video.bitrate_kbps or 0) >= 6000
     prores = load_profile("archive-prores")

@@ -64,9 +64,9 @@ def test_the_subtitle_box_holds_what_libass_draws(name: str, lines: tuple[str, .
 def test_the_box_follows_the_style_margins_and_alignment() -> None:
     social = load_profile("social-9x16")
     box = subtitle_rect(social, TWO_LINES)
-    # 5.2 % of 1080 = 56.16 px a line, outline 3.24 px, MarginV ceil(288 × 35 %) = 101 units = 673.3 px
+    # 4.7 % of 1080 = 50.76 px a line, outline 3.24 px, MarginV ceil(288 × 35 %) = 101 units = 673.3 px
     assert box.bottom == pytest.approx(1920 - 101 * 1920 / 288 + 0.49 * 1920 / 288, abs=0.01)
-    assert box.height == pytest.approx(2 * 8.42 * 1920 / 288 + 2 * 0.49 * 1920 / 288, abs=0.01)
+    assert box.height == pytest.approx(2 * 7.61 * 1920 / 288 + 2 * 0.49 * 1920 / 288, abs=0.01)
     top = g.subtitle_style_for(social).replace("Alignment=2", "Alignment=8")
     up = subtitle_rect_for_style(top, 1080, 1920, TWO_LINES)
     assert up.y == pytest.approx(101 * 1920 / 288 - 0.49 * 1920 / 288, abs=0.01) and up.height == box.height
@@ -91,7 +91,7 @@ def test_a_cue_on_a_lower_third_in_time_and_place_is_found() -> None:
     found = find_overlaps(cues, [LOWER_THIRD], social, (1920, 1080))
     assert [(o.cue.index, o.start_s, o.end_s) for o in found] == [(1, 10.0, 10.5), (2, 11.0, 12.5)]
     sub, lt = found[0].subtitle, found[0].graphic
-    assert round(sub.y) == 1131 and round(sub.bottom) == 1250 and round(lt.y) == 1107 and round(lt.bottom) == 1233
+    assert round(sub.y) == 1142 and round(sub.bottom) == 1250 and round(lt.y) == 1107 and round(lt.bottom) == 1233
     text = overlap.describe(found[0], Fraction(25))
     assert text.startswith("cue 1 at 00:00:09:00 is burned in over the lower third \u201cLê Quốc Thắng\u201d")
     assert "00:00:10:00–00:00:10:12" in text and text.endswith(overlap.FIX)
