@@ -107,3 +107,12 @@ def test_a_listed_deliverable_may_not_take_a_further_cut_s_name(tmp_path: Path) 
     text = BASE.replace("[web-720p, social-9x16]", "[social-9x16, social-9x16-2]") + TWO
     found = _problems(tmp_path, text)
     assert any(p.startswith("deliverables[1]: 'social-9x16-2' is also the deliverable of social[1]") for p in found)
+
+
+def test_thumbnail_times_keep_clear_of_the_graphics() -> None:
+    """A frame under the title card would show the title twice beside the thumbnail's own."""
+    from pipeline.publish.social.package import clear_of
+
+    spans = [(0.0, 5.5), (27.9, 33.9)]
+    assert clear_of([2.0, 4.16, 12.0, 30.0, 41.0], spans) == [12.0, 41.0]
+    assert clear_of([2.0, 4.0], spans) == [2.0, 4.0], "all under graphics: still a thumbnail"

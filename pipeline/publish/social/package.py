@@ -40,7 +40,7 @@ from typing import Any
 
 from ... import stagerun
 from ...asr.glossary import load_glossary
-from ...errors import MediaError, SubtitleError
+from ...errors import MediaError, ReportageError, SubtitleError
 from ...fonts import FontError
 from ...fsutil import nfc
 from ...manifest import Programme, SocialCut
@@ -48,7 +48,7 @@ from ...profiles import Profile, ProfileError, programme_profile
 from ...records.publish import PublishedSocial
 from ...records.shots import ShotList, read_shots
 from ...records.subtitles import read_subtitles_record
-from ...render.branding import lower_third_areas
+from ...render.branding import BrandingSettings, lower_third_areas, plan_branding
 from ...render.overlap import Rect, placement_for, subtitle_rect
 from ...render.state import RenderedDeliverable, RenderRecord, read_render_record
 from ...script import read_script
@@ -93,7 +93,7 @@ from .thumbs import (
     pick_frame,
 )
 
-PACKAGE_VERSION = 1
+PACKAGE_VERSION = 2  # 2: thumbnails clear of the graphics
 """Raised when the same inputs would make another package (`social_inputs_key`)."""
 LANDSCAPE_DELIVERABLES = ("web-1080p", "web-720p")
 """The renders YouTube takes the programme from, best first."""
@@ -184,6 +184,10 @@ class SocialInputs:
     notes: tuple[str, ...] = ()
     """What gathering could not find, said once."""
     more_cuts: tuple[MoreCut, ...] = ()
+    graphics_s: tuple[tuple[float, float], ...] = ()
+    """Where the render composes a graphic over the programme (bumpers, the title card, lower thirds,
+    credits), programme seconds: no thumbnail frame is taken there — a frame with the title card
+    burned in under the thumbnail's own title shows the title twice."""
     """The second social cut on, when the manifest gives several."""
 
     def for_cut(self, more: MoreCut) -> SocialInputs:
@@ -254,6 +258,7 @@ def gather_social(programme: Programme, ws: Workspace) -> SocialInputs:
         cut_excerpt_s=cut_entry.excerpt_s if cut_entry is not None else excerpt, platforms=keys,
         subtitles=tuple((lang, ws.subtitle(lang, "srt")) for lang in LANGS), chapters=chapters,
         thumbnail_times=tuple(_candidate_times(ws, timeline)),
+        graphics_s=_graphics_spans(programme, ws, timeline),
         tags=tuple(programme_tags([title.vi, synopsis.vi], _glossary_terms(programme), title.vi)),
         cut_text=cut_text(programme, ws, timeline, cut_profile, excerpt) if cut_profile is not None else (),
         cut_frame=(cut_profile.video.width, cut_profile.video.height) if cut_profile is not None else PORTRAIT,
@@ -289,6 +294,7 @@ def social_inputs_key(ws: Workspace, inputs: SocialInputs) -> dict[str, Any]:
         "credits": [[c.role_vi, c.role_en, c.name] for c in inputs.credits], "co_producers": list(inputs.co_producers),
         "platforms": {key: repr(platform(key)) for key in inputs.platforms}, "tags": list(inputs.tags),
         "chapters": inputs.chapters.to_json(), "thumbnail_times": list(inputs.thumbnail_times),
+        "graphics_s": [list(span) for span in inputs.graphics_s],
         "cut_excerpt_s": list(inputs.cut_excerpt_s) if inputs.cut_excerpt_s else None,
         "cut_text": [[t.name, list(t.box), t.slack_px] for t in inputs.cut_text], "cut_frame": list(inputs.cut_frame),
         "notes": list(inputs.notes), **more,
@@ -384,6 +390,27 @@ def _candidate_times(ws: Workspace, timeline: Timeline) -> list[float]:
         if found is not None:
             shots[segment.clip_id] = found
     return candidate_times(timeline, shots)
+
+
+GRAPHIC_MARGIN_S = 0.5
+"""Seconds kept clear either side of a graphic: its fade in and out."""
+
+
+def _graphics_spans(programme: Programme, ws: Workspace, timeline: Timeline) -> tuple[tuple[float, float], ...]:
+    """The stretches the render's branding covers, as the render plans them (nothing is drawn)."""
+    try:
+        plan = plan_branding(programme, timeline, ws.graphics_dir, BrandingSettings(), dry_run=True)
+    except ReportageError:
+        return ()
+    return tuple((o.start_s - GRAPHIC_MARGIN_S, o.start_s + o.duration_s + GRAPHIC_MARGIN_S)
+                 for o in plan.branding.overlays)
+
+
+def clear_of(times: Sequence[float], spans: Sequence[tuple[float, float]]) -> list[float]:
+    """The `times` outside every span; all of them when none is (a programme that is all graphics
+    still gets a thumbnail)."""
+    clear = [t for t in times if not any(a <= t <= b for a, b in spans)]
+    return clear or list(times)
 
 
 def _glossary_terms(programme: Programme) -> list[str]:
@@ -513,7 +540,8 @@ def _landscape_thumbnail(inputs: SocialInputs, folder: Path) -> _Made:
                         "render web-1080p, web-720p or web-stream")
     # the middle of each shot, and times spread evenly too: a programme of few shots (or one whose
     # shots are frozen or black) still offers frames to choose from
-    times = tuple(sorted({*inputs.thumbnail_times, *even_times(inputs.chapters.duration_ms / 1000)}))
+    times = tuple(clear_of(sorted({*inputs.thumbnail_times, *even_times(inputs.chapters.duration_ms / 1000)}),
+                           inputs.graphics_s))
     target = folder / f"{inputs.programme}.thumb-{LANDSCAPE[0]}x{LANDSCAPE[1]}.jpg"
     return _thumbnail(inputs.landscape, times, target, inputs.title_for(YOUTUBE.key), LANDSCAPE, YOUTUBE.key)
 
@@ -527,7 +555,8 @@ def _portrait_thumbnail(inputs: SocialInputs, folder: Path, number: int = 1) -> 
     title = inputs.title_for("cut")
     lo, hi = inputs.cut_excerpt_s or (0.0, inputs.chapters.duration_ms / 1000)
     if inputs.landscape is not None:
-        inside = sorted({*(t for t in inputs.thumbnail_times if lo <= t < hi), *(lo + t for t in even_times(hi - lo))})
+        inside = clear_of(sorted({*(t for t in inputs.thumbnail_times if lo <= t < hi),
+                                  *(lo + t for t in even_times(hi - lo))}), inputs.graphics_s)
         return _thumbnail(inputs.landscape, inside, target, title, PORTRAIT, "vertical")
     if inputs.cut is not None:
         return _thumbnail(inputs.cut, even_times(hi - lo), target, title, PORTRAIT, "vertical")
