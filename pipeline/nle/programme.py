@@ -95,11 +95,12 @@ def qc_markers(ws: Workspace, timeline: Timeline) -> list[Marker]:
         for check in checks:
             if check.status not in (Status.WARN, Status.FAIL):
                 continue
-            for start, end in check.spans_s or ((0.0, 0.0),):
+            for index, (start, end) in enumerate(check.spans_s or ((0.0, 0.0),)):
                 first = min(timeline.ms_to_frames(round(start * 1000)), timeline.duration_frames)
                 last = max(first, min(timeline.ms_to_frames(round(end * 1000)), timeline.duration_frames))
-                _merge(problems, _Problem(check.id, check.status, check.label or check.id, check.measured,
-                                          check.detail, first, last, [where]))
+                note = check.note_at(index) if check.spans_s else ""
+                _merge(problems, _Problem(check.id, check.status, check.label or check.id, note or check.measured,
+                                          "" if note else check.detail, first, last, [where], note))
     return [p.marker() for p in problems]
 
 
@@ -116,6 +117,8 @@ class _Problem:
     first: int
     last: int
     where: list[str]
+    note: str = ""
+    """This span's own problem (`CheckResult.span_notes`), shown instead of the check's summary."""
 
     def marker(self) -> Marker:
         text = f"QC {self.status.value} {', '.join(self.where)}: {self.label} — {self.measured}"

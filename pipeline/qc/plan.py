@@ -163,12 +163,24 @@ class CheckResult:
     unit: str = ""
     spans_s: tuple[Interval, ...] = ()
     """What the check flagged, as [start, end] in programme seconds (empty: nothing, or no time)."""
+    span_notes: tuple[str, ...] = ()
+    """What is wrong at each span, when it differs from span to span (one per `spans_s`, or none):
+    cue 7's reading speed, cue 9 on screen over silence. The NLE markers carry it, so each marker
+    says its own problem rather than the check's summary."""
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["status"] = self.status.value
         data["spans_s"] = [[a, b] for a, b in self.spans_s]
+        if not self.span_notes:
+            del data["span_notes"]  # reports without them read as before
+        else:
+            data["span_notes"] = list(self.span_notes)
         return data
+
+    def note_at(self, index: int) -> str:
+        """The note of span `index`, "" when the check keeps none."""
+        return self.span_notes[index] if len(self.span_notes) == len(self.spans_s) else ""
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CheckResult:
@@ -178,7 +190,8 @@ class CheckResult:
                    str(data.get("limit", "")), str(data.get("detail", "")),
                    float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None,
                    str(data.get("unit", "")),
-                   tuple((float(a), float(b)) for a, b in data.get("spans_s") or ()))
+                   tuple((float(a), float(b)) for a, b in data.get("spans_s") or ()),
+                   tuple(str(n) for n in data.get("span_notes") or ()))
 
 
 @dataclass(frozen=True)
@@ -348,6 +361,8 @@ class Judged:
     unit: str | None = None
     spans: tuple[Interval, ...] = ()
     """Flagged stretches in file seconds (`evaluate` moves them to programme seconds)."""
+    notes: tuple[str, ...] = ()
+    """What is wrong at each of `spans` (`CheckResult.span_notes`)."""
 
 
 Evaluator = Callable[["CheckSpec", Any, str], Judged]
@@ -388,7 +403,7 @@ def evaluate(spec: CheckSpec, measurements: Mapping[str, Any], offset_s: float =
     judged = RULES[spec.rule](spec, measurements[spec.measure], u)
     spans = tuple((round(max(0.0, a + offset_s), 3), round(max(0.0, b + offset_s), 3)) for a, b in judged.spans)
     return CheckResult(spec.id, spec.label, judged.status, judged.measured, limit, judged.detail, judged.value,
-                       spec.unit if judged.unit is None else judged.unit, spans)
+                       spec.unit if judged.unit is None else judged.unit, spans, judged.notes)
 
 
 SILENCE_LUFS = -70.0
@@ -572,7 +587,11 @@ def _intervals(spec: CheckSpec, value: Any, u: str) -> Judged:
     measured = f"{span:.2f} s at {_clock(longest[0])}"
     where = ", ".join(f"{_clock(a)}–{_clock(b)}" for a, b in rest[:5])
     status = Status.FAIL if span >= (spec.limit or 0) else Status.WARN
-    return Judged(status, measured, f"{len(rest)} outside allowed: {where}", round(span, 3), "s", tuple(rest))
+    # the stretches flagged are the ones long enough to matter: a 0.6 s still under a 2 s rule is
+    # no problem, and would be a marker an editor checks for nothing
+    flagged = tuple((a, b) for a, b in rest if b - a >= (spec.warn or 0))
+    notes = tuple(f"{spec.label.lower()} for {b - a:.2f} s" for a, b in flagged)
+    return Judged(status, measured, f"{len(rest)} outside allowed: {where}", round(span, 3), "s", flagged, notes)
 
 
 @_rule("legal_range")

@@ -137,10 +137,12 @@ def check_language(path_by_ext: dict[str, Path], lang: str, timeline: Timeline |
     first = "; ".join(f"cue {i.cue} {i.rule}: {i.message}" for i in shown[:3])
     status = Status.FAIL if report.errors else Status.WARN if report.warnings else Status.PASS
     faulted = sorted({i.cue for i in shown if 1 <= i.cue <= len(cues)})
+    notes = tuple(f"cue {n} " + "; ".join(f"{i.rule}: {i.message}" for i in shown if i.cue == n) for n in faulted)
     results.append(CheckResult(f"subtitles.{lang}.lint", f"Subtitles {lang} lint ({style.name})", status,
                                f"{len(report.errors)} errors, {len(report.warnings)} warnings",
                                "no errors", first, value=len(report.errors), unit="errors",
-                               spans_s=_seconds((cues[n - 1].start_ms, cues[n - 1].end_ms) for n in faulted)))
+                               spans_s=_seconds((cues[n - 1].start_ms, cues[n - 1].end_ms) for n in faulted),
+                               span_notes=notes))
     if speech is None:
         results.append(CheckResult(f"subtitles.{lang}.coverage", f"Subtitles {lang} cover the speech", Status.INFO,
                                    "not measured", "every stretch of speech",
@@ -153,7 +155,8 @@ def check_language(path_by_ext: dict[str, Path], lang: str, timeline: Timeline |
         results.append(CheckResult(f"subtitles.{lang}.coverage", f"Subtitles {lang} cover the speech", status,
                                    f"{len(gaps)} uncovered, longest {longest} ms",
                                    f"none ≥ {UNCOVERED_FAIL_MS} ms", where, value=longest, unit="ms",
-                                   spans_s=_seconds(gaps)))
+                                   spans_s=_seconds(gaps),
+                                   span_notes=tuple(f"{b - a} ms of speech without a cue" for a, b in gaps)))
         frame_ms = round(1000 / float(style.frame_rate if rate is None else rate))
         over = silent_cues(cues, speech, style.lead_in_frames * frame_ms, style.hang_on_frames * frame_ms)
         worst_ms = max((ms for _, ms in over), default=0)
@@ -164,7 +167,9 @@ def check_language(path_by_ext: dict[str, Path], lang: str, timeline: Timeline |
                                    f"{len(over)} cues, longest {worst_ms} ms",
                                    f"≤ lead-in {style.lead_in_frames} / hang-on {style.hang_on_frames} frames",
                                    detail, value=worst_ms, unit="ms",
-                                   spans_s=_seconds((c.start_ms, c.end_ms) for c, _ in over)))
+                                   spans_s=_seconds((c.start_ms, c.end_ms) for c, _ in over),
+                                   span_notes=tuple(f"cue {c.index} on screen {ms} ms outside the speech"
+                                                    for c, ms in over)))
     results += _machine_draft_check(lang, draft, rate or style.frame_rate, cues)
     results += _short_checks(lang, draft, rate or style.frame_rate, cues)
     measured = {"subtitles.uncertain_words": uncertain_words(draft, cues, rate or style.frame_rate)}
@@ -197,7 +202,8 @@ def _machine_draft_check(lang: str, draft: SubtitlesLanguage | None, rate: Fract
         f"{Timecode.from_seconds(Fraction(first.start_ms, 1000), rate)}, drafted by {by} — review them in "
         "`reportage review`, or with `reportage subtitles export-sheet` and `import-sheet`",
         value=len(machine), unit="cues",
-        spans_s=_seconds((cues[n - 1].start_ms, cues[n - 1].end_ms) for n in machine))]
+        spans_s=_seconds((cues[n - 1].start_ms, cues[n - 1].end_ms) for n in machine),
+        span_notes=tuple(f"cue {n} drafted by {by}, not reviewed" for n in machine))]
 
 
 def _short_checks(lang: str, draft: SubtitlesLanguage | None, rate: Fraction,

@@ -94,8 +94,9 @@ from ..timeline import Timeline, load_timeline
 from ..workspace import Workspace
 
 STAGE = "qc"
-VERSION = 7
-"""7: speech coverage reads across the gaps the style rules make; 6: ladders rung by rung, the web
+VERSION = 8
+"""8: each flagged stretch says its own problem (`span_notes`), short intervals under the rule are not
+flagged; 7: speech coverage reads across the gaps the style rules make; 6: ladders rung by rung, the web
 package's stream; 5: keyed by the runner."""
 SUBTITLES_TARGET = "subtitles.{lang}"
 

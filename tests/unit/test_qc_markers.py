@@ -41,3 +41,32 @@ def test_one_marker_per_problem_across_deliverables(tmp_path: Path) -> None:
     assert social.name.startswith("QC WARN social-9x16:") and social.color == "YELLOW"
     speech = next(m for m in markers if "coverage" in m.name or "cover the speech" in m.name)
     assert "Fix: add or extend a cue" in speech.name and speech.frame == 1025
+
+
+def test_each_marker_says_its_own_problem(tmp_path: Path) -> None:
+    """A lint verdict over 3 cues is 3 markers, each naming its cue's issue (not the check's first
+    three), and a read-back report keeps the notes."""
+    ws = Workspace(tmp_path, "dautu")
+    timeline = Timeline("dautu", Fraction(25), 1920, 1080, 48000, (Segment("a", "a.mov", 0, 2500, 0, True),), ())
+    lint = CheckResult("subtitles.en.lint", "Subtitles en lint (en)", Status.WARN, "0 errors, 3 warnings",
+                       "no errors", "cue 1 …", spans_s=((1.0, 3.0), (5.0, 7.0), (9.0, 11.0)),
+                       span_notes=("cue 1 reading-speed: 18 characters/second > 17",
+                                   "cue 3 shot-change: ends 3 frames after a cut", "cue 5 speech-sync: starts late"))
+    write_qc_report(qc_report_path(ws), QCReport("dautu", [], [lint]))
+    texts = [m.name for m in qc_markers(ws, timeline)]
+    assert len(texts) == 3
+    assert texts[1].startswith("QC WARN subtitles: Subtitles en lint (en) — cue 3 shot-change: ends 3 frames")
+    assert "cue 1 reading" not in texts[1] and texts[1].endswith(
+        "Fix: fix the cue in the review room (the lint rule is named in the report)")
+
+
+def test_short_intervals_under_the_rule_are_not_flagged() -> None:
+    """A 0.64 s still under the 2 s freeze rule was a marker on the sample dautu; only the stretch the
+    rule flags is one now, with its own length."""
+    from pipeline.qc.plan import CheckSpec, evaluate
+
+    spec = CheckSpec("picture.freeze", "Frozen picture", "picture.freeze", "intervals", warn=2.0, limit=30.0)
+    result = evaluate(spec, {"picture.freeze": [(1.0, 1.64), (74.76, 77.0)]})
+    assert result.status is Status.WARN and result.measured == "2.24 s at 00:01:14.76"
+    assert result.spans_s == ((74.76, 77.0),) and result.span_notes == ("frozen picture for 2.24 s",)
+    assert CheckResult.from_dict(result.to_dict()) == result
