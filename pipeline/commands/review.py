@@ -40,9 +40,11 @@ def is_loopback(host: str) -> bool:
 @click.option("--allow-host", "allow_hosts", multiple=True, metavar="NAME",
               help="In LAN mode, another host name reviewers use to reach this machine (repeatable); "
                    "any other Host header is refused.")
+@click.option("--producer", "producers", multiple=True, metavar="NAME",
+              help="A producer, who may delete anyone's note (repeatable; authors may delete their own).")
 @pass_ctx
 def review(c: Ctx, manifest: Path | None, port: int, host: str, token: str | None,
-           allow_hosts: tuple[str, ...]) -> None:
+           allow_hosts: tuple[str, ...], producers: tuple[str, ...]) -> None:
     """Open the review room: watch, correct cues, note and approve in the browser."""
     import socket
 
@@ -83,6 +85,6 @@ def review(c: Ctx, manifest: Path | None, port: int, host: str, token: str | Non
         ui.say("  Ctrl-C to stop", False)
     sys.stdout.flush()  # the address is read by whoever started us while we keep running
     sys.stderr.flush()
-    app = create_app(root, programme, token, names)
+    app = create_app(root, programme, token, names, producers)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
     server.run(sockets=[sock])

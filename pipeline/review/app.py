@@ -54,9 +54,11 @@ FONT_FILES = {"NotoSans-Regular.ttf": "noto-sans-regular", "NotoSans-Bold.ttf": 
 class Room:
     """The workspace the app serves, and the one programme when a manifest was given."""
 
-    def __init__(self, root: Path, programme: Programme | None = None) -> None:
+    def __init__(self, root: Path, programme: Programme | None = None, producers: Iterable[str] = ()) -> None:
         self.root = root.absolute()
         self.programme = programme
+        self.producers = tuple(producers)
+        """Who may delete anyone's note (`reportage review --producer NAME`)."""
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
 
@@ -380,7 +382,7 @@ async def api_note_delete(request: Request) -> Response:
 
     def work() -> dict[str, Any]:
         with room.writing(ws, "deleting a note"):
-            comments.delete(ws, request.path_params["nid"], body.get("by"))
+            comments.delete(ws, request.path_params["nid"], body.get("by"), room.producers)
         return {"notes": _notes(ws)}
 
     return JSONResponse(await run_in_threadpool(work))
@@ -491,10 +493,11 @@ def _not_found(request: Request, exc: Exception) -> Response:
 
 
 def create_app(root: Path, programme: Programme | None = None, token: str | None = None,
-               names: Iterable[str] = ()) -> Starlette:
+               names: Iterable[str] = (), producers: Iterable[str] = ()) -> Starlette:
     """The review room over workspace `root` (one programme when `programme` is given); `token`
     required of every request when set. Only this server's own page may change anything
-    (`origin.py`); `names` are the host names a networked room answers to besides its address."""
+    (`origin.py`); `names` are the host names a networked room answers to besides its address;
+    `producers` may delete anyone's note."""
     p = "/api/p/{pid:str}"
     routes = [
         Route("/", index_page),
@@ -530,6 +533,6 @@ def create_app(root: Path, programme: Programme | None = None, token: str | None
     middleware = [Middleware(TokenMiddleware, token=token), Middleware(OriginMiddleware, csrf=csrf, names=names)]
     app = Starlette(routes=routes, middleware=middleware,
                     exception_handlers={ReviewRefused: _refused, ReportageError: _problem, 404: _not_found})
-    app.state.room = Room(root, programme)
+    app.state.room = Room(root, programme, producers)
     app.state.csrf = csrf
     return app

@@ -1,11 +1,12 @@
 """Range comments as the review room takes them: a note over an in/out range, with a shape drawn on
-the picture, a reply under it, resolved or reopened, deleted by its author only.
+the picture, a reply under it, resolved or reopened, deleted by its author or a producer.
 
 Checked here before `records/review.py` writes them, as `state.add_note` checks a plain note (whose
 rules the text, name and times follow). The room has no accounts: a reviewer's name is what the page
 sends (kept in the browser), so "only the author may delete" guards against a slip, not against a
-reviewer who types someone else's name. There is no producer role to let a producer delete others'
-notes: `auth.py` knows one shared token, not people.
+reviewer who types someone else's name. The producers are named when the room is started
+(`reportage review --producer NAME`): they may delete anyone's note, as a producer tidies a review
+before it is exported; the same caveat holds for their names.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import dataclasses
 import datetime as dt
 import math
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..fsutil import nfc
@@ -130,11 +131,14 @@ def resolve(ws: Workspace, note_id: str, by: Any, resolved: bool) -> Note:
     return changed
 
 
-def delete(ws: Workspace, note_id: str, by: Any) -> None:
-    """Delete a note (and its replies) when `by` wrote it; Forbidden (403) for anyone else."""
+def delete(ws: Workspace, note_id: str, by: Any, producers: Iterable[str] = ()) -> None:
+    """Delete a note (and its replies) when `by` wrote it or is one of the `producers`; Forbidden
+    (403) for anyone else."""
     name = author_name(by)
     note = _find(review_record.read_notes(ws), note_id)
-    if nfc(note.author).casefold() != name.casefold():
-        raise Forbidden(f"only {note.author} may delete this note (you are {name})",
+    allowed = {nfc(note.author).casefold(), *(nfc(p).casefold() for p in producers)}
+    if name.casefold() not in allowed:
+        who = f"{note.author} or a producer" if producers else note.author
+        raise Forbidden(f"only {who} may delete this note (you are {name})",
                         hint="reply to it, or mark it resolved, instead")
     review_record.delete_note(ws, note_id)

@@ -1,5 +1,5 @@
 // The review room as a review tool: which deliverable to watch, range comments with a shape drawn on
-// the picture, replies, resolved or open, deleted only by their author, and a cue save that met
+// the picture, replies, resolved or open, deleted only by their author or a producer (`reportage review --producer NAME`), and a cue save that met
 // someone else's keeping both texts. Loaded after programme.js, whose player, clock and `call` it uses.
 // Times stay programme time whatever is watched (file time = programme time + offset); drawings are
 // kept in fractions 0–1 of the programme frame and drawn through the deliverable's `picture` (where
