@@ -148,7 +148,8 @@ def check_language(path_by_ext: dict[str, Path], lang: str, timeline: Timeline |
                                    "not measured", "every stretch of speech",
                                    "no transcripts or timeline to find the speech"))
     else:
-        gaps = uncovered(speech, cues, rule_gap_ms(style, rate))
+        frame = 1000 / float(style.frame_rate if rate is None else rate)  # a sliver under a frame is not seen
+        gaps = [g for g in uncovered(speech, cues, rule_gap_ms(style, rate)) if g[1] - g[0] >= frame]
         longest = max((b - a for a, b in gaps), default=0)
         where = ", ".join(f"{a / 1000:.1f}–{b / 1000:.1f} s" for a, b in gaps[:4])
         status = Status.FAIL if longest >= UNCOVERED_FAIL_MS else Status.WARN if gaps else Status.PASS
