@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 import subprocess
+import time
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -118,6 +119,18 @@ def _shown(page: Any, greys: list[float]) -> tuple[int, int]:
     return named, on_screen - LEADER
 
 
+def _agreed(page: Any, greys: list[float], within_s: float = 2.0) -> tuple[int, int]:
+    """`_shown` once the display has caught up: on a loaded machine the paused picture or the
+    timecode can follow the snap to the frame's centre a redraw later; what the viewer is left
+    with must agree, so the last reading after `within_s` is what is judged."""
+    deadline = time.monotonic() + within_s
+    named, shown = _shown(page, greys)
+    while named != shown and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+        named, shown = _shown(page, greys)
+    return named, shown
+
+
 def test_the_frame_on_screen_is_the_frame_the_timecode_names(room: Any, tmp_path: Path) -> None:
     playwright = pytest.importorskip("playwright.sync_api")
     ws, served, greys = room
@@ -147,7 +160,7 @@ def test_the_frame_on_screen_is_the_frame_the_timecode_names(room: Any, tmp_path
                 page.wait_for_timeout(rng.randint(80, 600))
                 page.keyboard.press("k")
             _settled(page)
-            named, shown = _shown(page, greys)
+            named, shown = _agreed(page, greys)
             assert named == shown, f"pause {trial}: {page.locator('#tc').inner_text()} names {named}, screen {shown}"
 
         # the track menu, used and then focused again: → still steps one frame and leaves the track alone
