@@ -21,9 +21,10 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
 from .. import stagerun
+from ..errors import WorkspaceError
 from ..fsutil import nfc
 from ..records import review as review_record
-from ..records.qc import relative_name
+from ..records.qc import QCReport, qc_report_path, read_qc_report, relative_name
 from ..records.review import (
     APPROVING,
     DECISIONS,
@@ -42,7 +43,7 @@ from ..timecode import Timecode
 from ..workspace import Workspace
 from .clock import to_timecode
 from .errors import Invalid, NotFound
-from .obstacles import Obstacle, settle
+from .obstacles import Obstacle, qc_outdated, settle
 
 __all__ = ["DECISIONS", "MAX_AUTHOR_CHARS", "MAX_NOTE_CHARS", "Approval", "ApprovalState", "Decision", "Note",
            "add_note", "approval_path", "approval_state", "author_name", "current_outputs", "delete_note",
@@ -112,6 +113,24 @@ def notes_csv(notes: Sequence[Note], start: Timecode) -> str:
 
 
 # -- approval ---------------------------------------------------------------------------------------
+
+def judged_qc_report(ws: Workspace, deliverables: Sequence[str], *, made: str, again: str) -> QCReport:
+    """The QC report, when it judged the renders and subtitles as they are now: what `package` and
+    `publish` make from them must carry verdicts about those files, so no option lets them past.
+    WorkspaceError before QC has run, or naming the files changed since (`qc_outdated`); `made` is
+    what the stage makes ("bagged"), `again` its command ("package")."""
+    report = read_qc_report(ws)
+    if report is None:
+        raise WorkspaceError("no QC report yet", path=qc_report_path(ws), hint="run `reportage qc MANIFEST` first")
+    outdated = qc_outdated(report, current_outputs(ws, deliverables))
+    if not outdated:
+        return report
+    named = ", ".join(outdated[:4]) + (f" and {len(outdated) - 4} more" if len(outdated) > 4 else "")
+    why = "changed since QC judged them" if report.judged else "not named by the report (written before it named them)"
+    raise WorkspaceError(f"the QC report is older than what would be {made}: {named} {why}",
+                         path=qc_report_path(ws),
+                         hint=f"run `reportage qc MANIFEST` (or `reportage run MANIFEST`), then {again} again")
+
 
 def current_outputs(ws: Workspace, deliverables: Sequence[str] | None = None) -> dict[str, str]:
     """`{path relative to the programme folder: SHA-256}` of the renders (of `deliverables`, or every

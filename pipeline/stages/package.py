@@ -60,8 +60,7 @@ from ..records.publish import PublishRecord, publish_record_path, read_publish_r
 from ..records.qc import FileQC, QCReport, qc_report_path, read_qc_report
 from ..records.review import APPROVING, Approval, approval_path, notes_path, read_approval, read_notes
 from ..render.state import RenderedDeliverable, read_render_record, render_record_path
-from ..review.obstacles import qc_outdated
-from ..review.state import approval_state, current_outputs
+from ..review.state import approval_state, judged_qc_report
 from ..stagerun import Work
 from ..subs import WRITTEN_FORMATS
 from ..timecode import ms_to_timecode
@@ -107,27 +106,6 @@ class PackageResult:
         return {"bag": str(self.bag), "ok": self.ok, "up_to_date": self.up_to_date, "files": self.files,
                 "zip": str(self.zip) if self.zip else None, "allowed_failures": self.allowed_failures,
                 "unapproved": self.unapproved, "stage_failures": self.stage_failures, "published": self.published}
-
-
-def _qc(ws: Workspace) -> QCReport:
-    """The QC report; a WorkspaceError before QC has run or when it cannot be read."""
-    report = read_qc_report(ws)
-    if report is None:
-        raise WorkspaceError("no QC report yet", path=qc_report_path(ws), hint="run `reportage qc MANIFEST` first")
-    return report
-
-
-def _refuse_stale_qc(ws: Workspace, qc: QCReport, deliverables: list[str]) -> None:
-    """A WorkspaceError naming the files the QC report did not judge as they are now (changed or
-    made since QC ran): its verdicts are not about what would be bagged, and no option allows it."""
-    outdated = qc_outdated(qc, current_outputs(ws, deliverables))
-    if not outdated:
-        return
-    named = ", ".join(outdated[:4]) + (f" and {len(outdated) - 4} more" if len(outdated) > 4 else "")
-    why = "changed since QC judged them" if qc.judged else "not named by the report (written before it named them)"
-    raise WorkspaceError(f"the QC report is older than what would be bagged: {named} {why}",
-                         path=qc_report_path(ws),
-                         hint="run `reportage qc MANIFEST` (or `reportage run MANIFEST`), then package again")
 
 
 def _paths(programme: Programme, ws: Workspace) -> tuple[str, Path, Path]:
@@ -254,7 +232,7 @@ def plan(programme: Programme, ws: Workspace, settings: Settings | None = None) 
     except WorkspaceError as exc:
         renders = {"unreadable": exc.problem}
     try:
-        qc: QCReport | None = _qc(ws)
+        qc: QCReport | None = read_qc_report(ws)
     except WorkspaceError:
         qc = None
     posters = [p for name in programme.deliverables for p in _posters(qc, name)]
@@ -305,8 +283,7 @@ def package_programme(programme: Programme, ws: Workspace, settings: Settings | 
     settings = settings or Settings()
     work = work or Work.of(ws, STAGE, VERSION)
     began = time.time()
-    qc = _qc(ws)
-    _refuse_stale_qc(ws, qc, list(programme.deliverables))
+    qc = judged_qc_report(ws, list(programme.deliverables), made="bagged", again="package")
     failed = qc.failed
     if failed and not settings.allow_fail:
         raise WorkspaceError(f"QC has {len(failed)} failed check(s): " + "; ".join(failed[:3]),

@@ -45,10 +45,8 @@ from ..records.publish import (
     web_dir,
     write_publish_record,
 )
-from ..records.qc import qc_report_path, read_qc_report
 from ..render.state import RenderedDeliverable, read_render_record, render_record_path
-from ..review.obstacles import qc_outdated
-from ..review.state import current_outputs
+from ..review.state import judged_qc_report
 from ..stagerun import Work
 from ..timeline import load_timeline
 from ..workspace import Workspace
@@ -163,14 +161,7 @@ def proceed(programme: Programme, report: PublishReport) -> bool:
 def _qc_failures(programme: Programme, ws: Workspace) -> list[str]:
     """QC's failures on what would be published (its verdict on an earlier web package aside: this
     run makes a new one); a WorkspaceError while QC has not judged the renders as they are."""
-    qc = read_qc_report(ws)
-    if qc is None:
-        raise WorkspaceError("no QC report yet: nothing is published before QC has judged it",
-                             path=qc_report_path(ws), hint="run `reportage qc MANIFEST` first")
-    outdated = qc_outdated(qc, current_outputs(ws, programme.deliverables))
-    if outdated:
-        raise WorkspaceError(f"the QC report is older than the renders: {', '.join(outdated[:4])} changed since",
-                             path=qc_report_path(ws), hint="run `reportage qc MANIFEST`, then publish again")
+    qc = judged_qc_report(ws, list(programme.deliverables), made="published", again="publish")
     return [line for line in qc.failed if not line.startswith("web-package")]
 
 
