@@ -10,8 +10,8 @@ player, so the strip lines up with the cues and the playhead.
 Decoding a long programme takes seconds, so the peaks are cached in the workspace
 (`<programme>/cache/waveform/<key>.json`), keyed by the file's content hash, the offset, the
 duration and this module's version: the same render is decoded once, a new render gets new peaks.
-Hashing is remembered per file state (path, size, mtime, inode) in this process, so a second request
-reads neither the sound nor the file.
+The hash is the catalogue's (`stagerun.content_hash`, read again only when the file's size or mtime
+changed), so a second request reads neither the sound nor the file.
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ BUCKET_MS = 10
 SAMPLE_RATE = 8000  # enough for peaks every 10 ms (80 samples each), a sixth of a 48 kHz decode
 SCALE = 1000  # peaks as whole thousandths of full scale: small JSON, plenty for a strip of pixels
 
-_hashes: dict[tuple[str, int, int, int], str] = {}
 _guard = threading.Lock()
 _decoding: dict[str, threading.Lock] = {}
 
@@ -41,22 +40,10 @@ def cache_dir(ws: Workspace) -> Path:
     return ws.dir / "cache" / "waveform"
 
 
-def content_hash(path: Path) -> str:
-    """The file's SHA-256, remembered while its size, mtime and inode stay the same."""
-    st = path.stat()
-    key = (str(path), st.st_size, st.st_mtime_ns, st.st_ino)
-    with _guard:
-        known = _hashes.get(key)
-    if known is None:
-        known = fsutil.sha256_file(path)
-        with _guard:
-            _hashes[key] = known
-    return known
-
-
 def peaks_path(ws: Workspace, media: Path, offset_s: float, duration_ms: int) -> Path:
     """Where the peaks of `media` (programme time 0 at `offset_s`) are cached."""
-    key = stagerun.inputs_hash({"version": WAVEFORM_VERSION, "media": content_hash(media),
+    # the catalogue's content hash: read again only when the file's size or mtime changed
+    key = stagerun.inputs_hash({"version": WAVEFORM_VERSION, "media": stagerun.content_hash(ws, media),
                                 "offset_s": round(offset_s, 6), "duration_ms": duration_ms,
                                 "bucket_ms": BUCKET_MS, "rate": SAMPLE_RATE})
     return cache_dir(ws) / f"{key}.json"
