@@ -200,6 +200,17 @@ def leftover_pattern(target: Path) -> re.Pattern[str]:
     return re.compile(rf"\.{re.escape(target.stem[:40])}(?:\.[a-z]+)?\.[a-z0-9_]{{8}}\.part(?:\.[A-Za-z0-9]+)?")
 
 
+def folder_files(folder: Path) -> list[Path]:
+    """Every file of a folder deliverable or package, sorted: not hidden ones (a build in progress, a
+    lock), nor links that lead out of the folder. Empty when there is no such folder."""
+    if not folder.is_dir():
+        return []
+    home = folder.resolve()
+    return [p for p in sorted(folder.rglob("*")) if p.is_file()
+            and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+            and p.resolve().is_relative_to(home)]
+
+
 def clear_leftovers(target: Path) -> list[Path]:
     """Delete the temporary files and folders (`atomic_path`, `scratch_path`, `atomic_dir`) a killed process left beside
     `target`; a process that dies by SIGKILL cannot clean up after itself. Returns what was deleted."""

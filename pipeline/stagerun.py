@@ -36,7 +36,7 @@ from typing import Any
 from . import stagelist
 from .catalogue import Catalogue, StageRun
 from .errors import NothingProduced, ReportageError
-from .fsutil import refuse_if_changed, sha256_unchanged
+from .fsutil import folder_files, refuse_if_changed, sha256_unchanged
 from .progress import ProgressFn, ignore
 from .workspace import Workspace
 
@@ -235,6 +235,13 @@ def content_hash(ws: Workspace, path: Path) -> str:
     """SHA-256 of `path`, read again only when its size or mtime differ from the last reading."""
     with Catalogue(ws.catalogue_path) as cat:
         return cat.content_hash(path)
+
+
+def folder_hashes(ws: Workspace, folder: Path) -> dict[str, str]:
+    """`{path relative to the folder: SHA-256}` of every file of a folder (`fsutil.folder_files`), in one
+    catalogue connection: each file read once, later known by its size and mtime."""
+    with Catalogue(ws.catalogue_path) as cat:
+        return {p.relative_to(folder).as_posix(): cat.content_hash(p) for p in folder_files(folder)}
 
 
 def content_hashes(ws: Workspace, paths: Sequence[Path]) -> dict[str, str | None]:

@@ -10,7 +10,7 @@ guessing at folders; without a web part, or with its folder gone, there is no se
 
 Checking is cheap (the playlists, and a sample of segments probed for their IDR), but a package of
 an hour holds thousands of segments, so the QC stage keys it (target `web-package`) by the content
-of every file of the stream (`package_files`: each read once, then known by size and mtime) and
+of every file of the stream (`stagerun.folder_hashes`: each read once, then known by size and mtime) and
 judges it again only when one changed.
 """
 
@@ -20,7 +20,6 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from ..catalogue import Catalogue
 from ..errors import ReportageError
 from ..publish.streamcheck import MASTER_NAME, verify_stream
 from ..records.publish import read_publish_record, web_dir
@@ -61,16 +60,6 @@ def web_package(ws: Workspace) -> WebPackage | None:
     master = PurePosixPath(web.master or f"stream/{MASTER_NAME}")
     folder = web.path(ws) / master.parent
     return WebPackage(folder, (PurePosixPath(web.folder) / master).as_posix())
-
-
-def package_files(ws: Workspace, folder: Path) -> dict[str, str]:
-    """`{path relative to the stream folder: SHA-256}` of every file of the stream (hidden ones left
-    out), in one catalogue connection: each file read once, later known by its size and mtime."""
-    if not folder.is_dir():
-        return {}
-    files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
-    with Catalogue(ws.catalogue_path) as cat:
-        return {p.relative_to(folder).as_posix(): cat.content_hash(p) for p in files}
 
 
 def stream_checks(package: WebPackage) -> list[CheckResult]:

@@ -47,9 +47,8 @@ from typing import Any
 import bagit
 
 from .. import __version__, stagerun
-from ..catalogue import Catalogue
 from ..errors import ReportageError, WorkspaceError
-from ..fsutil import default_dir_mode, write_json, write_text
+from ..fsutil import default_dir_mode, folder_files, write_json, write_text
 from ..manifest import Programme
 from ..package.naming import bag_name, delivered
 from ..package.sheet import build_sheet, glossary_entries, publish_entries, sheet_html, tech_specs
@@ -164,17 +163,6 @@ def _publish_folders(ws: Workspace, record: PublishRecord | None) -> dict[str, P
             if part is not None and part.path(ws).resolve().is_relative_to(home)}
 
 
-def _publish_files(folder: Path) -> list[Path]:
-    """Every file of a publish folder, sorted; not hidden ones (a publish in progress, a lock), nor
-    links that leave the folder."""
-    if not folder.is_dir():
-        return []
-    home = folder.resolve()
-    return [p for p in sorted(folder.rglob("*")) if p.is_file()
-            and not any(part.startswith(".") for part in p.relative_to(folder).parts)
-            and p.resolve().is_relative_to(home)]
-
-
 def _publish_inputs(ws: Workspace) -> dict[str, Any]:
     """The bag's publish inputs (`with_publish`): the record, and every file of each folder by its path
     in the folder and its content, so a publish made again makes the bag again."""
@@ -184,9 +172,8 @@ def _publish_inputs(ws: Workspace) -> dict[str, Any]:
     except WorkspaceError as exc:
         return {"unreadable": exc.problem}
     inputs: dict[str, Any] = {"record": stagerun.content_hash(ws, path) if path.is_file() else None}
-    with Catalogue(ws.catalogue_path) as cat:
-        for name, folder in folders.items():
-            inputs[name] = {p.relative_to(folder).as_posix(): cat.content_hash(p) for p in _publish_files(folder)}
+    for name, folder in folders.items():
+        inputs[name] = stagerun.folder_hashes(ws, folder)
     return inputs
 
 
@@ -207,7 +194,7 @@ def _publish(ws: Workspace) -> PublishRecord:
                              hint="fix what it names, run `reportage publish MANIFEST` again, then package")
     folders = _publish_folders(ws, record)
     for name, part in (("web", record.web), ("social", record.social)):
-        if part is not None and (name not in folders or not _publish_files(folders[name])):
+        if part is not None and (name not in folders or not folder_files(folders[name])):
             raise WorkspaceError(f"--with-publish: the {name} package the record names ({part.folder}/) is "
                                  "missing, empty or outside the programme folder", path=path,
                                  hint="run `reportage publish MANIFEST` again, then package")
@@ -385,7 +372,7 @@ def _copy_publish(ws: Workspace, record: PublishRecord, root: Path, files: list[
     where: dict[str, str] = {}
     counts: dict[str, tuple[int, int]] = {}
     for name, folder in _publish_folders(ws, record).items():
-        found = _publish_files(folder)
+        found = folder_files(folder)
         for src in found:
             _copy(src, root / "publish" / name / src.relative_to(folder), files, root)
         where[name] = f"publish/{name}"

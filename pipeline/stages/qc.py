@@ -71,7 +71,7 @@ from ..qc.record import (
 from ..qc.report import write_reports
 from ..qc.subtitles import check_language, lower_third_checks
 from ..qc.webpackage import PROFILE as WEB_PROFILE
-from ..qc.webpackage import WEB_PACKAGE, WebPackage, package_files, stream_checks, web_package
+from ..qc.webpackage import WEB_PACKAGE, WebPackage, stream_checks, web_package
 from ..records.qc import (
     FileQC,
     LoudnessSeries,
@@ -525,7 +525,7 @@ def _web_inputs(ws: Workspace, web: WebPackage) -> dict[str, Any]:
     """What the validator's verdicts on the web package depend on: every file of its stream, by
     content, the validator's code and ffprobe (it probes segments for their IDR)."""
     return {"version": VERSION, "code": _code("pipeline.publish.streamcheck", "pipeline.qc.webpackage"),
-            "ffmpeg": _ffmpeg_version(), "master": web.shown, "files": package_files(ws, web.folder)}
+            "ffmpeg": _ffmpeg_version(), "master": web.shown, "files": stagerun.folder_hashes(ws, web.folder)}
 
 
 # -- the stage model ------------------------------------------------------------------------------
