@@ -33,8 +33,9 @@ from ..profiles import programme_profile
 from ..publish import vendor
 from ..publish.packager import installed_version
 from ..publish.page import PAGE_ASSETS
-from ..publish.social.package import build_social, gather_social, social_inputs_key
+from ..publish.social.package import SocialInputs, build_social, gather_social, social_inputs_key
 from ..publish.web import build_web
+from ..qc.webpackage import WEB_PACKAGE
 from ..records.publish import (
     PublishedSocial,
     PublishedWeb,
@@ -128,10 +129,11 @@ def _web_inputs(programme: Programme, ws: Workspace) -> dict[str, Any] | None:
     }
 
 
-def plan(programme: Programme, ws: Workspace, settings: Settings | None = None) -> dict[str, Any]:
-    """`{web: inputs, social: inputs}`; a part's inputs are None while what it is made from is not there."""
-    settings = settings or Settings()
+def _planned(programme: Programme, ws: Workspace, settings: Settings) -> tuple[dict[str, Any], SocialInputs | str]:
+    """`plan`, and what the social part was gathered from (or why it could not be): the stage makes
+    the package from the same reading it keyed it by, rather than reading everything twice."""
     parts: dict[str, Any] = {}
+    gathered: SocialInputs | str = "not asked for"
     if not settings.only or WEB in settings.only:
         try:
             parts[WEB] = _web_inputs(programme, ws)
@@ -139,10 +141,17 @@ def plan(programme: Programme, ws: Workspace, settings: Settings | None = None) 
             parts[WEB] = {"unreadable": str(exc)}
     if not settings.only or SOCIAL in settings.only:
         try:
-            parts[SOCIAL] = social_inputs_key(ws, gather_social(programme, ws))
+            gathered = gather_social(programme, ws)
+            parts[SOCIAL] = social_inputs_key(ws, gathered)
         except ReportageError as exc:
-            parts[SOCIAL] = {"unreadable": str(exc)}
-    return parts
+            gathered = str(exc)
+            parts[SOCIAL] = {"unreadable": gathered}
+    return parts, gathered
+
+
+def plan(programme: Programme, ws: Workspace, settings: Settings | None = None) -> dict[str, Any]:
+    """`{web: inputs, social: inputs}`; a part's inputs are None while what it is made from is not there."""
+    return _planned(programme, ws, settings or Settings())[0]
 
 
 def make(programme: Programme, ws: Workspace, settings: Settings, work: Work) -> PublishReport:
@@ -162,7 +171,7 @@ def _qc_failures(programme: Programme, ws: Workspace) -> list[str]:
     """QC's failures on what would be published (its verdict on an earlier web package aside: this
     run makes a new one); a WorkspaceError while QC has not judged the renders as they are."""
     qc = judged_qc_report(ws, list(programme.deliverables), made="published", again="publish")
-    return [line for line in qc.failed if not line.startswith("web-package")]
+    return [line for line in qc.failed if not line.startswith(f"{WEB_PACKAGE}:")]
 
 
 def publish_programme(programme: Programme, ws: Workspace, settings: Settings | None = None,
@@ -181,12 +190,12 @@ def publish_programme(programme: Programme, ws: Workspace, settings: Settings | 
                        + " — fix them, or publish with --allow-fail")
         return report
     report.allowed_failures = failed
-    planned = plan(programme, ws, settings)
+    planned, gathered = _planned(programme, ws, settings)
     record = publish_record_path(ws)
     if WEB in planned:
-        report.web = _web(programme, ws, planned[WEB], work, record, report, began)
+        report.web = _web(programme, ws, planned[WEB], work, record, report)
     if SOCIAL in planned:
-        report.social = _social(programme, ws, planned[SOCIAL], work, record, report, began)
+        report.social = _social(ws, planned[SOCIAL], gathered, work, record, report)
     if report.made or previous is None:
         when = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         write_publish_record(ws, PublishRecord(programme.id, report.web, report.social, when,
@@ -198,7 +207,7 @@ def publish_programme(programme: Programme, ws: Workspace, settings: Settings | 
 
 
 def _web(programme: Programme, ws: Workspace, inputs: dict[str, Any] | None, work: Work, record: Path,
-         report: PublishReport, began: float) -> PublishedWeb | None:
+         report: PublishReport) -> PublishedWeb | None:
     folder = web_dir(ws)
     if inputs is None:
         report.warnings.append(f"no web package: the manifest's deliverables do not list {STREAM_DELIVERABLE} "
@@ -221,15 +230,14 @@ def _web(programme: Programme, ws: Workspace, inputs: dict[str, Any] | None, wor
     return made.to_record(ws.stored(folder))
 
 
-def _social(programme: Programme, ws: Workspace, inputs: dict[str, Any], work: Work, record: Path,
-            report: PublishReport, began: float) -> PublishedSocial | None:
+def _social(ws: Workspace, inputs: dict[str, Any], gathered: SocialInputs | str, work: Work, record: Path,
+            report: PublishReport) -> PublishedSocial | None:
     folder = social_dir(ws)
-    if "unreadable" in inputs:
-        report.warnings.append(f"no social package: {inputs['unreadable']}")
+    if isinstance(gathered, str):
+        report.warnings.append(f"no social package: {gathered}")
         return None
     if work.check(SOCIAL, inputs, [folder, record]).fresh and report.social is not None:
         return report.social
-    gathered = gather_social(programme, ws)
     with atomic_dir(folder) as build:
         made = build_social(gathered, build)
     report.made.append(SOCIAL)
