@@ -33,6 +33,8 @@ from .page import CreditLine, PlayerFacts, transcript_from_subtitles, write_play
 from .social.thumbs import even_times, pick_frame
 from .streamcheck import StreamReport, verify_stream
 
+STREAM_DELIVERABLE = "web-stream"
+"""The deliverable whose rungs the web package streams (`assets/profiles/web-stream.yaml`)."""
 STREAM_FOLDER = "stream"
 POSTER = "poster.jpg"
 POSTER_WIDTH = 1280

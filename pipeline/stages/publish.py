@@ -34,7 +34,7 @@ from ..publish import vendor
 from ..publish.packager import installed_version
 from ..publish.page import PAGE_ASSETS
 from ..publish.social.package import SocialInputs, build_social, gather_social, social_inputs_key
-from ..publish.web import build_web
+from ..publish.web import STREAM_DELIVERABLE, build_web
 from ..qc.webpackage import WEB_PACKAGE
 from ..records.publish import (
     PublishedSocial,
@@ -54,8 +54,6 @@ from ..workspace import Workspace
 
 STAGE = "publish"
 VERSION = 2  # 2: BANDWIDTH declared as measured
-STREAM_DELIVERABLE = "web-stream"
-"""The deliverable whose rungs the web package streams (`assets/profiles/web-stream.yaml`)."""
 WEB, SOCIAL = "web", "social"
 
 

@@ -58,6 +58,7 @@ from ...subs.cues import Cue
 from ...timecode import Timecode
 from ...timeline import Timeline, load_timeline
 from ...workspace import Workspace, stored_path
+from ..web import STREAM_DELIVERABLE
 from .chapters import Chapters, programme_chapters
 from .platforms import (
     DEFAULT_SOCIAL_PLATFORMS,
@@ -97,8 +98,6 @@ PACKAGE_VERSION = 2  # 2: thumbnails clear of the graphics
 """Raised when the same inputs would make another package (`social_inputs_key`)."""
 LANDSCAPE_DELIVERABLES = ("web-1080p", "web-720p")
 """The renders YouTube takes the programme from, best first."""
-STREAM_DELIVERABLE = "web-stream"
-"""Else the streaming ladder's first rung."""
 CUT_DELIVERABLE = "social-9x16"
 """The social cut; else any deliverable whose profile is `vertical`."""
 LANGS = ("vi", "en")
