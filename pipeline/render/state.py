@@ -105,6 +105,27 @@ def deliverable_files(ws: Workspace, path: Path, *, first: str | None = None) ->
 
 
 @dataclass(frozen=True)
+class ChunkSpan:
+    """One chunk of a deliverable's picture (`render/chunks.py`): frames [start_frame, end_frame) of
+    the file `file` (its name inside the deliverable; the leader counted, so a QC range can seek
+    straight to it), and the chunk's content key. Chunk boundaries are closed-GOP starts, so a range
+    decodes to the same frames alone as inside the whole file; readers key per-range work (QC's
+    measurements) by `key` and redo only the chunks whose key changed."""
+
+    file: str
+    start_frame: int
+    end_frame: int
+    key: str
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ChunkSpan:
+        return cls(str(data["file"]), int(data["start_frame"]), int(data["end_frame"]), str(data["key"]))
+
+
+@dataclass(frozen=True)
 class RenderedDeliverable:
     """One deliverable as the render left it: a file, or a folder of files (a streaming package)
     written whole (`fsutil.atomic_dir`). `file` is where it is on this machine; the record on disk
@@ -125,6 +146,8 @@ class RenderedDeliverable:
     files: tuple[DeliverableFile, ...] = ()
     """Every file it is made of: one, its own, for a file; the playable one first for a folder."""
     folder: bool = False
+    chunks: tuple[ChunkSpan, ...] = ()
+    """The picture's chunks, file by file, in order (empty for a deliverable rendered in one pass)."""
 
     @property
     def path(self) -> Path:
@@ -160,6 +183,7 @@ class RenderedDeliverable:
         data["loudness"] = self.loudness.to_json() if self.loudness else None
         data["excerpt_s"] = list(self.excerpt_s) if self.excerpt_s else None
         data["files"] = [f.to_json() for f in self.files]
+        data["chunks"] = [c.to_json() for c in self.chunks]
         return data
 
     @classmethod
@@ -175,7 +199,8 @@ class RenderedDeliverable:
             excerpt_s=(float(excerpt[0]), float(excerpt[1])) if excerpt else None,
             leader_s=float(data.get("leader_s") or 0.0), rendered_at=float(data.get("rendered_at") or 0.0),
             files=tuple(DeliverableFile.from_json(f) for f in data.get("files") or ()),
-            folder=bool(data.get("folder")))
+            folder=bool(data.get("folder")),
+            chunks=tuple(ChunkSpan.from_json(c) for c in data.get("chunks") or ()))
 
 
 def _relative(path: Path, base: Path | None) -> str:
@@ -261,5 +286,5 @@ def copy_sidecars(ws: Workspace, profile: Profile, output: Path) -> list[Path]:
     return copied
 
 
-__all__ = ["RenderRecord", "RenderedDeliverable", "RenderedLoudness", "copy_sidecars", "deliverable_inputs",
-           "read_render_record", "render_record_path", "write_render_record"]
+__all__ = ["ChunkSpan", "RenderRecord", "RenderedDeliverable", "RenderedLoudness", "copy_sidecars",
+           "deliverable_inputs", "read_render_record", "render_record_path", "write_render_record"]
