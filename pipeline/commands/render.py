@@ -47,7 +47,11 @@ def show_render(c: Ctx, programme: Programme, report: Any) -> None:
     if not c.quiet:
         rows = [[d.name, Path(d.file).name, d.status, f"{d.duration_s:.2f} s" if d.duration_s is not None else "—",
                  _size(d.size_bytes), _loudness(d.loudness)] for d in report.deliverables]
-        ui.table(f"render {programme.id} ({report.elapsed_s:.1f} s, {report.graphics_made} graphics drawn)",
+        chunks = report.chunks_made + report.chunks_reused + report.chunks_by_others
+        made = (f", chunks: {report.chunks_made} encoded, {report.chunks_reused} unchanged"
+                + (f", {report.chunks_by_others} by other workers" if report.chunks_by_others else "")
+                if chunks else "")
+        ui.table(f"render {programme.id} ({report.elapsed_s:.1f} s, {report.graphics_made} graphics drawn{made})",
                  ["deliverable", "file", "status", "duration", "size", "loudness"], rows)
 
 
@@ -56,13 +60,27 @@ def show_render(c: Ctx, programme: Programme, report: Any) -> None:
 @click.option("--only", "only", multiple=True, metavar="NAME", help="Render only this deliverable (repeatable).")
 @click.option("--dry-run", is_flag=True, help="Print the ffmpeg command line instead of running it.")
 @click.option("--force", is_flag=True, help="Render even what is up to date.")
+@click.option("--one-pass", is_flag=True,
+              help="Render the picture in one pass from the first frame instead of in chunks.")
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="Chunks encoded at once on this machine (default: half the cores).")
+@click.option("--chunk-seconds", type=click.FloatRange(1, 600), default=None,
+              help="About how long each chunk of picture is (default 60).")
 @pass_ctx
-def render(c: Ctx, manifest: Path, only: tuple[str, ...], dry_run: bool, force: bool) -> None:
-    """Brand, subtitle and loudness-normalise the programme into every deliverable, in one ffmpeg pass.
+def render(c: Ctx, manifest: Path, only: tuple[str, ...], dry_run: bool, force: bool, one_pass: bool,
+           workers: int | None, chunk_seconds: float | None) -> None:
+    """Brand, subtitle and loudness-normalise the programme into every deliverable.
+
+    The picture is encoded in chunks of about a minute (closed GOPs, content-addressed in
+    renders/chunks/) and joined by stream copy; the sound is rendered whole. A fix re-encodes only
+    the chunks it touches; a killed render resumes from the chunks it finished.
 
     Exit 1 when a deliverable came out of loudness tolerance (the files are kept; QC says the same).
     """
+    from ..render.chunks import TARGET_S
     from ..stages.render import Settings
 
     programme = load_manifest(manifest)
-    c.stage_command(programme, "render", show_render, Settings(only=only, dry_run=dry_run, force=force))
+    c.stage_command(programme, "render", show_render,
+                    Settings(only=only, dry_run=dry_run, force=force, one_pass=one_pass, workers=workers,
+                             chunk_s=chunk_seconds or TARGET_S))

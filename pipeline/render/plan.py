@@ -32,6 +32,7 @@ from pathlib import Path
 
 from ..errors import WorkspaceError
 from ..media import graphs as g
+from ..media.codecs import MUXERS
 from ..media.encode import audio_args, container_args, output_args, video_args
 from ..media.ffmpeg import Feed, safe_input
 from ..media.loudness import Normalisation, loudness_chain
@@ -351,41 +352,43 @@ def _widened(timeline: Timeline, first: int, last: int) -> tuple[int, int]:
 
 
 def _direct_sources(timeline: Timeline, inputs: _Inputs, *, video: bool, prefix: str, pix_fmt: str,
-                    prog_v: str, prog_a: str) -> list[g.Chain]:
+                    prog_v: str, prog_a: str, audio: bool = True) -> list[g.Chain]:
     """The programme decoded by this command itself: one input per segment (and per clip of the
-    edit's own sound), joined (`_joined`)."""
+    edit's own sound), joined (`_joined`). Not `audio`: the picture alone (a chunk of it)."""
     own = bool(timeline.audio)
+    segment_sound = audio and not own
     chains: list[g.Chain] = []
-    if video or not own:  # the segments are not opened to measure the edit's own sound
-        chains, pads = segment_chains(timeline, inputs, video=video, audio=not own, prefix=f"{prefix}s",
+    if video or segment_sound:  # the segments are not opened to measure the edit's own sound
+        chains, pads = segment_chains(timeline, inputs, video=video, audio=segment_sound, prefix=f"{prefix}s",
                                       pix_fmt=pix_fmt)
-        chains += _joined(timeline, pads, prog_v if video else "", "" if own else prog_a, prefix)
-    if own:
+        chains += _joined(timeline, pads, prog_v if video else "", prog_a if segment_sound else "", prefix)
+    if own and audio:
         chains += own_audio_chains(timeline, inputs, prog_a, prefix=f"{prefix}ea")
     return chains
 
 
-def _input_count(timeline: Timeline, video: bool) -> int:
-    return (len(timeline.segments) if video or not timeline.audio else 0) + len(timeline.audio)
+def _input_count(timeline: Timeline, video: bool, audio: bool = True) -> int:
+    return (len(timeline.segments) if video or not timeline.audio else 0) + (len(timeline.audio) if audio else 0)
 
 
 def programme_sources(timeline: Timeline, inputs: _Inputs, *, video: bool = True, prefix: str = "",
-                      pix_fmt: str = "yuv420p", feed_dir: Path | None = None
+                      pix_fmt: str = "yuv420p", feed_dir: Path | None = None, audio: bool = True
                       ) -> tuple[list[g.Chain], str, str, list[Feed]]:
     """The timeline's conformed, joined picture and sound as the labels `<prefix>prog_v` and
-    `<prefix>prog_a` (the picture label is unused when not `video`), and the feeds that supply them.
+    `<prefix>prog_a` (the picture label is unused when not `video`, the sound's when not `audio`),
+    and the feeds that supply them.
 
     A timeline of up to `FEED_BATCH` inputs is decoded by this command (`_direct_sources`); a longer
     one by feeders writing FIFOs in `feed_dir` (`feed_for`), read here as raw inputs."""
     check_transitions(timeline)
     prog_v, prog_a = f"{prefix}prog_v", f"{prefix}prog_a"
-    if _input_count(timeline, video) <= FEED_BATCH:
+    if _input_count(timeline, video, audio) <= FEED_BATCH:
         chains = _direct_sources(timeline, inputs, video=video, prefix=prefix, pix_fmt=pix_fmt,
-                                 prog_v=prog_v, prog_a=prog_a)
+                                 prog_v=prog_v, prog_a=prog_a, audio=audio)
         return chains, prog_v, prog_a, []
     if feed_dir is None:
         raise ValueError(f"{len(timeline.segments)} segments are decoded by feeders: give feed_dir")
-    feed = feed_for(timeline, feed_dir, prefix or "prog", video=video, pix_fmt=pix_fmt)
+    feed = feed_for(timeline, feed_dir, prefix or "prog", video=video, pix_fmt=pix_fmt, audio=audio)
     chains = []
     rate = timeline.rate
     if video:
@@ -393,13 +396,15 @@ def programme_sources(timeline: Timeline, inputs: _Inputs, *, video: bool = True
                        "-video_size", f"{timeline.width}x{timeline.height}",
                        "-framerate", f"{rate.numerator}/{rate.denominator}", "-i", safe_input(feed.pipes[0]))
         chains.append(g.chain(f"{n}:v", [g.filter_("setsar", "1")], prog_v))
+    if not audio:
+        return chains, prog_v, prog_a, [feed]
     n = inputs.add("-thread_queue_size", _AUDIO_QUEUE, *_RAW_INPUT, "-f", "f32le",
                    "-sample_rate", str(timeline.sample_rate), "-ch_layout", "stereo", "-i", safe_input(feed.pipes[-1]))
     chains.append(g.chain(f"{n}:a", ["anull"], prog_a))
     return chains, prog_v, prog_a, [feed]
 
 
-def feed_batches(timeline: Timeline, video: bool = True) -> list[tuple[int, int]]:
+def feed_batches(timeline: Timeline, video: bool = True, audio: bool = True) -> list[tuple[int, int]]:
     """The programme frames [first, last) each feeder run decodes: whole segments, cut only where the
     edit cuts (never inside a run of dissolves), each run at most `FEED_BATCH` inputs (segments,
     and clips of the edit's own sound) where the dissolves allow it. A run of more than
@@ -413,7 +418,7 @@ def feed_batches(timeline: Timeline, video: bool = True) -> list[tuple[int, int]
         else:
             runs.append((index, index + 1))
     def inputs_in(first: int, last: int, count: int) -> int:
-        own = sum(1 for a in timeline.audio if a.rec_in_frame < last and a.rec_out_frame > first)
+        own = sum(1 for a in timeline.audio if a.rec_in_frame < last and a.rec_out_frame > first) if audio else 0
         return (count if video or not timeline.audio else 0) + own
 
     batches: list[tuple[int, int]] = []
@@ -435,22 +440,25 @@ def feed_batches(timeline: Timeline, video: bool = True) -> list[tuple[int, int]
 
 
 def feed_for(timeline: Timeline, feed_dir: Path, name: str, *, video: bool = True,
-             pix_fmt: str = "yuv420p") -> Feed:
+             pix_fmt: str = "yuv420p", audio: bool = True) -> Feed:
     """The feeder runs of a long timeline (`feed_batches`), each stretch conformed and joined exactly
     as the render joins a short one (`_direct_sources`: every segment to its frame and sample, its
     dissolves and its own sound), written as raw `pix_fmt` video and 32-bit float PCM into
     `<name>.video.fifo` / `<name>.audio.fifo`."""
     video_pipe, audio_pipe = feed_dir / f"{_safe(name)}.video.fifo", feed_dir / f"{_safe(name)}.audio.fifo"
     runs: list[tuple[str, ...]] = []
-    for first, last in feed_batches(timeline, video):
+    for first, last in feed_batches(timeline, video, audio):
         part = _cut(timeline, first, last)
         inputs = _Inputs()
         chains = _direct_sources(part, inputs, video=video, prefix="", pix_fmt=pix_fmt, prog_v="prog_v",
-                                 prog_a="prog_a")
+                                 prog_a="prog_a", audio=audio)
         out = ["-map", "[prog_v]", "-f", "rawvideo", "-pix_fmt", pix_fmt, safe_input(video_pipe)] if video else []
-        out += ["-map", "[prog_a]", "-f", "f32le", "-ar", str(timeline.sample_rate), "-ac", "2", safe_input(audio_pipe)]
+        if audio:
+            out += ["-map", "[prog_a]", "-f", "f32le", "-ar", str(timeline.sample_rate), "-ac", "2",
+                    safe_input(audio_pipe)]
         runs.append((*inputs.args, "-filter_complex", g.graph(chains), *out))
-    return Feed((video_pipe, audio_pipe) if video else (audio_pipe,), tuple(runs))
+    pipes = ((video_pipe,) if video else ()) + ((audio_pipe,) if audio else ())
+    return Feed(pipes, tuple(runs))
 
 
 def measure_pass(timeline: Timeline, excerpt: Excerpt | None = None,
@@ -489,22 +497,22 @@ def measure_args(timeline: Timeline, excerpt: Excerpt | None = None,
 
 
 def trunk_chains(timeline: Timeline, branding: Branding, inputs: _Inputs, prefix: str = "",
-                 pix_fmt: str = "yuv420p", feed_dir: Path | None = None, window: tuple[int, int] | None = None
-                 ) -> tuple[list[g.Chain], str, str, list[Feed]]:
+                 pix_fmt: str = "yuv420p", feed_dir: Path | None = None, window: tuple[int, int] | None = None,
+                 audio: bool = True) -> tuple[list[g.Chain], str, str, list[Feed]]:
     """Decode and join the segments (`programme_sources`), then compose logo and graphics: the shared
     programme picture, in `pix_fmt` throughout. `prefix` keeps the labels of a second trunk (the
     excerpt's) apart. `window` (frames to drop, frames to keep; `excerpt_window`) cuts an excerpt
     that was decoded wider, over a dissolve, to the excerpt itself before anything is composed."""
     chains, prog_v, prog_a, feeds = programme_sources(timeline, inputs, prefix=prefix, pix_fmt=pix_fmt,
-                                                      feed_dir=feed_dir)
+                                                      feed_dir=feed_dir, audio=audio)
     if window is not None:
         drop, keep = window
         chains.append(g.chain(prog_v, [g.filter_("trim", start_frame=drop, end_frame=drop + keep),
                                        g.filter_("setpts", "PTS-STARTPTS")], f"{prefix}win_v"))
-        chains.append(g.chain(prog_a, [
-            g.filter_("atrim", start_sample=_samples(timeline, drop), end_sample=_samples(timeline, drop + keep)),
-            g.filter_("asetpts", "PTS-STARTPTS")], f"{prefix}win_a"))
-        prog_v, prog_a = f"{prefix}win_v", f"{prefix}win_a"
+        prog_v = f"{prefix}win_v"
+        if audio:
+            chains.append(_sound_window(timeline, prog_a, window, f"{prefix}win_a"))
+            prog_a = f"{prefix}win_a"
     blend = g.overlay_format(pix_fmt)
     current = prog_v
     if branding.logo is not None:
@@ -524,17 +532,41 @@ def trunk_chains(timeline: Timeline, branding: Branding, inputs: _Inputs, prefix
     return chains, current, prog_a, feeds
 
 
+def _sound_window(timeline: Timeline, src: str, window: tuple[int, int], dst: str) -> g.Chain:
+    """The sound of a stretch decoded wider (over a dissolve) cut to the stretch (`excerpt_window`)."""
+    drop, keep = window
+    return g.chain(src, [
+        g.filter_("atrim", start_sample=_samples(timeline, drop), end_sample=_samples(timeline, drop + keep)),
+        g.filter_("asetpts", "PTS-STARTPTS")], dst)
+
+
 def branch_chains(branch: Branch, v_src: str, a_src: str, prefix: str) -> tuple[list[g.Chain], list[str]]:
     """The filters of one deliverable, from the shared picture and sound to its `-map` labels."""
     p = branch.profile
+    if branch.rungs:
+        chains: list[g.Chain] = []
+        if branch.excerpt is not None:
+            chains.append(g.chain(v_src, [g.filter_("setpts", f"PTS+{_sec(branch.excerpt.start_s)}/TB")],
+                                  f"{prefix}_tv"))
+            v_src = f"{prefix}_tv"
+        ladder, maps = _ladder_chains(branch, v_src, a_src, prefix)
+        return chains + ladder, maps
+    chains, picture = picture_chains(branch, v_src, prefix)
+    level = branch.level.filters(p.audio.sample_rate) if branch.level is not None else ()
+    audio, maps = g.audio_for(p, a_src, level=level, meter=meter_name(branch.name), prefix=prefix)
+    return chains + audio, [picture, *maps]
+
+
+def picture_chains(branch: Branch, v_src: str, prefix: str) -> tuple[list[g.Chain], str]:
+    """The picture filters of one deliverable (not a ladder), from the shared picture to its `-map`
+    label: fitted to the profile, subtitles burned in. A branch with an excerpt (a social cut, or a
+    chunk of the programme) carries programme timestamps through the subtitles filter, whose cues
+    are in programme time, and starts from zero again after it."""
+    p = branch.profile
     chains: list[g.Chain] = []
     if branch.excerpt is not None:
-        # the timeline was cut to the excerpt (`excerpt_timeline`); subtitles cues are in programme
-        # time, so the picture carries programme timestamps through the subtitles filter
         chains.append(g.chain(v_src, [g.filter_("setpts", f"PTS+{_sec(branch.excerpt.start_s)}/TB")], f"{prefix}_tv"))
         v_src = f"{prefix}_tv"
-    if branch.rungs:
-        return _ladder_chains(branch, v_src, a_src, prefix)
     chains += g.video_for(p, v_src, f"{prefix}_pic", prefix=prefix)
     picture = f"{prefix}_pic"
     post: list[str] = []
@@ -547,9 +579,7 @@ def branch_chains(branch: Branch, v_src: str, a_src: str, prefix: str) -> tuple[
         chains.append(g.chain(picture, post, f"{prefix}_post"))
         picture = f"{prefix}_post"
     chains.append(g.chain(picture, ["null"], f"{prefix}_vout"))
-    level = branch.level.filters(p.audio.sample_rate) if branch.level is not None else ()
-    audio, maps = g.audio_for(p, a_src, level=level, meter=meter_name(branch.name), prefix=prefix)
-    return chains + audio, [f"{prefix}_vout", *maps]
+    return chains, f"{prefix}_vout"
 
 
 def _ladder_chains(branch: Branch, v_src: str, a_src: str, prefix: str) -> tuple[list[g.Chain], list[str]]:
@@ -630,6 +660,78 @@ def render_pass(timeline: Timeline, branding: Branding, branches: Sequence[Branc
         for key, value in (metadata or {}).items():
             outputs += ["-metadata", f"{key}={value}"]
         outputs += [*output_args(branch.profile), safe_input(branch.output)]
+    return Pass([*inputs.args, *graphs, *outputs], tuple(feeds))
+
+
+def picture_pass(timeline: Timeline, branding: Branding, branches: Sequence[Branch], *, pix_fmt: str,
+                 feed_dir: Path | None = None) -> Pass:
+    """One chunk of picture (`render/chunks.py`): every branch carries the same `excerpt` — the
+    chunk, in programme frames — and gets its picture only, encoded with its profile's video options
+    into its own file (`-an`). The chunk is decoded once, from its own seeked inputs, as an excerpt
+    is (`excerpt_timeline`, widened over a dissolve it cuts); `pix_fmt` is the trunk's, fixed by the
+    caller for every chunk of a deliverable so that each chunk is made as its neighbours are."""
+    if not branches:
+        raise ValueError("nothing to encode")
+    cut = branches[0].excerpt
+    if cut is None or any(b.excerpt != cut for b in branches) or any(b.rungs for b in branches):
+        raise ValueError("a picture pass encodes one stretch, for branches without rungs")
+    inputs = _Inputs()
+    chains, v, _, feeds = trunk_chains(excerpt_timeline(timeline, cut), excerpt_branding(branding, cut), inputs,
+                                       pix_fmt=pix_fmt, feed_dir=feed_dir, window=excerpt_window(timeline, cut),
+                                       audio=False)
+    chains += g.fanout(v, [f"d{i}_in_v" for i in range(len(branches))])
+    outputs: list[str] = []
+    for i, branch in enumerate(branches):
+        more, label = picture_chains(branch, f"d{i}_in_v", f"d{i}")
+        chains += more
+        c = branch.profile.container
+        outputs += ["-map", f"[{label}]", *video_args(branch.profile), "-an", "-f", MUXERS[c.format],
+                    safe_input(branch.output)]
+    return Pass([*inputs.args, "-filter_complex", g.graph(chains), *outputs], tuple(feeds))
+
+
+SOUND_MUXER = "mov"
+"""The sound rendered whole waits for its picture in a QuickTime file: exact sample timestamps for
+PCM (one track per channel for XDCAM) and AAC alike, copied as they are into MXF or MP4."""
+
+
+def sound_pass(timeline: Timeline, branches: Sequence[Branch], *, feed_dir: Path | None = None) -> Pass:
+    """The sound of every branch rendered whole, without the picture: decoded once per stretch (the
+    programme, or an excerpt from its own seeked inputs as `render_pass` decodes it), levelled by the
+    branch's correction, limited over the whole programme (a limiter must not restart where a chunk
+    of picture does), metered (`ebur128@<meter_name>`, as in the one pass) and encoded with the
+    profile's audio options into `branch.output`."""
+    if not branches:
+        raise ValueError("nothing to render")
+    inputs = _Inputs()
+    feeds: list[Feed] = []
+    graphs: list[str] = []
+    maps: list[list[str]] = [[] for _ in branches]
+    groups: dict[Excerpt | None, list[int]] = {}
+    for index, branch in enumerate(branches):
+        groups.setdefault(branch.excerpt, []).append(index)
+    for number, (cut, members) in enumerate(groups.items()):
+        tl = timeline if cut is None else excerpt_timeline(timeline, cut)
+        prefix = "" if number == 0 else f"t{number}"
+        chains, _, a, fed = programme_sources(tl, inputs, video=False, prefix=prefix, feed_dir=feed_dir)
+        window = None if cut is None else excerpt_window(timeline, cut)
+        if window is not None:
+            chains.append(_sound_window(tl, a, window, f"{prefix}win_a"))
+            a = f"{prefix}win_a"
+        feeds += fed
+        chains += g.fanout(a, [f"d{i}_in_a" for i in members], audio=True)
+        for i in members:
+            b = branches[i]
+            level = b.level.filters(b.profile.audio.sample_rate) if b.level is not None else ()
+            more, maps[i] = g.audio_for(b.profile, f"d{i}_in_a", level=level, meter=meter_name(b.name),
+                                        prefix=f"d{i}")
+            chains += more
+        graphs += ["-filter_complex", g.graph(chains)]
+    outputs: list[str] = []
+    for branch, labels in zip(branches, maps, strict=True):
+        for label in labels:
+            outputs += ["-map", f"[{label}]"]
+        outputs += [*audio_args(branch.profile), "-vn", "-f", SOUND_MUXER, safe_input(branch.output)]
     return Pass([*inputs.args, *graphs, *outputs], tuple(feeds))
 
 

@@ -148,6 +148,8 @@ class RenderedDeliverable:
     folder: bool = False
     chunks: tuple[ChunkSpan, ...] = ()
     """The picture's chunks, file by file, in order (empty for a deliverable rendered in one pass)."""
+    sound: str = ""
+    """The key of its sound in the chunk store (rendered whole; empty for a one-pass render)."""
 
     @property
     def path(self) -> Path:
@@ -200,7 +202,8 @@ class RenderedDeliverable:
             leader_s=float(data.get("leader_s") or 0.0), rendered_at=float(data.get("rendered_at") or 0.0),
             files=tuple(DeliverableFile.from_json(f) for f in data.get("files") or ()),
             folder=bool(data.get("folder")),
-            chunks=tuple(ChunkSpan.from_json(c) for c in data.get("chunks") or ()))
+            chunks=tuple(ChunkSpan.from_json(c) for c in data.get("chunks") or ()),
+            sound=str(data.get("sound") or ""))
 
 
 def _relative(path: Path, base: Path | None) -> str:
@@ -256,10 +259,16 @@ def deliverable_inputs(ws: Workspace, *, profile: Profile, shared: dict[str, Any
                        excerpt: Excerpt | None) -> dict[str, Any]:
     """The inputs of one deliverable: the shared ones (timeline, working copies' content keys,
     graphics, logo, settings, ffmpeg) plus its profile, the content of its burned-in subtitle file
-    and its excerpt."""
+    and its excerpt. An excerpt's graphics are those it shows: a lower third outside the social cut
+    does not make it stale."""
     subtitle: Any = None
     if profile.subtitles.burn_in is not None:
         subtitle = stagerun.content_hash(ws, burn_in) if burn_in is not None and burn_in.is_file() else "missing"
+    if excerpt is not None and isinstance(shared.get("graphics"), list):  # only the graphics it shows
+        start_s, end_s = excerpt.seconds
+        shared = {**shared, "graphics": [g for g in shared["graphics"]
+                                         if float(g["start_s"]) < end_s and float(g["start_s"]) + float(
+                                             g.get("duration_s") or 0.0) > start_s]}
     return {"plan": PLAN_VERSION, **shared, "profile": profile.model_dump(mode="json", exclude={"source"}),
             "burn_in": subtitle, "excerpt": list(excerpt.seconds) if excerpt else None}
 

@@ -62,8 +62,24 @@ from ..profiles import Profile, programme_profile
 from ..progress import Progress, ProgressFn, ignore
 from ..records.ingest import ingest_record_path
 from ..records.subtitles import SubtitlesRecord, read_subtitles_record
+from ..render import chunkstore
 from ..render.ass import write_burn_ass
 from ..render.branding import BrandingPlan, BrandingSettings, in_trunk_formats, overlap_warnings, plan_branding
+from ..render.chunked import (
+    ChunkContext,
+    ChunkTally,
+    chunk_context,
+    default_workers,
+    file_spans,
+    join,
+    make_chunks,
+    make_sound,
+    members,
+    plan_jobs,
+    sound_key,
+    sound_path,
+)
+from ..render.chunks import TARGET_S
 from ..render.leader import LeaderSpec, ensure_leader, join_args, leader_args, write_concat_list
 from ..render.meter_cache import MeterCache, Trials
 from ..render.plan import (
@@ -79,6 +95,7 @@ from ..render.plan import (
     trunk_format,
 )
 from ..render.state import (
+    ChunkSpan,
     RenderedDeliverable,
     RenderedLoudness,
     RenderRecord,
@@ -113,6 +130,12 @@ class Settings:
     force: bool = False
     dry_run: bool = False
     branding: BrandingSettings = field(default_factory=BrandingSettings)
+    one_pass: bool = False
+    """Render the picture in one pass from frame 0 instead of in chunks (`render/chunked.py`)."""
+    workers: int | None = None
+    """Chunks encoded at once on this machine (None: half the cores)."""
+    chunk_s: float = TARGET_S
+    """About how long each chunk of picture is."""
 
 
 @dataclass
@@ -150,6 +173,9 @@ class RenderReport:
     leaders_made: int = 0
     loudness_passes: int = 0  # audio-only passes run before the render pass
     loudness_reused: int = 0  # the same passes answered from `render/meter_cache.py`
+    chunks_made: int = 0  # chunk files encoded by this render
+    chunks_reused: int = 0  # chunk files found in the store (unchanged since a render before, or resumed)
+    chunks_by_others: int = 0  # chunk files made meanwhile by other workers on the shared workspace
 
     @property
     def ok(self) -> bool:
@@ -175,6 +201,8 @@ class RenderReport:
                 "warnings": self.warnings, "elapsed_s": round(self.elapsed_s, 2),
                 "graphics_made": self.graphics_made, "leaders_made": self.leaders_made,
                 "loudness_passes": self.loudness_passes, "loudness_reused": self.loudness_reused,
+                "chunks_made": self.chunks_made, "chunks_reused": self.chunks_reused,
+                "chunks_by_others": self.chunks_by_others,
                 "commands": [ffmpeg.command_line(c) for c in self.commands],
                 "deliverables": [asdict(d) for d in self.deliverables]}
 
@@ -304,6 +332,10 @@ class _Plan:
     inputs: dict[str, dict[str, Any]]
     warnings: list[str]
     meters: MeterCache
+    sound: dict[str, Any]
+    """What every deliverable's sound is made of (the timeline, the working copies, ffmpeg)."""
+    content_keys: dict[str, str]
+    """Each clip's working copy by content (`_content_key`)."""
 
 
 def _plan(programme: Programme, ws: Workspace, settings: Settings, *, draw: bool) -> _Plan:
@@ -319,9 +351,10 @@ def _plan(programme: Programme, ws: Workspace, settings: Settings, *, draw: bool
     brand = plan_branding(programme, timeline, ws.graphics_dir, settings.branding, dry_run=not draw)
     warnings += brand.warnings
     brand.branding = in_trunk_formats(brand.branding, _trunk_formats(profiles.values()), dry_run=not draw)
+    content_keys = {seg.clip_id: _content_key(ws, seg) for seg in timeline.decoded()}
     shared = {
         "timeline": recorded.to_dict(),
-        "working_copies": {seg.clip_id: _content_key(ws, seg) for seg in timeline.decoded()},
+        "working_copies": content_keys,
         "graphics": brand.placements, "logo": brand.logo_sha256, "branding": programme.manifest.branding.model_dump(),
         "titles": programme.title.model_dump(), "settings": asdict(settings.branding),
         "ffmpeg": ffmpeg.version(),
@@ -350,7 +383,8 @@ def _plan(programme: Programme, ws: Workspace, settings: Settings, *, draw: bool
         keyed[name] = deliverable_inputs(ws, profile=profile, shared=shared, burn_in=burn, excerpt=cut)
         branches[name] = Branch(name, profile, output, subtitles=burn, excerpt=cut, fonts_dir=fonts_dir(), rungs=rungs)
     sound = {key: shared[key] for key in ("timeline", "working_copies", "ffmpeg")}
-    return _Plan(timeline, excerpts, brand, branches, keyed, warnings, MeterCache(ws.loudness_cache_dir, sound))
+    return _Plan(timeline, excerpts, brand, branches, keyed, warnings, MeterCache(ws.loudness_cache_dir, sound),
+                 sound, content_keys)
 
 
 def _trunk_formats(profiles: Iterable[Profile]) -> set[str]:
@@ -449,11 +483,19 @@ def render_programme(programme: Programme, ws: Workspace, settings: Settings | N
             results.update({b.name: DeliverableResult(b.name, str(b.output), "planned") for b in stale})
         else:
             report.leaders_made = sum(1 for _, was_made in made.values() if was_made)
-            rendered = _run(ws, timeline, planned.brand.branding, stale, meta, {n: p for n, (p, _) in made.items()},
-                            sources, progress, f"render {programme.id}")
+            leader_files = {n: p for n, (p, _) in made.items()}
+            if settings.one_pass:
+                rendered = _run(ws, timeline, planned.brand.branding, stale, meta, leader_files, sources, progress,
+                                f"render {programme.id}")
+            else:
+                rendered, tally = _run_chunked(ws, programme, planned, settings, stale, meta, leader_files, sources,
+                                               progress)
+                report.chunks_made, report.chunks_reused, report.chunks_by_others = (
+                    tally.made, tally.reused, tally.by_others)
             kept = {n: d for n, d in record.deliverables.items()
                     if n in programme.deliverables and n not in rendered}
             write_render_record(ws, RenderRecord(programme.id, kept | rendered))
+            _prune_chunks(ws, kept | rendered)
             for name, entry in rendered.items():
                 results[name] = replace(_from_record(entry), status="rendered")
                 work.done(checks[name], [entry.path, record_path], started_at=started_at)
@@ -598,6 +640,83 @@ def _run(ws: Workspace, timeline: Timeline, branding: Branding, branches: list[B
             progress(Progress(f"join leader {b.name}", 1, 1))
     meters = parse_ebur128(stderr)
     return {b.name: _finish(ws, b, meters.get(meter_name(b.name)), sources.get(b.name)) for b in branches}
+
+
+def _stretches(programme: Programme, timeline: Timeline) -> dict[str, tuple[Profile, Excerpt | None]]:
+    """Every deliverable of the programme (not only this pass's) with the stretch it carries."""
+    profiles = _profiles(programme, ())
+    excerpts = _excerpts(programme, timeline, []) if any(p.excerpt for p in profiles.values()) else ()
+    out: dict[str, tuple[Profile, Excerpt | None]] = {}
+    for name, profile in profiles.items():
+        index = programme.deliverable_cut(name) if profile.excerpt and excerpts else None
+        out[name] = (profile, excerpts[index] if index is not None else None)
+    return out
+
+
+def _chunk_context(ws: Workspace, programme: Programme, planned: _Plan, settings: Settings) -> ChunkContext:
+    """The keys' shared part, from every deliverable of the programme: the grid and each stretch's
+    trunk do not depend on which deliverables are stale."""
+    timeline = planned.timeline
+    every = _stretches(programme, timeline)
+    profiles: list[Profile] = []
+    groups: dict[Excerpt | None, list[Profile]] = {}
+    for profile, cut in every.values():
+        rungs = profile.rung_profiles(timeline.width, timeline.height) if profile.ladder else ()
+        profiles += [profile, *rungs]
+        groups.setdefault(cut, []).append(profile)
+    return chunk_context(ws, timeline, planned.brand.branding, profiles, groups, planned.content_keys,
+                         target_s=settings.chunk_s)
+
+
+def _run_chunked(ws: Workspace, programme: Programme, planned: _Plan, settings: Settings, branches: list[Branch],
+                 meta: dict[str, str], leaders: dict[str, Path], sources: Mapping[str, LoudnessMeasurement | None],
+                 progress: ProgressFn) -> tuple[dict[str, RenderedDeliverable], ChunkTally]:
+    """The picture in chunks, the sound whole, each file joined (`render/chunked.py`); then each
+    leader joined before its body as in the one pass. Every final name appears only when all of the
+    pass's files are complete; chunks and sound stay in the store for the next render."""
+    timeline, branding = planned.timeline, planned.brand.branding
+    store = chunkstore.store_dir(ws.dir)
+    jobs = plan_jobs(timeline, branding, branches, _chunk_context(ws, programme, planned, settings), store)
+    sounds = {b.name: sound_key(planned.sound, b) for b in branches}
+    figures = make_sound(timeline, branches, sounds, store, progress, f"sound {programme.id}")
+    tally = make_chunks(timeline, branding, jobs, store, workers=settings.workers or default_workers(),
+                        progress=progress, task=f"render {programme.id}")
+    for b in branches:
+        for path in fsutil.clear_leftovers(b.output):
+            log.info("deleted %s, left by an interrupted render", path)
+    spans: dict[str, list[ChunkSpan]] = {b.name: [] for b in branches}
+    with contextlib.ExitStack() as stack:
+        finals = {b.name: stack.enter_context(fsutil.atomic_dir(b.output) if b.rungs
+                                              else fsutil.atomic_path(b.output, min_bytes=1)) for b in branches}
+        bodies = {b.name: stack.enter_context(fsutil.scratch_path(b.output, ".body")) for b in branches
+                  if b.name in leaders}
+        for b in branches:
+            progress(Progress(f"join {b.name}", 0, 1))
+            base = bodies.get(b.name, finals[b.name])
+            for index, (member, profile) in enumerate(members(b)):
+                fps = Fraction(str(profile.video.fps))
+                lead = round(Fraction(str(profile.leader.total_s)) * fps) if profile.leader.enabled else 0
+                chunks = file_spans(jobs, b, member, lead, fps, timeline.rate)
+                sound = sound_path(store, sounds[b.name]) if index == 0 else None
+                join(chunks, sound, profile, base / member if b.rungs else base, tuple(meta.items()))
+                spans[b.name] += [span for _, span in chunks]
+            if b.name in leaders:
+                listing = stack.enter_context(fsutil.scratch_path(b.output, ".ffconcat", suffix=".ffconcat"))
+                write_concat_list(listing, leaders[b.name], b.profile.leader.total_s, bodies[b.name])
+                ffmpeg.run_ffmpeg(join_args(listing, b.profile, finals[b.name], tuple(meta.items())), subject=b.output)
+            progress(Progress(f"join {b.name}", 1, 1))
+    chunkstore.clear_dead(store)  # what a killed render left, now nobody encodes
+    return {b.name: replace(_finish(ws, b, figures.get(meter_name(b.name)) or figures.get(b.name),
+                                    sources.get(b.name)),
+                            chunks=tuple(spans[b.name]), sound=sounds[b.name]) for b in branches}, tally
+
+
+def _prune_chunks(ws: Workspace, deliverables: Mapping[str, RenderedDeliverable]) -> None:
+    """Delete the chunks and sounds no recorded deliverable uses any more."""
+    keep = {c.key for d in deliverables.values() for c in d.chunks}
+    keep |= {d.sound for d in deliverables.values() if d.sound}
+    for path in chunkstore.prune(chunkstore.store_dir(ws.dir), keep):
+        log.info("deleted chunk %s: no deliverable uses it", path.name)
 
 
 def _finish(ws: Workspace, branch: Branch, meter: LoudnessMeasurement | None,
