@@ -93,6 +93,25 @@ def programme_lock(ws: Workspace, *, wait: bool = False, command: str | None = N
         os.close(fd)  # closing drops the flock
 
 
+def is_held(ws: Workspace) -> bool:
+    """Whether a process holds the programme's lock now: a shared lock tried and dropped at once
+    (what a chunk worker asks to know whether the render it helps is still running)."""
+    path = lock_path(ws)
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError as exc:
+        return exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES)
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+    finally:
+        os.close(fd)
+
+
 _STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
 
 

@@ -121,6 +121,8 @@ def broker_for(url: str) -> Any:
         "clip": dramatiq.actor(queue_name=QUEUE, actor_name="reportage_clip", broker=broker, **options)(clip_task),
         "programme": dramatiq.actor(queue_name=QUEUE, actor_name="reportage_programme", broker=broker,
                                     **options)(programme_task),
+        "chunks": dramatiq.actor(queue_name=QUEUE, actor_name="reportage_chunks", broker=broker,
+                                 **options)(chunks_task),
     }
     _BROKERS[url] = broker
     return broker
@@ -242,7 +244,13 @@ def _start_chain(r: Any, job: dict[str, Any]) -> None:
 
 
 def programme_task(job: dict[str, Any]) -> None:
-    """One programme stage; the next one is enqueued when this one lets the walk go on."""
+    """One programme stage; the next one is enqueued when this one lets the walk go on. A render
+    first sends its helpers (`BatchOptions.spread`): idle workers take chunks of its picture."""
+    if job["stage"] == "render":
+        spread = int((job.get("options") or {}).get("spread", 0) or 0)
+        helpers = _actor(_url(job), "chunks")
+        for number in range(1, spread + 1):
+            _send(helpers, dict(job, helper=number))
     result = _run(job, None)
     if result is None:
         return
@@ -260,6 +268,35 @@ def programme_task(job: dict[str, Any]) -> None:
         _retrying(lambda: _actor(url, "programme").send(nxt))
         return
     _finish(r, job, result, stopped=None if go_on else job["stage"])
+
+
+def _send(actor: Any, job: dict[str, Any]) -> None:
+    _retrying(lambda: actor.send(job))
+
+
+def chunks_task(job: dict[str, Any]) -> None:
+    """Help a render running on another worker (`reportage render --assist` in a child process, no
+    lock taken): encode the chunks of its picture nobody has taken yet, then end. A helper that
+    arrives after the render has finished finds nothing to do and ends at once."""
+    import subprocess
+    import sys
+
+    url, pm = _url(job), PathMap.from_env_and_options()
+    r = _redis(url)
+    task = dict(job, stage=f"render/chunks/{job.get('helper', 1)}")
+    began = time.time()
+    _set_task(r, task, state="running", worker=_worker_name(), since=began)
+    argv = [sys.executable, "-c", "from pipeline.cli import main; main()",
+            "--workspace", pm.to_local(job["workspace"]), "--json", "render", pm.to_local(job["manifest"]), "--assist"]
+    done = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True, encoding="utf-8",
+                          errors="replace", check=False)
+    try:
+        said = json.loads(done.stdout) if done.stdout.strip() else {}
+    except ValueError:
+        said = {}
+    message = said.get("note") or (done.stderr.strip().splitlines() or [""])[-1][:300] or None
+    _set_task(r, task, state="done" if done.returncode == 0 else "failed", seconds=round(time.time() - began, 2),
+              chunks=said.get("chunks_made"), message=message, worker=_worker_name())
 
 
 def _finish(r: Any, job: dict[str, Any], result: Any, stopped: str | None) -> None:

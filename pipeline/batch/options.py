@@ -17,12 +17,15 @@ if TYPE_CHECKING:
 class BatchOptions:
     """`allow_fail`: publish and package over a QC FAIL, `allow_unapproved`: package outputs nobody approved
     (both recorded in the bag, where the package stage has the option); `english`: make English subtitles;
-    `beam`: Whisper beam size (None: the transcribe stage's default)."""
+    `beam`: Whisper beam size (None: the transcribe stage's default); `spread`: see below."""
 
     allow_fail: bool = False
     allow_unapproved: bool = False
     english: bool = True
     beam: int | None = None
+    spread: int = 3
+    """Through Dramatiq: helper tasks sent with each render (`reportage render --assist`), so idle
+    workers encode chunks of its picture; 0 renders each programme on one worker."""
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -78,10 +78,12 @@ def _paths_map(path_map: tuple[str, ...]) -> Any:
                    "`reportage batch --broker URL status` shows the queue.")
 @click.option("--path-map", "path_map", multiple=True, metavar="SHARED=LOCAL",
               help="Shared path prefix and where this machine mounts it (repeatable; also $REPORTAGE_PATH_MAP).")
+@click.option("--spread", type=click.IntRange(0, 63), default=3, show_default=True,
+              help="With --broker: other workers that may help each render by encoding chunks of its picture.")
 @pass_ctx
 def batch(c: Ctx, paths: tuple[Path, ...], jobs: int | None, allow_fail: bool, allow_unapproved: bool,
           no_english: bool, beam: int | None,
-          broker: str | None, path_map: tuple[str, ...]) -> None:
+          broker: str | None, path_map: tuple[str, ...], spread: int) -> None:
     """Every programme in PATHS (manifests, or folders of them) through every stage.
 
     Each programme is isolated: a bad clip, a failed render or a bad manifest stops that programme
@@ -91,7 +93,8 @@ def batch(c: Ctx, paths: tuple[Path, ...], jobs: int | None, allow_fail: bool, a
     from ..batch.discover import load_entries
     from ..batch.options import BatchOptions
 
-    options = BatchOptions(allow_fail=allow_fail, allow_unapproved=allow_unapproved, english=not no_english, beam=beam)
+    options = BatchOptions(allow_fail=allow_fail, allow_unapproved=allow_unapproved, english=not no_english, beam=beam,
+                           spread=spread)
     root = c.workspace_root.absolute()
     if broker is not None:
         from ..batch import distributed

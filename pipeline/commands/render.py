@@ -66,9 +66,12 @@ def show_render(c: Ctx, programme: Programme, report: Any) -> None:
               help="Chunks encoded at once on this machine (default: half the cores).")
 @click.option("--chunk-seconds", type=click.FloatRange(1, 600), default=None,
               help="About how long each chunk of picture is (default 60).")
+@click.option("--assist", is_flag=True,
+              help="Help the render another machine is running on this programme (shared workspace): encode "
+                   "chunks it has not taken yet, then exit. Joins and records nothing.")
 @pass_ctx
 def render(c: Ctx, manifest: Path, only: tuple[str, ...], dry_run: bool, force: bool, one_pass: bool,
-           workers: int | None, chunk_seconds: float | None) -> None:
+           workers: int | None, chunk_seconds: float | None, assist: bool) -> None:
     """Brand, subtitle and loudness-normalise the programme into every deliverable.
 
     The picture is encoded in chunks of about a minute (closed GOPs, content-addressed in
@@ -81,6 +84,24 @@ def render(c: Ctx, manifest: Path, only: tuple[str, ...], dry_run: bool, force: 
     from ..stages.render import Settings
 
     programme = load_manifest(manifest)
+    if assist:
+        _assist(c, programme, workers)
+        return
     c.stage_command(programme, "render", show_render,
                     Settings(only=only, dry_run=dry_run, force=force, one_pass=one_pass, workers=workers,
                              chunk_s=chunk_seconds or TARGET_S))
+
+
+def _assist(c: Ctx, programme: Programme, workers: int | None) -> None:
+    """`render --assist`: chunks for a render running elsewhere, without the programme's lock."""
+    from ..lock import is_held, stop_on_signals
+    from ..stages.render import assist_render
+
+    ws = c.workspace(programme)
+    with stop_on_signals(), c.bars() as bars:
+        report = assist_render(programme, ws, busy=lambda: is_held(ws), progress=bars, workers=workers)
+    if c.as_json:
+        ui.emit_json(report.to_dict())
+        return
+    ui.say(f"render --assist: {programme.id}: {report.chunks_made} chunk files encoded in {report.jobs_taken} jobs"
+           + (f" ({report.note})" if report.note else ""), c.quiet)

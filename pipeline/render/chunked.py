@@ -231,6 +231,7 @@ class ChunkTally:
     reused: int = 0
     by_others: int = 0
     jobs: int = 0
+    taken: int = 0  # jobs this process encoded
 
 
 def make_chunks(timeline: Timeline, branding: Branding, jobs: Sequence[ChunkJob], store: Path, *,
@@ -268,6 +269,7 @@ def make_chunks(timeline: Timeline, branding: Branding, jobs: Sequence[ChunkJob]
                 made = encode_job(timeline, branding, job, store, step)
                 with guard:
                     tally.made += made
+                    tally.taken += 1
                     running.pop(job.name, None)
                     finished[job.name] = job.seconds
                 report()

@@ -35,7 +35,7 @@ import contextlib
 import logging
 import tempfile
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
@@ -79,7 +79,7 @@ from ..render.chunked import (
     sound_key,
     sound_path,
 )
-from ..render.chunks import TARGET_S
+from ..render.chunks import TARGET_S, ChunkJob
 from ..render.leader import LeaderSpec, ensure_leader, join_args, leader_args, write_concat_list
 from ..render.meter_cache import MeterCache, Trials
 from ..render.plan import (
@@ -679,8 +679,9 @@ def _run_chunked(ws: Workspace, programme: Programme, planned: _Plan, settings: 
     jobs = plan_jobs(timeline, branding, branches, _chunk_context(ws, programme, planned, settings), store)
     sounds = {b.name: sound_key(planned.sound, b) for b in branches}
     figures = make_sound(timeline, branches, sounds, store, progress, f"sound {programme.id}")
-    tally = make_chunks(timeline, branding, jobs, store, workers=settings.workers or default_workers(),
-                        progress=progress, task=f"render {programme.id}")
+    with _published(store, branches, jobs, settings):  # other workers on the shared workspace may help
+        tally = make_chunks(timeline, branding, jobs, store, workers=settings.workers or default_workers(),
+                            progress=progress, task=f"render {programme.id}")
     for b in branches:
         for path in fsutil.clear_leftovers(b.output):
             log.info("deleted %s, left by an interrupted render", path)
@@ -709,6 +710,86 @@ def _run_chunked(ws: Workspace, programme: Programme, planned: _Plan, settings: 
     return {b.name: replace(_finish(ws, b, figures.get(meter_name(b.name)) or figures.get(b.name),
                                     sources.get(b.name)),
                             chunks=tuple(spans[b.name]), sound=sounds[b.name]) for b in branches}, tally
+
+
+PLAN_FILE = "plan.json"
+"""The chunk jobs of the render running now, in the store: what a worker helping it may encode."""
+
+
+@contextlib.contextmanager
+def _published(store: Path, branches: list[Branch], jobs: list[ChunkJob], settings: Settings) -> Iterator[None]:
+    """`renders/chunks/plan.json` while the chunks are made: the deliverables, the chunk length and
+    the jobs' names, so a helper (`assist_render`) plans the same jobs and takes only these."""
+    path = store / PLAN_FILE
+    fsutil.write_json(path, {"deliverables": [b.name for b in branches], "chunk_s": settings.chunk_s,
+                             "jobs": [j.name for j in jobs if j.missing()], "written": time.time()})
+    try:
+        yield
+    finally:
+        path.unlink(missing_ok=True)
+
+
+@dataclass
+class AssistReport:
+    """What a helping worker did for a render running elsewhere (`assist_render`)."""
+
+    programme_id: str
+    chunks_made: int = 0
+    jobs_taken: int = 0
+    waited_s: float = 0.0
+    note: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return True
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def assist_render(programme: Programme, ws: Workspace, *, busy: Callable[[], bool], progress: ProgressFn = ignore,
+                  workers: int | None = None, grace_s: float = 30.0) -> AssistReport:
+    """Encode chunks of the render another process is running on this programme (a Dramatiq worker
+    on the shared workspace): wait for its published jobs (`_published`) while it runs (`busy`: the
+    programme's lock is held), plan them as it does, take the ones nobody holds, stop when none is
+    left. Nothing is joined or recorded here, and no lock is taken: the render owns those."""
+    store = chunkstore.store_dir(ws.dir)
+    began = time.monotonic()
+    report = AssistReport(programme.id)
+    while True:
+        published = _read_plan(store / PLAN_FILE)
+        if published is not None and busy():
+            break
+        if time.monotonic() - began > grace_s and not busy():
+            report.note = "no render of this programme is running: nothing to help with"
+            report.waited_s = time.monotonic() - began
+            return report
+        time.sleep(1.0)
+    report.waited_s = time.monotonic() - began
+    names, wanted = published
+    settings = Settings(only=tuple(names["deliverables"]), chunk_s=float(names["chunk_s"]))
+    planned = _plan(programme, ws, settings, draw=True)
+    branches = list(planned.branches.values())
+    jobs = [j for j in plan_jobs(planned.timeline, planned.brand.branding, branches,
+                                 _chunk_context(ws, programme, planned, settings), store) if j.name in wanted]
+    if len(jobs) < len(wanted):
+        report.note = f"{len(wanted) - len(jobs)} of the render's chunks are planned differently here: left to it"
+    tally = make_chunks(planned.timeline, planned.brand.branding, jobs, store, workers=workers or default_workers(),
+                        progress=progress, task=f"help render {programme.id}", wait=False)
+    report.chunks_made = tally.made
+    report.jobs_taken = tally.taken
+    return report
+
+
+def _read_plan(path: Path) -> tuple[dict[str, Any], set[str]] | None:
+    """The published plan (`_published`), or None when there is none (or it is being replaced)."""
+    try:
+        data = fsutil.read_json(path)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("jobs"), list):
+        return None
+    return data, {str(j) for j in data["jobs"]}
 
 
 def _prune_chunks(ws: Workspace, deliverables: Mapping[str, RenderedDeliverable]) -> None:

@@ -10,6 +10,7 @@ chunks; the shipped GOP of 50 gives a grid of 300 frames, tested in tests/unit/t
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -139,7 +140,7 @@ def test_chunked_render_joins_frame_exactly_and_matches_the_one_pass(tmp_path: P
         assert all(x.end_frame == y.start_frame for x, y in zip(entry.chunks, entry.chunks[1:], strict=False))
         times, expected = _frames(path), _frames(reference)
         assert len(times) == len(expected), chunked.name  # frame count to the frame
-        steps = {round(b - a, 4) for a, b in zip(times, times[1:], strict=False)}
+        steps = {round(b - a, 4) for a, b in itertools.pairwise(times)}
         assert steps == {0.04}, f"{chunked.name}: timestamps not continuous: {sorted(steps)}"
         assert set(starts) <= _keyframes(path), f"{chunked.name}: a chunk does not start on a keyframe"
         psnr = _psnr_per_frame(path, reference, tmp_path / f"{chunked.name}.psnr")
@@ -227,3 +228,25 @@ def test_a_killed_render_resumes_from_its_finished_chunks(tmp_path: Path) -> Non
     master = Path(report.deliverables[0].file)
     assert len(_frames(master)) == LEADER_FRAMES + FRAMES
     assert not [p for p in store.iterdir() if p.suffix == ".claim"]  # the killed render's claim was taken over
+
+
+def test_a_second_worker_helps_one_render_through_the_shared_workspace(tmp_path: Path) -> None:
+    programme, ws = _programme(tmp_path / "hai máy")
+    cli = str(Path(sys.executable).parent / "reportage")
+    common = ["--workspace", str(ws.root), "--json", "render", str(programme.manifest_path), "--chunk-seconds", "2",
+              "--workers", "1"]
+    helper = subprocess.Popen([cli, *common, "--assist"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    main = subprocess.run([cli, *common], capture_output=True, text=True, timeout=600, check=False)
+    helped, errors = helper.communicate(timeout=300)
+    assert main.returncode == 0, main.stderr
+    assert helper.returncode == 0, errors
+    report, assist = json.loads(main.stdout), json.loads(helped)
+    assert assist["chunks_made"] > 0 and report["chunks_made"] > 0  # both encoded chunks of the one render
+    assert report["chunks_by_others"] == assist["chunks_made"]
+    assert report["chunks_made"] + report["chunks_by_others"] == len(
+        [c for d in read_render_record(ws).deliverables.values() for c in d.chunks])
+    master = Path(report["deliverables"][0]["file"])
+    assert len(_frames(master)) == LEADER_FRAMES + FRAMES
+    run_ffmpeg(["-v", "error", "-xerror", "-i", safe_input(master), "-f", "null", "-"])
+    store = chunkstore.store_dir(ws.dir)
+    assert not (store / "plan.json").exists() and not list(store.glob("*.claim"))
