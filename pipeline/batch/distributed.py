@@ -285,6 +285,10 @@ def chunks_task(job: dict[str, Any]) -> None:
     r = _redis(url)
     task = dict(job, stage=f"render/chunks/{job.get('helper', 1)}")
     began = time.time()
+    render = _retrying(lambda: r.hget(_k("batch", job["batch"], "tasks"), _task_key(job)))
+    if render and json.loads(render).get("state") in ("done", "failed"):
+        _set_task(r, task, state="done", seconds=0.0, message="the render had finished: nothing to help with")
+        return
     _set_task(r, task, state="running", worker=_worker_name(), since=began)
     argv = [sys.executable, "-c", "from pipeline.cli import main; main()",
             "--workspace", pm.to_local(job["workspace"]), "--json", "render", pm.to_local(job["manifest"]), "--assist"]

@@ -75,7 +75,7 @@ def render(c: Ctx, manifest: Path, only: tuple[str, ...], dry_run: bool, force: 
     """Brand, subtitle and loudness-normalise the programme into every deliverable.
 
     The picture is encoded in chunks of about a minute (closed GOPs, content-addressed in
-    renders/chunks/) and joined by stream copy; the sound is rendered whole. A fix re-encodes only
+    cache/chunks/) and joined by stream copy; the sound is rendered whole. A fix re-encodes only
     the chunks it touches; a killed render resumes from the chunks it finished.
 
     Exit 1 when a deliverable came out of loudness tolerance (the files are kept; QC says the same).

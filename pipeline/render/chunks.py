@@ -80,7 +80,10 @@ def boundaries(timeline: Timeline, first: int, last: int, grid: int, target: int
     while last - start > step + slack:
         lo, hi = start + max(grid, step - slack), min(start + step + slack, last - grid)
         candidates = range(lo, hi + 1, grid)
-        best = min(candidates, key=lambda b: (_inside_dissolve(timeline, b), _to_cut(cuts, b), abs(b - start - step)))
+        def rank(b: int, start: int = start) -> tuple[bool, int, int]:
+            near = _to_cut(cuts, b)  # a cut within the slack draws the boundary; a farther one does not
+            return _inside_dissolve(timeline, b), near if near <= slack else slack + 1, abs(b - start - step)
+        best = min(candidates, key=rank)
         out.append((start, best))
         start = best
     out.append((start, last))

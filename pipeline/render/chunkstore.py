@@ -1,4 +1,4 @@
-"""The chunk store `renders/chunks/`: finished chunks by content key, and who is making which.
+"""The chunk store `cache/chunks/`: finished chunks by content key, and who is making which.
 
 A chunk is written to a temporary name and renamed to `<key><ext>` only when complete, so a file in
 the store is a whole chunk and a killed render keeps every chunk it finished. Several processes —
@@ -28,8 +28,9 @@ _TEMP = re.compile(r"^\..*\.part(\.[A-Za-z0-9]+)?$")
 
 
 def store_dir(programme_dir: Path) -> Path:
-    """Where a programme's chunks are kept."""
-    return programme_dir / "renders" / "chunks"
+    """Where a programme's chunks are kept: with the other caches, not among the renders (nobody
+    who lists `renders/` for deliverables should find a chunk)."""
+    return programme_dir / "cache" / "chunks"
 
 
 class Claim:

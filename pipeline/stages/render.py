@@ -718,7 +718,7 @@ PLAN_FILE = "plan.json"
 
 @contextlib.contextmanager
 def _published(store: Path, branches: list[Branch], jobs: list[ChunkJob], settings: Settings) -> Iterator[None]:
-    """`renders/chunks/plan.json` while the chunks are made: the deliverables, the chunk length and
+    """`cache/chunks/plan.json` while the chunks are made: the deliverables, the chunk length and
     the jobs' names, so a helper (`assist_render`) plans the same jobs and takes only these."""
     path = store / PLAN_FILE
     fsutil.write_json(path, {"deliverables": [b.name for b in branches], "chunk_s": settings.chunk_s,

@@ -160,6 +160,8 @@ def test_a_killed_workers_task_completes_on_the_other_one(cluster: Cluster) -> N
     assert leftovers(ws) == []
     renders = [p for p in ws.rglob("renders/*/*") if p.suffix in (".mp4", ".mxf")]
     assert len(renders) == 2, renders
+    helpers = [t for t in tasks.values() if "/render/chunks/" in t["task"]]
+    assert len(helpers) >= 2 and not [t for t in helpers if t["state"] == "failed"], helpers  # sent with each render
     transcripts = sorted(p.name for p in ws.glob("*/transcripts/*.json"))
     assert transcripts == ["phong_van.json", "phong_van.json"]  # one per programme, each once
     cluster.workers.remove(killed)
