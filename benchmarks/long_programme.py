@@ -19,6 +19,18 @@ largest single one); `ru_maxrss` of the largest child is printed beside it.
 The full-size run is house 1080p rendered to the shipped web-720p:
 
     .venv/bin/python benchmarks/long_programme.py --house 1920x1080 --size 1280x720
+
+`--chunks` measures the render in chunks (`render/chunked.py`) on the same programme (with ten
+lower thirds), each phase through the command line as an editor runs it, against the one-pass
+render of the same run:
+  onepass    `render --one-pass --force` (the baseline; draws and caches the graphics)
+  chunked    `render --force`, the chunk store emptied first: the full chunked render (goal ≤ 1.05×)
+  fix        one lower third's name corrected, `render`: only its chunks re-encoded (goal ≤ 1/10 of chunked)
+  resume     the store emptied and the record deleted, a render killed (SIGKILL, its process group)
+             once 80 % of its chunks are in the store, then `render` again: the second run alone
+             (goal ≤ 30 % of chunked)
+  1 worker   a render pinned to core 0 (`taskset`), the store emptied first
+  2 workers  the same render pinned to core 0 and `render --assist` pinned to core 1 (goal ≤ 0.6×)
 """
 
 from __future__ import annotations
@@ -28,6 +40,8 @@ import json
 import os
 import random
 import resource
+import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -88,8 +102,20 @@ def _setup(scratch: Path, minutes: float, cuts: int, size: str, house: str) -> N
     (scratch / "long.yaml").write_text(
         'id: long\ntitle: {vi: "Phim tài liệu", en: "Documentary"}\nsynopsis: {vi: "Thử", en: "Test"}\n'
         f'year: 2026\nhouse: {{width: {house_w}, height: {house_h}, fps: "{RATE}"}}\nfootage: [a.mov, b.mov]\n'
-        'timeline: {cut: [{clip: a, in: "00:00:00:00", out: "00:00:01:00"}]}\ndeliverables: [web-720p]\n',
-        encoding="utf-8")
+        'timeline: {cut: [{clip: a, in: "00:00:00:00", out: "00:00:01:00"}]}\ndeliverables: [web-720p]\n'
+        + _lower_thirds(minutes, "Lê Quốc Thắng"), encoding="utf-8")
+
+
+def _lower_thirds(minutes: float, first_name: str) -> str:
+    """Ten lower thirds spread over the programme, the first naming `first_name`."""
+    lines = ["lower_thirds:"]
+    for k in range(10):
+        at = (k + 0.5) * minutes * 60 / 10
+        name = first_name if k == 0 else f"Người thứ {k + 1}"
+        stamp = f"{int(at // 3600):02d}:{int(at % 3600 // 60):02d}:{int(at % 60):02d}:00"
+        lines += [f'  - name: "{name}"', '    title: {vi: "Giám đốc", en: "Director"}', f'    at: "{stamp}"',
+                  "    duration_s: 5"]
+    return "\n".join(lines) + "\n"
 
 
 def _tree_rss(root: int) -> int:
@@ -164,9 +190,83 @@ def _run_phase(scratch: Path, phase: str) -> dict[str, float]:
     return result
 
 
+REPORTAGE = str(Path(sys.executable).parent / "reportage")
+
+
+def _cli(scratch: Path, *args: str, core: int | None = None) -> list[str]:
+    argv = [REPORTAGE, "--workspace", str(scratch / "workspace"), "-q", "render", str(scratch / "long.yaml"), *args]
+    return ["taskset", "-c", str(core), *argv] if core is not None else argv
+
+
+def _store(scratch: Path) -> Path:
+    from pipeline.render.chunkstore import store_dir
+
+    return store_dir(scratch / "workspace" / "long")
+
+
+def _empty_store(scratch: Path, *, record: bool = False) -> None:
+    shutil.rmtree(_store(scratch), ignore_errors=True)
+    if record:  # the render is then stale without --force, as after an edit
+        (scratch / "workspace" / "long" / "renders" / "render.json").unlink(missing_ok=True)
+
+
+def _timed(argv: list[str]) -> float:
+    began = time.monotonic()
+    subprocess.run(argv, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+    return time.monotonic() - began
+
+
+def _chunk_files(scratch: Path) -> int:
+    store = _store(scratch)
+    return sum(1 for p in store.glob("*.mp4")) if store.is_dir() else 0
+
+
+def _chunk_phases(scratch: Path, minutes: float) -> dict[str, float]:
+    """The chunked render's phases (see the module docstring); seconds of each."""
+    out: dict[str, float] = {}
+    out["onepass"] = _timed(_cli(scratch, "--one-pass", "--force"))
+    print(f"  one pass      {out['onepass']:7.1f} s", flush=True)
+    _empty_store(scratch)
+    out["chunked"] = _timed(_cli(scratch, "--force"))
+    chunks = _chunk_files(scratch)
+    print(f"  chunked       {out['chunked']:7.1f} s   {chunks} chunks  ({out['chunked'] / out['onepass']:.3f}× the one "
+          "pass; goal ≤ 1.05×)", flush=True)
+    manifest = scratch / "long.yaml"
+    text = manifest.read_text(encoding="utf-8")
+    manifest.write_text(text.replace("Lê Quốc Thắng", "Lê Quốc Thành"), encoding="utf-8")
+    out["fix"] = _timed(_cli(scratch))
+    print(f"  fix           {out['fix']:7.1f} s   one lower third corrected ({out['fix'] / out['chunked']:.3f}× the "
+          "full render; goal ≤ 0.1×)", flush=True)
+    _empty_store(scratch, record=True)
+    proc = subprocess.Popen(_cli(scratch), cwd=ROOT, stdout=subprocess.DEVNULL, start_new_session=True)
+    while proc.poll() is None and _chunk_files(scratch) < 0.8 * chunks:
+        time.sleep(0.2)
+    killed_at = _chunk_files(scratch)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    out["resume"] = _timed(_cli(scratch))
+    print(f"  resume        {out['resume']:7.1f} s   killed with {killed_at}/{chunks} chunks done "
+          f"({out['resume'] / out['chunked']:.3f}× the full render; goal ≤ 0.3×)", flush=True)
+    _empty_store(scratch, record=True)
+    out["one_worker"] = _timed(_cli(scratch, "--workers", "1", core=0))
+    print(f"  1 worker      {out['one_worker']:7.1f} s   pinned to core 0", flush=True)
+    _empty_store(scratch, record=True)
+    began = time.monotonic()
+    helper = subprocess.Popen(_cli(scratch, "--assist", "--workers", "1", core=1), cwd=ROOT,
+                              stdout=subprocess.DEVNULL)
+    subprocess.run(_cli(scratch, "--workers", "1", core=0), check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+    out["two_workers"] = time.monotonic() - began
+    helper.wait()
+    print(f"  2 workers     {out['two_workers']:7.1f} s   pinned to cores 0 and 1 "
+          f"({out['two_workers'] / out['one_worker']:.3f}× one worker; goal ≤ 0.6×)", flush=True)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--minutes", type=float, default=52.0)
+    parser.add_argument("--chunks", action="store_true", help="measure the chunked render (see above)")
+    parser.add_argument("--only-chunks", action="store_true", help="the chunked render's phases alone")
     parser.add_argument("--cuts", type=int, default=1200)
     parser.add_argument("--size", default="320x180", help="output frame size (web-720p's own at 1280x720)")
     parser.add_argument("--house", default=None, help="house (working copy) frame size; --size when not given")
@@ -183,10 +283,17 @@ def main() -> None:
         _setup(scratch, args.minutes, args.cuts, args.size, house)
         print(f"long programme: {args.minutes:g} min, {args.cuts} cuts, house {house} to {args.size} "
               f"(sources made in {time.monotonic() - began:.0f} s)", flush=True)
-        bare = _run_phase(scratch, "bare")
-        ours = _run_phase(scratch, "render")
-    print(f"render of {args.cuts} cuts / bare transcode: {ours['seconds'] / bare['seconds']:.2f}×  (goal ≤ 1.15×); "
-          f"peak memory {ours['peak_mib']:.0f} MiB (goal < 2048)")
+        if not args.only_chunks:
+            bare = _run_phase(scratch, "bare")
+            ours = _run_phase(scratch, "render")
+            print(f"render of {args.cuts} cuts / bare transcode: {ours['seconds'] / bare['seconds']:.2f}×  "
+                  f"(goal ≤ 1.15×); peak memory {ours['peak_mib']:.0f} MiB (goal < 2048)", flush=True)
+        if args.chunks or args.only_chunks:
+            ws = scratch / "workspace" / "long"
+            ws.mkdir(parents=True, exist_ok=True)
+            (ws / "timeline.json").write_text((scratch / "cuts.timeline.json").read_text(encoding="utf-8"),
+                                              encoding="utf-8")
+            _chunk_phases(scratch, args.minutes)
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ from typing import Any
 from .. import fsutil, stagerun
 from ..fonts import fonts_dir
 from ..media import ffmpeg
-from ..media.loudness import LoudnessMeasurement, parse_ebur128
+from ..media.loudness import LoudnessMeasurement, measure, parse_ebur128
 from ..profiles import Profile
 from ..progress import Progress, ProgressFn
 from ..subs.cues import Cue
@@ -163,9 +163,25 @@ def _figures_path(store: Path, key: str) -> Path:
     return store / f"{key}.json"
 
 
+@dataclass(frozen=True)
+class SoundFigures:
+    """A rendered sound's loudness: the render's meter before encoding (`meter`), and the encoded
+    sound itself measured again (`encoded`; None for mono-track PCM, where the two are the same).
+    The file carries exactly these packets (stream copy), so `encoded` is the file's own figure."""
+
+    meter: LoudnessMeasurement | None
+    encoded: LoudnessMeasurement | None
+
+
+def _figures(data: Any, key: str) -> LoudnessMeasurement | None:
+    found = data.get(key) if isinstance(data, dict) else None
+    return LoudnessMeasurement.from_dict(found) if isinstance(found, dict) else None
+
+
 def make_sound(timeline: Timeline, branches: Sequence[Branch], keys: Mapping[str, str], store: Path,
-               progress: ProgressFn, task: str) -> dict[str, LoudnessMeasurement | None]:
-    """Each branch's sound in the store (one pass for those missing); the meter's figures of each."""
+               progress: ProgressFn, task: str) -> dict[str, SoundFigures]:
+    """Each branch's sound in the store (one pass for those missing, each measured again once
+    encoded); the figures of each, kept beside it."""
     missing = [b for b in branches if not sound_path(store, keys[b.name]).is_file()
                or not _figures_path(store, keys[b.name]).is_file()]
     if missing:
@@ -181,13 +197,14 @@ def make_sound(timeline: Timeline, branches: Sequence[Branch], keys: Mapping[str
             meters = parse_ebur128(stderr)
             for b in missing:
                 found = meters.get(meter_name(b.name))
+                encoded = None if b.profile.audio.mono_tracks else measure(temps[b.name])
                 fsutil.write_json(_figures_path(store, keys[b.name]),
-                                  {"deliverable": b.name, "figures": found.as_dict() if found else None})
-    out: dict[str, LoudnessMeasurement | None] = {}
+                                  {"deliverable": b.name, "figures": found.as_dict() if found else None,
+                                   "encoded": encoded.as_dict() if encoded else None})
+    out: dict[str, SoundFigures] = {}
     for b in branches:
         data = fsutil.read_json(_figures_path(store, keys[b.name]))
-        figures = data.get("figures") if isinstance(data, dict) else None
-        out[b.name] = LoudnessMeasurement.from_dict(figures) if isinstance(figures, dict) else None
+        out[b.name] = SoundFigures(_figures(data, "figures"), _figures(data, "encoded"))
     return out
 
 
@@ -304,6 +321,44 @@ def make_chunks(timeline: Timeline, branding: Branding, jobs: Sequence[ChunkJob]
     made_here = tally.made
     tally.by_others = max(0, sum(1 for o in outputs if o.path.is_file()) - tally.reused - made_here)
     return tally
+
+
+class PictureRun:
+    """`make_chunks` in a thread of its own, started before the sound is measured and rendered, so
+    the audio-only passes run while the picture is encoded (the chunks need no loudness figure)."""
+
+    def __init__(self, timeline: Timeline, branding: Branding, jobs: Sequence[ChunkJob], store: Path, *,
+                 workers: int, progress: ProgressFn, task: str) -> None:
+        self.jobs = list(jobs)
+        self._stop = threading.Event()
+        self._tally: ChunkTally | None = None
+        self._error: BaseException | None = None
+
+        def run() -> None:
+            try:
+                self._tally = make_chunks(timeline, branding, self.jobs, store, workers=workers, progress=progress,
+                                          task=task, stop=self._stop)
+            except BaseException as exc:  # raised in `wait`, in the render's thread
+                self._error = exc
+
+        self._thread = threading.Thread(target=run, name="picture chunks", daemon=True)
+
+    def start(self) -> PictureRun:
+        self._thread.start()
+        return self
+
+    def wait(self) -> ChunkTally:
+        """Every chunk in the store (or the first failure raised)."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._tally is not None
+        return self._tally
+
+    def cancel(self) -> None:
+        """Take no new chunk (the render failed or was stopped); a chunk being encoded is finished or
+        dies with the process, its temporary cleared by the next render."""
+        self._stop.set()
 
 
 def _take(todo: Sequence[ChunkJob], store: Path, guard: threading.Lock) -> tuple[ChunkJob | None,

@@ -68,6 +68,7 @@ from ..render.branding import BrandingPlan, BrandingSettings, in_trunk_formats, 
 from ..render.chunked import (
     ChunkContext,
     ChunkTally,
+    PictureRun,
     chunk_context,
     default_workers,
     file_spans,
@@ -459,46 +460,48 @@ def render_programme(programme: Programme, ws: Workspace, settings: Settings | N
         stale.append(branch)
     report = RenderReport(programme.id, [], warnings, graphics_made=sum(g.made for g in planned.brand.graphics))
     if stale:
-        levelled: dict[str, Branch] = {}
-        sources: dict[str, LoudnessMeasurement | None] = {}
-        for cut, group in _by_excerpt(stale):  # one group, as ever, for one excerpt or none
-            measured = _measure_programme(timeline, cut, planned.meters, progress, f"measure {programme.id}")
-            settled = _levelled(timeline, cut if cut is not None else next(iter(planned.excerpts), None), group,
-                                measured, planned.meters, progress, settle_limited=not settings.dry_run)
-            levelled.update((b.name, b) for b in settled)
-            sources.update((b.name, _source_of(b, measured)) for b in settled)
-        stale = [levelled[b.name] for b in stale]
-        if settings.dry_run:
-            warnings += [f"{b.name}: dry run: the limiter's gain {b.level.gain_db:+.2f} dB is a prediction; "
-                         f"the render settles it by measurement"
-                         for b in stale if b.level is not None and not b.level.linear]
-        meta = {"title": programme.title.vi, "comment": programme.title.en}
-        leaders = {b.name: LeaderSpec(b.profile, slate_lines(programme, b.profile, timeline),
-                                      font_path("be-vietnam-pro-bold")) for b in stale if b.profile.leader.enabled}
-        made = {name: ensure_leader(ws.graphics_dir, spec, dry_run=settings.dry_run)
-                for name, spec in leaders.items()}
-        if settings.dry_run:
-            report.commands = _dry_commands(timeline, planned.brand.branding, stale, meta, leaders,
-                                            {n: p for n, (p, _) in made.items()})
-            results.update({b.name: DeliverableResult(b.name, str(b.output), "planned") for b in stale})
-        else:
-            report.leaders_made = sum(1 for _, was_made in made.values() if was_made)
-            leader_files = {n: p for n, (p, _) in made.items()}
-            if settings.one_pass:
-                rendered = _run(ws, timeline, planned.brand.branding, stale, meta, leader_files, sources, progress,
-                                f"render {programme.id}")
+        with _picture_started(ws, programme, planned, settings, stale, progress) as picture:
+            levelled: dict[str, Branch] = {}
+            sources: dict[str, LoudnessMeasurement | None] = {}
+            for cut, group in _by_excerpt(stale):  # one group, as ever, for one excerpt or none
+                measured = _measure_programme(timeline, cut, planned.meters, progress, f"measure {programme.id}")
+                settled = _levelled(timeline, cut if cut is not None else next(iter(planned.excerpts), None), group,
+                                    measured, planned.meters, progress, settle_limited=not settings.dry_run)
+                levelled.update((b.name, b) for b in settled)
+                sources.update((b.name, _source_of(b, measured)) for b in settled)
+            stale = [levelled[b.name] for b in stale]
+            if settings.dry_run:
+                warnings += [f"{b.name}: dry run: the limiter's gain {b.level.gain_db:+.2f} dB is a prediction; "
+                             f"the render settles it by measurement"
+                             for b in stale if b.level is not None and not b.level.linear]
+            meta = {"title": programme.title.vi, "comment": programme.title.en}
+            leaders = {b.name: LeaderSpec(b.profile, slate_lines(programme, b.profile, timeline),
+                                          font_path("be-vietnam-pro-bold")) for b in stale if b.profile.leader.enabled}
+            made = {name: ensure_leader(ws.graphics_dir, spec, dry_run=settings.dry_run)
+                    for name, spec in leaders.items()}
+            if settings.dry_run:
+                report.commands = _dry_commands(timeline, planned.brand.branding, stale, meta, leaders,
+                                                {n: p for n, (p, _) in made.items()})
+                results.update({b.name: DeliverableResult(b.name, str(b.output), "planned") for b in stale})
             else:
-                rendered, tally = _run_chunked(ws, programme, planned, settings, stale, meta, leader_files, sources,
-                                               progress)
-                report.chunks_made, report.chunks_reused, report.chunks_by_others = (
-                    tally.made, tally.reused, tally.by_others)
-            kept = {n: d for n, d in record.deliverables.items()
-                    if n in programme.deliverables and n not in rendered}
-            write_render_record(ws, RenderRecord(programme.id, kept | rendered))
-            _prune_chunks(ws, kept | rendered)
-            for name, entry in rendered.items():
-                results[name] = replace(_from_record(entry), status="rendered")
-                work.done(checks[name], [entry.path, record_path], started_at=started_at)
+                report.leaders_made = sum(1 for _, was_made in made.values() if was_made)
+                leader_files = {n: p for n, (p, _) in made.items()}
+                if settings.one_pass:
+                    rendered = _run(ws, timeline, planned.brand.branding, stale, meta, leader_files, sources, progress,
+                                    f"render {programme.id}")
+                else:
+                    assert picture is not None
+                    rendered, tally = _run_chunked(ws, programme, planned, stale, meta, leader_files, sources,
+                                                   progress, picture)
+                    report.chunks_made, report.chunks_reused, report.chunks_by_others = (
+                        tally.made, tally.reused, tally.by_others)
+                kept = {n: d for n, d in record.deliverables.items()
+                        if n in programme.deliverables and n not in rendered}
+                write_render_record(ws, RenderRecord(programme.id, kept | rendered))
+                _prune_chunks(ws, kept | rendered)
+                for name, entry in rendered.items():
+                    results[name] = replace(_from_record(entry), status="rendered")
+                    work.done(checks[name], [entry.path, record_path], started_at=started_at)
     subtitles = _subtitles_record(ws)
     for name, branch in planned.branches.items():
         output = Path(results[name].file)
@@ -668,20 +671,43 @@ def _chunk_context(ws: Workspace, programme: Programme, planned: _Plan, settings
                          target_s=settings.chunk_s)
 
 
-def _run_chunked(ws: Workspace, programme: Programme, planned: _Plan, settings: Settings, branches: list[Branch],
-                 meta: dict[str, str], leaders: dict[str, Path], sources: Mapping[str, LoudnessMeasurement | None],
-                 progress: ProgressFn) -> tuple[dict[str, RenderedDeliverable], ChunkTally]:
-    """The picture in chunks, the sound whole, each file joined (`render/chunked.py`); then each
-    leader joined before its body as in the one pass. Every final name appears only when all of the
-    pass's files are complete; chunks and sound stay in the store for the next render."""
-    timeline, branding = planned.timeline, planned.brand.branding
+@contextlib.contextmanager
+def _picture_started(ws: Workspace, programme: Programme, planned: _Plan, settings: Settings, stale: list[Branch],
+                     progress: ProgressFn) -> Iterator[PictureRun | None]:
+    """The chunks of the stale deliverables' picture being encoded (and published for helpers,
+    `_published`) while the block measures and renders the sound; None for a dry run or one pass.
+    The block's failure stops the taking of new chunks."""
+    if settings.dry_run or settings.one_pass:
+        yield None
+        return
     store = chunkstore.store_dir(ws.dir)
-    jobs = plan_jobs(timeline, branding, branches, _chunk_context(ws, programme, planned, settings), store)
+    jobs = plan_jobs(planned.timeline, planned.brand.branding, stale,
+                     _chunk_context(ws, programme, planned, settings), store)
+    with _published(store, stale, jobs, settings):  # other workers on the shared workspace may help
+        picture = PictureRun(planned.timeline, planned.brand.branding, jobs, store,
+                             workers=settings.workers or default_workers(), progress=progress,
+                             task=f"render {programme.id}").start()
+        try:
+            yield picture
+            picture.wait()
+        except BaseException:
+            picture.cancel()
+            raise
+
+
+def _run_chunked(ws: Workspace, programme: Programme, planned: _Plan, branches: list[Branch],
+                 meta: dict[str, str], leaders: dict[str, Path], sources: Mapping[str, LoudnessMeasurement | None],
+                 progress: ProgressFn, picture: PictureRun) -> tuple[dict[str, RenderedDeliverable], ChunkTally]:
+    """The sound whole (while the picture's chunks are encoded: `_picture_started`), then each file
+    joined from its chunks and its sound (`render/chunked.py`), then each leader joined before its
+    body as in the one pass. Every final name appears only when all of the pass's files are
+    complete; chunks and sound stay in the store for the next render."""
+    timeline = planned.timeline
+    store = chunkstore.store_dir(ws.dir)
+    jobs = picture.jobs
     sounds = {b.name: sound_key(planned.sound, b) for b in branches}
     figures = make_sound(timeline, branches, sounds, store, progress, f"sound {programme.id}")
-    with _published(store, branches, jobs, settings):  # other workers on the shared workspace may help
-        tally = make_chunks(timeline, branding, jobs, store, workers=settings.workers or default_workers(),
-                            progress=progress, task=f"render {programme.id}")
+    tally = picture.wait()
     for b in branches:
         for path in fsutil.clear_leftovers(b.output):
             log.info("deleted %s, left by an interrupted render", path)
@@ -707,8 +733,7 @@ def _run_chunked(ws: Workspace, programme: Programme, planned: _Plan, settings: 
                 ffmpeg.run_ffmpeg(join_args(listing, b.profile, finals[b.name], tuple(meta.items())), subject=b.output)
             progress(Progress(f"join {b.name}", 1, 1))
     chunkstore.clear_dead(store)  # what a killed render left, now nobody encodes
-    return {b.name: replace(_finish(ws, b, figures.get(meter_name(b.name)) or figures.get(b.name),
-                                    sources.get(b.name)),
+    return {b.name: replace(_finish(ws, b, figures[b.name].meter, sources.get(b.name), encoded=figures[b.name].encoded),
                             chunks=tuple(spans[b.name]), sound=sounds[b.name]) for b in branches}, tally
 
 
@@ -801,14 +826,18 @@ def _prune_chunks(ws: Workspace, deliverables: Mapping[str, RenderedDeliverable]
 
 
 def _finish(ws: Workspace, branch: Branch, meter: LoudnessMeasurement | None,
-            source: LoudnessMeasurement | None) -> RenderedDeliverable:
-    """Probe the finished file and measure its loudness again: its entry in the render record."""
+            source: LoudnessMeasurement | None, *, encoded: LoudnessMeasurement | None = None) -> RenderedDeliverable:
+    """Probe the finished file and measure its loudness again: its entry in the render record.
+    `encoded`: the figures of the encoded sound the file carries by stream copy, measured when it
+    was rendered (`render/chunked.SoundFigures`): the same packets are not decoded twice."""
     p, out = branch.profile, branch.output
     main = branch.rung_outputs()[0] if branch.rungs else out  # the first rung carries the sound
     info = ffmpeg.ffprobe_json(main)
     duration = float(info.get("format", {}).get("duration", 0.0))
     figures, how = meter, "ebur128 in the render pass, before encoding (mono tracks)"
-    if not p.audio.mono_tracks:
+    if not p.audio.mono_tracks and encoded is not None:
+        figures, how = encoded, "ebur128 of the encoded sound the file carries (BS.1770-4)"
+    elif not p.audio.mono_tracks:
         skip = [f"atrim=start={p.leader.total_s:g}"] if p.leader.enabled else []
         figures, how = measure(main, filters=skip), "ebur128 of the output file (BS.1770-4)"
     loudness = None
