@@ -23,7 +23,9 @@ The full-size run is house 1080p rendered to the shipped web-720p:
 `--chunks` measures the render in chunks (`render/chunked.py`) on the same programme (with ten
 lower thirds), each phase through the command line as an editor runs it, against the one-pass
 render of the same run:
-  onepass    `render --one-pass --force` (the baseline; draws and caches the graphics)
+  cold       the first `render`: draws and caches the graphics and the loudness measurement, which
+             every later phase reuses (not compared)
+  onepass    `render --one-pass --force` (the baseline)
   chunked    `render --force`, the chunk store emptied first: the full chunked render (goal ≤ 1.05×)
   fix        one lower third's name corrected, `render`: only its chunks re-encoded (goal ≤ 1/10 of chunked)
   resume     the store emptied and the record deleted, a render killed (SIGKILL, its process group)
@@ -224,6 +226,8 @@ def _chunk_files(scratch: Path) -> int:
 def _chunk_phases(scratch: Path, minutes: float) -> dict[str, float]:
     """The chunked render's phases (see the module docstring); seconds of each."""
     out: dict[str, float] = {}
+    out["cold"] = _timed(_cli(scratch))  # draws and caches the graphics, measures the sound once
+    print(f"  cold          {out['cold']:7.1f} s   the first render: graphics drawn, loudness measured", flush=True)
     out["onepass"] = _timed(_cli(scratch, "--one-pass", "--force"))
     print(f"  one pass      {out['onepass']:7.1f} s", flush=True)
     _empty_store(scratch)

@@ -258,8 +258,25 @@ def run_ffmpeg(
     return stderr
 
 
+class _Held:
+    """A FIFO's descriptor held open by this process, closed once: by the feeder when its runs end
+    and again, as a no-op, when the FIFO is removed. Closing a number twice would close whatever
+    another thread opened under that number in between (a chunk's file, a log)."""
+
+    def __init__(self, fd: int) -> None:
+        self._fd: int | None = fd
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        with self._lock:
+            fd, self._fd = self._fd, None
+        if fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+
 @contextlib.contextmanager
-def _fifo(path: Path) -> Iterator[int]:
+def _fifo(path: Path) -> Iterator[_Held]:
     """A FIFO at `path`, held open for reading and writing (so neither side blocks on open and the
     reader sees its end only when the holder lets go); removed afterwards."""
     os.mkfifo(path, 0o600)
@@ -267,11 +284,11 @@ def _fifo(path: Path) -> Iterator[int]:
         fd = os.open(path, os.O_RDWR)
         with contextlib.suppress(OSError, AttributeError):
             fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+        held = _Held(fd)
         try:
-            yield fd
+            yield held
         finally:
-            with contextlib.suppress(OSError):
-                os.close(fd)
+            held.close()
     finally:
         with contextlib.suppress(OSError):
             path.unlink()
@@ -280,11 +297,11 @@ def _fifo(path: Path) -> Iterator[int]:
 class _Feeders:
     """The threads that run each `Feed`'s ffmpeg runs in order while the main command reads them."""
 
-    def __init__(self, feeds: Sequence[Feed], held: list[int], main: subprocess.Popen[bytes],
+    def __init__(self, feeds: Sequence[Feed], held: list[_Held], main: subprocess.Popen[bytes],
                  subject: Path | str | None) -> None:
         self.feeds, self.main, self.subject = list(feeds), main, subject
         self.error: FFmpegError | None = None
-        self._held: list[list[int]] = []
+        self._held: list[list[_Held]] = []
         index = 0
         for feed in self.feeds:
             self._held.append(held[index:index + len(feed.pipes)])
@@ -301,7 +318,7 @@ class _Feeders:
             thread.start()
             self._threads.append(thread)
 
-    def _feed(self, feed: Feed, held: list[int]) -> None:
+    def _feed(self, feed: Feed, held: list[_Held]) -> None:
         try:
             for run in feed.runs:
                 if self._stopped.is_set():
@@ -314,10 +331,8 @@ class _Feeders:
                     _stop(self.main)  # what it has read so far is not the programme
                     return
         finally:
-            for fd in held:  # the reader sees the end of this feed
-                with contextlib.suppress(OSError):
-                    os.close(fd)
-            held.clear()
+            for pipe in held:  # the reader sees the end of this feed
+                pipe.close()
 
     def _one(self, run: Sequence[str]) -> FFmpegError | None:
         argv = [tool_path("ffmpeg"), "-hide_banner", "-nostdin", "-y", "-nostats", *run]
