@@ -36,6 +36,7 @@ from . import stagerun
 from .errors import ManifestError, ReportageError
 from .manifest import Programme
 from .progress import ProgressFn, ignore
+from .records.progress import ProgressWriter
 from .stagelist import STAGE_LIST, StageEntry
 from .stagelist import upstream as _upstream
 from .workspace import Workspace
@@ -192,14 +193,17 @@ class Stage:
                                 path=programme.manifest_path)
         module = self.module
         chosen = settings if settings is not None else module.settings(programme)
+        shown = ProgressWriter(ws, self.name, progress)  # progress.json: the review room and batch status read it
         try:
-            report: StageReport = module.make(programme, ws, chosen, self.work(ws, progress, clips, on_clip))
+            report: StageReport = module.make(programme, ws, chosen, self.work(ws, shown, clips, on_clip))
         except ManifestError:
             raise  # the command or the manifest was wrong: the stage never started its work
         except ReportageError as exc:
             # the stage failed: everything made from it is stale (and says so) until it succeeds
             stagerun.note_failure(ws, self.name, exc.one_line())
             raise
+        finally:
+            shown.close()
         stagerun.clear_failure(ws, self.name)
         return report
 

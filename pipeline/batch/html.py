@@ -33,9 +33,10 @@ _STATE_CLASS = {"done": "done", "up to date": "up", "failed": "failed", "problem
 def _stages(p: dict[str, Any]) -> str:
     cells = "".join(
         f"<tr><td>{escape(s['stage'])}</td><td><span class='st {_STATE_CLASS.get(s['state'], 'notrun')}'>"
-        f"{escape(s['state'])}</span></td><td>{escape(human_seconds(s.get('seconds')))}</td></tr>"
+        f"{escape(s['state'])}</span></td><td>{escape(human_seconds(s.get('seconds')))}</td>"
+        f"<td class='man'>{escape(s.get('detail') or '')}</td></tr>"
         for s in p["stages"])
-    return f"<table><tr><th>stage</th><th>state</th><th>time</th></tr>{cells}</table>"
+    return f"<table><tr><th>stage</th><th>state</th><th>time</th><th></th></tr>{cells}</table>"
 
 
 def _files(p: dict[str, Any]) -> str:

@@ -132,8 +132,21 @@ def _stage_rows(result: ProgrammeResult) -> list[dict[str, Any]]:
             state = "up to date"
         else:
             state = "done"
-        rows.append({"stage": s.name, "state": state, "seconds": o.get("seconds")})
+        rows.append({"stage": s.name, "state": state, "seconds": o.get("seconds"), "detail": _detail(o)})
     return rows
+
+
+def _detail(outcome: Mapping[str, Any]) -> str | None:
+    """What a stage's report says of the work it split in chunks: the render's chunks encoded and
+    reused (unchanged since the last render, or left by an interrupted one), other workers' help."""
+    report = outcome.get("report")
+    if not isinstance(report, Mapping) or "chunks_made" not in report:
+        return None
+    made, reused, others = (int(report.get(k) or 0) for k in ("chunks_made", "chunks_reused", "chunks_by_others"))
+    if not made + reused + others:
+        return None
+    text = f"{made} chunks encoded, {reused} unchanged"
+    return text + (f", {others} by other workers" if others else "")
 
 
 def _workspace_facts(ws: Workspace) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from ..manifest import Programme
 from ..profiles import load_profile
 from ..qc.plan import LEGAL_AREA, Status
 from ..qc.subtitles import rule_gap_ms, uncovered
+from ..records.progress import read_progress
 from ..records.qc import QCReport, read_qc_report
 from ..render.state import RenderedDeliverable, read_render_record
 from ..stagelist import STAGE_NAMES
@@ -77,8 +78,10 @@ def programme_summary(ws: Workspace, deliverables: Sequence[str] | None = None) 
         approval = approval_state(ws, deliverables).to_dict()
     except ReportageError as exc:
         approval = {"state": "unreadable", "reason": exc.problem}
+    running = read_progress(ws)
     return {"id": ws.programme_id, "stages": stage_states(ws),
-            "qc": report.verdict.value if report else None, "approval": approval}
+            "qc": report.verdict.value if report else None, "approval": approval,
+            "running": running.to_json() if running is not None else None}
 
 
 def _player_candidates(ws: Workspace) -> list[tuple[int, RenderedDeliverable]]:

@@ -1,7 +1,7 @@
 // The list of every programme in the workspace: stage states, QC verdict, approval.
 "use strict";
-const STAGES = { ingest: "Nhập", transcribe: "Nhận dạng lời", assemble: "Dựng", subtitles: "Phụ đề", render: "Xuất bản",
-                 qc: "Kiểm tra", package: "Đóng gói" };
+const STAGES = { ingest: "Nhập", transcribe: "Nhận dạng lời", assemble: "Dựng", conform: "Chuẩn hoá", subtitles: "Phụ đề",
+                 render: "Kết xuất", qc: "Kiểm tra", publish: "Xuất bản", package: "Đóng gói" };
 const APPROVAL = { approved: "Đã duyệt", stale: "Đã thay đổi sau khi duyệt", changes_requested: "Yêu cầu sửa", none: "Chưa duyệt" };
 const VERDICT = { PASS: "Đạt", WARN: "Cảnh báo", FAIL: "Lỗi" };
 function el(tag, attrs = {}, ...kids) {
@@ -9,6 +9,17 @@ function el(tag, attrs = {}, ...kids) {
   for (const [k, v] of Object.entries(attrs)) { if (k === "class") n.className = v; else if (k === "text") n.textContent = v; else n.setAttribute(k, v); }
   for (const kid of kids) if (kid != null) n.append(kid);
   return n;
+}
+// The stage running now (progress.json, pipeline/records/progress.py): its longest task's share
+// done and the time left at its pace, e.g. "đang chạy 45 % · còn 3 phút".
+function minutes(s) { return s < 90 ? `${Math.max(1, Math.round(s))} giây` : `${Math.round(s / 60)} phút`; }
+function running(r) {
+  const t = r.tasks[0];
+  const pct = t ? Math.floor(100 * Math.min(1, t.done / Math.max(t.total, 1e-9))) : 0;
+  const left = t && t.eta_s != null ? ` · còn ${minutes(t.eta_s)}` : "";
+  const all = r.tasks.map((x) => `${x.task}: ${Math.floor(100 * Math.min(1, x.done / Math.max(x.total, 1e-9)))} %`
+    + (x.eta_s != null ? `, còn ${minutes(x.eta_s)}` : "")).join("\n");
+  return el("span", { class: "badge running", title: all, text: `đang chạy ${pct} %${left}` });
 }
 fetch("/api/programmes").then((r) => r.json()).then((data) => {
   document.getElementById("where").textContent = data.workspace;
@@ -18,6 +29,7 @@ fetch("/api/programmes").then((r) => r.json()).then((data) => {
   for (const p of data.programmes) {
     const cells = Object.keys(STAGES).map((s) => {
       const st = p.stages[s];
+      if (p.running && p.running.stage === s) return el("td", {}, running(p.running));
       if (!st) return el("td", { text: "—" });
       const when = new Date(st.last * 1000).toLocaleString("vi-VN");
       return el("td", { title: `${st.done} xong, ${st.failed} lỗi · ${when}` },
