@@ -55,7 +55,7 @@ from .chunks import (
     slice_key,
 )
 from .join import join_chunks_args, write_chunk_list
-from .plan import Branch, Branding, _excerpt_frames, meter_name, picture_pass, sound_pass, trunk_format
+from .plan import Branch, Branding, Pass, _excerpt_frames, meter_name, picture_pass, sound_pass, trunk_format
 from .state import ChunkSpan
 
 log = logging.getLogger(__name__)
@@ -231,13 +231,20 @@ def encode_job(timeline: Timeline, branding: Branding, job: ChunkJob, store: Pat
             if o.subtitles is not None and o.subtitles not in burns:
                 ass = stack.enter_context(fsutil.scratch_path(o.path, ".burn", suffix=".ass"))
                 burns[o.subtitles] = write_burn_ass(o.subtitles, ass)
-        branches = [Branch(f"{o.deliverable}/{o.member}", o.profile, temps[o.key],
-                           subtitles=burns.get(o.subtitles) if o.subtitles is not None else None,
-                           excerpt=job.cut, fonts_dir=fonts_dir()) for o in missing]
         feeds = stack.enter_context(feed_dir())
-        one = picture_pass(timeline, branding, branches, pix_fmt=job.trunk, feed_dir=feeds)
+        one = job_pass(timeline, branding, job, missing, temps, burns, feeds)
         ffmpeg.run_ffmpeg(one.args, duration_s=job.seconds, subject=store, feeds=one.feeds, progress=progress)
     return len(missing)
+
+
+def job_pass(timeline: Timeline, branding: Branding, job: ChunkJob, outputs: Sequence[ChunkOutput],
+             paths: Mapping[str, Path], burns: Mapping[Path, Path], feeds: Path) -> Pass:
+    """The one command of a chunk job: `outputs` (by key) written to `paths`, each burning the ASS
+    made from its subtitle file (`burns`)."""
+    branches = [Branch(f"{o.deliverable}/{o.member}", o.profile, paths[o.key],
+                       subtitles=burns.get(o.subtitles) if o.subtitles is not None else None,
+                       excerpt=job.cut, fonts_dir=fonts_dir()) for o in outputs]
+    return picture_pass(timeline, branding, branches, pix_fmt=job.trunk, feed_dir=feeds)
 
 
 @dataclass
@@ -397,9 +404,10 @@ def file_spans(jobs: Sequence[ChunkJob], branch: Branch, member: str, base_frame
 
 
 def join(chunks: Sequence[tuple[ChunkOutput, ChunkSpan]], sound: Path | None, profile: Profile, output: Path,
-         metadata: Sequence[tuple[str, str]]) -> None:
-    """One file from its chunks (and its sound), by stream copy, at `output` (a temporary name)."""
+         metadata: Sequence[tuple[str, str]], *, final: Path | None = None) -> None:
+    """One file from its chunks (and its sound), by stream copy, at `output` (a temporary name of
+    `final`: the list of chunks is named after `final`, so a killed render's is found as its leftover)."""
     fps = Fraction(str(profile.video.fps))
-    with fsutil.scratch_path(output, ".chunks", suffix=".ffconcat") as listing:
+    with fsutil.scratch_path(final or output, ".chunks", suffix=".ffconcat") as listing:
         write_chunk_list(listing, [(o.path, span.end_frame - span.start_frame) for o, span in chunks], fps)
         ffmpeg.run_ffmpeg(join_chunks_args(listing, sound, profile, output, metadata), subject=output)

@@ -38,6 +38,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from fractions import Fraction
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,7 @@ from ..render.chunked import (
     chunk_context,
     default_workers,
     file_spans,
+    job_pass,
     join,
     make_chunks,
     make_sound,
@@ -81,6 +83,7 @@ from ..render.chunked import (
     sound_path,
 )
 from ..render.chunks import TARGET_S, ChunkJob
+from ..render.join import join_chunks_args
 from ..render.leader import LeaderSpec, ensure_leader, join_args, leader_args, write_concat_list
 from ..render.meter_cache import MeterCache, Trials
 from ..render.plan import (
@@ -92,6 +95,7 @@ from ..render.plan import (
     meter_name,
     output_seconds,
     render_pass,
+    sound_pass,
     trial_meter,
     trunk_format,
 )
@@ -480,8 +484,9 @@ def render_programme(programme: Programme, ws: Workspace, settings: Settings | N
             made = {name: ensure_leader(ws.graphics_dir, spec, dry_run=settings.dry_run)
                     for name, spec in leaders.items()}
             if settings.dry_run:
-                report.commands = _dry_commands(timeline, planned.brand.branding, stale, meta, leaders,
-                                                {n: p for n, (p, _) in made.items()})
+                dry = _dry_commands if settings.one_pass else partial(_dry_chunked, ws, programme, planned, settings)
+                report.commands = dry(timeline, planned.brand.branding, stale, meta, leaders,
+                                      {n: p for n, (p, _) in made.items()})
                 results.update({b.name: DeliverableResult(b.name, str(b.output), "planned") for b in stale})
             else:
                 report.leaders_made = sum(1 for _, was_made in made.values() if was_made)
@@ -609,6 +614,41 @@ def _dry_commands(timeline: Timeline, branding: Branding, branches: list[Branch]
     return commands
 
 
+def _dry_chunked(ws: Workspace, programme: Programme, planned: _Plan, settings: Settings, timeline: Timeline,
+                 branding: Branding, branches: list[Branch], meta: dict[str, str], leaders: Mapping[str, LeaderSpec],
+                 leader_files: Mapping[str, Path]) -> list[list[str]]:
+    """What a chunked render would run: leaders not yet cached; the sound pass (when a deliverable's
+    sound is not in the store); each chunk job with an output not in the store (its burned-in cues
+    drawn from the ASS the render writes, named here beside the subtitle file); each file's join;
+    each leader's join. Feeder runs come before the command that reads them."""
+    store = chunkstore.store_dir(ws.dir)
+    scratch = Path(tempfile.gettempdir()) / f"reportage-feed-{timeline.programme_id}"
+    commands = [leader_args(spec, leader_files[name]) for name, spec in leaders.items()
+                if not leader_files[name].exists()]
+    sounds = {b.name: sound_key(planned.sound, b) for b in branches}
+    unsounded = [replace(b, output=sound_path(store, sounds[b.name])) for b in branches
+                 if not sound_path(store, sounds[b.name]).is_file()]
+    passes = [sound_pass(timeline, unsounded, feed_dir=scratch)] if unsounded else []
+    jobs = plan_jobs(timeline, branding, branches, _chunk_context(ws, programme, planned, settings), store)
+    for job in jobs:
+        if missing := job.missing():
+            burns = {o.subtitles: o.subtitles.with_suffix(".ass") for o in missing if o.subtitles is not None}
+            passes.append(job_pass(timeline, branding, job, missing, {o.key: o.path for o in missing}, burns, scratch))
+    for one in passes:
+        commands += [list(run) for feed in one.feeds for run in feed.runs]
+        commands.append(one.args)
+    for b in branches:
+        for index, (member, profile) in enumerate(members(b)):
+            out = b.output / member if b.rungs else b.output
+            listing = out.with_name(out.name + ".ffconcat")
+            sound = sound_path(store, sounds[b.name]) if index == 0 else None
+            commands.append(join_chunks_args(listing, sound, profile, out, tuple(meta.items())))
+        if b.name in leaders:
+            commands.append(join_args(b.output.with_name(b.output.name + ".ffconcat"), b.profile, b.output,
+                                      tuple(meta.items())))
+    return commands
+
+
 def _run(ws: Workspace, timeline: Timeline, branding: Branding, branches: list[Branch], meta: dict[str, str],
          leaders: dict[str, Path], sources: Mapping[str, LoudnessMeasurement | None], progress: ProgressFn,
          task: str) -> dict[str, RenderedDeliverable]:
@@ -725,7 +765,8 @@ def _run_chunked(ws: Workspace, programme: Programme, planned: _Plan, branches: 
                 lead = round(Fraction(str(profile.leader.total_s)) * fps) if profile.leader.enabled else 0
                 chunks = file_spans(jobs, b, member, lead, fps, timeline.rate)
                 sound = sound_path(store, sounds[b.name]) if index == 0 else None
-                join(chunks, sound, profile, base / member if b.rungs else base, tuple(meta.items()))
+                join(chunks, sound, profile, base / member if b.rungs else base, tuple(meta.items()),
+                     final=None if b.rungs else b.output)
                 spans[b.name] += [span for _, span in chunks]
             if b.name in leaders:
                 listing = stack.enter_context(fsutil.scratch_path(b.output, ".ffconcat", suffix=".ffconcat"))

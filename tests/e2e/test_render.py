@@ -176,7 +176,7 @@ def test_missing_subtitles_warns(tiny: tuple[Any, Workspace], tmp_path: Path) ->
     dry = Workspace(tmp_path, "tiny")
     dry.timeline_json.parent.mkdir(parents=True)
     shutil.copy(ws.timeline_json, dry.timeline_json)
-    report = render_programme(programme, dry, Settings(dry_run=True, branding=SETTINGS.branding))
+    report = render_programme(programme, dry, Settings(dry_run=True, one_pass=True, branding=SETTINGS.branding))
     assert len(report.commands) == 1 and any("subtitles yet" in w for w in report.warnings)
     assert report.commands[0].count("-filter_complex") == 2  # one process: the programme and the excerpt trunk
     assert [d.status for d in report.deliverables] == ["planned"] * 3

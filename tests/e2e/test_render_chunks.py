@@ -18,6 +18,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -162,6 +163,9 @@ def test_chunked_render_joins_frame_exactly_and_matches_the_one_pass(tmp_path: P
         "mpeg2video", "tt", "09:59:57:00")
     run_ffmpeg(["-v", "error", "-xerror", "-i", safe_input(master), "-f", "null", "-"])  # decodes across every join
     assert render_programme(programme, ws, CHUNKED).up_to_date
+    again = render_programme(programme, ws, replace(CHUNKED, dry_run=True, force=True))
+    assert again.commands and not [c for c in again.commands if "-filter_complex" in c]  # nothing decoded again
+    assert sum(1 for c in again.commands if "concat" in c) == 4  # three files joined from chunks, one leader
 
 
 def test_a_lower_third_fix_reencodes_only_its_chunks_and_a_cue_fix_only_the_social_ones(tmp_path: Path) -> None:

@@ -104,7 +104,8 @@ def test_each_rung_is_what_a_stream_needs(rendered: tuple[Workspace, Any, Any], 
 def test_one_decode_for_every_rung(rendered: tuple[Workspace, Any, Any]) -> None:
     """The dry-run command: two sources opened once each, one output per rung."""
     ws, _, programme = rendered
-    report = render_programme(programme, ws, Settings(dry_run=True, force=True, branding=SETTINGS.branding))
+    report = render_programme(programme, ws, Settings(dry_run=True, force=True, one_pass=True,
+                                                      branding=SETTINGS.branding))
     command = report.commands[-1]
     sources = [c for c in command if c.endswith(("a.mov", "b.mov"))]
     assert len(sources) == 2

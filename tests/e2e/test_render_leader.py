@@ -71,7 +71,7 @@ def _keyframes(path: Path) -> list[int]:
 
 def test_xdcam_master_with_joined_leader_in_one_pass(tmp_path: Path) -> None:
     programme, ws = _programme(tmp_path / "Chương trình thử")
-    dry = render_programme(programme, ws, Settings(dry_run=True, branding=SETTINGS.branding))
+    dry = render_programme(programme, ws, Settings(dry_run=True, one_pass=True, branding=SETTINGS.branding))
     commands = [c for c in dry.commands if "-filter_complex" in c and "-f" in c]
     assert sum(1 for c in dry.commands if any("smptehdbars" in a for a in c)) == 1  # the leader, once
     assert sum(1 for c in commands if c.count("-filter_complex") == 2) == 1  # one pass, two trunks
