@@ -27,9 +27,12 @@ import pytest
 
 from pipeline.media.ffmpeg import ffprobe_json, run_ffmpeg, safe_input
 from pipeline.media.loudness import measure
+from pipeline.profiles import programme_profile
+from pipeline.qc.plan import Status
 from pipeline.render import chunkstore
 from pipeline.render.branding import BrandingSettings
 from pipeline.render.state import read_render_record
+from pipeline.stages.qc import qc_file
 from pipeline.stages.render import Settings, render_programme
 from pipeline.timeline import Segment, Timeline
 from pipeline.validate import load_manifest
@@ -162,6 +165,13 @@ def test_chunked_render_joins_frame_exactly_and_matches_the_one_pass(tmp_path: P
     assert (video["codec_name"], video["field_order"], fmt["format"]["tags"]["timecode"]) == (
         "mpeg2video", "tt", "09:59:57:00")
     run_ffmpeg(["-v", "error", "-xerror", "-i", safe_input(master), "-f", "null", "-"])  # decodes across every join
+    profile = programme_profile(programme.base_dir, "broadcast-xdcam")
+    technical = ("container", "video", "audio")  # codec, 4:2:2 @ level, 1080i50 TFF, 50 Mb/s, GOP, PCM tracks
+    chunked_qc = {c.id: c.status for c in qc_file(master, profile).checks if c.id.startswith(technical)}
+    one_qc = {c.id: c.status for c in qc_file(Path(baseline.deliverables[0].file), profile).checks
+              if c.id.startswith(technical)}
+    assert "video.bitrate" in chunked_qc and "video.gop" in chunked_qc
+    assert chunked_qc == one_qc and Status.FAIL not in chunked_qc.values(), chunked_qc
     assert render_programme(programme, ws, CHUNKED).up_to_date
     again = render_programme(programme, ws, replace(CHUNKED, dry_run=True, force=True))
     assert again.commands and not [c for c in again.commands if "-filter_complex" in c]  # nothing decoded again
