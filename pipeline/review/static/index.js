@@ -21,9 +21,11 @@ function running(r) {
     + (x.eta_s != null ? `, còn ${minutes(x.eta_s)}` : "")).join("\n");
   return el("span", { class: "badge running", title: all, text: `đang chạy ${pct} %${left}` });
 }
-fetch("/api/programmes").then((r) => r.json()).then((data) => {
+// The list is read again every 5 s while a stage runs somewhere, so its progress moves on.
+function load() { fetch("/api/programmes").then((r) => r.json()).then((data) => {
   document.getElementById("where").textContent = data.workspace;
   const t = document.getElementById("list");
+  t.replaceChildren();
   t.append(el("tr", {}, el("th", { text: "Chương trình" }), ...Object.values(STAGES).map((s) => el("th", { text: s })),
     el("th", { text: "Kiểm tra kỹ thuật" }), el("th", { text: "Duyệt" })));
   for (const p of data.programmes) {
@@ -42,4 +44,6 @@ fetch("/api/programmes").then((r) => r.json()).then((data) => {
       el("td", {}, el("span", { class: `badge ${p.approval.state}`, text: APPROVAL[p.approval.state] || p.approval.state }))));
   }
   if (!data.programmes.length) t.append(el("tr", {}, el("td", { text: "Không có chương trình nào trong thư mục làm việc này." })));
-});
+  if (data.programmes.some((p) => p.running)) setTimeout(load, 5000);
+}); }
+load();
