@@ -1,10 +1,11 @@
 """Measurements of one delivered file: ffprobe fields, keyframe spacing and bit rate from the packet
-list, and everything that needs decoded pictures or sound from ONE ffmpeg decode.
+list, and everything that needs decoded pictures or sound.
 
-That decode runs `signalstats → blackdetect → freezedetect → metadata=print` on the video and
-`asplit` → (`atrim` past the leader → `ebur128`) + `silencedetect` on the first audio track, so a
-one-hour master is read once, not four times. The result is a flat dict keyed like the plan's
-`CheckSpec.measure`, plus time series for the report's plots.
+`measure_file` measures the picture range by range in parallel beside one audio-only decode
+(`qc/ranged.py`); `measure_file_whole`, what QC did before, decodes it all in ONE ffmpeg:
+`signalstats → blackdetect → freezedetect → metadata=print` on the video and `asplit` → (`atrim` past
+the leader → `ebur128`) + `silencedetect` on the first audio track. Both give the same values: a
+flat dict keyed like the plan's `CheckSpec.measure`, plus time series for the report's plots.
 
 `signalstats=stat=brng` adds, per frame, BRNG: the fraction (0..1) of pixels whose Y leaves 16–235 or
 whose Cb/Cr leave 16–240 (limits scaled for 10-bit) — the area figure of EBU R103's gamut rule.
@@ -51,6 +52,10 @@ class FileMeasurements:
     # a 7-tuple, without BRNG, is a frame whose area figure was not measured.
     luma_series: list[tuple[float, ...]] = field(default_factory=list)
     duration_s: float | None = None
+    range_keys: list[str] = field(default_factory=list)
+    """The range cache entries the picture's measurement is made of (`qc/rangecache.py`)."""
+    range_work: dict[str, int] = field(default_factory=dict)
+    """How the picture was measured: ranges, measured, reused, freeze checks at boundaries."""
 
 
 def probe_fields(path: Path) -> tuple[dict[str, Any], float | None]:
@@ -103,10 +108,17 @@ def probe_fields(path: Path) -> tuple[dict[str, Any], float | None]:
     return values, vdur
 
 
+PACKET_ENTRIES = ["-select_streams", "v:0", "-show_entries", "packet=pts,pts_time,dts_time,flags,size"]
+"""The video packet list QC reads once: for the GOP and bit rate figures, and to place ranges."""
+
+
 def packet_fields(path: Path, rate: Fraction) -> dict[str, Any]:
     """Longest and most common keyframe spacing (frames) and the average video bit rate (kb/s)."""
-    data = ffprobe_json(path, ["-select_streams", "v:0", "-show_entries", "packet=pts_time,dts_time,flags,size"])
-    packets = data.get("packets", [])
+    return packet_values(ffprobe_json(path, PACKET_ENTRIES).get("packets", []), rate)
+
+
+def packet_values(packets: Sequence[Mapping[str, Any]], rate: Fraction) -> dict[str, Any]:
+    """`packet_fields` of a packet list already read (decode order)."""
     if not packets:
         return {}
     keys = [i for i, p in enumerate(packets) if "K" in str(p.get("flags", ""))]
@@ -257,6 +269,7 @@ def decode_fields(path: Path, *, skip_s: float = 0.0, has_audio: bool = True,
     leader, because the EBU figure is the programme's, not the tone's). `mono_tracks` ≥ 2 (XDCAM keeps
     each channel in its own track) measures channels 1–2 together as the stereo mix they are."""
     result = FileMeasurements(duration_s=duration_s)
+    depth = format_depth(path)
     with tempfile.TemporaryDirectory(prefix="reportage-qc-") as tmp:
         meta = Path(tmp) / "video-meta.txt"
         video = (f"[0:v:0]signalstats=stat=brng,blackdetect=d=0.2:pix_th=0.10,freezedetect=n=-60dB:d=1,"
@@ -264,35 +277,65 @@ def decode_fields(path: Path, *, skip_s: float = 0.0, has_audio: bool = True,
         graph = [video]
         maps = ["-map", "[vout]"]
         if has_audio:
-            source = "[0:a:0][0:a:1]amerge=inputs=2," if mono_tracks >= 2 else "[0:a:0]"
-            graph.append(f"{source}asplit=2[al][as];[al]atrim=start={skip_s:g},asetpts=PTS-STARTPTS,"
-                         f"ebur128@qc=peak=true:framelog=info[aout1];[as]silencedetect=n=-60dB:d=0.5[aout2]")
+            graph.append(_audio_graph(skip_s, mono_tracks))
             maps += ["-map", "[aout1]", "-map", "[aout2]"]
         stderr = run_ffmpeg(["-i", safe_input(path), "-filter_complex", ";".join(graph), *maps,
                              "-f", "null", "-"], subject=path)
-        _parse_video_meta(meta.read_text(encoding="utf-8", errors="replace") if meta.exists() else "", result)
+        _parse_video_meta(meta.read_text(encoding="utf-8", errors="replace") if meta.exists() else "", result, depth)
     end = duration_s or (result.luma_series[-1][0] + 0.04 if result.luma_series else 0.0)
     result.values["picture.black"] = [(float(a), float(b)) for a, b in _BLACK_RE.findall(stderr)]
-    result.values["audio.silence"] = _silences(stderr, end) if has_audio else None
-    if has_audio:
-        summaries = parse_ebur128(stderr)
-        if "qc" in summaries:
-            m = summaries["qc"]
-            result.values["loudness.integrated"] = m.integrated_lufs
-            result.values["loudness.true_peak"] = m.true_peak_dbtp
-            result.values["loudness.lra"] = m.lra_lu
-        result.loudness_series = [(float(t) + skip_s, float(mm), float(s)) for t, mm, s in _R128_RE.findall(stderr)]
+    audio_values(stderr if has_audio else None, result, skip_s=skip_s, end=end)
     result.values["picture.legal"] = result.luma_series or None
     return result
 
 
-def _parse_video_meta(text: str, result: FileMeasurements) -> None:
-    """Read `metadata=print` output: per-frame signalstats and freezedetect start/end marks."""
+def _audio_graph(skip_s: float, mono_tracks: int) -> str:
+    """The sound's filters: loudness past the leader (true peak, the frame log), and silence."""
+    source = "[0:a:0][0:a:1]amerge=inputs=2," if mono_tracks >= 2 else "[0:a:0]"
+    return (f"{source}asplit=2[al][as];[al]atrim=start={skip_s:g},asetpts=PTS-STARTPTS,"
+            f"ebur128@qc=peak=true:framelog=info[aout1];[as]silencedetect=n=-60dB:d=0.5[aout2]")
+
+
+def audio_decode(path: Path, *, skip_s: float = 0.0, mono_tracks: int = 0) -> str:
+    """The sound alone (`-vn`), through the same filters as the one-pass decode: its log, for
+    `audio_values`. What QC runs beside the picture's ranges."""
+    return run_ffmpeg(["-vn", "-i", safe_input(path), "-filter_complex", _audio_graph(skip_s, mono_tracks),
+                       "-map", "[aout1]", "-map", "[aout2]", "-f", "null", "-"], subject=path)
+
+
+def audio_values(stderr: str | None, result: FileMeasurements, *, skip_s: float, end: float) -> None:
+    """Silence, loudness and the loudness series from the log of a decode with `_audio_graph`
+    (None: the file has no sound, its silence is not measured)."""
+    result.values["audio.silence"] = _silences(stderr, end) if stderr is not None else None
+    if stderr is None:
+        return
+    summaries = parse_ebur128(stderr)
+    if "qc" in summaries:
+        m = summaries["qc"]
+        result.values["loudness.integrated"] = m.integrated_lufs
+        result.values["loudness.true_peak"] = m.true_peak_dbtp
+        result.values["loudness.lra"] = m.lra_lu
+    result.loudness_series = [(float(t) + skip_s, float(mm), float(s)) for t, mm, s in _R128_RE.findall(stderr)]
+
+
+def format_depth(path: Path) -> int:
+    """Bits per sample of the first video stream's pixel format (`yuv422p10le` → 10; 8 otherwise).
+
+    signalstats' own `YBITDEPTH` is not this: it is how many bits the frame's values use (1 for a
+    flat black frame), so scaling by it made a black frame's Y 2048 instead of 16."""
+    data = ffprobe_json(path, ["-select_streams", "v:0"])
+    streams = [s for s in data.get("streams", []) if s.get("codec_type") == "video"]
+    found = re.search(r"p(\d+)(?:le|be)$", str(streams[0].get("pix_fmt", ""))) if streams else None
+    return int(found.group(1)) if found else 8
+
+
+def _parse_video_meta(text: str, result: FileMeasurements, depth: int = 8) -> None:
+    """Read `metadata=print` output: per-frame signalstats and freezedetect start/end marks; the
+    codes scaled to 8 bits from the format's `depth`."""
     t = 0.0
     stats: dict[str, float] = {}
     freezes: list[tuple[float, float]] = []
     start: float | None = None
-    depth = 8
 
     def flush() -> None:
         if "YMIN" in stats:
@@ -313,9 +356,7 @@ def _parse_video_meta(text: str, result: FileMeasurements) -> None:
             continue
         group, key, value = meta.groups()
         if group == "signalstats":
-            if key == "YBITDEPTH":
-                depth = int(float(value))
-            elif key in _EXTREMES or key == "BRNG":
+            if key in _EXTREMES or key == "BRNG":
                 stats[key] = float(value)
         elif group == "freezedetect" and key == "freeze_start":
             start = float(value)
@@ -346,7 +387,20 @@ def _silences(stderr: str, end: float) -> list[tuple[float, float]]:
 
 
 def measure_file(path: Path, rate: Fraction, *, skip_s: float = 0.0) -> FileMeasurements:
-    """Everything QC measures on `path`; `rate` is the profile's (used for GOP and bit rate)."""
+    """Everything QC measures on `path`; `rate` is the profile's (used for GOP and bit rate).
+
+    The picture is measured range by range, N ffmpeg at a time, beside one decode of the sound
+    (`qc/ranged.py`); the chunk spans, the range cache and the progress callback come from
+    `ranged.measuring(...)` around the call, so the signature stays what callers (and their
+    stand-ins in tests) know. The values equal `measure_file_whole`'s."""
+    from .ranged import measure_ranged  # it builds on this module
+
+    return measure_ranged(path, rate, skip_s=skip_s)
+
+
+def measure_file_whole(path: Path, rate: Fraction, *, skip_s: float = 0.0) -> FileMeasurements:
+    """QC's measurement in one whole-file decode (what `measure_file` did before ranges): the
+    reference the ranged measurement is held to (`benchmarks/qc.py`, the tests)."""
     if not path.is_file():
         raise MediaError("file not found", path=path)
     values, duration = probe_fields(path)

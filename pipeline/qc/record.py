@@ -39,14 +39,14 @@ LOUDNESS_COLUMNS = ("t_s", "momentary_lufs", "short_term_lufs")
 
 @functools.cache
 def measuring_code() -> str:
-    """SHA-256 of the code that measures (qc/checks.py, media/loudness.py, this module): a change
-    to how a file is measured measures every file again, without anyone remembering to bump a
-    version."""
+    """SHA-256 of the code that measures (qc/checks.py, media/loudness.py, the ranged measurement's
+    modules, this one): a change to how a file is measured measures every file again, without
+    anyone remembering to bump a version."""
     from ..media import loudness
-    from . import checks
+    from . import checks, frames, rangecache, ranged, ranges, stitch
 
     digest = hashlib.sha256()
-    for module in (checks, loudness):
+    for module in (checks, loudness, frames, ranges, stitch, ranged, rangecache):
         digest.update(Path(str(module.__file__)).read_bytes())
     digest.update(Path(__file__).read_bytes())
     return digest.hexdigest()
@@ -115,6 +115,11 @@ class DeliverableRecord:
     measure_s: float = 0.0
     """Seconds the measurement took (the decode, ffprobe and the posters)."""
     tools: Mapping[str, str] = field(default_factory=dict)
+    ranges: tuple[str, ...] = ()
+    """The range cache entries (`qc/ranges/<key>.json`) its picture was measured from: kept while
+    this record stands, pruned after."""
+    range_work: Mapping[str, int] = field(default_factory=dict)
+    """How its picture was measured: ranges, measured, reused from the cache, boundary checks."""
 
     @property
     def programme_offset_s(self) -> float:
@@ -132,7 +137,8 @@ class DeliverableRecord:
         luma = tuple(_row(r[:1], 6) + _row(r[1:7], 2) + _row(r[7:], 6) for r in measured.luma_series)
         return cls(deliverable, profile, str(path), sha256, _finite(values), loudness, luma,
                    measured.duration_s, leader_s, excerpt_start_s, tuple(p.name for p in posters),
-                   time.time(), round(measure_s, 3), dict(tools or {}))
+                   time.time(), round(measure_s, 3), dict(tools or {}), tuple(measured.range_keys),
+                   dict(measured.range_work))
 
     @property
     def frame_s(self) -> float:
@@ -166,7 +172,8 @@ class DeliverableRecord:
                 "posters": list(self.posters), "measured_at": self.measured_at, "measure_s": self.measure_s,
                 "tools": dict(self.tools), "values": _finite(dict(self.values)),
                 "loudness": {"columns": list(LOUDNESS_COLUMNS), "rows": _finite([list(r) for r in self.loudness])},
-                "luma": [list(r) for r in self.luma]}
+                "luma": [list(r) for r in self.luma], "ranges": list(self.ranges),
+                "range_work": dict(self.range_work)}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> DeliverableRecord:
@@ -181,7 +188,9 @@ class DeliverableRecord:
                    float(duration) if duration is not None else None, float(data.get("leader_s") or 0.0),
                    float(data.get("excerpt_start_s") or 0.0), tuple(str(p) for p in data.get("posters") or []),
                    float(data.get("measured_at") or 0.0), float(data.get("measure_s") or 0.0),
-                   {str(k): str(v) for k, v in (data.get("tools") or {}).items()})
+                   {str(k): str(v) for k, v in (data.get("tools") or {}).items()},
+                   tuple(str(k) for k in data.get("ranges") or ()),
+                   {str(k): int(v) for k, v in (data.get("range_work") or {}).items()})
 
 
 def write_record(path: Path, record: DeliverableRecord) -> None:

@@ -11,7 +11,10 @@ per record, the writer and a typed reader side by side.
 | `SubtitlesRecord` (records/subtitles.py) | `subtitles/<id>.subtitles.json` | subtitles | qc, review, export |
 | `ReviewedCues` (records/reviewed.py) | `review/edits.json` | review, subtitles import | subtitles, review |
 | `RenderRecord` (pipeline/render/state.py) | `renders/render.json` | render | qc, package, review |
+| chunk store (render/chunkstore.py) | `cache/chunks/<key>.*`, `plan.json` | render, `render --assist` | render |
+| `ProgressRecord` (records/progress.py) | `progress.json` | the runner (`run.Stage.run`) | review, batch status |
 | `DeliverableRecord` (pipeline/qc/record.py) | `qc/deliverables/<name>.json` | qc | qc, review |
+| range measurements (pipeline/qc/rangecache.py) | `qc/ranges/<key>.json` | qc | qc |
 | subtitle verdicts (pipeline/qc/record.py) | `qc/subtitles/<lang>.json` | qc | qc |
 | `QCReport` (records/qc.py) | `qc/report.json` | qc | qc, package, review, export, batch |
 | `Note`, `Approval` (records/review.py) | `review/notes.json`, `review/approval.json` | review | package, export |

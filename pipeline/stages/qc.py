@@ -11,9 +11,13 @@ The work is proportional to the change. Freshness is `pipeline.stagerun`'s, on t
 - each deliverable (target = its name): the file's content, its profile, the measuring code and
   ffmpeg. Measured once per content; the measurements are kept in `qc/deliverables/<name>.json`
   (`qc/record.py`) and reused while the file is unchanged, so a fixed subtitle that re-rendered the
-  social cut decodes the social cut alone. A streaming ladder (a folder of one MP4 per rung) is
-  measured rung by rung, each its own target (`<name> <height>p`) judged against its own rung
-  profile and reported as its own entry (`qc/ladder.py`);
+  social cut decodes the social cut alone. Within a file the picture is measured range by range
+  (`qc/ranged.py`: the render record's chunk spans, else keyframe-aligned ranges), each range kept
+  in `qc/ranges/` by the chunk's content key, so a re-render that changed some chunks decodes those
+  chunks alone; progress is reported per range; entries no record refers to are pruned. A
+  streaming ladder (a folder of one MP4 per rung) is measured rung by rung, each its own target
+  (`<name> <height>p`) judged against its own rung profile and reported as its own entry
+  (`qc/ladder.py`);
 - each subtitle language (target = `subtitles.<lang>`): its SRT and WebVTT, its draft state and
   uncertain recognised words in the subtitles record, its style, the timeline and transcripts (the
   speech it must cover), the checking code; verdicts kept in `qc/subtitles/<lang>.json`;
@@ -59,6 +63,8 @@ from ..progress import Progress, ProgressFn
 from ..qc.checks import measure_file, poster_frames
 from ..qc.ladder import duration_check, missing_rung, rung_name, rung_plan, sound_check, stray_file
 from ..qc.plan import CheckResult, CheckSpec, PlanContext, Status, evaluate, plan_for
+from ..qc.rangecache import RangeCache, cache_dir
+from ..qc.ranged import RangeOptions, measuring
 from ..qc.record import (
     LOUDNESS_COLUMNS,
     LOUDNESS_STEP_S,
@@ -119,6 +125,8 @@ class QCWork:
     subtitles_reused: list[str] = field(default_factory=list)
     web_package: str | None = None
     """`checked` or `reused` once the publish stage has made a web package; None without one."""
+    ranges: set[str] = field(default_factory=set)
+    """The range cache entries the files' records stand on (the rest are pruned)."""
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"measured": self.measured, "reused": self.reused,
@@ -320,6 +328,8 @@ class _File:
     excerpt_s: tuple[float, float] | None = None
     sounding: bool = True
     """A ladder's rung: whether it is the one that carries the sound (the first)."""
+    chunks: tuple[tuple[int, int, str], ...] = ()
+    """The render's chunk spans of this file (start frame, end frame, content key): QC's ranges."""
 
 
 @dataclass
@@ -398,7 +408,13 @@ def _deliverable(programme: Programme, ws: Workspace, name: str, record: RenderR
                  if entry.folder else {}),
               "profile": profile.model_dump(mode="json", exclude={"source"}),
               "excerpt_s": list(entry.excerpt_s) if entry.excerpt_s else None, "posters": settings.posters}
-    return _Deliverable(name, profile, entry, [_File(name, entry.main, profile, inputs, entry.excerpt_s)])
+    return _Deliverable(name, profile, entry, [_File(name, entry.main, profile, inputs, entry.excerpt_s,
+                                                     chunks=_chunks(entry, entry.main.name))])
+
+
+def _chunks(entry: RenderedDeliverable, file: str) -> tuple[tuple[int, int, str], ...]:
+    """The render's chunk spans of one file of the deliverable."""
+    return tuple((c.start_frame, c.end_frame, c.key) for c in entry.chunks if c.file == file)
 
 
 def _absent(name: str, entry: RenderedDeliverable | None) -> str:
@@ -433,7 +449,7 @@ def _ladder(ws: Workspace, name: str, profile: Profile, entry: RenderedDeliverab
         inputs = {"version": VERSION, "code": measuring_code(), "ffmpeg": _ffmpeg_version(), "file": file,
                   "sha256": stagerun.content_hash(ws, path), "sounding": sounding,
                   "profile": rung.model_dump(mode="json", exclude={"source"}), "posters": settings.posters and sounding}
-        part.files.append(_File(label, path, rung, inputs, sounding=sounding))
+        part.files.append(_File(label, path, rung, inputs, sounding=sounding, chunks=_chunks(entry, file)))
     expected = [Profile.rung_file(r) for r in rungs]
     part.problems += [FileQC(f"{name} {f.name}", profile.name, ws.stored(entry.path / f.name),
                              stray_file(f.name, expected), part_of=name) for f in entry.files if f.name not in expected]
@@ -608,6 +624,7 @@ def _qc_from_plan(programme: Programme, ws: Workspace, settings: Settings, plan:
     files += [_web_section(ws, plan, tally, work)] if plan.web is not None else []
     subtitle_checks = _subtitle_checks(ws, plan, tally, work)
     _prune(ws, plan)
+    _range_cache(ws).prune(tally.ranges)
     title = programme.manifest.title
     return QCReport(programme.id, files, subtitle_checks, title=title.vi if title else "",
                     pipeline=failure_checks(work, timeline), judged=dict(plan.report["judged"]))
@@ -726,17 +743,28 @@ def _measurement(ws: Workspace, file: _File, settings: Settings, tally: QCWork, 
         stored = read_record(path)
         if stored is not None and stored.sha256 == file.inputs["sha256"]:
             tally.reused.append(file.name)
+            tally.ranges.update(stored.ranges)
             return stored
     started = time.time()
     excerpt = file.excerpt_s
-    record = measure_deliverable(file.path, file.profile, deliverable=file.name,
-                                 sha256=str(file.inputs["sha256"]), excerpt_start_s=excerpt[0] if excerpt else 0.0,
-                                 posters_dir=_posters_dir(ws) if settings.posters and file.sounding else None)
+    sha256 = str(file.inputs["sha256"])
+    options = RangeOptions(chunks=file.chunks, cache=_range_cache(ws), sha256=sha256, progress=work.progress,
+                           task=f"qc {file.name}", scope=f"{file.name} {file.path.name}")
+    with measuring(options):  # the picture range by range: chunks, the cache, progress per range
+        record = measure_deliverable(file.path, file.profile, deliverable=file.name, sha256=sha256,
+                                     excerpt_start_s=excerpt[0] if excerpt else 0.0,
+                                     posters_dir=_posters_dir(ws) if settings.posters and file.sounding else None)
+    tally.ranges.update(record.ranges)
     record = dataclasses.replace(record, file=ws.stored(file.path))  # relative: holds wherever the workspace is
     write_record(path, record)
     work.done(fresh, [path, *(_posters_dir(ws) / p for p in record.posters)], started_at=started)
     tally.measured.append(file.name)
     return record
+
+
+def _range_cache(ws: Workspace) -> RangeCache:
+    """The programme's range measurements (`qc/ranges/`), keyed with the measuring code and ffmpeg."""
+    return RangeCache(cache_dir(ws.qc_dir), measuring_code(), _ffmpeg_version())
 
 
 def _subtitle_checks(ws: Workspace, plan: _Plan, tally: QCWork, work: Work) -> list[CheckResult]:

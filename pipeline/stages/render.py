@@ -764,6 +764,8 @@ def _run_chunked(ws: Workspace, programme: Programme, planned: _Plan, branches: 
                 fps = Fraction(str(profile.video.fps))
                 lead = round(Fraction(str(profile.leader.total_s)) * fps) if profile.leader.enabled else 0
                 chunks = file_spans(jobs, b, member, lead, fps, timeline.rate)
+                if b.name in leaders:  # the cached leader is a span of its own: the spans tile the file
+                    spans[b.name].append(ChunkSpan(member, 0, lead, leaders[b.name].stem))
                 sound = sound_path(store, sounds[b.name]) if index == 0 else None
                 join(chunks, sound, profile, base / member if b.rungs else base, tuple(meta.items()),
                      final=None if b.rungs else b.output)
