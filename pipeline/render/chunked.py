@@ -115,18 +115,26 @@ def stretch(timeline: Timeline, cut: Excerpt | None) -> tuple[int, int]:
     return (0, timeline.duration_frames) if cut is None else _excerpt_frames(timeline, cut)
 
 
+def chunk_frames(context: ChunkContext, rate: Fraction, frames: int) -> int:
+    """About how long a chunk of a stretch of `frames` is: `target_s`, or a quarter of a short
+    stretch (a 40 s social cut, a sample programme), so that a fix there re-encodes a part of it
+    too; never under the grid."""
+    return max(context.grid, min(round(context.target_s * rate), frames // 4))
+
+
 def plan_jobs(timeline: Timeline, branding: Branding, branches: Sequence[Branch], context: ChunkContext,
               store: Path) -> list[ChunkJob]:
     """One job per chunk of each stretch, with every stale file that shows it."""
     cues: dict[Path, list[Cue]] = {}
-    target = max(1, round(context.target_s * timeline.rate))
     groups: dict[Excerpt | None, list[Branch]] = {}
     for b in branches:
         groups.setdefault(b.excerpt, []).append(b)
     jobs: list[ChunkJob] = []
     for cut, group in groups.items():
         trunk = context.trunks.get(cut) or trunk_format(group)
-        for first, last in boundaries(timeline, *stretch(timeline, cut), context.grid, target):
+        first_frame, last_frame = stretch(timeline, cut)
+        for first, last in boundaries(timeline, first_frame, last_frame, context.grid,
+                                      chunk_frames(context, timeline.rate, last_frame - first_frame)):
             piece = Excerpt(first, last, timeline.rate)
             picture = slice_key(timeline, first, last, context.content_keys)
             brand = branding_key(branding, piece, context.graphics)
