@@ -65,6 +65,13 @@ def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]", "_", name)
 
 
+def _shifted(seconds: float) -> str:
+    """`setpts` moving frames `seconds` later, rounded to the stream's time base: `X/TB` in doubles
+    is a hair off a whole tick (66.24 s at 1/25 is 1655.9999…), and a frame a hair early is one
+    frame more out of the fps filter at the end of the stretch."""
+    return f"round(PTS+{_sec(seconds)}/TB)"
+
+
 def meter_name(deliverable: str) -> str:
     """The ebur128 instance name of a deliverable (`web-720p` → `out_web_720p`)."""
     return "out_" + _safe(deliverable)
@@ -525,7 +532,7 @@ def trunk_chains(timeline: Timeline, branding: Branding, inputs: _Inputs, prefix
     for index, overlay in enumerate(branding.overlays):
         n = inputs.add("-i", safe_input(dict(overlay.in_format).get(pix_fmt, overlay.path)))
         shifted, out = f"{prefix}gfx{index}", f"{prefix}brand{index}"
-        chains.append(g.chain(f"{n}:v", [g.filter_("setpts", f"PTS+{_sec(overlay.start_s)}/TB")], shifted))
+        chains.append(g.chain(f"{n}:v", [g.filter_("setpts", _shifted(overlay.start_s))], shifted))
         chains.append(g.chain((current, shifted), [g.filter_("overlay", x=overlay.x, y=overlay.y,
                                                              eof_action="pass", format=blend)], out))
         current = out
@@ -546,7 +553,7 @@ def branch_chains(branch: Branch, v_src: str, a_src: str, prefix: str) -> tuple[
     if branch.rungs:
         chains: list[g.Chain] = []
         if branch.excerpt is not None:
-            chains.append(g.chain(v_src, [g.filter_("setpts", f"PTS+{_sec(branch.excerpt.start_s)}/TB")],
+            chains.append(g.chain(v_src, [g.filter_("setpts", _shifted(branch.excerpt.start_s))],
                                   f"{prefix}_tv"))
             v_src = f"{prefix}_tv"
         ladder, maps = _ladder_chains(branch, v_src, a_src, prefix)
@@ -565,7 +572,7 @@ def picture_chains(branch: Branch, v_src: str, prefix: str) -> tuple[list[g.Chai
     p = branch.profile
     chains: list[g.Chain] = []
     if branch.excerpt is not None:
-        chains.append(g.chain(v_src, [g.filter_("setpts", f"PTS+{_sec(branch.excerpt.start_s)}/TB")], f"{prefix}_tv"))
+        chains.append(g.chain(v_src, [g.filter_("setpts", _shifted(branch.excerpt.start_s))], f"{prefix}_tv"))
         v_src = f"{prefix}_tv"
     chains += g.video_for(p, v_src, f"{prefix}_pic", prefix=prefix)
     picture = f"{prefix}_pic"

@@ -56,7 +56,7 @@ def test_branding_logo_and_graphics_overlay_in_the_trunk() -> None:
     assert args[args.index("file:/b/logo.png") - 1] == "-i"
     assert "[2:v]scale=w=-2:h=86,format=pix_fmts=rgba,colorchannelmixer=aa=0.85[logo_scaled]" in fc
     assert "[prog_v][logo_scaled]overlay=x=W-w-96:y=54:format=yuv420[logo_v]" in fc
-    assert "[3:v]setpts=PTS+2/TB[gfx0]" in fc and "[4:v]setpts=PTS+28.4/TB[gfx1]" in fc
+    assert "[3:v]setpts=round(PTS+2/TB)[gfx0]" in fc and "[4:v]setpts=round(PTS+28.4/TB)[gfx1]" in fc
     assert "[logo_v][gfx0]overlay=x=0:y=0:eof_action=pass:format=yuv420[brand0]" in fc
     assert "[brand0][gfx1]overlay=x=96:y=800:eof_action=pass:format=yuv420[brand1]" in fc  # a cropped graphic
 
@@ -81,7 +81,7 @@ def test_social_branch_trims_keeps_times_through_subtitles_then_resets() -> None
     social = Branch("social-9x16", load_profile("social-9x16"), Path("/o/s.mp4"), subtitles=Path("/w/p.vi.srt"),
                     excerpt=Excerpt(25, 100, TL.rate), fonts_dir=Path("/f"))
     fc = _fc(render_args(TL, Branding(), [social]))
-    assert "[d0_in_v]setpts=PTS+1/TB[d0_tv]" in fc  # programme time for the cues
+    assert "[d0_in_v]setpts=round(PTS+1/TB)[d0_tv]" in fc  # programme time for the cues
     assert "trim=start" not in fc  # the excerpt is cut at the inputs (excerpt_timeline), not in the graph
     assert "subtitles=filename=/w/p.vi.srt:fontsdir=/f:charenc=UTF-8:force_style=" in fc
     assert fc.index("subtitles=") < fc.index("setpts=PTS-STARTPTS[d0_post]")
