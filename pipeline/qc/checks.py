@@ -1,7 +1,7 @@
 """Measurements of one delivered file: ffprobe fields, keyframe spacing and bit rate from the packet
 list, and everything that needs decoded pictures or sound.
 
-`measure_file` measures the picture range by range in parallel beside one audio-only decode
+`ranged.measure_file` measures the picture range by range in parallel beside one audio-only decode
 (`qc/ranged.py`); `measure_file_whole`, what QC did before, decodes it all in ONE ffmpeg:
 `signalstats → blackdetect → freezedetect → metadata=print` on the video and `asplit` → (`atrim` past
 the leader → `ebur128`) + `silencedetect` on the first audio track. Both give the same values: a
@@ -384,18 +384,6 @@ def _silences(stderr: str, end: float) -> list[tuple[float, float]]:
     if start is not None:
         out.append((start, end))
     return out
-
-
-def measure_file(path: Path, rate: Fraction, *, skip_s: float = 0.0) -> FileMeasurements:
-    """Everything QC measures on `path`; `rate` is the profile's (used for GOP and bit rate).
-
-    The picture is measured range by range, N ffmpeg at a time, beside one decode of the sound
-    (`qc/ranged.py`); the chunk spans, the range cache and the progress callback come from
-    `ranged.measuring(...)` around the call, so the signature stays what callers (and their
-    stand-ins in tests) know. The values equal `measure_file_whole`'s."""
-    from .ranged import measure_ranged  # it builds on this module
-
-    return measure_ranged(path, rate, skip_s=skip_s)
 
 
 def measure_file_whole(path: Path, rate: Fraction, *, skip_s: float = 0.0) -> FileMeasurements:

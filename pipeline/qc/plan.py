@@ -1,7 +1,7 @@
 """The QC test plan of one deliverable, as data, and the verdict logic that judges measurements.
 
 A plan is a list of `CheckSpec`: which measurement (a `Measure`, a key of the flat measurement dict
-that `checks.measure_file` produces), which rule (a `Rule`, judged by the evaluator registered for it
+that `ranged.measure_file` produces), which rule (a `Rule`, judged by the evaluator registered for it
 in `RULES`), which limits. Keeping it data means the report can show every limit next to every
 measured value, a centre can read what we hold a file to, and the verdict logic is tested on
 hand-made numbers without ffmpeg. Every rule must have its evaluator when this module is imported,

@@ -9,7 +9,7 @@ audio-only decode running alongside. The per-frame facts are stitched into the w
 whole-file decode's (`checks.measure_file_whole`).
 
 What a caller knows beyond the file (the render's chunk spans, where the cache lives, who is told
-of progress) is given with `measuring(RangeOptions(...))` around `checks.measure_file`: the QC stage
+of progress) is given with `measuring(RangeOptions(...))` around `measure_file` (below): the QC stage
 does; a bare call measures with no cache, cutting ranges itself.
 """
 
@@ -71,7 +71,7 @@ _OPTIONS: ContextVar[RangeOptions | None] = ContextVar("qc_range_options", defau
 
 @contextlib.contextmanager
 def measuring(options: RangeOptions) -> Iterator[None]:
-    """`checks.measure_file` calls inside measure with `options`."""
+    """`measure_file` calls inside measure with `options`."""
     token = _OPTIONS.set(options)
     try:
         yield
@@ -282,3 +282,13 @@ def _resync(flags: list[bool], start: int, local: list[bool], boundaries: set[in
         starts[frame] = new
     return None
 
+
+
+def measure_file(path: Path, rate: Fraction, *, skip_s: float = 0.0) -> FileMeasurements:
+    """Everything QC measures on `path`; `rate` is the profile's (used for GOP and bit rate).
+
+    The picture is measured range by range, N ffmpeg at a time, beside one decode of the sound; the
+    chunk spans, the range cache and the progress callback come from `measuring(...)` around the
+    call, so the signature stays what callers (and their stand-ins in tests) know. The values equal
+    `checks.measure_file_whole`'s."""
+    return measure_ranged(path, rate, skip_s=skip_s)

@@ -255,6 +255,11 @@ def job_pass(timeline: Timeline, branding: Branding, job: ChunkJob, outputs: Seq
     return picture_pass(timeline, branding, branches, pix_fmt=job.trunk, feed_dir=feeds)
 
 
+class _Cancelled(Exception):
+    """The render stopped (failed, or a signal): the chunk being encoded is abandoned, its ffmpeg
+    stopped and its temporary deleted."""
+
+
 @dataclass
 class ChunkTally:
     """What `make_chunks` did: chunk files made here, found in the store, made by other workers."""
@@ -295,6 +300,8 @@ def make_chunks(timeline: Timeline, branding: Branding, jobs: Sequence[ChunkJob]
                 return
             try:
                 def step(fraction: float, job: ChunkJob = job) -> None:
+                    if stop.is_set():  # raised inside run_ffmpeg, which stops its ffmpeg at once
+                        raise _Cancelled
                     with guard:
                         running[job.name] = fraction * job.seconds
                     report()
@@ -305,6 +312,8 @@ def make_chunks(timeline: Timeline, branding: Branding, jobs: Sequence[ChunkJob]
                     running.pop(job.name, None)
                     finished[job.name] = job.seconds
                 report()
+            except _Cancelled:
+                return
             except BaseException as exc:  # raised in the caller's thread
                 with guard:
                     errors.append(exc)
@@ -371,9 +380,10 @@ class PictureRun:
         return self._tally
 
     def cancel(self) -> None:
-        """Take no new chunk (the render failed or was stopped); a chunk being encoded is finished or
-        dies with the process, its temporary cleared by the next render."""
+        """Stop (the render failed or was stopped): no new chunk is taken, the ffmpeg of a chunk being
+        encoded is stopped at its next progress report (within a second) and its temporary deleted."""
         self._stop.set()
+        self._thread.join(timeout=30)
 
 
 def _take(todo: Sequence[ChunkJob], store: Path, guard: threading.Lock) -> tuple[ChunkJob | None,

@@ -3,7 +3,7 @@ freeze, silence, out-of-range picture), all in programme seconds.
 
 When the player's file is a deliverable QC has measured (its record in `qc/deliverables/` has the
 file's SHA-256), QC's own measurements are used as they are: nothing is decoded. Otherwise (a file
-QC has not seen yet) the reviewer can ask for QC's measurement (`qc.checks.measure_file`: one
+QC has not seen yet) the reviewer can ask for QC's measurement (`qc.ranged.measure_file`: one
 decode), which runs in a background thread and is kept in `review/measure.json` keyed by the file's
 SHA-256 so it is made once per render; the page polls `state`.
 """
@@ -18,7 +18,7 @@ from typing import Any
 from .. import stagerun
 from ..errors import ReportageError
 from ..fsutil import read_json, write_json
-from ..qc.checks import measure_file
+from ..qc.ranged import measure_file
 from ..qc.record import DeliverableRecord, records
 from ..workspace import Workspace
 from .state import review_dir

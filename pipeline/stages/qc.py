@@ -60,11 +60,11 @@ from ..manifest import Programme
 from ..media import ffmpeg
 from ..profiles import Profile, programme_profile
 from ..progress import Progress, ProgressFn
-from ..qc.checks import measure_file, poster_frames
+from ..qc.checks import poster_frames
 from ..qc.ladder import duration_check, missing_rung, rung_name, rung_plan, sound_check, stray_file
 from ..qc.plan import CheckResult, CheckSpec, PlanContext, Status, evaluate, plan_for
 from ..qc.rangecache import RangeCache, cache_dir
-from ..qc.ranged import RangeOptions, measuring
+from ..qc.ranged import RangeOptions, measure_file, measuring
 from ..qc.record import (
     LOUDNESS_COLUMNS,
     LOUDNESS_STEP_S,

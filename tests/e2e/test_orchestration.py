@@ -151,8 +151,14 @@ def _wait_for(predicate: object, timeout: float = 120.0) -> None:
 
 
 def _render_in_progress(folder: Path) -> bool:
-    renders = folder / "ws" / "nho" / "renders"
-    return renders.is_dir() and any(".part" in p.name for p in renders.rglob("*"))
+    """A render writing: a temporary among the renders, or among the chunks it encodes."""
+    places = [folder / "ws" / "nho" / "renders", folder / "ws" / "nho" / "cache" / "chunks"]
+    return any(place.is_dir() and any(".part" in p.name for p in place.rglob("*")) for place in places)
+
+
+def _forget_chunks(folder: Path) -> None:
+    """Empty the chunk store, so a forced render encodes its picture again (and runs long enough)."""
+    shutil.rmtree(folder / "ws" / "nho" / "cache" / "chunks", ignore_errors=True)
 
 
 def _ffmpeg_children(folder: Path) -> list[str]:
@@ -172,6 +178,7 @@ def _ffmpeg_children(folder: Path) -> list[str]:
 
 def test_a_second_run_on_a_busy_programme_says_who_holds_it(programme: Path) -> None:
     run_json(programme, "--allow-fail", "--allow-unapproved")
+    _forget_chunks(programme)
     first = subprocess.Popen([REPORTAGE, "--workspace", str(programme / "ws"), "render", "--force", "nho.yaml"],
                              cwd=programme, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
@@ -188,6 +195,7 @@ def test_a_second_run_on_a_busy_programme_says_who_holds_it(programme: Path) -> 
 def test_sigterm_mid_render_stops_ffmpeg_and_leaves_no_file_at_a_final_name(programme: Path) -> None:
     run_json(programme, "--allow-fail", "--allow-unapproved")
     rendered = _renders(programme)
+    _forget_chunks(programme)
     proc = subprocess.Popen([REPORTAGE, "--workspace", str(programme / "ws"), "render", "--force", "nho.yaml"],
                             cwd=programme, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     _wait_for(lambda: _render_in_progress(programme) and _ffmpeg_children(programme))
@@ -198,6 +206,8 @@ def test_sigterm_mid_render_stops_ffmpeg_and_leaves_no_file_at_a_final_name(prog
     assert _ffmpeg_children(programme) == []
     renders = programme / "ws" / "nho" / "renders"
     assert [p for p in renders.rglob("*") if ".part" in p.name] == []
+    chunks = programme / "ws" / "nho" / "cache" / "chunks"
+    assert [p for p in chunks.rglob("*") if ".part" in p.name or p.suffix == ".claim"] == []  # the chunk abandoned
     assert _renders(programme) == rendered, "the previous renders are untouched"
     # The next run completes, and the lock was released.
     doc = run_json(programme, "--allow-fail", "--allow-unapproved")
