@@ -620,6 +620,15 @@ def _ladder_outputs(branch: Branch, labels: Sequence[str], metadata: Mapping[str
     return outputs
 
 
+def _by_stretch(branches: Sequence[Branch]) -> dict[Excerpt | None, list[int]]:
+    """The branches' indexes by the stretch they carry (None: the whole programme), in order: each
+    stretch is decoded once, by a trunk of its own."""
+    groups: dict[Excerpt | None, list[int]] = {}
+    for index, branch in enumerate(branches):
+        groups.setdefault(branch.excerpt, []).append(index)
+    return groups
+
+
 def render_args(timeline: Timeline, branding: Branding, branches: Sequence[Branch],
                 *, metadata: dict[str, str] | None = None) -> list[str]:
     """`render_pass` of a timeline short enough to need no feeders: its arguments."""
@@ -640,9 +649,7 @@ def render_pass(timeline: Timeline, branding: Branding, branches: Sequence[Branc
     feeds: list[Feed] = []
     graphs: list[str] = []
     maps: list[list[str]] = [[] for _ in branches]
-    groups: dict[Excerpt | None, list[int]] = {}
-    for index, branch in enumerate(branches):
-        groups.setdefault(branch.excerpt, []).append(index)
+    groups = _by_stretch(branches)
     for number, (cut, members) in enumerate(groups.items()):
         tl, brand = (timeline, branding) if cut is None else (excerpt_timeline(timeline, cut),
                                                                 excerpt_branding(branding, cut))
@@ -714,9 +721,7 @@ def sound_pass(timeline: Timeline, branches: Sequence[Branch], *, feed_dir: Path
     feeds: list[Feed] = []
     graphs: list[str] = []
     maps: list[list[str]] = [[] for _ in branches]
-    groups: dict[Excerpt | None, list[int]] = {}
-    for index, branch in enumerate(branches):
-        groups.setdefault(branch.excerpt, []).append(index)
+    groups = _by_stretch(branches)
     for number, (cut, members) in enumerate(groups.items()):
         tl = timeline if cut is None else excerpt_timeline(timeline, cut)
         prefix = "" if number == 0 else f"t{number}"
