@@ -220,7 +220,8 @@ def make_sound(timeline: Timeline, branches: Sequence[Branch], keys: Mapping[str
 
 @contextlib.contextmanager
 def feed_dir() -> Iterator[Path]:
-    """A private folder for the FIFOs of a long stretch's feeders (`render/plan.FEED_BATCH`)."""
+    """A private folder for the FIFOs of a long stretch's feeders (`render/plan.FEED_BATCH`), for
+    every pass of the render: the one pass, the sound, each chunk."""
     with tempfile.TemporaryDirectory(prefix="reportage-feed-") as folder:
         yield Path(folder)
 
@@ -267,7 +268,6 @@ class ChunkTally:
     made: int = 0
     reused: int = 0
     by_others: int = 0
-    jobs: int = 0
     taken: int = 0  # jobs this process encoded
 
 
@@ -278,7 +278,7 @@ def make_chunks(timeline: Timeline, branding: Branding, jobs: Sequence[ChunkJob]
     `wait`, then wait for jobs other processes hold, taking over any whose worker died. The first
     failure stops the taking of new jobs and is raised once the running ones end."""
     chunkstore.clear_dead(store)
-    tally = ChunkTally(jobs=len(jobs))
+    tally = ChunkTally()
     outputs = [o for j in jobs for o in j.outputs]
     tally.reused = sum(1 for o in outputs if o.path.is_file())
     todo = [j for j in jobs if j.missing()]

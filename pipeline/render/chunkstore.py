@@ -17,7 +17,7 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 
 STALE_S = 120.0
@@ -114,19 +114,6 @@ def held(store: Path, job: str, stale_s: float = STALE_S) -> bool:
     """Whether a live process is making job `job` now."""
     path = store / f"{job}.claim"
     return path.exists() and not is_stale(path, stale_s)
-
-
-@contextlib.contextmanager
-def claimed(store: Path, job: str) -> Iterator[Claim | None]:
-    """`claim` as a block: the claim beats while the block runs and is released after it."""
-    taken = claim(store, job)
-    if taken is not None:
-        taken.beat()
-    try:
-        yield taken
-    finally:
-        if taken is not None:
-            taken.release()
 
 
 FRESH_S = 10.0

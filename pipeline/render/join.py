@@ -19,8 +19,9 @@ from ..media.ffmpeg import safe_input
 from ..profiles import Profile
 
 
-def _quoted(path: Path) -> str:
-    """A path as the concat demuxer's `file` directive reads it (single quotes, `'` escaped)."""
+def quoted(path: Path) -> str:
+    """A path as the concat demuxer's `file` directive reads it (absolute, in single quotes, `'`
+    escaped)."""
     return "'" + str(path.resolve()).replace("'", "'\\''") + "'"
 
 
@@ -29,19 +30,20 @@ def write_chunk_list(list_file: Path, chunks: Sequence[tuple[Path, int]], rate: 
     lines = ["ffconcat version 1.0"]
     for path, frames in chunks:
         seconds = Fraction(frames) / rate
-        lines += [f"file {_quoted(path)}", f"duration {float(seconds):.6f}"]
+        lines += [f"file {quoted(path)}", f"duration {float(seconds):.6f}"]
     write_text(list_file, "\n".join(lines) + "\n")
 
 
 def join_chunks_args(list_file: Path, sound: Path | None, profile: Profile, output: Path,
                      metadata: Sequence[tuple[str, str]] = ()) -> list[str]:
-    """The chunks listed in `list_file` (and `sound`, when the file carries it) → `output` by copy."""
+    """The files listed in `list_file` → `output` by copy: every stream of them, or their picture
+    and `sound` (the second input) when the sound was rendered apart. The leader's join is this too
+    (`render/leader.py`: leader + body, each with its sound)."""
     args = ["-f", "concat", "-safe", "0", "-i", safe_input(list_file)]
     if sound is not None:
-        args += ["-i", safe_input(sound)]
-    args += ["-map", "0:v:0"]
-    if sound is not None:
-        args += ["-map", "1:a"]
+        args += ["-i", safe_input(sound), "-map", "0:v:0", "-map", "1:a"]
+    else:
+        args += ["-map", "0"]
     args += ["-c", "copy"]
     for key, value in metadata:
         args += ["-metadata", f"{key}={value}"]

@@ -22,8 +22,9 @@ from pathlib import Path
 from ..fsutil import atomic_path, sha256_file, write_text
 from ..media import ffmpeg
 from ..media import graphs as g
-from ..media.encode import container_args, output_args
+from ..media.encode import output_args
 from ..profiles import Profile
+from .join import join_chunks_args, quoted
 
 LEADER_VERSION = 1
 
@@ -83,23 +84,15 @@ def ensure_leader(cache_dir: Path, spec: LeaderSpec, *, dry_run: bool = False) -
     return path, True
 
 
-def _quoted(path: Path) -> str:
-    """A path as the concat demuxer's `file` directive reads it (single quotes, `'` escaped)."""
-    return "'" + str(path).replace("'", "'\\''") + "'"
-
-
 def write_concat_list(list_file: Path, leader: Path, leader_s: float, body: Path) -> None:
     """An ffconcat script: the leader with its exact duration (so the body's timestamps follow it
     frame-exactly), then the body."""
     write_text(list_file, "ffconcat version 1.0\n"
-                          f"file {_quoted(leader.resolve())}\nduration {leader_s:g}\n"
-                          f"file {_quoted(body.resolve())}\n")
+                          f"file {quoted(leader)}\nduration {leader_s:g}\n"
+                          f"file {quoted(body)}\n")
 
 
 def join_args(list_file: Path, profile: Profile, output: Path,
               metadata: Sequence[tuple[str, str]] = ()) -> list[str]:
     """Leader + body → one file by stream copy, with the profile's container options and start timecode."""
-    args = ["-f", "concat", "-safe", "0", "-i", ffmpeg.safe_input(list_file), "-map", "0", "-c", "copy"]
-    for key, value in metadata:
-        args += ["-metadata", f"{key}={value}"]
-    return [*args, *container_args(profile), ffmpeg.safe_input(output)]
+    return join_chunks_args(list_file, None, profile, output, metadata)

@@ -72,6 +72,7 @@ from ..render.chunked import (
     PictureRun,
     chunk_context,
     default_workers,
+    feed_dir,
     file_spans,
     job_pass,
     join,
@@ -545,18 +546,11 @@ def _metered(timeline: Timeline, excerpt: Excerpt | None, trials: Trials | None,
              progress: ProgressFn, task: str) -> dict[str, LoudnessMeasurement]:
     """One audio-only pass (`render/plan.measure_pass`) run: every meter's figures."""
     total = float(Fraction(timeline.duration_frames) / timeline.rate)
-    with _feed_dir() as feeds:
+    with feed_dir() as feeds:
         run = measure_pass(timeline, excerpt, trials, feed_dir=feeds)
         stderr = ffmpeg.run_ffmpeg(run.args, duration_s=total, subject=timeline.programme_id, feeds=run.feeds,
                                    progress=lambda f: progress(Progress(task, f * total, total)))
     return parse_ebur128(stderr)
-
-
-@contextlib.contextmanager
-def _feed_dir() -> Iterator[Path]:
-    """A private folder for the FIFOs of a long timeline's feeders (`render/plan.FEED_BATCH`)."""
-    with tempfile.TemporaryDirectory(prefix="reportage-feed-") as folder:
-        yield Path(folder)
 
 
 def _source_of(branch: Branch, measured: Mapping[str, LoudnessMeasurement]) -> LoudnessMeasurement | None:
@@ -669,7 +663,7 @@ def _run(ws: Workspace, timeline: Timeline, branding: Branding, branches: list[B
             if b.subtitles is not None:
                 ass = stack.enter_context(fsutil.scratch_path(branches[index].output, ".burn", suffix=".ass"))
                 temps[index] = replace(b, subtitles=write_burn_ass(b.subtitles, ass))
-        feeds = stack.enter_context(_feed_dir())
+        feeds = stack.enter_context(feed_dir())
         one: Pass = render_pass(timeline, branding, temps, metadata=meta, feed_dir=feeds)
         stderr = ffmpeg.run_ffmpeg(one.args, duration_s=total, subject=ws.dir / "renders", feeds=one.feeds,
                                    progress=lambda f: progress(Progress(task, f * total, total)))
@@ -806,10 +800,6 @@ class AssistReport:
     jobs_taken: int = 0
     waited_s: float = 0.0
     note: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return True
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
