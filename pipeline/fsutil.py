@@ -12,8 +12,10 @@ import hashlib
 import json
 import os
 import re
+import secrets
 import shutil
-import tempfile
+import string
+import threading
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
@@ -91,14 +93,68 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+_NAME_CHARS = string.ascii_lowercase + string.digits + "_"
+
+_unfinished: set[Path] = set()
+_unfinished_guard = threading.Lock()
+
+
+def _temp_name(target: Path, tag: str, ext: str) -> Path:
+    """`.<stem><tag>.<8 random characters>.part<ext>` beside `target`, the way mkstemp names them."""
+    token = "".join(secrets.choice(_NAME_CHARS) for _ in range(8))
+    return target.parent / f".{target.stem[:40]}{tag}.{token}.part{ext}"
+
+
+def _made(path: Path) -> None:
+    with _unfinished_guard:
+        _unfinished.add(path)
+
+
+def _finished(path: Path) -> None:
+    with _unfinished_guard:
+        _unfinished.discard(path)
+
+
 def _temp_beside(target: Path, tag: str, suffix: str | None) -> Path:
     """A new empty hidden file beside `target`: `.<stem><tag>.<random>.part<ext>`. Every temporary
-    file of the pipeline is named so; `clear_leftovers` finds them by that name."""
+    file of the pipeline is named so; `clear_leftovers` finds them by that name.
+
+    The name is recorded as unfinished *before* the file exists, so a stop signal that lands between
+    its creation and the `try` of the block that owns it still finds it (`discard_unfinished`)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     ext = suffix if suffix is not None else "".join(target.suffixes[-1:])
-    fd, name = tempfile.mkstemp(prefix=f".{target.stem[:40]}{tag}.", suffix=f".part{ext}", dir=target.parent)
-    os.close(fd)
-    return Path(name)
+    while True:
+        path = _temp_name(target, tag, ext)
+        _made(path)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            _finished(path)
+            continue
+        except BaseException:
+            _finished(path)
+            raise
+        os.close(fd)
+        return path
+
+
+def discard_unfinished() -> list[Path]:
+    """Delete every temporary file and folder this process made and has neither renamed into place
+    nor deleted: after a stop signal has unwound every block, what is left is what a signal landing
+    between a temporary's creation and its block's cleanup would otherwise leave behind."""
+    with _unfinished_guard:
+        left = sorted(_unfinished)
+        _unfinished.clear()
+    gone = []
+    for path in left:
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+            gone.append(path)
+        elif path.exists():
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+                gone.append(path)
+    return gone
 
 
 @contextlib.contextmanager
@@ -122,6 +178,7 @@ def atomic_path(target: Path, suffix: str | None = None, *, min_bytes: int = 0) 
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+        _finished(tmp)
 
 
 @contextlib.contextmanager
@@ -132,7 +189,7 @@ def atomic_dir(target: Path) -> Iterator[Path]:
     folder it replaces is moved aside first and deleted after, never merged with."""
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent))
+        tmp = _temp_folder(target)
     except OSError as exc:
         raise WorkspaceError(f"cannot write here ({exc.strerror})", path=target.parent,
                              hint=_write_hint(exc)) from exc
@@ -151,6 +208,25 @@ def atomic_dir(target: Path) -> Iterator[Path]:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
         shutil.rmtree(old, ignore_errors=True)
+        _finished(tmp)
+
+
+def _temp_folder(target: Path) -> Path:
+    """A new empty hidden folder beside `target` (`.<name>.<random>.part`), recorded as unfinished
+    before it exists (`_temp_beside`)."""
+    while True:
+        token = "".join(secrets.choice(_NAME_CHARS) for _ in range(8))
+        path = target.parent / f".{target.name}.{token}.part"
+        _made(path)
+        try:
+            path.mkdir(mode=0o700)
+        except FileExistsError:
+            _finished(path)
+            continue
+        except BaseException:
+            _finished(path)
+            raise
+        return path
 
 
 @contextlib.contextmanager
@@ -163,6 +239,7 @@ def temporary_beside(target: Path, suffix: str) -> Iterator[Path]:
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+        _finished(tmp)
 
 
 def _writable_temp(target: Path, tag: str, suffix: str | None) -> Path:
@@ -192,11 +269,12 @@ def scratch_path(beside: Path, tag: str, suffix: str | None = None) -> Iterator[
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+        _finished(tmp)
 
 
 def leftover_pattern(target: Path) -> re.Pattern[str]:
     """The names `_temp_beside` gives the temporaries of `target` (any tag, any extension):
-    `.<stem><tag>.<8 characters of mkstemp>.part<ext>`, and nothing else."""
+    `.<stem><tag>.<8 random characters>.part<ext>`, and nothing else."""
     return re.compile(rf"\.{re.escape(target.stem[:40])}(?:\.[a-z]+)?\.[a-z0-9_]{{8}}\.part(?:\.[A-Za-z0-9]+)?")
 
 

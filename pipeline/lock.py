@@ -13,6 +13,7 @@ import contextlib
 import errno
 import fcntl
 import json
+import logging
 import os
 import signal
 import socket
@@ -23,8 +24,11 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from . import fsutil
 from .errors import WorkspaceError
 from .workspace import Workspace
+
+log = logging.getLogger(__name__)
 
 
 class ProgrammeBusy(WorkspaceError):
@@ -136,6 +140,11 @@ def stop_on_signals() -> Iterator[None]:
         signal.signal(sig, _raise_interrupted)
     try:
         yield
+    except Interrupted:
+        # A signal can land between a temporary's creation and the `try` that would delete it.
+        for path in fsutil.discard_unfinished():
+            log.info("deleted %s, left by the stop", path)
+        raise
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

@@ -48,3 +48,28 @@ def test_conform_clears_its_own_temporary_before_anything_else(tmp_path: Path) -
     outcome = conform._conform_one(programme, ws, "a", lambda _p: None, stage("conform").work(ws))
     assert outcome.status == "failed"  # no ingest record: but the leftover is gone first
     assert sorted(p.name for p in folder.iterdir()) == [".proxy.abcd1234.part.mp4"]
+
+
+def test_a_stop_deletes_temporaries_whose_block_never_began(tmp_path: Path) -> None:
+    """A signal that lands after a temporary is created and before the block that owns it is entered
+    (its `finally` never runs) still loses nothing and leaves nothing: the stop deletes it."""
+    import os
+    import signal
+
+    import pytest
+
+    from pipeline.lock import Interrupted, stop_on_signals
+
+    done = tmp_path / "done.mov"
+    fsutil.write_bytes(done, b"kept")
+    blocks = [fsutil.atomic_path(tmp_path / "sound.mov"), fsutil.scratch_path(tmp_path / "sound.mov", ".burn", ".ass"),
+              fsutil.atomic_dir(tmp_path / "stream")]  # held, never exited: as if the signal came first
+    caught = [block.__enter__() for block in blocks]
+    (caught[2] / "segment.m4s").write_bytes(b"x")
+    assert all(p.exists() for p in caught)
+    with pytest.raises(Interrupted), stop_on_signals():
+        os.kill(os.getpid(), signal.SIGTERM)
+        signal.sigtimedwait([], 0)  # lets the handler run here
+        raise AssertionError("the signal was not turned into Interrupted")
+    assert [p for p in caught if p.exists()] == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["done.mov"] and done.read_bytes() == b"kept"
