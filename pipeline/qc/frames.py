@@ -27,6 +27,11 @@ PLANAR_FORMATS: dict[str, tuple[int, int, int]] = {
     "yuv420p12le": (1, 1, 12), "yuv422p12le": (1, 0, 12), "yuv444p12le": (0, 0, 12),
 }
 
+_WORDS: dict[int, Any] = {0: np.uint8, 1: np.uint16, 2: np.uint32}
+"""The unsigned word as wide as the luma positions of one chroma sample's row, by `hsub`."""
+_BYTE_ONES = {0: 1, 1: 0x0101, 2: 0x01010101}
+"""That word with every byte 1 (True)."""
+
 Stats = tuple[float, float, float, float, float, float, float]
 """Ymin, Ymax, Umin, Umax, Vmin, Vmax in 8-bit codes, and BRNG (a fraction of the frame's pixels)."""
 
@@ -89,41 +94,66 @@ class FrameMeter:
         self._c_range = (16 * mult, 240 * mult)
         self._scratch: npt.NDArray[Any] = np.empty_like(self._y)
         self._mask: npt.NDArray[np.bool_] = np.empty(self._y.shape, dtype=bool)
+        self._c_scratch: npt.NDArray[Any] = np.empty_like(self._u)
+        self._c_mask: npt.NDArray[np.bool_] = np.empty(self._u.shape, dtype=bool)
+        self._c_more: npt.NDArray[np.bool_] = np.empty(self._u.shape, dtype=bool)
+        self._c_words: npt.NDArray[Any] = np.empty(self._u.shape, dtype=_WORDS.get(layout.hsub, np.uint8))
 
     def measure(self) -> Stats:
         """The figures of the frame now in `buffer`."""
-        y, u, v = self._y, self._u, self._v
+        return self.measure_planes(self._y, self._u, self._v)
+
+    def measure_planes(self, y: npt.NDArray[Any], u: npt.NDArray[Any], v: npt.NDArray[Any]) -> Stats:
+        """The figures of a frame given as its three planes (views of a decoder's buffers do: only
+        their shapes must be this layout's)."""
         ylo, yhi = int(y.min()), int(y.max())
         ulo, uhi = int(u.min()), int(u.max())
         vlo, vhi = int(v.min()), int(v.max())
         (y0, y1), (c0, c1) = self._y_range, self._c_range
         luma_out = ylo < y0 or yhi > y1
         chroma_out = ulo < c0 or uhi > c1 or vlo < c0 or vhi > c1
-        brng = self._brng(luma_out, chroma_out) if luma_out or chroma_out else 0
+        brng = self._brng(y, u, v, luma_out, chroma_out) if luma_out or chroma_out else 0
         s = self._scale
         # BRNG as signalstats prints it (%g: six significant digits), so the series is today's
         area = float(f"{brng / (self.layout.width * self.layout.height):g}")
         return (ylo / s, yhi / s, ulo / s, uhi / s, vlo / s, vhi / s, area)
 
-    def _brng(self, luma_out: bool, chroma_out: bool) -> int:
+    def _brng(self, y: npt.NDArray[Any], u: npt.NDArray[Any], v: npt.NDArray[Any], luma_out: bool,
+              chroma_out: bool) -> int:
         """How many luma positions are out of range (signalstats' BRNG count). Unsigned samples
-        wrap below the floor, so `v - lo > hi - lo` is "outside lo..hi" in one comparison."""
+        wrap below the floor, so `v - lo > hi - lo` is "outside lo..hi" in one comparison. When only
+        the luma or only the chroma leaves its range the count needs no picture-sized mask: the luma
+        samples out, or each chroma sample out times the luma positions it stands for."""
         (y0, y1), (c0, c1) = self._y_range, self._c_range
+        lay = self.layout
+        cw, ch = lay.chroma_size
+        whole_blocks = cw << lay.hsub == lay.width and ch << lay.vsub == lay.height
+        if chroma_out:
+            chroma = self._c_mask
+            np.subtract(u, c0, out=self._c_scratch)
+            np.greater(self._c_scratch, c1 - c0, out=chroma)
+            np.subtract(v, c0, out=self._c_scratch)
+            np.greater(self._c_scratch, c1 - c0, out=self._c_more)
+            chroma |= self._c_more
+            if not luma_out and whole_blocks:
+                return int(np.count_nonzero(chroma)) << (lay.hsub + lay.vsub)
         mask = self._mask
         if luma_out:
-            np.subtract(self._y, y0, out=self._scratch)
+            np.subtract(y, y0, out=self._scratch)
             np.greater(self._scratch, y1 - y0, out=mask)
+            if not chroma_out:
+                return int(np.count_nonzero(mask))
         else:
             mask.fill(False)
-        if chroma_out:
-            lay = self.layout
-            chroma = ((self._u - c0) > c1 - c0) | ((self._v - c0) > c1 - c0)
-            cw, ch = lay.chroma_size
-            if cw << lay.hsub == lay.width and ch << lay.vsub == lay.height:
-                # each chroma sample stands for a (1 << vsub) × (1 << hsub) block of luma positions
-                blocks = mask.reshape(ch, 1 << lay.vsub, cw, 1 << lay.hsub)
-                blocks |= chroma[:, None, :, None]
-            else:
-                wide = np.repeat(np.repeat(chroma, 1 << lay.vsub, axis=0), 1 << lay.hsub, axis=1)
-                mask |= wide[:lay.height, :lay.width]
+        if whole_blocks:
+            # each chroma sample stands for a (1 << vsub) × (1 << hsub) block of luma positions: the
+            # 1 << hsub mask bytes of a block's row are one word, set at once from the chroma flag
+            word = self._c_words
+            np.copyto(word, chroma)
+            word *= _BYTE_ONES[lay.hsub]
+            rows = mask.view(word.dtype).reshape(ch, 1 << lay.vsub, cw)
+            rows |= word[:, None, :]
+        else:
+            wide = np.repeat(np.repeat(chroma, 1 << lay.vsub, axis=0), 1 << lay.hsub, axis=1)
+            mask |= wide[:lay.height, :lay.width]
         return int(np.count_nonzero(mask))

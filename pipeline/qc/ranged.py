@@ -1,8 +1,9 @@
 """QC's measurement of one file, its picture range by range in parallel, its sound beside it.
 
 Why: one decode per file ran at a third of real time on the XDCAM master. The picture is now cut
-into ranges (`qc/ranges.py`) measured N ffmpeg at a time (N: the machine's cores), each read raw and
-measured in numpy (`qc/frames.py`) instead of signalstats, kept per range (`qc/rangecache.py`)
+into ranges (`qc/ranges.py`) measured N at a time (N: the machine's cores), each decoded in this
+process and measured on the decoder's planes in numpy (`qc/decoded.py`, `qc/frames.py`) instead of
+signalstats, blackdetect and freezedetect in an ffmpeg, kept per range (`qc/rangecache.py`)
 so a file whose chunks are partly unchanged decodes only the changed ones; the sound is one
 audio-only decode running alongside. The per-frame facts are stitched into the whole file's values
 (`qc/stitch.py`), with freezedetect's reference settled at every boundary, so the values equal a

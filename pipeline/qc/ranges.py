@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import itertools
+import logging
 import os
 import re
 import tempfile
@@ -32,7 +33,10 @@ from typing import Any
 
 from ..errors import MediaError
 from ..media.ffmpeg import run_ffmpeg, safe_input
+from . import decoded
 from .frames import FrameMeter, PlaneLayout
+
+log = logging.getLogger(__name__)
 
 RANGE_S = 60.0
 """About how long a range of a file without chunk spans is."""
@@ -122,7 +126,7 @@ class VideoTrack:
 
 @dataclass(frozen=True)
 class Span:
-    """Frames [start, end) of the file, measured in one ffmpeg; `key` the render's content key of
+    """Frames [start, end) of the file, measured in one decode; `key` the render's content key of
     a chunk (None for a range QC cut itself)."""
 
     start: int
@@ -205,6 +209,31 @@ def _seek_args(track: VideoTrack, frame: int, count: int, whole: bool, margin_s:
 
 
 def measure_span(path: Path, track: VideoTrack, span: Span, *, threads: int = 0) -> RangeResult:
+    """Frames [span.start, span.end) of `path` measured: in this process (`qc/decoded.py`) when
+    their format is read there, else (or when PyAV does not give the frames the packet list promised)
+    by one ffmpeg (`measure_span_ffmpeg`)."""
+    if decoded.readable(track.pix_fmt):
+        try:
+            return _measure_in_process(path, track, span, threads)
+        except decoded.NotReadHere as why:
+            log.info("%s: frames %d–%d measured by ffmpeg (%s)", path.name, span.start, span.end, why)
+    return measure_span_ffmpeg(path, track, span, threads=threads)
+
+
+def _measure_in_process(path: Path, track: VideoTrack, span: Span, threads: int) -> RangeResult:
+    layout = PlaneLayout.of(track.pix_fmt, track.width, track.height)
+    if layout is None:
+        raise decoded.NotReadHere(track.pix_fmt)
+    first = track.pts[span.start]
+    end = track.pts[span.end] if span.end < track.frames else None
+    frames = decoded.decoded_frames(path, first, end, threads=threads)
+    pts, stats, black, starts = decoded.measure_frames(frames, track.pix_fmt, layout)
+    if pts != list(track.pts[span.start:span.end]):
+        raise decoded.NotReadHere(f"decoded {len(pts)} frames, not the {span.frames} of the packet list")
+    return RangeResult([p - first for p in pts], stats, black, starts)
+
+
+def measure_span_ffmpeg(path: Path, track: VideoTrack, span: Span, *, threads: int = 0) -> RangeResult:
     """Decode frames [span.start, span.end) of `path` in one ffmpeg: blackdetect and freezedetect
     (no minimum length) print per-frame marks, and the planes go raw through a FIFO to `FrameMeter`
     (or, for a pixel format it does not read, signalstats measures them as before)."""
