@@ -35,8 +35,8 @@ PIXEL_BLACK_TH = 0.10
 PICTURE_BLACK_TH = 0.98
 FREEZE_NOISE = 10 ** (-60 / 20)
 """freezedetect's `n=-60dB` as it reads it: 0.001 of the full scale."""
-BAND_ROWS = 64
-"""Luma rows compared first: a moving picture already differs too much there."""
+SAMPLE_ROWS = 8
+"""Every this many luma rows are compared first: a moving picture already differs too much there."""
 
 
 class NotReadHere(Exception):
@@ -65,9 +65,10 @@ class FreezeMeter:
         self.count = sum(h * w for h, w in self.shapes)
         self.reference: list[npt.NDArray[np.uint8]] | None = None
         self._held: Any = None  # the frame whose buffers `reference` views: kept alive while held
-        self._high = [np.empty(shape, dtype=np.uint8) for shape in self.shapes]
-        self._low = [np.empty(shape, dtype=np.uint8) for shape in self.shapes]
-        self._sums = [np.empty(h * w // 256, dtype=np.uint16) for h, w in self.shapes]
+        sample = (-(-layout.height // SAMPLE_ROWS), layout.width)
+        self._high = [np.empty(shape, dtype=np.uint8) for shape in (*self.shapes, sample)]
+        self._low = [np.empty(shape, dtype=np.uint8) for shape in (*self.shapes, sample)]
+        self._sums = [np.empty(h * w // 256, dtype=np.uint16) for h, w in (*self.shapes, sample)]
 
     def _over(self, sad: int) -> bool:
         """freezedetect's verdict on a sum: its mean per sample, over 2^8, above the noise."""
@@ -75,16 +76,16 @@ class FreezeMeter:
 
     def _frozen(self, planes: list[npt.NDArray[np.uint8]]) -> bool:
         assert self.reference is not None
-        rows = min(BAND_ROWS, self.shapes[0][0])
-        # a frame that moves differs enough in its first rows: nothing more to read (the sum only grows)
-        if self._over(self._sad(0, planes[0][:rows], self.reference[0][:rows])):
+        # a frame that moves already differs enough on every `SAMPLE_ROWS`-th luma row, wherever
+        # in the picture it moves: nothing more to read (the sum only grows)
+        if self._over(self._sad(3, planes[0][::SAMPLE_ROWS], self.reference[0][::SAMPLE_ROWS])):
             return False
         sad = sum(self._sad(i, plane[:h, :w], ref[:h, :w])
                   for i, ((h, w), plane, ref) in enumerate(zip(self.shapes, planes, self.reference, strict=True)))
         return not self._over(sad)
 
     def _sad(self, index: int, a: npt.NDArray[np.uint8], b: npt.NDArray[np.uint8]) -> int:
-        """Σ|a − b| over two 8-bit planes (or their first rows): the larger less the smaller, summed
+        """Σ|a − b| over two 8-bit planes (or some of their rows): the larger less the smaller, summed
         256 at a time in 16 bits (at most 255 × 256: no overflow) and those sums in 64."""
         high = self._high[index].reshape(-1)[:a.size].reshape(a.shape)
         low = self._low[index].reshape(-1)[:a.size].reshape(a.shape)
