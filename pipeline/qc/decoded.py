@@ -80,9 +80,12 @@ class FreezeMeter:
         # in the picture it moves: nothing more to read (the sum only grows)
         if self._over(self._sad(3, planes[0][::SAMPLE_ROWS], self.reference[0][::SAMPLE_ROWS])):
             return False
-        sad = sum(self._sad(i, plane[:h, :w], ref[:h, :w])
-                  for i, ((h, w), plane, ref) in enumerate(zip(self.shapes, planes, self.reference, strict=True)))
-        return not self._over(sad)
+        sad = 0
+        for i, ((h, w), plane, ref) in enumerate(zip(self.shapes, planes, self.reference, strict=True)):
+            sad += self._sad(i, plane[:h, :w], ref[:h, :w])
+            if self._over(sad):  # the luma alone may be enough
+                return False
+        return True
 
     def _sad(self, index: int, a: npt.NDArray[np.uint8], b: npt.NDArray[np.uint8]) -> int:
         """Σ|a − b| over two 8-bit planes (or some of their rows): the larger less the smaller, summed

@@ -40,14 +40,18 @@ LOUDNESS_COLUMNS = ("t_s", "momentary_lufs", "short_term_lufs")
 @functools.cache
 def measuring_code() -> str:
     """SHA-256 of the code that measures (qc/checks.py, media/loudness.py, the ranged measurement's
-    modules, this one): a change to how a file is measured measures every file again, without
-    anyone remembering to bump a version."""
+    modules, this one) and of the decoding libraries' versions in this process (PyAV's FFmpeg): a
+    change to how a file is measured measures every file again, without anyone remembering to bump
+    a version."""
+    import av
+
     from ..media import loudness
-    from . import checks, frames, rangecache, ranged, ranges, stitch
+    from . import checks, decoded, frames, rangecache, ranged, ranges, stitch
 
     digest = hashlib.sha256()
-    for module in (checks, loudness, frames, ranges, stitch, ranged, rangecache):
+    for module in (checks, loudness, frames, decoded, ranges, stitch, ranged, rangecache):
         digest.update(Path(str(module.__file__)).read_bytes())
+    digest.update(f"av {av.__version__} {sorted(av.library_versions.items())}".encode())
     digest.update(Path(__file__).read_bytes())
     return digest.hexdigest()
 
