@@ -322,6 +322,13 @@ def main() -> None:
         one, chunked = med["one-pass"], med["chunked"]
         print(f"(d) in chunks / one pass, every deliverable: {chunked['seconds']:.1f} s / {one['seconds']:.1f} s = "
               f"{chunked['seconds'] / one['seconds']:.2f}×  (goal ≤ 1.05×); CPU {chunked['cpu_s'] / one['cpu_s']:.2f}×")
+        if 1 < len(runs["chunked"]) == len(runs["one-pass"]):
+            # each chunked run against the one pass just before it: a machine whose speed drifts during
+            # the run (the same one pass took 474 to 566 CPU-seconds) moves both
+            pairs = [c["seconds"] / o["seconds"] for o, c in zip(runs["one-pass"], runs["chunked"], strict=False)]
+            cpu = [c["cpu_s"] / o["cpu_s"] for o, c in zip(runs["one-pass"], runs["chunked"], strict=False)]
+            print(f"    run by run: {', '.join(f'{r:.2f}×' for r in pairs)} (median {statistics.median(pairs):.2f}×); "
+                  f"CPU {', '.join(f'{r:.2f}×' for r in cpu)}")
         fix, cue, alone = med["lower-third-fix"], med["cue-fix"], med["social-alone"]
         print(f"    a lower third's name corrected: {fix['seconds']:.1f} s = "
               f"{fix['seconds'] / chunked['seconds']:.2f}× the full chunked render")
