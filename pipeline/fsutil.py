@@ -17,7 +17,7 @@ import shutil
 import string
 import threading
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -99,10 +99,14 @@ _unfinished: set[Path] = set()
 _unfinished_guard = threading.Lock()
 
 
+def _token() -> str:
+    """8 random characters, as mkstemp draws them."""
+    return "".join(secrets.choice(_NAME_CHARS) for _ in range(8))
+
+
 def _temp_name(target: Path, tag: str, ext: str) -> Path:
     """`.<stem><tag>.<8 random characters>.part<ext>` beside `target`, the way mkstemp names them."""
-    token = "".join(secrets.choice(_NAME_CHARS) for _ in range(8))
-    return target.parent / f".{target.stem[:40]}{tag}.{token}.part{ext}"
+    return target.parent / f".{target.stem[:40]}{tag}.{_token()}.part{ext}"
 
 
 def _made(path: Path) -> None:
@@ -123,18 +127,27 @@ def _temp_beside(target: Path, tag: str, suffix: str | None) -> Path:
     its creation and the `try` of the block that owns it still finds it (`discard_unfinished`)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     ext = suffix if suffix is not None else "".join(target.suffixes[-1:])
+    return _created(lambda: _temp_name(target, tag, ext), _new_file)
+
+
+def _new_file(path: Path) -> None:
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
+def _created(name: Callable[[], Path], create: Callable[[Path], None]) -> Path:
+    """A new path from `name()`, made by `create` (which fails when it exists: another name is
+    drawn), recorded as unfinished before it exists and forgotten again if it is never made."""
     while True:
-        path = _temp_name(target, tag, ext)
+        path = name()
         _made(path)
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            create(path)
         except FileExistsError:
             _finished(path)
             continue
         except BaseException:
             _finished(path)
             raise
-        os.close(fd)
         return path
 
 
@@ -214,19 +227,7 @@ def atomic_dir(target: Path) -> Iterator[Path]:
 def _temp_folder(target: Path) -> Path:
     """A new empty hidden folder beside `target` (`.<name>.<random>.part`), recorded as unfinished
     before it exists (`_temp_beside`)."""
-    while True:
-        token = "".join(secrets.choice(_NAME_CHARS) for _ in range(8))
-        path = target.parent / f".{target.name}.{token}.part"
-        _made(path)
-        try:
-            path.mkdir(mode=0o700)
-        except FileExistsError:
-            _finished(path)
-            continue
-        except BaseException:
-            _finished(path)
-            raise
-        return path
+    return _created(lambda: target.parent / f".{target.name}.{_token()}.part", lambda p: p.mkdir(mode=0o700))
 
 
 @contextlib.contextmanager
