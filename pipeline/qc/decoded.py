@@ -5,8 +5,9 @@ Why: measuring through an ffmpeg process moved every decoded picture through a p
 the 142 s XDCAM master 14.7 GB, copied into the pipe and out again (16 s of system time) — and ran
 blackdetect over every luma sample and freezedetect over every sample of every frame. In process
 nothing is copied: numpy reads the decoder's buffers; black is counted only on a frame whose darkest
-luma sample is dark enough to count at all (most are not); the freeze test stops at the first band
-of rows that already differs from the reference more than a whole frozen frame may.
+luma sample is dark enough to count at all (most are not); the freeze test first compares every
+eighth luma row and stops when those alone differ from the reference more than a whole frozen frame
+may.
 
 The facts are the filters' own (`ranges.RangeResult`), computed their way:
 - legal range: `frames.FrameMeter` (signalstats' BRNG rule);
@@ -29,7 +30,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .frames import FrameMeter, PlaneLayout
+from .frames import PLANAR_FORMATS, FrameMeter, PlaneLayout
 
 PIXEL_BLACK_TH = 0.10
 PICTURE_BLACK_TH = 0.98
@@ -37,6 +38,8 @@ FREEZE_NOISE = 10 ** (-60 / 20)
 """freezedetect's `n=-60dB` as it reads it: 0.001 of the full scale."""
 SAMPLE_ROWS = 8
 """Every this many luma rows are compared first: a moving picture already differs too much there."""
+_SAMPLED = 3
+"""`FreezeMeter`'s scratch for those rows (0–2 are the planes')."""
 
 
 class NotReadHere(Exception):
@@ -46,8 +49,8 @@ class NotReadHere(Exception):
 
 def readable(pix_fmt: str) -> bool:
     """Whether frames of `pix_fmt` are measured here: 8-bit planar YUV."""
-    layout = PlaneLayout.of(pix_fmt, 2, 2)
-    return layout is not None and layout.depth == 8
+    found = PLANAR_FORMATS.get(pix_fmt)
+    return found is not None and found[2] == 8
 
 
 def black_threshold(pix_fmt: str) -> int:
@@ -65,6 +68,7 @@ class FreezeMeter:
         self.count = sum(h * w for h, w in self.shapes)
         self.reference: list[npt.NDArray[np.uint8]] | None = None
         self._held: Any = None  # the frame whose buffers `reference` views: kept alive while held
+        # scratch per plane, and one more (index `_SAMPLED`) for the sampled luma rows
         sample = (-(-layout.height // SAMPLE_ROWS), layout.width)
         self._high = [np.empty(shape, dtype=np.uint8) for shape in (*self.shapes, sample)]
         self._low = [np.empty(shape, dtype=np.uint8) for shape in (*self.shapes, sample)]
@@ -78,7 +82,7 @@ class FreezeMeter:
         assert self.reference is not None
         # a frame that moves already differs enough on every `SAMPLE_ROWS`-th luma row, wherever
         # in the picture it moves: nothing more to read (the sum only grows)
-        if self._over(self._sad(3, planes[0][::SAMPLE_ROWS], self.reference[0][::SAMPLE_ROWS])):
+        if self._over(self._sad(_SAMPLED, planes[0][::SAMPLE_ROWS], self.reference[0][::SAMPLE_ROWS])):
             return False
         sad = 0
         for i, ((h, w), plane, ref) in enumerate(zip(self.shapes, planes, self.reference, strict=True)):
@@ -136,7 +140,8 @@ def decoded_frames(path: Path, first_pts: int, end_pts: int | None, *, threads: 
         raise NotReadHere(str(exc)) from exc
     with container:
         stream = container.streams.video[0]
-        stream.thread_type = "AUTO" if threads != 1 else "SLICE"
+        if threads != 1:  # 0: as many as FFmpeg sees fit
+            stream.thread_type = "AUTO"
         stream.codec_context.thread_count = threads
         try:
             if first_pts > (stream.start_time or 0):

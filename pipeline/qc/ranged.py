@@ -284,11 +284,10 @@ def _resync(flags: list[bool], start: int, local: list[bool], boundaries: set[in
     return None
 
 
-
 def measure_file(path: Path, rate: Fraction, *, skip_s: float = 0.0) -> FileMeasurements:
     """Everything QC measures on `path`; `rate` is the profile's (used for GOP and bit rate).
 
-    The picture is measured range by range, N ffmpeg at a time, beside one decode of the sound; the
+    The picture is measured range by range, N ranges at a time, beside one decode of the sound; the
     chunk spans, the range cache and the progress callback come from `measuring(...)` around the
     call, so the signature stays what callers (and their stand-ins in tests) know. The values equal
     `checks.measure_file_whole`'s."""

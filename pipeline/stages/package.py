@@ -35,9 +35,7 @@ the bag and the sheet are what they were.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -48,7 +46,7 @@ import bagit
 
 from .. import __version__, stagerun
 from ..errors import ReportageError, WorkspaceError
-from ..fsutil import default_dir_mode, folder_files, write_json, write_text
+from ..fsutil import atomic_dir, folder_files, write_json, write_text
 from ..manifest import Programme
 from ..package.naming import bag_name, delivered
 from ..package.sheet import build_sheet, glossary_entries, publish_entries, sheet_html, tech_specs
@@ -297,20 +295,9 @@ def package_programme(programme: Programme, ws: Workspace, settings: Settings | 
         files = sorted(str(p.relative_to(target)) for p in (target / "data").rglob("*") if p.is_file())
         return PackageResult(target, files, zip_path if settings.make_zip else None, allowed, up_to_date=True,
                              unapproved=unapproved, stage_failures=failures, published=parts)
-    ws.delivery_dir.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{base}.", suffix=".part", dir=ws.delivery_dir))
-    os.chmod(tmp, default_dir_mode())
-    try:
+    with atomic_dir(target) as tmp:  # the bag appears whole or not at all; the one it replaces goes after
         copied, sheet = _stage_payload(programme, ws, tmp, base, qc, published)
         _bag(tmp, programme, base, qc, allowed, sheet, unapproved, failures)
-        if target.exists():
-            old = ws.delivery_dir / f".{base}.old"
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(target, old)
-            shutil.rmtree(old, ignore_errors=True)
-        os.replace(tmp, target)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     result = PackageResult(target, copied, allowed_failures=allowed, unapproved=unapproved,
                            stage_failures=failures, published=parts)
     if settings.make_zip:
