@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from . import stagerun
 from .errors import ManifestError, ReportageError
+from .lock import Interrupted
 from .manifest import Programme
 from .progress import ProgressFn, ignore
 from .records.progress import ProgressWriter
@@ -351,8 +352,10 @@ def run_programme(programme: Programme, ws: Workspace, settings: Mapping[str, An
                 early = _EarlyTranscripts(transcribe, programme, ws, settings.get("transcribe"), progress)
                 try:
                     outcome.report = s.run(programme, ws, chosen, progress, on_clip=early.submit)
-                finally:
-                    early.finish()
+                except Interrupted:
+                    early.finish(cancel=True)  # a stop: no queued clip is started
+                    raise
+                early.finish()
             else:
                 outcome.report = s.run(programme, ws, chosen, progress)
                 if s.name == "transcribe" and early is not None:
@@ -410,8 +413,12 @@ class _EarlyTranscripts:
             self._stopped.set()  # a missing model fails every clip: the stage itself will say so
             raise
 
-    def finish(self) -> None:
-        self._pool.shutdown(wait=True)
+    def finish(self, *, cancel: bool = False) -> None:
+        """Wait for the transcriptions; with `cancel` (a stop), only for the one running: the queued
+        ones are dropped, so a stopped run ends within the batch's grace, its temporaries settled."""
+        if cancel:
+            self._stopped.set()
+        self._pool.shutdown(wait=True, cancel_futures=cancel)
 
     def merged(self, report: StageReport) -> StageReport:
         from .stages.transcribe import with_earlier
