@@ -43,7 +43,7 @@ RANGE_S = 60.0
 MIN_RANGE_S = 8.0
 """No range shorter than this is made to keep every worker busy (a process costs its start-up)."""
 BLACK_FILTER = "blackdetect=d=0:pix_th=0.10"
-FREEZE_FILTER = "freezedetect=n=-60dB:d=0"
+FREEZE_FILTER = "=".join(decoded.FREEZE_FILTER)
 BLACK_MIN_S = 0.2
 FREEZE_MIN_US = 1_000_000
 _MARK = "metadata=mode=add:key=lavfi.qc.frame:value=1"  # metadata=print prints only frames carrying some
