@@ -1,26 +1,28 @@
 """QC measurement benchmark: today's one whole-file decode against the ranged measurement, same run.
 
-For each file: `checks.measure_file_whole` (one ffmpeg: signalstats + blackdetect + freezedetect +
-metadata=print and the sound) and `ranged.measure_ranged` (the picture in keyframe-aligned ranges,
-N ffmpeg at a time, read raw into numpy; the sound in one audio-only decode beside them), each
-timed, as seconds, × the file's real time, and new/old. Then that every value agrees: the flat
-values (black, freeze, silence, loudness, the probe's fields) equal, the per-frame legal-range series
-and the loudness series equal frame for frame. A third pass measures again with a range cache
-filled by the second (what an unchanged chunk costs). The total is given against the programme's
-length (the longest file less its leader, unless `--programme-s`), the goal being ≤ 0.3×, and so
-are the CPU seconds each used (this process's threads and its ffmpeg children) divided by the cores:
-what the wall time would be on an otherwise idle machine kept busy.
+Each file by `checks.measure_file_whole` (one ffmpeg: signalstats + blackdetect + freezedetect +
+metadata=print and the sound), one after the other; then all of them by ranges (the picture in
+keyframe-aligned ranges decoded in this process, N at a time; the sound in one audio-only decode
+beside them), overlapped as the QC stage measures them (`ranged.Overlapped`; `--one-at-a-time`:
+each file in turn). Then that every value agrees: the flat values (black, freeze, silence, loudness,
+the probe's fields) equal, the per-frame legal-range series and the loudness series equal frame for
+frame. A third pass measures each file again with a range cache filled by the second (what an
+unchanged chunk costs). The totals are given against the programme's length (the longest file less
+its leader, unless `--programme-s`), the goal being ≤ 0.3×, and so are the CPU seconds each used
+(this process's threads and its ffmpeg children) divided by the cores: what the wall time would be
+on an otherwise idle machine kept busy.
 
 The leader skipped by the loudness meter comes from the profile named by the file's folder
 (`renders/<deliverable>/`; a ladder rung's folder is its deliverable's). The load average is printed
 before and after: the machine may be shared.
 
-    .venv/bin/python benchmarks/qc.py [FILE ...] [--workers N] [--programme-s S] [--no-whole]
+    .venv/bin/python benchmarks/qc.py [FILE ...] [--workers N] [--programme-s S] [--no-whole] [--one-at-a-time]
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import math
 import os
 import resource
@@ -36,9 +38,10 @@ sys.path.insert(0, str(ROOT))
 
 from pipeline.qc.checks import FileMeasurements, measure_file_whole  # noqa: E402
 from pipeline.qc.rangecache import RangeCache  # noqa: E402
-from pipeline.qc.ranged import RangeOptions, measure_ranged, workers_for  # noqa: E402
+from pipeline.qc.ranged import Overlapped, RangeOptions, measure_file, measure_ranged, workers_for  # noqa: E402
 
 DAUTU = Path("/work/main/workspace/dautu/renders")
+RATE = Fraction(25)
 
 
 def default_files() -> list[Path]:
@@ -90,68 +93,82 @@ def _cpu() -> float:
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
+def _ranged(files: list[Path], workers: int, tmp: Path, together: bool) -> tuple[list[FileMeasurements], float, float]:
+    """Every file measured by ranges with a fresh cache each: as the QC stage does, the files
+    overlapped over one pool of range workers (`Overlapped`), or (`together` False) one after the
+    other. The measurements, the wall seconds and the CPU seconds of them all."""
+    began, cpu = time.perf_counter(), _cpu()
+    if together:
+        with Overlapped(workers) as overlap:
+            futures = [overlap.submit(_options(path, tmp, workers), functools.partial(
+                measure_file, path, RATE, skip_s=leader_s(path))) for path in files]
+            out = [f.result() for f in futures]
+    else:
+        out = [measure_ranged(path, RATE, skip_s=leader_s(path), options=_options(path, tmp, workers))
+               for path in files]
+    return out, time.perf_counter() - began, _cpu() - cpu
+
+
+def _options(path: Path, tmp: Path, workers: int) -> RangeOptions:
+    return RangeOptions(cache=RangeCache(tmp / path.stem, "bench", "bench"), sha256=path.name, workers=workers)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("files", nargs="*", type=Path)
     parser.add_argument("--workers", type=int, default=0, help="ranges at a time (default: the cores)")
     parser.add_argument("--programme-s", type=float, default=None)
     parser.add_argument("--no-whole", action="store_true", help="skip today's whole-file decode")
+    parser.add_argument("--one-at-a-time", action="store_true",
+                        help="measure the files by ranges one after the other, not overlapped as the stage does")
     args = parser.parse_args()
     files = args.files or default_files()
     workers = workers_for(RangeOptions(workers=args.workers))
     print(f"{len(files)} files, {workers} workers, {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}")
-    print(f"{'file':<34} {'length':>7} {'whole s':>8} {'×rt':>6} {'ranged s':>9} {'×rt':>6} {'new/old':>8}"
-          f" {'cached s':>9} {'ranges':>7} {'cpu old':>8} {'cpu new':>8}  values")
-    totals = {"whole": 0.0, "ranged": 0.0, "cached": 0.0, "cpu_whole": 0.0, "cpu_ranged": 0.0}
+    print(f"{'file':<34} {'length':>7} {'whole s':>8} {'×rt':>6} {'cpu':>7} {'cached s':>9} {'ranges':>7}  values")
+    whole_s = cpu_whole = 0.0
+    cached_s = 0.0
     longest = 0.0
     agree = True
     with tempfile.TemporaryDirectory(prefix="qc-bench-") as tmp:
+        old: list[FileMeasurements | None] = []
         for path in files:
-            skip = leader_s(path)
-            rate = Fraction(25)
-            old: FileMeasurements | None = None
-            whole_s = math.nan
-            cpu_whole = math.nan
-            if not args.no_whole:
-                began, cpu = time.perf_counter(), _cpu()
-                old = measure_file_whole(path, rate, skip_s=skip)
-                whole_s, cpu_whole = time.perf_counter() - began, _cpu() - cpu
-            cache = RangeCache(Path(tmp) / path.stem, "bench", "bench")
-            options = RangeOptions(cache=cache, sha256=path.name, workers=workers)
+            if args.no_whole:
+                old.append(None)
+                continue
             began, cpu = time.perf_counter(), _cpu()
-            new = measure_ranged(path, rate, skip_s=skip, options=options)
-            ranged_s, cpu_ranged = time.perf_counter() - began, _cpu() - cpu
+            old.append(measure_file_whole(path, RATE, skip_s=leader_s(path)))
+            whole_s, cpu_whole = whole_s + time.perf_counter() - began, cpu_whole + _cpu() - cpu
+        new, ranged_s, cpu_ranged = _ranged(files, workers, Path(tmp), not args.one_at_a_time)
+        for path, before, measured in zip(files, old, new, strict=True):
+            skip = leader_s(path)
             began = time.perf_counter()
-            again = measure_ranged(path, rate, skip_s=skip, options=options)
-            cached_s = time.perf_counter() - began
-            length = float(new.values.get("duration.seconds") or new.duration_s or 0.0)
+            again = measure_ranged(path, RATE, skip_s=skip, options=_options(path, Path(tmp), workers))
+            cached = time.perf_counter() - began
+            cached_s += cached
+            length = float(measured.values.get("duration.seconds") or measured.duration_s or 0.0)
             longest = max(longest, length - skip)
-            diff = differences(old, new) if old is not None else []
-            diff += [f"cached: {d}" for d in differences(new, again)]
+            diff = differences(before, measured) if before is not None else []
+            diff += [f"cached: {d}" for d in differences(measured, again)]
             agree = agree and not diff
-            totals["whole"] += whole_s if old is not None else 0.0
-            totals["ranged"] += ranged_s
-            totals["cached"] += cached_s
-            totals["cpu_whole"] += cpu_whole if old is not None else 0.0
-            totals["cpu_ranged"] += cpu_ranged
             name = path.name if len(path.name) <= 34 else "…" + path.name[-33:]
-            print(f"{name:<34} {length:7.2f} {whole_s:8.2f} {whole_s / length:6.2f} {ranged_s:9.2f} "
-                  f"{ranged_s / length:6.2f} {ranged_s / whole_s:8.3f} {cached_s:9.2f} "
-                  f"{new.range_work.get('ranges', 0):>7} {cpu_whole:8.2f} {cpu_ranged:8.2f}  "
-                  f"{'agree' if not diff else 'DIFFER'}", flush=True)
+            print(f"{name:<34} {length:7.2f} {'':>8} {'':>6} {'':>7} {cached:9.2f} "
+                  f"{measured.range_work.get('ranges', 0):>7}  {'agree' if not diff else 'DIFFER'}", flush=True)
             for line in diff:
                 print(f"    {line}")
     programme = args.programme_s or longest
-    print(f"{'total':<34} {programme:7.2f} {totals['whole']:8.2f} {totals['whole'] / programme:6.2f} "
-          f"{totals['ranged']:9.2f} {totals['ranged'] / programme:6.2f} "
-          f"{totals['ranged'] / totals['whole'] if totals['whole'] else math.nan:8.3f} {totals['cached']:9.2f} "
-          f"{'':>7} {totals['cpu_whole']:8.2f} {totals['cpu_ranged']:8.2f}")
+    how = "one after the other" if args.one_at_a_time else "overlapped, as the QC stage measures them"
+    if not args.no_whole:
+        print(f"whole-file decodes: {whole_s:.2f} s = {whole_s / programme:.2f}× the programme, CPU {cpu_whole:.2f} s")
+    print(f"ranged ({how}): {ranged_s:.2f} s = {ranged_s / programme:.2f}× the programme's {programme:.2f} s "
+          f"(goal ≤ 0.3×), CPU {cpu_ranged:.2f} s" + (f"; {ranged_s / whole_s:.3f}× the whole-file decodes"
+                                                    if whole_s else ""))
+    print(f"ranged again from the cache: {cached_s:.2f} s; load {os.getloadavg()[0]:.2f}; "
+          f"values {'agree' if agree else 'DIFFER'}")
     cores = os.cpu_count() or 1
-    print(f"(× rt of the total: against the programme's {programme:.2f} s; goal ≤ 0.3×) "
-          f"load {os.getloadavg()[0]:.2f}; values {'agree' if agree else 'DIFFER'}")
-    whole_rt, ranged_rt = (totals[k] / cores / programme for k in ("cpu_whole", "cpu_ranged"))
     print(f"CPU seconds / {cores} cores (the wall time of an otherwise idle machine, at best): "
-          f"whole {whole_rt:.2f}× rt, ranged {ranged_rt:.2f}× rt")
+          + (f"whole {cpu_whole / cores / programme:.2f}× rt, " if not args.no_whole else "")
+          + f"ranged {cpu_ranged / cores / programme:.2f}× rt")
     return 0 if agree else 1
 
 

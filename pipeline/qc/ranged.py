@@ -17,15 +17,17 @@ does; a bare call measures with no cache, cutting ranges itself.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import itertools
 import os
 import threading
-from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
+from typing import TypeVar
 
 from ..errors import MediaError
 from ..media.ffmpeg import ffprobe_json
@@ -43,6 +45,8 @@ from .checks import (
 from .rangecache import RangeCache
 from .ranges import RangeMismatch, RangeResult, Span, VideoTrack, freeze_fixup, measure_span, plan_spans
 from .stitch import black_stretches, freeze_stretches
+
+_T = TypeVar("_T")
 
 FIXUP_GROWTH = 4
 """How much longer each retry of a boundary's freeze check reads while the still goes on."""
@@ -64,7 +68,10 @@ class RangeOptions:
     """Which file this is (the QC target: a deliverable, a ladder's rung): part of a chunk's cache
     key, since the render's chunk key says what a chunk shows, not how this file encodes it."""
     workers: int = 0
-    """ffmpeg processes at a time; 0: the machine's cores."""
+    """Ranges measured at a time; 0: the machine's cores."""
+    pool: Executor | None = None
+    """Where the ranges run when several files are measured at once (`Overlapped`): one pool of
+    `workers` threads for all of them. None: each file makes its own."""
 
 
 _OPTIONS: ContextVar[RangeOptions | None] = ContextVar("qc_range_options", default=None)
@@ -157,7 +164,9 @@ class _Picture:
     def measure(self) -> FileMeasurements:
         workers = workers_for(self.options)
         spans = plan_spans(self.track, self.options.chunks, workers)
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="qc-range") as pool:
+        with contextlib.ExitStack() as own:
+            pool = self.options.pool or own.enter_context(
+                ThreadPoolExecutor(max_workers=workers, thread_name_prefix="qc-range"))
             results, keys = self._ranges(spans, pool, workers)
             pts = [self.track.pts[s.start] + p for s, r in zip(spans, results, strict=True) for p in r.pts]
             starts = self._settle(spans, results, pool)
@@ -170,7 +179,7 @@ class _Picture:
         out.values["picture.freeze"] = freeze_stretches(self.track, pts, starts)
         return out
 
-    def _ranges(self, spans: list[Span], pool: ThreadPoolExecutor,
+    def _ranges(self, spans: list[Span], pool: Executor,
                 workers: int) -> tuple[list[RangeResult], list[str]]:
         """Each span's measurement, from the cache or measured (N at a time), in order; progress
         reported per range done."""
@@ -192,7 +201,9 @@ class _Picture:
                 opts.progress(Progress(opts.task, done, total, "chunks"))
 
         pending: dict[int, Future[RangeResult]] = {}
-        threads = 1 if workers > 1 and total > 1 else 0
+        # one decoder thread per range while other ranges (this file's, or another's in a shared
+        # pool) keep the other cores busy; a lone range may use them all
+        threads = 1 if workers > 1 and (total > 1 or self.options.pool is not None) else 0
         for index, span in enumerate(spans):
             cached = cache.get(keys[index], span.frames) if cache is not None and keys[index] else None
             if cached is not None:
@@ -237,7 +248,7 @@ class _Picture:
             cache.put_check(key, flags)
         return flags
 
-    def _settle(self, spans: list[Span], results: list[RangeResult], pool: ThreadPoolExecutor) -> list[bool]:
+    def _settle(self, spans: list[Span], results: list[RangeResult], pool: Executor) -> list[bool]:
         """The whole file's freezedetect references: each range's own, with every boundary checked
         against the reference the whole file holds there (`ranges.freeze_fixup`; one frame is
         enough when the picture changes at the boundary, a longer read while it stays still)."""
@@ -292,3 +303,40 @@ def measure_file(path: Path, rate: Fraction, *, skip_s: float = 0.0) -> FileMeas
     call, so the signature stays what callers (and their stand-ins in tests) know. The values equal
     `checks.measure_file_whole`'s."""
     return measure_ranged(path, rate, skip_s=skip_s)
+
+
+class Overlapped:
+    """Files measured two at a time over one pool of range workers, so the cores stay busy across
+    a file's end: while one file's last ranges, its boundary checks and its sound finish, the next
+    file's ranges are already decoding (measured one after the other, each file's tail left a core
+    idle). Ranges run in the order they are given, a file's after those of the file before it.
+
+    `submit` runs a measurement (`measure_file` inside, with these options) in a thread of its own;
+    its result is taken from the future, in whatever thread wants it. Leaving the block (a stop, an
+    error, or every result taken) cancels the ranges and files not started, so a file still being
+    measured fails at its next range instead of running to its end, and waits for the ranges
+    running."""
+
+    FILES_AT_ONCE = 2
+
+    def __init__(self, workers: int = 0) -> None:
+        self.workers = workers_for(RangeOptions(workers=workers))
+        self._ranges = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="qc-range")
+        self._files = ThreadPoolExecutor(max_workers=self.FILES_AT_ONCE, thread_name_prefix="qc-file")
+
+    def __enter__(self) -> Overlapped:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._ranges.shutdown(wait=False, cancel_futures=True)
+        self._files.shutdown(wait=True, cancel_futures=True)
+        self._ranges.shutdown(wait=True)
+
+    def submit(self, options: RangeOptions, measure: Callable[[], _T]) -> Future[_T]:
+        shared = dataclasses.replace(options, pool=self._ranges, workers=self.workers)
+        return self._files.submit(_measuring_with, shared, measure)
+
+
+def _measuring_with(options: RangeOptions, measure: Callable[[], _T]) -> _T:
+    with measuring(options):
+        return measure()

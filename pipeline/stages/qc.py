@@ -47,7 +47,8 @@ import dataclasses
 import functools
 import hashlib
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -64,7 +65,7 @@ from ..qc.checks import poster_frames
 from ..qc.ladder import duration_check, missing_rung, rung_name, rung_plan, sound_check, stray_file
 from ..qc.plan import CheckResult, CheckSpec, PlanContext, Status, evaluate, plan_for
 from ..qc.rangecache import RangeCache, cache_dir
-from ..qc.ranged import RangeOptions, measure_file, measuring
+from ..qc.ranged import Overlapped, RangeOptions, measure_file
 from ..qc.record import (
     LOUDNESS_COLUMNS,
     LOUDNESS_STEP_S,
@@ -92,7 +93,7 @@ from ..records.subtitles import LANGS as SUBTITLE_LANGS
 from ..records.subtitles import SubtitlesRecord, read_subtitles_record
 from ..render.plan import body_frames
 from ..render.state import RenderedDeliverable, RenderRecord, read_render_record
-from ..stagerun import Work
+from ..stagerun import Freshness, Work
 from ..subs import WRITTEN_FORMATS, load_style
 from ..subs.speech import speech_spans, timeline_words
 from ..timecode import Excerpt
@@ -599,27 +600,16 @@ def _qc_from_plan(programme: Programme, ws: Workspace, settings: Settings, plan:
                   tally: QCWork, work: Work) -> QCReport:
     if plan.render_error is not None:
         raise plan.render_error
-    timeline = plan.timeline
     task = f"qc {programme.id}"
     files: list[FileQC] = []
     total = len(plan.deliverables)
-    for index, part in enumerate(plan.deliverables):
-        progress(Progress(task, index, total, "deliverables"))
-        if not part.files or part.entry is None:
-            files += part.problems or [_missing(part.name, "?", "not measurable")]
-            continue
-        if part.ladder:
-            files += _judge_ladder(ws, part, settings, timeline, tally, work)
-            continue
-        record = _measurement(ws, part.files[0], settings, tally, work)
-        entry, profile = part.entry, part.files[0].profile
-        frames, body_s = _expected(profile, timeline, entry)
-        judged = judge(record, profile, expected_frames=frames, programme_s=body_s,
-                       mute_windows=mute_windows(profile, timeline, entry.excerpt_s) if timeline else (),
-                       posters_dir=_posters_dir(ws) if settings.posters else None)
-        judged.path = ws.stored(entry.path)  # as the render record names it: relative, wherever the workspace is
-        judged.checks += [plan.lower_thirds[part.name]] if part.name in plan.lower_thirds else []
-        files.append(judged)
+    measured = [part for part in plan.deliverables if part.files and part.entry is not None]
+    with Overlapped() as overlap:
+        measurements = _Measurements(ws, settings, tally, work, overlap)
+        measurements.start(f for part in measured for f in (part.files if part.ladder else part.files[:1]))
+        for index, part in enumerate(plan.deliverables):
+            progress(Progress(task, index, total, "deliverables"))
+            files += _judge_deliverable(ws, part, plan, settings, measurements)
     progress(Progress(task, total, total, "deliverables"))
     files += [_web_section(ws, plan, tally, work)] if plan.web is not None else []
     subtitle_checks = _subtitle_checks(ws, plan, tally, work)
@@ -627,7 +617,27 @@ def _qc_from_plan(programme: Programme, ws: Workspace, settings: Settings, plan:
     _range_cache(ws).prune(tally.ranges)
     title = programme.manifest.title
     return QCReport(programme.id, files, subtitle_checks, title=title.vi if title else "",
-                    pipeline=failure_checks(work, timeline), judged=dict(plan.report["judged"]))
+                    pipeline=failure_checks(work, plan.timeline), judged=dict(plan.report["judged"]))
+
+
+def _judge_deliverable(ws: Workspace, part: _Deliverable, plan: _Plan, settings: Settings,
+                       measurements: _Measurements) -> list[FileQC]:
+    """The verdicts on one deliverable of the manifest: its file's (every rung's for a ladder), or
+    why it cannot be measured."""
+    timeline = plan.timeline
+    if not part.files or part.entry is None:
+        return part.problems or [_missing(part.name, "?", "not measurable")]
+    if part.ladder:
+        return _judge_ladder(ws, part, settings, timeline, measurements)
+    record = measurements.take(part.files[0])
+    entry, profile = part.entry, part.files[0].profile
+    frames, body_s = _expected(profile, timeline, entry)
+    judged = judge(record, profile, expected_frames=frames, programme_s=body_s,
+                   mute_windows=mute_windows(profile, timeline, entry.excerpt_s) if timeline else (),
+                   posters_dir=_posters_dir(ws) if settings.posters else None)
+    judged.path = ws.stored(entry.path)  # as the render record names it: relative, wherever the workspace is
+    judged.checks += [plan.lower_thirds[part.name]] if part.name in plan.lower_thirds else []
+    return [judged]
 
 
 def _expected(profile: Profile, timeline: Timeline | None,
@@ -641,14 +651,14 @@ def _expected(profile: Profile, timeline: Timeline | None,
 
 
 def _judge_ladder(ws: Workspace, part: _Deliverable, settings: Settings, timeline: Timeline | None,
-                  tally: QCWork, work: Work) -> list[FileQC]:
+                  measurements: _Measurements) -> list[FileQC]:
     """Each rung of a ladder measured and judged against its own rung profile (`qc.ladder`), the
     sound checked where it must and must not be, every rung's length against the first's; then the
     verdicts on the rungs it lacks or does not know."""
     out: list[FileQC] = []
     reference: tuple[str, Any] | None = None  # the first rung measured: its name and frame count
     for file in part.files:
-        record = _measurement(ws, file, settings, tally, work)
+        record = measurements.take(file)
         frames, body_s = _expected(file.profile, timeline, part.entry)
         judged = judge(record, file.profile, expected_frames=frames, programme_s=body_s,
                        mute_windows=mute_windows(file.profile, timeline, None) if timeline and file.sounding else (),
@@ -734,32 +744,59 @@ def _posters_dir(ws: Workspace) -> Path:
     return posters_dir(ws)
 
 
-def _measurement(ws: Workspace, file: _File, settings: Settings, tally: QCWork, work: Work) -> DeliverableRecord:
-    """The stored measurements of a file (a deliverable's, a rung's) when it is unchanged, else a new
-    measurement; posters of the files that carry the sound (a ladder's are all the same picture)."""
-    path = deliverable_record_path(ws, file.name)
-    fresh = work.check(file.name, file.inputs, [path], upstream=False)  # the file's alone
-    if fresh.fresh:
-        stored = read_record(path)
-        if stored is not None and stored.sha256 == file.inputs["sha256"]:
-            tally.reused.append(file.name)
-            tally.ranges.update(stored.ranges)
+class _Measurements:
+    """Each file's measurements for this run: the stored ones while the file is unchanged, else a
+    new measurement. Every file to measure is handed to `qc.ranged.Overlapped` when the run starts,
+    so the next file's ranges decode while one file's last ranges, boundary checks, sound and posters
+    finish; each record is written, and its run recorded, by the stage's own thread as the report
+    takes it, in the report's order."""
+
+    def __init__(self, ws: Workspace, settings: Settings, tally: QCWork, work: Work, overlap: Overlapped) -> None:
+        self.ws, self.settings, self.tally, self.work, self.overlap = ws, settings, tally, work, overlap
+        self._stored: dict[str, DeliverableRecord] = {}
+        self._measuring: dict[str, tuple[Freshness, Future[tuple[float, DeliverableRecord]]]] = {}
+
+    def start(self, files: Iterable[_File]) -> None:
+        for file in files:
+            path = deliverable_record_path(self.ws, file.name)
+            fresh = self.work.check(file.name, file.inputs, [path], upstream=False)  # the file's alone
+            if fresh.fresh:
+                stored = read_record(path)
+                if stored is not None and stored.sha256 == file.inputs["sha256"]:
+                    self._stored[file.name] = stored
+                    continue
+            sha256 = str(file.inputs["sha256"])
+            options = RangeOptions(chunks=file.chunks, cache=_range_cache(self.ws), sha256=sha256,
+                                   progress=self.work.progress, task=f"qc {file.name}",
+                                   scope=f"{file.name} {file.path.name}")
+            # the picture range by range: chunks, the cache, progress per range
+            self._measuring[file.name] = (fresh, self.overlap.submit(options, functools.partial(
+                self._measure, file, sha256)))
+
+    def _measure(self, file: _File, sha256: str) -> tuple[float, DeliverableRecord]:
+        """Runs in a thread of `Overlapped`'s: the measurement alone, no record written."""
+        started, excerpt = time.time(), file.excerpt_s
+        posters = _posters_dir(self.ws) if self.settings.posters and file.sounding else None
+        return started, measure_deliverable(file.path, file.profile, deliverable=file.name, sha256=sha256,
+                                            excerpt_start_s=excerpt[0] if excerpt else 0.0, posters_dir=posters)
+
+    def take(self, file: _File) -> DeliverableRecord:
+        """The file's measurements (posters of the files that carry the sound: a ladder's are all the
+        same picture), once they are there; a new one is written to `qc/deliverables/`."""
+        stored = self._stored.pop(file.name, None)
+        if stored is not None:
+            self.tally.reused.append(file.name)
+            self.tally.ranges.update(stored.ranges)
             return stored
-    started = time.time()
-    excerpt = file.excerpt_s
-    sha256 = str(file.inputs["sha256"])
-    options = RangeOptions(chunks=file.chunks, cache=_range_cache(ws), sha256=sha256, progress=work.progress,
-                           task=f"qc {file.name}", scope=f"{file.name} {file.path.name}")
-    with measuring(options):  # the picture range by range: chunks, the cache, progress per range
-        record = measure_deliverable(file.path, file.profile, deliverable=file.name, sha256=sha256,
-                                     excerpt_start_s=excerpt[0] if excerpt else 0.0,
-                                     posters_dir=_posters_dir(ws) if settings.posters and file.sounding else None)
-    tally.ranges.update(record.ranges)
-    record = dataclasses.replace(record, file=ws.stored(file.path))  # relative: holds wherever the workspace is
-    write_record(path, record)
-    work.done(fresh, [path, *(_posters_dir(ws) / p for p in record.posters)], started_at=started)
-    tally.measured.append(file.name)
-    return record
+        fresh, future = self._measuring.pop(file.name)
+        started, record = future.result()
+        self.tally.ranges.update(record.ranges)
+        record = dataclasses.replace(record, file=self.ws.stored(file.path))  # relative: holds wherever it is
+        path = deliverable_record_path(self.ws, file.name)
+        write_record(path, record)
+        self.work.done(fresh, [path, *(_posters_dir(self.ws) / p for p in record.posters)], started_at=started)
+        self.tally.measured.append(file.name)
+        return record
 
 
 def _range_cache(ws: Workspace) -> RangeCache:

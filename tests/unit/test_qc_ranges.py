@@ -9,7 +9,10 @@ alone; progress is told per range; and the verdicts of a file are the same eithe
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
+import threading
+import time
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -89,13 +92,18 @@ def test_a_file_without_chunks_is_cut_on_keyframes(clip: Path, whole: FileMeasur
     _same(whole, got)
 
 
+def _drift(path: Path) -> Path:
+    """A box creeping one pixel every 8 frames over black, 8 s."""
+    run_ffmpeg(["-f", "lavfi", "-i", "color=black:s=160x90:r=25:d=8[bg];color=white:s=4x4:r=25:d=8[box];"
+                "[bg][box]overlay=x='floor(t*25/8)':y=40:shortest=1,format=yuv420p", "-c:v", "ffv1", f"file:{path}"])
+    return path
+
+
 def test_the_reference_held_at_a_boundary_decides_the_stills(tmp_path: Path) -> None:
     """A box creeping one pixel every 8 frames: freezedetect starts a new still every 32 frames
     counted from the reference it holds, so ranges that each began with their own first frame
     would place the stills elsewhere; the boundary checks restore the whole file's."""
-    path = tmp_path / "drift.mkv"
-    run_ffmpeg(["-f", "lavfi", "-i", "color=black:s=160x90:r=25:d=8[bg];color=white:s=4x4:r=25:d=8[box];"
-                "[bg][box]overlay=x='floor(t*25/8)':y=40:shortest=1,format=yuv420p", "-c:v", "ffv1", f"file:{path}"])
+    path = _drift(tmp_path / "drift.mkv")
     edges = (0, 45, 100, 150, 200)
     chunks = tuple((s, e, f"k{s}") for s, e in itertools.pairwise(edges))
     reference = measure_file_whole(path, RATE)
@@ -105,6 +113,47 @@ def test_the_reference_held_at_a_boundary_decides_the_stills(tmp_path: Path) -> 
     assert track is not None
     naive = [s for a, b, _ in chunks for s in ranges.measure_span(path, track, ranges.Span(a, b)).starts]
     assert freeze_stretches(track, list(track.pts), naive) != reference.values["picture.freeze"]
+
+
+def test_files_measured_at_once_share_one_pool_and_equal_each_whole_decode(
+        clip: Path, whole: FileMeasurements, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As the QC stage measures a programme's files: overlapped, every range of both in the one pool
+    of two workers, each file's values those of its own whole-file decode."""
+    drift = _drift(tmp_path / "drift.mkv")
+    threads: set[str] = set()
+    real_span = ranged.measure_span
+
+    def where(path: Path, track: ranges.VideoTrack, span: ranges.Span, **kw: Any) -> ranges.RangeResult:
+        threads.add(threading.current_thread().name)
+        return real_span(path, track, span, **kw)
+
+    monkeypatch.setattr(ranged, "measure_span", where)
+    with ranged.Overlapped(workers=2) as overlap:
+        first = overlap.submit(RangeOptions(chunks=_chunks()), functools.partial(ranged.measure_file, clip, RATE))
+        second = overlap.submit(RangeOptions(), functools.partial(ranged.measure_file, drift, RATE))
+        got_clip, got_drift = first.result(), second.result()
+    _same(whole, got_clip)
+    _same(measure_file_whole(drift, RATE), got_drift)
+    assert got_clip.range_work["ranges"] == 4
+    assert len(threads) <= 2 and all(name.startswith("qc-range") for name in threads)
+
+
+def test_leaving_overlapped_measuring_early_starts_no_more_files() -> None:
+    """A stop (any error in the stage's thread) cancels the files not begun and waits only for those
+    being measured."""
+    begun: list[int] = []
+
+    def measure(index: int) -> int:
+        begun.append(index)
+        time.sleep(0.3)
+        return index
+
+    with pytest.raises(RuntimeError), ranged.Overlapped(workers=1) as overlap:
+        futures = [overlap.submit(RangeOptions(), functools.partial(measure, i)) for i in range(5)]
+        time.sleep(0.1)
+        raise RuntimeError("stopped")
+    assert sorted(begun) == [0, 1]
+    assert [f.cancelled() for f in futures] == [False, False, True, True, True]
 
 
 def test_a_changed_chunk_is_measured_alone(clip: Path, whole: FileMeasurements, tmp_path: Path,
