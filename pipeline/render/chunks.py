@@ -68,17 +68,22 @@ def _inside_dissolve(timeline: Timeline, frame: int) -> bool:
 
 def boundaries(timeline: Timeline, first: int, last: int, grid: int, target: int) -> list[tuple[int, int]]:
     """[first, last) as chunks [a, b): boundaries at `first` + k·`grid`, each chunk about `target`
-    frames, a boundary moved (within a quarter chunk) to the grid point nearest a cut and out of a
-    dissolve; the last chunk takes the rest when it is under 1¼ chunks."""
+    frames, a boundary moved (within a quarter chunk, at least one grid step) to the grid point
+    nearest a cut and out of a dissolve; the last chunk takes the rest when that is under a chunk
+    and the slack. A chunk one grid step long (a short stretch: a social cut) keeps a last chunk of
+    over half a step apart: a 22 s cut on a 12 s grid is two chunks, so a fix in one of its cues
+    re-encodes half of it."""
     if last <= first:
         return []
     step = max(grid, round(target / grid) * grid)
     slack = max(grid, (step // 4) // grid * grid)
+    tail = min(slack, step // 2)
+    """The least a last chunk of its own may be: the slack, or half a one-step chunk."""
     cuts = sorted({seg.rec_in_frame for seg in timeline.segments} | {timeline.duration_frames})
     out: list[tuple[int, int]] = []
     start = first
-    while last - start > step + slack:
-        lo, hi = start + max(grid, step - slack), min(start + step + slack, last - grid)
+    while last - start > step + tail:
+        lo, hi = start + max(grid, step - slack), min(start + step + slack, last - tail)
         candidates = range(lo, hi + 1, grid)
         def rank(b: int, start: int = start) -> tuple[bool, int, int]:
             near = _to_cut(cuts, b)  # a cut within the slack draws the boundary; a farther one does not

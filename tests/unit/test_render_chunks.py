@@ -50,6 +50,15 @@ def test_boundaries_fall_on_the_grid_near_cuts_and_out_of_dissolves() -> None:
     assert all(not (1468 < b < 1492) for _, b in boundaries(wide, 0, wide.duration_frames, 4, minute))
 
 
+def test_a_short_stretch_is_cut_at_the_grid_once_its_rest_passes_half_a_step() -> None:
+    """A 22 s social cut on the 12 s grid is two chunks (a cue fix re-encodes one); the rest of a
+    stretch makes a chunk of its own only past half a step, so no chunk is a few frames long."""
+    social = _timeline([130, 400], 2000)
+    assert boundaries(social, 1000, 1550, 300, 300) == [(1000, 1300), (1300, 1550)]
+    assert boundaries(social, 1000, 1450, 300, 300) == [(1000, 1450)]
+    assert boundaries(social, 0, 1000, 300, 300) == [(0, 300), (300, 600), (600, 1000)]
+
+
 def test_a_lower_third_changes_the_keys_of_the_chunks_under_it_only() -> None:
     timeline = _timeline([700, 2000], 4500)
     profile = load_profile("web-720p")
