@@ -2,12 +2,14 @@
 
 Why: one decode per file ran at a third of real time on the XDCAM master. The picture is now cut
 into ranges (`qc/ranges.py`) measured N at a time (N: the machine's cores), each decoded in this
-process and measured on the decoder's planes in numpy (`qc/decoded.py`, `qc/frames.py`) instead of
-signalstats, blackdetect and freezedetect in an ffmpeg, kept per range (`qc/rangecache.py`)
-so a file whose chunks are partly unchanged decodes only the changed ones; the sound is one
-audio-only decode running alongside. The per-frame facts are stitched into the whole file's values
-(`qc/stitch.py`), with freezedetect's reference settled at every boundary, so the values equal a
-whole-file decode's (`checks.measure_file_whole`).
+process and measured on the decoder's planes (`qc/decoded.py`, `qc/frames.py`: numpy, and
+freezedetect in an in-process filter graph) instead of signalstats, blackdetect and freezedetect in
+an ffmpeg, kept per range (`qc/rangecache.py`) so a file whose chunks are partly unchanged decodes
+only the changed ones; the sound is one audio-only decode running alongside. Several files share
+one pool of range workers when measured together (`Overlapped`, as the QC stage does). The
+per-frame facts are stitched into the whole file's values (`qc/stitch.py`), with freezedetect's
+reference settled at every boundary, so the values equal a whole-file decode's
+(`checks.measure_file_whole`).
 
 What a caller knows beyond the file (the render's chunk spans, where the cache lives, who is told
 of progress) is given with `measuring(RangeOptions(...))` around `measure_file` (below): the QC stage
