@@ -350,12 +350,14 @@ def run_programme(programme: Programme, ws: Workspace, settings: Mapping[str, An
             if s.name == "ingest" and "transcribe" in names:
                 transcribe = next(t for t in stages if t.name == "transcribe")
                 early = _EarlyTranscripts(transcribe, programme, ws, settings.get("transcribe"), progress)
+                stopped = False
                 try:
                     outcome.report = s.run(programme, ws, chosen, progress, on_clip=early.submit)
                 except Interrupted:
-                    early.finish(cancel=True)  # a stop: no queued clip is started
+                    stopped = True  # a stop: no queued clip is started
                     raise
-                early.finish()
+                finally:  # however ingest ends, no transcription outlives it
+                    early.finish(cancel=stopped)
             else:
                 outcome.report = s.run(programme, ws, chosen, progress)
                 if s.name == "transcribe" and early is not None:
