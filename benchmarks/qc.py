@@ -126,19 +126,19 @@ def main() -> int:
     workers = workers_for(RangeOptions(workers=args.workers))
     print(f"{len(files)} files, {workers} workers, {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}")
     print(f"{'file':<34} {'length':>7} {'whole s':>8} {'×rt':>6} {'cpu':>7} {'cached s':>9} {'ranges':>7}  values")
-    whole_s = cpu_whole = 0.0
     cached_s = 0.0
     longest = 0.0
     agree = True
     with tempfile.TemporaryDirectory(prefix="qc-bench-") as tmp:
-        old: list[FileMeasurements | None] = []
+        old: list[tuple[FileMeasurements, float, float] | None] = []  # each whole decode, its seconds and CPU
         for path in files:
             if args.no_whole:
                 old.append(None)
                 continue
             began, cpu = time.perf_counter(), _cpu()
-            old.append(measure_file_whole(path, RATE, skip_s=leader_s(path)))
-            whole_s, cpu_whole = whole_s + time.perf_counter() - began, cpu_whole + _cpu() - cpu
+            whole = measure_file_whole(path, RATE, skip_s=leader_s(path))
+            old.append((whole, time.perf_counter() - began, _cpu() - cpu))
+        whole_s, cpu_whole = sum(o[1] for o in old if o), sum(o[2] for o in old if o)
         new, ranged_s, cpu_ranged = _ranged(files, workers, Path(tmp), not args.one_at_a_time)
         for path, before, measured in zip(files, old, new, strict=True):
             skip = leader_s(path)
@@ -148,11 +148,12 @@ def main() -> int:
             cached_s += cached
             length = float(measured.values.get("duration.seconds") or measured.duration_s or 0.0)
             longest = max(longest, length - skip)
-            diff = differences(before, measured) if before is not None else []
+            diff = differences(before[0], measured) if before is not None else []
             diff += [f"cached: {d}" for d in differences(measured, again)]
             agree = agree and not diff
             name = path.name if len(path.name) <= 34 else "…" + path.name[-33:]
-            print(f"{name:<34} {length:7.2f} {'':>8} {'':>6} {'':>7} {cached:9.2f} "
+            seconds = f"{before[1]:8.2f} {before[1] / length:6.2f} {before[2]:7.2f}" if before else f"{'':>23}"
+            print(f"{name:<34} {length:7.2f} {seconds} {cached:9.2f} "
                   f"{measured.range_work.get('ranges', 0):>7}  {'agree' if not diff else 'DIFFER'}", flush=True)
             for line in diff:
                 print(f"    {line}")

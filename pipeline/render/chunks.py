@@ -77,8 +77,7 @@ def boundaries(timeline: Timeline, first: int, last: int, grid: int, target: int
         return []
     step = max(grid, round(target / grid) * grid)
     slack = max(grid, (step // 4) // grid * grid)
-    tail = min(slack, step // 2)
-    """The least a last chunk of its own may be: the slack, or half a one-step chunk."""
+    tail = min(slack, step // 2)  # the least a last chunk of its own may be: the slack, or half a one-step chunk
     cuts = sorted({seg.rec_in_frame for seg in timeline.segments} | {timeline.duration_frames})
     out: list[tuple[int, int]] = []
     start = first

@@ -603,10 +603,9 @@ def _qc_from_plan(programme: Programme, ws: Workspace, settings: Settings, plan:
     task = f"qc {programme.id}"
     files: list[FileQC] = []
     total = len(plan.deliverables)
-    measured = [part for part in plan.deliverables if part.files and part.entry is not None]
     with Overlapped() as overlap:
         measurements = _Measurements(ws, settings, tally, work, overlap)
-        measurements.start(f for part in measured for f in (part.files if part.ladder else part.files[:1]))
+        measurements.start(f for part in plan.deliverables for f in part.files)  # a rung each, else one
         for index, part in enumerate(plan.deliverables):
             progress(Progress(task, index, total, "deliverables"))
             files += _judge_deliverable(ws, part, plan, settings, measurements)
